@@ -1,0 +1,128 @@
+// The schema of pkgapp's configuration, and validation whose errors name the key path.
+import AjvModule from 'ajv';
+import { UserError } from '../errors.js';
+
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+const HOOK_PHASES = ['preinst', 'postinst', 'prerm', 'postrm'] as const;
+export type HookPhase = (typeof HOOK_PHASES)[number];
+
+const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
+
+/** JSON Schema (draft-07) of the `pkgapp` key of package.json / pkgapp.config.json. */
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'pkgapp configuration',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    name: { type: 'string', description: 'System package name (default: the npm name, "@scope/app" → "scope-app").' },
+    maintainer: { type: 'string', description: 'Maintainer as "Name <email>" (default: package.json author).' },
+    description: { type: 'string', description: 'Extended description; the synopsis stays package.json "description".' },
+    section: { type: 'string', description: 'Debian section (default: "misc").' },
+    homepage: { type: 'string', description: 'Homepage URL (default: package.json "homepage").' },
+    depends: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Extra system package dependencies, per target.',
+      properties: { deb: stringList, rpm: stringList },
+    },
+    service: {
+      description: 'The systemd service, or false for an app without one (a command-line tool).',
+      oneOf: [
+        { const: false },
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            entry: { type: 'string', minLength: 1, description: 'Script run by node, relative to the app (default: the "start" script\'s file, else "main").' },
+            args: { ...stringList, description: 'Arguments after the entry script.' },
+            user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$', maxLength: 32, description: 'System user the service runs as (default: the package name).' },
+            restart: { enum: ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'always'], description: 'systemd Restart= (default: on-failure).' },
+            unit: {
+              type: 'object',
+              description: 'Extra [Service] settings, e.g. { "LimitNOFILE": "65536" }; they override the hardening defaults.',
+              propertyNames: { pattern: '^[A-Z][A-Za-z]*$' },
+              additionalProperties: { type: 'string', pattern: '^[^\\n\\r]*$' },
+            },
+          },
+        },
+      ],
+    },
+    env: {
+      type: 'object',
+      description: 'The configuration contract: environment variables the app reads, documented in the environment file.',
+      propertyNames: { pattern: ENV_NAME },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          description: { type: 'string', pattern: '^[^\\n\\r]*$' },
+          required: { type: 'boolean', description: 'The service refuses to start while it is unset.' },
+          default: { type: 'string', pattern: '^[^\\n\\r]*$', description: 'Value used when the environment file does not set it.' },
+        },
+      },
+    },
+    include: { ...stringList, description: 'Files to package although they match the secret patterns (.env*, *.pem, *.key), relative to the app.' },
+    exclude: { ...stringList, description: 'Extra patterns (globs relative to the app) never to package.' },
+    hooks: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Shell scripts (paths relative to the app) run in each maintainer-script phase, after pkgapp\'s own steps.',
+      properties: Object.fromEntries(HOOK_PHASES.map((p) => [p, { type: 'string', minLength: 1 }])),
+    },
+    node: { enum: ['system'], description: 'Node.js runtime: "system" uses the distribution\'s nodejs package.' },
+  },
+} as const;
+
+export interface EnvVarConfig {
+  description?: string;
+  required?: boolean;
+  default?: string;
+}
+
+/** The validated configuration, as the schema above describes it. */
+export interface PkgappConfig {
+  name?: string;
+  maintainer?: string;
+  description?: string;
+  section?: string;
+  homepage?: string;
+  depends?: { deb?: string[]; rpm?: string[] };
+  service?: false | { entry?: string; args?: string[]; user?: string; restart?: string; unit?: Record<string, string> };
+  env?: Record<string, EnvVarConfig>;
+  include?: string[];
+  exclude?: string[];
+  hooks?: Partial<Record<HookPhase, string>>;
+  node?: 'system';
+}
+
+const Ajv = AjvModule.default;
+let validator: ReturnType<InstanceType<typeof Ajv>['compile']> | undefined;
+
+/** Checks `value` against the schema; `source` prefixes key paths ("package.json pkgapp"). */
+export function validateConfig(value: unknown, source: string): PkgappConfig {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(configSchema);
+  if (validator(value)) return value as PkgappConfig;
+  const messages = (validator.errors ?? [])
+    .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if')
+    .map((e) => {
+      const path = ['pkgapp', ...e.instancePath.split('/').slice(1).map(unescapePointer)].join('.');
+      if (e.keyword === 'additionalProperties') {
+        return `unknown key "${path}.${String(e.params['additionalProperty'])}"`;
+      }
+      if (e.keyword === 'propertyNames') return `"${path}": key "${String(e.params['propertyName'])}" is not allowed (${e.message})`;
+      if (e.keyword === 'enum') return `"${path}" must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      if (e.keyword === 'const') return `"${path}" must be false or an object`;
+      return `"${path}" ${e.message ?? 'is invalid'}`;
+    });
+  const unique = [...new Set(messages)];
+  throw new UserError(`${source}: invalid configuration:\n  ${unique.join('\n  ')}`, {
+    code: 'PKGAPP_CONFIG_INVALID',
+    hint: 'See docs/configuration.md for every key and its type',
+  });
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}

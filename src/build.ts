@@ -1,0 +1,154 @@
+// build(): app dir → manifest → contents → .deb, the library entry behind `pkgapp build`.
+import { mkdir, readFile, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { lockfileMismatches, parseLockfile, productionPackages } from './app/lockfile.js';
+import { readApp } from './app/read-app.js';
+import { collectContents } from './contents/collect-contents.js';
+import { finalizeEntries } from './contents/content-entry.js';
+import { generatedFiles } from './contents/generated-files.js';
+import { checkInstalledTree, listAppFiles, stageInPlace, stageWithInstall } from './contents/stage-app.js';
+import { installedSizeKiB, renderControl } from './deb/control.js';
+import { debianDocFiles } from './deb/debian-docs.js';
+import { renderDebScripts } from './deb/maintainer-scripts.js';
+import { writeDeb } from './deb/write-deb.js';
+import { UserError } from './errors.js';
+import { DEB_ARCHES, hostDebArch } from './manifest/arch.js';
+import { targetLayout, type Target } from './manifest/layout.js';
+import type { Manifest } from './manifest/manifest.js';
+import { resolveManifest } from './manifest/resolve-manifest.js';
+import { debVersion } from './manifest/versions.js';
+import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
+import { sourceDateEpoch } from './util/source-date.js';
+
+export const TARGETS: readonly Target[] = ['deb'];
+
+export interface BuildOptions {
+  /** The app directory (default "."). */
+  dir?: string;
+  /** Where packages are written (default "dist" inside the current directory). */
+  outDir?: string;
+  targets?: Target[];
+  version?: string;
+  release?: string;
+  arch?: string;
+  compression?: Compression;
+  level?: number;
+  /** false: use the existing node_modules after checking it against the lockfile. */
+  install?: boolean;
+  /** Environment (SOURCE_DATE_EPOCH); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Progress lines for humans. */
+  log?: (line: string) => void;
+}
+
+/** One package written by build(): what --json prints and publish consumes. */
+export interface BuiltPackage {
+  format: Target;
+  path: string;
+  name: string;
+  version: string;
+  architecture: string;
+  size: number;
+  sha256: string;
+  files: number;
+}
+
+/** Builds the packages; throws UserError on bad input (before anything is written). */
+export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]> {
+  const log = options.log ?? (() => {});
+  const targets = checkTargets(options.targets ?? ['deb']);
+  const compression = checkCompression(options.compression ?? 'gzip');
+  const level = checkLevel(compression, options.level ?? defaultLevel(compression));
+  if (options.arch !== undefined && !DEB_ARCHES.includes(options.arch)) {
+    throw new UserError(`--arch "${options.arch}" is not a Debian architecture`, { code: 'PKGAPP_ARCH_INVALID', hint: `Use one of ${DEB_ARCHES.join(', ')}` });
+  }
+
+  const app = await readApp(options.dir ?? '.');
+  const manifest = resolveManifest(app, {
+    buildTime: sourceDateEpoch(options.env ?? process.env),
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.release !== undefined ? { release: options.release } : {}),
+    ...(options.arch !== undefined ? { arch: options.arch } : {}),
+  });
+  const lock = parseLockfile(await readFile(app.lockfilePath, 'utf8'), app.lockfilePath);
+  const mismatches = lockfileMismatches(lock, app.packageJson);
+  if (mismatches.length) {
+    throw new UserError(`${app.lockfilePath} is out of sync with package.json:\n  ${mismatches.join('\n  ')}`, {
+      code: 'PKGAPP_LOCKFILE_STALE',
+      hint: 'Run `npm install` to update the lockfile, then commit it',
+    });
+  }
+  const appFiles = await listAppFiles(app);
+  checkEntryPoints(manifest, appFiles, app.dir);
+
+  log(options.install === false ? 'checking node_modules against the lockfile' : 'installing production dependencies (npm ci --omit=dev)');
+  const staged = options.install === false ? stageInPlace(app, appFiles) : await stageWithInstall(app, appFiles);
+  try {
+    const installed = await checkInstalledTree(staged.root, productionPackages(lock), app.lockfilePath);
+    log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
+    const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest });
+    const architecture = manifest.archOverride ?? (collected.nativeAddons.length ? hostDebArch() : 'all');
+
+    const outDir = path.resolve(options.outDir ?? 'dist');
+    const created = await mkdir(outDir, { recursive: true });
+    const results: BuiltPackage[] = [];
+    try {
+      for (const target of targets) {
+        const layout = targetLayout(target, manifest.name);
+        const entries = finalizeEntries([...collected.entries, ...generatedFiles(manifest, layout, installed), ...debianDocFiles(manifest)]);
+        const version = debVersion(manifest.version, manifest.release);
+        const outFile = path.join(outDir, `${manifest.name}_${version}_${architecture}.deb`);
+        log(`writing ${path.relative(process.cwd(), outFile) || outFile} (${entries.length} entries, ${compression})`);
+        const written = await writeDeb({
+          outFile,
+          entries,
+          control: renderControl(manifest, architecture, installedSizeKiB(entries)),
+          scripts: renderDebScripts(manifest),
+          compression,
+          level,
+          mtime: manifest.buildTime,
+        });
+        results.push({ format: target, ...written, name: manifest.name, version, architecture, files: entries.filter((e) => e.kind !== 'dir').length });
+      }
+    } catch (error) {
+      if (created !== undefined && results.length === 0) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
+      throw error;
+    }
+    return results;
+  } finally {
+    await staged.cleanup();
+  }
+}
+
+function checkTargets(targets: string[]): Target[] {
+  for (const t of targets) {
+    if (!(TARGETS as readonly string[]).includes(t)) {
+      throw new UserError(`unknown target "${t}"`, { code: 'PKGAPP_TARGET_UNKNOWN', hint: `Use --target ${TARGETS.join(' or ')} (rpm is coming)` });
+    }
+  }
+  return [...new Set(targets)] as Target[];
+}
+
+function checkCompression(value: string): Compression {
+  if (!(COMPRESSIONS as readonly string[]).includes(value)) {
+    throw new UserError(`unknown compression "${value}"`, { code: 'PKGAPP_COMPRESSION_UNKNOWN', hint: `Use --compression ${COMPRESSIONS.join('|')}` });
+  }
+  return value as Compression;
+}
+
+/** The service entry and bin scripts must be among the files npm pack selects. */
+function checkEntryPoints(manifest: Manifest, appFiles: readonly string[], dir: string): void {
+  const files = new Set(appFiles);
+  const wanted = [
+    ...(manifest.service ? [[manifest.service.entry, 'the service entry']] : []),
+    ...manifest.bins.map((b) => [b.target, `bin "${b.name}"`]),
+  ] as [string, string][];
+  for (const [file, what] of wanted) {
+    if (!files.has(file)) {
+      throw new UserError(`${dir}: ${what} "${file}" is not among the app's files`, {
+        code: 'PKGAPP_ENTRY_MISSING',
+        hint: 'Check that the file exists and that package.json "files" or .npmignore does not leave it out (see `npm pack --dry-run`)',
+      });
+    }
+  }
+}

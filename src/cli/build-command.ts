@@ -1,0 +1,62 @@
+// `pkgapp build`: flags → BuildOptions → build(); prints a summary or one JSON document.
+import type { Command } from 'commander';
+import { build, type BuildOptions } from '../build.js';
+import type { Compression } from '../util/compression.js';
+import type { Io } from './io.js';
+
+interface BuildFlags {
+  target: string[];
+  dir: string;
+  out: string;
+  arch?: string;
+  version?: string;
+  release?: string;
+  compression: string;
+  level?: string;
+  install: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Declares the build command on `program`. */
+export function addBuildCommand(program: Command, io: Io): void {
+  program
+    .command('build')
+    .description('build packages of the Node.js app in DIR')
+    .option('-t, --target <format>', 'package format: deb (repeatable)', collect, [])
+    .option('-C, --dir <dir>', 'the app directory', '.')
+    .option('-o, --out <dir>', 'output directory', 'dist')
+    .option('--arch <arch>', 'architecture (default: all, or the host\'s when native addons are present)')
+    .option('--version <version>', 'package this version instead of package.json "version"')
+    .option('--release <n>', 'packaging revision: deb gets "-N" only when given')
+    .option('--compression <kind>', 'gzip, xz, zstd or none', 'gzip')
+    .option('--level <n>', 'compression level')
+    .option('--no-install', 'use the existing node_modules (checked against the lockfile) instead of npm ci')
+    .option('--json', 'print one JSON document with the built packages on stdout')
+    .option('-q, --quiet', 'print errors only')
+    .action(async (flags: BuildFlags) => {
+      const options: BuildOptions = {
+        dir: flags.dir,
+        outDir: flags.out,
+        targets: (flags.target.length ? flags.target : ['deb']) as BuildOptions['targets'],
+        compression: flags.compression as Compression,
+        install: flags.install,
+        env: io.env,
+        log: flags.quiet || flags.json ? undefined : (line) => io.stderr(`${line}\n`),
+      };
+      if (flags.arch !== undefined) options.arch = flags.arch;
+      if (flags.version !== undefined) options.version = flags.version;
+      if (flags.release !== undefined) options.release = flags.release;
+      if (flags.level !== undefined) options.level = Number(flags.level);
+      const packages = await build(options);
+      if (flags.json) {
+        io.stdout(`${JSON.stringify({ packages }, null, 2)}\n`);
+      } else if (!flags.quiet) {
+        for (const p of packages) io.stderr(`built ${p.path}\n  ${p.size} bytes, ${p.files} files, sha256 ${p.sha256}\n`);
+      }
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}

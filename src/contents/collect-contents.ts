@@ -1,0 +1,125 @@
+// Walks the staged app into ContentEntry[] under /opt/NAME: normalized modes, no secrets, no noise.
+import type { Stats } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { PinnedPackage } from '../app/lockfile.js';
+import type { ContentEntry } from './content-entry.js';
+import { appFileFilter, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
+
+export interface CollectedContents {
+  entries: ContentEntry[];
+  /** Paths of native addons (`.node` files) found: they make the package architecture-specific. */
+  nativeAddons: string[];
+}
+
+/** Collects the app files and the given production packages from `root` into `installDir`. */
+export async function collectContents(options: {
+  root: string;
+  appFiles: readonly string[];
+  packages: readonly PinnedPackage[];
+  installDir: string;
+  rules: ExcludeRules;
+}): Promise<CollectedContents> {
+  const { root, installDir } = options;
+  const prefix = installDir.replace(/^\//, '');
+  const entries: ContentEntry[] = [];
+  const nativeAddons: string[] = [];
+  const keep = appFileFilter(options.rules);
+
+  const addPath = async (rel: string, stats?: Stats) => {
+    const abs = path.join(root, rel);
+    const st = stats ?? (await lstat(abs));
+    const archivePath = `${prefix}/${rel}`;
+    if (st.isSymbolicLink()) {
+      entries.push({ kind: 'symlink', path: archivePath, target: relocateLink(await readlink(abs), root, installDir) });
+    } else if (st.isDirectory()) {
+      entries.push({ kind: 'dir', path: archivePath, mode: 0o755 });
+    } else if (st.isFile()) {
+      entries.push({ kind: 'file', path: archivePath, mode: await normalizedMode(abs, st.mode), size: st.size, source: { file: abs } });
+      if (rel.endsWith('.node')) nativeAddons.push(archivePath);
+    }
+    // sockets, fifos and devices never belong in a package: skipped
+  };
+
+  for (const rel of options.appFiles) {
+    if (keep(rel)) await addPath(rel);
+  }
+
+  const packageDirs = new Set(options.packages.map((p) => p.location));
+  for (const pkg of options.packages) {
+    await walk(root, pkg.location, packageDirs, addPath);
+  }
+  for (const binDir of binDirs(options.packages)) {
+    for (const link of await listBinLinks(root, binDir, packageDirs)) await addPath(link);
+  }
+  return { entries, nativeAddons };
+}
+
+/** Walks one package directory, skipping its nested node_modules (other packages) and noise. */
+async function walk(root: string, rel: string, packageDirs: Set<string>, add: (rel: string, st: Stats) => Promise<void>): Promise<void> {
+  const st = await lstat(path.join(root, rel));
+  await add(rel, st);
+  if (!st.isDirectory()) return;
+  const children = await readdir(path.join(root, rel), { withFileTypes: true });
+  for (const child of children) {
+    if (isNodeModulesNoise(child.name)) continue;
+    const childRel = `${rel}/${child.name}`;
+    if (child.name === 'node_modules' && child.isDirectory()) continue; // nested packages are walked as their own locations
+    if (packageDirs.has(childRel)) continue;
+    await walk(root, childRel, packageDirs, add);
+  }
+}
+
+/** The node_modules directories that hold production packages; each may have a .bin. */
+function binDirs(packages: readonly PinnedPackage[]): string[] {
+  const dirs = new Set<string>();
+  for (const p of packages) dirs.add(`${p.location.slice(0, p.location.lastIndexOf('node_modules/'))}node_modules/.bin`);
+  return [...dirs].sort();
+}
+
+/** `.bin` symlinks whose target lies inside a packaged production package. */
+async function listBinLinks(root: string, binDir: string, packageDirs: Set<string>): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(path.join(root, binDir));
+  } catch {
+    return [];
+  }
+  const links: string[] = [];
+  for (const name of names.sort()) {
+    const rel = `${binDir}/${name}`;
+    const st = await lstat(path.join(root, rel));
+    if (!st.isSymbolicLink()) continue;
+    const target = path.posix.normalize(path.posix.join(binDir, await readlink(path.join(root, rel))));
+    const owner = target.split('/').findIndex((_, i, parts) => packageDirs.has(parts.slice(0, i + 1).join('/')));
+    if (owner !== -1) links.push(rel);
+  }
+  return links;
+}
+
+/**
+ * Directories 0755; files 0755 only when executable *and* a script (`#!`) or an ELF program,
+ * else 0644: npm tarballs carry stray exec bits and group-writable modes that lintian flags.
+ * Shared objects (`.node`, `.so`) are loaded, not run: 0644, as dh_fixperms does.
+ */
+async function normalizedMode(file: string, mode: number): Promise<number> {
+  if ((mode & 0o111) === 0) return 0o644;
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    if (bytesRead >= 2 && head[0] === 0x23 && head[1] === 0x21) return 0o755;
+    const elf = bytesRead === 4 && head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    return elf && !/\.(node|so(\.\d+)*)$/.test(file) ? 0o755 : 0o644;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Absolute link targets inside the staging root are rewritten to point into the install dir. */
+function relocateLink(target: string, root: string, installDir: string): string {
+  if (path.isAbsolute(target) && (target === root || target.startsWith(`${root}/`))) {
+    return path.posix.join(installDir, target.slice(root.length));
+  }
+  return target;
+}

@@ -1,0 +1,69 @@
+// ContentEntry: one path in the package, and the rules every entry list obeys.
+
+interface EntryBase {
+  /** Path in the package without a leading "/" or "./", e.g. "opt/myapp/server.js". */
+  path: string;
+}
+
+export interface DirEntry extends EntryBase {
+  kind: 'dir';
+  mode: number;
+}
+
+export interface FileEntry extends EntryBase {
+  kind: 'file';
+  mode: number;
+  size: number;
+  /** Absolute path of the file to stream, or the generated body. */
+  source: { file: string } | { body: Buffer };
+  /** A configuration file the admin may edit (deb conffile, rpm %config(noreplace)). */
+  conffile?: boolean;
+}
+
+export interface SymlinkEntry extends EntryBase {
+  kind: 'symlink';
+  target: string;
+}
+
+export type ContentEntry = DirEntry | FileEntry | SymlinkEntry;
+
+/** Byte-wise comparison of UTF-8 paths, so the order never depends on locale. */
+export function comparePaths(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Sorts entries, adds every missing parent directory (dpkg needs each directory before its
+ * contents, formats.md §1.2) and refuses two entries for one path.
+ */
+export function finalizeEntries(entries: readonly ContentEntry[]): ContentEntry[] {
+  const byPath = new Map<string, ContentEntry>();
+  for (const entry of entries) {
+    const existing = byPath.get(entry.path);
+    if (existing && !(existing.kind === 'dir' && entry.kind === 'dir')) {
+      throw new Error(`two entries for ${entry.path} in the package contents`);
+    }
+    byPath.set(entry.path, entry);
+  }
+  for (const entry of entries) {
+    const parts = entry.path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      const existing = byPath.get(parent);
+      if (existing === undefined) byPath.set(parent, { kind: 'dir', path: parent, mode: 0o755 });
+      else if (existing.kind !== 'dir') throw new Error(`${parent} is both a ${existing.kind} and a directory in the package contents`);
+    }
+  }
+  // Sorting "a/b" after "a" and before "a-b" needs '/' to sort first: compare path segments.
+  return [...byPath.values()].sort((a, b) => compareSegments(a.path, b.path));
+}
+
+function compareSegments(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const c = comparePaths(pa[i]!, pb[i]!);
+    if (c !== 0) return c;
+  }
+  return pa.length - pb.length;
+}

@@ -1,0 +1,33 @@
+// What never goes into a package: secrets in the app, and packaging noise in node_modules.
+import { minimatch } from 'minimatch';
+
+/** Secrets by default (design.md): env files, npm credentials, VCS data, private keys. */
+const SECRET_PATTERNS = ['**/.env', '**/.env.*', '**/.npmrc', '**/.git', '**/.git/**', '**/*.pem', '**/*.key', '**/id_rsa*', '**/id_ed25519*', '**/*.p12', '**/*.pfx'];
+
+/**
+ * Files npm tarballs carry that are useless at run time and that lintian flags
+ * (package-contains-npm-ignore-file, package-contains-vcs-control-file).
+ */
+const NODE_MODULES_NOISE = new Set(['.npmignore', '.gitignore', '.gitattributes', '.gitmodules', '.npmrc', '.git', '.hgignore', '.travis.yml']);
+
+export interface ExcludeRules {
+  /** Paths (globs) the config includes deliberately, relative to the app. */
+  include: readonly string[];
+  /** Extra globs to exclude, relative to the app. */
+  exclude: readonly string[];
+}
+
+/** Builds the predicate for the app's own files (paths relative to the app directory). */
+export function appFileFilter(rules: ExcludeRules): (relPath: string) => boolean {
+  const opts = { dot: true };
+  return (relPath) => {
+    if (rules.exclude.some((p) => minimatch(relPath, p, opts))) return false;
+    if (!SECRET_PATTERNS.some((p) => minimatch(relPath, p, opts))) return true;
+    return rules.include.some((p) => minimatch(relPath, p, opts));
+  };
+}
+
+/** True for a node_modules file or directory name that is dropped from the package. */
+export function isNodeModulesNoise(baseName: string): boolean {
+  return NODE_MODULES_NOISE.has(baseName);
+}

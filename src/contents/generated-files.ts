@@ -1,0 +1,102 @@
+// The files pkgapp writes itself: unit, environment file, start check, /usr/bin entries, docs.
+import type { Manifest } from '../manifest/manifest.js';
+import type { TargetLayout } from '../manifest/layout.js';
+import { renderTemplate } from '../render/render-template.js';
+import { shellQuote, systemdEnvAssignment, systemdQuote, systemdText } from '../util/shell-quote.js';
+import type { ContentEntry, FileEntry } from './content-entry.js';
+
+/** System Node.js: Debian's nodejs package installs it here. */
+export const SYSTEM_NODE = '/usr/bin/node';
+
+/** A bundled package and its declared license, for the copyright file. */
+export interface BundledLicense {
+  /** Where it lives under the app directory, e.g. "node_modules/express". */
+  location: string;
+  name: string;
+  version: string;
+  license: string | undefined;
+}
+
+/** Every generated file of the package, as entries with inline bodies. */
+export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled: readonly BundledLicense[]): ContentEntry[] {
+  const files: FileEntry[] = [];
+  const add = (path: string, body: string | Buffer, mode = 0o644, conffile = false) => {
+    const buffer = typeof body === 'string' ? Buffer.from(body) : body;
+    files.push({ kind: 'file', path: path.replace(/^\//, ''), mode, size: buffer.length, source: { body: buffer }, ...(conffile ? { conffile } : {}) });
+  };
+
+  if (manifest.service) {
+    add(layout.unitPath, renderUnit(manifest, layout));
+    add(layout.envFile, renderEnvFile(manifest, layout), 0o644, true);
+    add(manifest.paths.checkEnv, renderCheckEnv(manifest, layout), 0o755);
+  }
+  for (const bin of manifest.bins) {
+    add(`/usr/bin/${bin.name}`, renderTemplate('bin-wrapper.sh', {
+      command: bin.name,
+      name: manifest.name,
+      node: shellQuote(SYSTEM_NODE),
+      script: shellQuote(`${manifest.paths.appDir}/${bin.target}`),
+    }), 0o755);
+  }
+  add(`${manifest.paths.docDir}/copyright`, renderCopyright(manifest, bundled));
+  return files;
+}
+
+/** The systemd unit; every value from package.json is made safe for unit-file syntax. */
+export function renderUnit(manifest: Manifest, layout: TargetLayout): string {
+  const service = manifest.service!;
+  const defaults = manifest.env
+    .filter((v) => v.default !== undefined)
+    .map((v) => `Environment=${systemdEnvAssignment(v.name, v.default!)}`);
+  const homepage = manifest.homepage && /^https?:\/\/\S+$/.test(manifest.homepage) ? manifest.homepage : `file:${manifest.paths.docDir}/copyright`;
+  return renderTemplate('systemd/app.service', {
+    unitName: `${manifest.name}.service`,
+    npmName: systemdText(manifest.npmName),
+    npmVersion: manifest.version.npm,
+    envFile: layout.envFile,
+    description: systemdText(manifest.synopsis),
+    documentation: homepage,
+    user: service.user,
+    appDir: manifest.paths.appDir,
+    defaults: defaults.join('\n'),
+    checkEnv: manifest.paths.checkEnv,
+    execStart: [SYSTEM_NODE, `${manifest.paths.appDir}/${service.entry}`, ...service.args].map(systemdQuote).join(' '),
+    restart: service.restart,
+    stateDirName: manifest.paths.stateDir.replace(/^\/var\/lib\//, ''),
+    settings: service.settings.map(([k, v]) => `${k}=${v}\n`).join(''),
+  });
+}
+
+/** The environment file: every variable of the configuration contract, documented, commented out. */
+export function renderEnvFile(manifest: Manifest, layout: TargetLayout): string {
+  const variables = manifest.env.length === 0
+    ? '# This application declares no variables ("pkgapp": { "env": ... } in its package.json).\n'
+    : manifest.env
+        .map((v) => {
+          const status = v.required ? 'required' : v.default !== undefined ? `default: ${v.default}` : 'optional';
+          const about = v.description ? `: ${v.description}` : '';
+          return `# ${v.name} (${status})${about}\n#${v.name}=${v.default ?? ''}\n`;
+        })
+        .join('\n');
+  return renderTemplate('env-file', { envFile: layout.envFile, name: manifest.name, unitName: `${manifest.name}.service`, variables });
+}
+
+function renderCheckEnv(manifest: Manifest, layout: TargetLayout): string {
+  // Variable names are checked against [A-Za-z_][A-Za-z0-9_]* by the config schema: safe as words.
+  return renderTemplate('check-env.sh', {
+    name: manifest.name,
+    quotedName: shellQuote(manifest.name),
+    quotedEnvFile: shellQuote(layout.envFile),
+    requiredVars: manifest.env.filter((v) => v.required).map((v) => v.name).join(' '),
+  });
+}
+
+/** Debian machine-readable copyright (copyright-format 1.0): the app, then every bundled package. */
+export function renderCopyright(manifest: Manifest, bundled: readonly BundledLicense[]): string {
+  const stanzas = [
+    ['Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/', `Upstream-Name: ${manifest.npmName}`, `Upstream-Contact: ${manifest.maintainer}`, ...(manifest.homepage ? [`Source: ${manifest.homepage}`] : [])],
+    ['Files: *', `Copyright: ${manifest.copyrightHolder}`, `License: ${manifest.license}`],
+    ...bundled.map((b) => [`Files: ${manifest.paths.appDir.slice(1)}/${b.location}/*`, `Comment: ${b.name} ${b.version}, bundled from the npm registry`, 'Copyright: its authors, see the package', `License: ${b.license ?? 'UNKNOWN'}`]),
+  ];
+  return stanzas.map((lines) => lines.map((l) => l.replace(/\n/g, ' ')).join('\n')).join('\n\n') + '\n';
+}

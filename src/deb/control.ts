@@ -1,0 +1,79 @@
+// The DEBIAN/control stanza (deb-control(5), formats.md §1.4), rendered from the manifest. Pure.
+import { UserError } from '../errors.js';
+import type { ContentEntry } from '../contents/content-entry.js';
+import type { Manifest } from '../manifest/manifest.js';
+import { debVersion } from '../manifest/versions.js';
+
+/** One relation, alternatives allowed: "foo (>= 1.0) | bar". */
+const RELATION = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?( \| [a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?)*$/;
+
+/** Depends: the Node.js runtime, what the maintainer scripts call, and the configured extras. */
+export function debDepends(manifest: Manifest): string[] {
+  const node = manifest.nodeMajor !== undefined ? `nodejs (>= ${manifest.nodeMajor})` : 'nodejs';
+  const scripts = manifest.service ? ['adduser', 'init-system-helpers'] : [];
+  for (const dep of manifest.extraDepends.deb) {
+    if (!RELATION.test(dep)) {
+      throw new UserError(`pkgapp.depends.deb: "${dep}" is not a Debian relation such as "libfoo1 (>= 1.2)"`, { code: 'PKGAPP_DEPENDS_INVALID' });
+    }
+  }
+  return [node, ...scripts, ...manifest.extraDepends.deb];
+}
+
+/**
+ * Installed-Size in KiB as dpkg-gencontrol computes it: each file or symlink adds its size
+ * rounded up to whole KiB (a symlink's size is its target's length), each directory adds 1.
+ */
+export function installedSizeKiB(entries: readonly ContentEntry[]): number {
+  let total = 0;
+  for (const e of entries) {
+    if (e.kind === 'file') total += Math.ceil(e.size / 1024);
+    else if (e.kind === 'symlink') total += Math.ceil(Buffer.byteLength(e.target) / 1024);
+    else total += 1;
+  }
+  return total;
+}
+
+/** The control file text, ending in a newline as dpkg requires. */
+export function renderControl(manifest: Manifest, architecture: string, installedSize: number): string {
+  const fields: [string, string | undefined][] = [
+    ['Package', manifest.name],
+    ['Version', debVersion(manifest.version, manifest.release)],
+    ['Architecture', architecture],
+    ['Maintainer', manifest.maintainer],
+    ['Installed-Size', String(installedSize)],
+    ['Depends', debDepends(manifest).join(', ')],
+    ['Section', manifest.section],
+    ['Priority', 'optional'],
+    ['Homepage', manifest.homepage],
+    ['Description', `${manifest.synopsis}\n${extendedDescription(manifest.description)}`],
+  ];
+  return fields
+    .filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '')
+    .map(([k, v]) => `${k}: ${oneLine(k, v)}`)
+    .join('\n') + '\n';
+}
+
+/** Extended description: lines start with a space, paragraphs are separated by " .". */
+function extendedDescription(paragraphs: readonly string[]): string {
+  return paragraphs.map((p) => wrap(p, 78).map((line) => ` ${line}`).join('\n')).join('\n .\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Every field but Description is a single line: a newline would start a new field. */
+function oneLine(key: string, value: string): string {
+  return key === 'Description' ? value : value.replace(/\s*\n\s*/g, ' ');
+}

@@ -1,0 +1,92 @@
+// GNU tar headers, the flavour dpkg-deb writes: long names through ././@LongLink, never PAX
+// (dpkg refuses PAX headers, formats.md §1.2). Pure: entries in, 512-byte blocks out.
+
+export const BLOCK = 512;
+
+export type TarType = 'file' | 'dir' | 'symlink';
+
+export interface TarHeaderFields {
+  /** Member name as stored, e.g. "./opt/app/" (directories end with "/"). */
+  name: string;
+  type: TarType;
+  mode: number;
+  size: number;
+  mtime: number;
+  linkname?: string;
+}
+
+const TYPEFLAG: Record<TarType, string> = { file: '0', dir: '5', symlink: '2' };
+const GNU_MAGIC = 'ustar  \0'; // "ustar" + two spaces + NUL: magic and version of the GNU format
+const MAX_OCTAL_11 = 0o77777777777; // 8 GiB - 1
+
+/**
+ * The header block(s) for one entry: a ././@LongLink block pair for a name or link target
+ * over 100 bytes, then the entry's own header.
+ */
+export function encodeTarHeader(fields: TarHeaderFields): Buffer {
+  const name = Buffer.from(fields.name);
+  const link = Buffer.from(fields.linkname ?? '');
+  const blocks: Buffer[] = [];
+  if (link.length > 100) blocks.push(...longLink('K', link));
+  if (name.length > 100) blocks.push(...longLink('L', name));
+  blocks.push(headerBlock(name.subarray(0, 100), fields.type === 'file' ? fields.size : 0, fields.mode, fields.mtime, TYPEFLAG[fields.type], link.subarray(0, 100)));
+  return Buffer.concat(blocks);
+}
+
+/** Zero bytes that pad a member's data to a whole block. */
+export function tarPadding(size: number): Buffer {
+  const rest = size % BLOCK;
+  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
+}
+
+/** The end-of-archive marker: two zero blocks. */
+export function tarTrailer(): Buffer {
+  return Buffer.alloc(2 * BLOCK);
+}
+
+function longLink(type: 'K' | 'L', value: Buffer): Buffer[] {
+  const data = Buffer.concat([value, Buffer.alloc(1)]); // NUL-terminated, as GNU tar writes it
+  return [headerBlock(Buffer.from('././@LongLink'), data.length, 0o644, 0, type, Buffer.alloc(0)), data, tarPadding(data.length)];
+}
+
+function headerBlock(name: Buffer, size: number, mode: number, mtime: number, typeflag: string, linkname: Buffer): Buffer {
+  const block = Buffer.alloc(BLOCK);
+  name.copy(block, 0);
+  block.write(octal(mode, 7), 100, 'latin1');
+  block.write(octal(0, 7), 108, 'latin1'); // uid 0
+  block.write(octal(0, 7), 116, 'latin1'); // gid 0
+  writeSize(block, size);
+  block.write(octal(mtime, 11), 136, 'latin1');
+  block.write(typeflag, 156, 'latin1');
+  linkname.copy(block, 157);
+  block.write(GNU_MAGIC, 257, 'latin1');
+  block.write('root', 265, 'latin1'); // uname: dpkg resolves owners by name (formats.md §1.2)
+  block.write('root', 297, 'latin1'); // gname
+  // Checksum: sum of all bytes with the checksum field read as spaces; 6 octal digits, NUL, space.
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return block;
+}
+
+/** Sizes up to 8 GiB as 11 octal digits; larger ones in GNU base-256 (high bit set). */
+function writeSize(block: Buffer, size: number): void {
+  if (!Number.isSafeInteger(size) || size < 0) throw new Error(`invalid tar entry size ${size}`);
+  if (size <= MAX_OCTAL_11) {
+    block.write(octal(size, 11), 124, 'latin1');
+    return;
+  }
+  block[124] = 0x80;
+  let rest = BigInt(size);
+  for (let i = 135; i > 124; i--) {
+    block[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+}
+
+function octal(value: number, digits: number): string {
+  const text = value.toString(8);
+  if (text.length > digits) throw new Error(`value ${value} does not fit ${digits} octal digits`);
+  return `${text.padStart(digits, '0')}\0`;
+}

@@ -1,0 +1,63 @@
+// Manifest: everything the writers need to know about the package, resolved and format-neutral.
+import type { HookPhase } from '../app/config-schema.js';
+import type { AppVersion } from './versions.js';
+
+export interface EnvVar {
+  name: string;
+  description: string;
+  required: boolean;
+  default?: string;
+}
+
+export interface ServiceSpec {
+  /** Entry script, relative to the app directory. */
+  entry: string;
+  args: string[];
+  user: string;
+  restart: string;
+  /** Extra [Service] settings from the configuration, in key order. */
+  settings: [string, string][];
+}
+
+export interface BinEntry {
+  /** Command name in /usr/bin. */
+  name: string;
+  /** Script path relative to the app directory. */
+  target: string;
+}
+
+/** Readonly, resolved metadata; built once by resolveManifest and never changed. */
+export interface Manifest {
+  readonly name: string;
+  readonly npmName: string;
+  readonly version: AppVersion;
+  /** Packaging revision from --release, if given. */
+  readonly release: string | undefined;
+  readonly synopsis: string;
+  /** Extended description paragraphs. */
+  readonly description: string[];
+  readonly maintainer: string;
+  readonly homepage: string | undefined;
+  readonly license: string;
+  readonly copyrightHolder: string;
+  readonly section: string;
+  /** Lowest Node.js major that engines.node allows, if it says. */
+  readonly nodeMajor: number | undefined;
+  readonly extraDepends: { readonly deb: readonly string[]; readonly rpm: readonly string[] };
+  /** --arch, when forced; otherwise decided from the contents. */
+  readonly archOverride: string | undefined;
+  readonly service: ServiceSpec | undefined;
+  readonly env: readonly EnvVar[];
+  readonly bins: readonly BinEntry[];
+  readonly hooks: Readonly<Partial<Record<HookPhase, string>>>;
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  /** Build time in seconds since 1970 (SOURCE_DATE_EPOCH): every mtime in the package. */
+  readonly buildTime: number;
+  readonly paths: {
+    readonly appDir: string;
+    readonly stateDir: string;
+    readonly docDir: string;
+    readonly checkEnv: string;
+  };
+}

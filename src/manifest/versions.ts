@@ -1,0 +1,65 @@
+// npm semver → Debian version strings, with the refusals that keep the orderings in step.
+import semver from 'semver';
+import { UserError } from '../errors.js';
+
+/** A parsed app version, still format-neutral. */
+export interface AppVersion {
+  /** The npm version exactly as written in package.json (or --version). */
+  npm: string;
+  major: number;
+  minor: number;
+  patch: number;
+  prerelease: string[];
+  build: string[];
+}
+
+/** Parses and checks an npm version; `source` names where it came from for the error. */
+export function parseAppVersion(raw: string, source: string): AppVersion {
+  const parsed = semver.parse(raw, { loose: false });
+  if (!parsed) {
+    throw new UserError(`${source}: "${raw}" is not a valid semver version`, {
+      code: 'PKGAPP_VERSION_INVALID',
+      hint: 'Use MAJOR.MINOR.PATCH with optional -prerelease and +build, e.g. 1.2.3 or 1.2.0-beta.1',
+    });
+  }
+  const prerelease = parsed.prerelease.map(String);
+  const build = [...parsed.build];
+  // Debian reads the last '-' of a version as the start of the revision, so a hyphen inside
+  // a prerelease or build identifier would silently change what the version means and how it
+  // sorts (1.0.0~alpha-10 is upstream "1.0.0~alpha", revision "10"). rpm forbids '-' outright.
+  for (const [part, ids] of [['prerelease', prerelease], ['build metadata', build]] as const) {
+    const bad = ids.find((id) => id.includes('-'));
+    if (bad !== undefined) {
+      throw new UserError(`${source}: ${part} identifier "${bad}" of version "${raw}" contains '-', which Debian and rpm versions reserve for the release`, {
+        code: 'PKGAPP_VERSION_HYPHEN',
+        hint: `Separate identifiers with dots instead, e.g. "${bad.replace(/-/g, '.')}"`,
+      });
+    }
+  }
+  return { npm: parsed.version + (build.length ? `+${build.join('.')}` : ''), major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease, build };
+}
+
+/** Checks a packaging revision given with --release (the Debian revision / rpm Release). */
+export function checkRelease(raw: string): string {
+  if (!/^[0-9][0-9A-Za-z.+~]*$/.test(raw)) {
+    throw new UserError(`--release "${raw}" is not a valid release`, {
+      code: 'PKGAPP_RELEASE_INVALID',
+      hint: 'Use a number such as 1 or 2 (digits, then letters, digits, ".", "+" or "~")',
+    });
+  }
+  return raw;
+}
+
+/**
+ * The Debian Version field: prerelease after '~' so 1.2.0~beta.1 sorts before 1.2.0,
+ * build metadata after '+' (it sorts after the plain version, which semver calls equal),
+ * and a revision only when --release asks for one, so `apt-get install NAME=1.2.3` names
+ * exactly the package.json version. formats.md §5.
+ */
+export function debVersion(version: AppVersion, release?: string): string {
+  let text = `${version.major}.${version.minor}.${version.patch}`;
+  if (version.prerelease.length) text += `~${version.prerelease.join('.')}`;
+  if (version.build.length) text += `+${version.build.join('.')}`;
+  if (release !== undefined) text += `-${release}`;
+  return text;
+}

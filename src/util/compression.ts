@@ -1,0 +1,45 @@
+// Compressors for archive members: zlib in-process for gzip, the xz and zstd programs otherwise.
+import { PassThrough, type Duplex } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { execa } from 'execa';
+import { UserError } from '../errors.js';
+
+export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
+
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'xz', 'zstd', 'none'];
+
+/** File name suffix of a compressed member. */
+export function compressionSuffix(compression: Compression): string {
+  return { gzip: '.gz', xz: '.xz', zstd: '.zst', none: '' }[compression];
+}
+
+/** Default level per compressor (gzip 6 and xz 6 are the tools' defaults; zstd 19 as dpkg-deb). */
+export function defaultLevel(compression: Compression): number {
+  return { gzip: 6, xz: 6, zstd: 19, none: 0 }[compression];
+}
+
+/** Checks --level against the compressor's range. */
+export function checkLevel(compression: Compression, level: number): number {
+  const max = { gzip: 9, xz: 9, zstd: 19, none: 0 }[compression];
+  if (!Number.isInteger(level) || level < (compression === 'none' ? 0 : 1) || level > max) {
+    throw new UserError(`--level ${level} is out of range for ${compression} (1-${max})`, { code: 'PKGAPP_LEVEL_INVALID' });
+  }
+  return level;
+}
+
+/**
+ * A streaming compressor. xz runs with a fixed thread count so its block layout, and so
+ * the output bytes, do not depend on how many cores the build machine has.
+ */
+export function createCompressor(compression: Compression, level: number): Duplex {
+  switch (compression) {
+    case 'gzip':
+      return createGzip({ level });
+    case 'xz':
+      return execa('xz', ['--compress', '--stdout', `-${level}`, '--threads=2', '--quiet'], { buffer: false }).duplex();
+    case 'zstd':
+      return execa('zstd', ['--compress', '--stdout', `-${level}`, '--no-progress', '-q'], { buffer: false }).duplex();
+    case 'none':
+      return new PassThrough();
+  }
+}

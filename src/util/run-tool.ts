@@ -1,0 +1,19 @@
+// Runs external programs (npm, compressors) through execa, turning failures into UserErrors.
+import { execa, type Options } from 'execa';
+import { EXIT_FAILURE, UserError } from '../errors.js';
+
+/** Runs `file args` and returns stdout; a failure names the command and shows stderr's end. */
+export async function runTool(file: string, args: readonly string[], options: Options & { what: string; code: string }): Promise<string> {
+  const { what, code, ...execaOptions } = options;
+  try {
+    const result = await execa(file, args, { ...execaOptions, stripFinalNewline: true });
+    return String(result.stdout ?? '');
+  } catch (error) {
+    const e = error as { shortMessage?: string; stderr?: unknown; code?: string };
+    if (e.code === 'ENOENT') {
+      throw new UserError(`${what}: "${file}" is not installed`, { code: `${code}_NOT_FOUND`, exitCode: EXIT_FAILURE, hint: `Install ${file} and retry`, cause: error });
+    }
+    const tail = String(e.stderr ?? '').trim().split('\n').slice(-15).join('\n');
+    throw new UserError(`${what} failed: ${e.shortMessage ?? String(error)}${tail ? `\n${tail}` : ''}`, { code, exitCode: EXIT_FAILURE, cause: error });
+  }
+}

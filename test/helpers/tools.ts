@@ -1,0 +1,73 @@
+// Skip-or-fail guards for tests that need host tools or root.
+//
+// Locally a missing tool skips the test with the apt-get command that would fix it. On CI
+// (CI=true) it fails instead, so a broken CI image cannot silently turn e2e tests into skips.
+
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+
+/** Debian package that provides each tool the e2e harness uses. */
+export const TOOL_PACKAGES: Record<string, string> = {
+  'systemd-nspawn': 'systemd-container',
+  mmdebstrap: 'mmdebstrap',
+  'apt-ftparchive': 'apt-utils',
+  'dpkg-deb': 'dpkg',
+  'dpkg-scanpackages': 'dpkg-dev',
+  lintian: 'lintian',
+  nsenter: 'util-linux',
+  umount: 'mount',
+  tar: 'tar',
+  xz: 'xz-utils',
+  zstd: 'zstd',
+  gpg: 'gpg',
+};
+
+/** Tools needed by chroot.ts + apt-repo.ts. */
+export const E2E_TOOLS = ['mmdebstrap', 'systemd-nspawn', 'nsenter', 'apt-ftparchive', 'dpkg-deb', 'tar', 'umount'];
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Absolute path of an executable on PATH, or undefined. */
+export function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Returns true if `name` is on PATH ('root' = running as root). Otherwise fails the test on CI, or
+ * marks it skipped and returns false - the caller must then `return`:
+ *
+ *   if (!requireTool(t, 'systemd-nspawn')) return;
+ */
+export function requireTool(t: TestContext, name: string): boolean {
+  return requireTools(t, [name]);
+}
+
+/** requireTool for several names; reports all missing ones in one message. */
+export function requireTools(t: TestContext, names: string[]): boolean {
+  const missing = names.filter((n) => (n === 'root' ? !isRoot() : which(n) === undefined));
+  if (missing.length === 0) return true;
+  const tools = missing.filter((n) => n !== 'root');
+  const pkgs = [...new Set(tools.map((n) => TOOL_PACKAGES[n] ?? n))];
+  const why = [
+    missing.includes('root') ? 'needs root' : '',
+    tools.length ? `needs ${tools.join(', ')}: apt-get install ${pkgs.join(' ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  if (process.env.CI === 'true') throw new Error(`${why} (CI=true, so this is a failure, not a skip)`);
+  t.skip(why);
+  return false;
+}
