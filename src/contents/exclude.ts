@@ -5,10 +5,12 @@ import { minimatch } from 'minimatch';
 const SECRET_PATTERNS = ['**/.env', '**/.env.*', '**/.npmrc', '**/.git', '**/.git/**', '**/*.pem', '**/*.key', '**/id_rsa*', '**/id_ed25519*', '**/*.p12', '**/*.pfx'];
 
 /**
- * Files npm tarballs carry that are useless at run time and that lintian flags
- * (package-contains-npm-ignore-file, package-contains-vcs-control-file).
+ * Development metadata npm tarballs carry, never read at run time, that lintian flags
+ * (package-contains-npm-ignore-file, package-contains-vcs-control-file,
+ * package-contains-eslint-config-file).
  */
-const NODE_MODULES_NOISE = new Set(['.npmignore', '.gitignore', '.gitattributes', '.gitmodules', '.npmrc', '.git', '.hgignore', '.travis.yml']);
+const NODE_MODULES_NOISE = new Set(['.npmignore', '.gitignore', '.gitattributes', '.gitmodules', '.npmrc', '.git', '.hgignore', '.travis.yml', '.eslintignore', '.editorconfig']);
+const NODE_MODULES_NOISE_PATTERN = /^\.eslintrc(\.\w+)?$/;
 
 export interface ExcludeRules {
   /** Paths (globs) the config includes deliberately, relative to the app. */
@@ -29,5 +31,5 @@ export function appFileFilter(rules: ExcludeRules): (relPath: string) => boolean
 
 /** True for a node_modules file or directory name that is dropped from the package. */
 export function isNodeModulesNoise(baseName: string): boolean {
-  return NODE_MODULES_NOISE.has(baseName);
+  return NODE_MODULES_NOISE.has(baseName) || NODE_MODULES_NOISE_PATTERN.test(baseName);
 }

@@ -95,7 +95,7 @@ function renderCheckEnv(manifest: Manifest, layout: TargetLayout): string {
 export function renderCopyright(manifest: Manifest, bundled: readonly BundledLicense[]): string {
   const stanzas = [
     ['Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/', `Upstream-Name: ${manifest.npmName}`, `Upstream-Contact: ${manifest.maintainer}`, ...(manifest.homepage ? [`Source: ${manifest.homepage}`] : [])],
-    ['Files: *', `Copyright: ${manifest.copyrightHolder}`, `License: ${manifest.license}`],
+    ['Files: *', `Copyright: ${new Date(manifest.buildTime * 1000).getUTCFullYear()} ${manifest.copyrightHolder}`, `License: ${manifest.license}`],
     ...bundled.map((b) => [`Files: ${manifest.paths.appDir.slice(1)}/${b.location}/*`, `Comment: ${b.name} ${b.version}, bundled from the npm registry`, 'Copyright: its authors, see the package', `License: ${b.license ?? 'UNKNOWN'}`]),
   ];
   return stanzas.map((lines) => lines.map((l) => l.replace(/\n/g, ' ')).join('\n')).join('\n\n') + '\n';

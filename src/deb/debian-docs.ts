@@ -24,6 +24,12 @@ export function debianDocFiles(manifest: Manifest): ContentEntry[] {
     '# pkgapp installs the application and its pinned node_modules under /opt on purpose:',
     '# it is third-party software that the system package manager should not mix with /usr.',
     `${manifest.name}: dir-or-file-in-opt`,
+    '# npm packages keep their license and documentation beside their code; the licenses must',
+    '# stay with the code they cover, and /usr/share/doc is for this package\'s own documents.',
+    `${manifest.name}: extra-license-file [${manifest.paths.appDir.slice(1)}/node_modules/*]`,
+    `${manifest.name}: package-contains-documentation-outside-usr-share-doc [${manifest.paths.appDir.slice(1)}/node_modules/*]`,
+    '# npm nests conflicting versions of a dependency under node_modules/NAME/node_modules.',
+    `${manifest.name}: repeated-path-segment node_modules [${manifest.paths.appDir.slice(1)}/node_modules/*]`,
     '',
   ].join('\n');
   return [

@@ -34,7 +34,7 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
   const synopsis = toSynopsis(rawDescription) || `${name} Node.js application`;
   const description = cfg.description !== undefined
     ? cfg.description.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean)
-    : [`${capitalize(synopsis)}.`, `This package ships the Node.js application ${npmName} ${version.npm} with its production dependencies, as pinned by its lockfile, under /opt/${name}.`];
+    : [`This package ships the Node.js application ${npmName} ${version.npm} with its production dependencies, as pinned by its lockfile, under /opt/${name}.`];
 
   const maintainer = cfg.maintainer ?? maintainerFromPackage(pkg.author) ?? maintainerFromPackage(Array.isArray(pkg.maintainers) ? pkg.maintainers[0] : undefined);
   if (maintainer === undefined || !/^[^<>\n]+ <[^<>\s]+@[^<>\s]+>$/.test(maintainer)) {
@@ -88,10 +88,6 @@ function requireString(value: unknown, where: string): string {
 /** Debian synopsis rules (formats.md §1.4): one line, no trailing period, no leading article. */
 function toSynopsis(text: string): string {
   return text.replace(/\s+/g, ' ').trim().replace(/\.+$/, '').replace(/^(a|an|the) /i, '').slice(0, 80).trim();
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** npm "person" field (string "Name <email> (url)" or object) → "Name <email>". */

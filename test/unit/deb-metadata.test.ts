@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { execa } from 'execa';
+import { generatedFiles } from '../../src/contents/generated-files.js';
+import { installedSizeKiB, renderControl } from '../../src/deb/control.js';
+import { renderDebScripts } from '../../src/deb/maintainer-scripts.js';
+import { targetLayout } from '../../src/manifest/layout.js';
+import { resolveManifest } from '../../src/manifest/resolve-manifest.js';
+import { assertGolden } from '../helpers/golden.js';
+import { appSource, BUILD_TIME, exampleManifest } from '../helpers/manifests.js';
+
+const layout = targetLayout('deb', 'acme-hello');
+
+function bodyOf(manifest: ReturnType<typeof exampleManifest>, path: string): string {
+  const entry = generatedFiles(manifest, targetLayout('deb', manifest.name), []).find((e) => e.path === path);
+  assert.ok(entry && entry.kind === 'file' && 'body' in entry.source, `generated ${path}`);
+  return entry.source.body.toString();
+}
+
+test('control file of the example app', () => {
+  assertGolden('deb/control', renderControl(exampleManifest(), 'all', 1234));
+});
+
+test('rendered unit, environment file and start check of the example app', () => {
+  const m = exampleManifest();
+  assertGolden('deb/acme-hello.service', bodyOf(m, layout.unitPath));
+  assertGolden('deb/etc-default', bodyOf(m, 'etc/default/acme-hello'));
+  assertGolden('deb/check-env', bodyOf(m, 'opt/acme-hello/.pkgapp/check-env'));
+  assertGolden('deb/bin-wrapper', bodyOf(m, 'usr/bin/hello-greet'));
+});
+
+test('maintainer scripts of the example app, and sh -n accepts them', async () => {
+  const scripts = renderDebScripts(exampleManifest({}, { postinst: 'echo "configured $1"\n' }));
+  assert.deepEqual(Object.keys(scripts).sort(), ['postinst', 'postrm', 'prerm']);
+  for (const [name, text] of Object.entries(scripts)) {
+    assertGolden(`deb/${name}`, text!);
+    await execa('sh', ['-n'], { input: text });
+  }
+});
+
+test('an app without a service gets no unit, no user and no systemd steps', () => {
+  const m = exampleManifest({ pkgapp: { service: false } });
+  const paths = generatedFiles(m, layout, []).map((e) => e.path);
+  assert.deepEqual(paths.sort(), ['usr/bin/hello-greet', 'usr/share/doc/acme-hello/copyright']);
+  assert.deepEqual(renderDebScripts(m), {});
+  assert.doesNotMatch(renderControl(m, 'all', 1), /adduser/);
+});
+
+test('Installed-Size rounds every file up to whole KiB and counts directories (Policy 5.6.20)', () => {
+  const file = (size: number) => ({ kind: 'file' as const, path: `f${size}`, mode: 0o644, size, source: { body: Buffer.alloc(0) } });
+  assert.equal(installedSizeKiB([file(1025)]), 2);
+  assert.equal(installedSizeKiB([file(1024)]), 1);
+  assert.equal(installedSizeKiB([file(0)]), 0);
+  assert.equal(installedSizeKiB([{ kind: 'dir', path: 'd', mode: 0o755 }, { kind: 'symlink', path: 's', target: 'x' }]), 2);
+});
+
+test('hostile package.json text cannot escape its quoting', async () => {
+  const evil = `x'; touch /tmp/pwned; echo '$(id)\`id\` %n "q" \\`;
+  const m = resolveManifest(appSource({
+    name: 'evil', version: '1.0.0', description: `${evil}\nInjected=1`, author: 'A <a@b.c>', main: 'server.js',
+    pkgapp: { service: { entry: `dir/${evil}.js`, args: [evil] }, env: { V: { default: evil } } },
+  }), { buildTime: BUILD_TIME });
+  const unit = bodyOf(m, 'lib/systemd/system/evil.service');
+  assert.doesNotMatch(unit, /^Injected=/m, 'a newline in the description cannot add a unit setting');
+  const execStart = unit.split('\n').find((l) => l.startsWith('ExecStart='))!;
+  assert.ok(execStart.includes('%%n') && execStart.includes('$$(id)'), `specifiers and $ escaped: ${execStart}`);
+  const scripts = renderDebScripts(m);
+  for (const text of Object.values(scripts)) await execa('sh', ['-n'], { input: text });
+  // The control file keeps the description on its field: no injected field.
+  assert.doesNotMatch(renderControl(m, 'all', 1), /^Injected/m);
+});
+
+test('a hook containing the here-document delimiter is refused', () => {
+  assert.throws(() => renderDebScripts(exampleManifest({}, { prerm: 'echo hi\nPKGAPP_HOOK_EOF\nrm -rf /\n' })), { code: 'PKGAPP_HOOK_INVALID' });
+});
