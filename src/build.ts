@@ -25,7 +25,7 @@ export const TARGETS: readonly Target[] = ['deb'];
 export interface BuildOptions {
   /** The app directory (default "."). */
   dir?: string;
-  /** Where packages are written (default "dist" inside the current directory). */
+  /** Where packages are written, relative to `dir` (default "dist"), as with make -C. */
   outDir?: string;
   targets?: Target[];
   version?: string;
@@ -78,7 +78,9 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       hint: 'Run `npm install` to update the lockfile, then commit it',
     });
   }
-  const appFiles = await listAppFiles(app);
+  const outDir = path.resolve(app.dir, options.outDir ?? 'dist');
+  // Earlier packages in an output directory inside the app must never be packaged again.
+  const appFiles = (await listAppFiles(app)).filter((f) => !isInside(path.join(app.dir, f), outDir));
   checkEntryPoints(manifest, appFiles, app.dir);
 
   log(options.install === false ? 'checking node_modules against the lockfile' : 'installing production dependencies (npm ci --omit=dev)');
@@ -89,7 +91,6 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest });
     const architecture = manifest.archOverride ?? (collected.nativeAddons.length ? hostDebArch() : 'all');
 
-    const outDir = path.resolve(options.outDir ?? 'dist');
     const created = await mkdir(outDir, { recursive: true });
     const results: BuiltPackage[] = [];
     try {
@@ -118,6 +119,11 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   } finally {
     await staged.cleanup();
   }
+}
+
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function checkTargets(targets: string[]): Target[] {
