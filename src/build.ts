@@ -99,7 +99,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
         const entries = finalizeEntries([...collected.entries, ...generatedFiles(manifest, layout, installed), ...debianDocFiles(manifest)]);
         const version = debVersion(manifest.version, manifest.release);
         const outFile = path.join(outDir, `${manifest.name}_${version}_${architecture}.deb`);
-        log(`writing ${path.relative(process.cwd(), outFile) || outFile} (${entries.length} entries, ${compression})`);
+        log(`writing ${displayPath(outFile)} (${entries.length} entries, ${compression} level ${level})`);
         const written = await writeDeb({
           outFile,
           entries,
@@ -119,6 +119,12 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   } finally {
     await staged.cleanup();
   }
+}
+
+/** A path relative to the current directory when it is below it, else absolute. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
 }
 
 function isInside(file: string, dir: string): boolean {

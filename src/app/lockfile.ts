@@ -7,6 +7,8 @@ interface LockPackage {
   version?: string;
   dev?: boolean;
   optional?: boolean;
+  /** Dev dependency of the app and optional dependency of a production one: installed as optional. */
+  devOptional?: boolean;
   link?: boolean;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
@@ -87,7 +89,7 @@ export function productionPackages(lock: Lockfile): PinnedPackage[] {
       });
     }
     const name = location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    result.push({ location, name, version: entry.version ?? '', optional: entry.optional === true });
+    result.push({ location, name, version: entry.version ?? '', optional: entry.optional === true || entry.devOptional === true });
   }
   return result.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
 }

@@ -103,3 +103,14 @@ test('--no-install refuses node_modules that differ from the lockfile, listing e
   assert.match(result.stderr, /hint: Run `npm ci`/);
   assert.deepEqual(await listDir(out), []);
 });
+
+test('packages built into the app\'s own dist/ are never packaged again', async () => {
+  const dir = await makeApp(minimalApp({ pkgapp: { service: false } }));
+  for (let i = 0; i < 2; i++) {
+    const result = await runCli(['build', '-C', dir, '--no-install', '--json']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(path.dirname(JSON.parse(result.stdout).packages[0].path), path.join(dir, 'dist'), '-o is relative to -C');
+  }
+  const contents = (await execa('dpkg-deb', ['--contents', path.join(dir, 'dist', 'tiny-app_1.0.0_all.deb')])).stdout;
+  assert.doesNotMatch(contents, /\.deb$/m);
+});
