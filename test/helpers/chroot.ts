@@ -1,16 +1,17 @@
 // Throwaway Debian roots for end-to-end tests of .deb packages.
 //
 //   ensureBaseImage()  mmdebstrap a minimal bookworm rootfs tarball, cached on disk
-//   createRoot()       unpack it into a fresh dir under /var/tmp
+//   createRoot()       a fresh root under /var/tmp (overlayfs over the unpacked image)
 //   root.exec()        run a command in it (systemd-nspawn, not booted: "chroot" semantics)
 //   root.boot()        boot systemd in it (systemd-nspawn --boot); booted.exec() uses nsenter
 //   root.destroy()     shut down, make sure nothing is mounted below it, delete it
 //
 // Everything runs as root. Destructive work only ever happens inside the root dir.
 
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
-import { access, mkdir, mkdtemp, open, readFile, readdir, readlink, rename, rm, stat } from 'node:fs/promises';
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 
@@ -82,6 +83,8 @@ export interface Booted {
 export interface BootOptions {
   /** Max time to wait for `systemctl is-system-running` to report running/degraded. Default 60 s. */
   timeoutMs?: number;
+  /** Loopback-only network (default true), so services can bind any port without clashing with the host. */
+  privateNetwork?: boolean;
   /** Extra systemd-nspawn arguments, e.g. ['--bind-ro=/some/dir']. */
   nspawnArgs?: string[];
 }
@@ -146,7 +149,7 @@ async function buildImage(image: string, packages: string[]): Promise<string> {
       [
         '--variant=minbase',
         `--include=${packages.join(',')}`,
-        // Tar is uncompressed on purpose: unpacking 300 MB takes ~0.5 s, zstd ~1.5 s.
+        // Uncompressed: it is unpacked once per image anyway; compressing only costs build time.
         '--format=tar',
         SUITE,
         tmp,
@@ -165,30 +168,85 @@ async function buildImage(image: string, packages: string[]): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // Roots
 
-/** Unpack the base image into a fresh dir: WORK_DIR/pkgapp-e2e-XXXXXX/rootfs. */
+/**
+ * A fresh root at WORK_DIR/pkgapp-e2e-XXXXXX/rootfs.
+ *
+ * It is an overlayfs mount: the read-only lower layer is the base image unpacked once into the cache,
+ * writes go to WORK_DIR/pkgapp-e2e-XXXXXX/upper. Creating a root then takes milliseconds instead
+ * of unpacking ~11,000 files each time (measured 0.5-9 s on this VM's ext4, which is slow at
+ * creating files). If the overlay mount fails (no overlayfs), the tarball is unpacked instead.
+ */
 export async function createRoot(opts: BaseImageOptions = {}): Promise<Root> {
   const image = await ensureBaseImage(opts);
   // The random suffix is [A-Za-z0-9], so the dir name is also a valid nspawn machine name.
-  const dir = await mkdtemp(path.join(WORK_DIR, 'pkgapp-e2e-'));
+  // realpath: mount points in /proc/self/mountinfo are canonical, destroy() compares against them.
+  const dir = await realpath(await mkdtemp(path.join(WORK_DIR, 'pkgapp-e2e-')));
   const rootfs = path.join(dir, 'rootfs');
-  await mkdir(rootfs);
-  await execa('tar', ['-C', rootfs, '--numeric-owner', '--xattrs', '--xattrs-include=*', '-xpf', image]);
-  return new RootImpl(dir, rootfs, path.basename(dir));
+  const root = new RootImpl(dir, rootfs, path.basename(dir));
+  try {
+    await mkdir(rootfs);
+    const lower = await unpackedImage(image);
+    const upper = path.join(dir, 'upper');
+    const work = path.join(dir, 'work');
+    await mkdir(upper);
+    await mkdir(work);
+    const mounted = await execa(
+      'mount',
+      ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, rootfs],
+      { reject: false },
+    );
+    if (mounted.exitCode !== 0) await untar(image, rootfs);
+  } catch (err) {
+    await root.destroy();
+    throw err;
+  }
+  return root;
+}
+
+/** The image unpacked next to the tarball (IMAGE.d), shared read-only by all overlay roots. */
+async function unpackedImage(image: string): Promise<string> {
+  const dir = image.replace(/\.tar$/, '.d');
+  if (await exists(dir)) return dir;
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await mkdir(tmp);
+    await untar(image, tmp);
+    await rename(tmp, dir); // atomic; fails with ENOTEMPTY if a concurrent builder won - fine
+  } catch (err) {
+    if (!(await exists(dir))) throw err;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+function untar(image: string, into: string): Promise<unknown> {
+  return execa('tar', ['-C', into, '--numeric-owner', '--xattrs', '--xattrs-include=*', '-xpf', image]);
 }
 
 class RootImpl implements Root {
   booted: BootedImpl | undefined;
   private destroyed = false;
+  // nspawn locks the directory tree, so a second nspawn on the same root fails with "Directory tree
+  // ... is currently busy": run them one at a time.
+  private nspawnQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly dir: string,
+    readonly dir: string,
     readonly path: string,
     readonly machine: string,
-  ) {}
+  ) {
+    trackLive(this);
+  }
 
   exec(cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     this.assertAlive();
-    if (this.booted && !this.booted.ended) return this.booted.exec(cmd, opts);
+    if (this.booted?.running) return this.booted.exec(cmd, opts);
+    // Re-check once our turn comes: a boot() queued before us may have started the container.
+    return this.serial(() => (this.booted?.running ? this.booted.exec(cmd, opts) : this.nspawnExec(cmd, opts)));
+  }
+
+  private nspawnExec(cmd: string[], opts: ExecOptions): Promise<ExecResult> {
     const env = { ...BASE_ENV, ...opts.env };
     return run(
       'systemd-nspawn',
@@ -213,9 +271,15 @@ class RootImpl implements Root {
 
   async boot(opts: BootOptions = {}): Promise<Booted> {
     this.assertAlive();
-    if (this.booted && !this.booted.ended) throw new Error(`${this.machine} is already booted`);
-    this.booted = await BootedImpl.start(this, this.dir, opts);
+    if (this.booted?.running) throw new Error(`${this.machine} is already booted`);
+    this.booted = await this.serial(() => BootedImpl.start(this, this.dir, opts));
     return this.booted;
+  }
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.nspawnQueue.then(f, f);
+    this.nspawnQueue = next.catch(() => undefined);
+    return next;
   }
 
   async destroy(): Promise<void> {
@@ -224,6 +288,7 @@ class RootImpl implements Root {
     await this.booted?.shutdown();
     await unmountBelow(this.dir);
     await rm(this.dir, { recursive: true, force: true });
+    live.delete(this);
   }
 
   private assertAlive(): void {
@@ -235,7 +300,7 @@ class RootImpl implements Root {
 // Booted container
 
 class BootedImpl implements Booted {
-  ended = false;
+  private ended = false;
   private exited: Promise<unknown>;
 
   private constructor(
@@ -259,7 +324,6 @@ class BootedImpl implements Booted {
     const timeoutMs = opts.timeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
     const logPath = path.join(dir, 'console.log');
-    const log = await open(logPath, 'a');
     const nspawn = execa(
       'systemd-nspawn',
       [
@@ -267,7 +331,7 @@ class BootedImpl implements Booted {
         '--quiet',
         '--register=no', // no machined on the host, so machinectl / systemd-run -M cannot work: we nsenter
         '--keep-unit', // without it nspawn asks the (absent) host systemd for a scope unit and fails
-        '--private-network', // only loopback: services may bind any port without clashing with the host
+        ...(opts.privateNetwork === false ? [] : ['--private-network']),
         '--link-journal=no', // never touch the host's /var/log/journal
         // Headless console: a pty whose output nspawn copies to our log file; no input needed.
         // (--console=pipe loses systemd's boot/shutdown messages; interactive needs a tty on stdin.)
@@ -281,9 +345,13 @@ class BootedImpl implements Booted {
       ],
       // reject:false - its exit is observed below; execa's default cleanup SIGTERMs nspawn if node exits,
       // which nspawn turns into a clean halt of the container.
-      { stdin: 'ignore', stdout: log.fd, stderr: log.fd, reject: false, buffer: false },
+      {
+        stdin: 'ignore',
+        stdout: { file: logPath, append: true },
+        stderr: { file: logPath, append: true },
+        reject: false,
+      },
     );
-    await log.close();
     let exitedEarly = false;
     void nspawn.then(() => (exitedEarly = true));
 
@@ -322,7 +390,7 @@ class BootedImpl implements Booted {
   }
 
   exec(cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    if (this.ended) throw new Error(`${this.machine} is not running`);
+    if (this.ended) return Promise.reject(new Error(`${this.machine} is not running`));
     // Enter all of PID 1's namespaces (mount, pid, net, uts, ipc, and cgroup if nspawn made one),
     // with its root and cwd. The mount namespace is what makes systemctl work: it finds PID 1's
     // /run/systemd/private socket. The process stays in the host's cgroup, which systemctl does not mind.
@@ -386,8 +454,11 @@ async function findContainerInit(nspawnPid: number): Promise<number | undefined>
 
 /** Mount points at or below dir, deepest first, from /proc/self/mountinfo. */
 async function mountsBelow(dir: string): Promise<string[]> {
+  return parseMounts(await readFile('/proc/self/mountinfo', 'utf8'), dir);
+}
+
+function parseMounts(info: string, dir: string): string[] {
   const real = path.resolve(dir);
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
   return info
     .split('\n')
     .map((line) => line.split(' ')[4])
@@ -414,6 +485,28 @@ async function unmountBelow(dir: string): Promise<void> {
   }
   if (left.length) throw new Error(`refusing to delete ${dir}: still mounted: ${left.join(', ')}`);
 }
+
+/**
+ * Last resort for roots a test did not destroy (failed before its finally, timed out, forgot): on
+ * process exit, synchronously kill their containers, detach their mounts and delete them, so no
+ * overlay mounts or running containers outlive the test process. (Not reached on SIGKILL.)
+ */
+const live = new Set<RootImpl>();
+function trackLive(root: RootImpl): void {
+  if (live.size === 0 && !exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const r of live) {
+        if (r.booted?.running) safeKill(r.booted.pid, 'SIGKILL');
+        spawnSync('umount', ['-R', '-l', r.path]); // fails harmlessly if not mounted
+        const info = readFileSync('/proc/self/mountinfo', 'utf8');
+        if (!parseMounts(info, r.dir).length) rmSync(r.dir, { recursive: true, force: true });
+      }
+    });
+  }
+  live.add(root);
+}
+let exitHookInstalled = false;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -447,10 +540,11 @@ async function run(
   return result;
 }
 
+/** A non-empty file, or a directory. */
 async function exists(p: string): Promise<boolean> {
   try {
-    await access(p, fsc.R_OK);
-    return (await stat(p)).size > 0;
+    const st = await stat(p);
+    return st.isDirectory() || st.size > 0;
   } catch {
     return false;
   }

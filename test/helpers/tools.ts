@@ -12,10 +12,15 @@ export const TOOL_PACKAGES: Record<string, string> = {
   'systemd-nspawn': 'systemd-container',
   mmdebstrap: 'mmdebstrap',
   'apt-ftparchive': 'apt-utils',
+  dpkg: 'dpkg',
   'dpkg-deb': 'dpkg',
+  'systemd-analyze': 'systemd',
+  ar: 'binutils',
+  gpgv: 'gpgv',
   'dpkg-scanpackages': 'dpkg-dev',
   lintian: 'lintian',
   nsenter: 'util-linux',
+  mount: 'mount',
   umount: 'mount',
   tar: 'tar',
   xz: 'xz-utils',
@@ -24,7 +29,7 @@ export const TOOL_PACKAGES: Record<string, string> = {
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */
-export const E2E_TOOLS = ['mmdebstrap', 'systemd-nspawn', 'nsenter', 'apt-ftparchive', 'dpkg-deb', 'tar', 'umount'];
+export const E2E_TOOLS = ['mmdebstrap', 'systemd-nspawn', 'nsenter', 'apt-ftparchive', 'dpkg-deb', 'tar', 'mount', 'umount'];
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -62,7 +67,7 @@ export function requireTools(t: TestContext, names: string[]): boolean {
   const tools = missing.filter((n) => n !== 'root');
   const pkgs = [...new Set(tools.map((n) => TOOL_PACKAGES[n] ?? n))];
   const why = [
-    missing.includes('root') ? 'needs root' : '',
+    missing.includes('root') ? 'needs root (mounts, systemd-nspawn)' : '',
     tools.length ? `needs ${tools.join(', ')}: apt-get install ${pkgs.join(' ')}` : '',
   ]
     .filter(Boolean)

@@ -117,7 +117,7 @@ test('harness: install a .deb with a systemd unit into a booted bookworm contain
   try {
     const deb = await buildSmokeDeb(workDir);
     await time('image (build or cache hit)', () => ensureBaseImage());
-    root = await time('extract root', () => createRoot());
+    root = await time('create root', () => createRoot());
     const r = root;
 
     // Not booted: a chroot-like exec works and no systemd is running.
