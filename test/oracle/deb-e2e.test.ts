@@ -1,0 +1,132 @@
+// The whole life of the example app's package on a real Debian 12 with systemd running:
+// install from an apt repository, refuse to start without its required variable, serve HTTP as
+// its own user, upgrade, downgrade (edited configuration kept, service restarted), remove, purge.
+import assert from 'node:assert/strict';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { apt, createAptRepo } from '../helpers/apt-repo.js';
+import { createRoot, type Booted, type Root } from '../helpers/chroot.js';
+import { cleanupTestDirs, EXAMPLE_APP, runCli, tempDir } from '../helpers/testdir.js';
+import { E2E_TOOLS, requireTools } from '../helpers/tools.js';
+
+after(cleanupTestDirs);
+
+const NAME = 'acme-hello';
+const ENV_FILE = `/etc/default/${NAME}`;
+
+/** Builds the example app at `version`, with one more documented variable from 1.1.0 on. */
+async function buildExample(version: string): Promise<string> {
+  const dir = await tempDir('pkgapp-e2e-app-');
+  for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin']) await cp(path.join(EXAMPLE_APP, f), path.join(dir, f), { recursive: true });
+  const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
+  const lock = JSON.parse(await readFile(path.join(dir, 'package-lock.json'), 'utf8'));
+  pkg.version = lock.version = lock.packages[''].version = version;
+  if (version !== '1.0.0') pkg.pkgapp.env.LOG_LEVEL = { default: 'info', description: 'Log verbosity' };
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+  await writeFile(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
+  const result = await runCli(['build', '-C', dir, '--json'], { env: { SOURCE_DATE_EPOCH: '1795651200' } });
+  assert.equal(result.exitCode, 0, result.stderr);
+  return JSON.parse(result.stdout).packages[0].path;
+}
+
+async function sh(b: Booted, script: string): Promise<string> {
+  const r = await b.exec(['sh', '-c', script]);
+  assert.equal(r.exitCode, 0, `${script}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+async function mainPid(b: Booted): Promise<string> {
+  return sh(b, `systemctl show -p MainPID --value ${NAME}`);
+}
+
+/** The service's HTTP answer, retried while it starts. */
+async function fetchApp(b: Booted): Promise<{ greeting: string; version: string; visits: number; user: string; pid: number }> {
+  for (let i = 0; i < 50; i++) {
+    const r = await b.exec(['curl', '-sf', 'http://127.0.0.1:3000/']);
+    if (r.exitCode === 0) return JSON.parse(r.stdout);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`no HTTP answer; journal:\n${await b.journal(NAME)}`);
+}
+
+async function waitActive(b: Booted, pidBefore?: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const state = (await b.exec(['systemctl', 'is-active', NAME])).stdout.trim();
+    const pid = await mainPid(b);
+    if (state === 'active' && pid !== '0' && pid !== pidBefore) return pid;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`${NAME} did not become active with a new PID; journal:\n${await b.journal(NAME)}`);
+}
+
+test('install, configure, upgrade, downgrade, remove and purge through apt with systemd running', async (t) => {
+  if (!requireTools(t, ['root', ...E2E_TOOLS])) return;
+  const [v100, v110] = [await buildExample('1.0.0'), await buildExample('1.1.0')];
+  let root: Root | undefined;
+  try {
+    root = await createRoot();
+    const repo = await createAptRepo(root, [v100]);
+    const b = await root.boot();
+
+    // Install 1.0.0: files, user, unit, environment file, state directory.
+    await apt(root, ['install', '-y', `${NAME}=1.0.0`]);
+    assert.equal(await sh(b, `dpkg-query -W -f='\${Version} \${Status}' ${NAME}`), '1.0.0 install ok installed');
+    const passwd = (await sh(b, `getent passwd ${NAME}`)).split(':');
+    assert.ok(Number(passwd[2]) < 1000, 'a system user');
+    assert.equal(passwd[6], '/usr/sbin/nologin');
+    assert.equal(await sh(b, `stat -c '%U %a' /var/lib/${NAME}`), `${NAME} 750`);
+    assert.equal(await sh(b, 'hello-greet e2e'), 'hello, e2e');
+    assert.equal(await sh(b, `systemctl is-enabled ${NAME}`), 'enabled');
+    const envFile = await sh(b, `cat ${ENV_FILE}`);
+    assert.match(envFile, /^# GREETING \(required\): Text the service greets visitors with\n#GREETING=$/m);
+
+    // Without the required variable the service refuses to start, and says why.
+    await sh(b, `systemctl start ${NAME} || true`);
+    const refused = await b.journal(NAME);
+    assert.match(refused, /required variable GREETING is not set: set it in \/etc\/default\/acme-hello/);
+    assert.notEqual((await b.exec(['systemctl', 'is-active', NAME])).stdout.trim(), 'active');
+
+    // Configure it: the service runs as its own user and answers over HTTP.
+    await sh(b, `echo 'GREETING=hello from the e2e test' >> ${ENV_FILE} && systemctl restart ${NAME}`);
+    const pid1 = await waitActive(b);
+    const answer1 = await fetchApp(b);
+    assert.deepEqual([answer1.greeting, answer1.version, answer1.user], ['hello from the e2e test', '1.0.0', NAME]);
+    assert.equal(await sh(b, `stat -c %U /proc/${pid1}`), NAME);
+    t.diagnostic(`1.0.0 running as ${answer1.user}, pid ${pid1}`);
+
+    // Upgrade to 1.1.0 (whose environment file documents one more variable): edit kept, restarted.
+    await repo.add(v110);
+    await apt(root, ['install', '-y', NAME]);
+    assert.equal(await sh(b, `dpkg-query -W -f='\${Version}' ${NAME}`), '1.1.0');
+    assert.match(await sh(b, `cat ${ENV_FILE}`), /^GREETING=hello from the e2e test$/m);
+    assert.match(await sh(b, `cat ${ENV_FILE}.dpkg-dist`), /LOG_LEVEL/, 'the new version is offered beside the edited file');
+    const pid2 = await waitActive(b, pid1);
+    const answer2 = await fetchApp(b);
+    assert.equal(answer2.version, '1.1.0');
+    assert.equal(answer2.visits, answer1.visits + 1, 'state in /var/lib survives the upgrade');
+
+    // Roll back to 1.0.0: edit kept, the old version runs.
+    await apt(root, ['install', '-y', '--allow-downgrades', `${NAME}=1.0.0`]);
+    assert.match(await sh(b, `cat ${ENV_FILE}`), /^GREETING=hello from the e2e test$/m);
+    const pid3 = await waitActive(b, pid2);
+    assert.notEqual(pid3, pid2);
+    assert.equal((await fetchApp(b)).version, '1.0.0');
+
+    // Remove: stopped; configuration, state and user kept.
+    await apt(root, ['remove', '-y', NAME]);
+    assert.notEqual((await b.exec(['systemctl', 'is-active', NAME])).stdout.trim(), 'active');
+    assert.equal(await sh(b, `dpkg-query -W -f='\${Status}' ${NAME}`), 'deinstall ok config-files');
+    assert.match(await sh(b, `cat ${ENV_FILE}`), /^GREETING=/m);
+    assert.equal(await sh(b, `cat /var/lib/${NAME}/visits`), String(answer2.visits + 1));
+    assert.equal(await sh(b, `test ! -e /opt/${NAME}/server.js && echo gone`), 'gone');
+
+    // Purge: configuration and state gone, the system user stays (Debian Policy 9.2.2).
+    await apt(root, ['purge', '-y', NAME]);
+    assert.equal(await sh(b, `test ! -e ${ENV_FILE} && test ! -e /var/lib/${NAME} && echo gone`), 'gone');
+    assert.match(await sh(b, `getent passwd ${NAME}`), new RegExp(`^${NAME}:`));
+    await b.shutdown();
+  } finally {
+    await root?.destroy();
+  }
+});
