@@ -1,4 +1,5 @@
 // ContentEntry: one path in the package, and the rules every entry list obeys.
+import { UserError } from '../errors.js';
 
 interface EntryBase {
   /** Path in the package without a leading "/" or "./", e.g. "opt/myapp/server.js". */
@@ -41,7 +42,10 @@ export function finalizeEntries(entries: readonly ContentEntry[]): ContentEntry[
   for (const entry of entries) {
     const existing = byPath.get(entry.path);
     if (existing && !(existing.kind === 'dir' && entry.kind === 'dir')) {
-      throw new Error(`two entries for ${entry.path} in the package contents`);
+      throw new UserError(`/${entry.path} would be in the package twice: the app ships a file where pkgapp generates one`, {
+        code: 'PKGAPP_PATH_CONFLICT',
+        hint: 'Rename or exclude the app\'s file (pkgapp writes /opt/NAME/.pkgapp/, the unit, the environment file and /usr/share/doc/NAME/)',
+      });
     }
     byPath.set(entry.path, entry);
   }
@@ -51,7 +55,9 @@ export function finalizeEntries(entries: readonly ContentEntry[]): ContentEntry[
       const parent = parts.slice(0, i).join('/');
       const existing = byPath.get(parent);
       if (existing === undefined) byPath.set(parent, { kind: 'dir', path: parent, mode: 0o755 });
-      else if (existing.kind !== 'dir') throw new Error(`${parent} is both a ${existing.kind} and a directory in the package contents`);
+      else if (existing.kind !== 'dir') {
+        throw new UserError(`/${parent} is both a ${existing.kind} and a directory in the package`, { code: 'PKGAPP_PATH_CONFLICT' });
+      }
     }
   }
   // Sorting "a/b" after "a" and before "a-b" needs '/' to sort first: compare path segments.

@@ -381,8 +381,9 @@ class BootedImpl implements Booted {
       const r = await booted.exec(['systemctl', 'is-system-running', '--wait'], { timeoutMs: left });
       state = r.stdout.trim();
       if (!['running', 'degraded'].includes(state)) {
-        // 'maintenance'/'stopping' never become running; anything else (starting, no bus yet) may.
-        if (['maintenance', 'stopping', 'offline'].includes(state)) return fail(`system is ${state}`);
+        // 'maintenance'/'stopping' never become running; anything else may. 'offline' is what
+        // systemctl says while PID 1 has not yet exec'd systemd or opened its private socket.
+        if (['maintenance', 'stopping'].includes(state)) return fail(`system is ${state}`);
         await sleep(100);
       }
     }
