@@ -2,7 +2,7 @@
 // install from an apt repository, refuse to start without its required variable, serve HTTP as
 // its own user, upgrade, downgrade (edited configuration kept, service restarted), remove, purge.
 import assert from 'node:assert/strict';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { apt, createAptRepo } from '../helpers/apt-repo.js';
@@ -15,7 +15,12 @@ after(cleanupTestDirs);
 const NAME = 'acme-hello';
 const ENV_FILE = `/etc/default/${NAME}`;
 
-/** Builds the example app at `version`, with one more documented variable from 1.1.0 on. */
+const HOOK_LOG = '/var/log/acme-hello-hooks.log';
+
+/**
+ * Builds the example app at `version`, with one more documented variable from 1.1.0 on, and a
+ * hook in every maintainer-script phase that logs the version, the script and dpkg's arguments.
+ */
 async function buildExample(version: string): Promise<string> {
   const dir = await tempDir('pkgapp-e2e-app-');
   for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin']) await cp(path.join(EXAMPLE_APP, f), path.join(dir, f), { recursive: true });
@@ -23,6 +28,9 @@ async function buildExample(version: string): Promise<string> {
   const lock = JSON.parse(await readFile(path.join(dir, 'package-lock.json'), 'utf8'));
   pkg.version = lock.version = lock.packages[''].version = version;
   if (version !== '1.0.0') pkg.pkgapp.env.LOG_LEVEL = { default: 'info', description: 'Log verbosity' };
+  await mkdir(path.join(dir, 'hooks'));
+  await writeFile(path.join(dir, 'hooks/log.sh'), `echo "${version} $DPKG_MAINTSCRIPT_NAME $#: $*" >> ${HOOK_LOG}\n`);
+  pkg.pkgapp.hooks = { preinst: 'hooks/log.sh', postinst: 'hooks/log.sh', prerm: 'hooks/log.sh', postrm: 'hooks/log.sh' };
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   await writeFile(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
   const result = await runCli(['build', '-C', dir, '--json'], { env: { SOURCE_DATE_EPOCH: '1795651200' } });
@@ -125,6 +133,23 @@ test('install, configure, upgrade, downgrade, remove and purge through apt with 
     await apt(root, ['purge', '-y', NAME]);
     assert.equal(await sh(b, `test ! -e ${ENV_FILE} && test ! -e /var/lib/${NAME} && echo gone`), 'gone');
     assert.match(await sh(b, `getent passwd ${NAME}`), new RegExp(`^${NAME}:`));
+
+    // The app's hooks ran in each phase with exactly dpkg's arguments (formats.md §1.6).
+    assert.deepEqual((await sh(b, `cat ${HOOK_LOG}`)).split('\n'), [
+      '1.0.0 preinst 1: install',
+      '1.0.0 postinst 2: configure ',
+      '1.0.0 prerm 2: upgrade 1.1.0',
+      '1.1.0 preinst 3: upgrade 1.0.0 1.1.0',
+      '1.0.0 postrm 2: upgrade 1.1.0',
+      '1.1.0 postinst 2: configure 1.0.0',
+      '1.1.0 prerm 2: upgrade 1.0.0',
+      '1.0.0 preinst 3: upgrade 1.1.0 1.0.0',
+      '1.1.0 postrm 2: upgrade 1.0.0',
+      '1.0.0 postinst 2: configure 1.1.0',
+      '1.0.0 prerm 1: remove',
+      '1.0.0 postrm 1: remove',
+      '1.0.0 postrm 1: purge',
+    ]);
     await b.shutdown();
   } finally {
     await root?.destroy();
