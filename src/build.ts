@@ -4,23 +4,18 @@ import path from 'node:path';
 import { lockfileMismatches, parseLockfile, productionPackages } from './app/lockfile.js';
 import { readApp } from './app/read-app.js';
 import { collectContents } from './contents/collect-contents.js';
-import { finalizeEntries } from './contents/content-entry.js';
-import { generatedFiles } from './contents/generated-files.js';
 import { checkInstalledTree, listAppFiles, stageInPlace, stageWithInstall } from './contents/stage-app.js';
-import { installedSizeKiB, renderControl } from './deb/control.js';
-import { debianDocFiles } from './deb/debian-docs.js';
-import { renderDebScripts } from './deb/maintainer-scripts.js';
-import { writeDeb } from './deb/write-deb.js';
 import { UserError } from './errors.js';
-import { DEB_ARCHES, hostDebArch } from './manifest/arch.js';
-import { targetLayout, type Target } from './manifest/layout.js';
+import { FORMATS } from './formats.js';
+import { SYSTEM_NODE } from './contents/generated-files.js';
+import { hostArch, parseArch } from './manifest/arch.js';
+import type { Target } from './manifest/layout.js';
 import type { Manifest } from './manifest/manifest.js';
 import { resolveManifest } from './manifest/resolve-manifest.js';
-import { debVersion } from './manifest/versions.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
-export const TARGETS: readonly Target[] = ['deb'];
+export const TARGETS: readonly Target[] = ['deb', 'rpm'];
 
 export interface BuildOptions {
   /** The app directory (default "."). */
@@ -59,16 +54,14 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   const targets = checkTargets(options.targets ?? ['deb']);
   const compression = checkCompression(options.compression ?? 'gzip');
   const level = checkLevel(compression, options.level ?? defaultLevel(compression));
-  if (options.arch !== undefined && !DEB_ARCHES.includes(options.arch)) {
-    throw new UserError(`--arch "${options.arch}" is not a Debian architecture`, { code: 'PKGAPP_ARCH_INVALID', hint: `Use one of ${DEB_ARCHES.join(', ')}` });
-  }
+  const archOverride = options.arch === undefined ? undefined : parseArch(options.arch);
 
   const app = await readApp(options.dir ?? '.');
   const manifest = resolveManifest(app, {
     buildTime: sourceDateEpoch(options.env ?? process.env),
     ...(options.version !== undefined ? { version: options.version } : {}),
     ...(options.release !== undefined ? { release: options.release } : {}),
-    ...(options.arch !== undefined ? { arch: options.arch } : {}),
+    ...(archOverride !== undefined ? { arch: archOverride } : {}),
   });
   const lock = parseLockfile(await readFile(app.lockfilePath, 'utf8'), app.lockfilePath);
   const mismatches = lockfileMismatches(lock, app.packageJson);
@@ -82,34 +75,24 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   // Earlier packages in an output directory inside the app must never be packaged again.
   const appFiles = (await listAppFiles(app)).filter((f) => !isInside(path.join(app.dir, f), outDir));
   checkEntryPoints(manifest, appFiles, app.dir);
+  for (const target of targets) FORMATS[target].check(manifest);
 
   log(options.install === false ? 'checking node_modules against the lockfile' : 'installing production dependencies (npm ci --omit=dev)');
   const staged = options.install === false ? stageInPlace(app, appFiles) : await stageWithInstall(app, appFiles);
   try {
     const installed = await checkInstalledTree(staged.root, productionPackages(lock), app.lockfilePath);
     log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
-    const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest });
-    const architecture = manifest.archOverride ?? (collected.nativeAddons.length ? hostDebArch() : 'all');
+    const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest, nodePath: SYSTEM_NODE });
+    const arch = manifest.archOverride ?? (collected.nativeAddons.length ? hostArch() : 'all');
 
     const created = await mkdir(outDir, { recursive: true });
     const results: BuiltPackage[] = [];
     try {
       for (const target of targets) {
-        const layout = targetLayout(target, manifest.name);
-        const entries = finalizeEntries([...collected.entries, ...generatedFiles(manifest, layout, installed), ...debianDocFiles(manifest)]);
-        const version = debVersion(manifest.version, manifest.release);
-        const outFile = path.join(outDir, `${manifest.name}_${version}_${architecture}.deb`);
-        log(`writing ${displayPath(outFile)} (${entries.length} entries, ${compression} level ${level})`);
-        const written = await writeDeb({
-          outFile,
-          entries,
-          control: renderControl(manifest, architecture, installedSizeKiB(entries)),
-          scripts: renderDebScripts(manifest),
-          compression,
-          level,
-          mtime: manifest.buildTime,
-        });
-        results.push({ format: target, ...written, name: manifest.name, version, architecture, files: entries.filter((e) => e.kind !== 'dir').length });
+        log(`writing the ${target} package (${compression} level ${level})`);
+        const written = await FORMATS[target].write({ manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level });
+        log(`wrote ${displayPath(written.path)}`);
+        results.push({ format: target, name: manifest.name, ...written });
       }
     } catch (error) {
       if (created !== undefined && results.length === 0) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
@@ -135,7 +118,7 @@ function isInside(file: string, dir: string): boolean {
 function checkTargets(targets: string[]): Target[] {
   for (const t of targets) {
     if (!(TARGETS as readonly string[]).includes(t)) {
-      throw new UserError(`unknown target "${t}"`, { code: 'PKGAPP_TARGET_UNKNOWN', hint: `Use --target ${TARGETS.join(' or ')} (rpm is coming)` });
+      throw new UserError(`unknown target "${t}"`, { code: 'PKGAPP_TARGET_UNKNOWN', hint: `Use --target ${TARGETS.join(' or ')} (repeat it for both)` });
     }
   }
   return [...new Set(targets)] as Target[];

@@ -23,7 +23,7 @@ export function addBuildCommand(program: Command, io: Io): void {
   program
     .command('build')
     .description('build packages of the Node.js app in DIR')
-    .option('-t, --target <format>', 'package format: deb (repeatable)', collect, [])
+    .option('-t, --target <format>', 'package format: deb or rpm (repeatable)', collect, [])
     .option('-C, --dir <dir>', 'the app directory; other paths are relative to it', '.')
     .option('-o, --out <dir>', 'output directory', 'dist')
     .option('--arch <arch>', 'architecture (default: all, or the host\'s when native addons are present)')

@@ -19,6 +19,8 @@ export async function collectContents(options: {
   packages: readonly PinnedPackage[];
   installDir: string;
   rules: ExcludeRules;
+  /** The Node.js binary the package runs with, for `#!/usr/bin/env node` lines. */
+  nodePath: string;
 }): Promise<CollectedContents> {
   const { root, installDir } = options;
   const prefix = installDir.replace(/^\//, '');
@@ -35,7 +37,9 @@ export async function collectContents(options: {
     } else if (st.isDirectory()) {
       entries.push({ kind: 'dir', path: archivePath, mode: 0o755 });
     } else if (st.isFile()) {
-      entries.push({ kind: 'file', path: archivePath, mode: await normalizedMode(abs, st.mode), size: st.size, source: { file: abs } });
+      const { mode, rewriteHead } = await inspectFile(abs, st.mode, options.nodePath);
+      const size = rewriteHead ? st.size - rewriteHead.skip + rewriteHead.insert.length : st.size;
+      entries.push({ kind: 'file', path: archivePath, mode, size, source: { file: abs }, ...(rewriteHead ? { rewriteHead } : {}) });
       if (rel.endsWith('.node')) nativeAddons.push(archivePath);
     }
     // sockets, fifos and devices never belong in a package: skipped
@@ -97,20 +101,28 @@ async function listBinLinks(root: string, binDir: string, packageDirs: Set<strin
   return links;
 }
 
+const ENV_NODE = Buffer.from('#!/usr/bin/env node');
+
 /**
  * Directories 0755; files 0755 only when executable *and* a script (`#!`) or an ELF program,
  * else 0644: npm tarballs carry stray exec bits and group-writable modes that lintian flags.
  * Shared objects (`.node`, `.so`) are loaded, not run: 0644, as dh_fixperms does.
+ * An executable `#!/usr/bin/env node` script gets the package's node path instead, as distro
+ * packagers patch it (rpmlint env-script-interpreter): env would pick whatever node is first
+ * in PATH, not the runtime the package depends on.
  */
-async function normalizedMode(file: string, mode: number): Promise<number> {
-  if ((mode & 0o111) === 0) return 0o644;
+async function inspectFile(file: string, mode: number, nodePath: string): Promise<{ mode: number; rewriteHead?: { skip: number; insert: Buffer } }> {
+  if ((mode & 0o111) === 0) return { mode: 0o644 };
   const handle = await open(file, 'r');
   try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
-    if (bytesRead >= 2 && head[0] === 0x23 && head[1] === 0x21) return 0o755;
-    const elf = bytesRead === 4 && head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
-    return elf && !/\.(node|so(\.\d+)*)$/.test(file) ? 0o755 : 0o644;
+    const head = Buffer.alloc(ENV_NODE.length + 1);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+      const envNode = bytesRead === head.length && head.subarray(0, ENV_NODE.length).equals(ENV_NODE) && [0x0a, 0x0d, 0x20, 0x09].includes(head[ENV_NODE.length]!);
+      return envNode ? { mode: 0o755, rewriteHead: { skip: ENV_NODE.length, insert: Buffer.from(`#!${nodePath}`) } } : { mode: 0o755 };
+    }
+    const elf = bytesRead >= 4 && head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    return { mode: elf && !/\.(node|so(\.\d+)*)$/.test(file) ? 0o755 : 0o644 };
   } finally {
     await handle.close();
   }

@@ -9,6 +9,8 @@ interface EntryBase {
 export interface DirEntry extends EntryBase {
   kind: 'dir';
   mode: number;
+  /** Owner and group when not root (the service's state directory in an rpm). */
+  owner?: string;
 }
 
 export interface FileEntry extends EntryBase {
@@ -19,6 +21,8 @@ export interface FileEntry extends EntryBase {
   source: { file: string } | { body: Buffer };
   /** A configuration file the admin may edit (deb conffile, rpm %config(noreplace)). */
   conffile?: boolean;
+  /** Replace the first `skip` bytes of the source with `insert` (a rewritten #! line); `size` is after it. */
+  rewriteHead?: { skip: number; insert: Buffer };
 }
 
 export interface SymlinkEntry extends EntryBase {

@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { debVersion } from '../manifest/versions.js';
+import { wrapText } from '../util/wrap-text.js';
 
 /** One relation, alternatives allowed: "foo (>= 1.0) | bar". */
 const RELATION = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?( \| [a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?)*$/;
@@ -58,22 +59,7 @@ export function renderControl(manifest: Manifest, architecture: string, installe
 
 /** Extended description: lines start with a space, paragraphs are separated by " .". */
 function extendedDescription(paragraphs: readonly string[]): string {
-  return paragraphs.map((p) => wrap(p, 78).map((line) => ` ${line}`).join('\n')).join('\n .\n');
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
+  return paragraphs.map((p) => wrapText(p).map((line) => ` ${line}`).join('\n')).join('\n .\n');
 }
 
 /** Every field but Description is a single line: a newline would start a new field. */

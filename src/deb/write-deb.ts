@@ -2,14 +2,14 @@
 // control.tar.gz, then the ar container around both, under a temporary name renamed at the end.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ContentEntry, FileEntry } from '../contents/content-entry.js';
-import { EXIT_FAILURE, UserError } from '../errors.js';
 import { atomicFile, scratchFile } from '../util/atomic-output.js';
 import { compressionSuffix, createCompressor, type Compression } from '../util/compression.js';
+import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
 import { AR_MAGIC, arPadding, encodeArHeader } from './ar.js';
 import { encodeTarHeader, tarPadding, tarTrailer, type TarHeaderFields } from './tar-header.js';
 
@@ -31,9 +31,6 @@ export interface DebWriteResult {
   size: number;
   sha256: string;
 }
-
-/** Files at most this big are read in one call; larger ones are streamed. */
-const SMALL_FILE = 1 << 20;
 
 /** Builds the package at input.outFile; on any failure nothing is left behind. */
 export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
@@ -125,37 +122,4 @@ async function* tarStream(entries: readonly ContentEntry[], mtime: number, onFil
     onFile(entry, md5.digest('hex'));
   }
   yield tarTrailer();
-}
-
-/** A file's bytes; the size must match what was collected, or the tar stream would be corrupt. */
-async function* fileChunks(entry: FileEntry): AsyncGenerator<Buffer> {
-  if ('body' in entry.source) {
-    yield entry.source.body;
-    return;
-  }
-  const file = entry.source.file;
-  let read = 0;
-  if (entry.size <= SMALL_FILE) {
-    const body = await readFile(file);
-    read = body.length;
-    if (read === entry.size) yield body;
-  } else {
-    const handle = await open(file, 'r');
-    try {
-      for await (const chunk of handle.createReadStream({ highWaterMark: SMALL_FILE, autoClose: false })) {
-        read += (chunk as Buffer).length;
-        if (read > entry.size) break;
-        yield chunk as Buffer;
-      }
-    } finally {
-      await handle.close();
-    }
-  }
-  if (read !== entry.size) {
-    throw new UserError(`${file} changed while the package was being built (${entry.size} bytes when collected, ${read} when read)`, {
-      code: 'PKGAPP_FILE_CHANGED',
-      exitCode: EXIT_FAILURE,
-      hint: 'Do not modify the app directory during a build, then retry',
-    });
-  }
 }

@@ -1,13 +1,44 @@
-// Node's process.arch ↔ Debian architecture names (dpkg-architecture -L). Pure.
+// Architectures: Node's process.arch names ↔ Debian and rpm names (dpkg-architecture -L, rpmrc). Pure.
+import { UserError } from '../errors.js';
 
-const DEB_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'armhf', ia32: 'i386', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+/** Architecture-independent, or one of Node's process.arch values. */
+export type Arch = 'all' | string;
 
-/** The Debian architecture of the machine running pkgapp. */
-export function hostDebArch(nodeArch: string = process.arch): string {
-  const arch = DEB_ARCH[nodeArch];
-  if (arch === undefined) throw new Error(`no Debian architecture known for Node.js arch "${nodeArch}"`);
-  return arch;
+const TABLE: { node: string; deb: string; rpm: string }[] = [
+  { node: 'x64', deb: 'amd64', rpm: 'x86_64' },
+  { node: 'arm64', deb: 'arm64', rpm: 'aarch64' },
+  { node: 'arm', deb: 'armhf', rpm: 'armv7hl' },
+  { node: 'ia32', deb: 'i386', rpm: 'i686' },
+  { node: 'ppc64', deb: 'ppc64el', rpm: 'ppc64le' },
+  { node: 's390x', deb: 's390x', rpm: 's390x' },
+  { node: 'riscv64', deb: 'riscv64', rpm: 'riscv64' },
+];
+
+/** The build machine's architecture. */
+export function hostArch(nodeArch: string = process.arch): Arch {
+  if (!TABLE.some((row) => row.node === nodeArch)) throw new Error(`no package architecture known for Node.js arch "${nodeArch}"`);
+  return nodeArch;
 }
 
-/** Debian architecture names pkgapp accepts for --arch. */
-export const DEB_ARCHES = ['all', ...Object.values(DEB_ARCH)];
+/** Reads --arch in any naming (amd64, x86_64, x64; all, noarch). */
+export function parseArch(value: string): Arch {
+  if (value === 'all' || value === 'noarch') return 'all';
+  const row = TABLE.find((r) => r.node === value || r.deb === value || r.rpm === value);
+  if (!row) {
+    throw new UserError(`--arch "${value}" is not an architecture pkgapp knows`, {
+      code: 'PKGAPP_ARCH_INVALID',
+      hint: `Use all, ${TABLE.map((r) => r.deb).join(', ')} (Debian names) or ${TABLE.map((r) => r.rpm).join(', ')} (rpm names)`,
+    });
+  }
+  return row.node;
+}
+
+/** Debian's name: "all" or e.g. "amd64". */
+export function debArch(arch: Arch): string {
+  return arch === 'all' ? 'all' : TABLE.find((r) => r.node === arch)!.deb;
+}
+
+/** rpm's name: "noarch" or e.g. "x86_64". */
+export function rpmArch(arch: Arch): string {
+  return arch === 'all' ? 'noarch' : TABLE.find((r) => r.node === arch)!.rpm;
+}

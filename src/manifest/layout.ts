@@ -1,16 +1,22 @@
-// Where each target puts the files whose location differs between deb and rpm systems.
+// Where each target puts the files whose location differs between Debian and rpm systems.
 
-export type Target = 'deb';
+export type Target = 'deb' | 'rpm';
 
 export interface TargetLayout {
   target: Target;
-  /** The environment file: a conffile. */
+  /** The environment file: a conffile / %config(noreplace). */
   envFile: string;
   /** The systemd unit, without the leading "/". */
   unitPath: string;
 }
 
-/** Debian 12 keeps units in /lib/systemd/system (where dh_installsystemd puts them, formats.md §1.7). */
+/**
+ * Debian 12 keeps units in /lib/systemd/system (where dh_installsystemd puts them, formats.md
+ * §1.7) and environment files in /etc/default; rpm systems use /usr/lib/systemd/system and
+ * /etc/sysconfig.
+ */
 export function targetLayout(target: Target, name: string): TargetLayout {
-  return { target, envFile: `/etc/default/${name}`, unitPath: `lib/systemd/system/${name}.service` };
+  return target === 'deb'
+    ? { target, envFile: `/etc/default/${name}`, unitPath: `lib/systemd/system/${name}.service` }
+    : { target, envFile: `/etc/sysconfig/${name}`, unitPath: `usr/lib/systemd/system/${name}.service` };
 }

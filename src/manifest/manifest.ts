@@ -1,5 +1,6 @@
 // Manifest: everything the writers need to know about the package, resolved and format-neutral.
 import type { HookPhase } from '../app/config-schema.js';
+import type { Arch } from './arch.js';
 import type { AppVersion } from './versions.js';
 
 export interface EnvVar {
@@ -45,7 +46,7 @@ export interface Manifest {
   readonly nodeMajor: number | undefined;
   readonly extraDepends: { readonly deb: readonly string[]; readonly rpm: readonly string[] };
   /** --arch, when forced; otherwise decided from the contents. */
-  readonly archOverride: string | undefined;
+  readonly archOverride: Arch | undefined;
   readonly service: ServiceSpec | undefined;
   readonly env: readonly EnvVar[];
   readonly bins: readonly BinEntry[];

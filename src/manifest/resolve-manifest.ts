@@ -1,6 +1,7 @@
 // (AppSource, options) → Manifest: defaults from package.json, validated; pure, no I/O.
 import semver from 'semver';
 import type { AppSource } from '../app/read-app.js';
+import type { Arch } from './arch.js';
 import { UserError } from '../errors.js';
 import type { BinEntry, EnvVar, Manifest, ServiceSpec } from './manifest.js';
 import { checkPackageName, debianNameFromNpm } from './names.js';
@@ -10,7 +11,7 @@ export interface ManifestOptions {
   /** Overrides package.json "version". */
   version?: string;
   release?: string;
-  arch?: string;
+  arch?: Arch;
   /** Build time in seconds (from SOURCE_DATE_EPOCH). */
   buildTime: number;
 }

@@ -63,3 +63,11 @@ export function debVersion(version: AppVersion, release?: string): string {
   if (release !== undefined) text += `-${release}`;
   return text;
 }
+
+/**
+ * The rpm VERSION and RELEASE: the same upstream string as Debian (rpm also sorts '~' first and
+ * '+build' after), never a '-' (refused above), and Release "1" unless --release says otherwise.
+ */
+export function rpmVersion(version: AppVersion, release?: string): { version: string; release: string } {
+  return { version: debVersion(version), release: release ?? '1' };
+}

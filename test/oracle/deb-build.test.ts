@@ -65,13 +65,14 @@ test('every entry is root:root with normalized modes, and .bin symlinks stay sym
   assert.equal(await readlink(path.join(extracted, 'opt/acme-hello/node_modules/.bin/mime')), '../mime/cli.js');
 });
 
-test('the payload equals an npm ci of the same lockfile, file for file', async () => {
+test('the payload equals an npm ci of the same lockfile, file for file (#!/usr/bin/env node patched)', async () => {
   const reference = await treeDigest(exampleCopy, (rel) => rel.startsWith('node_modules/') && !rel.startsWith('node_modules/.package-lock.json') && !/(^|\/)(\.npmignore|\.gitignore|\.eslintrc(\.\w+)?|\.editorconfig|\.gitattributes|\.travis\.yml|\.eslintignore)$/.test(rel));
   const packaged = await treeDigest(path.join(extracted, 'opt/acme-hello'), (rel) => rel.startsWith('node_modules/'));
   assert.ok(reference.size > 500, `reference has ${reference.size} files`);
   assert.deepEqual([...packaged.keys()].sort(), [...reference.keys()].sort());
   for (const [rel, digest] of reference) assert.equal(packaged.get(rel), digest, rel);
-  for (const f of ['server.js', 'package.json', 'bin/greet.js']) {
+  assert.equal((await readFile(path.join(extracted, 'opt/acme-hello/node_modules/mime/cli.js'), 'utf8')).split('\n')[0], '#!/usr/bin/node');
+  for (const f of ['server.js', 'package.json']) {
     assert.equal(await readFile(path.join(extracted, 'opt/acme-hello', f), 'utf8'), await readFile(path.join(EXAMPLE_APP, f), 'utf8'));
   }
   assert.deepEqual((await readdir(path.join(extracted, 'opt/acme-hello'))).sort(), ['.pkgapp', 'bin', 'node_modules', 'package.json', 'server.js']);
@@ -142,6 +143,13 @@ test('systemd accepts the unit, and its exposure score is low', async (t) => {
   assert.ok(Number(score[1]) <= 1.5, `exposure ${score[1]} should stay at or below 1.5`);
 });
 
+/** What pkgapp ships for a file of the reference tree: executable `#!/usr/bin/env node` scripts get /usr/bin/node. */
+async function shippedBytes(file: string, mode: number): Promise<Buffer> {
+  const bytes = await readFile(file);
+  const envNode = Buffer.from('#!/usr/bin/env node\n');
+  return mode & 0o111 && bytes.subarray(0, envNode.length).equals(envNode) ? Buffer.concat([Buffer.from('#!/usr/bin/node'), bytes.subarray(envNode.length - 1)]) : bytes;
+}
+
 async function treeDigest(root: string, keep: (rel: string) => boolean): Promise<Map<string, string>> {
   const result = new Map<string, string>();
   const walk = async (rel: string): Promise<void> => {
@@ -149,7 +157,7 @@ async function treeDigest(root: string, keep: (rel: string) => boolean): Promise
       const childRel = rel ? `${rel}/${name}` : name;
       const st = await lstat(path.join(root, childRel));
       if (st.isDirectory()) await walk(childRel);
-      else if (keep(childRel)) result.set(childRel, st.isSymbolicLink() ? `-> ${await readlink(path.join(root, childRel))}` : sha256(await readFile(path.join(root, childRel))));
+      else if (keep(childRel)) result.set(childRel, st.isSymbolicLink() ? `-> ${await readlink(path.join(root, childRel))}` : sha256(await shippedBytes(path.join(root, childRel), st.mode)));
     }
   };
   await walk('');

@@ -1,0 +1,40 @@
+// The package formats: each turns the shared contents into one package file. Listed explicitly
+// (no self-registration) so build() sees every format in one place.
+import type { ContentEntry } from './contents/content-entry.js';
+import type { BundledLicense } from './contents/generated-files.js';
+import type { Arch } from './manifest/arch.js';
+import type { Target } from './manifest/layout.js';
+import type { Manifest } from './manifest/manifest.js';
+import type { Compression } from './util/compression.js';
+import { debFormat } from './deb/deb-format.js';
+import { rpmFormat } from './rpm/rpm-format.js';
+
+/** What every format gets: the resolved metadata and the collected app and node_modules. */
+export interface PackageJob {
+  manifest: Manifest;
+  /** App files and node_modules under the install directory (generated files are the format's). */
+  contents: readonly ContentEntry[];
+  bundled: readonly BundledLicense[];
+  arch: Arch;
+  outDir: string;
+  compression: Compression;
+  level: number;
+}
+
+export interface WrittenPackage {
+  path: string;
+  version: string;
+  architecture: string;
+  size: number;
+  sha256: string;
+  files: number;
+}
+
+export interface PackageFormat {
+  target: Target;
+  /** Throws UserError for metadata this format cannot express, before anything is written. */
+  check(manifest: Manifest): void;
+  write(job: PackageJob): Promise<WrittenPackage>;
+}
+
+export const FORMATS: Record<Target, PackageFormat> = { deb: debFormat, rpm: rpmFormat };

@@ -1,0 +1,44 @@
+// The rpm format: generated files + contents (+ the state directory it owns) → writeRpm.
+import path from 'node:path';
+import { finalizeEntries, type ContentEntry } from '../contents/content-entry.js';
+import { generatedFiles } from '../contents/generated-files.js';
+import type { PackageFormat, PackageJob, WrittenPackage } from '../formats.js';
+import { rpmArch } from '../manifest/arch.js';
+import { targetLayout } from '../manifest/layout.js';
+import type { Manifest } from '../manifest/manifest.js';
+import { rpmVersion } from '../manifest/versions.js';
+import { requires } from './header-sections.js';
+import { rpmFiles } from './rpm-files.js';
+import { renderRpmScriptlets } from './scriptlets.js';
+import { writeRpm } from './write-rpm.js';
+
+/** rpm owns /var/lib/NAME (mode 0750, the service user's): the user exists from %pre on. */
+function stateDirectory(manifest: Manifest): ContentEntry[] {
+  return manifest.service ? [{ kind: 'dir', path: manifest.paths.stateDir.slice(1), mode: 0o750, owner: manifest.service.user }] : [];
+}
+
+async function write(job: PackageJob): Promise<WrittenPackage> {
+  const { manifest } = job;
+  const entries = finalizeEntries([...job.contents, ...generatedFiles(manifest, targetLayout('rpm', manifest.name), job.bundled), ...stateDirectory(manifest)]);
+  const { version, release } = rpmVersion(manifest.version, manifest.release);
+  const architecture = rpmArch(job.arch);
+  const files = rpmFiles(entries, manifest);
+  const written = await writeRpm({
+    outFile: path.join(job.outDir, `${manifest.name}-${version}-${release}.${architecture}.rpm`),
+    manifest,
+    arch: architecture,
+    files,
+    scripts: renderRpmScriptlets(manifest),
+    compression: job.compression,
+    level: job.level,
+  });
+  return { ...written, version: `${version}-${release}`, architecture, files: files.filter((f) => f.entry.kind !== 'dir').length };
+}
+
+export const rpmFormat: PackageFormat = {
+  target: 'rpm',
+  check: (manifest) => {
+    requires({ manifest, scripts: renderRpmScriptlets(manifest), compression: 'gzip' }, '0', false);
+  },
+  write,
+};

@@ -1,0 +1,18 @@
+// rpm scriptlets: which snippets run in %pre, %post, %preun and %postun (formats.md §2.9).
+import type { Manifest } from '../manifest/manifest.js';
+import { rpmVersion } from '../manifest/versions.js';
+import { renderScripts } from '../render/maintainer-scripts.js';
+
+export type RpmScriptName = 'pre' | 'post' | 'preun' | 'postun';
+
+/** The scriptlets this package needs; the same app hooks as deb, run with rpm's $1. */
+export function renderRpmScriptlets(manifest: Manifest): Partial<Record<RpmScriptName, string>> {
+  const service = (...names: string[]) => (manifest.service ? names : []);
+  const { version, release } = rpmVersion(manifest.version, manifest.release);
+  return renderScripts(manifest, 'rpm', `${version}-${release}`, {
+    pre: { hook: 'preinst', steps: [...service('pre-user'), 'hook'] },
+    post: { hook: 'postinst', steps: ['hook', ...service('post-systemd')] },
+    preun: { hook: 'prerm', steps: [...service('preun-systemd'), 'hook'] },
+    postun: { hook: 'postrm', steps: [...service('postun-systemd'), 'hook'] },
+  });
+}

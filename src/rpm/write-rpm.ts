@@ -1,0 +1,155 @@
+// Writes an .rpm without rpmbuild. Pass 1 streams the cpio payload through the compressor into a
+// scratch file, hashing every file (sha256) and the compressed bytes; pass 2 writes lead,
+// signature header, main header and the payload, then fills in the MD5 it could only know last.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Manifest } from '../manifest/manifest.js';
+import { rpmVersion } from '../manifest/versions.js';
+import { EXIT_USAGE, UserError } from '../errors.js';
+import { atomicFile, scratchFile } from '../util/atomic-output.js';
+import { createCompressor, type Compression } from '../util/compression.js';
+import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
+import { cpioPadding, encodeCpioHeader, encodeCpioTrailer } from './cpio.js';
+import { encodeHeader, encodeLead, h, signaturePadding } from './header.js';
+import { mainHeaderEntries } from './header-sections.js';
+import type { RpmFile } from './rpm-files.js';
+import type { RpmScriptName } from './scriptlets.js';
+import { SIGTAG, TAG } from './tags.js';
+
+export interface RpmWriteInput {
+  outFile: string;
+  manifest: Manifest;
+  arch: string;
+  files: readonly RpmFile[];
+  scripts: Partial<Record<RpmScriptName, string>>;
+  compression: Compression;
+  level: number;
+}
+
+export interface RpmWriteResult {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+const FOUR_GIB = 2 ** 32;
+/** Lead archnum (rpmrc arch_canon); rpm 4.18 ignores it, older tools display it. */
+const ARCHNUM: Record<string, number> = { noarch: 1, x86_64: 1, i686: 1, aarch64: 19, ppc64le: 16, s390x: 15 };
+/** rpmbuild leaves this much room in the signature header so rpmsign can sign in place. */
+const RESERVED_SPACE = 4128;
+
+/** Builds the package at input.outFile; on any failure nothing is left behind. */
+export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
+  const big = input.files.find((f) => f.size >= FOUR_GIB);
+  if (big) {
+    throw new UserError(`${big.path} is ${big.size} bytes: pkgapp does not write rpm files of 4 GiB or more yet`, { code: 'PKGAPP_RPM_FILE_TOO_LARGE', exitCode: EXIT_USAGE, hint: 'Build a deb, or keep the file outside the package' });
+  }
+  const payload = scratchFile(path.dirname(input.outFile), `${path.basename(input.outFile)}.payload`);
+  const out = atomicFile(input.outFile);
+  try {
+    // Pass 1: cpio → compressor → scratch file.
+    const digests: string[] = [];
+    let cpioSize = 0;
+    const payloadSha = createHash('sha256');
+    await pipeline(
+      cpioStream(input.files, input.manifest.buildTime, digests, (n) => (cpioSize += n)),
+      createCompressor(input.compression, input.level),
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          payloadSha.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(payload.tmpPath),
+    );
+
+    const header = encodeHeader(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests, payloadDigest: payloadSha.digest('hex') }));
+    const payloadSize = (await stat(payload.tmpPath)).size;
+    const lead = encodeLead(`${input.manifest.name}-${rpmNevr(input)}`, ARCHNUM[input.arch] ?? 1);
+    const signature = (md5sum: Buffer) => signatureHeader(header, payloadSize, cpioSize, md5sum);
+
+    // Pass 2: lead, signature (MD5 still zero), main header, payload; then the real signature.
+    const placeholder = signature(Buffer.alloc(16));
+    const md5 = createHash('md5').update(header);
+    const handle = await open(out.tmpPath, 'w');
+    let size = 0;
+    try {
+      const write = async (buf: Buffer) => {
+        await handle.write(buf, 0, buf.length, size);
+        size += buf.length;
+      };
+      for (const part of [lead, placeholder, signaturePadding(placeholder.length), header]) await write(part);
+      for await (const chunk of createReadStream(payload.tmpPath, { highWaterMark: SMALL_FILE })) {
+        md5.update(chunk as Buffer);
+        await write(chunk as Buffer);
+      }
+      const final = signature(md5.digest());
+      if (final.length !== placeholder.length) throw new Error('rpm signature header changed size');
+      await handle.write(final, 0, final.length, lead.length);
+    } finally {
+      await handle.close();
+    }
+    // The file's own sha256 (for --json and publishing) needs the final signature first: reread.
+    const sha256 = createHash('sha256');
+    for await (const chunk of createReadStream(out.tmpPath, { highWaterMark: SMALL_FILE })) sha256.update(chunk as Buffer);
+    await out.commit();
+    return { path: input.outFile, size, sha256: sha256.digest('hex') };
+  } catch (error) {
+    await out.abort();
+    throw error;
+  } finally {
+    await payload.abort();
+  }
+}
+
+function rpmNevr(input: RpmWriteInput): string {
+  const { version, release } = rpmVersion(input.manifest.version, input.manifest.release);
+  return `${version}-${release}`;
+}
+
+/**
+ * The signature header rpm 4.18 checks without a key (§2.4): SHA1 and SHA256 of the main header,
+ * MD5 of header + payload, their sizes (64-bit tags past 4 GiB), and room for a later signature.
+ */
+function signatureHeader(header: Buffer, payloadSize: number, cpioSize: number, md5: Buffer): Buffer {
+  const total = header.length + payloadSize;
+  return encodeHeader(SIGTAG.HEADERSIGNATURES, [
+    h.string(SIGTAG.SHA1HEADER, createHash('sha1').update(header).digest('hex')),
+    h.string(SIGTAG.SHA256HEADER, createHash('sha256').update(header).digest('hex')),
+    total >= FOUR_GIB ? h.int64(SIGTAG.LONGSIGSIZE, [total]) : h.int32(SIGTAG.SIZE, [total]),
+    h.bin(SIGTAG.MD5, md5),
+    cpioSize >= FOUR_GIB ? h.int64(SIGTAG.LONGARCHIVESIZE, [cpioSize]) : h.int32(SIGTAG.PAYLOADSIZE, [cpioSize]),
+    h.bin(SIGTAG.RESERVEDSPACE, Buffer.alloc(RESERVED_SPACE)),
+  ]);
+}
+
+/** The cpio newc archive: one entry per listed file, in header order, every file hashed. */
+async function* cpioStream(files: readonly RpmFile[], mtime: number, digests: string[], count: (n: number) => void): AsyncGenerator<Buffer> {
+  let offset = 0;
+  const emit = (buf: Buffer) => {
+    offset += buf.length;
+    count(buf.length);
+    return buf;
+  };
+  for (const [i, file] of files.entries()) {
+    yield emit(encodeCpioHeader({ ino: i + 1, mode: file.mode, size: file.size, mtime, name: `.${file.path}` }, offset));
+    if (file.entry.kind === 'symlink') {
+      yield emit(Buffer.from(file.entry.target));
+      digests.push('');
+    } else if (file.entry.kind === 'file') {
+      const sha = createHash('sha256');
+      for await (const chunk of fileChunks(file.entry)) {
+        sha.update(chunk);
+        yield emit(chunk);
+      }
+      digests.push(sha.digest('hex'));
+    } else {
+      digests.push('');
+    }
+    yield emit(cpioPadding(offset));
+  }
+  yield emit(encodeCpioTrailer(offset));
+}

@@ -1,0 +1,45 @@
+// Reads a collected file's bytes for an archive writer, refusing files that changed size since.
+import { open, readFile } from 'node:fs/promises';
+import type { FileEntry } from '../contents/content-entry.js';
+import { EXIT_FAILURE, UserError } from '../errors.js';
+
+/** Files at most this big are read in one call; larger ones are streamed. */
+export const SMALL_FILE = 1 << 20;
+
+/** A file's bytes; the size must match what was collected, or the archive would be corrupt. */
+export async function* fileChunks(entry: FileEntry): AsyncGenerator<Buffer> {
+  if ('body' in entry.source) {
+    yield entry.source.body;
+    return;
+  }
+  const file = entry.source.file;
+  const skip = entry.rewriteHead?.skip ?? 0;
+  let read = 0;
+  if (entry.rewriteHead) {
+    yield entry.rewriteHead.insert;
+    read = entry.rewriteHead.insert.length;
+  }
+  if (entry.size <= SMALL_FILE) {
+    const body = (await readFile(file)).subarray(skip);
+    read += body.length;
+    if (read === entry.size) yield body;
+  } else {
+    const handle = await open(file, 'r');
+    try {
+      for await (const chunk of handle.createReadStream({ start: skip, highWaterMark: SMALL_FILE, autoClose: false })) {
+        read += (chunk as Buffer).length;
+        if (read > entry.size) break;
+        yield chunk as Buffer;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  if (read !== entry.size) {
+    throw new UserError(`${file} changed while the package was being built (${entry.size - (entry.rewriteHead?.insert.length ?? 0) + skip} bytes when collected, ${read - (entry.rewriteHead?.insert.length ?? 0) + skip} when read)`, {
+      code: 'PKGAPP_FILE_CHANGED',
+      exitCode: EXIT_FAILURE,
+      hint: 'Do not modify the app directory during a build, then retry',
+    });
+  }
+}
