@@ -17,7 +17,8 @@ import { execa, type ResultPromise } from 'execa';
 
 export const SUITE = 'bookworm';
 /** Packages in the base image (on top of mmdebstrap's minbase variant). */
-export const BASE_PACKAGES = ['systemd', 'systemd-sysv', 'dbus', 'adduser', 'nodejs', 'curl'];
+// rpm: the rpm end-to-end test installs pkgapp's rpms with Debian's rpm inside the same image.
+export const BASE_PACKAGES = ['systemd', 'systemd-sysv', 'dbus', 'adduser', 'nodejs', 'curl', 'rpm'];
 const MIRRORS = [
   `deb http://deb.debian.org/debian ${SUITE} main`,
   `deb http://deb.debian.org/debian ${SUITE}-updates main`,

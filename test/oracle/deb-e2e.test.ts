@@ -2,75 +2,21 @@
 // install from an apt repository, refuse to start without its required variable, serve HTTP as
 // its own user, upgrade, downgrade (edited configuration kept, service restarted), remove, purge.
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, test } from 'node:test';
 import { apt, createAptRepo } from '../helpers/apt-repo.js';
-import { createRoot, type Booted, type Root } from '../helpers/chroot.js';
-import { cleanupTestDirs, EXAMPLE_APP, runCli, tempDir } from '../helpers/testdir.js';
+import { createRoot, type Root } from '../helpers/chroot.js';
+import { fetchApp, NAME, sh, waitActive } from '../helpers/booted-app.js';
+import { buildExampleVersion, HOOK_LOG } from '../helpers/example-builds.js';
+import { cleanupTestDirs } from '../helpers/testdir.js';
 import { E2E_TOOLS, requireTools } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
 
-const NAME = 'acme-hello';
 const ENV_FILE = `/etc/default/${NAME}`;
-
-const HOOK_LOG = '/var/log/acme-hello-hooks.log';
-
-/**
- * Builds the example app at `version`, with one more documented variable from 1.1.0 on, and a
- * hook in every maintainer-script phase that logs the version, the script and dpkg's arguments.
- */
-async function buildExample(version: string): Promise<string> {
-  const dir = await tempDir('pkgapp-e2e-app-');
-  for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin']) await cp(path.join(EXAMPLE_APP, f), path.join(dir, f), { recursive: true });
-  const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
-  const lock = JSON.parse(await readFile(path.join(dir, 'package-lock.json'), 'utf8'));
-  pkg.version = lock.version = lock.packages[''].version = version;
-  if (version !== '1.0.0') pkg.pkgapp.env.LOG_LEVEL = { default: 'info', description: 'Log verbosity' };
-  await mkdir(path.join(dir, 'hooks'));
-  await writeFile(path.join(dir, 'hooks/log.sh'), `echo "${version} $DPKG_MAINTSCRIPT_NAME $#: $*" >> ${HOOK_LOG}\n`);
-  pkg.pkgapp.hooks = { preinst: 'hooks/log.sh', postinst: 'hooks/log.sh', prerm: 'hooks/log.sh', postrm: 'hooks/log.sh' };
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-  await writeFile(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
-  const result = await runCli(['build', '-C', dir, '--json'], { env: { SOURCE_DATE_EPOCH: '1795651200' } });
-  assert.equal(result.exitCode, 0, result.stderr);
-  return JSON.parse(result.stdout).packages[0].path;
-}
-
-async function sh(b: Booted, script: string): Promise<string> {
-  const r = await b.exec(['sh', '-c', script]);
-  assert.equal(r.exitCode, 0, `${script}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout.trim();
-}
-
-async function mainPid(b: Booted): Promise<string> {
-  return sh(b, `systemctl show -p MainPID --value ${NAME}`);
-}
-
-/** The service's HTTP answer, retried while it starts. */
-async function fetchApp(b: Booted): Promise<{ greeting: string; version: string; visits: number; user: string; pid: number }> {
-  for (let i = 0; i < 50; i++) {
-    const r = await b.exec(['curl', '-sf', 'http://127.0.0.1:3000/']);
-    if (r.exitCode === 0) return JSON.parse(r.stdout);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  assert.fail(`no HTTP answer; journal:\n${await b.journal(NAME)}`);
-}
-
-async function waitActive(b: Booted, pidBefore?: string): Promise<string> {
-  for (let i = 0; i < 50; i++) {
-    const state = (await b.exec(['systemctl', 'is-active', NAME])).stdout.trim();
-    const pid = await mainPid(b);
-    if (state === 'active' && pid !== '0' && pid !== pidBefore) return pid;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  assert.fail(`${NAME} did not become active with a new PID; journal:\n${await b.journal(NAME)}`);
-}
 
 test('install, configure, upgrade, downgrade, remove and purge through apt with systemd running', async (t) => {
   if (!requireTools(t, ['root', ...E2E_TOOLS])) return;
-  const [v100, v110] = [await buildExample('1.0.0'), await buildExample('1.1.0')];
+  const [v100, v110] = [(await buildExampleVersion('1.0.0', ['deb'])).deb!, (await buildExampleVersion('1.1.0', ['deb'])).deb!];
   let root: Root | undefined;
   try {
     root = await createRoot();
