@@ -42,6 +42,10 @@ const cases: Case[] = [
   { name: 'service entry left out by "files"', files: minimalApp({ files: ['lib/'], pkgapp: { service: { entry: 'app.js' } } }, { 'app.js': '', 'lib/a.js': '' }), message: /the service entry "app\.js" is not among the app's files/ },
   { name: 'unreadable hook', files: minimalApp({ pkgapp: { hooks: { postinst: 'hooks/nope.sh' } } }), message: /hooks\.postinst names "hooks\/nope\.sh", which cannot be read/ },
   { name: 'no way to start the service', files: minimalApp({ main: undefined }), message: /cannot tell how to start the service/ },
+  { name: 'bad rpm requirement', files: minimalApp({ pkgapp: { depends: { rpm: ['libfoo >>> 1'] } } }), args: ['-t', 'rpm'], message: /pkgapp\.depends\.rpm: "libfoo >>> 1" is not an rpm requirement/ },
+  { name: 'bad deb relation', files: minimalApp({ pkgapp: { depends: { deb: ['libfoo, libbar'] } } }), args: ['-t', 'deb', '-t', 'rpm'], message: /pkgapp\.depends\.deb: "libfoo, libbar" is not a Debian relation/ },
+  { name: 'invalid version for rpm', files: minimalApp({ version: '1.0.0-rc-1' }), args: ['-t', 'rpm'], message: /contains '-'/ },
+  { name: 'unknown architecture', files: minimalApp(), args: ['--arch', 'sparc'], message: /--arch "sparc" is not an architecture/ },
   { name: 'unknown option', files: minimalApp(), args: ['--frobnicate'], message: /unknown option '--frobnicate'/ },
 ];
 

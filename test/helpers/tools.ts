@@ -26,6 +26,12 @@ export const TOOL_PACKAGES: Record<string, string> = {
   xz: 'xz-utils',
   zstd: 'zstd',
   gpg: 'gpg',
+  rpm: 'rpm',
+  rpmbuild: 'rpm',
+  rpmkeys: 'rpm',
+  rpm2cpio: 'rpm2cpio',
+  cpio: 'cpio',
+  rpmlint: 'rpmlint',
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */

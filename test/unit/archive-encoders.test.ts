@@ -47,7 +47,7 @@ test('long names and link targets use ././@LongLink, never PAX, and read back wi
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => { seen.push({ name: header.name, type: header.type ?? '', linkname: header.linkname, body: Buffer.concat(chunks).toString() }); next(); });
   });
   await new Promise<void>((resolve, reject) => { extract.on('finish', resolve); extract.on('error', reject); Readable.from([archive]).pipe(extract); });
