@@ -119,7 +119,7 @@ export function validateConfig(value: unknown, source: string): PkgappConfig {
   const unique = [...new Set(messages)];
   throw new UserError(`${source}: invalid configuration:\n  ${unique.join('\n  ')}`, {
     code: 'PKGAPP_CONFIG_INVALID',
-    hint: 'See docs/configuration.md for every key and its type',
+    hint: 'Every key and its type: the Configuration section of pkgapp\'s README',
   });
 }
 
