@@ -83,6 +83,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     const installed = await checkInstalledTree(staged.root, productionPackages(lock), app.lockfilePath);
     log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
     const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest, nodePath: SYSTEM_NODE });
+    for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
     const arch = manifest.archOverride ?? (collected.nativeAddons.length ? hostArch() : 'all');
 
     const created = await mkdir(outDir, { recursive: true });

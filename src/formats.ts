@@ -32,8 +32,10 @@ export interface WrittenPackage {
 
 export interface PackageFormat {
   target: Target;
-  /** Throws UserError for metadata this format cannot express, before anything is written. */
+  /** Throws UserError for metadata this format cannot express, before anything is installed. */
   check(manifest: Manifest): void;
+  /** Throws UserError for collected contents this format cannot hold, before anything is written. */
+  checkContents?(contents: readonly ContentEntry[]): void;
   write(job: PackageJob): Promise<WrittenPackage>;
 }
 

@@ -1,5 +1,6 @@
 // The rpm format: generated files + contents (+ the state directory it owns) → writeRpm.
 import path from 'node:path';
+import { UserError } from '../errors.js';
 import { finalizeEntries, type ContentEntry } from '../contents/content-entry.js';
 import { generatedFiles } from '../contents/generated-files.js';
 import type { PackageFormat, PackageJob, WrittenPackage } from '../formats.js';
@@ -35,8 +36,20 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
   return { ...written, version: `${version}-${release}`, architecture, files: files.filter((f) => f.entry.kind !== 'dir').length };
 }
 
+/** cpio newc sizes are 8 hex digits: files of 4 GiB or more need rpm's stripped format, not written yet. */
+function checkContents(contents: readonly ContentEntry[]): void {
+  const big = contents.find((e) => e.kind === 'file' && e.size >= 2 ** 32);
+  if (big && big.kind === 'file') {
+    throw new UserError(`/${big.path} is ${big.size} bytes: pkgapp cannot put files of 4 GiB or more in an rpm yet`, {
+      code: 'PKGAPP_RPM_FILE_TOO_LARGE',
+      hint: 'Build a deb for this app, or keep the file out of the package (pkgapp.exclude) and ship it separately',
+    });
+  }
+}
+
 export const rpmFormat: PackageFormat = {
   target: 'rpm',
+  checkContents,
   check: (manifest) => {
     requires({ manifest, scripts: renderRpmScriptlets(manifest), compression: 'gzip' }, '0', false);
   },

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Manifest } from '../manifest/manifest.js';
 import { rpmVersion } from '../manifest/versions.js';
-import { EXIT_USAGE, UserError } from '../errors.js';
 import { atomicFile, scratchFile } from '../util/atomic-output.js';
 import { createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
@@ -43,10 +42,6 @@ const RESERVED_SPACE = 4128;
 
 /** Builds the package at input.outFile; on any failure nothing is left behind. */
 export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
-  const big = input.files.find((f) => f.size >= FOUR_GIB);
-  if (big) {
-    throw new UserError(`${big.path} is ${big.size} bytes: pkgapp does not write rpm files of 4 GiB or more yet`, { code: 'PKGAPP_RPM_FILE_TOO_LARGE', exitCode: EXIT_USAGE, hint: 'Build a deb, or keep the file outside the package' });
-  }
   const payload = scratchFile(path.dirname(input.outFile), `${path.basename(input.outFile)}.payload`);
   const out = atomicFile(input.outFile);
   try {

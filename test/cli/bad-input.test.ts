@@ -62,6 +62,18 @@ for (const c of cases) {
   });
 }
 
+test('a file of 4 GiB or more is refused for rpm before anything is written (exit 2)', async () => {
+  const dir = await makeApp(minimalApp());
+  const { truncate } = await import('node:fs/promises');
+  await writeFile(path.join(dir, 'huge.bin'), '');
+  await truncate(path.join(dir, 'huge.bin'), 2 ** 32 + 1); // sparse: no disk used
+  const out = path.join(await tempDir(), 'dist');
+  const result = await runCli(['build', '-C', dir, '-o', out, '--no-install', '-t', 'deb', '-t', 'rpm']);
+  assert.equal(result.exitCode, 2, result.stderr);
+  assert.match(result.stderr, /\/opt\/tiny-app\/huge\.bin is 4294967297 bytes: pkgapp cannot put files of 4 GiB or more in an rpm yet/);
+  assert.deepEqual(await listDir(out), []);
+});
+
 test('a failed build leaves an existing output directory exactly as it was', async () => {
   const dir = await makeApp(minimalApp({ version: 'bad' }));
   const out = await tempDir();
