@@ -49,3 +49,22 @@ function hookSignals(): void {
     });
   }
 }
+
+/** Writes a small file whole: a temporary sibling, fsync'd, then renamed over `file`. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  const out = atomicFile(file);
+  try {
+    const handle = await open(out.tmpPath, 'w', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await out.commit();
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
+}
