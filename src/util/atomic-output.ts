@@ -1,7 +1,7 @@
 // Output files appear whole or not at all: written under a temporary name, renamed at the end,
 // removed on failure and on SIGINT/SIGTERM.
 import { randomBytes } from 'node:crypto';
-import { rm, rename } from 'node:fs/promises';
+import { open, rm, rename } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 
@@ -52,7 +52,6 @@ function hookSignals(): void {
 
 /** Writes a small file whole: a temporary sibling, fsync'd, then renamed over `file`. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const { open } = await import('node:fs/promises');
   const out = atomicFile(file);
   try {
     const handle = await open(out.tmpPath, 'w', mode);
