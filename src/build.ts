@@ -7,6 +7,7 @@ import { collectContents } from './contents/collect-contents.js';
 import { checkInstalledTree, listAppFiles, stageInPlace, stageWithInstall } from './contents/stage-app.js';
 import { UserError } from './errors.js';
 import { FORMATS } from './formats.js';
+import { loadSigner, type SignKeySource } from './sign/openpgp-signer.js';
 import { SYSTEM_NODE } from './contents/generated-files.js';
 import { hostArch, parseArch } from './manifest/arch.js';
 import type { Target } from './manifest/layout.js';
@@ -30,6 +31,8 @@ export interface BuildOptions {
   level?: number;
   /** false: use the existing node_modules after checking it against the lockfile. */
   install?: boolean;
+  /** Sign the packages: a key file, or armored key text (PKGAPP_SIGN_KEY), with its passphrase. */
+  signKey?: SignKeySource;
   /** Environment (SOURCE_DATE_EPOCH); default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Progress lines for humans. */
@@ -46,6 +49,8 @@ export interface BuiltPackage {
   size: number;
   sha256: string;
   files: number;
+  /** Long key ID of the key that signed it. */
+  signedBy?: string;
 }
 
 /** Builds the packages; throws UserError on bad input (before anything is written). */
@@ -57,8 +62,11 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   const archOverride = options.arch === undefined ? undefined : parseArch(options.arch);
 
   const app = await readApp(options.dir ?? '.');
+  const buildTime = sourceDateEpoch(options.env ?? process.env);
+  // A bad key is bad input: found before anything is installed or written.
+  const signer = options.signKey ? await loadSigner({ ...options.signKey, date: new Date(buildTime * 1000) }) : undefined;
   const manifest = resolveManifest(app, {
-    buildTime: sourceDateEpoch(options.env ?? process.env),
+    buildTime,
     ...(options.version !== undefined ? { version: options.version } : {}),
     ...(options.release !== undefined ? { release: options.release } : {}),
     ...(archOverride !== undefined ? { arch: archOverride } : {}),
@@ -91,9 +99,9 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     try {
       for (const target of targets) {
         log(`writing the ${target} package (${compression} level ${level})`);
-        const written = await FORMATS[target].write({ manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level });
-        log(`wrote ${displayPath(written.path)}`);
-        results.push({ format: target, name: manifest.name, ...written });
+        const written = await FORMATS[target].write({ manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}) });
+        log(`wrote ${displayPath(written.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
+        results.push({ format: target, name: manifest.name, ...written, ...(signer ? { signedBy: signer.keyId } : {}) });
       }
     } catch (error) {
       if (created !== undefined && results.length === 0) await rmdir(created).catch(() => {}); // leave no empty dist/ behind

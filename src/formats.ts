@@ -5,6 +5,7 @@ import type { BundledLicense } from './contents/generated-files.js';
 import type { Arch } from './manifest/arch.js';
 import type { Target } from './manifest/layout.js';
 import type { Manifest } from './manifest/manifest.js';
+import type { Signer } from './sign/signer.js';
 import type { Compression } from './util/compression.js';
 import { debFormat } from './deb/deb-format.js';
 import { rpmFormat } from './rpm/rpm-format.js';
@@ -19,6 +20,8 @@ export interface PackageJob {
   outDir: string;
   compression: Compression;
   level: number;
+  /** Signs the package (deb: _gpgorigin; rpm: header and header+payload signatures). */
+  signer?: Signer;
 }
 
 export interface WrittenPackage {

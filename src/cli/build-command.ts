@@ -1,6 +1,7 @@
 // `pkgapp build`: flags → BuildOptions → build(); prints a summary or one JSON document.
 import type { Command } from 'commander';
 import { build, type BuildOptions } from '../build.js';
+import type { SignKeySource } from '../sign/openpgp-signer.js';
 import type { Compression } from '../util/compression.js';
 import type { Io } from './io.js';
 
@@ -14,6 +15,7 @@ interface BuildFlags {
   compression: string;
   level?: string;
   install: boolean;
+  signKey?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -32,6 +34,7 @@ export function addBuildCommand(program: Command, io: Io): void {
     .option('--compression <kind>', 'gzip, xz, zstd or none', 'gzip')
     .option('--level <n>', 'compression level')
     .option('--no-install', 'use the existing node_modules (checked against the lockfile) instead of npm ci')
+    .option('--sign-key <file>', 'sign with this OpenPGP secret key (or set PKGAPP_SIGN_KEY to the armored key; passphrase in PKGAPP_SIGN_PASSPHRASE)')
     .option('--json', 'print one JSON document with the built packages on stdout')
     .option('-q, --quiet', 'print errors only')
     .action(async (flags: BuildFlags) => {
@@ -48,6 +51,8 @@ export function addBuildCommand(program: Command, io: Io): void {
       if (flags.version !== undefined) options.version = flags.version;
       if (flags.release !== undefined) options.release = flags.release;
       if (flags.level !== undefined) options.level = Number(flags.level);
+      const signKey = signKeyFrom(flags.signKey, io.env);
+      if (signKey) options.signKey = signKey;
       const packages = await build(options);
       if (flags.json) {
         io.stdout(`${JSON.stringify({ packages }, null, 2)}\n`);
@@ -55,6 +60,15 @@ export function addBuildCommand(program: Command, io: Io): void {
         for (const p of packages) io.stderr(`built ${p.path}\n  ${p.size} bytes, ${p.files} files, sha256 ${p.sha256}\n`);
       }
     });
+}
+
+/** --sign-key FILE, else PKGAPP_SIGN_KEY; the passphrase always from PKGAPP_SIGN_PASSPHRASE. */
+export function signKeyFrom(file: string | undefined, env: NodeJS.ProcessEnv): SignKeySource | undefined {
+  const passphrase = env['PKGAPP_SIGN_PASSPHRASE'];
+  const withPassphrase = passphrase ? { passphrase } : {};
+  if (file !== undefined) return { file, ...withPassphrase };
+  const armored = env['PKGAPP_SIGN_KEY'];
+  return armored ? { armored, ...withPassphrase } : undefined;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -23,6 +23,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     scripts: renderDebScripts(manifest),
     compression: job.compression,
     level: job.level,
+    ...(job.signer ? { signer: job.signer } : {}),
     mtime: manifest.buildTime,
   });
   return { ...written, version, architecture, files: entries.filter((e) => e.kind !== 'dir').length };

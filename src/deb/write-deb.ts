@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ContentEntry, FileEntry } from '../contents/content-entry.js';
+import type { Signer } from '../sign/signer.js';
 import { atomicFile, scratchFile } from '../util/atomic-output.js';
 import { compressionSuffix, createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
@@ -24,6 +25,8 @@ export interface DebWriteInput {
   level: number;
   /** mtime of every member (SOURCE_DATE_EPOCH). */
   mtime: number;
+  /** Adds a debsigs origin signature (_gpgorigin) when given. */
+  signer?: Signer;
 }
 
 export interface DebWriteResult {
@@ -49,17 +52,29 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     const conffiles = input.entries.filter((e) => e.kind === 'file' && e.conffile).map((e) => `/${e.path}\n`);
     const control = await controlTarGz(input, md5sums.join(''), conffiles.join(''));
     const dataSize = (await stat(data.tmpPath)).size;
+    const debianBinary = Buffer.from('2.0\n');
+    const dataChunks = () => createReadStream(data.tmpPath, { highWaterMark: SMALL_FILE }) as AsyncIterable<Buffer>;
+    // debsigs' origin signature covers the member data of debian-binary, control and data, in
+    // that order, without ar headers or padding (formats.md §6.2).
+    const gpgorigin = input.signer
+      ? await input.signer.signDetached((async function* () {
+          yield debianBinary;
+          yield control;
+          yield* dataChunks();
+        })())
+      : undefined;
 
     const sha256 = createHash('sha256');
     let size = 0;
     await pipeline(
       async function* () {
-        const parts = [AR_MAGIC, encodeArHeader('debian-binary', 4, input.mtime), Buffer.from('2.0\n'),
+        yield* [AR_MAGIC, encodeArHeader('debian-binary', 4, input.mtime), debianBinary,
           encodeArHeader('control.tar.gz', control.length, input.mtime), control, arPadding(control.length),
           encodeArHeader(dataName, dataSize, input.mtime)];
-        for (const part of parts) yield part;
-        for await (const chunk of createReadStream(data.tmpPath, { highWaterMark: SMALL_FILE })) yield chunk as Buffer;
+        yield* dataChunks();
         yield arPadding(dataSize);
+        // dpkg ignores members after data.tar; debsig-verify reads this one.
+        if (gpgorigin) yield* [encodeArHeader('_gpgorigin', gpgorigin.length, input.mtime), gpgorigin, arPadding(gpgorigin.length)];
       },
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {

@@ -32,6 +32,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     scripts: renderRpmScriptlets(manifest),
     compression: job.compression,
     level: job.level,
+    ...(job.signer ? { signer: job.signer } : {}),
   });
   return { ...written, version: `${version}-${release}`, architecture, files: files.filter((f) => f.entry.kind !== 'dir').length };
 }

@@ -1,12 +1,13 @@
 // Writes an .rpm without rpmbuild. Pass 1 streams the cpio payload through the compressor into a
-// scratch file, hashing every file (sha256) and the compressed bytes; pass 2 writes lead,
-// signature header, main header and the payload, then fills in the MD5 it could only know last.
+// scratch file, hashing every file (sha256) and the compressed bytes; pass 2 reads header +
+// payload for the MD5 and the signatures; pass 3 writes lead, signature header, header, payload.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Manifest } from '../manifest/manifest.js';
+import type { Signer } from '../sign/signer.js';
 import { rpmVersion } from '../manifest/versions.js';
 import { atomicFile, scratchFile } from '../util/atomic-output.js';
 import { createCompressor, type Compression } from '../util/compression.js';
@@ -26,6 +27,7 @@ export interface RpmWriteInput {
   scripts: Partial<Record<RpmScriptName, string>>;
   compression: Compression;
   level: number;
+  signer?: Signer;
 }
 
 export interface RpmWriteResult {
@@ -64,32 +66,46 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     const header = encodeHeader(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests, payloadDigest: payloadSha.digest('hex') }));
     const payloadSize = (await stat(payload.tmpPath)).size;
     const lead = encodeLead(`${input.manifest.name}-${rpmNevr(input)}`, ARCHNUM[input.arch] ?? 1);
-    const signature = (md5sum: Buffer) => signatureHeader(header, payloadSize, cpioSize, md5sum);
 
-    // Pass 2: lead, signature (MD5 still zero), main header, payload; then the real signature.
-    const placeholder = signature(Buffer.alloc(16));
-    const md5 = createHash('md5').update(header);
-    const handle = await open(out.tmpPath, 'w');
-    let size = 0;
-    try {
-      const write = async (buf: Buffer) => {
-        await handle.write(buf, 0, buf.length, size);
-        size += buf.length;
-      };
-      for (const part of [lead, placeholder, signaturePadding(placeholder.length), header]) await write(part);
-      for await (const chunk of createReadStream(payload.tmpPath, { highWaterMark: SMALL_FILE })) {
-        md5.update(chunk as Buffer);
-        await write(chunk as Buffer);
+    // Pass 2: read header + payload once for the MD5 and, when signing, the header+payload
+    // signature; the header-only signature needs just the header.
+    const md5 = createHash('md5');
+    const headerAndPayload = async function* () {
+      yield header;
+      for await (const chunk of createReadStream(payload.tmpPath, { highWaterMark: SMALL_FILE })) yield chunk as Buffer;
+    };
+    const hashed = async function* () {
+      for await (const chunk of headerAndPayload()) {
+        md5.update(chunk);
+        yield chunk;
       }
-      const final = signature(md5.digest());
-      if (final.length !== placeholder.length) throw new Error('rpm signature header changed size');
-      await handle.write(final, 0, final.length, lead.length);
-    } finally {
-      await handle.close();
+    };
+    let signatures: RpmSignatures | undefined;
+    if (input.signer) {
+      const [headerSig, packageSig] = [await input.signer.signDetached(header), await input.signer.signDetached(hashed())];
+      signatures = { algorithm: input.signer.algorithm, header: headerSig, headerAndPayload: packageSig };
+    } else {
+      for await (const chunk of hashed()) void chunk;
     }
-    // The file's own sha256 (for --json and publishing) needs the final signature first: reread.
+    const signature = signatureHeader(header, payloadSize, cpioSize, md5.digest(), signatures);
+
+    // Pass 3: the file itself, hashed as it is written.
     const sha256 = createHash('sha256');
-    for await (const chunk of createReadStream(out.tmpPath, { highWaterMark: SMALL_FILE })) sha256.update(chunk as Buffer);
+    let size = 0;
+    await pipeline(
+      async function* () {
+        yield* [lead, signature, signaturePadding(signature.length)];
+        yield* headerAndPayload();
+      },
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          sha256.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(out.tmpPath),
+    );
     await out.commit();
     return { path: input.outFile, size, sha256: sha256.digest('hex') };
   } catch (error) {
@@ -105,19 +121,32 @@ function rpmNevr(input: RpmWriteInput): string {
   return `${version}-${release}`;
 }
 
+/** OpenPGP signatures over the main header, and over header + payload (formats.md §2.4). */
+interface RpmSignatures {
+  algorithm: Signer['algorithm'];
+  header: Buffer;
+  headerAndPayload: Buffer;
+}
+
 /**
- * The signature header rpm 4.18 checks without a key (§2.4): SHA1 and SHA256 of the main header,
- * MD5 of header + payload, their sizes (64-bit tags past 4 GiB), and room for a later signature.
+ * The signature header (§2.4): what rpm 4.18 checks without a key — SHA1 and SHA256 of the main
+ * header, MD5 of header + payload, their sizes (64-bit tags past 4 GiB) — and, when signing, the
+ * header signature (268 RSA / 267 EdDSA) and header+payload signature (1002 RSA / 1005 EdDSA).
  */
-function signatureHeader(header: Buffer, payloadSize: number, cpioSize: number, md5: Buffer): Buffer {
+function signatureHeader(header: Buffer, payloadSize: number, cpioSize: number, md5: Buffer, signatures?: RpmSignatures): Buffer {
   const total = header.length + payloadSize;
+  const signed = signatures === undefined ? [] : signatures.algorithm === 'rsa'
+    ? [h.bin(SIGTAG.RSAHEADER, signatures.header), h.bin(SIGTAG.PGP, signatures.headerAndPayload)]
+    : [h.bin(SIGTAG.DSAHEADER, signatures.header), h.bin(SIGTAG.GPG, signatures.headerAndPayload)];
   return encodeHeader(SIGTAG.HEADERSIGNATURES, [
+    ...signed,
     h.string(SIGTAG.SHA1HEADER, createHash('sha1').update(header).digest('hex')),
     h.string(SIGTAG.SHA256HEADER, createHash('sha256').update(header).digest('hex')),
     total >= FOUR_GIB ? h.int64(SIGTAG.LONGSIGSIZE, [total]) : h.int32(SIGTAG.SIZE, [total]),
     h.bin(SIGTAG.MD5, md5),
     cpioSize >= FOUR_GIB ? h.int64(SIGTAG.LONGARCHIVESIZE, [cpioSize]) : h.int32(SIGTAG.PAYLOADSIZE, [cpioSize]),
-    h.bin(SIGTAG.RESERVEDSPACE, Buffer.alloc(RESERVED_SPACE)),
+    // Room for rpmsign to add a signature in place; a package pkgapp signed does not need it.
+    ...(signatures ? [] : [h.bin(SIGTAG.RESERVEDSPACE, Buffer.alloc(RESERVED_SPACE))]),
   ]);
 }
 
