@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, isUserError } from '../errors.js';
 import { addBuildCommand } from './build-command.js';
+import { addKeygenCommand } from './keygen-command.js';
 import { processIo, type Io } from './io.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -10,12 +11,13 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 /** Runs pkgapp with `argv` (without node and script) and returns the exit code; never exits. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const program = new Command('pkgapp')
-    .description('Turn a Node.js application into .deb packages')
+    .description('Turn a Node.js application into signed .deb and .rpm packages')
     .version(pkg.version, '-V, --version')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   addBuildCommand(program, io);
+  addKeygenCommand(program, io);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,5 +1,5 @@
 // `pkgapp keygen`: a new v4 OpenPGP key pair that rpm 4.x, gpgv, apt, dnf and debsig-verify accept.
-import { writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import * as openpgp from 'openpgp';
 import { UserError } from '../errors.js';
 
@@ -23,6 +23,17 @@ export interface KeygenResult {
 
 /** Generates the pair and writes both files; never overwrites an existing file. */
 export async function keygen(options: KeygenOptions): Promise<KeygenResult> {
+  if (!/^[^@\s<>]+@[^@\s<>]+$/.test(options.email)) {
+    throw new UserError(`--email "${options.email}" is not an email address`, { code: 'PKGAPP_KEY_USER_ID' });
+  }
+  if (!options.name.trim() || /[<>\n]/.test(options.name)) {
+    throw new UserError(`--name "${options.name}" cannot be used in a user ID (empty, or contains < > or a newline)`, { code: 'PKGAPP_KEY_USER_ID' });
+  }
+  const secretKeyFile = `${options.out}.key`;
+  const publicKeyFile = `${options.out}.asc`;
+  for (const file of [secretKeyFile, publicKeyFile]) {
+    if (await access(file).then(() => true, () => false)) throw existsError(file);
+  }
   const { privateKey, publicKey } = await openpgp.generateKey({
     ...(options.type === 'ed25519' ? { type: 'ecc', curve: 'ed25519Legacy' } : { type: 'rsa', rsaBits: 4096 }),
     userIDs: [{ name: options.name, email: options.email }],
@@ -30,8 +41,6 @@ export async function keygen(options: KeygenOptions): Promise<KeygenResult> {
     format: 'armored',
     ...(options.passphrase ? { passphrase: options.passphrase } : {}),
   } as Parameters<typeof openpgp.generateKey>[0] & { format: 'armored' });
-  const secretKeyFile = `${options.out}.key`;
-  const publicKeyFile = `${options.out}.asc`;
   await writeNew(secretKeyFile, privateKey, 0o600);
   await writeNew(publicKeyFile, publicKey, 0o644);
   const fingerprint = (await openpgp.readKey({ armoredKey: publicKey })).getFingerprint().toUpperCase();
@@ -42,9 +51,11 @@ async function writeNew(file: string, text: string, mode: number): Promise<void>
   try {
     await writeFile(file, text, { mode, flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new UserError(`${file} already exists; pkgapp keygen never overwrites a key`, { code: 'PKGAPP_KEY_EXISTS', hint: 'Choose another --out, or move the old key away first' });
-    }
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw existsError(file);
     throw error;
   }
+}
+
+function existsError(file: string): UserError {
+  return new UserError(`${file} already exists; pkgapp keygen never overwrites a key`, { code: 'PKGAPP_KEY_EXISTS', hint: 'Choose another --out, or move the old key away first' });
 }

@@ -32,6 +32,9 @@ export const TOOL_PACKAGES: Record<string, string> = {
   rpm2cpio: 'rpm2cpio',
   cpio: 'cpio',
   rpmlint: 'rpmlint',
+  'debsig-verify': 'debsig-verify',
+  createrepo_c: 'createrepo-c',
+  dnf: 'dnf',
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */
