@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import * as openpgp from 'openpgp';
 import { UserError } from '../errors.js';
 import type { Signer } from './signer.js';
+import { readAll, webStream } from './web-stream.js';
 
 export interface SignKeySource {
   /** --sign-key FILE: an armored or binary secret key. */
@@ -117,30 +118,4 @@ async function decrypt(key: openpgp.Key, passphrase: string | undefined, where: 
 /** A signature cannot predate its key: fall back to now when SOURCE_DATE_EPOCH is older. */
 function signatureDate(requested: Date | undefined, keyCreated: Date): Date {
   return requested && requested.getTime() >= keyCreated.getTime() ? requested : new Date();
-}
-
-function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const iterator = source[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
-}
-
-async function readAll(result: Uint8Array | string | ReadableStream<Uint8Array | string>): Promise<Uint8Array | string> {
-  if (typeof result === 'string' || result instanceof Uint8Array) return result;
-  const parts: (Uint8Array | string)[] = [];
-  const reader = result.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    parts.push(value);
-  }
-  return typeof parts[0] === 'string' ? parts.join('') : Buffer.concat(parts as Uint8Array[]);
 }
