@@ -1,8 +1,8 @@
 // Compressors for archive members: zlib in-process for gzip, the xz and zstd programs otherwise.
 import { PassThrough, type Duplex } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
+import { createParallelGzip } from './parallel-gzip.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
@@ -13,9 +13,9 @@ export function compressionSuffix(compression: Compression): string {
   return { gzip: '.gz', xz: '.xz', zstd: '.zst', none: '' }[compression];
 }
 
-/** Default level per compressor (gzip 6 and xz 6 are the tools' defaults; zstd 19 as dpkg-deb). */
+/** Default level per compressor: the tools' own defaults (gzip 6, xz 6, zstd 3). */
 export function defaultLevel(compression: Compression): number {
-  return { gzip: 6, xz: 6, zstd: 19, none: 0 }[compression];
+  return { gzip: 6, xz: 6, zstd: 3, none: 0 }[compression];
 }
 
 /** Checks --level against the compressor's range. */
@@ -28,17 +28,18 @@ export function checkLevel(compression: Compression, level: number): number {
 }
 
 /**
- * A streaming compressor. xz runs with a fixed thread count so its block layout, and so
- * the output bytes, do not depend on how many cores the build machine has.
+ * A streaming compressor on every core: gzip in chunks on the thread pool (parallel-gzip.ts),
+ * xz and zstd with a fixed thread count, so their block layout, and so the output bytes, do not
+ * depend on how many cores the build machine has.
  */
 export function createCompressor(compression: Compression, level: number): Duplex {
   switch (compression) {
     case 'gzip':
-      return createGzip({ level });
+      return createParallelGzip({ level });
     case 'xz':
       return execa('xz', ['--compress', '--stdout', `-${level}`, '--threads=2', '--quiet'], { buffer: false }).duplex();
     case 'zstd':
-      return execa('zstd', ['--compress', '--stdout', `-${level}`, '--no-progress', '-q'], { buffer: false }).duplex();
+      return execa('zstd', ['--compress', '--stdout', `-${level}`, '-T2', '--no-progress', '-q'], { buffer: false }).duplex();
     case 'none':
       return new PassThrough();
   }
