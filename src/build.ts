@@ -95,18 +95,23 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     const arch = manifest.archOverride ?? (collected.nativeAddons.length ? hostArch() : 'all');
 
     const created = await mkdir(outDir, { recursive: true });
-    const results: BuiltPackage[] = [];
-    try {
-      for (const target of targets) {
-        log(`writing the ${target} package (${compression} level ${level})`);
-        const written = await FORMATS[target].write({ manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}) });
-        log(`wrote ${displayPath(written.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
-        results.push({ format: target, name: manifest.name, ...written, ...(signer ? { signedBy: signer.keyId } : {}) });
-      }
-    } catch (error) {
-      if (created !== undefined && results.length === 0) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
-      throw error;
+    // The formats are written side by side (compression on every core for each), each under a
+    // temporary name; only when all succeeded are they renamed into place together.
+    const job = { manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}) };
+    log(`writing ${targets.join(' and ')} (${compression} level ${level})`);
+    const settled = await Promise.allSettled(targets.map((target) => FORMATS[target].write(job)));
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const written = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (failure) {
+      await Promise.all(written.map((w) => w.abort()));
+      if (created !== undefined) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
+      throw failure.reason;
     }
+    for (const w of written) await w.commit();
+    const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, ...w }, i) => {
+      log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
+      return { format: targets[i]!, name: manifest.name, ...w, ...(signer ? { signedBy: signer.keyId } : {}) };
+    });
     return results;
   } finally {
     await staged.cleanup();

@@ -6,6 +6,7 @@ import type { Arch } from './manifest/arch.js';
 import type { Target } from './manifest/layout.js';
 import type { Manifest } from './manifest/manifest.js';
 import type { Signer } from './sign/signer.js';
+import type { PendingFile } from './util/atomic-output.js';
 import type { Compression } from './util/compression.js';
 import { debFormat } from './deb/deb-format.js';
 import { rpmFormat } from './rpm/rpm-format.js';
@@ -24,7 +25,8 @@ export interface PackageJob {
   signer?: Signer;
 }
 
-export interface WrittenPackage {
+/** A package written under a temporary name, until build() commits every package at once. */
+export interface WrittenPackage extends PendingFile {
   path: string;
   version: string;
   architecture: string;

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ContentEntry, FileEntry } from '../contents/content-entry.js';
 import type { Signer } from '../sign/signer.js';
-import { atomicFile, scratchFile } from '../util/atomic-output.js';
+import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { compressionSuffix, createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
 import { AR_MAGIC, arPadding, encodeArHeader } from './ar.js';
@@ -29,13 +29,16 @@ export interface DebWriteInput {
   signer?: Signer;
 }
 
-export interface DebWriteResult {
+export interface DebWriteResult extends PendingFile {
   path: string;
   size: number;
   sha256: string;
 }
 
-/** Builds the package at input.outFile; on any failure nothing is left behind. */
+/**
+ * Writes the package under a temporary name; the caller commits it (renames it into place) once
+ * every package of the build is written, or aborts it. On failure nothing is left behind.
+ */
 export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
   const dataName = `data.tar${compressionSuffix(input.compression)}`;
   const data = scratchFile(path.dirname(input.outFile), `${path.basename(input.outFile)}.${dataName}`);
@@ -85,8 +88,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
       },
       createWriteStream(out.tmpPath),
     );
-    await out.commit();
-    return { path: input.outFile, size, sha256: sha256.digest('hex') };
+    return { path: input.outFile, size, sha256: sha256.digest('hex'), commit: out.commit, abort: out.abort };
   } catch (error) {
     await out.abort();
     throw error;

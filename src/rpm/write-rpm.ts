@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Manifest } from '../manifest/manifest.js';
 import type { Signer } from '../sign/signer.js';
 import { rpmVersion } from '../manifest/versions.js';
-import { atomicFile, scratchFile } from '../util/atomic-output.js';
+import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
 import { cpioPadding, encodeCpioHeader, encodeCpioTrailer } from './cpio.js';
@@ -30,7 +30,7 @@ export interface RpmWriteInput {
   signer?: Signer;
 }
 
-export interface RpmWriteResult {
+export interface RpmWriteResult extends PendingFile {
   path: string;
   size: number;
   sha256: string;
@@ -42,7 +42,10 @@ const ARCHNUM: Record<string, number> = { noarch: 1, x86_64: 1, i686: 1, aarch64
 /** rpmbuild leaves this much room in the signature header so rpmsign can sign in place. */
 const RESERVED_SPACE = 4128;
 
-/** Builds the package at input.outFile; on any failure nothing is left behind. */
+/**
+ * Writes the package under a temporary name; the caller commits it (renames it into place) once
+ * every package of the build is written, or aborts it. On failure nothing is left behind.
+ */
 export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
   const payload = scratchFile(path.dirname(input.outFile), `${path.basename(input.outFile)}.payload`);
   const out = atomicFile(input.outFile);
@@ -106,8 +109,7 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
       },
       createWriteStream(out.tmpPath),
     );
-    await out.commit();
-    return { path: input.outFile, size, sha256: sha256.digest('hex') };
+    return { path: input.outFile, size, sha256: sha256.digest('hex'), commit: out.commit, abort: out.abort };
   } catch (error) {
     await out.abort();
     throw error;

@@ -8,11 +8,15 @@ import path from 'node:path';
 const pending = new Set<string>();
 let signalsHooked = false;
 
-/** A temporary sibling of `finalPath`; `commit` renames it into place, `abort` removes it. */
-export interface AtomicFile {
-  tmpPath: string;
+/** A file written under a temporary name: `commit` renames it into place, `abort` removes it. */
+export interface PendingFile {
   commit(): Promise<void>;
   abort(): Promise<void>;
+}
+
+/** A temporary sibling of a final path. */
+export interface AtomicFile extends PendingFile {
+  tmpPath: string;
 }
 
 /** Reserves a temporary path next to `finalPath` (same file system, so rename is atomic). */
