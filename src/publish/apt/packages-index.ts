@@ -1,0 +1,158 @@
+// The Packages index of an apt repository (formats.md §3.2): the control stanza of each .deb plus
+// where it is and its digests, sorted by name and dpkg version order so output is deterministic. Pure.
+import { fieldValue, type ControlField } from '../../deb/read-deb.js';
+import { UserError } from '../../errors.js';
+
+/** A .deb as stored in the pool: its path relative to the repository root and its digests. */
+export interface PoolFile {
+  /** e.g. pool/main/a/acme-hello/acme-hello_1.0.0_all.deb */
+  filename: string;
+  size: number;
+  md5: string;
+  sha1: string;
+  sha256: string;
+  sha512: string;
+}
+
+/** One stanza of a Packages file, with the fields the publisher needs pulled out. */
+export interface PackageStanza {
+  package: string;
+  version: string;
+  architecture: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  /** Every field in output order. */
+  fields: ControlField[];
+}
+
+/** Fields a Packages stanza adds after the control fields (the names apt-ftparchive writes). */
+const FILE_FIELDS = ['Filename', 'Size', 'MD5sum', 'SHA1', 'SHA256', 'SHA512'] as const;
+
+/** The stanza of one pool file: its control fields in their order, then Filename, Size and digests. */
+export function packageStanza(control: readonly ControlField[], file: PoolFile, where: string): PackageStanza {
+  const own = new Set<string>(FILE_FIELDS.map((f) => f.toLowerCase()));
+  const fields = control.filter((f) => !own.has(f.name.toLowerCase())).map((f) => ({ ...f }));
+  const values = [file.filename, String(file.size), file.md5, file.sha1, file.sha256, file.sha512];
+  FILE_FIELDS.forEach((name, i) => fields.push({ name, value: values[i]! }));
+  return stanzaOf(fields, where);
+}
+
+/** A stanza read back from a Packages file; refuses one without the fields apt needs. */
+export function stanzaOf(fields: ControlField[], where: string): PackageStanza {
+  const get = (name: string): string => {
+    const value = fieldValue(fields, name);
+    if (value === undefined || value === '') throw new UserError(`${where}: stanza without ${name}`, { code: 'PKGAPP_APT_INDEX_INVALID' });
+    return value;
+  };
+  const size = Number(get('Size'));
+  if (!Number.isSafeInteger(size) || size < 0) throw new UserError(`${where}: invalid Size "${get('Size')}"`, { code: 'PKGAPP_APT_INDEX_INVALID' });
+  return { package: get('Package'), version: get('Version'), architecture: get('Architecture'), filename: get('Filename'), size, sha256: get('SHA256'), fields };
+}
+
+/** A whole Packages file: stanzas sorted (see compareStanzas), separated by one empty line. */
+export function renderPackages(stanzas: readonly PackageStanza[]): string {
+  return [...stanzas].sort(compareStanzas).map((s) => renderStanza(s.fields)).join('\n');
+}
+
+/** One deb822 stanza ending in "\n"; multi-line values keep their continuation lines. */
+export function renderStanza(fields: readonly ControlField[]): string {
+  return fields.map((f) => `${f.name}:${f.value === '' || f.value.startsWith('\n') ? '' : ' '}${f.value}\n`).join('');
+}
+
+/** Identity of a package in an archive: the same name, version and architecture must be the same bytes. */
+export function packageKey(s: PackageStanza): string {
+  return `${s.package} ${s.version} ${s.architecture}`;
+}
+
+/** One stanza per package key (Architecture: all stanzas appear in every binary-ARCH index). */
+export function dedupeStanzas(stanzas: readonly PackageStanza[]): PackageStanza[] {
+  return [...new Map(stanzas.map((s) => [packageKey(s), s] as const)).values()];
+}
+
+/** The stanzas of binary-ARCH/Packages: that architecture's and the Architecture: all ones (for binary-all, only those). */
+export function stanzasForArch(stanzas: readonly PackageStanza[], arch: string): PackageStanza[] {
+  return stanzas.filter((s) => s.architecture === 'all' || s.architecture === arch);
+}
+
+/**
+ * Filenames to drop so that at most `keep` versions of each name+arch remain: the highest in
+ * dpkg order stay, and so do the `protect`ed ones (what this run publishes).
+ */
+export function stanzasBeyondKeep(stanzas: readonly PackageStanza[], keep: number, protect: ReadonlySet<string>): Set<string> {
+  const groups = new Map<string, PackageStanza[]>();
+  for (const s of stanzas) groups.set(`${s.package} ${s.architecture}`, [...(groups.get(`${s.package} ${s.architecture}`) ?? []), s]);
+  const drop = new Set<string>();
+  for (const group of groups.values()) {
+    const kept = new Set([...new Set(group.map((s) => s.version))].sort((a, b) => compareDebVersions(b, a)).slice(0, keep));
+    for (const s of group) if (!kept.has(s.version) && !protect.has(s.filename)) drop.add(s.filename);
+  }
+  return drop;
+}
+
+/** Order of stanzas in Packages: by Package, then dpkg version order, then Architecture. */
+export function compareStanzas(a: PackageStanza, b: PackageStanza): number {
+  return byteOrder(a.package, b.package) || compareDebVersions(a.version, b.version) || byteOrder(a.version, b.version) || byteOrder(a.architecture, b.architecture);
+}
+
+/**
+ * dpkg's version comparison (deb-version(7), dpkg lib/dpkg/version.c): epoch numerically, then
+ * upstream version and revision alternately comparing non-digit runs (~ before everything, even
+ * the end; letters before other characters) and digit runs numerically. -1, 0 or 1.
+ */
+export function compareDebVersions(a: string, b: string): number {
+  const va = splitVersion(a);
+  const vb = splitVersion(b);
+  if (va.epoch !== vb.epoch) return va.epoch < vb.epoch ? -1 : 1;
+  return Math.sign(compareFragment(va.upstream, vb.upstream) || compareFragment(va.revision, vb.revision));
+}
+
+function splitVersion(version: string): { epoch: number; upstream: string; revision: string } {
+  const colon = version.indexOf(':');
+  const epoch = colon >= 0 ? Number(version.slice(0, colon)) : 0;
+  const rest = colon >= 0 ? version.slice(colon + 1) : version;
+  const hyphen = rest.lastIndexOf('-');
+  return { epoch: Number.isFinite(epoch) ? epoch : 0, upstream: hyphen >= 0 ? rest.slice(0, hyphen) : rest, revision: hyphen >= 0 ? rest.slice(hyphen + 1) : '' };
+}
+
+/** dpkg's verrevcmp. */
+function compareFragment(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    while ((i < a.length && !isDigit(a[i])) || (j < b.length && !isDigit(b[j]))) {
+      const diff = charOrder(a[i]) - charOrder(b[j]);
+      if (diff !== 0) return diff;
+      i++;
+      j++;
+    }
+    while (a[i] === '0') i++;
+    while (b[j] === '0') j++;
+    let firstDiff = 0;
+    while (isDigit(a[i]) && isDigit(b[j])) {
+      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
+      i++;
+      j++;
+    }
+    if (isDigit(a[i])) return 1;
+    if (isDigit(b[j])) return -1;
+    if (firstDiff !== 0) return firstDiff;
+  }
+  return 0;
+}
+
+/** dpkg's order(): digits and the end 0, "~" -1, letters their code, anything else after letters. */
+function charOrder(c: string | undefined): number {
+  if (c === undefined || isDigit(c)) return 0;
+  if (c === '~') return -1;
+  if (/[A-Za-z]/.test(c)) return c.charCodeAt(0);
+  return c.charCodeAt(0) + 256;
+}
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
