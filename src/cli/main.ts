@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, isUserError } from '../errors.js';
 import { addBuildCommand } from './build-command.js';
 import { addKeygenCommand } from './keygen-command.js';
+import { addPublishCommands } from './publish-command.js';
+import { addVerifyCommand } from './verify-command.js';
 import { processIo, type Io } from './io.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,6 +20,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   addBuildCommand(program, io);
   addKeygenCommand(program, io);
+  addPublishCommands(program, io);
+  addVerifyCommand(program, io);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   try {
     await program.parseAsync(argv, { from: 'user' });

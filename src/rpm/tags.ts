@@ -99,3 +99,35 @@ export const FILEFLAG = { CONFIG: 1, DOC: 2, NOREPLACE: 16 } as const;
 
 /** PGPHASHALGO_SHA256, for file and payload digests. */
 export const HASH_SHA256 = 8;
+
+/** Tags pkgapp reads (read-rpm.ts, repository metadata) but does not write. */
+export const READTAG = {
+  EPOCH: 1003,
+  VENDOR: 1011,
+  OLDFILENAMES: 1027,
+  ARCHIVESIZE: 1046,
+  CONFLICTFLAGS: 1053,
+  CONFLICTNAME: 1054,
+  CONFLICTVERSION: 1055,
+  OBSOLETENAME: 1090,
+  SOURCEPACKAGE: 1106,
+  OBSOLETEFLAGS: 1114,
+  OBSOLETEVERSION: 1115,
+  LONGFILESIZES: 5008,
+  LONGSIZE: 5009,
+  RECOMMENDNAME: 5046,
+  RECOMMENDVERSION: 5047,
+  RECOMMENDFLAGS: 5048,
+  SUGGESTNAME: 5049,
+  SUGGESTVERSION: 5050,
+  SUGGESTFLAGS: 5051,
+  SUPPLEMENTNAME: 5052,
+  SUPPLEMENTVERSION: 5053,
+  SUPPLEMENTFLAGS: 5054,
+  ENHANCENAME: 5055,
+  ENHANCEVERSION: 5056,
+  ENHANCEFLAGS: 5057,
+} as const;
+
+/** File flag for %ghost files (listed, never in the payload), rpmfiles.h. */
+export const FILEFLAG_GHOST = 64;

@@ -11,8 +11,9 @@ export const HOOK_LOG = '/var/log/acme-hello-hooks.log';
  * Builds the example app at `version` for `targets`: from 1.1.0 on its environment file
  * documents one more variable (so a conffile edit meets a changed packaged file), and every
  * maintainer-script phase has a hook that logs the version, phase and arguments to HOOK_LOG.
+ * `extraArgs` go to pkgapp build (e.g. --sign-key).
  */
-export async function buildExampleVersion(version: string, targets: ('deb' | 'rpm')[]): Promise<Record<string, string>> {
+export async function buildExampleVersion(version: string, targets: ('deb' | 'rpm')[], extraArgs: string[] = []): Promise<Record<string, string>> {
   const dir = await tempDir('pkgapp-example-');
   for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin']) await cp(path.join(EXAMPLE_APP, f), path.join(dir, f), { recursive: true });
   const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
@@ -24,7 +25,7 @@ export async function buildExampleVersion(version: string, targets: ('deb' | 'rp
   pkg.pkgapp.hooks = { preinst: 'hooks/log.sh', postinst: 'hooks/log.sh', prerm: 'hooks/log.sh', postrm: 'hooks/log.sh' };
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   await writeFile(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
-  const result = await runCli(['build', '-C', dir, ...targets.flatMap((t) => ['-t', t]), '--json'], { env: { SOURCE_DATE_EPOCH: '1795651200' } });
+  const result = await runCli(['build', '-C', dir, ...targets.flatMap((t) => ['-t', t]), ...extraArgs, '--json'], { env: { SOURCE_DATE_EPOCH: '1795651200' } });
   assert.equal(result.exitCode, 0, result.stderr);
   const built = JSON.parse(result.stdout).packages as { format: string; path: string }[];
   return Object.fromEntries(built.map((p) => [p.format, p.path]));

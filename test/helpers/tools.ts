@@ -35,6 +35,7 @@ export const TOOL_PACKAGES: Record<string, string> = {
   'debsig-verify': 'debsig-verify',
   createrepo_c: 'createrepo-c',
   dnf: 'dnf',
+  python3: 'python3',
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */

@@ -164,3 +164,30 @@ test('bad signing keys are refused before anything is built (exit 2)', async (t)
     assert.deepEqual(await listDir(out), [], `${name}: nothing written`);
   }
 });
+
+test('pkgapp verify: names the signer when the signatures hold; exit 1 when they do not', async () => {
+  const key = await writeKey('verify');
+  const other = await writeKey('other');
+  const { deb, rpm } = await buildSigned(key.secret);
+  for (const file of [deb, rpm]) {
+    const ok = await runCli(['verify', file, '--key', key.public, '--json']);
+    assert.equal(ok.exitCode, 0, ok.stderr);
+    const result = JSON.parse(ok.stdout);
+    assert.equal(result.valid, true);
+    assert.ok(result.signatures.length >= 1 && result.signatures.every((s: { keyId: string; signer: string }) => s.keyId === key.keyId && s.signer === 'Test verify <verify@example.com>'));
+    const wrongKey = await runCli(['verify', file, '--key', other.public]);
+    assert.equal(wrongKey.exitCode, 1);
+    assert.match(wrongKey.stderr, new RegExp(`signed by ${key.keyId}, which is not in the given key file`));
+    const bad = await runCli(['verify', await tampered(file, 3000), '--key', key.public]);
+    assert.equal(bad.exitCode, 1, bad.stderr);
+    assert.match(bad.stderr, /BAD /);
+  }
+  const unsignedOut = await tempDir();
+  const unsigned = await runCli(['build', '-C', await makeApp(minimalApp()), '-o', unsignedOut, '--no-install', '--json']);
+  const notSigned = await runCli(['verify', JSON.parse(unsigned.stdout).packages[0].path, '--key', key.public]);
+  assert.equal(notSigned.exitCode, 1);
+  assert.match(notSigned.stderr, /not signed/);
+  const notAPackage = await runCli(['verify', key.public, '--key', key.public]);
+  assert.equal(notAPackage.exitCode, 2);
+  assert.match(notAPackage.stderr, /neither a \.deb nor an \.rpm/);
+});

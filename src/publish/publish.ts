@@ -1,0 +1,151 @@
+// publish() and promote(): the library entries behind `pkgapp publish` and `pkgapp promote`.
+// Sorts files into the apt and yum sides, holds the repository lock, loads the key once.
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { EXIT_FAILURE, UserError } from '../errors.js';
+import { loadSigner, type SignKeySource } from '../sign/openpgp-signer.js';
+import type { Signer } from '../sign/signer.js';
+import { renderDebsigPolicy } from '../sign/debsig-policy.js';
+import { writeFileAtomic } from '../util/atomic-output.js';
+import { aptClientSetup, promoteApt, publishApt, type AptPublishResult } from './apt/publish-apt.js';
+import { promoteYum, publishYum, yumClientSetup, type YumPublishResult } from './yum/publish-yum.js';
+
+export interface RepositoryOptions {
+  /** The repository root: apt under DIR/apt, yum under DIR/yum. */
+  repoDir: string;
+  signKey: SignKeySource;
+  /** apt suite and yum channel (default "stable"). */
+  suite?: string;
+  /** apt component (default "main"). */
+  component?: string;
+  /** Keep at most this many versions per package in the suite (default: all). */
+  keep?: number;
+  /** Where clients will reach DIR, for the printed setup (default a placeholder). */
+  baseUrl?: string;
+  now?: Date;
+}
+
+export interface PublishResult {
+  apt?: AptPublishResult;
+  yum?: YumPublishResult;
+  signedBy: string;
+  /** What an operator adds on a server: sources line / .repo file. */
+  clientSetup: { apt?: string; yum?: string };
+}
+
+const PLACEHOLDER_URL = 'https://repo.example.com/pkgapp';
+
+/** Adds .deb files to DIR/apt and .rpm files to DIR/yum, keeping every version. */
+export async function publish(files: string[], options: RepositoryOptions): Promise<PublishResult> {
+  if (files.length === 0) throw new UserError('nothing to publish: give .deb and/or .rpm files', { code: 'PKGAPP_PUBLISH_NO_FILES', hint: 'pkgapp publish --repo DIR dist/*' });
+  const kinds = await Promise.all(files.map(packageKind));
+  const debs = files.filter((_, i) => kinds[i] === 'deb');
+  const rpms = files.filter((_, i) => kinds[i] === 'rpm');
+  return withRepository(options, async (signer, common) => {
+    const result: PublishResult = { signedBy: signer.keyId, clientSetup: {} };
+    if (debs.length) {
+      result.apt = await publishApt(debs, { ...common, component: options.component ?? 'main' });
+      await writeDebsigPolicy(common.repoDir, signer);
+      result.clientSetup.apt = aptClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite, options.component ?? 'main');
+    }
+    if (rpms.length) {
+      result.yum = await publishYum(rpms, common);
+      result.clientSetup.yum = yumClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite);
+    }
+    return result;
+  });
+}
+
+/** Copies NAME=VERSION from suite `from` to options.suite in both repositories, re-signing only metadata. */
+export async function promote(name: string, version: string, from: string, options: RepositoryOptions): Promise<PublishResult> {
+  return withRepository(options, async (signer, common) => {
+    const result: PublishResult = { signedBy: signer.keyId, clientSetup: {} };
+    const notFound: string[] = [];
+    const attempt = async <T>(side: string, run: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await run();
+      } catch (error) {
+        if ((error as UserError).code === 'PKGAPP_PROMOTE_NOT_FOUND') {
+          notFound.push(side);
+          return undefined;
+        }
+        throw error;
+      }
+    };
+    const apt = await attempt('apt', () => promoteApt(name, version, from, { ...common, component: options.component ?? 'main' }));
+    const yum = await attempt('yum', () => promoteYum(name, version, from, common));
+    if (!apt && !yum) {
+      throw new UserError(`${name}=${version} is not published in suite "${from}" of ${options.repoDir} (looked in ${notFound.join(' and ')})`, {
+        code: 'PKGAPP_PROMOTE_NOT_FOUND',
+        hint: 'Publish it to that suite first: pkgapp publish --repo DIR --suite FROM FILE...',
+      });
+    }
+    if (apt) {
+      result.apt = apt;
+      result.clientSetup.apt = aptClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite, options.component ?? 'main');
+    }
+    if (yum) {
+      result.yum = yum;
+      result.clientSetup.yum = yumClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite);
+    }
+    return result;
+  });
+}
+
+/** Loads the key, then runs `work` holding the repository's lock (another publisher waits). */
+async function withRepository<T>(options: RepositoryOptions, work: (signer: Signer, common: { repoDir: string; suite: string; signer: Signer; now: Date; keep?: number }) => Promise<T>): Promise<T> {
+  const suite = checkSuite(options.suite ?? 'stable');
+  if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
+    throw new UserError(`--keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID' });
+  }
+  const signer = await loadSigner(options.signKey);
+  const repoDir = path.resolve(options.repoDir);
+  await mkdir(repoDir, { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    // mkdir-based lock with a heartbeat: a crashed publisher's lock goes stale after 30 s.
+    release = await lockfile.lock(repoDir, { lockfilePath: path.join(repoDir, '.pkgapp-publish.lock'), stale: 30_000, update: 5_000, retries: { retries: 120, minTimeout: 250, maxTimeout: 2_000 } });
+  } catch (error) {
+    throw new UserError(`${repoDir} is locked by another publisher that did not finish`, { code: 'PKGAPP_REPO_LOCKED', exitCode: EXIT_FAILURE, hint: 'Retry when it is done; a lock left by a crashed publisher expires after 30 seconds', cause: error });
+  }
+  try {
+    return await work(signer, { repoDir, suite, signer, now: options.now ?? new Date(), ...(options.keep !== undefined ? { keep: options.keep } : {}) });
+  } finally {
+    await release();
+  }
+}
+
+/** DIR/apt/debsig/KEYID/pkgapp.pol: the policy operators install to check .deb signatures (docs/repositories.md). */
+async function writeDebsigPolicy(repoDir: string, signer: Signer): Promise<void> {
+  const dir = path.join(repoDir, 'apt', 'debsig', signer.keyId);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(path.join(dir, 'pkgapp.pol'), renderDebsigPolicy(signer.keyId));
+}
+
+/** Suite and channel names become directory names: keep them plain. */
+function checkSuite(suite: string): string {
+  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(suite)) {
+    throw new UserError(`suite "${suite}" must be letters, digits, ".", "_" or "-"`, { code: 'PKGAPP_SUITE_INVALID' });
+  }
+  return suite;
+}
+
+/** deb or rpm, by magic bytes (not by name); anything else is refused. */
+async function packageKind(file: string): Promise<'deb' | 'rpm'> {
+  let head: Buffer;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      head = Buffer.alloc(8);
+      await handle.read(head, 0, 8, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_PUBLISH_UNREADABLE', cause: error });
+  }
+  if (head.toString('latin1') === '!<arch>\n') return 'deb';
+  if (head.subarray(0, 4).equals(Buffer.from([0xed, 0xab, 0xee, 0xdb]))) return 'rpm';
+  throw new UserError(`${file}: neither a .deb nor an .rpm package`, { code: 'PKGAPP_PUBLISH_NOT_A_PACKAGE', hint: 'Publish the files pkgapp build wrote to dist/' });
+}

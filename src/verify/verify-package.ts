@@ -1,0 +1,106 @@
+// verify(): checks a .deb's or .rpm's OpenPGP signatures (and an rpm's digests) against public
+// keys, streaming the signed ranges from disk, and says which key signed it.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { readArMembers, memberStream } from '../deb/read-deb.js';
+import { UserError } from '../errors.js';
+import { headerString, headerStrings, readRpm } from '../rpm/read-rpm.js';
+import { SIGTAG, TAG } from '../rpm/tags.js';
+import { readPublicKeys, verifyDetached } from '../sign/verify-signature.js';
+
+export interface SignatureCheck {
+  /** What the signature covers, e.g. "rpm header", "rpm header+payload", "deb _gpgorigin". */
+  covers: string;
+  valid: boolean;
+  keyId: string;
+  signer?: string;
+  reason?: string;
+}
+
+export interface VerifyResult {
+  file: string;
+  format: 'deb' | 'rpm';
+  /** True when the package is signed, every signature holds and every digest matches. */
+  valid: boolean;
+  signatures: SignatureCheck[];
+  digests: { covers: string; valid: boolean }[];
+  /** Why it does not hold, in one line, when it does not. */
+  problem?: string;
+}
+
+/** Verifies `file` against the public key(s) in `keyFile`. */
+export async function verify(file: string, keyFile: string): Promise<VerifyResult> {
+  const keys = await readPublicKeys(keyFile);
+  const format = await packageFormat(file);
+  const result = format === 'deb' ? await verifyDeb(file, keys) : await verifyRpm(file, keys);
+  const bad = [...result.signatures.filter((s) => !s.valid).map((s) => `${s.covers} signature: ${s.reason ?? 'bad'}`), ...result.digests.filter((d) => !d.valid).map((d) => `${d.covers} digest mismatch`)];
+  if (result.signatures.length === 0) bad.unshift('not signed');
+  return { ...result, valid: bad.length === 0, ...(bad.length ? { problem: bad.join('; ') } : {}) };
+}
+
+type Keys = Awaited<ReturnType<typeof readPublicKeys>>;
+
+/** debsigs origin signature: over the member data of debian-binary, control.tar.*, data.tar.*. */
+async function verifyDeb(file: string, keys: Keys): Promise<Omit<VerifyResult, 'valid'>> {
+  const { members } = await readArMembers(file);
+  const origin = members.find((m) => m.name === '_gpgorigin');
+  if (!origin) return { file, format: 'deb', signatures: [], digests: [] };
+  const signed = members.filter((m) => m.name === 'debian-binary' || /^(control|data)\.tar/.test(m.name));
+  const signature = await readAll(memberStream(file, origin));
+  const data = (async function* () {
+    for (const m of signed) yield* memberStream(file, m) as AsyncIterable<Buffer>;
+  })();
+  return { file, format: 'deb', signatures: [{ covers: 'deb _gpgorigin', ...(await verifyDetached(signature, data, keys)) }], digests: [] };
+}
+
+/** rpm: header and header+payload signatures, header SHA256 and payload digest (what rpm -K checks). */
+async function verifyRpm(file: string, keys: Keys): Promise<Omit<VerifyResult, 'valid'>> {
+  const info = await readRpm(file);
+  const header = () => range(file, info.headerStart, info.headerEnd);
+  const headerAndPayload = () => range(file, info.headerStart, info.size);
+  const signatures: SignatureCheck[] = [];
+  for (const [tag, covers, data] of [[SIGTAG.RSAHEADER, 'rpm header', header], [SIGTAG.DSAHEADER, 'rpm header', header], [SIGTAG.PGP, 'rpm header+payload', headerAndPayload], [SIGTAG.GPG, 'rpm header+payload', headerAndPayload]] as const) {
+    const entry = info.signature.get(tag);
+    if (entry && Buffer.isBuffer(entry.value)) signatures.push({ covers, ...(await verifyDetached(entry.value, data(), keys)) });
+  }
+  const digests = [];
+  const headerSha = headerString({ path: info.path, header: info.signature }, SIGTAG.SHA256HEADER);
+  if (headerSha) digests.push({ covers: 'rpm header SHA256', valid: (await sha256(header())) === headerSha });
+  const payloadSha = headerStrings(info, TAG.PAYLOADDIGEST)[0];
+  if (payloadSha) digests.push({ covers: 'rpm payload SHA256', valid: (await sha256(range(file, info.headerEnd, info.size))) === payloadSha });
+  return { file, format: 'rpm', signatures, digests };
+}
+
+async function packageFormat(file: string): Promise<'deb' | 'rpm'> {
+  const head = Buffer.alloc(8);
+  try {
+    const handle = await open(file, 'r');
+    try {
+      await handle.read(head, 0, 8, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_VERIFY_UNREADABLE', cause: error });
+  }
+  if (head.toString('latin1') === '!<arch>\n') return 'deb';
+  if (head.subarray(0, 4).equals(Buffer.from([0xed, 0xab, 0xee, 0xdb]))) return 'rpm';
+  throw new UserError(`${file}: neither a .deb nor an .rpm package`, { code: 'PKGAPP_VERIFY_NOT_A_PACKAGE' });
+}
+
+function range(file: string, start: number, end: number): AsyncIterable<Buffer> {
+  return end > start ? (createReadStream(file, { start, end: end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) : (async function* () {})();
+}
+
+async function sha256(data: AsyncIterable<Buffer>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of data) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return Buffer.concat(parts);
+}
