@@ -67,6 +67,6 @@ function report(result: PublishResult, flags: RepoFlags, io: Io): void {
     for (const f of r.removed) io.stderr(`${side}: removed ${f} (--keep)\n`);
   }
   io.stderr(`metadata signed by ${result.signedBy}\n`);
-  if (result.clientSetup.apt) io.stderr(`\nOn Debian/Ubuntu servers:\n${result.clientSetup.apt}\n`);
-  if (result.clientSetup.yum) io.stderr(`\nOn Fedora/RHEL servers, as /etc/yum.repos.d/pkgapp.repo:\n${result.clientSetup.yum}\n`);
+  if (result.clientSetup.apt) io.stderr(`\nOn Debian/Ubuntu servers:\n${result.clientSetup.apt.trimEnd()}\n`);
+  if (result.clientSetup.yum) io.stderr(`\nOn Fedora/RHEL servers, as /etc/yum.repos.d/pkgapp.repo:\n${result.clientSetup.yum.trimEnd()}\n`);
 }
