@@ -11,6 +11,7 @@ import type { Signer } from '../sign/signer.js';
 import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { compressionSuffix, createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
+import { writeHashed } from '../util/write-hashed.js';
 import { AR_MAGIC, arPadding, encodeArHeader } from './ar.js';
 import { encodeTarHeader, tarPadding, tarTrailer, type TarHeaderFields } from './tar-header.js';
 
@@ -67,10 +68,9 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
         })())
       : undefined;
 
-    const sha256 = createHash('sha256');
-    let size = 0;
-    await pipeline(
-      async function* () {
+    const written = await writeHashed(
+      out.tmpPath,
+      (async function* () {
         yield* [AR_MAGIC, encodeArHeader('debian-binary', 4, input.mtime), debianBinary,
           encodeArHeader('control.tar.gz', control.length, input.mtime), control, arPadding(control.length),
           encodeArHeader(dataName, dataSize, input.mtime)];
@@ -78,17 +78,9 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
         yield arPadding(dataSize);
         // dpkg ignores members after data.tar; debsig-verify reads this one.
         if (gpgorigin) yield* [encodeArHeader('_gpgorigin', gpgorigin.length, input.mtime), gpgorigin, arPadding(gpgorigin.length)];
-      },
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          sha256.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      },
-      createWriteStream(out.tmpPath),
+      })(),
     );
-    return { path: input.outFile, size, sha256: sha256.digest('hex'), commit: out.commit, abort: out.abort };
+    return { path: input.outFile, ...written, commit: out.commit, abort: out.abort };
   } catch (error) {
     await out.abort();
     throw error;

@@ -1,9 +1,10 @@
 // publish() and promote(): the library entries behind `pkgapp publish` and `pkgapp promote`.
 // Sorts files into the apt and yum sides, holds the repository lock, loads the key once.
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { EXIT_FAILURE, UserError } from '../errors.js';
+import { packageKind } from '../util/package-kind.js';
 import { loadSigner, type SignKeySource } from '../sign/openpgp-signer.js';
 import type { Signer } from '../sign/signer.js';
 import { renderDebsigPolicy } from '../sign/debsig-policy.js';
@@ -131,21 +132,3 @@ function checkSuite(suite: string): string {
   return suite;
 }
 
-/** deb or rpm, by magic bytes (not by name); anything else is refused. */
-async function packageKind(file: string): Promise<'deb' | 'rpm'> {
-  let head: Buffer;
-  try {
-    const handle = await open(file, 'r');
-    try {
-      head = Buffer.alloc(8);
-      await handle.read(head, 0, 8, 0);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_PUBLISH_UNREADABLE', cause: error });
-  }
-  if (head.toString('latin1') === '!<arch>\n') return 'deb';
-  if (head.subarray(0, 4).equals(Buffer.from([0xed, 0xab, 0xee, 0xdb]))) return 'rpm';
-  throw new UserError(`${file}: neither a .deb nor an .rpm package`, { code: 'PKGAPP_PUBLISH_NOT_A_PACKAGE', hint: 'Publish the files pkgapp build wrote to dist/' });
-}

@@ -12,6 +12,7 @@ import { rpmVersion } from '../manifest/versions.js';
 import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
+import { writeHashed } from '../util/write-hashed.js';
 import { cpioPadding, encodeCpioHeader, encodeCpioTrailer } from './cpio.js';
 import { encodeHeader, encodeLead, h, signaturePadding } from './header.js';
 import { mainHeaderEntries } from './header-sections.js';
@@ -93,23 +94,14 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     const signature = signatureHeader(header, payloadSize, cpioSize, md5.digest(), signatures);
 
     // Pass 3: the file itself, hashed as it is written.
-    const sha256 = createHash('sha256');
-    let size = 0;
-    await pipeline(
-      async function* () {
+    const written = await writeHashed(
+      out.tmpPath,
+      (async function* () {
         yield* [lead, signature, signaturePadding(signature.length)];
         yield* headerAndPayload();
-      },
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          sha256.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      },
-      createWriteStream(out.tmpPath),
+      })(),
     );
-    return { path: input.outFile, size, sha256: sha256.digest('hex'), commit: out.commit, abort: out.abort };
+    return { path: input.outFile, ...written, commit: out.commit, abort: out.abort };
   } catch (error) {
     await out.abort();
     throw error;

@@ -2,9 +2,8 @@
 // keys, streaming the signed ranges from disk, and says which key signed it.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { readArMembers, memberStream } from '../deb/read-deb.js';
-import { UserError } from '../errors.js';
+import { packageKind } from '../util/package-kind.js';
 import { headerString, headerStrings, readRpm } from '../rpm/read-rpm.js';
 import { SIGTAG, TAG } from '../rpm/tags.js';
 import { readPublicKeys, verifyDetached } from '../sign/verify-signature.js';
@@ -32,7 +31,7 @@ export interface VerifyResult {
 /** Verifies `file` against the public key(s) in `keyFile`. */
 export async function verify(file: string, keyFile: string): Promise<VerifyResult> {
   const keys = await readPublicKeys(keyFile);
-  const format = await packageFormat(file);
+  const format = await packageKind(file);
   const result = format === 'deb' ? await verifyDeb(file, keys) : await verifyRpm(file, keys);
   const bad = [...result.signatures.filter((s) => !s.valid).map((s) => `${s.covers} signature: ${s.reason ?? 'bad'}`), ...result.digests.filter((d) => !d.valid).map((d) => `${d.covers} digest mismatch`)];
   if (result.signatures.length === 0) bad.unshift('not signed');
@@ -72,22 +71,6 @@ async function verifyRpm(file: string, keys: Keys): Promise<Omit<VerifyResult, '
   return { file, format: 'rpm', signatures, digests };
 }
 
-async function packageFormat(file: string): Promise<'deb' | 'rpm'> {
-  const head = Buffer.alloc(8);
-  try {
-    const handle = await open(file, 'r');
-    try {
-      await handle.read(head, 0, 8, 0);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_VERIFY_UNREADABLE', cause: error });
-  }
-  if (head.toString('latin1') === '!<arch>\n') return 'deb';
-  if (head.subarray(0, 4).equals(Buffer.from([0xed, 0xab, 0xee, 0xdb]))) return 'rpm';
-  throw new UserError(`${file}: neither a .deb nor an .rpm package`, { code: 'PKGAPP_VERIFY_NOT_A_PACKAGE' });
-}
 
 function range(file: string, start: number, end: number): AsyncIterable<Buffer> {
   return end > start ? (createReadStream(file, { start, end: end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) : (async function* () {})();
