@@ -9,7 +9,8 @@ import { UserError } from './errors.js';
 import { FORMATS } from './formats.js';
 import { loadSigner, type SignKeySource } from './sign/openpgp-signer.js';
 import { SYSTEM_NODE } from './contents/generated-files.js';
-import { hostArch, parseArch } from './manifest/arch.js';
+import { parseArch } from './manifest/arch.js';
+import { chooseArch } from './manifest/choose-arch.js';
 import type { Target } from './manifest/layout.js';
 import type { Manifest } from './manifest/manifest.js';
 import { resolveManifest } from './manifest/resolve-manifest.js';
@@ -27,6 +28,8 @@ export interface BuildOptions {
   version?: string;
   release?: string;
   arch?: string;
+  /** Accept --arch for native addons although they were built on another architecture. */
+  forceArch?: boolean;
   compression?: Compression;
   level?: number;
   /** false: use the existing node_modules after checking it against the lockfile. */
@@ -92,7 +95,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
     const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest, nodePath: SYSTEM_NODE });
     for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
-    const arch = manifest.archOverride ?? (collected.nativeAddons.length ? hostArch() : 'all');
+    const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
 
     const created = await mkdir(outDir, { recursive: true });
     // The formats are written side by side (compression on every core for each), each under a

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { validateConfig, type HookPhase, type PkgappConfig } from './config-schema.js';
+import { readReleaseInfo, type ReleaseInfo } from './release-info.js';
 
 /** The npm package.json fields pkgapp reads (everything is optional until checked). */
 export interface PackageJson {
@@ -34,6 +35,8 @@ export interface AppSource {
   lockfilePath: string;
   /** Contents of the configured user hooks, by phase. */
   hooks: Partial<Record<HookPhase, string>>;
+  /** Git commit and lockfile hash, for release.json. */
+  releaseInfo: ReleaseInfo;
 }
 
 const LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json'];
@@ -64,7 +67,7 @@ export async function readApp(dir: string): Promise<AppSource> {
   for (const [phase, file] of Object.entries(config.hooks ?? {}) as [HookPhase, string][]) {
     hooks[phase] = await readHook(absDir, file, phase, configSource);
   }
-  return { dir: absDir, packageJson: pkg, config, configSource, lockfilePath, hooks };
+  return { dir: absDir, packageJson: pkg, config, configSource, lockfilePath, hooks, releaseInfo: await readReleaseInfo(absDir, lockfilePath) };
 }
 
 async function findLockfile(dir: string): Promise<string> {

@@ -10,6 +10,7 @@ interface BuildFlags {
   dir: string;
   out: string;
   arch?: string;
+  forceArch?: boolean;
   version?: string;
   release?: string;
   compression: string;
@@ -29,6 +30,7 @@ export function addBuildCommand(program: Command, io: Io): void {
     .option('-C, --dir <dir>', 'the app directory; other paths are relative to it', '.')
     .option('-o, --out <dir>', 'output directory', 'dist')
     .option('--arch <arch>', 'architecture (default: all, or the host\'s when native addons are present)')
+    .option('--force-arch', 'accept --arch although native addons were built for this machine\'s architecture')
     .option('--version <version>', 'package this version instead of package.json "version"')
     .option('--release <n>', 'packaging revision: deb gets "-N" only when given')
     .option('--compression <kind>', 'gzip, xz, zstd or none', 'gzip')
@@ -48,6 +50,7 @@ export function addBuildCommand(program: Command, io: Io): void {
         log: flags.quiet || flags.json ? undefined : (line) => io.stderr(`${line}\n`),
       };
       if (flags.arch !== undefined) options.arch = flags.arch;
+      if (flags.forceArch) options.forceArch = true;
       if (flags.version !== undefined) options.version = flags.version;
       if (flags.release !== undefined) options.release = flags.release;
       if (flags.level !== undefined) options.level = Number(flags.level);

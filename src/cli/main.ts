@@ -1,5 +1,4 @@
 // The CLI: parses flags with commander, runs one command, maps every error to an exit code.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, isUserError } from '../errors.js';
 import { addBuildCommand } from './build-command.js';
@@ -7,14 +6,14 @@ import { addKeygenCommand } from './keygen-command.js';
 import { addPublishCommands } from './publish-command.js';
 import { addVerifyCommand } from './verify-command.js';
 import { processIo, type Io } from './io.js';
+import { pkgappVersion } from '../util/pkgapp-version.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Runs pkgapp with `argv` (without node and script) and returns the exit code; never exits. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const program = new Command('pkgapp')
     .description('Turn a Node.js application into signed .deb and .rpm packages')
-    .version(pkg.version, '-V, --version')
+    .version(pkgappVersion(), '-V, --version')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -43,6 +42,6 @@ function reportError(error: unknown, io: Io): number {
   }
   const e = error as Error;
   io.stderr(`pkgapp: unexpected failure: ${e?.stack ?? String(error)}\n`);
-  io.stderr(`  pkgapp ${pkg.version}, node ${process.version}, ${process.platform}-${process.arch}\n  Please report this with the command you ran.\n`);
+  io.stderr(`  pkgapp ${pkgappVersion()}, node ${process.version}, ${process.platform}-${process.arch}\n  Please report this with the command you ran.\n`);
   return EXIT_FAILURE;
 }

@@ -4,6 +4,7 @@ import type { TargetLayout } from '../manifest/layout.js';
 import { renderTemplate } from '../render/render-template.js';
 import { shellQuote, systemdEnvAssignment, systemdQuote, systemdText } from '../util/shell-quote.js';
 import type { ContentEntry, FileEntry } from './content-entry.js';
+import { pkgappVersion } from '../util/pkgapp-version.js';
 
 /** System Node.js: Debian's nodejs package installs it here. */
 export const SYSTEM_NODE = '/usr/bin/node';
@@ -39,7 +40,24 @@ export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled
     }), 0o755);
   }
   add(`${manifest.paths.docDir}/copyright`, renderCopyright(manifest, bundled));
+  add(manifest.paths.releaseJson, renderReleaseJson(manifest));
   return files;
+}
+
+/** /opt/NAME/.pkgapp/release.json: what an operator needs to tell which build runs. */
+export function renderReleaseJson(manifest: Manifest): string {
+  const info = manifest.releaseInfo;
+  return `${JSON.stringify({
+    name: manifest.name,
+    npmName: manifest.npmName,
+    version: manifest.version.npm,
+    release: manifest.release ?? null,
+    buildTime: new Date(manifest.buildTime * 1000).toISOString(),
+    gitCommit: info.gitCommit ?? null,
+    gitDirty: info.gitDirty ?? null,
+    lockfileSha256: info.lockfileSha256,
+    builtWith: `pkgapp ${pkgappVersion()}`,
+  }, null, 2)}\n`;
 }
 
 /** The systemd unit; every value from package.json is made safe for unit-file syntax. */

@@ -1,5 +1,6 @@
 // Manifest: everything the writers need to know about the package, resolved and format-neutral.
 import type { HookPhase } from '../app/config-schema.js';
+import type { ReleaseInfo } from '../app/release-info.js';
 import type { Arch } from './arch.js';
 import type { AppVersion } from './versions.js';
 
@@ -53,6 +54,8 @@ export interface Manifest {
   readonly hooks: Readonly<Partial<Record<HookPhase, string>>>;
   readonly include: readonly string[];
   readonly exclude: readonly string[];
+  /** Git commit and lockfile hash of this build. */
+  readonly releaseInfo: ReleaseInfo;
   /** Build time in seconds since 1970 (SOURCE_DATE_EPOCH): every mtime in the package. */
   readonly buildTime: number;
   readonly paths: {
@@ -60,5 +63,6 @@ export interface Manifest {
     readonly stateDir: string;
     readonly docDir: string;
     readonly checkEnv: string;
+    readonly releaseJson: string;
   };
 }

@@ -69,12 +69,14 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
     hooks: app.hooks,
     include: cfg.include ?? [],
     exclude: cfg.exclude ?? [],
+    releaseInfo: app.releaseInfo,
     buildTime: options.buildTime,
     paths: {
       appDir: `/opt/${name}`,
       stateDir: `/var/lib/${name}`,
       docDir: `/usr/share/doc/${name}`,
       checkEnv: `/opt/${name}/.pkgapp/check-env`,
+      releaseJson: `/opt/${name}/.pkgapp/release.json`,
     },
   };
 }

@@ -17,3 +17,9 @@ export async function runTool(file: string, args: readonly string[], options: Op
     throw new UserError(`${what} failed: ${e.shortMessage ?? String(error)}${tail ? `\n${tail}` : ''}`, { code, exitCode: EXIT_FAILURE, cause: error });
   }
 }
+
+/** Runs a command whose failure is an answer, not an error (e.g. `git` outside a checkout): stdout, or undefined. */
+export async function tryTool(file: string, args: readonly string[], cwd: string): Promise<string | undefined> {
+  const result = await execa(file, args, { cwd, reject: false, stripFinalNewline: true });
+  return result.exitCode === 0 ? String(result.stdout) : undefined;
+}

@@ -15,6 +15,7 @@ export function appSource(pkg: PackageJson, hooks: AppSource['hooks'] = {}): App
     configSource: '/src/app/package.json "pkgapp"',
     lockfilePath: '/src/app/package-lock.json',
     hooks,
+    releaseInfo: { lockfileSha256: '0'.repeat(64) },
   };
 }
 

@@ -93,13 +93,27 @@ test('a rebuild with the same SOURCE_DATE_EPOCH is byte-identical, also with --n
   const out = await tempDir();
   const again = await runCli(['build', '-C', EXAMPLE_APP, '-o', out, '--json'], { env: { SOURCE_DATE_EPOCH: EPOCH, PATH: process.env['PATH']! } });
   assert.equal(again.exitCode, 0, again.stderr);
-  const first = sha256(await readFile(deb));
-  assert.equal(JSON.parse(again.stdout).packages[0].sha256, first);
-  // --no-install on a checkout whose node_modules came from npm ci: the very same package.
-  const out2 = await tempDir();
-  const noInstall = await runCli(['build', '-C', exampleCopy, '-o', out2, '--no-install', '--json'], { env: { SOURCE_DATE_EPOCH: EPOCH, PATH: process.env['PATH']! } });
-  assert.equal(noInstall.exitCode, 0, noInstall.stderr);
-  assert.equal(JSON.parse(noInstall.stdout).packages[0].sha256, first);
+  assert.equal(JSON.parse(again.stdout).packages[0].sha256, sha256(await readFile(deb)));
+  // Outside git (release.json then names no commit): npm ci by pkgapp, or --no-install on a
+  // tree whose node_modules came from npm ci, give the very same package.
+  const fresh = await tempDir();
+  for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin']) await cp(path.join(EXAMPLE_APP, f), path.join(fresh, f), { recursive: true });
+  const builds = [];
+  for (const [dir, extra] of [[fresh, []], [exampleCopy, ['--no-install']]] as const) {
+    const r = await runCli(['build', '-C', dir, '-o', await tempDir(), ...extra, '--json'], { env: { SOURCE_DATE_EPOCH: EPOCH, PATH: process.env['PATH']! } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    builds.push(JSON.parse(r.stdout).packages[0].sha256);
+  }
+  assert.equal(builds[0], builds[1]);
+});
+
+test('release.json names the commit the package was built from', async () => {
+  const release = JSON.parse(await readFile(path.join(extracted, 'opt/acme-hello/.pkgapp/release.json'), 'utf8'));
+  const { stdout: head } = await execa('git', ['rev-parse', 'HEAD'], { cwd: EXAMPLE_APP });
+  assert.equal(release.gitCommit, head.trim());
+  assert.equal(release.version, '1.0.0');
+  assert.equal(release.buildTime, new Date(Number(EPOCH) * 1000).toISOString());
+  assert.equal(release.lockfileSha256, sha256(await readFile(path.join(EXAMPLE_APP, 'package-lock.json'))));
 });
 
 test('xz and zstd payloads unpack with dpkg-deb', async (t) => {

@@ -41,9 +41,19 @@ test('maintainer scripts of the example app, and sh -n accepts them', async () =
 test('an app without a service gets no unit, no user and no systemd steps', () => {
   const m = exampleManifest({ pkgapp: { service: false } });
   const paths = generatedFiles(m, layout, []).map((e) => e.path);
-  assert.deepEqual(paths.sort(), ['usr/bin/hello-greet', 'usr/share/doc/acme-hello/copyright']);
+  assert.deepEqual(paths.sort(), ['opt/acme-hello/.pkgapp/release.json', 'usr/bin/hello-greet', 'usr/share/doc/acme-hello/copyright']);
   assert.deepEqual(renderDebScripts(m), {});
   assert.doesNotMatch(renderControl(m, 'all', 1), /adduser/);
+});
+
+test('release.json tells which build runs: version, build time, commit, lockfile hash', () => {
+  const m = exampleManifest();
+  const release = JSON.parse(bodyOf(m, 'opt/acme-hello/.pkgapp/release.json'));
+  assert.deepEqual({ ...release, builtWith: undefined }, {
+    name: 'acme-hello', npmName: '@acme/hello', version: '1.0.0', release: null, buildTime: '2026-11-26T00:00:00.000Z',
+    gitCommit: null, gitDirty: null, lockfileSha256: '0'.repeat(64), builtWith: undefined,
+  });
+  assert.match(release.builtWith, /^pkgapp \d+\.\d+\.\d+/);
 });
 
 test('Installed-Size rounds every file up to whole KiB and counts directories (Policy 5.6.20)', () => {
