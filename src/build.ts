@@ -8,7 +8,7 @@ import { checkInstalledTree, listAppFiles, stageInPlace, stageWithInstall } from
 import { UserError } from './errors.js';
 import { FORMATS } from './formats.js';
 import { loadSigner, type SignKeySource } from './sign/openpgp-signer.js';
-import { SYSTEM_NODE } from './contents/generated-files.js';
+import { bundledNode } from './contents/bundled-node.js';
 import { parseArch } from './manifest/arch.js';
 import { chooseArch } from './manifest/choose-arch.js';
 import type { Target } from './manifest/layout.js';
@@ -28,6 +28,10 @@ export interface BuildOptions {
   version?: string;
   release?: string;
   arch?: string;
+  /** Node.js runtime: the distribution's (default, or pkgapp.node) or bundled in the package. */
+  node?: 'system' | 'bundled';
+  /** With node "bundled": the node binary (or Node.js directory) to ship; default the running node. */
+  nodeBinary?: string;
   /** Accept --arch for native addons although they were built on another architecture. */
   forceArch?: boolean;
   compression?: Compression;
@@ -73,6 +77,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     ...(options.version !== undefined ? { version: options.version } : {}),
     ...(options.release !== undefined ? { release: options.release } : {}),
     ...(archOverride !== undefined ? { arch: archOverride } : {}),
+    ...(options.node !== undefined ? { node: options.node } : {}),
   });
   const lock = parseLockfile(await readFile(app.lockfilePath, 'utf8'), app.lockfilePath);
   const mismatches = lockfileMismatches(lock, app.packageJson);
@@ -84,6 +89,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   }
   const outDir = path.resolve(app.dir, options.outDir ?? 'dist');
   // Earlier packages in an output directory inside the app must never be packaged again.
+  const runtime = manifest.runtime.bundled ? await bundledNode(manifest, options.nodeBinary) : undefined;
   const appFiles = (await listAppFiles(app)).filter((f) => !isInside(path.join(app.dir, f), outDir));
   checkEntryPoints(manifest, appFiles, app.dir);
   for (const target of targets) FORMATS[target].check(manifest);
@@ -93,7 +99,12 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   try {
     const installed = await checkInstalledTree(staged.root, productionPackages(lock), app.lockfilePath);
     log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
-    const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest, nodePath: SYSTEM_NODE });
+    const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath });
+    if (runtime) {
+      collected.entries.push(runtime.entry);
+      collected.nativeAddons.push(runtime.entry.path); // a node binary is as architecture-specific as an addon
+      log(`bundling Node.js ${runtime.version ?? ''} from ${(runtime.entry.source as { file: string }).file}`);
+    }
     for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
     const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
 

@@ -71,7 +71,7 @@ export const configSchema = {
       description: 'Shell scripts (paths relative to the app) run in each maintainer-script phase, after pkgapp\'s own steps.',
       properties: Object.fromEntries(HOOK_PHASES.map((p) => [p, { type: 'string', minLength: 1 }])),
     },
-    node: { enum: ['system'], description: 'Node.js runtime: "system" uses the distribution\'s nodejs package.' },
+    node: { enum: ['system', 'bundled'], description: 'Node.js runtime: "system" depends on the distribution\'s nodejs package; "bundled" ships the build machine\'s node in /opt/NAME/node (no nodejs dependency; architecture-specific).' },
   },
 } as const;
 
@@ -94,7 +94,7 @@ export interface PkgappConfig {
   include?: string[];
   exclude?: string[];
   hooks?: Partial<Record<HookPhase, string>>;
-  node?: 'system';
+  node?: 'system' | 'bundled';
 }
 
 const Ajv = AjvModule.default;

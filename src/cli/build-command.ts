@@ -1,5 +1,6 @@
 // `pkgapp build`: flags → BuildOptions → build(); prints a summary or one JSON document.
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
 import { build, type BuildOptions } from '../build.js';
 import type { SignKeySource } from '../sign/openpgp-signer.js';
 import type { Compression } from '../util/compression.js';
@@ -11,6 +12,8 @@ interface BuildFlags {
   out: string;
   arch?: string;
   forceArch?: boolean;
+  node?: string;
+  nodeBinary?: string;
   version?: string;
   release?: string;
   compression: string;
@@ -30,6 +33,8 @@ export function addBuildCommand(program: Command, io: Io): void {
     .option('-C, --dir <dir>', 'the app directory; other paths are relative to it', '.')
     .option('-o, --out <dir>', 'output directory', 'dist')
     .option('--arch <arch>', 'architecture (default: all, or the host\'s when native addons are present)')
+    .option('--node <runtime>', 'system (depend on the nodejs package) or bundled (ship node in /opt/NAME/node)')
+    .option('--node-binary <path>', 'with --node bundled: the node binary or Node.js directory to ship (default: the running node)')
     .option('--force-arch', 'accept --arch although native addons were built for this machine\'s architecture')
     .option('--version <version>', 'package this version instead of package.json "version"')
     .option('--release <n>', 'packaging revision: deb gets "-N" only when given')
@@ -51,6 +56,14 @@ export function addBuildCommand(program: Command, io: Io): void {
       };
       if (flags.arch !== undefined) options.arch = flags.arch;
       if (flags.forceArch) options.forceArch = true;
+      if (flags.node !== undefined) {
+        if (flags.node !== 'system' && flags.node !== 'bundled') throw new UserError(`--node "${flags.node}" must be system or bundled`, { code: 'PKGAPP_NODE_INVALID' });
+        options.node = flags.node;
+      }
+      if (flags.nodeBinary !== undefined) {
+        options.node ??= 'bundled';
+        options.nodeBinary = flags.nodeBinary;
+      }
       if (flags.version !== undefined) options.version = flags.version;
       if (flags.release !== undefined) options.release = flags.release;
       if (flags.level !== undefined) options.level = Number(flags.level);

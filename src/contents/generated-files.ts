@@ -6,9 +6,6 @@ import { shellQuote, systemdEnvAssignment, systemdQuote, systemdText } from '../
 import type { ContentEntry, FileEntry } from './content-entry.js';
 import { pkgappVersion } from '../util/pkgapp-version.js';
 
-/** System Node.js: Debian's nodejs package installs it here. */
-export const SYSTEM_NODE = '/usr/bin/node';
-
 /** A bundled package and its declared license, for the copyright file. */
 export interface BundledLicense {
   /** Where it lives under the app directory, e.g. "node_modules/express". */
@@ -35,7 +32,7 @@ export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled
     add(`/usr/bin/${bin.name}`, renderTemplate('bin-wrapper.sh', {
       command: bin.name,
       name: manifest.name,
-      node: shellQuote(SYSTEM_NODE),
+      node: shellQuote(manifest.runtime.nodePath),
       script: shellQuote(`${manifest.paths.appDir}/${bin.target}`),
     }), 0o755);
   }
@@ -78,7 +75,7 @@ export function renderUnit(manifest: Manifest, layout: TargetLayout): string {
     appDir: manifest.paths.appDir,
     defaults: defaults.join('\n'),
     checkEnv: manifest.paths.checkEnv,
-    execStart: [SYSTEM_NODE, `${manifest.paths.appDir}/${service.entry}`, ...service.args].map(systemdQuote).join(' '),
+    execStart: [manifest.runtime.nodePath, `${manifest.paths.appDir}/${service.entry}`, ...service.args].map(systemdQuote).join(' '),
     restart: service.restart,
     stateDirName: manifest.paths.stateDir.replace(/^\/var\/lib\//, ''),
     settings: service.settings.map(([k, v]) => `${k}=${v}\n`).join(''),

@@ -9,18 +9,18 @@ import { wrapText } from '../util/wrap-text.js';
 const RELATION = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?( \| [a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?)*$/;
 
 /**
- * Depends: the Node.js runtime, adduser for the service user, and the configured extras.
+ * Depends: the Node.js runtime (unless bundled), adduser for the service user, and the configured extras.
  * (deb-systemd-helper comes from init-system-helpers, which is Essential: no dependency.)
  */
 export function debDepends(manifest: Manifest): string[] {
-  const node = manifest.nodeMajor !== undefined ? `nodejs (>= ${manifest.nodeMajor})` : 'nodejs';
+  const node = manifest.runtime.bundled ? [] : [manifest.nodeMajor !== undefined ? `nodejs (>= ${manifest.nodeMajor})` : 'nodejs'];
   const scripts = manifest.service ? ['adduser'] : [];
   for (const dep of manifest.extraDepends.deb) {
     if (!RELATION.test(dep)) {
       throw new UserError(`pkgapp.depends.deb: "${dep}" is not a Debian relation such as "libfoo1 (>= 1.2)"`, { code: 'PKGAPP_DEPENDS_INVALID' });
     }
   }
-  return [node, ...scripts, ...manifest.extraDepends.deb];
+  return [...node, ...scripts, ...manifest.extraDepends.deb];
 }
 
 /**

@@ -43,6 +43,8 @@ export interface Manifest {
   readonly license: string;
   readonly copyrightHolder: string;
   readonly section: string;
+  /** The Node.js runtime: the distribution's (a dependency) or one bundled in the package. */
+  readonly runtime: { readonly bundled: boolean; readonly nodePath: string };
   /** Lowest Node.js major that engines.node allows, if it says. */
   readonly nodeMajor: number | undefined;
   readonly extraDepends: { readonly deb: readonly string[]; readonly rpm: readonly string[] };

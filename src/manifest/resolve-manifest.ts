@@ -12,6 +12,8 @@ export interface ManifestOptions {
   version?: string;
   release?: string;
   arch?: Arch;
+  /** --node: overrides pkgapp.node. */
+  node?: 'system' | 'bundled';
   /** Build time in seconds (from SOURCE_DATE_EPOCH). */
   buildTime: number;
 }
@@ -60,6 +62,7 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
     license,
     copyrightHolder: maintainer.replace(/ <.*$/, ''),
     section: cfg.section ?? 'misc',
+    runtime: resolveRuntime(options.node ?? cfg.node ?? 'system', name),
     nodeMajor: nodeMajorFromEngines(pkg.engines?.['node'], pkgFile),
     extraDepends: { deb: cfg.depends?.deb ?? [], rpm: cfg.depends?.rpm ?? [] },
     archOverride: options.arch,
@@ -79,6 +82,11 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
       releaseJson: `/opt/${name}/.pkgapp/release.json`,
     },
   };
+}
+
+/** Where the service and commands find node: Debian's and Fedora's nodejs both install /usr/bin/node. */
+function resolveRuntime(node: 'system' | 'bundled', name: string): Manifest['runtime'] {
+  return node === 'bundled' ? { bundled: true, nodePath: `/opt/${name}/node/bin/node` } : { bundled: false, nodePath: '/usr/bin/node' };
 }
 
 function requireString(value: unknown, where: string): string {

@@ -117,13 +117,11 @@ export function mainHeaderEntries(input: MainHeaderInput): HeaderEntry[] {
   return entries;
 }
 
-/** Requires: Node.js, the configured extras, the scriptlets' shell, config(), and rpmlib() features. */
+/** Requires: Node.js (unless bundled), the configured extras, the scriptlets' shell, config(), and rpmlib() features. */
 export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | 'compression'>, evr: string, hasConfig: boolean): Dependency[] {
   const { manifest } = input;
-  const deps: Dependency[] = [
-    manifest.nodeMajor !== undefined ? { name: 'nodejs', flags: SENSE.GREATER | SENSE.EQUAL, version: String(manifest.nodeMajor) } : { name: 'nodejs', flags: 0, version: '' },
-    ...manifest.extraDepends.rpm.map(parseRequire),
-  ];
+  const node: Dependency[] = manifest.runtime.bundled ? [] : [manifest.nodeMajor !== undefined ? { name: 'nodejs', flags: SENSE.GREATER | SENSE.EQUAL, version: String(manifest.nodeMajor) } : { name: 'nodejs', flags: 0, version: '' }];
+  const deps: Dependency[] = [...node, ...manifest.extraDepends.rpm.map(parseRequire)];
   for (const name of Object.keys(input.scripts) as RpmScriptName[]) {
     deps.push({ name: '/bin/sh', flags: SENSE.INTERP | SCRIPT_TAGS[name][2], version: '' });
   }

@@ -4,6 +4,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { FILEFLAG_GHOST, READTAG, RPM_TYPE, SIGTAG, TAG } from './tags.js';
 
+/** One decoded index entry of a header. */
 export interface RpmHeaderEntry {
   tag: number;
   type: number;
@@ -11,6 +12,7 @@ export interface RpmHeaderEntry {
   value: string | string[] | number[] | Buffer;
 }
 
+/** What readRpm finds: the lead name, both headers and where the main header lies in the file. */
 export interface RpmFileInfo {
   path: string;
   lead: { name: string };
@@ -204,6 +206,12 @@ export function headerNumber(info: Source, tag: number): number | undefined {
   return headerNumbers(info, tag)[0];
 }
 
+/** The signature header as a Source, so the typed accessors read SIGTAG entries too. */
+export function signatureOf(info: Pick<RpmFileInfo, 'path' | 'signature'>): Source {
+  return { path: info.path, header: info.signature };
+}
+
+/** The identity of a package: name, epoch, version, release and arch. */
 export interface RpmNevra {
   name: string;
   /** undefined when the package has no EPOCH tag (rpm treats it as 0). */
@@ -233,6 +241,7 @@ export function rpmFileName(nevra: RpmNevra): string {
   return `${nevra.name}-${nevra.version}-${nevra.release}.${nevra.arch}.rpm`;
 }
 
+/** One entry of a dependency list (Provides, Requires, ...). */
 export interface RpmDependency {
   name: string;
   /** Sense flags (tags.ts SENSE). */
@@ -241,6 +250,7 @@ export interface RpmDependency {
   version: string;
 }
 
+/** The dependency lists an rpm header can carry. */
 export type RpmDependencyKind = 'provides' | 'requires' | 'conflicts' | 'obsoletes' | 'recommends' | 'suggests' | 'supplements' | 'enhances';
 
 const DEPENDENCY_TAGS: Record<RpmDependencyKind, [number, number, number]> = {
@@ -264,6 +274,7 @@ export function rpmDependencies(info: Source, kind: RpmDependencyKind): RpmDepen
   return names.map((name, i) => ({ name, flags: flags[i]!, version: versions[i]! }));
 }
 
+/** One file the package lists, with its header attributes. */
 export interface RpmFileEntry {
   path: string;
   /** Full st_mode. */
@@ -315,6 +326,7 @@ function filePaths(info: Source): string[] {
   });
 }
 
+/** One %changelog entry. */
 export interface RpmChangelogEntry {
   time: number;
   author: string;
@@ -332,7 +344,7 @@ export function rpmChangelog(info: Source): RpmChangelogEntry[] {
 
 /** Installed size (SIZE / LONGSIZE) and uncompressed payload size (signature PAYLOADSIZE / LONGARCHIVESIZE). */
 export function rpmSizes(info: Pick<RpmFileInfo, 'path' | 'header' | 'signature'>): { installed: number; archive: number } {
-  const sig = { path: info.path, header: info.signature };
+  const sig = signatureOf(info);
   const installed = headerNumber(info, READTAG.LONGSIZE) ?? headerNumber(info, TAG.SIZE) ?? 0;
   const archive = headerNumber(sig, SIGTAG.LONGARCHIVESIZE) ?? headerNumber(sig, SIGTAG.PAYLOADSIZE) ?? headerNumber(info, READTAG.ARCHIVESIZE) ?? 0;
   return { installed, archive };

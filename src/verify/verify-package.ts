@@ -1,22 +1,20 @@
 // verify(): checks a .deb's or .rpm's OpenPGP signatures (and an rpm's digests) against public
 // keys, streaming the signed ranges from disk, and says which key signed it.
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readArMembers, memberStream } from '../deb/read-deb.js';
 import { packageKind } from '../util/package-kind.js';
-import { headerString, headerStrings, readRpm } from '../rpm/read-rpm.js';
-import { SIGTAG, TAG } from '../rpm/tags.js';
-import { readPublicKeys, verifyDetached } from '../sign/verify-signature.js';
+import { readRpm } from '../rpm/read-rpm.js';
+import { SIGTAG } from '../rpm/tags.js';
+import { checkRpmDigests } from '../rpm/verify-digests.js';
+import { readPublicKeys, verifyDetached, type VerifiedSignature } from '../sign/verify-signature.js';
 
-export interface SignatureCheck {
+/** One signature of the package and what verifyDetached found. */
+export interface SignatureCheck extends VerifiedSignature {
   /** What the signature covers, e.g. "rpm header", "rpm header+payload", "deb _gpgorigin". */
   covers: string;
-  valid: boolean;
-  keyId: string;
-  signer?: string;
-  reason?: string;
 }
 
+/** What verify() found about one package. */
 export interface VerifyResult {
   file: string;
   format: 'deb' | 'rpm';
@@ -63,23 +61,14 @@ async function verifyRpm(file: string, keys: Keys): Promise<Omit<VerifyResult, '
     const entry = info.signature.get(tag);
     if (entry && Buffer.isBuffer(entry.value)) signatures.push({ covers, ...(await verifyDetached(entry.value, data(), keys)) });
   }
-  const digests = [];
-  const headerSha = headerString({ path: info.path, header: info.signature }, SIGTAG.SHA256HEADER);
-  if (headerSha) digests.push({ covers: 'rpm header SHA256', valid: (await sha256(header())) === headerSha });
-  const payloadSha = headerStrings(info, TAG.PAYLOADDIGEST)[0];
-  if (payloadSha) digests.push({ covers: 'rpm payload SHA256', valid: (await sha256(range(file, info.headerEnd, info.size))) === payloadSha });
+  // The SHA256 ones (header, payload); the legacy header SHA1 is checked only when publishing.
+  const { checks } = await checkRpmDigests(info);
+  const digests = checks.filter((c) => c.algorithm === 'sha256').map((c) => ({ covers: `rpm ${c.what}`, valid: c.valid }));
   return { file, format: 'rpm', signatures, digests };
 }
 
-
 function range(file: string, start: number, end: number): AsyncIterable<Buffer> {
   return end > start ? (createReadStream(file, { start, end: end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) : (async function* () {})();
-}
-
-async function sha256(data: AsyncIterable<Buffer>): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of data) hash.update(chunk);
-  return hash.digest('hex');
 }
 
 async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {

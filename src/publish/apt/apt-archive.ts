@@ -1,0 +1,94 @@
+// The apt archive as it stands: every suite's stanzas read back from its Packages files (they are
+// the only state, so nothing can drift), and the checks a publish must pass against it.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDeb822 } from '../../deb/read-deb.js';
+import { UserError } from '../../errors.js';
+import { dedupeStanzas, packageKey, stanzaOf, type PackageStanza } from './packages-index.js';
+
+/** suite → component → stanzas (one per Package/Version/Architecture). */
+export type Archive = Map<string, Map<string, PackageStanza[]>>;
+
+/** A .deb on its way into a suite: where its bytes are now, and its stanza (Filename = pool path). */
+export interface Incoming {
+  file: string;
+  stanza: PackageStanza;
+}
+
+const DIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+/** Every stanza of every dists/<suite>/<component>/binary-<arch>/Packages. */
+export async function loadArchive(root: string): Promise<Archive> {
+  const archive: Archive = new Map();
+  const dists = path.join(root, 'dists');
+  for (const suite of await subdirs(dists)) {
+    const components = new Map<string, PackageStanza[]>();
+    for (const component of await subdirs(path.join(dists, suite))) {
+      const binaryDirs = (await subdirs(path.join(dists, suite, component))).filter((d) => d.startsWith('binary-'));
+      if (binaryDirs.length === 0) continue;
+      const stanzas: PackageStanza[] = [];
+      for (const dir of binaryDirs) {
+        const file = path.join(dists, suite, component, dir, 'Packages');
+        const text = await readFile(file, 'utf8').catch(() => '');
+        for (const fields of parseDeb822(text, file)) stanzas.push(stanzaOf(fields, file));
+      }
+      components.set(component, dedupeStanzas(stanzas));
+    }
+    archive.set(suite, components);
+  }
+  return archive;
+}
+
+/** Refuses a suite or component that is not a plain directory name, and a keep that is not a count. */
+export function checkNames(options: { suite: string; component: string; keep?: number }): void {
+  for (const [what, value] of [['suite', options.suite], ['component', options.component]] as const) {
+    if (!DIR_NAME.test(value)) throw new UserError(`apt ${what} "${value}" must be letters, digits, ".", "_", "+" or "-"`, { code: 'PKGAPP_APT_NAME_INVALID' });
+  }
+  if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
+    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID' });
+  }
+}
+
+/** Refuses a .deb whose name, version and arch (or pool path) are already taken by other bytes. */
+export function checkConflicts(incoming: readonly Incoming[], archive: Archive, root: string): void {
+  const existing = allStanzas(archive);
+  incoming.forEach((item, index) => {
+    const { stanza } = item;
+    const clash = (s: PackageStanza) => (sameKey(s, stanza) || s.filename === stanza.filename) && s.sha256 !== stanza.sha256;
+    const other = incoming.slice(0, index).find((i) => clash(i.stanza));
+    const published = existing.find(clash);
+    if (!other && !published) return;
+    const where = other ? other.file : path.join(root, published!.filename);
+    throw new UserError(`${item.file}: ${stanza.package} ${stanza.version} (${stanza.architecture}) differs from ${where}, which has the same name, version and architecture; nothing was published`, {
+      code: 'PKGAPP_APT_VERSION_EXISTS',
+      hint: 'A published version never changes: bump the version in package.json, or rebuild with --release N to add a Debian revision',
+    });
+  });
+}
+
+/** Filenames listed by any suite (the archive as it is after this run's changes). */
+export function referenced(archive: Archive): Set<string> {
+  return new Set(allStanzas(archive).map((s) => s.filename));
+}
+
+/** The components of `suite`, created empty in the archive when it has none yet. */
+export function suiteOf(archive: Archive, suite: string): Map<string, PackageStanza[]> {
+  let components = archive.get(suite);
+  if (!components) archive.set(suite, (components = new Map()));
+  return components;
+}
+
+/** True when both stanzas are the same package: name, version and architecture. */
+export function sameKey(a: PackageStanza, b: PackageStanza): boolean {
+  return packageKey(a) === packageKey(b);
+}
+
+/** Visible subdirectories of `dir`, sorted ([] when it does not exist). */
+export async function subdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+function allStanzas(archive: Archive): PackageStanza[] {
+  return [...archive.values()].flatMap((c) => [...c.values()].flat());
+}
