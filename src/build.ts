@@ -4,7 +4,7 @@ import path from 'node:path';
 import { lockfileMismatches, parseLockfile, productionPackages } from './app/lockfile.js';
 import { readApp } from './app/read-app.js';
 import { collectContents } from './contents/collect-contents.js';
-import { checkInstalledTree, listAppFiles, stageInPlace, stageWithInstall } from './contents/stage-app.js';
+import { checkInstalledTree, listAppFiles, stageInPlace, stageWithBuild, stageWithInstall, type StagedApp } from './contents/stage-app.js';
 import { UserError } from './errors.js';
 import { FORMATS } from './formats.js';
 import { loadSigner, type SignKeySource } from './sign/openpgp-signer.js';
@@ -88,15 +88,26 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     });
   }
   const outDir = path.resolve(app.dir, options.outDir ?? 'dist');
-  // Earlier packages in an output directory inside the app must never be packaged again.
   const runtime = manifest.runtime.bundled ? await bundledNode(manifest, options.nodeBinary) : undefined;
-  const appFiles = (await listAppFiles(app)).filter((f) => !isInside(path.join(app.dir, f), outDir));
-  checkEntryPoints(manifest, appFiles, app.dir);
   for (const target of targets) FORMATS[target].check(manifest);
+  // Earlier packages in an output directory inside the app must never be packaged again.
+  const selectFiles = async (root: string) => (await listAppFiles(root, app.packageJson)).filter((f) => !isInside(path.join(app.dir, f), outDir));
+  const buildScript = app.config.buildScript;
 
-  log(options.install === false ? 'checking node_modules against the lockfile' : 'installing production dependencies (npm ci --omit=dev)');
-  const staged = options.install === false ? stageInPlace(app, appFiles) : await stageWithInstall(app, appFiles);
+  let staged: StagedApp;
+  if (buildScript === undefined) {
+    // The files are known before installing anything: a missing entry point fails fast.
+    const appFiles = await selectFiles(app.dir);
+    checkEntryPoints(manifest, appFiles, app.dir);
+    log(options.install === false ? 'checking node_modules against the lockfile' : 'installing production dependencies (npm ci --omit=dev)');
+    staged = options.install === false ? stageInPlace(app, appFiles) : await stageWithInstall(app, appFiles);
+  } else {
+    log(options.install === false ? `building in place (npm run ${buildScript})` : `installing all dependencies, building (npm run ${buildScript}), pruning dev dependencies`);
+    staged = await stageWithBuild(app, buildScript, options.install !== false, selectFiles, outDir);
+  }
+  const appFiles = staged.appFiles;
   try {
+    if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir);
     const installed = await checkInstalledTree(staged.root, productionPackages(lock), app.lockfilePath);
     log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
     const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath });

@@ -63,6 +63,7 @@ export const configSchema = {
         },
       },
     },
+    buildScript: { type: 'string', pattern: '^[^\\s]+$', description: 'npm script that builds the app (e.g. "build"): pkgapp installs all dependencies, runs it, then packages the output with the production dependencies only.' },
     include: { ...stringList, description: 'Files to package although they match the secret patterns (.env*, *.pem, *.key), relative to the app.' },
     exclude: { ...stringList, description: 'Extra patterns (globs relative to the app) never to package.' },
     hooks: {
@@ -91,6 +92,7 @@ export interface PkgappConfig {
   depends?: { deb?: string[]; rpm?: string[] };
   service?: false | { entry?: string; args?: string[]; user?: string; restart?: string; unit?: Record<string, string> };
   env?: Record<string, EnvVarConfig>;
+  buildScript?: string;
   include?: string[];
   exclude?: string[];
   hooks?: Partial<Record<HookPhase, string>>;

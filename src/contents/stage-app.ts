@@ -1,5 +1,5 @@
 // Puts the app and its pinned production node_modules in one directory tree, ready to collect.
-import { access, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import packlist from 'npm-packlist';
@@ -17,11 +17,11 @@ export interface StagedApp {
   cleanup(): Promise<void>;
 }
 
-/** The files `npm pack` would put in the app's tarball ("files", .npmignore, defaults). */
-export async function listAppFiles(app: AppSource): Promise<string[]> {
+/** The files `npm pack` would put in the tarball of the app in `dir` ("files", .npmignore, defaults). */
+export async function listAppFiles(dir: string, packageJson: AppSource['packageJson']): Promise<string[]> {
   // npm-packlist only reads these fields of an Arborist node; a full tree load would walk
   // node_modules, which pkgapp reads itself from the lockfile.
-  const tree = { path: app.dir, package: app.packageJson, isProjectRoot: true, workspaces: null, edgesOut: new Map() };
+  const tree = { path: dir, package: packageJson, isProjectRoot: true, workspaces: null, edgesOut: new Map() };
   const files = await packlist(tree as unknown as Parameters<typeof packlist>[0]);
   return files.map((f) => f.split(path.sep).join('/')).sort();
 }
@@ -47,6 +47,34 @@ export async function stageWithInstall(app: AppSource, appFiles: string[]): Prom
       env: { npm_config_update_notifier: 'false' },
     });
     return { root, appFiles, cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/**
+ * Apps that need a build (TypeScript, bundlers): copy the source tree (not node_modules, .git or
+ * the output directory) into a staging directory, `npm ci` with dev dependencies, run the
+ * configured npm script, then `npm prune --omit=dev`, so the package gets the built output and
+ * only the production dependencies. With install false the script runs in place instead, with
+ * the node_modules already there.
+ */
+export async function stageWithBuild(app: AppSource, script: string, install: boolean, selectFiles: (root: string) => Promise<string[]>, outDir: string): Promise<StagedApp> {
+  const run = (root: string, args: string[], what: string) => runTool('npm', args, { cwd: root, what, code: 'PKGAPP_BUILD_STEP', env: { npm_config_update_notifier: 'false' } });
+  if (!install) {
+    await run(app.dir, ['run', script], `npm run ${script} in ${app.dir}`);
+    return { root: app.dir, appFiles: await selectFiles(app.dir), cleanup: async () => {} };
+  }
+  const root = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-stage-'));
+  const cleanup = () => rm(root, { recursive: true, force: true });
+  try {
+    const skip = new Set([path.join(app.dir, 'node_modules'), path.join(app.dir, '.git'), outDir]);
+    await cp(app.dir, root, { recursive: true, verbatimSymlinks: true, filter: (source) => !skip.has(source) });
+    await run(root, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], `npm ci in a staging copy of ${app.dir}`);
+    await run(root, ['run', script], `npm run ${script} (pkgapp.buildScript) in a staging copy of ${app.dir}`);
+    await run(root, ['prune', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], 'npm prune --omit=dev after the build');
+    return { root, appFiles: await selectFiles(root), cleanup };
   } catch (error) {
     await cleanup();
     throw error;

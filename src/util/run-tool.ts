@@ -9,11 +9,13 @@ export async function runTool(file: string, args: readonly string[], options: Op
     const result = await execa(file, args, { ...execaOptions, stripFinalNewline: true });
     return String(result.stdout ?? '');
   } catch (error) {
-    const e = error as { shortMessage?: string; stderr?: unknown; code?: string };
+    const e = error as { shortMessage?: string; stderr?: unknown; stdout?: unknown; code?: string };
     if (e.code === 'ENOENT') {
       throw new UserError(`${what}: "${file}" is not installed`, { code: `${code}_NOT_FOUND`, exitCode: EXIT_FAILURE, hint: `Install ${file} and retry`, cause: error });
     }
-    const tail = String(e.stderr ?? '').trim().split('\n').slice(-15).join('\n');
+    // Some tools (tsc, for one) report errors on stdout: show whichever said something.
+    const output = String(e.stderr ?? '').trim() || String(e.stdout ?? '').trim();
+    const tail = output.split('\n').slice(-15).join('\n');
     throw new UserError(`${what} failed: ${e.shortMessage ?? String(error)}${tail ? `\n${tail}` : ''}`, { code, exitCode: EXIT_FAILURE, cause: error });
   }
 }
