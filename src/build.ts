@@ -1,12 +1,14 @@
 // build(): app dir → manifest → contents → .deb, the library entry behind `pkgapp build`.
-import { mkdir, readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lockfileMismatches, parseLockfile, productionPackages } from './app/lockfile.js';
 import { readApp } from './app/read-app.js';
 import { collectContents } from './contents/collect-contents.js';
 import { checkInstalledTree, listAppFiles, stageInPlace, stageWithBuild, stageWithInstall, type StagedApp } from './contents/stage-app.js';
 import { UserError } from './errors.js';
-import { FORMATS } from './formats.js';
+import { FORMATS, type WrittenPackage } from './formats.js';
+import { renderSbom } from './sbom/cyclonedx.js';
+import { atomicFile, type PendingFile } from './util/atomic-output.js';
 import { loadSigner, type SignKeySource } from './sign/openpgp-signer.js';
 import { bundledNode } from './contents/bundled-node.js';
 import { parseArch } from './manifest/arch.js';
@@ -58,6 +60,24 @@ export interface BuiltPackage {
   files: number;
   /** Long key ID of the key that signed it. */
   signedBy?: string;
+  /** The CycloneDX SBOM written beside the packages. */
+  sbom: string;
+}
+
+interface PendingSbom extends PendingFile {
+  path: string;
+}
+
+/** The SBOM beside the packages in dist/, committed with them. */
+async function writeSbomFile(file: string, text: string): Promise<PendingSbom> {
+  const out = atomicFile(file);
+  try {
+    await writeFile(out.tmpPath, text);
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
+  return { path: file, commit: out.commit, abort: out.abort };
 }
 
 /** Builds the packages; throws UserError on bad input (before anything is written). */
@@ -124,18 +144,22 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     // temporary name; only when all succeeded are they renamed into place together.
     const job = { manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}) };
     log(`writing ${targets.join(' and ')} (${compression} level ${level})`);
-    const settled = await Promise.allSettled(targets.map((target) => FORMATS[target].write(job)));
+    const sbom = writeSbomFile(path.join(outDir, `${manifest.name}-${manifest.version.npm}.cdx.json`), renderSbom(manifest, installed));
+    const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);
+    if (unlicensed.length) log(`warning: ${unlicensed.length} bundled package(s) declare no license: ${unlicensed.slice(0, 10).join(', ')}${unlicensed.length > 10 ? ', …' : ''}`);
+    const settled = await Promise.allSettled([...targets.map((target) => FORMATS[target].write(job)), sbom]);
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    const written = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const written = settled.slice(0, targets.length).flatMap((s) => (s.status === 'fulfilled' ? [s.value as WrittenPackage] : []));
+    const sbomFile = settled[targets.length]!.status === 'fulfilled' ? ((settled[targets.length] as PromiseFulfilledResult<PendingSbom>).value) : undefined;
     if (failure) {
-      await Promise.all(written.map((w) => w.abort()));
+      await Promise.all([...written, ...(sbomFile ? [sbomFile] : [])].map((w) => w.abort()));
       if (created !== undefined) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
       throw failure.reason;
     }
-    for (const w of written) await w.commit();
+    for (const w of [...written, sbomFile!]) await w.commit();
     const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, ...w }, i) => {
       log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
-      return { format: targets[i]!, name: manifest.name, ...w, ...(signer ? { signedBy: signer.keyId } : {}) };
+      return { format: targets[i]!, name: manifest.name, ...w, sbom: sbomFile!.path, ...(signer ? { signedBy: signer.keyId } : {}) };
     });
     return results;
   } finally {

@@ -5,6 +5,7 @@ import { renderTemplate } from '../render/render-template.js';
 import { shellQuote, systemdEnvAssignment, systemdQuote, systemdText } from '../util/shell-quote.js';
 import type { ContentEntry, FileEntry } from './content-entry.js';
 import { pkgappVersion } from '../util/pkgapp-version.js';
+import { renderSbom } from '../sbom/cyclonedx.js';
 
 /** A bundled package and its declared license, for the copyright file. */
 export interface BundledLicense {
@@ -38,6 +39,7 @@ export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled
   }
   add(`${manifest.paths.docDir}/copyright`, renderCopyright(manifest, bundled));
   add(manifest.paths.releaseJson, renderReleaseJson(manifest));
+  add(`${manifest.paths.docDir}/sbom.cdx.json`, renderSbom(manifest, bundled));
   return files;
 }
 

@@ -38,7 +38,9 @@ export interface PublishResult {
 const PLACEHOLDER_URL = 'https://repo.example.com/pkgapp';
 
 /** Adds .deb files to DIR/apt and .rpm files to DIR/yum, keeping every version. */
-export async function publish(files: string[], options: RepositoryOptions): Promise<PublishResult> {
+export async function publish(allFiles: string[], options: RepositoryOptions): Promise<PublishResult> {
+  // `publish dist/*` is the usual call: the SBOM pkgapp build writes beside the packages stays out.
+  const files = allFiles.filter((f) => !f.endsWith('.cdx.json'));
   if (files.length === 0) throw new UserError('nothing to publish: give .deb and/or .rpm files', { code: 'PKGAPP_PUBLISH_NO_FILES', hint: 'pkgapp publish --repo DIR dist/*' });
   const kinds = await Promise.all(files.map(packageKind));
   const debs = files.filter((_, i) => kinds[i] === 'deb');

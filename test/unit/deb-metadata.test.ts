@@ -41,7 +41,7 @@ test('maintainer scripts of the example app, and sh -n accepts them', async () =
 test('an app without a service gets no unit, no user and no systemd steps', () => {
   const m = exampleManifest({ pkgapp: { service: false } });
   const paths = generatedFiles(m, layout, []).map((e) => e.path);
-  assert.deepEqual(paths.sort(), ['opt/acme-hello/.pkgapp/release.json', 'usr/bin/hello-greet', 'usr/share/doc/acme-hello/copyright']);
+  assert.deepEqual(paths.sort(), ['opt/acme-hello/.pkgapp/release.json', 'usr/bin/hello-greet', 'usr/share/doc/acme-hello/copyright', 'usr/share/doc/acme-hello/sbom.cdx.json']);
   assert.deepEqual(renderDebScripts(m), {});
   assert.doesNotMatch(renderControl(m, 'all', 1), /adduser/);
 });
