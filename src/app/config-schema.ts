@@ -25,7 +25,10 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       description: 'Extra system package dependencies, per target.',
-      properties: { deb: stringList, rpm: stringList },
+      properties: {
+        deb: { ...stringList, description: 'Debian relations added to Depends, e.g. "libvips42 (>= 8.14)".' },
+        rpm: { ...stringList, description: 'rpm requirements added to Requires, e.g. "vips >= 8.14".' },
+      },
     },
     service: {
       description: 'The systemd service, or false for an app without one (a command-line tool).',
@@ -56,8 +59,9 @@ export const configSchema = {
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
+        description: 'One variable, by its name (letters, digits, underscore).',
         properties: {
-          description: { type: 'string', pattern: '^[^\\n\\r]*$' },
+          description: { type: 'string', pattern: '^[^\\n\\r]*$', description: 'What it is for: written above it in the environment file.' },
           required: { type: 'boolean', description: 'The service refuses to start while it is unset.' },
           default: { type: 'string', pattern: '^[^\\n\\r]*$', description: 'Value used when the environment file does not set it.' },
         },
@@ -121,7 +125,7 @@ export function validateConfig(value: unknown, source: string): PkgappConfig {
   const unique = [...new Set(messages)];
   throw new UserError(`${source}: invalid configuration:\n  ${unique.join('\n  ')}`, {
     code: 'PKGAPP_CONFIG_INVALID',
-    hint: 'Every key and its type: the Configuration section of pkgapp\'s README',
+    hint: 'Every key and its type: docs/configuration.md in pkgapp (or its schema/pkgapp.schema.json)',
   });
 }
 
