@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execa } from 'execa';
+import { compareDebVersions } from '../../src/deb/deb-version.js';
 import { parseControlFields, parseDeb822 } from '../../src/deb/read-deb.js';
 import { isUserError } from '../../src/errors.js';
-import { compareDebVersions, dedupeStanzas, packageStanza, renderPackages, stanzaOf, stanzasBeyondKeep, stanzasForArch, type PoolFile } from '../../src/publish/apt/packages-index.js';
+import { dedupeStanzas, packageStanza, renderPackages, stanzaOf, stanzasBeyondKeep, stanzasForArch, type PoolFile } from '../../src/publish/apt/packages-index.js';
 import { renderRelease, rfc2822Date } from '../../src/publish/apt/release-file.js';
 import { aptClientSetup } from '../../src/publish/apt/publish-apt.js';
 import { assertGolden } from '../helpers/golden.js';
