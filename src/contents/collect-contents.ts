@@ -1,6 +1,7 @@
 // Walks the staged app into ContentEntry[] under /opt/NAME: normalized modes, no secrets, no noise.
-import type { Stats } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+// Blocking fs calls on purpose: one lstat per entry is unavoidable, and 40k thread-pool round
+// trips cost more than the calls themselves (see util/file-chunks.ts).
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
 import type { ContentEntry } from './content-entry.js';
@@ -30,10 +31,10 @@ export async function collectContents(options: {
 
   const addPath = async (rel: string, stats?: Stats) => {
     const abs = path.join(root, rel);
-    const st = stats ?? (await lstat(abs));
+    const st = stats ?? lstatSync(abs);
     const archivePath = `${prefix}/${rel}`;
     if (st.isSymbolicLink()) {
-      entries.push({ kind: 'symlink', path: archivePath, target: relocateLink(await readlink(abs), root, installDir) });
+      entries.push({ kind: 'symlink', path: archivePath, target: relocateLink(readlinkSync(abs), root, installDir) });
     } else if (st.isDirectory()) {
       entries.push({ kind: 'dir', path: archivePath, mode: 0o755 });
     } else if (st.isFile()) {
@@ -61,10 +62,10 @@ export async function collectContents(options: {
 
 /** Walks one package directory, skipping its nested node_modules (other packages) and noise. */
 async function walk(root: string, rel: string, packageDirs: Set<string>, add: (rel: string, st: Stats) => Promise<void>): Promise<void> {
-  const st = await lstat(path.join(root, rel));
+  const st = lstatSync(path.join(root, rel));
   await add(rel, st);
   if (!st.isDirectory()) return;
-  const children = await readdir(path.join(root, rel), { withFileTypes: true });
+  const children = readdirSync(path.join(root, rel), { withFileTypes: true });
   for (const child of children) {
     if (isNodeModulesNoise(child.name)) continue;
     const childRel = `${rel}/${child.name}`;
@@ -85,16 +86,16 @@ function binDirs(packages: readonly PinnedPackage[]): string[] {
 async function listBinLinks(root: string, binDir: string, packageDirs: Set<string>): Promise<string[]> {
   let names: string[];
   try {
-    names = await readdir(path.join(root, binDir));
+    names = readdirSync(path.join(root, binDir));
   } catch {
     return [];
   }
   const links: string[] = [];
   for (const name of names.sort()) {
     const rel = `${binDir}/${name}`;
-    const st = await lstat(path.join(root, rel));
+    const st = lstatSync(path.join(root, rel));
     if (!st.isSymbolicLink()) continue;
-    const target = path.posix.normalize(path.posix.join(binDir, await readlink(path.join(root, rel))));
+    const target = path.posix.normalize(path.posix.join(binDir, readlinkSync(path.join(root, rel))));
     const owner = target.split('/').findIndex((_, i, parts) => packageDirs.has(parts.slice(0, i + 1).join('/')));
     if (owner !== -1) links.push(rel);
   }
@@ -113,10 +114,10 @@ const ENV_NODE = Buffer.from('#!/usr/bin/env node');
  */
 async function inspectFile(file: string, mode: number, nodePath: string): Promise<{ mode: number; rewriteHead?: { skip: number; insert: Buffer } }> {
   if ((mode & 0o111) === 0) return { mode: 0o644 };
-  const handle = await open(file, 'r');
+  const fd = openSync(file, 'r');
   try {
     const head = Buffer.alloc(ENV_NODE.length + 1);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const bytesRead = readSync(fd, head, 0, head.length, 0);
     if (bytesRead >= 2 && head[0] === 0x23 && head[1] === 0x21) {
       const envNode = bytesRead === head.length && head.subarray(0, ENV_NODE.length).equals(ENV_NODE) && [0x0a, 0x0d, 0x20, 0x09].includes(head[ENV_NODE.length]!);
       return envNode ? { mode: 0o755, rewriteHead: { skip: ENV_NODE.length, insert: Buffer.from(`#!${nodePath}`) } } : { mode: 0o755 };
@@ -124,7 +125,7 @@ async function inspectFile(file: string, mode: number, nodePath: string): Promis
     const elf = bytesRead >= 4 && head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     return { mode: elf && !/\.(node|so(\.\d+)*)$/.test(file) ? 0o755 : 0o644 };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -12,6 +12,7 @@ import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output
 import { compressionSuffix, createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
 import { writeHashed } from '../util/write-hashed.js';
+import { coalesce } from '../util/coalesce.js';
 import { AR_MAGIC, arPadding, encodeArHeader } from './ar.js';
 import { encodeTarHeader, tarPadding, tarTrailer, type TarHeaderFields } from './tar-header.js';
 
@@ -47,9 +48,9 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
   try {
     const md5sums: string[] = [];
     await pipeline(
-      tarStream(input.entries, input.mtime, (entry, md5) => {
+      coalesce(tarStream(input.entries, input.mtime, (entry, md5) => {
         if (!entry.conffile) md5sums.push(`${md5}  ${entry.path}\n`); // dpkg tracks conffile hashes itself
-      }),
+      })),
       createCompressor(input.compression, input.level),
       createWriteStream(data.tmpPath),
     );

@@ -13,6 +13,7 @@ import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output
 import { createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
 import { writeHashed } from '../util/write-hashed.js';
+import { coalesce } from '../util/coalesce.js';
 import { cpioPadding, encodeCpioHeader, encodeCpioTrailer } from './cpio.js';
 import { encodeHeader, encodeLead, h, signaturePadding } from './header.js';
 import { mainHeaderEntries } from './header-sections.js';
@@ -56,7 +57,7 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     let cpioSize = 0;
     const payloadSha = createHash('sha256');
     await pipeline(
-      cpioStream(input.files, input.manifest.buildTime, digests, (n) => (cpioSize += n)),
+      coalesce(cpioStream(input.files, input.manifest.buildTime, digests, (n) => (cpioSize += n))),
       createCompressor(input.compression, input.level),
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {

@@ -1,5 +1,9 @@
 // Reads a collected file's bytes for an archive writer, refusing files that changed size since.
-import { open, readFile } from 'node:fs/promises';
+// Small files (nearly all of node_modules) are read with blocking calls: open, one read, close.
+// Each asynchronous fs call is a thread-pool round trip, and for 40k small files those round
+// trips, not the disk, were the cost (half the wall time idle in a profile). Large files stream.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { FileEntry } from '../contents/content-entry.js';
 import { EXIT_FAILURE, UserError } from '../errors.js';
 
@@ -20,7 +24,7 @@ export async function* fileChunks(entry: FileEntry): AsyncGenerator<Buffer> {
     read = entry.rewriteHead.insert.length;
   }
   if (entry.size <= SMALL_FILE) {
-    const body = (await readFile(file)).subarray(skip);
+    const body = readSmallFile(file, skip, entry.size - read);
     read += body.length;
     if (read === entry.size) yield body;
   } else {
@@ -41,5 +45,26 @@ export async function* fileChunks(entry: FileEntry): AsyncGenerator<Buffer> {
       exitCode: EXIT_FAILURE,
       hint: 'Do not modify the app directory during a build, then retry',
     });
+  }
+}
+
+/**
+ * Reads up to `expected` bytes from `offset`, plus one more to notice a file that grew: the
+ * caller compares the length with what it expected.
+ */
+function readSmallFile(file: string, offset: number, expected: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(expected + 1);
+    let filled = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, filled, buffer.length - filled, offset + filled);
+      if (n === 0) break;
+      filled += n;
+      if (filled === buffer.length) break;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -142,7 +142,7 @@ test('rpm -qp --dump agrees with the files rpm2cpio | cpio -idm extracts', async
 
   // Only the env file is %config(noreplace); only the copyright is %doc.
   assert.deepEqual(dump.filter((e) => e.isConfig).map((e) => e.path), ['/etc/sysconfig/acme-hello']);
-  assert.deepEqual(dump.filter((e) => e.isDoc).map((e) => e.path), ['/usr/share/doc/acme-hello/copyright']);
+  assert.deepEqual(dump.filter((e) => e.isDoc).map((e) => e.path), ['/usr/share/doc/acme-hello/copyright', '/usr/share/doc/acme-hello/sbom.cdx.json']);
   const flags = new Map(lines(await queryFormat(rpmFile, '[%{FILENAMES} %{FILEFLAGS:fflags}\n]')).map((l) => [l.split(' ')[0], l.split(' ')[1] ?? '']));
   assert.equal(flags.get('/etc/sysconfig/acme-hello'), 'cn');
   assert.equal(flags.get('/usr/share/doc/acme-hello/copyright'), 'd');
