@@ -1,7 +1,7 @@
 // `pkgapp build`: flags → BuildOptions → build(); prints a summary or one JSON document.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { build, type BuildOptions } from '../build.js';
+import type { BuildOptions } from '../build.js';
 import type { SignKeySource } from '../sign/openpgp-signer.js';
 import type { Compression } from '../util/compression.js';
 import type { Io } from './io.js';
@@ -69,6 +69,7 @@ export function addBuildCommand(program: Command, io: Io): void {
       if (flags.level !== undefined) options.level = Number(flags.level);
       const signKey = signKeyFrom(flags.signKey, io.env);
       if (signKey) options.signKey = signKey;
+      const { build } = await import('../build.js'); // loaded when used: `pkgapp --version` stays fast
       const packages = await build(options);
       if (flags.json) {
         io.stdout(`${JSON.stringify({ packages }, null, 2)}\n`);

@@ -1,6 +1,5 @@
 // `pkgapp keygen`: flags → keygen(); prints where the key pair went and what to do with it.
 import type { Command } from 'commander';
-import { keygen } from '../sign/keygen.js';
 import { UserError } from '../errors.js';
 import type { Io } from './io.js';
 
@@ -31,6 +30,7 @@ export function addKeygenCommand(program: Command, io: Io): void {
       const days = Number(flags.expires);
       if (!Number.isInteger(days) || days < 0) throw new UserError(`--expires "${flags.expires}" is not a number of days`, { code: 'PKGAPP_KEY_EXPIRES' });
       const passphrase = io.env['PKGAPP_SIGN_PASSPHRASE'];
+      const { keygen } = await import('../sign/keygen.js');
       const result = await keygen({ name: flags.name, email: flags.email, out: flags.out, type: flags.type, expiresInDays: days, ...(passphrase ? { passphrase } : {}) });
       if (flags.json) {
         io.stdout(`${JSON.stringify(result, null, 2)}\n`);

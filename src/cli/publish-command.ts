@@ -1,7 +1,7 @@
 // `pkgapp publish` and `pkgapp promote`: flags → publish()/promote(); prints what changed and the client setup.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { promote, publish, type PublishResult, type RepositoryOptions } from '../publish/publish.js';
+import type { PublishResult, RepositoryOptions } from '../publish/publish.js';
 import { signKeyFrom } from './build-command.js';
 import type { Io } from './io.js';
 
@@ -31,6 +31,7 @@ export function addPublishCommands(program: Command, io: Io): void {
     .argument('<files...>', '.deb and .rpm files')
     .option('--suite <name>', 'apt suite / yum channel', 'stable')
     .action(async (files: string[], flags: RepoFlags) => {
+      const { publish } = await import('../publish/publish.js');
       report(await publish(files, repositoryOptions(flags, flags.suite ?? 'stable', io)), flags, io);
     });
 
@@ -41,6 +42,7 @@ export function addPublishCommands(program: Command, io: Io): void {
     .action(async (spec: string, flags: RepoFlags & { from: string; to: string }) => {
       const match = /^([^=\s]+)=(\S+)$/.exec(spec);
       if (!match) throw new UserError(`"${spec}" is not NAME=VERSION`, { code: 'PKGAPP_PROMOTE_SPEC', hint: 'e.g. pkgapp promote --repo repo --from staging --to production acme-hello=1.2.3' });
+      const { promote } = await import('../publish/publish.js');
       report(await promote(match[1]!, match[2]!, flags.from, repositoryOptions(flags, flags.to, io)), flags, io);
     });
 }

@@ -1,7 +1,6 @@
 // `pkgapp verify FILE --key PUB`: exit 0 when the signatures hold, 1 when they do not.
 import type { Command } from 'commander';
 import { EXIT_FAILURE, UserError } from '../errors.js';
-import { verify } from '../verify/verify-package.js';
 import type { Io } from './io.js';
 
 /** Declares the verify command on `program`. */
@@ -13,6 +12,7 @@ export function addVerifyCommand(program: Command, io: Io): void {
     .requiredOption('--key <file>', 'public key(s), armored or binary')
     .option('--json', 'print one JSON document on stdout')
     .action(async (file: string, flags: { key: string; json?: boolean }) => {
+      const { verify } = await import('../verify/verify-package.js');
       const result = await verify(file, flags.key);
       if (flags.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
       else {
