@@ -9,7 +9,7 @@ import { UserError } from './errors.js';
 import { FORMATS, type WrittenPackage } from './formats.js';
 import { renderSbom } from './sbom/cyclonedx.js';
 import { atomicFile, type PendingFile } from './util/atomic-output.js';
-import { loadSigner, type SignKeySource } from './sign/openpgp-signer.js';
+import type { SignKeySource } from './sign/openpgp-signer.js';
 import { bundledNode } from './contents/bundled-node.js';
 import { parseArch } from './manifest/arch.js';
 import { chooseArch } from './manifest/choose-arch.js';
@@ -91,7 +91,8 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   const app = await readApp(options.dir ?? '.');
   const buildTime = sourceDateEpoch(options.env ?? process.env);
   // A bad key is bad input: found before anything is installed or written.
-  const signer = options.signKey ? await loadSigner({ ...options.signKey, date: new Date(buildTime * 1000) }) : undefined;
+  // openpgp is loaded only when signing.
+  const signer = options.signKey ? await (await import('./sign/openpgp-signer.js')).loadSigner({ ...options.signKey, date: new Date(buildTime * 1000) }) : undefined;
   const manifest = resolveManifest(app, {
     buildTime,
     ...(options.version !== undefined ? { version: options.version } : {}),
