@@ -4,3 +4,4 @@ export { UserError, isUserError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 export { configSchema, validateConfig, type PkgappConfig } from './app/config-schema.js';
 export type { Manifest } from './manifest/manifest.js';
 export type { Compression } from './util/compression.js';
+export { inspect, type InspectOptions, type Inspection } from './inspect/inspect-package.js';

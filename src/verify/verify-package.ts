@@ -38,11 +38,16 @@ export async function verify(file: string, keyFile: string): Promise<VerifyResul
 
 type Keys = Awaited<ReturnType<typeof readPublicKeys>>;
 
+/** Largest _gpgorigin member read (OpenPGP signatures are well under 64 KiB). */
+const MAX_SIGNATURE_MEMBER = 1 << 20;
+
 /** debsigs origin signature: over the member data of debian-binary, control.tar.*, data.tar.*. */
 async function verifyDeb(file: string, keys: Keys): Promise<Omit<VerifyResult, 'valid'>> {
   const { members } = await readArMembers(file);
   const origin = members.find((m) => m.name === '_gpgorigin');
   if (!origin) return { file, format: 'deb', signatures: [], digests: [] };
+  // A detached signature is a few hundred bytes; a huge member is refused, never read into memory.
+  if (origin.size > MAX_SIGNATURE_MEMBER) return { file, format: 'deb', signatures: [{ covers: 'deb _gpgorigin', valid: false, keyId: '', reason: `the _gpgorigin member is ${origin.size} bytes, not a detached signature` }], digests: [] };
   const signed = members.filter((m) => m.name === 'debian-binary' || /^(control|data)\.tar/.test(m.name));
   const signature = await readAll(memberStream(file, origin));
   const data = (async function* () {
@@ -67,8 +72,11 @@ async function verifyRpm(file: string, keys: Keys): Promise<Omit<VerifyResult, '
   return { file, format: 'rpm', signatures, digests };
 }
 
+/** The bytes [start, end) of `file`; the file is opened only when iteration starts (an unread range holds no descriptor). */
 function range(file: string, start: number, end: number): AsyncIterable<Buffer> {
-  return end > start ? (createReadStream(file, { start, end: end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) : (async function* () {})();
+  return (async function* () {
+    if (end > start) yield* createReadStream(file, { start, end: end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+  })();
 }
 
 async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
