@@ -14,6 +14,8 @@ export const configSchema = {
   title: 'pkgapp configuration',
   type: 'object',
   additionalProperties: false,
+  // Keys starting with "//" are comments, as in package.json (pkgapp init writes them).
+  patternProperties: { '^//': {} },
   properties: {
     $schema: { type: 'string' },
     name: { type: 'string', description: 'System package name (default: the npm name, "@scope/app" → "scope-app").' },

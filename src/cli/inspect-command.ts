@@ -2,8 +2,7 @@
 // product); with --key, exit 1 when the signatures do not hold, as with `pkgapp verify`.
 import type { Command } from 'commander';
 import { EXIT_FAILURE, UserError } from '../errors.js';
-import { inspect, type InspectOptions } from '../inspect/inspect-package.js';
-import { renderInspection } from '../inspect/render-inspection.js';
+import type { InspectOptions } from '../inspect/inspect-package.js';
 import type { Io } from './io.js';
 
 /** Declares the inspect command on `program`. */
@@ -16,6 +15,7 @@ export function addInspectCommand(program: Command, io: Io): void {
     .option('--json', 'print one JSON document on stdout')
     .action(async (file: string, flags: { key?: string; json?: boolean }) => {
       const options: InspectOptions = flags.key === undefined ? {} : { key: flags.key };
+      const [{ inspect }, { renderInspection }] = await Promise.all([import('../inspect/inspect-package.js'), import('../inspect/render-inspection.js')]);
       const inspection = await inspect(file, options);
       io.stdout(flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : renderInspection(inspection));
       const verification = inspection.signature.verification;

@@ -11,3 +11,11 @@ export const processIo: Io = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
 };
+
+// `pkgapp inspect x | head` closes stdout early: that is the reader's choice, not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, isUserError } from '../errors.js';
 import { addBuildCommand } from './build-command.js';
+import { addInitCommand } from './init-command.js';
 import { addInspectCommand } from './inspect-command.js';
 import { addKeygenCommand } from './keygen-command.js';
 import { addPublishCommands } from './publish-command.js';
@@ -23,6 +24,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   addPublishCommands(program, io);
   addVerifyCommand(program, io);
   addInspectCommand(program, io);
+  addInitCommand(program, io);
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   try {
     await program.parseAsync(argv, { from: 'user' });
