@@ -44,6 +44,10 @@ export const configSchema = {
             args: { ...stringList, description: 'Arguments after the entry script.' },
             user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$', maxLength: 32, description: 'System user the service runs as (default: the package name).' },
             restart: { enum: ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'always'], description: 'systemd Restart= (default: on-failure).' },
+            instances: {
+              enum: ['none', 'alongside', 'only'],
+              description: 'A templated unit NAME@.service for several instances (`systemctl enable --now NAME@3001`), PORT taken from the instance name: "alongside" the single unit, "only" instead of it (default: none).',
+            },
             unit: {
               type: 'object',
               description: 'Extra [Service] settings, e.g. { "LimitNOFILE": "65536" }; they override the hardening defaults.',
@@ -96,7 +100,7 @@ export interface PkgappConfig {
   section?: string;
   homepage?: string;
   depends?: { deb?: string[]; rpm?: string[] };
-  service?: false | { entry?: string; args?: string[]; user?: string; restart?: string; unit?: Record<string, string> };
+  service?: false | { entry?: string; args?: string[]; user?: string; restart?: string; instances?: 'none' | 'alongside' | 'only'; unit?: Record<string, string> };
   env?: Record<string, EnvVarConfig>;
   buildScript?: string;
   include?: string[];

@@ -25,7 +25,8 @@ export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled
   };
 
   if (manifest.service) {
-    add(layout.unitPath, renderUnit(manifest, layout));
+    if (manifest.service.units.single) add(layout.unitPath, renderUnit(manifest, layout));
+    if (manifest.service.units.template) add(layout.templateUnitPath, renderUnit(manifest, layout, true));
     add(layout.envFile, renderEnvFile(manifest, layout), 0o644, true);
     add(manifest.paths.checkEnv, renderCheckEnv(manifest, layout), 0o755);
   }
@@ -59,27 +60,34 @@ export function renderReleaseJson(manifest: Manifest): string {
   }, null, 2)}\n`;
 }
 
-/** The systemd unit; every value from package.json is made safe for unit-file syntax. */
-export function renderUnit(manifest: Manifest, layout: TargetLayout): string {
+/**
+ * The systemd unit; every value from package.json is made safe for unit-file syntax. The
+ * templated variant (NAME@.service) takes PORT from the instance name and gives each instance
+ * its own state directory, /var/lib/NAME/INSTANCE.
+ */
+export function renderUnit(manifest: Manifest, layout: TargetLayout, template = false): string {
   const service = manifest.service!;
   const defaults = manifest.env
     .filter((v) => v.default !== undefined)
     .map((v) => `Environment=${systemdEnvAssignment(v.name, v.default!)}`);
   const homepage = manifest.homepage && /^https?:\/\/\S+$/.test(manifest.homepage) ? manifest.homepage : `file:${manifest.paths.docDir}/copyright`;
   return renderTemplate('systemd/app.service', {
-    unitName: `${manifest.name}.service`,
+    unitName: template ? `${manifest.name}@.service` : `${manifest.name}.service`,
     npmName: systemdText(manifest.npmName),
     npmVersion: manifest.version.npm,
     envFile: layout.envFile,
-    description: systemdText(manifest.synopsis),
+    description: template ? `${systemdText(manifest.synopsis)} (instance %i)` : systemdText(manifest.synopsis),
     documentation: homepage,
     user: service.user,
     appDir: manifest.paths.appDir,
     defaults: defaults.join('\n'),
+    // An Environment= line after the defaults wins over them; the environment file still wins
+    // over both, so PORT must not be set there when instances are used.
+    instanceSettings: template ? `${defaults.length ? '\n' : ''}# Instance NAME@PORT: the instance name is the port.\nEnvironment=PORT=%i` : '',
     checkEnv: manifest.paths.checkEnv,
     execStart: [manifest.runtime.nodePath, `${manifest.paths.appDir}/${service.entry}`, ...service.args].map(systemdQuote).join(' '),
     restart: service.restart,
-    stateDirName: manifest.paths.stateDir.replace(/^\/var\/lib\//, ''),
+    stateDirName: manifest.paths.stateDir.replace(/^\/var\/lib\//, '') + (template ? '/%i' : ''),
     settings: service.settings.map(([k, v]) => `${k}=${v}\n`).join(''),
   });
 }

@@ -8,10 +8,12 @@ export type DebScriptName = 'preinst' | 'postinst' | 'prerm' | 'postrm';
 /** The scripts this package needs; the app's hook runs after pkgapp's setup, before the service starts. */
 export function renderDebScripts(manifest: Manifest): Partial<Record<DebScriptName, string>> {
   const service = (...names: string[]) => (manifest.service ? names : []);
+  const single = (...names: string[]) => (manifest.service?.units.single ? names : []);
+  const instances = (...names: string[]) => (manifest.service?.units.template ? names : []);
   return renderScripts(manifest, 'deb', debVersion(manifest.version, manifest.release), {
     preinst: { hook: 'preinst', steps: ['hook'] },
-    postinst: { hook: 'postinst', steps: [...service('postinst-user'), 'hook', ...service('postinst-systemd')] },
-    prerm: { hook: 'prerm', steps: [...service('prerm-systemd'), 'hook'] },
+    postinst: { hook: 'postinst', steps: [...service('postinst-user'), 'hook', ...single('postinst-systemd'), ...instances('postinst-instances')] },
+    prerm: { hook: 'prerm', steps: [...single('prerm-systemd'), ...instances('prerm-instances'), 'hook'] },
     postrm: { hook: 'postrm', steps: [...service('postrm-systemd'), 'hook'] },
   });
 }

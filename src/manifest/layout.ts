@@ -8,6 +8,8 @@ export interface TargetLayout {
   envFile: string;
   /** The systemd unit, without the leading "/". */
   unitPath: string;
+  /** The templated unit NAME@.service, without the leading "/". */
+  templateUnitPath: string;
 }
 
 /**
@@ -17,6 +19,6 @@ export interface TargetLayout {
  */
 export function targetLayout(target: Target, name: string): TargetLayout {
   return target === 'deb'
-    ? { target, envFile: `/etc/default/${name}`, unitPath: `lib/systemd/system/${name}.service` }
-    : { target, envFile: `/etc/sysconfig/${name}`, unitPath: `usr/lib/systemd/system/${name}.service` };
+    ? { target, envFile: `/etc/default/${name}`, unitPath: `lib/systemd/system/${name}.service`, templateUnitPath: `lib/systemd/system/${name}@.service` }
+    : { target, envFile: `/etc/sysconfig/${name}`, unitPath: `usr/lib/systemd/system/${name}.service`, templateUnitPath: `usr/lib/systemd/system/${name}@.service` };
 }

@@ -17,6 +17,8 @@ export interface ServiceSpec {
   args: string[];
   user: string;
   restart: string;
+  /** Whether NAME.service, NAME@.service (instances by port) or both are shipped. */
+  units: { single: boolean; template: boolean };
   /** Extra [Service] settings from the configuration, in key order. */
   settings: [string, string][];
 }

@@ -142,6 +142,7 @@ function resolveService(app: AppSource, name: string): ServiceSpec | undefined {
     args: cfg?.args ?? [],
     user: cfg?.user ?? name,
     restart: cfg?.restart ?? 'on-failure',
+    units: { single: (cfg?.instances ?? 'none') !== 'only', template: (cfg?.instances ?? 'none') !== 'none' },
     settings: Object.entries(cfg?.unit ?? {}),
   };
 }

@@ -8,11 +8,13 @@ export type RpmScriptName = 'pre' | 'post' | 'preun' | 'postun';
 /** The scriptlets this package needs; the same app hooks as deb, run with rpm's $1. */
 export function renderRpmScriptlets(manifest: Manifest): Partial<Record<RpmScriptName, string>> {
   const service = (...names: string[]) => (manifest.service ? names : []);
+  const single = (...names: string[]) => (manifest.service?.units.single ? names : []);
+  const instances = (...names: string[]) => (manifest.service?.units.template ? names : []);
   const { version, release } = rpmVersion(manifest.version, manifest.release);
   return renderScripts(manifest, 'rpm', `${version}-${release}`, {
     pre: { hook: 'preinst', steps: [...service('pre-user'), 'hook'] },
-    post: { hook: 'postinst', steps: ['hook', ...service('post-systemd')] },
-    preun: { hook: 'prerm', steps: [...service('preun-systemd'), 'hook'] },
+    post: { hook: 'postinst', steps: ['hook', ...single('post-systemd'), ...instances('post-instances')] },
+    preun: { hook: 'prerm', steps: [...single('preun-systemd'), ...instances('preun-instances'), 'hook'] },
     postun: { hook: 'postrm', steps: [...service('postun-systemd'), 'hook'] },
   });
 }

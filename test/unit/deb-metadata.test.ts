@@ -38,6 +38,21 @@ test('maintainer scripts of the example app, and sh -n accepts them', async () =
   }
 });
 
+test('instances: a templated unit NAME@.service with PORT from the instance name, and scripts that restart instances', async () => {
+  const m = exampleManifest({ pkgapp: { env: { PORT: { default: '3000' } }, service: { instances: 'only' } } });
+  const files = generatedFiles(m, layout, []).map((e) => e.path);
+  assert.ok(files.includes('lib/systemd/system/acme-hello@.service') && !files.includes('lib/systemd/system/acme-hello.service'));
+  const unit = bodyOf(m, 'lib/systemd/system/acme-hello@.service');
+  assertGolden('deb/acme-hello@.service', unit);
+  assert.match(unit, /^Environment="PORT=3000"\n# Instance NAME@PORT: the instance name is the port\.\nEnvironment=PORT=%i$/m);
+  assert.match(unit, /^StateDirectory=acme-hello\/%i$/m);
+  const scripts = renderDebScripts(m);
+  assert.match(scripts.postinst!, /try-restart "\$pkg_name@\*\.service"/);
+  assert.doesNotMatch(scripts.postinst!, /deb-systemd-helper enable/, 'no single unit to enable');
+  assert.match(scripts.prerm!, /systemctl stop "\$pkg_name@\*\.service"/);
+  for (const text of Object.values(scripts)) await execa('sh', ['-n'], { input: text });
+});
+
 test('an app without a service gets no unit, no user and no systemd steps', () => {
   const m = exampleManifest({ pkgapp: { service: false } });
   const paths = generatedFiles(m, layout, []).map((e) => e.path);
