@@ -68,12 +68,16 @@ export function finalizeEntries(entries: readonly ContentEntry[]): ContentEntry[
   return [...byPath.values()].sort((a, b) => compareSegments(a.path, b.path));
 }
 
+/**
+ * Path order with "/" before every other character, so a directory's entries follow it directly
+ * ("a", "a/b", "a-b"). Compares UTF-16 code units without allocating: 40k+ entries are sorted.
+ */
 function compareSegments(a: string, b: string): number {
-  const pa = a.split('/');
-  const pb = b.split('/');
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const c = comparePaths(pa[i]!, pb[i]!);
-    if (c !== 0) return c;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return (x === 0x2f ? -1 : x) - (y === 0x2f ? -1 : y);
   }
-  return pa.length - pb.length;
+  return a.length - b.length;
 }

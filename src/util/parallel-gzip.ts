@@ -16,7 +16,7 @@ const WINDOW = 32 * 1024;
 
 export interface ParallelGzipOptions {
   level: number;
-  /** Cores to use (default: all); twice as many chunks are kept in flight so none idles. */
+  /** Cores to use (default: all); one more chunk is kept in flight so none idles. */
   concurrency?: number;
   chunkSize?: number;
 }
@@ -68,7 +68,7 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
         while (bufferedLength > chunkSize) {
           dispatch(takeChunk(), false);
           // Backpressure: a bounded number of chunks in flight (bounded memory).
-          while (pending.length >= 2 * concurrency) this.push(await pending.shift()!);
+          while (pending.length > concurrency) this.push(await pending.shift()!);
         }
         callback();
       } catch (error) {
