@@ -46,6 +46,8 @@ export interface BuildOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress lines for humans. */
   log?: (line: string) => void;
+  /** Writing progress: files and bytes written so far, over the totals (all formats together). */
+  progress?: (done: { files: number; bytes: number }, total: { files: number; bytes: number }) => void;
 }
 
 /** One package written by build(): what --json prints and publish consumes. */
@@ -143,7 +145,22 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     const created = await mkdir(outDir, { recursive: true });
     // The formats are written side by side (compression on every core for each), each under a
     // temporary name; only when all succeeded are they renamed into place together.
-    const job = { manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}) };
+    // One progress for all formats: each adds its totals when it starts.
+    const total = { files: 0, bytes: 0 };
+    const done = { files: 0, bytes: 0 };
+    const report = options.progress;
+    const progress = report && {
+      start(files: number, bytes: number) {
+        total.files += files;
+        total.bytes += bytes;
+      },
+      file(bytes: number) {
+        done.files += 1;
+        done.bytes += bytes;
+        report(done, total);
+      },
+    };
+    const job = { manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}), ...(progress ? { progress } : {}) };
     log(`writing ${targets.join(' and ')} (${compression} level ${level})`);
     const sbom = writeSbomFile(path.join(outDir, `${manifest.name}-${manifest.version.npm}.cdx.json`), renderSbom(manifest, installed));
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);

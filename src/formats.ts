@@ -23,6 +23,14 @@ export interface PackageJob {
   level: number;
   /** Signs the package (deb: _gpgorigin; rpm: header and header+payload signatures). */
   signer?: Signer;
+  /** Told the totals when writing starts, then each file as it goes into the archive. */
+  progress?: WriteProgress;
+}
+
+/** Progress of one package writer: totals first, then one call per regular file. */
+export interface WriteProgress {
+  start(files: number, bytes: number): void;
+  file(bytes: number): void;
 }
 
 /** A package written under a temporary name, until build() commits every package at once. */

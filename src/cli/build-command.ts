@@ -5,6 +5,7 @@ import type { BuildOptions } from '../build.js';
 import type { SignKeySource } from '../sign/openpgp-signer.js';
 import type { Compression } from '../util/compression.js';
 import type { Io } from './io.js';
+import { createReporter } from './progress.js';
 
 interface BuildFlags {
   target: string[];
@@ -52,8 +53,12 @@ export function addBuildCommand(program: Command, io: Io): void {
         compression: flags.compression as Compression,
         install: flags.install,
         env: io.env,
-        log: flags.quiet || flags.json ? undefined : (line) => io.stderr(`${line}\n`),
       };
+      const reporter = flags.quiet || flags.json ? undefined : createReporter(io, io.interactive);
+      if (reporter) {
+        options.log = reporter.log;
+        options.progress = reporter.progress;
+      }
       if (flags.arch !== undefined) options.arch = flags.arch;
       if (flags.forceArch) options.forceArch = true;
       if (flags.node !== undefined) {
@@ -70,11 +75,12 @@ export function addBuildCommand(program: Command, io: Io): void {
       const signKey = signKeyFrom(flags.signKey, io.env);
       if (signKey) options.signKey = signKey;
       const { build } = await import('../build.js'); // loaded when used: `pkgapp --version` stays fast
-      const packages = await build(options);
+      const packages = await build(options).finally(() => reporter?.finish());
       if (flags.json) {
         io.stdout(`${JSON.stringify({ packages }, null, 2)}\n`);
       } else if (!flags.quiet) {
-        for (const p of packages) io.stderr(`built ${p.path}\n  ${p.size} bytes, ${p.files} files, sha256 ${p.sha256}\n`);
+        for (const p of packages) io.stderr(`built ${p.path}\n  ${p.format} ${p.version} ${p.architecture}, ${p.files} files, ${p.size} bytes, sha256 ${p.sha256}${p.signedBy ? `, signed by ${p.signedBy}` : ''}\n`);
+        io.stderr(`SBOM ${packages[0]!.sbom}\n`);
       }
     });
 }

@@ -24,6 +24,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     compression: job.compression,
     level: job.level,
     ...(job.signer ? { signer: job.signer } : {}),
+    ...(job.progress ? { progress: job.progress } : {}),
     mtime: manifest.buildTime,
   });
   return { ...written, version, architecture, files: entries.filter((e) => e.kind !== 'dir').length };

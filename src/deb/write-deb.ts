@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ContentEntry, FileEntry } from '../contents/content-entry.js';
 import type { Signer } from '../sign/signer.js';
+import type { WriteProgress } from '../formats.js';
 import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { compressionSuffix, createCompressor, type Compression } from '../util/compression.js';
 import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
@@ -29,6 +30,7 @@ export interface DebWriteInput {
   mtime: number;
   /** Adds a debsigs origin signature (_gpgorigin) when given. */
   signer?: Signer;
+  progress?: WriteProgress;
 }
 
 export interface DebWriteResult extends PendingFile {
@@ -47,9 +49,12 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
   const out = atomicFile(input.outFile);
   try {
     const md5sums: string[] = [];
+    const files = input.entries.filter((e) => e.kind === 'file');
+    input.progress?.start(files.length, files.reduce((sum, e) => sum + (e.kind === 'file' ? e.size : 0), 0));
     await pipeline(
       coalesce(tarStream(input.entries, input.mtime, (entry, md5) => {
         if (!entry.conffile) md5sums.push(`${md5}  ${entry.path}\n`); // dpkg tracks conffile hashes itself
+        input.progress?.file(entry.size);
       })),
       createCompressor(input.compression, input.level),
       createWriteStream(data.tmpPath),

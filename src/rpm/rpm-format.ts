@@ -33,6 +33,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     compression: job.compression,
     level: job.level,
     ...(job.signer ? { signer: job.signer } : {}),
+    ...(job.progress ? { progress: job.progress } : {}),
   });
   return { ...written, version: `${version}-${release}`, architecture, files: files.filter((f) => f.entry.kind !== 'dir').length };
 }

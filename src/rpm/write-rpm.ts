@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Manifest } from '../manifest/manifest.js';
 import type { Signer } from '../sign/signer.js';
+import type { WriteProgress } from '../formats.js';
 import { rpmVersion } from '../manifest/versions.js';
 import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { createCompressor, type Compression } from '../util/compression.js';
@@ -30,6 +31,7 @@ export interface RpmWriteInput {
   compression: Compression;
   level: number;
   signer?: Signer;
+  progress?: WriteProgress;
 }
 
 export interface RpmWriteResult extends PendingFile {
@@ -57,7 +59,7 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     let cpioSize = 0;
     const payloadSha = createHash('sha256');
     await pipeline(
-      coalesce(cpioStream(input.files, input.manifest.buildTime, digests, (n) => (cpioSize += n))),
+      coalesce(cpioStream(input.files, input.manifest.buildTime, digests, (n) => (cpioSize += n), input.progress)),
       createCompressor(input.compression, input.level),
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
@@ -146,7 +148,9 @@ function signatureHeader(header: Buffer, payloadSize: number, cpioSize: number, 
 }
 
 /** The cpio newc archive: one entry per listed file, in header order, every file hashed. */
-async function* cpioStream(files: readonly RpmFile[], mtime: number, digests: string[], count: (n: number) => void): AsyncGenerator<Buffer> {
+async function* cpioStream(files: readonly RpmFile[], mtime: number, digests: string[], count: (n: number) => void, progress?: WriteProgress): AsyncGenerator<Buffer> {
+  const regular = files.filter((f) => f.entry.kind === 'file');
+  progress?.start(regular.length, regular.reduce((sum, f) => sum + f.size, 0));
   let offset = 0;
   const emit = (buf: Buffer) => {
     offset += buf.length;
@@ -165,6 +169,7 @@ async function* cpioStream(files: readonly RpmFile[], mtime: number, digests: st
         yield emit(chunk);
       }
       digests.push(sha.digest('hex'));
+      progress?.file(file.size);
     } else {
       digests.push('');
     }

@@ -36,6 +36,7 @@ export const TOOL_PACKAGES: Record<string, string> = {
   createrepo_c: 'createrepo-c',
   dnf: 'dnf',
   python3: 'python3',
+  script: 'bsdutils',
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */
