@@ -11,7 +11,7 @@ import { prepareDebTree, prepareRpmSpec } from './bench/peer-trees.js';
 import { formatProfile, profileRun, type ProfileSummary } from './bench/profile.js';
 import { computeRatios, formatTable, summarize, type Summary } from './bench/report.js';
 import { describeRun, keepOutput, runOnce, runRounds, type MeasurementRuns, type RoundContext } from './bench/rounds.js';
-import { GNU_TIME, haveTool, killRunning, run } from './bench/run.js';
+import { GNU_TIME, haveTool, run, stopAll } from './bench/run.js';
 import { comparePackages, type SanityResult } from './bench/sanity.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const started = new Date();
+  const loadAtStart = os.loadavg();
   const corpusDir = await ensureCorpus(options.cacheDir, log);
   const corpus = await corpusStats(corpusDir);
   log(`corpus: ${describeCorpus(corpus)}`);
@@ -48,24 +49,76 @@ async function main(argv: string[]): Promise<number> {
   const cleanup = async () => rm(work.dir, { recursive: true, force: true });
   const onSignal = (signal: NodeJS.Signals) => {
     log(`bench: ${signal}, cleaning up ${work.dir}`);
-    killRunning();
-    void cleanup().finally(() => process.exit(130));
+    stopAll();
+    // Give the loop a moment to see the stop before removing what it was writing.
+    setTimeout(() => void cleanup().finally(() => process.exit(130)), 500);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await bench(options, corpusDir, corpus, work, started);
+    return await bench(options, corpusDir, corpus, work, started, loadAtStart);
   } finally {
     await cleanup();
     log(`removed ${work.dir}`);
   }
 }
 
-async function bench(options: BenchOptions, corpusDir: string, corpus: CorpusStats, work: WorkDir, started: Date): Promise<number> {
+interface BenchResults {
+  pkgapp: PkgappSnapshot;
+  runs: MeasurementRuns[];
+  sanity: SanityResult[];
+  quadStats?: CorpusStats;
+  profile?: ProfileSummary;
+  notes: string[];
+}
+
+async function bench(options: BenchOptions, corpusDir: string, corpus: CorpusStats, work: WorkDir, started: Date, loadAtStart: number[]): Promise<number> {
+  const results = await measureAll(options, corpusDir, work);
+  const summaries = results.runs.map((r) => summarize(r.measurement.id, r.measurement.label, r.measurement.group, r.recorded, r.error));
+  const ratios = computeRatios(RATIOS, new Map(summaries.map((s) => [s.id, s])));
+  const notes = [...results.notes, 'peak RSS is the largest single process (GNU time %M): for a pipeline, or pkgapp with its xz/zstd child, not the sum'];
+  if (results.quadStats) notes.push(`corpus x4 (hard links, which du counts once): ${describeCorpus(results.quadStats)}`);
+  const load = { atStart: loadAtStart.map(round2), atEnd: os.loadavg().map(round2) };
+
+  process.stdout.write(`${[
+    `pkgapp ${results.pkgapp.version} (${results.pkgapp.commit}), node ${process.version}, ${os.cpus().length} cores; ${options.warmup ? '1 warm-up + ' : ''}${options.reps} recorded run(s) each, alternating`,
+    `file system: ${work.kind === 'tmpfs' ? `tmpfs (${work.on})` : `disk (${work.on})`}; corpus ${describeCorpus(corpus)}`,
+    `load average (1, 5, 15 min): ${load.atStart.join(' ')} at start, ${load.atEnd.join(' ')} at end (other work on the machine adds noise)`,
+    '',
+    formatTable(summaries, ratios),
+    ...results.sanity.map(formatSanity),
+    ...(results.profile ? ['', formatProfile(results.profile)] : []),
+    ...notes.map((n) => `note: ${n}`),
+  ].join('\n')}\n`);
+
+  const durationSeconds = (Date.now() - started.getTime()) / 1000;
+  const json = {
+    benchmark: 'pkgapp npm run bench', version: 1,
+    startedAt: started.toISOString(), durationSeconds,
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version, loadAverage: load, tools: await toolVersions() },
+    pkgapp: { version: results.pkgapp.version, commit: results.pkgapp.commit, uncommittedSrcFiles: results.pkgapp.dirty },
+    fileSystem: { kind: work.kind, on: work.on },
+    corpus: { lockfile: path.join('scripts', 'bench-corpus', 'package-lock.json'), ...corpus },
+    ...(results.quadStats ? { corpusX4: results.quadStats } : {}),
+    settings: { groups: options.groups, warmupRounds: options.warmup ? 1 : 0, reps: options.reps, startupReps: options.startupReps },
+    summaries, ratios, sanity: results.sanity,
+    runs: Object.fromEntries(results.runs.map((r) => [r.measurement.id, { label: r.measurement.label, command: r.measurement.argv, warmup: r.warmup, recorded: r.recorded, ...(r.error ? { error: r.error } : {}) }])),
+    ...(results.profile ? { profile: results.profile } : {}),
+    notes,
+  };
+  await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
+  log(`results: ${options.out} (${(durationSeconds / 60).toFixed(1)} min)`);
+  return summaries.some((s) => s.error) || results.sanity.some((s) => !s.ok) ? 1 : 0;
+}
+
+/** Stages everything in the work dir, then runs the rounds, the sanity checks, start-up, x4 and the profile. */
+async function measureAll(options: BenchOptions, corpusDir: string, work: WorkDir): Promise<BenchResults> {
   log(`work dir: ${work.dir} (${work.kind === 'tmpfs' ? `tmpfs ${work.on}` : `disk, under ${work.on}`})`);
   const tmpDir = path.join(work.dir, 'tmp');
   await mkdir(tmpDir, { recursive: true });
-  const env = { ...process.env, TMPDIR: tmpDir };
+  // A fixed build time: pkgapp's generated files (changelog, release info) are then identical
+  // from run to run, and so to the tree the peers package.
+  const env = { ...process.env, TMPDIR: tmpDir, SOURCE_DATE_EPOCH: process.env['SOURCE_DATE_EPOCH'] ?? '1767225600' };
   const context: RoundContext = { env, timeFile: path.join(work.dir, 'time.out'), log };
   const pkgapp = await snapshotPkgapp(path.join(work.dir, 'pkgapp'));
   const app = await stageCorpus(corpusDir, work);
@@ -108,54 +161,31 @@ async function bench(options: BenchOptions, corpusDir: string, corpus: CorpusSta
   const quad = options.quad && (wantsDeb || wantsRpm) ? await quadCheck(setup, options, context) : undefined;
   let profile: ProfileSummary | undefined;
   if (options.profile) {
-    profile = await profileRun([...setup.pkgapp, 'build', '-C', app, '-t', 'deb', '--no-install', '--compression', 'gzip', '--level', '6', '-o', path.join(setup.outRoot, 'profile')],
-      path.join(work.dir, 'prof'), env);
-    await rm(path.join(setup.outRoot, 'profile'), { recursive: true, force: true });
+    const outDir = path.join(setup.outRoot, 'profile');
+    profile = await profileRun([...setup.pkgapp, 'build', '-C', app, '-t', 'deb', '--no-install', '--compression', 'gzip', '--level', '6', '-o', outDir], path.join(work.dir, 'prof'), env);
+    await rm(outDir, { recursive: true, force: true });
   }
-
-  const all = [...main, ...startup, ...(quad?.runs ?? [])];
-  const summaries = all.map((r) => summarize(r.measurement.id, r.measurement.label, r.measurement.group, r.recorded, r.error));
-  const ratios = computeRatios(RATIOS, new Map(summaries.map((s) => [s.id, s])));
-  notes.push('peak RSS is the largest single process (GNU time %M): for a pipeline, or pkgapp with its xz/zstd child, not the sum');
-  if (quad) notes.push(`corpus x4: ${describeCorpus(quad.stats)}`);
-
-  const fsLine = `file system: ${work.kind === 'tmpfs' ? `tmpfs (${work.on})` : `disk (${work.on})`}; corpus ${describeCorpus(corpus)}`;
-  const out = [
-    `pkgapp ${pkgapp.version} (${pkgapp.commit}), node ${process.version}, ${os.cpus().length} cores; ${options.warmup ? '1 warm-up + ' : ''}${options.reps} recorded run(s) each, alternating`,
-    fsLine,
-    '',
-    formatTable(summaries, ratios),
-    ...sanity.map(formatSanity),
-    ...(profile ? ['', formatProfile(profile)] : []),
-    ...notes.map((n) => `note: ${n}`),
-  ].join('\n');
-  process.stdout.write(`${out}\n`);
-
-  const durationSeconds = (Date.now() - started.getTime()) / 1000;
-  const json = {
-    benchmark: 'pkgapp npm run bench', version: 1,
-    startedAt: started.toISOString(), durationSeconds,
-    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version, tools: await toolVersions() },
-    pkgapp: { version: pkgapp.version, commit: pkgapp.commit, uncommittedSrcFiles: pkgapp.dirty },
-    fileSystem: { kind: work.kind, on: work.on },
-    corpus: { lockfile: path.join('scripts', 'bench-corpus', 'package-lock.json'), ...corpus },
-    ...(quad ? { corpusX4: quad.stats } : {}),
-    settings: { groups: options.groups, warmupRounds: options.warmup ? 1 : 0, reps: options.reps, startupReps: options.startupReps },
-    summaries, ratios, sanity,
-    runs: Object.fromEntries(all.map((r) => [r.measurement.id, { label: r.measurement.label, command: r.measurement.argv, warmup: r.warmup, recorded: r.recorded, ...(r.error ? { error: r.error } : {}) }])),
+  return {
+    pkgapp, sanity, notes,
+    runs: [...main, ...startup, ...(quad?.runs ?? [])],
+    ...(quad ? { quadStats: quad.stats } : {}),
     ...(profile ? { profile } : {}),
-    notes,
   };
-  await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
-  log(`results: ${options.out} (${(durationSeconds / 60).toFixed(1)} min)`);
-  return summaries.some((s) => s.error) || sanity.some((s) => !s.ok) ? 1 : 0;
+}
+
+interface PkgappSnapshot {
+  /** `node <snapshot>/dist/cli.js` */
+  argv: string[];
+  version: string;
+  commit: string;
+  dirty: number;
 }
 
 /**
  * A copy of dist/, templates/ and package.json (node_modules linked): others may rebuild
  * dist/ while the benchmark runs, and every run must use the same pkgapp.
  */
-async function snapshotPkgapp(dir: string): Promise<{ argv: string[]; version: string; commit: string; dirty: number }> {
+async function snapshotPkgapp(dir: string): Promise<PkgappSnapshot> {
   await mkdir(dir, { recursive: true });
   for (const name of ['dist', 'templates', 'package.json']) await cp(path.join(REPO, name), path.join(dir, name), { recursive: true });
   await symlink(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
@@ -207,14 +237,14 @@ async function sanityChecks(kept: ReadonlyMap<string, string[]>): Promise<Sanity
   for (const pair of SANITY_PAIRS) {
     const a = kept.get(pair.pkgapp)?.find((f) => f.endsWith(`.${pair.format}`));
     const b = kept.get(pair.peer)?.find((f) => f.endsWith(`.${pair.format}`));
-    if (a && b) results.push(await comparePackages(pair.format, a, b));
+    if (a && b) results.push(await comparePackages(pair.format, { id: pair.pkgapp, file: a }, { id: pair.peer, file: b }));
   }
   return results;
 }
 
 function formatSanity(s: SanityResult): string {
   const same = s.ok ? 'OK' : 'MISMATCH';
-  return `sanity ${s.format} ${same}: ${s.pkgapp.split('/').pop()} ${s.pkgappEntries} entries (${s.pkgappFiles} files) vs peer ${s.peerEntries} (${s.peerFiles} files); `
+  return `sanity ${same}: ${s.pkgapp} ${s.pkgappEntries} entries (${s.pkgappFiles} files) vs ${s.peer} ${s.peerEntries} (${s.peerFiles} files); `
     + `${s.differingEntries} differing; ${s.format === 'deb' ? 'md5sums' : 'sha256 digests'} ${s.digestsEqual ? 'identical' : 'DIFFER'}`;
 }
 
@@ -231,6 +261,10 @@ async function quadCheck(setup: Setup, options: BenchOptions, context: RoundCont
   }
 }
 
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
 function describeCorpus(s: CorpusStats): string {
   return `${s.entries} entries (${s.files} files, ${s.dirs} dirs, ${s.symlinks} symlinks, ${s.nativeAddons} .node addons), ${(s.bytes / 2 ** 20).toFixed(0)} MiB of file data, du ${(s.diskBytes / 2 ** 20).toFixed(0)} MiB`;
 }
@@ -245,7 +279,7 @@ async function toolVersions(): Promise<Record<string, string>> {
 }
 
 process.exitCode = await main(process.argv.slice(2)).catch((error: unknown) => {
-  killRunning();
+  stopAll();
   log(`bench: ${(error as Error).stack ?? String(error)}`);
   return 1;
 });

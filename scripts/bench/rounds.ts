@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Measurement } from './measurements.js';
 import type { RunRecord } from './report.js';
-import { run, runTimed } from './run.js';
+import { isStopping, run, runTimed } from './run.js';
 
 export interface MeasurementRuns {
   measurement: Measurement;
@@ -36,6 +36,7 @@ export async function runRounds(list: readonly Measurement[], options: {
     const warm = round < options.warmups;
     const name = warm ? `warm-up ${round + 1}/${options.warmups}` : `round ${round - options.warmups + 1}/${options.reps}`;
     for (const r of results) {
+      if (isStopping()) throw new Error('bench: stopping');
       if (r.error) continue;
       try {
         const record = await runOnce(r.measurement, options.context, round === 0 ? options.keepFirst : undefined);

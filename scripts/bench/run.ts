@@ -21,9 +21,16 @@ export interface TimedRun {
 }
 
 const running = new Set<ChildProcess>();
+let stopping = false;
 
-/** Kills every process group still running (on SIGINT or a fatal error). */
-export function killRunning(): void {
+/** True once stopAll() was called: no new command starts. */
+export function isStopping(): boolean {
+  return stopping;
+}
+
+/** Kills every process group still running and refuses new ones (on SIGINT or a fatal error). */
+export function stopAll(): void {
+  stopping = true;
   for (const child of running) {
     if (child.pid !== undefined) {
       try {
@@ -39,6 +46,7 @@ export function killRunning(): void {
 export function run(argv: string[], options: RunOptions = {}): Promise<string> {
   const [file, ...args] = argv;
   if (file === undefined) throw new Error('run: empty command');
+  if (stopping) return Promise.reject(new Error('bench: stopping'));
   return new Promise((resolve, reject) => {
     // Its own process group, so a pipeline under bash is killed whole on interrupt.
     const child = spawn(file, args, {

@@ -3,6 +3,7 @@ import { run } from './run.js';
 
 export interface SanityResult {
   format: 'deb' | 'rpm';
+  /** Measurement ids of the two sides. */
   pkgapp: string;
   peer: string;
   pkgappEntries: number;
@@ -16,15 +17,15 @@ export interface SanityResult {
   ok: boolean;
 }
 
-/** Compares two packages of the same format by their listings and digests. */
-export async function comparePackages(format: 'deb' | 'rpm', pkgapp: string, peer: string): Promise<SanityResult> {
-  const [a, b] = await Promise.all([listing(format, pkgapp), listing(format, peer)]);
+/** Compares two packages of the same format (files, named by measurement id) by listings and digests. */
+export async function comparePackages(format: 'deb' | 'rpm', pkgapp: { id: string; file: string }, peer: { id: string; file: string }): Promise<SanityResult> {
+  const [a, b] = await Promise.all([listing(format, pkgapp.file), listing(format, peer.file)]);
   const inA = new Set(a.entries);
   const inB = new Set(b.entries);
   const differingEntries = a.entries.filter((e) => !inB.has(e)).length + b.entries.filter((e) => !inA.has(e)).length;
   const digestsEqual = a.digests.length > 0 && a.digests.join('\n') === b.digests.join('\n');
   return {
-    format, pkgapp, peer,
+    format, pkgapp: pkgapp.id, peer: peer.id,
     pkgappEntries: a.entries.length, peerEntries: b.entries.length,
     pkgappFiles: a.files, peerFiles: b.files,
     differingEntries, digestsEqual,
