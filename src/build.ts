@@ -1,5 +1,5 @@
 // build(): app dir → manifest → contents → .deb, the library entry behind `pkgapp build`.
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { lockfileMismatches, parseLockfile, productionPackages } from './app/lockfile.js';
 import { readApp } from './app/read-app.js';
@@ -7,8 +7,8 @@ import { collectContents } from './contents/collect-contents.js';
 import { checkInstalledTree, listAppFiles, stageInPlace, stageWithBuild, stageWithInstall, type StagedApp } from './contents/stage-app.js';
 import { UserError } from './errors.js';
 import { FORMATS, type WrittenPackage } from './formats.js';
+import { writePackages } from './write-packages.js';
 import { renderSbom } from './sbom/cyclonedx.js';
-import { atomicFile, type PendingFile } from './util/atomic-output.js';
 import type { SignKeySource } from './sign/openpgp-signer.js';
 import { bundledNode } from './contents/bundled-node.js';
 import { parseArch } from './manifest/arch.js';
@@ -64,22 +64,6 @@ export interface BuiltPackage {
   signedBy?: string;
   /** The CycloneDX SBOM written beside the packages. */
   sbom: string;
-}
-
-interface PendingSbom extends PendingFile {
-  path: string;
-}
-
-/** The SBOM beside the packages in dist/, committed with them. */
-async function writeSbomFile(file: string, text: string): Promise<PendingSbom> {
-  const out = atomicFile(file);
-  try {
-    await writeFile(out.tmpPath, text);
-  } catch (error) {
-    await out.abort();
-    throw error;
-  }
-  return { path: file, commit: out.commit, abort: out.abort };
 }
 
 /** Builds the packages; throws UserError on bad input (before anything is written). */
@@ -143,41 +127,25 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
 
     const created = await mkdir(outDir, { recursive: true });
-    // The formats are written side by side (compression on every core for each), each under a
-    // temporary name; only when all succeeded are they renamed into place together.
-    // One progress for all formats: each adds its totals when it starts.
-    const total = { files: 0, bytes: 0 };
-    const done = { files: 0, bytes: 0 };
-    const report = options.progress;
-    const progress = report && {
-      start(files: number, bytes: number) {
-        total.files += files;
-        total.bytes += bytes;
-      },
-      file(bytes: number) {
-        done.files += 1;
-        done.bytes += bytes;
-        report(done, total);
-      },
-    };
-    const job = { manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}), ...(progress ? { progress } : {}) };
-    log(`writing ${targets.join(' and ')} (${compression} level ${level})`);
-    const sbom = writeSbomFile(path.join(outDir, `${manifest.name}-${manifest.version.npm}.cdx.json`), renderSbom(manifest, installed));
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);
     if (unlicensed.length) log(`warning: ${unlicensed.length} bundled package(s) declare no license: ${unlicensed.slice(0, 10).join(', ')}${unlicensed.length > 10 ? ', …' : ''}`);
-    const settled = await Promise.allSettled([...targets.map((target) => FORMATS[target].write(job)), sbom]);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    const written = settled.slice(0, targets.length).flatMap((s) => (s.status === 'fulfilled' ? [s.value as WrittenPackage] : []));
-    const sbomFile = settled[targets.length]!.status === 'fulfilled' ? ((settled[targets.length] as PromiseFulfilledResult<PendingSbom>).value) : undefined;
-    if (failure) {
-      await Promise.all([...written, ...(sbomFile ? [sbomFile] : [])].map((w) => w.abort()));
+    log(`writing ${targets.join(' and ')} (${compression} level ${level})`);
+    const sbomPath = path.join(outDir, `${manifest.name}-${manifest.version.npm}.cdx.json`);
+    let written: WrittenPackage[];
+    try {
+      written = await writePackages({
+        targets,
+        job: { manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}) },
+        sbom: { path: sbomPath, text: renderSbom(manifest, installed) },
+        ...(options.progress ? { progress: options.progress } : {}),
+      });
+    } catch (error) {
       if (created !== undefined) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
-      throw failure.reason;
+      throw error;
     }
-    for (const w of [...written, sbomFile!]) await w.commit();
     const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, ...w }, i) => {
       log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
-      return { format: targets[i]!, name: manifest.name, ...w, sbom: sbomFile!.path, ...(signer ? { signedBy: signer.keyId } : {}) };
+      return { format: targets[i]!, name: manifest.name, ...w, sbom: sbomPath, ...(signer ? { signedBy: signer.keyId } : {}) };
     });
     return results;
   } finally {

@@ -1,0 +1,61 @@
+// Writes every requested format and the SBOM side by side (compression on every core for each),
+// each under a temporary name, and renames them into place together only when all succeeded:
+// one failing format leaves the output directory as it was.
+import { writeFile } from 'node:fs/promises';
+import { FORMATS, type PackageJob, type WriteProgress, type WrittenPackage } from './formats.js';
+import type { Target } from './manifest/layout.js';
+import { atomicFile, type PendingFile } from './util/atomic-output.js';
+
+type Counts = { files: number; bytes: number };
+
+export interface WriteRequest {
+  targets: readonly Target[];
+  job: Omit<PackageJob, 'progress'>;
+  sbom: { path: string; text: string };
+  /** Files and bytes written so far over the totals, all formats together. */
+  progress?: (done: Counts, total: Counts) => void;
+}
+
+/** The packages, committed, in `targets` order. Throws the first failure after aborting the rest. */
+export async function writePackages(request: WriteRequest): Promise<WrittenPackage[]> {
+  const progress = request.progress && sharedProgress(request.progress);
+  const job: PackageJob = { ...request.job, ...(progress ? { progress } : {}) };
+  const settled = await Promise.allSettled([...request.targets.map((target) => FORMATS[target].write(job)), writePending(request.sbom.path, request.sbom.text)]);
+  const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) {
+    await Promise.all(done.map((file) => file.abort()));
+    throw failure.reason;
+  }
+  for (const file of done) await file.commit();
+  return done.slice(0, request.targets.length) as WrittenPackage[];
+}
+
+/** One progress for all formats: each adds its totals when it starts. */
+function sharedProgress(report: (done: Counts, total: Counts) => void): WriteProgress {
+  const total = { files: 0, bytes: 0 };
+  const done = { files: 0, bytes: 0 };
+  return {
+    start(files, bytes) {
+      total.files += files;
+      total.bytes += bytes;
+    },
+    file(bytes) {
+      done.files += 1;
+      done.bytes += bytes;
+      report(done, total);
+    },
+  };
+}
+
+/** A small file (the SBOM) written under a temporary name, committed with the packages. */
+async function writePending(file: string, text: string): Promise<PendingFile> {
+  const out = atomicFile(file);
+  try {
+    await writeFile(out.tmpPath, text);
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
+  return out;
+}
