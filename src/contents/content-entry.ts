@@ -32,11 +32,6 @@ export interface SymlinkEntry extends EntryBase {
 
 export type ContentEntry = DirEntry | FileEntry | SymlinkEntry;
 
-/** Byte-wise comparison of UTF-8 paths, so the order never depends on locale. */
-export function comparePaths(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 /**
  * Sorts entries, adds every missing parent directory (dpkg needs each directory before its
  * contents, formats.md §1.2) and refuses two entries for one path.
@@ -65,14 +60,14 @@ export function finalizeEntries(entries: readonly ContentEntry[]): ContentEntry[
     }
   }
   // Sorting "a/b" after "a" and before "a-b" needs '/' to sort first: compare path segments.
-  return [...byPath.values()].sort((a, b) => compareSegments(a.path, b.path));
+  return [...byPath.values()].sort((a, b) => comparePaths(a.path, b.path));
 }
 
 /**
  * Path order with "/" before every other character, so a directory's entries follow it directly
  * ("a", "a/b", "a-b"). Compares UTF-16 code units without allocating: 40k+ entries are sorted.
  */
-function compareSegments(a: string, b: string): number {
+export function comparePaths(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);

@@ -6,6 +6,7 @@
 import type { InspectedFile, InspectedFileType } from './inspection.js';
 import { printable } from './printable.js';
 import { formatBytes } from './units.js';
+import { comparePaths } from '../contents/content-entry.js';
 
 /** Indentation stops growing here, so a hostile package with 5000 nested directories stays readable. */
 const MAX_INDENT = 24;
@@ -132,16 +133,6 @@ export function modeString(mode: number, type: InspectedFileType): string {
   return kind + triple(6, (mode & 0o4000) !== 0, 's') + triple(3, (mode & 0o2000) !== 0, 's') + triple(0, (mode & 0o1000) !== 0, 't');
 }
 
-/** Path order by component: "/a/b" < "/a-b" (a "/" sorts before every other character). */
-export function comparePaths(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return x === 47 ? -1 : y === 47 ? 1 : x - y;
-  }
-  return a.length - b.length;
-}
 
 
 function shorten(text: string): string {
