@@ -37,6 +37,10 @@ export const TOOL_PACKAGES: Record<string, string> = {
   dnf: 'dnf',
   python3: 'python3',
   script: 'bsdutils',
+  // node-gyp, compiling native addons (the native-sqlite fixture)
+  make: 'make',
+  'g++': 'g++',
+  grep: 'grep',
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */
