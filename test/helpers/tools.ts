@@ -40,7 +40,6 @@ export const TOOL_PACKAGES: Record<string, string> = {
   // node-gyp, compiling native addons (the native-sqlite fixture)
   make: 'make',
   'g++': 'g++',
-  grep: 'grep',
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */
