@@ -1,10 +1,11 @@
 // build(): app dir → manifest → contents → .deb, the library entry behind `pkgapp build`.
 import { mkdir, readFile, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { lockfileMismatches, parseLockfile, productionPackages } from './app/lockfile.js';
-import { readApp } from './app/read-app.js';
+import { findTool, parseLock } from './app/lockfiles/package-manager.js';
+import type { Lock, LockGraph, ManagerId } from './app/lockfiles/types.js';
+import { readApp, type AppProject } from './app/read-app.js';
 import { collectContents } from './contents/collect-contents.js';
-import { checkInstalledTree, listAppFiles, stageInPlace, stageWithBuild, stageWithInstall, type StagedApp } from './contents/stage-app.js';
+import { listAppFiles, needsDeploy, projectOf, stageApp, type StagedApp } from './contents/stage-app.js';
 import { UserError } from './errors.js';
 import { FORMATS, type WrittenPackage } from './formats.js';
 import { writePackages } from './write-packages.js';
@@ -40,6 +41,8 @@ export interface BuildOptions {
   level?: number;
   /** false: use the existing node_modules after checking it against the lockfile. */
   install?: boolean;
+  /** Package this workspace (package name or directory) of the monorepo in `dir`. */
+  workspace?: string;
   /** Sign the packages: a key file, or armored key text (PKGAPP_SIGN_KEY), with its passphrase. */
   signKey?: SignKeySource;
   /** Environment (SOURCE_DATE_EPOCH); default process.env. */
@@ -74,7 +77,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   const level = checkLevel(compression, options.level ?? defaultLevel(compression));
   const archOverride = options.arch === undefined ? undefined : parseArch(options.arch);
 
-  const app = await readApp(options.dir ?? '.');
+  const app = await readApp(options.dir ?? '.', options.workspace !== undefined ? { workspace: options.workspace } : {});
   const buildTime = sourceDateEpoch(options.env ?? process.env);
   // A bad key is bad input: found before anything is installed or written.
   // openpgp is loaded only when signing.
@@ -86,38 +89,40 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     ...(archOverride !== undefined ? { arch: archOverride } : {}),
     ...(options.node !== undefined ? { node: options.node } : {}),
   });
-  const lock = parseLockfile(await readFile(app.lockfilePath, 'utf8'), app.lockfilePath);
-  const mismatches = lockfileMismatches(lock, app.packageJson);
-  if (mismatches.length) {
-    throw new UserError(`${app.lockfilePath} is out of sync with package.json:\n  ${mismatches.join('\n  ')}`, {
-      code: 'PKGAPP_LOCKFILE_STALE',
-      hint: 'Run `npm install` to update the lockfile, then commit it',
-    });
-  }
-  const outDir = path.resolve(app.dir, options.outDir ?? 'dist');
+  const project = projectOf(app);
+  const lock = parseLock(project.manager, await readFile(app.lockfilePath, 'utf8'), app.lockfilePath, project.importers);
+  const graph = checkLock(lock, project);
+  const outDir = path.resolve(options.dir ?? '.', options.outDir ?? 'dist');
   const runtime = manifest.runtime.bundled ? await bundledNode(manifest, options.nodeBinary) : undefined;
   for (const target of targets) FORMATS[target].check(manifest);
   // Earlier packages in an output directory inside the app must never be packaged again.
   const selectFiles = async (root: string) => (await listAppFiles(root, app.packageJson)).filter((f) => !isInside(path.join(app.dir, f), outDir));
   const buildScript = app.config.buildScript;
 
-  let staged: StagedApp;
+  const install = options.install !== false;
+  // The package manager runs for installs and build scripts; --no-install alone only reads node_modules.
+  const tool = install || buildScript !== undefined ? await findTool(project.manager, project.root, project.importers.get('') ?? app.packageJson, options.env ?? process.env) : undefined;
+  let appFiles: string[] | undefined;
   if (buildScript === undefined) {
     // The files are known before installing anything: a missing entry point fails fast.
-    const appFiles = await selectFiles(app.dir);
+    appFiles = await selectFiles(app.dir);
     checkEntryPoints(manifest, appFiles, app.dir);
-    log(options.install === false ? 'checking node_modules against the lockfile' : 'installing production dependencies (npm ci --omit=dev)');
-    staged = options.install === false ? stageInPlace(app, appFiles) : await stageWithInstall(app, appFiles);
-  } else {
-    log(options.install === false ? `building in place (npm run ${buildScript})` : `installing all dependencies, building (npm run ${buildScript}), pruning dev dependencies`);
-    staged = await stageWithBuild(app, buildScript, options.install !== false, selectFiles, outDir);
   }
-  const appFiles = staged.appFiles;
+  const where = needsDeploy(project, graph) ? `, deploying workspace ${project.importer || 'root'} of ${project.root}` : '';
+  if (tool && install) {
+    const steps = buildScript === undefined ? [tool.installProduction] : [tool.installAll, tool.runScript(buildScript), ...(tool.pruneProduction ? [tool.pruneProduction] : [])];
+    log(`${buildScript === undefined ? 'installing production dependencies' : 'installing all dependencies, building, keeping production dependencies'} (${steps.map((a) => `${tool.name} ${a.join(' ')}`).join(', ')})${where}`);
+  } else {
+    log(`${buildScript === undefined ? '' : `building in place (${tool!.name} run ${buildScript}), `}checking node_modules against the lockfile${where}`);
+  }
+  const staged: StagedApp = await stageApp({ app, lock, graph, tool, install, buildScript, appFiles, selectFiles, outDir });
+  appFiles = staged.appFiles;
   try {
     if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir);
-    const installed = await checkInstalledTree(staged.root, productionPackages(lock), app.lockfilePath);
+    const installed = staged.packages;
+    const links = staged.links.map((location) => ({ location, name: location, version: '', optional: false }));
     log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
-    const collected = await collectContents({ root: staged.root, appFiles, packages: installed, installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath });
+    const collected = await collectContents({ root: staged.root, appFiles, packages: [...installed, ...links], installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath });
     if (runtime) {
       collected.entries.push(runtime.entry);
       collected.nativeAddons.push(runtime.entry.path); // a node binary is as architecture-specific as an addon
@@ -152,6 +157,35 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     await staged.cleanup();
   }
 }
+
+/**
+ * The lockfile must pin everything package.json asks for (the importer's, and each sibling
+ * workspace's it depends on): every difference is listed. Returns the production closure.
+ */
+function checkLock(lock: Lock, project: AppProject): LockGraph {
+  const stale = (problems: string[]) =>
+    new UserError(`${lock.path} is out of sync with ${project.importer ? `${project.importer}/` : ''}package.json:\n  ${problems.join('\n  ')}`, {
+      code: 'PKGAPP_LOCKFILE_STALE',
+      hint: `Run \`${INSTALL_COMMAND[project.manager]}\` to update the lockfile, then commit it`,
+    });
+  const problems = lock.mismatches(project.importer);
+  if (problems.length) throw stale(problems);
+  const graph = lock.graph(project.importer);
+  for (const node of graph.nodes.values()) {
+    if (node === graph.root || node.workspace === undefined) continue;
+    if (node.workspace.startsWith('..') || path.isAbsolute(node.workspace)) {
+      throw new UserError(`${lock.path}: ${node.name} is linked from ${node.workspace}, outside ${project.root}`, {
+        code: 'PKGAPP_LINK_OUTSIDE',
+        hint: 'pkgapp packages what the project holds: depend on a published version, or make it a workspace of the same monorepo',
+      });
+    }
+    problems.push(...lock.mismatches(node.workspace).map((p) => `${node.workspace}/package.json: ${p}`));
+  }
+  if (problems.length) throw stale(problems);
+  return graph;
+}
+
+const INSTALL_COMMAND: Record<ManagerId, string> = { npm: 'npm install', pnpm: 'pnpm install', 'yarn-classic': 'yarn install', 'yarn-berry': 'yarn install' };
 
 /** A path relative to the current directory when it is below it, else absolute. */
 function displayPath(file: string): string {

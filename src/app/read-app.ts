@@ -3,7 +3,10 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { validateConfig, type HookPhase, type PkgappConfig } from './config-schema.js';
+import { detectManager } from './lockfiles/package-manager.js';
+import type { ManagerId } from './lockfiles/types.js';
 import { readReleaseInfo, type ReleaseInfo } from './release-info.js';
+import { listWorkspaces, pickWorkspace } from './workspaces.js';
 
 /** The npm package.json fields pkgapp reads (everything is optional until checked). */
 export interface PackageJson {
@@ -37,19 +40,43 @@ export interface AppSource {
   hooks: Partial<Record<HookPhase, string>>;
   /** Git commit and lockfile hash, for release.json. */
   releaseInfo: ReleaseInfo;
+  /** Where the lockfile is and who wrote it; absent: an npm app with its lockfile in `dir`. */
+  project?: AppProject;
 }
 
-const LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json'];
+/** The project the lockfile describes: the app itself, or the monorepo one of whose workspaces it is. */
+export interface AppProject {
+  /** The lockfile's directory: `dir`, or the monorepo root. */
+  root: string;
+  /** The app's directory relative to root ("" unless a workspace), with "/" separators. */
+  importer: string;
+  manager: ManagerId;
+  /** package.json of the root project ("") and of each workspace, by directory. */
+  importers: Map<string, PackageJson>;
+}
+
+export interface ReadAppOptions {
+  /** Package this workspace (a package name or directory) of the monorepo in `dir`. */
+  workspace?: string;
+}
 
 /** Reads and validates the app in `dir`; every problem is a UserError naming the file. */
-export async function readApp(dir: string): Promise<AppSource> {
-  const absDir = path.resolve(dir);
-  const pkgPath = path.join(absDir, 'package.json');
-  const packageJson = await readJsonFile(pkgPath, 'PKGAPP_PACKAGE_JSON', `Run pkgapp in the app's directory or pass -C DIR`);
-  if (typeof packageJson !== 'object' || packageJson === null || Array.isArray(packageJson)) {
-    throw new UserError(`${pkgPath}: must contain a JSON object`, { code: 'PKGAPP_PACKAGE_JSON_INVALID' });
+export async function readApp(dir: string, options: ReadAppOptions = {}): Promise<AppSource> {
+  let root = path.resolve(dir);
+  let rootPkg = await readPackageJson(root);
+  let absDir = root;
+  let importer = '';
+  let workspaces = await listWorkspaces(root, rootPkg);
+  if (options.workspace !== undefined) {
+    importer = pickWorkspace(root, workspaces, options.workspace).dir;
+    absDir = path.join(root, importer);
+  } else if (!(await hasLockfile(root))) {
+    // A workspace's own directory: the lockfile is at the monorepo root above it.
+    const enclosing = await enclosingMonorepo(root);
+    if (enclosing) ({ root, rootPkg, workspaces, importer } = enclosing);
   }
-  const pkg = packageJson as PackageJson;
+  const pkgPath = path.join(absDir, 'package.json');
+  const pkg = importer === '' ? rootPkg : await readPackageJson(absDir);
 
   const configFile = path.join(absDir, 'pkgapp.config.json');
   const fileConfig = (await exists(configFile)) ? await readJsonFile(configFile, 'PKGAPP_CONFIG_FILE', '') : undefined;
@@ -62,23 +89,50 @@ export async function readApp(dir: string): Promise<AppSource> {
   const configSource = fileConfig !== undefined ? configFile : `${pkgPath} "pkgapp"`;
   const config = validateConfig(fileConfig ?? pkg.pkgapp ?? {}, configSource);
 
-  const lockfilePath = await findLockfile(absDir);
+  const { manager, lockfilePath } = await detectManager(root, rootPkg);
+  const importers = new Map<string, PackageJson>([['', rootPkg], ...workspaces.map((w): [string, PackageJson] => [w.dir, w.packageJson])]);
   const hooks: Partial<Record<HookPhase, string>> = {};
   for (const [phase, file] of Object.entries(config.hooks ?? {}) as [HookPhase, string][]) {
     hooks[phase] = await readHook(absDir, file, phase, configSource);
   }
-  return { dir: absDir, packageJson: pkg, config, configSource, lockfilePath, hooks, releaseInfo: await readReleaseInfo(absDir, lockfilePath) };
+  return {
+    dir: absDir,
+    packageJson: pkg,
+    config,
+    configSource,
+    lockfilePath,
+    hooks,
+    releaseInfo: await readReleaseInfo(absDir, lockfilePath),
+    project: { root, importer, manager, importers },
+  };
 }
 
-async function findLockfile(dir: string): Promise<string> {
-  for (const name of LOCKFILES) {
-    const file = path.join(dir, name);
-    if (await exists(file)) return file;
+async function readPackageJson(dir: string): Promise<PackageJson> {
+  const pkgPath = path.join(dir, 'package.json');
+  const packageJson = await readJsonFile(pkgPath, 'PKGAPP_PACKAGE_JSON', `Run pkgapp in the app's directory or pass -C DIR`);
+  if (typeof packageJson !== 'object' || packageJson === null || Array.isArray(packageJson)) {
+    throw new UserError(`${pkgPath}: must contain a JSON object`, { code: 'PKGAPP_PACKAGE_JSON_INVALID' });
   }
-  throw new UserError(`${dir}: no package-lock.json or npm-shrinkwrap.json`, {
-    code: 'PKGAPP_LOCKFILE_MISSING',
-    hint: 'pkgapp ships exactly the dependencies the lockfile pins: run `npm install` and commit package-lock.json',
-  });
+  return packageJson as PackageJson;
+}
+
+const LOCKFILE_NAMES = ['npm-shrinkwrap.json', 'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'];
+
+async function hasLockfile(dir: string): Promise<boolean> {
+  for (const name of LOCKFILE_NAMES) if (await exists(path.join(dir, name))) return true;
+  return false;
+}
+
+/** The monorepo (lockfile and workspaces) above `dir` that lists it as a workspace, if any. */
+async function enclosingMonorepo(dir: string): Promise<{ root: string; rootPkg: PackageJson; workspaces: Awaited<ReturnType<typeof listWorkspaces>>; importer: string } | undefined> {
+  for (let up = path.dirname(dir); up !== path.dirname(up); up = path.dirname(up)) {
+    if (!(await exists(path.join(up, 'package.json'))) || !(await hasLockfile(up))) continue;
+    const rootPkg = await readPackageJson(up);
+    const workspaces = await listWorkspaces(up, rootPkg);
+    const importer = path.relative(up, dir).split(path.sep).join('/');
+    return workspaces.some((w) => w.dir === importer) ? { root: up, rootPkg, workspaces, importer } : undefined;
+  }
+  return undefined;
 }
 
 async function readHook(dir: string, file: string, phase: string, source: string): Promise<string> {

@@ -20,6 +20,7 @@ interface BuildFlags {
   compression: string;
   level?: string;
   install: boolean;
+  workspace?: string;
   signKey?: string;
   json?: boolean;
   quiet?: boolean;
@@ -41,7 +42,8 @@ export function addBuildCommand(program: Command, io: Io): void {
     .option('--release <n>', 'packaging revision: deb gets "-N" only when given')
     .option('--compression <kind>', 'gzip, xz, zstd or none', 'gzip')
     .option('--level <n>', 'compression level')
-    .option('--no-install', 'use the existing node_modules (checked against the lockfile) instead of npm ci')
+    .option('--no-install', 'use the existing node_modules (checked against the lockfile) instead of installing it')
+    .option('-w, --workspace <name>', 'package this workspace (package name or directory) of the monorepo in DIR')
     .option('--sign-key <file>', 'sign with this OpenPGP secret key (or set PKGAPP_SIGN_KEY to the armored key; passphrase in PKGAPP_SIGN_PASSPHRASE)')
     .option('--json', 'print one JSON document with the built packages on stdout')
     .option('-q, --quiet', 'print errors only')
@@ -69,6 +71,7 @@ export function addBuildCommand(program: Command, io: Io): void {
         options.node ??= 'bundled';
         options.nodeBinary = flags.nodeBinary;
       }
+      if (flags.workspace !== undefined) options.workspace = flags.workspace;
       if (flags.version !== undefined) options.version = flags.version;
       if (flags.release !== undefined) options.release = flags.release;
       if (flags.level !== undefined) options.level = Number(flags.level);

@@ -1,21 +1,33 @@
-// Puts the app and its pinned production node_modules in one directory tree, ready to collect.
+// Puts the app and its pinned production node_modules in one directory tree, ready to collect:
+// a staging copy installed by the app's package manager in its frozen, production-only mode
+// (or the app's own tree with --no-install), checked against the lockfile package by package.
+// A workspace of a monorepo is deployed: its files and the packages its production closure
+// needs (sibling workspaces as real files) are laid out in a tree of their own.
 import { access, copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import packlist from 'npm-packlist';
-import type { AppSource } from '../app/read-app.js';
-import { UserError } from '../errors.js';
+import type { AppProject, AppSource } from '../app/read-app.js';
+import { MANAGER_CONFIG_FILES, type ManagerTool } from '../app/lockfiles/package-manager.js';
+import type { Lock, LockGraph, ManagerId, PinnedPackage } from '../app/lockfiles/types.js';
 import { runTool } from '../util/run-tool.js';
-import type { PinnedPackage } from '../app/lockfile.js';
+import { layOutWorkspace } from './deploy-workspace.js';
+import { nodeModulesMismatch, resolveInstalledTree, type InstalledPackage } from './installed-tree.js';
 
 export interface StagedApp {
   /** Directory holding the app files and node_modules. */
   root: string;
   /** The app's own files (what `npm pack` selects), relative to root, sorted. */
   appFiles: string[];
-  /** Removes the staging copy (a no-op with --no-install). */
+  /** The production packages installed under root, as the lockfile pins them. */
+  packages: InstalledPackage[];
+  /** Symlinks under root that are packaged as symlinks (pnpm's node_modules/NAME → .pnpm/…). */
+  links: string[];
+  /** Removes the staging copies (a no-op with --no-install, unless a workspace was deployed). */
   cleanup(): Promise<void>;
 }
+
+export type { InstalledPackage };
 
 /** The files `npm pack` would put in the tarball of the app in `dir` ("files", .npmignore, defaults). */
 export async function listAppFiles(dir: string, packageJson: AppSource['packageJson']): Promise<string[]> {
@@ -26,69 +38,116 @@ export async function listAppFiles(dir: string, packageJson: AppSource['packageJ
   return files.map((f) => f.split(path.sep).join('/')).sort();
 }
 
-/**
- * Copies the app files and the lockfile into a temporary directory and runs
- * `npm ci --omit=dev` there, so exactly the pinned production dependencies are installed.
- */
-export async function stageWithInstall(app: AppSource, appFiles: string[]): Promise<StagedApp> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-stage-'));
-  const cleanup = () => rm(root, { recursive: true, force: true });
+/** The project of an app read without one (tests' hand-made AppSource): npm, lockfile in its dir. */
+export function projectOf(app: AppSource): AppProject {
+  return app.project ?? { root: app.dir, importer: '', manager: 'npm', importers: new Map([['', app.packageJson]]) };
+}
+
+/** True when the app is packaged as a deployed workspace rather than in its own tree. */
+export function needsDeploy(project: AppProject, graph: LockGraph): boolean {
+  return project.importer !== '' || [...graph.nodes.values()].some((n) => n !== graph.root && n.workspace !== undefined);
+}
+
+export interface StageRequest {
+  app: AppSource;
+  lock: Lock;
+  graph: LockGraph;
+  /** The package manager; needed unless install is false and there is no build script. */
+  tool: ManagerTool | undefined;
+  /** false: use the node_modules already there (checked against the lockfile). */
+  install: boolean;
+  /** pkgapp.buildScript: the script to run first, with dev dependencies installed. */
+  buildScript: string | undefined;
+  /** Without a build script: the app files, selected before anything is installed. */
+  appFiles: string[] | undefined;
+  /** With a build script: selects the app files in the (built) app directory. */
+  selectFiles: (appDir: string) => Promise<string[]>;
+  /** The output directory, never copied into a staging copy. */
+  outDir: string;
+}
+
+/** Stages the app: see the top of this file. The caller must call cleanup(). */
+export async function stageApp(request: StageRequest): Promise<StagedApp> {
+  const { app, lock, graph, tool, install, buildScript } = request;
+  const project = projectOf(app);
+  const deploy = needsDeploy(project, graph);
+  const temps: string[] = [];
+  const cleanup = async () => {
+    for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+  };
   try {
-    const copies = [...appFiles, path.basename(app.lockfilePath)];
-    if (await fileExists(path.join(app.dir, '.npmrc'))) copies.push('.npmrc'); // registry auth for the install; never packaged
-    for (const rel of copies) {
-      await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
-      await copyFile(path.join(app.dir, rel), path.join(root, rel));
+    let source = project.root; // where node_modules is installed
+    const run = (args: string[], cwd: string, what: string, code: string) => runTool(tool!.file, [...tool!.prefix, ...args], { cwd, what, code, env: tool!.env });
+    const show = (args: string[]) => `${tool!.name} ${args.join(' ')}`;
+    if (install) {
+      source = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-stage-'));
+      temps.push(source);
+      if (buildScript === undefined && !deploy) {
+        await copyForInstall(project.root, source, request.appFiles!, app.lockfilePath);
+        await run(tool!.installProduction, source, `${show(tool!.installProduction)} in a staging copy of ${app.dir}`, installErrorCode(tool!));
+      } else {
+        await copyProject(project.root, source, request.outDir);
+        const appDir = path.join(source, project.importer);
+        if (buildScript !== undefined) {
+          await run(tool!.installAll, source, `${show(tool!.installAll)} in a staging copy of ${project.root}`, 'PKGAPP_BUILD_STEP');
+          await run(tool!.runScript(buildScript), appDir, `${show(tool!.runScript(buildScript))} (pkgapp.buildScript) in a staging copy of ${app.dir}`, 'PKGAPP_BUILD_STEP');
+          if (tool!.pruneProduction) await run(tool!.pruneProduction, source, `${show(tool!.pruneProduction)} after the build`, 'PKGAPP_BUILD_STEP');
+        } else {
+          await run(tool!.installProduction, source, `${show(tool!.installProduction)} in a staging copy of ${project.root}`, installErrorCode(tool!));
+        }
+      }
+    } else if (buildScript !== undefined) {
+      await run(tool!.runScript(buildScript), app.dir, `${show(tool!.runScript(buildScript))} in ${app.dir}`, 'PKGAPP_BUILD_STEP');
     }
-    await runTool('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: root,
-      what: `npm ci --omit=dev in a staging copy of ${app.dir}`,
-      code: 'PKGAPP_NPM_CI',
-      env: { npm_config_update_notifier: 'false' },
-    });
-    return { root, appFiles, cleanup };
+    const appDir = path.join(source, project.importer);
+    const appFiles = buildScript !== undefined ? await request.selectFiles(appDir) : request.appFiles!;
+
+    const locations = !deploy ? lock.locations?.() : undefined;
+    if (locations) {
+      // npm records where each package goes: check exactly those places
+      const packages = await checkInstalledTree(source, locations, app.lockfilePath, project.manager);
+      return { root: source, appFiles, packages, links: [], cleanup };
+    }
+    const tree = await resolveInstalledTree(source, project.importer, graph, app.lockfilePath, project.manager);
+    if (!deploy) return { root: source, appFiles, packages: tree.packages, links: tree.links, cleanup };
+    const target = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-deploy-'));
+    temps.push(target);
+    const packages = await layOutWorkspace({ source, importer: project.importer, appFiles, tree, graph, target, importers: project.importers, listFiles: listAppFiles });
+    return { root: target, appFiles, packages, links: [], cleanup };
   } catch (error) {
     await cleanup();
     throw error;
   }
+}
+
+function installErrorCode(tool: ManagerTool): string {
+  return tool.manager === 'npm' ? 'PKGAPP_NPM_CI' : 'PKGAPP_INSTALL_FAILED';
 }
 
 /**
- * Apps that need a build (TypeScript, bundlers): copy the source tree (not node_modules, .git or
- * the output directory) into a staging directory, `npm ci` with dev dependencies, run the
- * configured npm script, then `npm prune --omit=dev`, so the package gets the built output and
- * only the production dependencies. With install false the script runs in place instead, with
- * the node_modules already there.
+ * The app files, the lockfile and the package manager's settings (registry auth, node-linker,
+ * Yarn's release and plugins) for an install in a staging directory; none of them is packaged
+ * unless it is an app file.
  */
-export async function stageWithBuild(app: AppSource, script: string, install: boolean, selectFiles: (root: string) => Promise<string[]>, outDir: string): Promise<StagedApp> {
-  const run = (root: string, args: string[], what: string) => runTool('npm', args, { cwd: root, what, code: 'PKGAPP_BUILD_STEP', env: { npm_config_update_notifier: 'false' } });
-  if (!install) {
-    await run(app.dir, ['run', script], `npm run ${script} in ${app.dir}`);
-    return { root: app.dir, appFiles: await selectFiles(app.dir), cleanup: async () => {} };
+async function copyForInstall(dir: string, root: string, appFiles: string[], lockfilePath: string): Promise<void> {
+  const copies = [...appFiles, path.basename(lockfilePath)];
+  for (const name of MANAGER_CONFIG_FILES) if (await fileExists(path.join(dir, name))) copies.push(name);
+  for (const rel of copies) {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await copyFile(path.join(dir, rel), path.join(root, rel));
   }
-  const root = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-stage-'));
-  const cleanup = () => rm(root, { recursive: true, force: true });
-  try {
-    const skip = new Set([path.join(app.dir, 'node_modules'), path.join(app.dir, '.git'), outDir]);
-    await cp(app.dir, root, { recursive: true, verbatimSymlinks: true, filter: (source) => !skip.has(source) });
-    await run(root, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], `npm ci in a staging copy of ${app.dir}`);
-    await run(root, ['run', script], `npm run ${script} (pkgapp.buildScript) in a staging copy of ${app.dir}`);
-    await run(root, ['prune', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], 'npm prune --omit=dev after the build');
-    return { root, appFiles: await selectFiles(root), cleanup };
-  } catch (error) {
-    await cleanup();
-    throw error;
+  for (const sub of ['.yarn/releases', '.yarn/plugins', '.yarn/patches', 'patches']) {
+    if (await fileExists(path.join(dir, sub))) await cp(path.join(dir, sub), path.join(root, sub), { recursive: true, verbatimSymlinks: true });
   }
 }
 
-/** Uses the app's own node_modules (--no-install). */
-export function stageInPlace(app: AppSource, appFiles: string[]): StagedApp {
-  return { root: app.dir, appFiles, cleanup: async () => {} };
-}
-
-/** A pinned package found installed, with the license its package.json declares. */
-export interface InstalledPackage extends PinnedPackage {
-  license: string | undefined;
+/** The whole project without node_modules (at any depth), .git or the output directory. */
+async function copyProject(dir: string, root: string, outDir: string): Promise<void> {
+  await cp(dir, root, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (source) => source !== outDir && !['node_modules', '.git'].includes(path.basename(source)),
+  });
 }
 
 /**
@@ -96,7 +155,7 @@ export interface InstalledPackage extends PinnedPackage {
  * at its location with the pinned version. Missing optional packages (another platform's
  * binaries) are fine. Returns the packages present.
  */
-export async function checkInstalledTree(root: string, pinned: PinnedPackage[], lockfilePath: string): Promise<InstalledPackage[]> {
+export async function checkInstalledTree(root: string, pinned: PinnedPackage[], lockfilePath: string, manager: ManagerId = 'npm'): Promise<InstalledPackage[]> {
   const problems: string[] = [];
   const present: InstalledPackage[] = [];
   for (const pkg of pinned) {
@@ -115,12 +174,7 @@ export async function checkInstalledTree(root: string, pinned: PinnedPackage[], 
       present.push({ ...pkg, license: typeof license === 'string' ? license : undefined });
     }
   }
-  if (problems.length) {
-    throw new UserError(`${root}/node_modules does not match ${lockfilePath}:\n  ${problems.join('\n  ')}`, {
-      code: 'PKGAPP_NODE_MODULES_MISMATCH',
-      hint: 'Run `npm ci` to install exactly the lockfile, or build without --no-install',
-    });
-  }
+  if (problems.length) throw nodeModulesMismatch(root, lockfilePath, problems, manager);
   return present;
 }
 

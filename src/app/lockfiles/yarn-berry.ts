@@ -1,0 +1,143 @@
+// yarn.lock of Yarn Berry (2+, __metadata version 4 and later), read with Yarn's own parser
+// (@yarnpkg/parsers parseSyml). Entries are keyed by descriptors ("ms@npm:^2.1.3", several
+// joined by ", ") and name a resolution; each workspace has an entry ("app@workspace:.") listing
+// its dependencies and devDependencies together, so package.json tells which are production.
+import { parseSyml } from '@yarnpkg/parsers';
+import semver from 'semver';
+import { UserError } from '../../errors.js';
+import { declaredDependencies, productionDependencyNames, type Importers, type Lock, type LockGraph, type LockNode } from './types.js';
+import { splitDescriptor } from './yarn-classic.js';
+
+interface BerryEntry {
+  version?: string;
+  resolution?: string;
+  dependencies?: Record<string, string>;
+  dependenciesMeta?: Record<string, { optional?: boolean }>;
+  linkType?: string;
+}
+
+export interface YarnBerryLockfile {
+  path: string;
+  /** __metadata.version: 4 (Yarn 2), 6 (Yarn 3), 8 (Yarn 4). */
+  version: number;
+  /** By descriptor. */
+  entries: Map<string, BerryEntry>;
+}
+
+const HINT = 'Regenerate it with `yarn install`';
+
+/** Parses a Berry yarn.lock. */
+export function parseYarnBerryLockfile(text: string, file: string): YarnBerryLockfile {
+  let data: Record<string, unknown>;
+  try {
+    data = parseSyml(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new UserError(`${file}: malformed yarn.lock: ${(error as Error).message}`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: HINT });
+  }
+  const version = Number((data['__metadata'] as { version?: unknown } | undefined)?.version);
+  if (!(version >= 4)) {
+    throw new UserError(`${file}: __metadata.version ${String(version)} is not supported (pkgapp reads Yarn 2 and newer lockfiles)`, { code: 'PKGAPP_LOCKFILE_VERSION', hint: HINT });
+  }
+  const entries = new Map<string, BerryEntry>();
+  for (const [keys, entry] of Object.entries(data)) {
+    if (keys === '__metadata') continue;
+    for (const key of keys.split(',')) entries.set(key.trim(), entry as BerryEntry);
+  }
+  return { path: file, version, entries };
+}
+
+/** A package.json range as Yarn writes it in descriptors: semver ranges and tags get "npm:". */
+export function normalizeRange(range: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(range)) return range; // npm:, workspace:, patch:, file:, git+https:…
+  if (semver.validRange(range) || /^[a-z][a-z0-9-]*$/i.test(range)) return `npm:${range}`;
+  return range;
+}
+
+/** The workspace entry of an importer ("" is the root: "name@workspace:."). */
+function workspaceEntry(lock: YarnBerryLockfile, importer: string): BerryEntry | undefined {
+  const suffix = `@workspace:${importer === '' ? '.' : importer}`;
+  for (const [key, entry] of lock.entries) if (key.endsWith(suffix) && entry.resolution === key) return entry;
+  for (const [key, entry] of lock.entries) if (key.endsWith(suffix)) return entry;
+  return undefined;
+}
+
+/** Where the workspace's lock entry and its package.json disagree. */
+export function yarnBerryMismatches(lock: YarnBerryLockfile, importers: Importers, importer: string): string[] {
+  const entry = workspaceEntry(lock, importer);
+  if (!entry) return [`${importer || 'the root project'} has no workspace entry in the lockfile`];
+  const locked = entry.dependencies ?? {};
+  const problems: string[] = [];
+  const declared = new Set<string>();
+  for (const { field, name, spec } of declaredDependencies(importers.get(importer))) {
+    declared.add(name);
+    const range = normalizeRange(spec);
+    if (locked[name] === undefined) problems.push(`${field}.${name} (${spec}) is in package.json but not in the lockfile`);
+    else if (locked[name] !== range) problems.push(`${field}.${name} is "${spec}" in package.json but "${locked[name]}" in the lockfile`);
+    else if (!lock.entries.has(`${name}@${range}`)) problems.push(`${field}.${name}: the lockfile does not resolve ${name}@${range}`);
+  }
+  for (const name of Object.keys(locked)) {
+    if (!declared.has(name)) problems.push(`${name} is in the lockfile but not in package.json`);
+  }
+  return problems;
+}
+
+/** The production closure of an importer. */
+export function yarnBerryGraph(lock: YarnBerryLockfile, importers: Importers, importer: string): LockGraph {
+  const nodes = new Map<string, LockNode>();
+  const missing: string[] = [];
+  const queue: (() => void)[] = [];
+  const workspaceDir = (resolution: string): string | undefined => {
+    const at = resolution.indexOf('@workspace:', 1);
+    if (at === -1) return undefined;
+    const dir = resolution.slice(at + '@workspace:'.length);
+    return dir === '.' ? '' : dir;
+  };
+  const nodeFor = (resolution: string, entry: BerryEntry, optional: boolean): LockNode => {
+    const dir = workspaceDir(resolution);
+    const pkg = dir === undefined ? undefined : importers.get(dir);
+    const node: LockNode = {
+      key: resolution,
+      name: typeof pkg?.name === 'string' ? pkg.name : splitDescriptor(resolution)[0],
+      version: typeof pkg?.version === 'string' ? pkg.version : (entry.version ?? ''),
+      optional,
+      dependencies: new Map(),
+      optionalNames: new Set(),
+      ...(dir ? { workspace: dir } : {}),
+    };
+    nodes.set(resolution, node);
+    queue.push(() => {
+      const deps = entry.dependencies ?? {};
+      // a workspace's entry lists its devDependencies too: its package.json tells the production ones
+      const wanted = dir !== undefined ? productionDependencyNames(pkg) : new Map(Object.keys(deps).map((n) => [n, entry.dependenciesMeta?.[n]?.optional === true]));
+      for (const [name, opt] of wanted) {
+        const range = deps[name];
+        const target = range === undefined ? undefined : lock.entries.get(`${name}@${range}`);
+        if (target?.resolution === undefined) {
+          if (!opt) missing.push(`${name}@${range ?? '?'}, a dependency of ${dir === undefined ? resolution : dir || 'the root project'}, is not in the lockfile`);
+          continue;
+        }
+        node.dependencies.set(name, target.resolution);
+        if (opt) node.optionalNames.add(name);
+        if (!nodes.has(target.resolution)) nodeFor(target.resolution, target, opt || node.optional);
+      }
+    });
+    return node;
+  };
+  const rootEntry = workspaceEntry(lock, importer);
+  if (!rootEntry?.resolution) throw new UserError(`${lock.path}: ${importer || 'the root project'} has no workspace entry`, { code: 'PKGAPP_LOCKFILE_STALE', hint: 'Run `yarn install` to update the lockfile, then commit it' });
+  const root = nodeFor(rootEntry.resolution, rootEntry, false);
+  while (queue.length) queue.shift()!();
+  if (missing.length) {
+    throw new UserError(`${lock.path} is incomplete:\n  ${missing.join('\n  ')}`, { code: 'PKGAPP_LOCKFILE_STALE', hint: 'Run `yarn install` to update the lockfile, then commit it' });
+  }
+  return { root, nodes };
+}
+
+export function yarnBerryLock(lock: YarnBerryLockfile, importers: Importers): Lock {
+  return {
+    manager: 'yarn-berry',
+    path: lock.path,
+    mismatches: (importer) => yarnBerryMismatches(lock, importers, importer),
+    graph: (importer) => yarnBerryGraph(lock, importers, importer),
+  };
+}
