@@ -116,8 +116,18 @@ let validator: ReturnType<InstanceType<typeof Ajv>['compile']> | undefined;
 export function validateConfig(value: unknown, source: string): PkgappConfig {
   validator ??= new Ajv({ allErrors: true, strict: false }).compile(configSchema);
   if (validator(value)) return value as PkgappConfig;
-  const messages = (validator.errors ?? [])
+  const errors = validator.errors ?? [];
+  // "false or an object" (oneOf): an object gets its own branch's errors only; anything else the
+  // one-line "must be false or an object", not also "must be object".
+  const isObjectAt = (pointer: string) => {
+    const found = pointer.split('/').slice(1).map(unescapePointer).reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
+    return typeof found === 'object' && found !== null && !Array.isArray(found);
+  };
+  const falseOrObject = new Set(errors.filter((e) => e.keyword === 'const' && e.params['allowedValue'] === false).map((e) => e.instancePath));
+  const messages = errors
     .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if')
+    .filter((e) => !(e.keyword === 'const' && falseOrObject.has(e.instancePath) && isObjectAt(e.instancePath)))
+    .filter((e) => !(e.keyword === 'type' && falseOrObject.has(e.instancePath)))
     .map((e) => {
       const path = ['pkgapp', ...e.instancePath.split('/').slice(1).map(unescapePointer)].join('.');
       if (e.keyword === 'additionalProperties') {

@@ -64,7 +64,7 @@ export function addBuildCommand(program: Command, io: Io): void {
       if (flags.arch !== undefined) options.arch = flags.arch;
       if (flags.forceArch) options.forceArch = true;
       if (flags.node !== undefined) {
-        if (flags.node !== 'system' && flags.node !== 'bundled') throw new UserError(`--node "${flags.node}" must be system or bundled`, { code: 'PKGAPP_NODE_INVALID' });
+        if (flags.node !== 'system' && flags.node !== 'bundled') throw new UserError(`--node "${flags.node}" must be system or bundled`, { code: 'PKGAPP_NODE_INVALID', hint: 'Use --node system (depend on the distribution\'s nodejs package) or --node bundled (ship node in the package)' });
         options.node = flags.node;
       }
       if (flags.nodeBinary !== undefined) {
@@ -74,7 +74,10 @@ export function addBuildCommand(program: Command, io: Io): void {
       if (flags.workspace !== undefined) options.workspace = flags.workspace;
       if (flags.version !== undefined) options.version = flags.version;
       if (flags.release !== undefined) options.release = flags.release;
-      if (flags.level !== undefined) options.level = Number(flags.level);
+      if (flags.level !== undefined) {
+        if (!/^\d+$/.test(flags.level)) throw new UserError(`--level "${flags.level}" is not a whole number`, { code: 'PKGAPP_LEVEL_INVALID', hint: 'Use 1-9 for gzip and xz, 1-19 for zstd, or leave --level out for the default' });
+        options.level = Number(flags.level);
+      }
       const signKey = signKeyFrom(flags.signKey, io.env);
       if (signKey) options.signKey = signKey;
       const { build } = await import('../build.js'); // loaded when used: `pkgapp --version` stays fast

@@ -28,7 +28,7 @@ export function addKeygenCommand(program: Command, io: Io): void {
         throw new UserError(`--type "${flags.type}" is not supported`, { code: 'PKGAPP_KEY_TYPE', hint: 'Use rsa or ed25519 (both work with rpm, apt, dnf and debsig-verify)' });
       }
       const days = Number(flags.expires);
-      if (!Number.isInteger(days) || days < 0) throw new UserError(`--expires "${flags.expires}" is not a number of days`, { code: 'PKGAPP_KEY_EXPIRES' });
+      if (!Number.isInteger(days) || days < 0) throw new UserError(`--expires "${flags.expires}" is not a number of days`, { code: 'PKGAPP_KEY_EXPIRES', hint: 'Give the lifetime in whole days, e.g. --expires 730, or 0 for a key that does not expire' });
       const passphrase = io.env['PKGAPP_SIGN_PASSPHRASE'];
       const { keygen } = await import('../sign/keygen.js');
       const result = await keygen({ name: flags.name, email: flags.email, out: flags.out, type: flags.type, expiresInDays: days, ...(passphrase ? { passphrase } : {}) });

@@ -51,7 +51,10 @@ function repositoryOptions(flags: RepoFlags, suite: string, io: Io): RepositoryO
   const signKey = signKeyFrom(flags.signKey, io.env);
   if (!signKey) throw new UserError('repository metadata must be signed: pass --sign-key FILE or set PKGAPP_SIGN_KEY', { code: 'PKGAPP_SIGN_KEY_MISSING', hint: 'Create a key once with `pkgapp keygen`' });
   const options: RepositoryOptions = { repoDir: flags.repo, suite, component: flags.component, signKey };
-  if (flags.keep !== undefined) options.keep = Number(flags.keep);
+  if (flags.keep !== undefined) {
+    if (!/^\d+$/.test(flags.keep) || Number(flags.keep) < 1) throw new UserError(`--keep "${flags.keep}" must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID', hint: 'e.g. --keep 5 keeps the five highest versions of each package; leave it out to keep every version' });
+    options.keep = Number(flags.keep);
+  }
   if (flags.url !== undefined) options.baseUrl = flags.url.replace(/\/+$/, '');
   return options;
 }

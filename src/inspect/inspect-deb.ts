@@ -175,7 +175,7 @@ async function readMember(file: string, member: ArMember): Promise<Buffer> {
   try {
     for await (const chunk of memberStream(file, member)) parts.push(chunk as Buffer);
   } catch (error) {
-    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? oneLine(error)})`, { code: 'PKGAPP_DEB_UNREADABLE', cause: error });
+    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? oneLine(error)})`, { code: 'PKGAPP_DEB_UNREADABLE', hint: 'Check the file and the disk (was it removed or truncated while being read?), then retry', cause: error });
   }
   return Buffer.concat(parts);
 }

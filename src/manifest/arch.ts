@@ -16,7 +16,12 @@ const TABLE: { node: string; deb: string; rpm: string }[] = [
 
 /** The build machine's architecture. */
 export function hostArch(nodeArch: string = process.arch): Arch {
-  if (!TABLE.some((row) => row.node === nodeArch)) throw new Error(`no package architecture known for Node.js arch "${nodeArch}"`);
+  if (!TABLE.some((row) => row.node === nodeArch)) {
+    throw new UserError(`this machine's architecture (Node.js "${nodeArch}") has no deb/rpm name pkgapp knows, and the app ships native code`, {
+      code: 'PKGAPP_HOST_ARCH_UNKNOWN',
+      hint: `Build on ${TABLE.map((r) => r.deb).join(', ')} hardware, or name the target with --arch and --force-arch if the binaries are for it`,
+    });
+  }
   return nodeArch;
 }
 

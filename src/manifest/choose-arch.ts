@@ -8,15 +8,18 @@ import { debArch, hostArch, type Arch } from './arch.js';
  * runs on this machine's architecture: asking for another one (or for "all") is refused unless
  * `force` says the binaries really are for it (cross-compiled or prebuilt for the target).
  */
-export function chooseArch(requested: Arch | undefined, nativeAddons: readonly string[], force = false, host: Arch = hostArch()): Arch {
+export function chooseArch(requested: Arch | undefined, nativeAddons: readonly string[], force = false, hostOverride?: Arch): Arch {
   if (nativeAddons.length === 0) return requested ?? 'all';
-  if (requested === undefined || requested === host || force) return requested ?? host;
+  if (requested !== undefined && force) return requested;
+  // Only native code needs the host's architecture: pure JavaScript builds anywhere.
+  const host = hostOverride ?? hostArch();
+  if (requested === undefined || requested === host) return requested ?? host;
   const examples = nativeAddons.slice(0, 3).map((p) => `/${p}`).join(', ');
   const more = nativeAddons.length > 3 ? ` and ${nativeAddons.length - 3} more` : '';
   throw new UserError(`--arch ${requested === 'all' ? 'all' : debArch(requested)}: the app ships native addons built for this machine (${debArch(host)}): ${examples}${more}`, {
     code: 'PKGAPP_ARCH_NATIVE_MISMATCH',
     hint: requested === 'all'
       ? 'Packages with native code are architecture-specific: leave out --arch'
-      : `Build on a ${debArch(requested)} machine (or in a ${debArch(requested)} CI runner), or add --force-arch if these binaries really are for ${debArch(requested)}`,
+      : `Build on ${debArch(requested)} hardware (or a ${debArch(requested)} CI runner), leave out --arch, or add --force-arch if these binaries really are for ${debArch(requested)}`,
   });
 }

@@ -174,6 +174,7 @@ function resolveBins(bin: unknown, npmName: string, pkgFile: string): BinEntry[]
       if (typeof target !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
         throw new UserError(`${pkgFile}: "bin.${name}" is not a usable command (name must be letters, digits, ".", "_", "+", "-"; target a path)`, {
           code: 'PKGAPP_BIN_INVALID',
+          hint: 'e.g. "bin": { "my-tool": "bin/my-tool.js" }',
         });
       }
       checkRelativePath(target, `${pkgFile}: "bin.${name}"`);
@@ -185,7 +186,7 @@ function resolveBins(bin: unknown, npmName: string, pkgFile: string): BinEntry[]
 function checkRelativePath(file: string, where: string): void {
   const parts = normalizeRelative(file).split('/');
   if (file.startsWith('/') || parts.includes('..') || /[\n\r\0]/.test(file)) {
-    throw new UserError(`${where}: "${file}" must be a path inside the app directory`, { code: 'PKGAPP_PATH_OUTSIDE_APP' });
+    throw new UserError(`${where}: "${file}" must be a path inside the app directory`, { code: 'PKGAPP_PATH_OUTSIDE_APP', hint: 'Give a path relative to the app directory, e.g. "server.js" or "dist/main.js"' });
   }
 }
 

@@ -1,6 +1,7 @@
 // publish() and promote(): the library entries behind `pkgapp publish` and `pkgapp promote`.
 // Sorts files into the apt and yum sides, holds the repository lock, loads the key once.
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { EXIT_FAILURE, UserError } from '../errors.js';
@@ -25,6 +26,8 @@ export interface RepositoryOptions {
   /** Where clients will reach DIR, for the printed setup (default a placeholder). */
   baseUrl?: string;
   now?: Date;
+  /** How long to wait for another publisher's lock, in milliseconds (default: about four minutes). */
+  lockTimeout?: number;
 }
 
 export interface PublishResult {
@@ -41,7 +44,7 @@ const PLACEHOLDER_URL = 'https://repo.example.com/pkgapp';
 export async function publish(allFiles: string[], options: RepositoryOptions): Promise<PublishResult> {
   // `publish dist/*` is the usual call: the SBOM pkgapp build writes beside the packages stays out.
   const files = allFiles.filter((f) => !f.endsWith('.cdx.json'));
-  if (files.length === 0) throw new UserError('nothing to publish: give .deb and/or .rpm files', { code: 'PKGAPP_PUBLISH_NO_FILES', hint: 'pkgapp publish --repo DIR dist/*' });
+  if (files.length === 0) throw new UserError('nothing to publish: give .deb and/or .rpm files', { code: 'PKGAPP_PUBLISH_NO_FILES', hint: 'Pass the packages pkgapp build wrote, e.g. pkgapp publish --repo DIR dist/*' });
   const kinds = await Promise.all(files.map(packageKind));
   const debs = files.filter((_, i) => kinds[i] === 'deb');
   const rpms = files.filter((_, i) => kinds[i] === 'rpm');
@@ -81,7 +84,7 @@ export async function promote(name: string, version: string, from: string, optio
     if (!apt && !yum) {
       throw new UserError(`${name}=${version} is not published in suite "${from}" of ${options.repoDir} (looked in ${notFound.join(' and ')})`, {
         code: 'PKGAPP_PROMOTE_NOT_FOUND',
-        hint: 'Publish it to that suite first: pkgapp publish --repo DIR --suite FROM FILE...',
+        hint: `Check the name and version, or publish it to that suite first: pkgapp publish --repo ${options.repoDir} --suite ${from} FILE...`,
       });
     }
     if (apt) {
@@ -100,15 +103,21 @@ export async function promote(name: string, version: string, from: string, optio
 async function withRepository<T>(options: RepositoryOptions, work: (signer: Signer, common: { repoDir: string; suite: string; signer: Signer; now: Date; keep?: number }) => Promise<T>): Promise<T> {
   const suite = checkSuite(options.suite ?? 'stable');
   if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
-    throw new UserError(`--keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID' });
+    throw new UserError(`--keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID', hint: 'e.g. keep 5 keeps the five highest versions of each package; leave it out to keep every version' });
   }
   const signer = await loadSigner(options.signKey);
   const repoDir = path.resolve(options.repoDir);
-  await mkdir(repoDir, { recursive: true });
+  try {
+    await mkdir(repoDir, { recursive: true });
+    await access(repoDir, constants.W_OK);
+  } catch (error) {
+    throw new UserError(`--repo ${options.repoDir}: cannot be created or written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give a directory pkgapp can create and write', cause: error });
+  }
   let release: () => Promise<void>;
   try {
     // mkdir-based lock with a heartbeat: a crashed publisher's lock goes stale after 30 s.
-    release = await lockfile.lock(repoDir, { lockfilePath: path.join(repoDir, '.pkgapp-publish.lock'), stale: 30_000, update: 5_000, retries: { retries: 120, minTimeout: 250, maxTimeout: 2_000 } });
+    const retries = options.lockTimeout === undefined ? { retries: 120, minTimeout: 250, maxTimeout: 2_000 } : { retries: options.lockTimeout > 0 ? 1_000 : 0, minTimeout: 250, maxTimeout: 2_000, maxRetryTime: options.lockTimeout };
+    release = await lockfile.lock(repoDir, { lockfilePath: path.join(repoDir, '.pkgapp-publish.lock'), stale: 30_000, update: 5_000, retries });
   } catch (error) {
     throw new UserError(`${repoDir} is locked by another publisher that did not finish`, { code: 'PKGAPP_REPO_LOCKED', exitCode: EXIT_FAILURE, hint: 'Retry when it is done; a lock left by a crashed publisher expires after 30 seconds', cause: error });
   }
@@ -129,7 +138,7 @@ async function writeDebsigPolicy(repoDir: string, signer: Signer): Promise<void>
 /** Suite and channel names become directory names: keep them plain. */
 function checkSuite(suite: string): string {
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(suite)) {
-    throw new UserError(`suite "${suite}" must be letters, digits, ".", "_" or "-"`, { code: 'PKGAPP_SUITE_INVALID' });
+    throw new UserError(`suite "${suite}" must be letters, digits, ".", "_" or "-"`, { code: 'PKGAPP_SUITE_INVALID', hint: 'Give --suite (promote: --to) a plain name such as stable, staging or production' });
   }
   return suite;
 }

@@ -35,7 +35,7 @@ export async function loadSigner(source: SignKeySource): Promise<Signer> {
     const expired = expiry instanceof Date && expiry.getTime() < Date.now();
     throw new UserError(expired ? `${where}: the key expired on ${expiry.toISOString()}` : `${where}: the key has no valid signing key (${(error as Error).message})`, {
       code: expired ? 'PKGAPP_SIGN_KEY_EXPIRED' : 'PKGAPP_SIGN_KEY_UNUSABLE',
-      hint: 'Extend the expiry with gpg --quick-set-expire, or create a new key with `pkgapp keygen`',
+      hint: expired ? 'Extend the expiry with gpg --quick-set-expire, or create a new key with `pkgapp keygen`' : 'Use a key that is not revoked and can sign, or create one with `pkgapp keygen`',
       cause: error,
     });
   }
@@ -82,13 +82,13 @@ async function readSecretKey(source: SignKeySource, where: string): Promise<open
     try {
       bytes = await readFile(source.file);
     } catch (error) {
-      throw new UserError(`--sign-key ${source.file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_SIGN_KEY_UNREADABLE', cause: error });
+      throw new UserError(`--sign-key ${source.file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_SIGN_KEY_UNREADABLE', hint: 'Check the path given to --sign-key (or pass the armored key in PKGAPP_SIGN_KEY)', cause: error });
     }
     input = bytes.toString('latin1').includes('-----BEGIN PGP') ? { armoredKey: bytes.toString('utf8') } : { binaryKey: bytes };
   } else if (source.armored !== undefined) {
     input = { armoredKey: source.armored };
   } else {
-    throw new UserError('no signing key: pass --sign-key FILE or set PKGAPP_SIGN_KEY', { code: 'PKGAPP_SIGN_KEY_MISSING' });
+    throw new UserError('no signing key: pass --sign-key FILE or set PKGAPP_SIGN_KEY', { code: 'PKGAPP_SIGN_KEY_MISSING', hint: 'Create a key once with `pkgapp keygen`' });
   }
   let key: openpgp.Key;
   try {
@@ -106,12 +106,12 @@ async function decrypt(key: openpgp.Key, passphrase: string | undefined, where: 
   const privateKey = key as openpgp.PrivateKey;
   if (privateKey.isDecrypted()) return privateKey;
   if (passphrase === undefined || passphrase === '') {
-    throw new UserError(`${where}: the key is protected by a passphrase`, { code: 'PKGAPP_SIGN_PASSPHRASE_MISSING', hint: 'Set PKGAPP_SIGN_PASSPHRASE' });
+    throw new UserError(`${where}: the key is protected by a passphrase`, { code: 'PKGAPP_SIGN_PASSPHRASE_MISSING', hint: 'Set PKGAPP_SIGN_PASSPHRASE to the key\'s passphrase' });
   }
   try {
     return await openpgp.decryptKey({ privateKey, passphrase });
   } catch (error) {
-    throw new UserError(`${where}: wrong passphrase (PKGAPP_SIGN_PASSPHRASE)`, { code: 'PKGAPP_SIGN_PASSPHRASE_WRONG', cause: error });
+    throw new UserError(`${where}: wrong passphrase (PKGAPP_SIGN_PASSPHRASE)`, { code: 'PKGAPP_SIGN_PASSPHRASE_WRONG', hint: 'Set PKGAPP_SIGN_PASSPHRASE to the passphrase the key was created with', cause: error });
   }
 }
 

@@ -21,13 +21,13 @@ export async function readPublicKeys(file: string): Promise<openpgp.Key[]> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new UserError(`--key ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_VERIFY_KEY_UNREADABLE', cause: error });
+    throw new UserError(`--key ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_VERIFY_KEY_UNREADABLE', hint: 'Check the path given to --key', cause: error });
   }
   try {
     const text = bytes.toString('latin1');
     return text.includes('-----BEGIN PGP') ? await openpgp.readKeys({ armoredKeys: bytes.toString('utf8') }) : await openpgp.readKeys({ binaryKeys: bytes });
   } catch (error) {
-    throw new UserError(`--key ${file}: not an OpenPGP public key (${(error as Error).message})`, { code: 'PKGAPP_VERIFY_KEY_INVALID', cause: error });
+    throw new UserError(`--key ${file}: not an OpenPGP public key (${(error as Error).message})`, { code: 'PKGAPP_VERIFY_KEY_INVALID', hint: 'Give the public key: BASE.asc from pkgapp keygen, or the repository\'s pkgapp-archive-keyring.asc', cause: error });
   }
 }
 

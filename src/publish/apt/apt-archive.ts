@@ -42,10 +42,10 @@ export async function loadArchive(root: string): Promise<Archive> {
 /** Refuses a suite or component that is not a plain directory name, and a keep that is not a count. */
 export function checkNames(options: { suite: string; component: string; keep?: number }): void {
   for (const [what, value] of [['suite', options.suite], ['component', options.component]] as const) {
-    if (!DIR_NAME.test(value)) throw new UserError(`apt ${what} "${value}" must be letters, digits, ".", "_", "+" or "-"`, { code: 'PKGAPP_APT_NAME_INVALID' });
+    if (!DIR_NAME.test(value)) throw new UserError(`apt ${what} "${value}" must be letters, digits, ".", "_", "+" or "-"`, { code: 'PKGAPP_APT_NAME_INVALID', hint: what === 'component' ? 'Give --component a plain name such as main' : 'Give --suite (promote: --to) a plain name such as stable' });
   }
   if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
-    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID' });
+    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID', hint: 'e.g. keep 5; leave it out to keep every version' });
   }
 }
 

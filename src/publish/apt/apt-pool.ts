@@ -20,7 +20,7 @@ export async function describeDeb(file: string, component: string): Promise<Inco
   const info = await readDeb(file);
   const get = (name: string, pattern: RegExp): string => {
     const value = fieldValue(info.fields, name) ?? '';
-    if (!pattern.test(value)) throw new UserError(`${file}: control field ${name} ${value ? `"${value}" is invalid` : 'is missing'}`, { code: 'PKGAPP_DEB_INVALID' });
+    if (!pattern.test(value)) throw new UserError(`${file}: control field ${name} ${value ? `"${value}" is invalid` : 'is missing'}`, { code: 'PKGAPP_DEB_INVALID', hint: 'Publish .debs built by pkgapp build (or dpkg-deb) with valid Package, Version and Architecture fields' });
     return value;
   };
   const name = get('Package', NAME);

@@ -27,6 +27,8 @@ export interface PackageStanza {
   fields: ControlField[];
 }
 
+const INDEX_HINT = 'The apt repository is damaged: restore DIR/apt from a backup, or republish the packages into a new repository';
+
 /** Fields a Packages stanza adds after the control fields (the names apt-ftparchive writes). */
 const FILE_FIELDS = ['Filename', 'Size', 'MD5sum', 'SHA1', 'SHA256', 'SHA512'] as const;
 
@@ -43,11 +45,11 @@ export function packageStanza(control: readonly ControlField[], file: PoolFile, 
 export function stanzaOf(fields: ControlField[], where: string): PackageStanza {
   const get = (name: string): string => {
     const value = fieldValue(fields, name);
-    if (value === undefined || value === '') throw new UserError(`${where}: stanza without ${name}`, { code: 'PKGAPP_APT_INDEX_INVALID' });
+    if (value === undefined || value === '') throw new UserError(`${where}: stanza without ${name}`, { code: 'PKGAPP_APT_INDEX_INVALID', hint: INDEX_HINT });
     return value;
   };
   const size = Number(get('Size'));
-  if (!Number.isSafeInteger(size) || size < 0) throw new UserError(`${where}: invalid Size "${get('Size')}"`, { code: 'PKGAPP_APT_INDEX_INVALID' });
+  if (!Number.isSafeInteger(size) || size < 0) throw new UserError(`${where}: invalid Size "${get('Size')}"`, { code: 'PKGAPP_APT_INDEX_INVALID', hint: INDEX_HINT });
   return { package: get('Package'), version: get('Version'), architecture: get('Architecture'), filename: get('Filename'), size, sha256: get('SHA256'), fields };
 }
 

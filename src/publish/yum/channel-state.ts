@@ -31,7 +31,7 @@ const CACHE_FILE = '.pkgapp-checksums.json';
 /** Refuses a channel name that is not a plain directory name, or one of the reserved names. */
 export function checkChannel(name: string): void {
   if (!CHANNEL.test(name) || RESERVED.has(name)) {
-    throw new UserError(`yum channel "${name}" must be letters, digits, ".", "_" or "-", and not ${[...RESERVED].join(', ')}`, { code: 'PKGAPP_YUM_CHANNEL_INVALID' });
+    throw new UserError(`yum channel "${name}" must be letters, digits, ".", "_" or "-", and not ${[...RESERVED].join(', ')}`, { code: 'PKGAPP_YUM_CHANNEL_INVALID', hint: 'Give --suite (promote: --from, --to) another name, such as stable, staging or production' });
   }
 }
 

@@ -101,7 +101,7 @@ export function yumClientSetup(baseUrl: string, suite: string): string {
 function checkOptions(options: YumPublishOptions): void {
   checkChannel(options.suite);
   if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
-    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID' });
+    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID', hint: 'e.g. keep 5; leave it out to keep every version' });
   }
 }
 
