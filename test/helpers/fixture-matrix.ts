@@ -3,8 +3,8 @@
 // for the rpms), configured through its environment file and checked: its service answers
 // over HTTP and/or its bins run. Adding a fixture is one entry in FIXTURES.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { cp } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Booted } from './chroot.js';
 import { REPO_ROOT, runCli, tempDir } from './testdir.js';
@@ -32,7 +32,7 @@ export interface MatrixFixture {
   /** Extra `pkgapp build` arguments, e.g. ['--node', 'bundled'] or ['--workspace', 'api']. */
   args?: string[];
   /** Extra environment for the build (npm configuration, a PATH holding yarn or pnpm). */
-  buildEnv?: () => Record<string, string>;
+  buildEnv?: () => Record<string, string> | Promise<Record<string, string>>;
   /** Host tools the build needs besides node and npm (names for requireTools). */
   tools?: string[];
   /** Variables appended to the environment file before the service restarts; PORT is always set. */
@@ -69,6 +69,74 @@ export function hostPackageArch(): { deb: string; rpm: string } {
   const arch = table[process.arch];
   if (!arch) throw new Error(`no deb/rpm architecture known here for ${process.arch}`);
   return arch;
+}
+
+/** The repository's pinned package managers (devDependencies): the program name and its script. */
+const MANAGERS = {
+  'yarn-classic': { program: 'yarn', script: 'node_modules/yarn/bin/yarn.js' },
+  'yarn-berry': { program: 'yarn', script: 'node_modules/@yarnpkg/cli-dist/bin/yarn.js' },
+  pnpm: { program: 'pnpm', script: 'node_modules/pnpm/bin/pnpm.cjs' },
+} as const;
+type Manager = keyof typeof MANAGERS;
+const managerPaths = new Map<Manager, Promise<Record<string, string>>>();
+
+/**
+ * A PATH whose `yarn` or `pnpm` is the repository's pinned one of that generation: Yarn 1 and
+ * Yarn 4 both want node_modules/.bin/yarn, so the build gets a directory of its own with a shim.
+ */
+export function pathWith(manager: Manager): Promise<Record<string, string>> {
+  let env = managerPaths.get(manager);
+  if (!env) {
+    env = (async () => {
+      const { program, script } = MANAGERS[manager];
+      const file = path.join(REPO_ROOT, script);
+      assert.ok(existsSync(file), `${file} is missing: run npm ci in the repository (it is a devDependency)`);
+      const dir = await tempDir(`pkgapp-${manager}-`);
+      await writeFile(path.join(dir, program), `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(file)} "$@"\n`, { mode: 0o755 });
+      return { PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}` };
+    })();
+    managerPaths.set(manager, env);
+  }
+  return env;
+}
+
+/**
+ * A single app installed by a package manager (`manager`, whose name the app reports as
+ * `says`): its service answers JSON, its bin prints JSON computed by its production dependency.
+ */
+function lockfileApp(dir: string, manager: Manager, says: string, id = says): MatrixFixture {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/apps', dir, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
+  const bin = Object.keys(pkg.bin)[0]!;
+  return {
+    id: `${id} (${dir})`,
+    source: `test/fixtures/apps/${dir}`,
+    buildEnv: () => pathWith(manager),
+    http: (a) => {
+      assert.deepEqual([a.app, a.manager], [pkg.name, says]);
+      return `HTTP ${String(a.app)} (${String(a.manager)}), uptime ${String(a.uptime)}`;
+    },
+    bins: [{ command: bin, stdout: JSON.stringify({ app: pkg.name, manager: says, humanized: '2m' }) }],
+  };
+}
+
+/**
+ * The api workspace of a monorepo (built with --workspace api), whose manager the app reports
+ * as `says`: it needs its sibling workspace @mono/lib, and ms 2.0.0 beside lib's ms 2.1.x.
+ */
+function monorepoApi(dir: string, manager: Manager | 'npm', says: string, id: string): MatrixFixture {
+  return {
+    id: `${id} (${dir})`,
+    source: `test/fixtures/apps/${dir}`,
+    args: ['--workspace', 'api'],
+    ...(manager === 'npm' ? {} : { buildEnv: () => pathWith(manager) }),
+    http: (a) => {
+      assert.deepEqual([a.app, a.manager], ['@mono/api', says]);
+      assert.equal(a.ms, '2.0.0', 'its own ms 2.0.0');
+      assert.match(String(a.libMs), /^2\.1\./, 'the sibling workspace gets its ms 2.1.x');
+      return `HTTP ${String(a.app)} (${says}): ms ${String(a.ms)}, lib's ms ${String(a.libMs)}`;
+    },
+    bins: [{ command: 'mono-api-hello', stdout: /^\{"app":"@mono\/api","manager":"[a-z]+","ms":"2\.0\.0","libMs":"2\.1\.\d+","humanized":"2 minutes"\}$/ }],
+  };
 }
 
 /** The fixtures, each built for every target. Ports are given in this order from BASE_PORT. */
@@ -128,6 +196,13 @@ export const FIXTURES: MatrixFixture[] = [
       return "state kept across restart; Debian's node 18 refuses the addon (NODE_MODULE_VERSION)";
     },
   },
+  lockfileApp('yarn-classic', 'yarn-classic', 'yarn classic'),
+  lockfileApp('yarn-berry', 'yarn-berry', 'yarn berry'),
+  lockfileApp('pnpm', 'pnpm', 'pnpm'),
+  lockfileApp('pnpm-hoisted', 'pnpm', 'pnpm', 'pnpm, node-linker=hoisted'),
+  monorepoApi('monorepo', 'npm', 'npm', 'npm workspaces'),
+  monorepoApi('monorepo-pnpm', 'pnpm', 'pnpm', 'pnpm workspace'),
+  monorepoApi('monorepo-yarn', 'yarn-berry', 'yarn', 'yarn berry workspaces'),
 ];
 
 export const BASE_PORT = 3101;
@@ -159,7 +234,7 @@ export async function buildFixture(fixture: MatrixFixture): Promise<BuiltFixture
   const out = await tempDir('pkgapp-matrix-out-');
   const started = Date.now();
   const result = await runCli(['build', '-C', appDir, '-o', out, ...TARGETS.flatMap((t) => ['-t', t]), ...(fixture.args ?? []), '--json'], {
-    env: { SOURCE_DATE_EPOCH: '1795651200', ...fixture.buildEnv?.() },
+    env: { SOURCE_DATE_EPOCH: '1795651200', ...(await fixture.buildEnv?.()) },
   });
   const seconds = (Date.now() - started) / 1000;
   assert.equal(result.exitCode, 0, `pkgapp build of ${fixture.source} failed:\n${result.stderr}`);
@@ -231,7 +306,8 @@ export interface MatrixRow {
   file: string;
   buildSeconds: number | undefined;
   installed: boolean | undefined;
-  ok: boolean;
+  /** undefined: not run (not selected, tools missing). */
+  ok: boolean | undefined;
   ran: string;
 }
 
@@ -243,7 +319,7 @@ export function renderMatrix(rows: readonly MatrixRow[]): string {
     '| fixture | extra build flags | target | package | build s | installed | ran |',
     '|---|---|---|---|---|---|---|',
     ...rows.map((r) =>
-      `| ${[r.fixture, r.flags || '–', r.target, r.file || '–', r.buildSeconds === undefined ? '–' : r.buildSeconds.toFixed(0), mark(r.installed), `${r.ok ? '✓' : '✗'} ${r.ran}`].map(cell).join(' | ')} |`,
+      `| ${[r.fixture, r.flags || '–', r.target, r.file || '–', r.buildSeconds === undefined ? '–' : r.buildSeconds.toFixed(0), mark(r.installed), `${mark(r.ok)} ${r.ran}`].map(cell).join(' | ')} |`,
     ),
   ].join('\n');
 }

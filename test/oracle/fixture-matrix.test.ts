@@ -1,5 +1,5 @@
-// Every fixture app × every target: built with the CLI, installed in a booted Debian 12 (apt
-// from a local repository for the debs; Debian's rpm with its own database for the rpms), its
+// Every fixture app × every target: built with the CLI, installed in a booted Debian 12
+// (`apt-get install ./x.deb`; Debian's rpm with its own database for the rpms), its
 // service configured through the environment file and answering over HTTP, its bins run.
 // One root and one boot per target, all fixtures installed side by side on their own ports.
 // The table of results is printed at the end (see test/helpers/fixture-matrix.ts).
@@ -11,7 +11,7 @@ import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
-import { apt, createAptRepo } from '../helpers/apt-repo.js';
+import { apt } from '../helpers/apt-repo.js';
 import { createRoot, type Booted, type Root } from '../helpers/chroot.js';
 import {
   buildFixture,
@@ -30,6 +30,9 @@ import {
 import { cleanupTestDirs, listDir, REPO_ROOT, runCli, tempDir } from '../helpers/testdir.js';
 import { E2E_TOOLS, requireTools } from '../helpers/tools.js';
 
+// PKGAPP_MATRIX_ONLY=yarn,monorepo: only the fixtures whose directory contains one of these (while working on one).
+const only = process.env.PKGAPP_MATRIX_ONLY?.split(',').filter(Boolean);
+const selected = (f: MatrixFixture) => !only || only.some((s) => f.source.includes(s));
 const started = Date.now();
 const built = new Map<MatrixFixture, BuiltFixture>();
 const buildFailed = new Map<MatrixFixture, string>();
@@ -45,6 +48,7 @@ after(async () => {
 
 for (const fixture of FIXTURES) {
   test(`build ${fixture.id} as deb and rpm`, async (t) => {
+    if (!selected(fixture)) return t.skip('not in PKGAPP_MATRIX_ONLY');
     if (!requireTools(t, fixture.tools ?? [])) return;
     try {
       const result = await buildFixture(fixture);
@@ -152,52 +156,71 @@ test(
 // ---------------------------------------------------------------------------------------------
 // Installed and running
 
-/** Installs one fixture's package on the booted root. */
-async function install(target: Target, root: Root, b: Booted, app: BuiltFixture): Promise<void> {
-  if (target === 'deb') await apt(root, ['install', '-y', app.name]);
+/** Where the packages are copied inside the root. */
+const PACKAGES_DIR = '/srv/packages';
+
+/** Where a fixture's package is inside the root (the monorepos' packages share a file name). */
+function packageIn(fixture: MatrixFixture, app: BuiltFixture, target: Target): string {
+  return `${PACKAGES_DIR}/${FIXTURES.indexOf(fixture)}/${path.basename(app.packages[target].path)}`;
+}
+
+/** Installs one fixture's package file on the booted root: apt-get install ./x.deb, or Debian's rpm. */
+async function install(target: Target, root: Root, b: Booted, file: string): Promise<void> {
+  if (target === 'deb') await apt(root, ['install', '-y', file]);
   // --nodeps: the nodejs the rpms need is Debian's, which is not in this rpm database.
-  else await shIn(b, `rpm --dbpath /var/lib/rpm --nodeps -Uvh /srv/rpms/${path.basename(app.packages.rpm.path)} 2>&1`);
+  else await shIn(b, `rpm --dbpath /var/lib/rpm --nodeps -Uvh ${file} 2>&1`);
+}
+
+/** Removes an installed package (before another fixture's package of the same name goes in). */
+async function remove(target: Target, root: Root, b: Booted, name: string): Promise<void> {
+  if (target === 'deb') await apt(root, ['purge', '-y', name]);
+  else await shIn(b, `rpm --dbpath /var/lib/rpm --nodeps -e ${name} 2>&1`);
 }
 
 for (const target of TARGETS) {
   test(`${target}: every fixture installs and runs on a booted Debian 12`, async (t) => {
     if (!requireTools(t, ['root', ...E2E_TOOLS])) return;
-    const ready = FIXTURES.filter((f) => built.has(f));
     let root: Root | undefined;
     try {
       root = await createRoot();
-      if (target === 'deb') {
-        await createAptRepo(root, ready.map((f) => built.get(f)!.packages.deb.path));
-      } else {
-        await mkdir(path.join(root.path, 'srv/rpms'), { recursive: true });
-        for (const f of ready) {
-          const rpm = built.get(f)!.packages.rpm.path;
-          await copyFile(rpm, path.join(root.path, 'srv/rpms', path.basename(rpm)));
-        }
+      for (const [fixture, app] of built) {
+        const file = path.join(root.path, packageIn(fixture, app, target));
+        await mkdir(path.dirname(file), { recursive: true });
+        await copyFile(app.packages[target].path, file);
       }
       const b = await root.boot();
       if (target === 'rpm') await shIn(b, 'mkdir -p /var/lib/rpm && rpm --dbpath /var/lib/rpm --initdb');
 
+      // All fixtures side by side on their own ports, except that the monorepos' api workspaces
+      // share a package name: each replaces the one installed before it.
+      const installed = new Set<string>();
       for (const fixture of FIXTURES) {
         await t.test(fixture.id, async (st) => {
           const app = built.get(fixture);
-          const row: MatrixRow = { fixture: fixture.id, flags: (fixture.args ?? []).join(' '), target, file: '', buildSeconds: app?.seconds, installed: undefined, ok: false, ran: '' };
+          const row: MatrixRow = { fixture: fixture.id, flags: (fixture.args ?? []).join(' '), target, file: '', buildSeconds: app?.seconds, installed: undefined, ok: undefined, ran: '' };
           rows.push(row);
           if (!app) {
-            row.ran = buildFailed.has(fixture) ? `build failed: ${buildFailed.get(fixture)}` : 'not built (tools missing)';
-            if (buildFailed.has(fixture)) assert.fail(row.ran);
+            row.ran = buildFailed.has(fixture) ? `build failed: ${buildFailed.get(fixture)}` : selected(fixture) ? 'not built (tools missing)' : 'not selected';
+            if (buildFailed.has(fixture)) {
+              row.ok = false;
+              assert.fail(row.ran);
+            }
             st.skip(row.ran);
             return;
           }
           row.file = path.basename(app.packages[target].path);
           try {
             row.installed = false;
-            await install(target, root!, b, app);
+            const replaces = installed.has(app.name);
+            if (replaces) await remove(target, root!, b, app.name);
+            await install(target, root!, b, packageIn(fixture, app, target));
+            installed.add(app.name);
             row.installed = true;
-            row.ran = await configureAndRun(fixture, { b, target, name: app.name, port: portOf(fixture) });
+            row.ran = (replaces ? `(replaced the ${app.name} installed before) ` : '') + (await configureAndRun(fixture, { b, target, name: app.name, port: portOf(fixture) }));
             row.ok = true;
             st.diagnostic(row.ran);
           } catch (error) {
+            row.ok = false;
             row.ran = (error as Error).message.split('\n').slice(0, 2).join(' ');
             throw error;
           }
