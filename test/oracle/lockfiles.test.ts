@@ -191,3 +191,19 @@ test('a missing package manager is bad input naming how to install it', async ()
   // Yarn 4 first on PATH for a Yarn classic app: the wrong generation
   await refused('yarn-classic', async () => {}, /installed with Yarn classic \(1\.x\), but `yarn` on PATH is version 4\.9\.4[^]*npm install -g yarn@1\.22\.22/, await pathFor('yarn-berry'));
 });
+
+test('pkgapp.buildScript with pnpm: dev dependencies installed for the build, production ones packaged', async (t) => {
+  if (!requireTools(t, ['dpkg-deb'])) return;
+  // the TypeScript fixture, its package-lock.json turned into a pnpm-lock.yaml by `pnpm import`
+  const app = await copyFixture('ts-build');
+  const PATH = await pathFor('pnpm');
+  await execa('pnpm', ['import'], { cwd: app, env: { PATH } });
+  await rm(path.join(app, 'package-lock.json'));
+  const out = await tempDir();
+  const r = await runCli(['build', '-C', app, '-o', out, '--json'], { env: { ...ENV, PATH } });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const paths = [...(await debEntries((JSON.parse(r.stdout).packages as { path: string }[])[0]!.path)).keys()];
+  assert.ok(paths.includes('/opt/ts-build-app/dist/server.js'), 'the build output is packaged');
+  assert.ok(paths.includes('/opt/ts-build-app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/index.js'));
+  assert.deepEqual(paths.filter((p) => /typescript|@types|\/src\//.test(p)), [], 'dev dependencies and sources are not');
+});
