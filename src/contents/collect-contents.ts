@@ -4,7 +4,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
-import type { ContentEntry } from './content-entry.js';
+import type { ContentEntry, FileEntry } from './content-entry.js';
 import { appFileFilter, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
 
 export interface CollectedContents {
@@ -28,51 +28,81 @@ export async function collectContents(options: {
   const entries: ContentEntry[] = [];
   const nativeAddons: string[] = [];
   const keep = appFileFilter(options.rules);
+  const { File, RewrittenFile } = fileClasses(root.endsWith('/') ? root.slice(0, -1) : root, prefix.length);
 
-  const addPath = async (rel: string, stats?: Stats) => {
-    const abs = path.join(root, rel);
-    const st = stats ?? lstatSync(abs);
+  const addFile = (rel: string, abs: string, st: Stats) => {
     const archivePath = `${prefix}/${rel}`;
-    if (st.isSymbolicLink()) {
-      entries.push({ kind: 'symlink', path: archivePath, target: relocateLink(readlinkSync(abs), root, installDir) });
-    } else if (st.isDirectory()) {
-      entries.push({ kind: 'dir', path: archivePath, mode: 0o755 });
-    } else if (st.isFile()) {
-      const { mode, rewriteHead } = await inspectFile(abs, st.mode, options.nodePath);
-      const size = rewriteHead ? st.size - rewriteHead.skip + rewriteHead.insert.length : st.size;
-      entries.push({ kind: 'file', path: archivePath, mode, size, source: { file: abs }, ...(rewriteHead ? { rewriteHead } : {}) });
-      if (rel.endsWith('.node')) nativeAddons.push(archivePath);
-    }
+    const { mode, rewriteHead } = inspectFile(abs, st.mode, options.nodePath);
+    entries.push(rewriteHead ? new RewrittenFile(archivePath, mode, st.size - rewriteHead.skip + rewriteHead.insert.length, rewriteHead) : new File(archivePath, mode, st.size));
+    if (rel.endsWith('.node')) nativeAddons.push(archivePath);
+  };
+  const addDir = (rel: string) => entries.push({ kind: 'dir', path: `${prefix}/${rel}`, mode: 0o755 });
+  const addSymlink = (rel: string, abs: string) => entries.push({ kind: 'symlink', path: `${prefix}/${rel}`, target: relocateLink(readlinkSync(abs), root, installDir) });
+  // Any path, its type from lstat: app files, package roots, .bin links.
+  const addPath = (rel: string) => {
+    const abs = path.join(root, rel);
+    const st = lstatSync(abs);
+    if (st.isSymbolicLink()) addSymlink(rel, abs);
+    else if (st.isDirectory()) addDir(rel);
+    else if (st.isFile()) addFile(rel, abs, st);
     // sockets, fifos and devices never belong in a package: skipped
+    return st;
   };
 
   for (const rel of options.appFiles) {
-    if (keep(rel)) await addPath(rel);
+    if (keep(rel)) addPath(rel);
   }
 
   const packageDirs = new Set(options.packages.map((p) => p.location));
+  // Walks one package directory, skipping its nested node_modules (other packages) and noise.
+  // Children come sorted, so the entries arrive nearly in package order; the directory entry's
+  // type says what each child is, so only regular files need an lstat (size and mode).
+  const walk = (rel: string, abs: string) => {
+    const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const child of children) {
+      if (isNodeModulesNoise(child.name)) continue;
+      if (child.name === 'node_modules' && child.isDirectory()) continue; // nested packages are walked as their own locations
+      const childRel = `${rel}/${child.name}`;
+      if (packageDirs.has(childRel)) continue;
+      const childAbs = `${abs}/${child.name}`;
+      if (child.isDirectory()) {
+        addDir(childRel);
+        walk(childRel, childAbs);
+      } else if (child.isSymbolicLink()) {
+        addSymlink(childRel, childAbs);
+      } else if (child.isFile()) {
+        addFile(childRel, childAbs, lstatSync(childAbs));
+      }
+    }
+  };
   for (const pkg of options.packages) {
-    await walk(root, pkg.location, packageDirs, addPath);
+    const abs = path.join(root, pkg.location);
+    if (addPath(pkg.location).isDirectory()) walk(pkg.location, abs);
   }
   for (const binDir of binDirs(options.packages)) {
-    for (const link of await listBinLinks(root, binDir, packageDirs)) await addPath(link);
+    for (const link of listBinLinks(root, binDir, packageDirs)) addPath(link);
   }
   return { entries, nativeAddons };
 }
 
-/** Walks one package directory, skipping its nested node_modules (other packages) and noise. */
-async function walk(root: string, rel: string, packageDirs: Set<string>, add: (rel: string, st: Stats) => Promise<void>): Promise<void> {
-  const st = lstatSync(path.join(root, rel));
-  await add(rel, st);
-  if (!st.isDirectory()) return;
-  const children = readdirSync(path.join(root, rel), { withFileTypes: true });
-  for (const child of children) {
-    if (isNodeModulesNoise(child.name)) continue;
-    const childRel = `${rel}/${child.name}`;
-    if (child.name === 'node_modules' && child.isDirectory()) continue; // nested packages are walked as their own locations
-    if (packageDirs.has(childRel)) continue;
-    await walk(root, childRel, packageDirs, add);
+/**
+ * Collected files hold only their package path, mode and size: the source path is derived from
+ * the package path when a writer asks for it, so 100k+ files do not keep two long strings each.
+ */
+function fileClasses(root: string, prefixLength: number) {
+  class File implements FileEntry {
+    readonly kind = 'file' as const;
+    constructor(readonly path: string, readonly mode: number, readonly size: number) {}
+    get source(): { file: string } {
+      return { file: root + this.path.slice(prefixLength) };
+    }
   }
+  class RewrittenFile extends File {
+    constructor(path: string, mode: number, size: number, readonly rewriteHead: { skip: number; insert: Buffer }) {
+      super(path, mode, size);
+    }
+  }
+  return { File, RewrittenFile };
 }
 
 /** The node_modules directories that hold production packages; each may have a .bin. */
@@ -83,7 +113,7 @@ function binDirs(packages: readonly PinnedPackage[]): string[] {
 }
 
 /** `.bin` symlinks whose target lies inside a packaged production package. */
-async function listBinLinks(root: string, binDir: string, packageDirs: Set<string>): Promise<string[]> {
+function listBinLinks(root: string, binDir: string, packageDirs: Set<string>): string[] {
   let names: string[];
   try {
     names = readdirSync(path.join(root, binDir));
@@ -112,7 +142,7 @@ const ENV_NODE = Buffer.from('#!/usr/bin/env node');
  * packagers patch it (rpmlint env-script-interpreter): env would pick whatever node is first
  * in PATH, not the runtime the package depends on.
  */
-async function inspectFile(file: string, mode: number, nodePath: string): Promise<{ mode: number; rewriteHead?: { skip: number; insert: Buffer } }> {
+function inspectFile(file: string, mode: number, nodePath: string): { mode: number; rewriteHead?: { skip: number; insert: Buffer } } {
   if ((mode & 0o111) === 0) return { mode: 0o644 };
   const fd = openSync(file, 'r');
   try {
