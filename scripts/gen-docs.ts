@@ -1,11 +1,14 @@
-// Writes docs/configuration.md and schema/pkgapp.schema.json from the configuration schema.
-// Run with `npm run docs`; test/unit/config-docs.test.ts fails when they are out of date.
+// Writes docs/configuration.md and schema/pkgapp.schema.json from the configuration schema, and
+// docs/errors.md from the error catalogue. Run with `npm run docs`; test/unit/config-docs.test.ts
+// fails when they are out of date.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { renderConfigurationReference, renderJsonSchema } from '../src/app/config-docs.js';
+import { renderErrorReference } from '../src/error-catalogue.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 mkdirSync(`${root}schema`, { recursive: true });
 writeFileSync(`${root}docs/configuration.md`, renderConfigurationReference());
 writeFileSync(`${root}schema/pkgapp.schema.json`, renderJsonSchema());
-console.log('wrote docs/configuration.md and schema/pkgapp.schema.json');
+writeFileSync(`${root}docs/errors.md`, renderErrorReference());
+console.log('wrote docs/configuration.md, schema/pkgapp.schema.json and docs/errors.md');
