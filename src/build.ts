@@ -131,7 +131,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
     const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
 
-    const created = await mkdir(outDir, { recursive: true });
+    const created = await makeOutDir(outDir);
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);
     if (unlicensed.length) log(`warning: ${unlicensed.length} bundled package(s) declare no license: ${unlicensed.slice(0, 10).join(', ')}${unlicensed.length > 10 ? ', …' : ''}`);
     log(`writing ${targets.join(' and ')} (${compression} level ${level})`);
@@ -198,10 +198,24 @@ function isInside(file: string, dir: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
+/** Creates the output directory (-o); a path through a file or without write access is bad input. */
+async function makeOutDir(outDir: string): Promise<string | undefined> {
+  try {
+    return await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UserError(`-o ${outDir}: the output directory cannot be created (${errno})`, {
+      code: 'PKGAPP_OUT_DIR_INVALID',
+      hint: 'Pass -o a directory you can write to (relative paths are taken from -C)',
+      cause: error,
+    });
+  }
+}
+
 function checkTargets(targets: string[]): Target[] {
   for (const t of targets) {
     if (!(TARGETS as readonly string[]).includes(t)) {
-      throw new UserError(`unknown target "${t}"`, { code: 'PKGAPP_TARGET_UNKNOWN', hint: `Use --target ${TARGETS.join(' or ')} (repeat it for both)` });
+      throw new UserError(`--target: unknown target "${t}"`, { code: 'PKGAPP_TARGET_UNKNOWN', hint: `Use --target ${TARGETS.join(' or ')} (repeat it for both)` });
     }
   }
   return [...new Set(targets)] as Target[];
@@ -209,7 +223,7 @@ function checkTargets(targets: string[]): Target[] {
 
 function checkCompression(value: string): Compression {
   if (!(COMPRESSIONS as readonly string[]).includes(value)) {
-    throw new UserError(`unknown compression "${value}"`, { code: 'PKGAPP_COMPRESSION_UNKNOWN', hint: `Use --compression ${COMPRESSIONS.join('|')}` });
+    throw new UserError(`--compression: unknown compression "${value}"`, { code: 'PKGAPP_COMPRESSION_UNKNOWN', hint: `Use --compression ${COMPRESSIONS.join('|')}` });
   }
   return value as Compression;
 }

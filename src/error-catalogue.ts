@@ -45,6 +45,7 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
   // Build options.
   { code: 'PKGAPP_TARGET_UNKNOWN', exitCode: U, section: 'options', when: '`--target` is neither `deb` nor `rpm`.', fix: 'Use `-t deb`, `-t rpm`, or both' },
   { code: 'PKGAPP_COMPRESSION_UNKNOWN', exitCode: U, section: 'options', when: '`--compression` is not gzip, xz, zstd or none.', fix: 'Use `--compression gzip|xz|zstd|none`' },
+  { code: 'PKGAPP_OUT_DIR_INVALID', exitCode: U, section: 'options', when: 'The output directory (`-o`) cannot be created: a file is in the way, or no write access.', fix: 'Pass `-o` a directory you can write to (a relative path is taken from `-C`)' },
   { code: 'PKGAPP_LEVEL_INVALID', exitCode: U, section: 'options', when: '`--level` is not a whole number in the compressor\'s range.', fix: 'Use 1-9 for gzip and xz, 1-19 for zstd, 0 for none, or leave `--level` out' },
   { code: 'PKGAPP_ARCH_INVALID', exitCode: U, section: 'options', when: '`--arch` names an architecture pkgapp does not know.', fix: 'Use all, or a Debian (amd64, arm64, ...) or rpm (x86_64, aarch64, ...) name' },
   { code: 'PKGAPP_NODE_INVALID', exitCode: U, section: 'options', when: '`--node` is neither `system` nor `bundled`.', fix: 'Use `--node system` (depend on the nodejs package) or `--node bundled` (ship node in the package)' },

@@ -79,11 +79,11 @@ export async function readApp(dir: string, options: ReadAppOptions = {}): Promis
   const pkg = importer === '' ? rootPkg : await readPackageJson(absDir);
 
   const configFile = path.join(absDir, 'pkgapp.config.json');
-  const fileConfig = (await exists(configFile)) ? await readJsonFile(configFile, 'PKGAPP_CONFIG_FILE', '') : undefined;
+  const fileConfig = (await exists(configFile)) ? await readJsonFile(configFile, 'PKGAPP_CONFIG_FILE', 'Make pkgapp.config.json a readable JSON file, or remove it and configure pkgapp in package.json "pkgapp"') : undefined;
   if (fileConfig !== undefined && pkg.pkgapp !== undefined) {
     throw new UserError(`${absDir}: configuration found both in package.json "pkgapp" and in pkgapp.config.json`, {
       code: 'PKGAPP_CONFIG_TWICE',
-      hint: 'Keep one of them',
+      hint: 'Move everything into one place: delete pkgapp.config.json or the "pkgapp" key of package.json',
     });
   }
   const configSource = fileConfig !== undefined ? configFile : `${pkgPath} "pkgapp"`;
@@ -111,7 +111,7 @@ async function readPackageJson(dir: string): Promise<PackageJson> {
   const pkgPath = path.join(dir, 'package.json');
   const packageJson = await readJsonFile(pkgPath, 'PKGAPP_PACKAGE_JSON', `Run pkgapp in the app's directory or pass -C DIR`);
   if (typeof packageJson !== 'object' || packageJson === null || Array.isArray(packageJson)) {
-    throw new UserError(`${pkgPath}: must contain a JSON object`, { code: 'PKGAPP_PACKAGE_JSON_INVALID' });
+    throw new UserError(`${pkgPath}: must contain a JSON object`, { code: 'PKGAPP_PACKAGE_JSON_INVALID', hint: 'package.json holds one object: {"name": …, "version": …}' });
   }
   return packageJson as PackageJson;
 }

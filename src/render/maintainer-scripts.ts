@@ -35,7 +35,10 @@ function renderHook(manifest: Manifest, phase: HookPhase): string {
   // The hook is passed to `sh -s` through a quoted here-document, so nothing in it is expanded
   // by the maintainer script; only a line equal to the delimiter could end it early.
   if (body.split('\n').some((line) => line === 'PKGAPP_HOOK_EOF')) {
-    throw new UserError(`pkgapp.hooks.${phase}: the script contains a line "PKGAPP_HOOK_EOF", which pkgapp reserves`, { code: 'PKGAPP_HOOK_INVALID' });
+    throw new UserError(`pkgapp.hooks.${phase}: the script contains a line "PKGAPP_HOOK_EOF", which pkgapp reserves`, {
+      code: 'PKGAPP_HOOK_INVALID',
+      hint: 'Change that line in the hook script (pkgapp passes hooks through a here-document that this line would end)',
+    });
   }
   return renderTemplate('snippets/hook', { phase, body: body.replace(/\n$/, '') });
 }

@@ -164,6 +164,12 @@ const triggers: Record<string, Trigger> = {
   // Build options.
   PKGAPP_TARGET_UNKNOWN: { run: async () => naming(await build(await app(), ['-t', 'msi']), '"msi"', '--target') },
   PKGAPP_COMPRESSION_UNKNOWN: { run: async () => naming(await build(await app(), ['--compression', 'lz4']), '"lz4"', '--compression') },
+  PKGAPP_OUT_DIR_INVALID: {
+    run: async () => {
+      const dir = await app();
+      return naming(await build(dir, ['-o', 'package.json/dist']), `-o ${dir}/package.json/dist`, 'ENOTDIR');
+    },
+  },
   PKGAPP_LEVEL_INVALID: { run: async () => naming(await build(await app(), ['--level', '12']), '--level 12') },
   PKGAPP_ARCH_INVALID: { run: async () => naming(await build(await app(), ['--arch', 'sparc']), '--arch "sparc"') },
   PKGAPP_NODE_INVALID: { run: async () => naming(await build(await app(), ['--node', 'nodejs']), '--node "nodejs"') },

@@ -171,7 +171,7 @@ export async function findTool(manager: ManagerId, dir: string, packageJson: Pac
     case 'pnpm': {
       const version = await toolVersion('pnpm', [], dir, env);
       if (version === undefined || Number.parseInt(version, 10) < 8) {
-        throw missingTool(manager, 'pnpm', version, `npm install -g pnpm${pinned || '@10'}`);
+        throw missingTool(manager, dir, 'pnpm', version, `npm install -g pnpm${pinned || '@10'}`);
       }
       return {
         ...base,
@@ -185,7 +185,7 @@ export async function findTool(manager: ManagerId, dir: string, packageJson: Pac
     }
     case 'yarn-classic': {
       const version = await toolVersion('yarn', [], dir, env);
-      if (version === undefined || !version.startsWith('1.')) throw missingTool(manager, 'yarn', version, `npm install -g yarn${pinned.startsWith('@1') ? pinned : '@1'}`);
+      if (version === undefined || !version.startsWith('1.')) throw missingTool(manager, dir, 'yarn', version, `npm install -g yarn${pinned.startsWith('@1') ? pinned : '@1'}`);
       return {
         ...base,
         file: 'yarn',
@@ -217,7 +217,7 @@ export async function findTool(manager: ManagerId, dir: string, packageJson: Pac
       }
       const version = await toolVersion(file, prefix, dir, env);
       if (version === undefined || Number.parseInt(version, 10) < 2) {
-        throw missingTool(manager, 'yarn', version, `npm install -g @yarnpkg/cli-dist${pinned || '@4'}` + '`, or commit a release with `yarn set version');
+        throw missingTool(manager, dir, 'yarn', version, `npm install -g @yarnpkg/cli-dist${pinned || '@4'}` + '`, or commit a release with `yarn set version');
       }
       return {
         ...base,
@@ -235,9 +235,9 @@ export async function findTool(manager: ManagerId, dir: string, packageJson: Pac
   }
 }
 
-function missingTool(manager: ManagerId, program: string, found: string | undefined, install: string): UserError {
+function missingTool(manager: ManagerId, dir: string, program: string, found: string | undefined, install: string): UserError {
   const wanted = manager === 'yarn-classic' ? 'Yarn classic (1.x)' : manager === 'yarn-berry' ? 'Yarn 2 or newer' : MANAGER_LABELS[manager];
-  return new UserError(`the app is installed with ${wanted}, but ${found === undefined ? `no \`${program}\` is on PATH` : `\`${program}\` on PATH is version ${found}`}`, {
+  return new UserError(`${dir}: its lockfile is ${wanted}'s, but ${found === undefined ? `no \`${program}\` is on PATH` : `\`${program}\` on PATH is version ${found}`}`, {
     code: 'PKGAPP_PACKAGE_MANAGER_MISSING',
     exitCode: EXIT_USAGE,
     hint: `Install it (\`${install}\`) or put it first on PATH, then retry`,
