@@ -4,7 +4,8 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile, type PackageJson } from '../app/read-app.js';
 import { listAppFiles } from '../contents/stage-app.js';
-import { UserError } from '../errors.js';
+import { isUserError, UserError } from '../errors.js';
+import { detectManager, MANAGER_LABELS } from '../app/lockfiles/package-manager.js';
 import { checkPackageName, debianNameFromNpm } from '../manifest/names.js';
 
 export interface InitResult {
@@ -66,13 +67,22 @@ export async function initConfig(dir: string): Promise<InitResult> {
     config['buildScript'] = 'build';
     notes.push('package.json has a "build" script: pkgapp runs it before packaging (drop "buildScript" if the build output is committed)');
   }
-  if (!(await exists(path.join(appDir, 'package-lock.json'))) && !(await exists(path.join(appDir, 'npm-shrinkwrap.json')))) {
-    notes.push('no package-lock.json: run `npm install` and commit it; pkgapp packages exactly what the lockfile pins');
-  }
+  notes.push(await lockfileNote(appDir, pkg));
   if (pkg.engines?.['node'] === undefined) notes.push('package.json has no "engines.node": the package will accept any nodejs version');
 
   await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' });
   return { file, config, notes };
+}
+
+/** Which package manager's lockfile pkgapp will install from, or what stops it (same rules as build). */
+async function lockfileNote(appDir: string, pkg: PackageJson): Promise<string> {
+  try {
+    const { manager, lockfilePath } = await detectManager(appDir, pkg);
+    return `dependencies: ${path.basename(lockfilePath)} (${MANAGER_LABELS[manager]}); pkgapp installs exactly what it pins, production only`;
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    return `${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+  }
 }
 
 /** Environment variables named in the app's own JavaScript/TypeScript files (first 500). */

@@ -34,3 +34,17 @@ test('pkgapp init never overwrites a configuration (exit 2)', async () => {
   assert.equal(r2.exitCode, 2);
   assert.deepEqual(JSON.parse(await readFile(path.join(withFile, 'pkgapp.config.json'), 'utf8')), { name: 'keep-me' });
 });
+
+test('pkgapp init names the package manager whose lockfile the build will install from', async () => {
+  const npmApp = await makeApp(minimalApp());
+  const r1 = JSON.parse((await runCli(['init', '-C', npmApp, '--json'])).stdout);
+  assert.ok(r1.notes.some((n: string) => /package-lock\.json \(npm\)/.test(n)), r1.notes.join('\n'));
+
+  const pnpmApp = await makeApp({ 'package.json': { name: 'p', version: '1.0.0', main: 'index.js' }, 'index.js': '', 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" });
+  const r2 = JSON.parse((await runCli(['init', '-C', pnpmApp, '--json'])).stdout);
+  assert.ok(r2.notes.some((n: string) => /pnpm-lock\.yaml \(pnpm\)/.test(n)), r2.notes.join('\n'));
+
+  const noLock = await makeApp({ 'package.json': { name: 'q', version: '1.0.0', main: 'index.js' }, 'index.js': '' });
+  const r3 = JSON.parse((await runCli(['init', '-C', noLock, '--json'])).stdout);
+  assert.ok(r3.notes.some((n: string) => /no package-lock\.json .*commit the lockfile/.test(n)), r3.notes.join('\n'));
+});
