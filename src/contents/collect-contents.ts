@@ -1,11 +1,11 @@
 // Walks the staged app into ContentEntry[] under /opt/NAME: normalized modes, no secrets, no noise.
 // Blocking fs calls on purpose: one lstat per entry is unavoidable, and 40k thread-pool round
 // trips cost more than the calls themselves (see util/file-chunks.ts).
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
 import type { ContentEntry, FileEntry } from './content-entry.js';
-import { appFileFilter, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
+import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
 
 export interface CollectedContents {
   entries: ContentEntry[];
@@ -57,17 +57,19 @@ export async function collectContents(options: {
   // Walks one package directory, skipping its nested node_modules (other packages) and noise.
   // Children come sorted, so the entries arrive nearly in package order; the directory entry's
   // type says what each child is, so only regular files need an lstat (size and mode).
-  const walk = (rel: string, abs: string) => {
+  // `gypRoot`: the package's location when it has a binding.gyp (node-gyp output to prune).
+  const walk = (rel: string, abs: string, gypRoot: string | undefined) => {
     const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const child of children) {
       if (isNodeModulesNoise(child.name)) continue;
       if (child.name === 'node_modules' && child.isDirectory()) continue; // nested packages are walked as their own locations
       const childRel = `${rel}/${child.name}`;
       if (packageDirs.has(childRel)) continue;
+      if (gypRoot !== undefined && isNodeGypIntermediate(childRel.slice(gypRoot.length + 1))) continue;
       const childAbs = `${abs}/${child.name}`;
       if (child.isDirectory()) {
         addDir(childRel);
-        walk(childRel, childAbs);
+        walk(childRel, childAbs, gypRoot);
       } else if (child.isSymbolicLink()) {
         addSymlink(childRel, childAbs);
       } else if (child.isFile()) {
@@ -77,7 +79,7 @@ export async function collectContents(options: {
   };
   for (const pkg of options.packages) {
     const abs = path.join(root, pkg.location);
-    if (addPath(pkg.location).isDirectory()) walk(pkg.location, abs);
+    if (addPath(pkg.location).isDirectory()) walk(pkg.location, abs, existsSync(`${abs}/binding.gyp`) ? pkg.location : undefined);
   }
   for (const binDir of binDirs(options.packages)) {
     for (const link of listBinLinks(root, binDir, packageDirs)) addPath(link);

@@ -33,3 +33,17 @@ export function appFileFilter(rules: ExcludeRules): (relPath: string) => boolean
 export function isNodeModulesNoise(baseName: string): boolean {
   return NODE_MODULES_NOISE.has(baseName) || NODE_MODULES_NOISE_PATTERN.test(baseName);
 }
+
+/**
+ * node-gyp's leftovers in a native package's build/ directory: Makefiles, config.gypi, object
+ * files and dependency lists (megabytes, and they name the staging directory, which would make
+ * builds irreproducible). Only build/Release and build/Debug are loaded at run time, and of those
+ * only the linked results. `pathInPackage` is relative to a package that has a binding.gyp.
+ */
+export function isNodeGypIntermediate(pathInPackage: string): boolean {
+  const parts = pathInPackage.split('/');
+  if (parts[0] !== 'build' || parts.length < 2) return false;
+  if (parts[1] !== 'Release' && parts[1] !== 'Debug') return true;
+  if (parts.length >= 3 && (parts[2] === 'obj' || parts[2] === 'obj.target' || parts[2] === '.deps')) return true;
+  return /\.(a|o)$/.test(parts[parts.length - 1]!);
+}
