@@ -44,6 +44,27 @@ export function tarTrailer(): Buffer {
   return Buffer.alloc(2 * BLOCK);
 }
 
+/**
+ * encodeTarHeader without allocating: the header goes into a buffer reused from call to call
+ * (the view returned is valid until the next call). 40k+ entries per archive.
+ */
+export class TarHeaderEncoder {
+  private readonly block = Buffer.alloc(BLOCK);
+
+  encode(fields: TarHeaderFields): Buffer {
+    const link = fields.linkname ?? '';
+    // Long names and targets (././@LongLink) are rare: the allocating encoder handles them.
+    if (fields.name.length > 100 || link.length > 100 || Buffer.byteLength(fields.name) > 100 || Buffer.byteLength(link) > 100) return encodeTarHeader(fields);
+    const block = this.block;
+    block.fill(0);
+    block.write(fields.name, 0, 'utf8');
+    fillHeader(block, fields.type === 'file' ? fields.size : 0, fields.mode, fields.mtime, TYPEFLAG[fields.type]);
+    if (link) block.write(link, 157, 'utf8');
+    checksum(block);
+    return block;
+  }
+}
+
 function longLink(type: 'K' | 'L', value: Buffer): Buffer[] {
   const data = Buffer.concat([value, Buffer.alloc(1)]); // NUL-terminated, as GNU tar writes it
   return [headerBlock(Buffer.from('././@LongLink'), data.length, 0o644, 0, type, Buffer.alloc(0)), data, tarPadding(data.length)];
@@ -52,22 +73,31 @@ function longLink(type: 'K' | 'L', value: Buffer): Buffer[] {
 function headerBlock(name: Buffer, size: number, mode: number, mtime: number, typeflag: string, linkname: Buffer): Buffer {
   const block = Buffer.alloc(BLOCK);
   name.copy(block, 0);
+  fillHeader(block, size, mode, mtime, typeflag);
+  linkname.copy(block, 157);
+  checksum(block);
+  return block;
+}
+
+/** Every field but name and linkname, into a zeroed block. */
+function fillHeader(block: Buffer, size: number, mode: number, mtime: number, typeflag: string): void {
   block.write(octal(mode, 7), 100, 'latin1');
   block.write(octal(0, 7), 108, 'latin1'); // uid 0
   block.write(octal(0, 7), 116, 'latin1'); // gid 0
   writeSize(block, size);
   block.write(octal(mtime, 11), 136, 'latin1');
   block.write(typeflag, 156, 'latin1');
-  linkname.copy(block, 157);
   block.write(GNU_MAGIC, 257, 'latin1');
   block.write('root', 265, 'latin1'); // uname: dpkg resolves owners by name (formats.md §1.2)
   block.write('root', 297, 'latin1'); // gname
-  // Checksum: sum of all bytes with the checksum field read as spaces; 6 octal digits, NUL, space.
+}
+
+/** Checksum: sum of all bytes with the checksum field read as spaces; 6 octal digits, NUL, space. */
+function checksum(block: Buffer): void {
   block.fill(0x20, 148, 156);
   let sum = 0;
-  for (const byte of block) sum += byte;
+  for (let i = 0; i < BLOCK; i++) sum += block[i]!;
   block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return block;
 }
 
 /** Sizes up to 8 GiB as 11 octal digits; larger ones in GNU base-256 (high bit set). */

@@ -1,21 +1,23 @@
 // Writes a .deb in one streaming pass: data.tar.* to a scratch file (hashing every file), then
 // control.tar.gz, then the ar container around both, under a temporary name renamed at the end.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { ContentEntry, FileEntry } from '../contents/content-entry.js';
+import type { ContentEntry } from '../contents/content-entry.js';
 import type { Signer } from '../sign/signer.js';
 import type { WriteProgress } from '../formats.js';
 import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
-import { compressionSuffix, createCompressor, type Compression } from '../util/compression.js';
-import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
-import { writeHashed } from '../util/write-hashed.js';
-import { coalesce } from '../util/coalesce.js';
+import { ChunkWriter } from '../util/chunk-writer.js';
+import { compressingSink, forEachPiece, OutputFile } from '../util/compress-sink.js';
+import { compressionSuffix, type Compression } from '../util/compression.js';
+import { copyEntry } from '../util/file-chunks.js';
+import { GZIP_CHUNK } from '../util/parallel-gzip.js';
 import { AR_MAGIC, arPadding, encodeArHeader } from './ar.js';
-import { encodeTarHeader, tarPadding, tarTrailer, type TarHeaderFields } from './tar-header.js';
+import { BLOCK, encodeTarHeader, TarHeaderEncoder, tarPadding, tarTrailer } from './tar-header.js';
+
+const READ_CHUNK = 1 << 20;
 
 export interface DebWriteInput {
   /** Final path of the .deb. */
@@ -48,22 +50,19 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
   const data = scratchFile(path.dirname(input.outFile), `${path.basename(input.outFile)}.${dataName}`);
   const out = atomicFile(input.outFile);
   try {
-    const md5sums: string[] = [];
     const files = input.entries.filter((e) => e.kind === 'file');
     input.progress?.start(files.length, files.reduce((sum, e) => sum + (e.kind === 'file' ? e.size : 0), 0));
-    await pipeline(
-      coalesce(tarStream(input.entries, input.mtime, (entry, md5) => {
-        if (!entry.conffile) md5sums.push(`${md5}  ${entry.path}\n`); // dpkg tracks conffile hashes itself
-        input.progress?.file(entry.size);
-      })),
-      createCompressor(input.compression, input.level),
-      createWriteStream(data.tmpPath),
-    );
-    const conffiles = input.entries.filter((e) => e.kind === 'file' && e.conffile).map((e) => `/${e.path}\n`);
-    const control = await controlTarGz(input, md5sums.join(''), conffiles.join(''));
-    const dataSize = (await stat(data.tmpPath)).size;
+    const dataFile = new OutputFile(data.tmpPath, false);
+    let md5s: Buffer;
+    try {
+      md5s = await writeDataTar(input, dataFile);
+    } finally {
+      dataFile.close();
+    }
+    const control = await controlTarGz(input, md5s);
+    const dataSize = dataFile.size;
     const debianBinary = Buffer.from('2.0\n');
-    const dataChunks = () => createReadStream(data.tmpPath, { highWaterMark: SMALL_FILE }) as AsyncIterable<Buffer>;
+    const dataChunks = () => createReadStream(data.tmpPath, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>;
     // debsigs' origin signature covers the member data of debian-binary, control and data, in
     // that order, without ar headers or padding (formats.md §6.2).
     const gpgorigin = input.signer
@@ -74,19 +73,19 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
         })())
       : undefined;
 
-    const written = await writeHashed(
-      out.tmpPath,
-      (async function* () {
-        yield* [AR_MAGIC, encodeArHeader('debian-binary', 4, input.mtime), debianBinary,
-          encodeArHeader('control.tar.gz', control.length, input.mtime), control, arPadding(control.length),
-          encodeArHeader(dataName, dataSize, input.mtime)];
-        yield* dataChunks();
-        yield arPadding(dataSize);
-        // dpkg ignores members after data.tar; debsig-verify reads this one.
-        if (gpgorigin) yield* [encodeArHeader('_gpgorigin', gpgorigin.length, input.mtime), gpgorigin, arPadding(gpgorigin.length)];
-      })(),
-    );
-    return { path: input.outFile, ...written, commit: out.commit, abort: out.abort };
+    const written = new OutputFile(out.tmpPath, true);
+    try {
+      for (const part of [AR_MAGIC, encodeArHeader('debian-binary', 4, input.mtime), debianBinary,
+        encodeArHeader('control.tar.gz', control.length, input.mtime), control, arPadding(control.length),
+        encodeArHeader(dataName, dataSize, input.mtime)]) written.write(part);
+      forEachPiece(data.tmpPath, written.write);
+      written.write(arPadding(dataSize));
+      // dpkg ignores members after data.tar; debsig-verify reads this one.
+      if (gpgorigin) for (const part of [encodeArHeader('_gpgorigin', gpgorigin.length, input.mtime), gpgorigin, arPadding(gpgorigin.length)]) written.write(part);
+    } finally {
+      written.close();
+    }
+    return { path: input.outFile, size: written.size, sha256: written.digest(), commit: out.commit, abort: out.abort };
   } catch (error) {
     await out.abort();
     throw error;
@@ -95,46 +94,106 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
   }
 }
 
-/** control.tar.gz: small and bounded, so built in memory. Scripts 0755, data files 0644. */
-async function controlTarGz(input: DebWriteInput, md5sums: string, conffiles: string): Promise<Buffer> {
-  const members: [string, string, number][] = [['control', input.control, 0o644]];
+/**
+ * data.tar through the compressor into the scratch file: "./" first, then the sorted entries,
+ * every file hashed. Returns the md5 digests of the files, 16 bytes each, in entry order.
+ */
+async function writeDataTar(input: DebWriteInput, out: OutputFile): Promise<Buffer> {
+  const { entries, mtime } = input;
+  const writer = new ChunkWriter(GZIP_CHUNK);
+  writer.attach(compressingSink(input.compression, input.level, out, writer.release));
+  const headers = new TarHeaderEncoder();
+  let count = 0;
+  for (const entry of entries) if (entry.kind === 'file') count++;
+  const md5s = Buffer.alloc(16 * count);
+  let index = 0;
+  try {
+    writer.write(headers.encode({ name: './', type: 'dir', mode: 0o755, size: 0, mtime }));
+    for (const entry of entries) {
+      if (entry.kind === 'dir') {
+        writer.write(headers.encode({ name: `./${entry.path}/`, type: 'dir', mode: entry.mode, size: 0, mtime }));
+      } else if (entry.kind === 'symlink') {
+        writer.write(headers.encode({ name: `./${entry.path}`, type: 'symlink', mode: 0o777, size: 0, mtime, linkname: entry.target }));
+      } else {
+        writer.write(headers.encode({ name: `./${entry.path}`, type: 'file', mode: entry.mode, size: entry.size, mtime }));
+        const md5 = createHash('md5');
+        await copyEntry(writer, entry, md5);
+        writer.zeros((BLOCK - (entry.size % BLOCK)) % BLOCK);
+        md5s.write(md5.digest('binary'), 16 * index++, 'latin1');
+        input.progress?.file(entry.size);
+      }
+      if (writer.busy) await writer.drain();
+    }
+    writer.write(tarTrailer());
+    await writer.end();
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+  return md5s;
+}
+
+/**
+ * control.tar.gz: control, conffiles, md5sums (one line per file but the conffiles, which dpkg
+ * tracks itself), maintainer scripts. Built in memory (compressed, it is small), md5sums
+ * rendered in pieces so a huge file list never exists as one string.
+ */
+async function controlTarGz(input: DebWriteInput, md5s: Buffer): Promise<Buffer> {
+  const conffiles = input.entries.filter((e) => e.kind === 'file' && e.conffile).map((e) => `/${e.path}\n`).join('');
+  const members: [string, string | Md5sums, number][] = [['control', input.control, 0o644]];
   if (conffiles) members.push(['conffiles', conffiles, 0o644]);
-  members.push(['md5sums', md5sums, 0o644]);
+  members.push(['md5sums', new Md5sums(input.entries, md5s), 0o644]);
   for (const name of ['preinst', 'postinst', 'prerm', 'postrm']) {
     const script = input.scripts[name];
     if (script !== undefined) members.push([name, script, 0o755]);
   }
-  const parts: Buffer[] = [encodeTarHeader({ name: './', type: 'dir', mode: 0o755, size: 0, mtime: input.mtime })];
-  for (const [name, text, mode] of members) {
-    const body = Buffer.from(text);
-    parts.push(encodeTarHeader({ name: `./${name}`, type: 'file', mode, size: body.length, mtime: input.mtime }), body, tarPadding(body.length));
+  const mtime = input.mtime;
+  async function* tar(): AsyncGenerator<Buffer> {
+    yield encodeTarHeader({ name: './', type: 'dir', mode: 0o755, size: 0, mtime });
+    for (const [name, body, mode] of members) {
+      if (typeof body === 'string') {
+        const bytes = Buffer.from(body);
+        yield encodeTarHeader({ name: `./${name}`, type: 'file', mode, size: bytes.length, mtime });
+        yield bytes;
+        yield tarPadding(bytes.length);
+      } else {
+        yield encodeTarHeader({ name: `./${name}`, type: 'file', mode, size: body.size, mtime });
+        yield* body.pieces();
+        yield tarPadding(body.size);
+      }
+    }
+    yield tarTrailer();
   }
-  parts.push(tarTrailer());
   const chunks: Buffer[] = [];
-  await pipeline(async function* () { yield Buffer.concat(parts); }, createGzip({ level: 9 }), async function (source: AsyncIterable<Buffer>) {
+  await pipeline(tar, createGzip({ level: 9 }), async function (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) chunks.push(chunk);
   });
   return Buffer.concat(chunks);
 }
 
-/** data.tar as a stream of blocks: "./" first, then the sorted entries, every file hashed (md5). */
-async function* tarStream(entries: readonly ContentEntry[], mtime: number, onFile: (entry: FileEntry, md5: string) => void): AsyncGenerator<Buffer> {
-  yield encodeTarHeader({ name: './', type: 'dir', mode: 0o755, size: 0, mtime });
-  for (const entry of entries) {
-    const fields: TarHeaderFields = entry.kind === 'dir'
-      ? { name: `./${entry.path}/`, type: 'dir', mode: entry.mode, size: 0, mtime }
-      : entry.kind === 'symlink'
-        ? { name: `./${entry.path}`, type: 'symlink', mode: 0o777, size: 0, mtime, linkname: entry.target }
-        : { name: `./${entry.path}`, type: 'file', mode: entry.mode, size: entry.size, mtime };
-    yield encodeTarHeader(fields);
-    if (entry.kind !== 'file') continue;
-    const md5 = createHash('md5');
-    for await (const chunk of fileChunks(entry)) {
-      md5.update(chunk);
-      yield chunk;
-    }
-    yield tarPadding(entry.size);
-    onFile(entry, md5.digest('hex'));
+/** The md5sums file: "<md5 hex>  <path>\n" for every file but the conffiles. */
+class Md5sums {
+  readonly size: number;
+
+  constructor(private readonly entries: readonly ContentEntry[], private readonly md5s: Buffer) {
+    let size = 0;
+    for (const e of entries) if (e.kind === 'file' && !e.conffile) size += 35 + Buffer.byteLength(e.path);
+    this.size = size;
   }
-  yield tarTrailer();
+
+  *pieces(): Generator<Buffer> {
+    let lines = '';
+    let index = 0;
+    for (const e of this.entries) {
+      if (e.kind !== 'file') continue;
+      const i = index++;
+      if (e.conffile) continue;
+      lines += `${this.md5s.toString('hex', 16 * i, 16 * i + 16)}  ${e.path}\n`;
+      if (lines.length >= 1 << 16) {
+        yield Buffer.from(lines);
+        lines = '';
+      }
+    }
+    if (lines) yield Buffer.from(lines);
+  }
 }

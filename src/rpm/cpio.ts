@@ -23,3 +23,33 @@ export function encodeCpioTrailer(offset: number): Buffer {
 function pad4(n: number): number {
   return (4 - (n % 4)) % 4;
 }
+
+/**
+ * encodeCpioHeader without allocating: into a buffer reused from call to call (the view returned
+ * is valid until the next call). One per entry of the payload.
+ */
+export class CpioHeaderEncoder {
+  private buffer = Buffer.alloc(512);
+
+  encode(fields: { ino: number; mode: number; size: number; mtime: number; name: string }, offset: number): Buffer {
+    if (fields.size > 0xffffffff || fields.mtime > 0xffffffff || fields.ino > 0xffffffff) return encodeCpioHeader({ ...fields, nlink: 1 }, offset);
+    const nameLength = Buffer.byteLength(fields.name) + 1;
+    const length = 110 + nameLength + pad4(offset + 110 + nameLength);
+    if (this.buffer.length < length) this.buffer = Buffer.alloc(2 * length);
+    const b = this.buffer;
+    b.write('070701', 0, 'latin1');
+    const values = [fields.ino, fields.mode, 0, 0, 1, fields.mtime, fields.size, 0, 0, 0, 0, nameLength, 0];
+    for (let f = 0; f < 13; f++) {
+      let v = values[f]!;
+      for (let d = 6 + 8 * f + 7; d >= 6 + 8 * f; d--) {
+        b[d] = HEX_DIGITS[v & 15]!;
+        v >>>= 4;
+      }
+    }
+    b.write(fields.name, 110, 'utf8');
+    b.fill(0, 110 + nameLength - 1, length);
+    return b.subarray(0, length);
+  }
+}
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef');

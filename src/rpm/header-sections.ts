@@ -1,13 +1,14 @@
 // Manifest + file list + payload facts → the entries of the main rpm header (formats.md §2.6-2.10).
+import type { ContentEntry } from '../contents/content-entry.js';
 import { UserError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { rpmVersion } from '../manifest/versions.js';
 import type { Compression } from '../util/compression.js';
 import { wrapText } from '../util/wrap-text.js';
 import { h, type HeaderEntry } from './header.js';
-import type { RpmFile } from './rpm-files.js';
+import type { RpmFileList } from './rpm-files.js';
 import type { RpmScriptName } from './scriptlets.js';
-import { HASH_SHA256, SENSE, TAG } from './tags.js';
+import { FILEFLAG, HASH_SHA256, SENSE, TAG } from './tags.js';
 
 export interface Dependency {
   name: string;
@@ -18,9 +19,9 @@ export interface Dependency {
 export interface MainHeaderInput {
   manifest: Manifest;
   arch: string;
-  files: readonly RpmFile[];
-  /** sha256 hex per file, in files order; "" for directories and symlinks. */
-  digests: readonly string[];
+  files: RpmFileList;
+  /** sha256 per listed entry, 32 bytes each in files order (used for regular files only). */
+  digests: Buffer;
   scripts: Partial<Record<RpmScriptName, string>>;
   compression: Compression;
   level: number;
@@ -42,17 +43,8 @@ export function mainHeaderEntries(input: MainHeaderInput): HeaderEntry[] {
   const { manifest, files } = input;
   const { version, release } = rpmVersion(manifest.version, manifest.release);
   const evr = `${version}-${release}`;
-  const totalSize = files.reduce((sum, f) => sum + f.size, 0);
-  const dirNames: string[] = [];
-  const dirIndex = new Map<string, number>();
-  const dirIndexes = files.map((f) => {
-    const dir = f.path.slice(0, f.path.lastIndexOf('/') + 1);
-    if (!dirIndex.has(dir)) {
-      dirIndex.set(dir, dirNames.length);
-      dirNames.push(dir);
-    }
-    return dirIndex.get(dir)!;
-  });
+  let totalSize = 0;
+  for (const e of files.entries) totalSize += files.size(e);
 
   const entries: HeaderEntry[] = [
     h.strings(TAG.HEADERI18NTABLE, ['C']),
@@ -86,35 +78,102 @@ export function mainHeaderEntries(input: MainHeaderInput): HeaderEntry[] {
     entries.push(h.string(bodyTag, script), h.string(progTag, '/bin/sh'));
   }
 
-  if (files.length > 0) {
-    entries.push(
-      h.int32(TAG.FILESIZES, files.map((f) => f.size)),
-      h.int16(TAG.FILEMODES, files.map((f) => f.mode)),
-      h.int16(TAG.FILERDEVS, files.map(() => 0)),
-      h.int32(TAG.FILEMTIMES, files.map(() => manifest.buildTime)),
-      h.strings(TAG.FILEDIGESTS, input.digests),
-      h.strings(TAG.FILELINKTOS, files.map((f) => f.linkTo)),
-      h.int32(TAG.FILEFLAGS, files.map((f) => f.flags)),
-      h.strings(TAG.FILEUSERNAME, files.map((f) => f.user)),
-      h.strings(TAG.FILEGROUPNAME, files.map((f) => f.group)),
-      h.int32(TAG.FILEVERIFYFLAGS, files.map(() => 0xffffffff)),
-      h.int32(TAG.FILEDEVICES, files.map(() => 1)),
-      h.int32(TAG.FILEINODES, files.map((_, i) => i + 1)),
-      h.strings(TAG.FILELANGS, files.map(() => '')),
-      h.int32(TAG.DIRINDEXES, dirIndexes),
-      h.strings(TAG.BASENAMES, files.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1))),
-      h.strings(TAG.DIRNAMES, dirNames),
-      h.int32(TAG.FILEDIGESTALGO, [HASH_SHA256]),
-    );
-  }
+  if (files.entries.length > 0) entries.push(...fileEntries(input));
 
-  const hasConfig = files.some((f) => f.flags & 1);
+  const hasConfig = files.entries.some((e) => files.flags(e) & FILEFLAG.CONFIG);
   const provides: Dependency[] = [{ name: manifest.name, flags: SENSE.EQUAL, version: evr }];
   if (input.arch !== 'noarch') provides.push({ name: `${manifest.name}(${isaName(input.arch)})`, flags: SENSE.EQUAL, version: evr });
   if (hasConfig) provides.push({ name: `config(${manifest.name})`, flags: SENSE.EQUAL | SENSE.CONFIG, version: evr });
   entries.push(...dependencyEntries(TAG.PROVIDENAME, TAG.PROVIDEFLAGS, TAG.PROVIDEVERSION, provides));
   entries.push(...dependencyEntries(TAG.REQUIRENAME, TAG.REQUIREFLAGS, TAG.REQUIREVERSION, requires(input, evr, hasConfig)));
   return entries;
+}
+
+/**
+ * The per-file arrays (formats.md §2.7), each encoded straight into its stored form: with 100k+
+ * files, arrays of JS numbers and strings would cost several times the header itself.
+ */
+function fileEntries(input: MainHeaderInput): HeaderEntry[] {
+  const { files, digests } = input;
+  const list = files.entries;
+  const n = list.length;
+  const int32 = (tag: number, value: (e: ContentEntry, i: number) => number) => {
+    const bytes = Buffer.alloc(4 * n);
+    for (let i = 0; i < n; i++) bytes.writeUInt32BE(value(list[i]!, i), 4 * i);
+    return h.encoded(tag, 'INT32', bytes, n);
+  };
+  const int16 = (tag: number, value: (e: ContentEntry) => number) => {
+    const bytes = Buffer.alloc(2 * n);
+    for (let i = 0; i < n; i++) bytes.writeUInt16BE(value(list[i]!), 2 * i);
+    return h.encoded(tag, 'INT16', bytes, n);
+  };
+  const strings = (tag: number, value: (e: ContentEntry, i: number) => string) => {
+    let length = 0;
+    for (let i = 0; i < n; i++) length += Buffer.byteLength(value(list[i]!, i)) + 1;
+    const bytes = Buffer.alloc(length);
+    let offset = 0;
+    for (let i = 0; i < n; i++) {
+      const text = value(list[i]!, i);
+      if (text.includes('\0')) throw new Error('rpm header: NUL inside a string');
+      offset += bytes.write(text, offset) + 1;
+    }
+    return h.encoded(tag, 'STRING_ARRAY', bytes, n);
+  };
+  const dirNames: string[] = [];
+  const dirIndex = new Map<string, number>();
+  const dirIndexes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = list[i]!.path;
+    const dir = `/${p.slice(0, p.lastIndexOf('/') + 1)}`;
+    let index = dirIndex.get(dir);
+    if (index === undefined) {
+      index = dirNames.length;
+      dirIndex.set(dir, index);
+      dirNames.push(dir);
+    }
+    dirIndexes[i] = index;
+  }
+  const buildTime = input.manifest.buildTime;
+  return [
+    int32(TAG.FILESIZES, (e) => files.size(e)),
+    int16(TAG.FILEMODES, (e) => files.mode(e)),
+    int16(TAG.FILERDEVS, () => 0),
+    int32(TAG.FILEMTIMES, () => buildTime),
+    h.encoded(TAG.FILEDIGESTS, 'STRING_ARRAY', hexDigests(list, digests), n),
+    strings(TAG.FILELINKTOS, (e) => files.linkTo(e)),
+    int32(TAG.FILEFLAGS, (e) => files.flags(e)),
+    strings(TAG.FILEUSERNAME, (e) => files.user(e)),
+    strings(TAG.FILEGROUPNAME, (e) => files.user(e)),
+    int32(TAG.FILEVERIFYFLAGS, () => 0xffffffff),
+    int32(TAG.FILEDEVICES, () => 1),
+    int32(TAG.FILEINODES, (_, i) => i + 1),
+    h.encoded(TAG.FILELANGS, 'STRING_ARRAY', Buffer.alloc(n), n),
+    int32(TAG.DIRINDEXES, (_, i) => dirIndexes[i]!),
+    strings(TAG.BASENAMES, (e) => e.path.slice(e.path.lastIndexOf('/') + 1)),
+    h.strings(TAG.DIRNAMES, dirNames),
+    h.int32(TAG.FILEDIGESTALGO, [HASH_SHA256]),
+  ];
+}
+
+const HEX = Buffer.from('0123456789abcdef');
+
+/** FILEDIGESTS: the sha256 hex of each regular file, "" for the rest, NUL-terminated. */
+function hexDigests(list: readonly ContentEntry[], digests: Buffer): Buffer {
+  let files = 0;
+  for (const e of list) if (e.kind === 'file') files++;
+  const bytes = Buffer.alloc(64 * files + list.length);
+  let offset = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i]!.kind === 'file') {
+      for (let j = 32 * i; j < 32 * i + 32; j++) {
+        const byte = digests[j]!;
+        bytes[offset++] = HEX[byte >> 4]!;
+        bytes[offset++] = HEX[byte & 15]!;
+      }
+    }
+    bytes[offset++] = 0;
+  }
+  return bytes;
 }
 
 /** Requires: Node.js (unless bundled), the configured extras, the scriptlets' shell, config(), and rpmlib() features. */

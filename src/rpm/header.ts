@@ -5,7 +5,9 @@ export type HeaderValue =
   | { type: 'STRING' | 'I18NSTRING'; value: string }
   | { type: 'STRING_ARRAY'; value: readonly string[] }
   | { type: 'INT16' | 'INT32' | 'INT64'; value: readonly number[] }
-  | { type: 'BIN'; value: Buffer };
+  | { type: 'BIN'; value: Buffer }
+  /** An array already in its stored form (big per-file arrays, built without a JS array). */
+  | { type: 'STRING_ARRAY' | 'INT16' | 'INT32'; encoded: Buffer; count: number };
 
 export interface HeaderEntry {
   tag: number;
@@ -24,6 +26,7 @@ export const h = {
   int32: (tag: number, value: readonly number[]): HeaderEntry => ({ tag, data: { type: 'INT32', value } }),
   int64: (tag: number, value: readonly number[]): HeaderEntry => ({ tag, data: { type: 'INT64', value } }),
   bin: (tag: number, value: Buffer): HeaderEntry => ({ tag, data: { type: 'BIN', value } }),
+  encoded: (tag: number, type: 'STRING_ARRAY' | 'INT16' | 'INT32', encoded: Buffer, count: number): HeaderEntry => ({ tag, data: { type, encoded, count } }),
 };
 
 /**
@@ -70,6 +73,10 @@ function indexEntry(tag: number, type: number, offset: number, count: number): B
 }
 
 function encodeValue(data: HeaderValue): { bytes: Buffer; count: number } {
+  if ('encoded' in data) {
+    if (data.count === 0) throw new Error('rpm header: empty array');
+    return { bytes: data.encoded, count: data.count };
+  }
   switch (data.type) {
     case 'STRING':
     case 'I18NSTRING':

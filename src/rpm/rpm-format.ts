@@ -35,7 +35,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     ...(job.signer ? { signer: job.signer } : {}),
     ...(job.progress ? { progress: job.progress } : {}),
   });
-  return { ...written, version: `${version}-${release}`, architecture, files: files.filter((f) => f.entry.kind !== 'dir').length };
+  return { ...written, version: `${version}-${release}`, architecture, files: files.entries.filter((e) => e.kind !== 'dir').length };
 }
 
 /** cpio newc sizes are 8 hex digits: files of 4 GiB or more need rpm's stripped format, not written yet. */

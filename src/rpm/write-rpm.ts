@@ -2,23 +2,22 @@
 // scratch file, hashing every file (sha256) and the compressed bytes; pass 2 reads header +
 // payload for the MD5 and the signatures; pass 3 writes lead, signature header, header, payload.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Manifest } from '../manifest/manifest.js';
 import type { Signer } from '../sign/signer.js';
 import type { WriteProgress } from '../formats.js';
 import { rpmVersion } from '../manifest/versions.js';
 import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
-import { createCompressor, type Compression } from '../util/compression.js';
-import { fileChunks, SMALL_FILE } from '../util/file-chunks.js';
-import { writeHashed } from '../util/write-hashed.js';
-import { coalesce } from '../util/coalesce.js';
-import { cpioPadding, encodeCpioHeader, encodeCpioTrailer } from './cpio.js';
+import { ChunkWriter } from '../util/chunk-writer.js';
+import { compressingSink, forEachPiece, OutputFile } from '../util/compress-sink.js';
+import type { Compression } from '../util/compression.js';
+import { copyEntry } from '../util/file-chunks.js';
+import { GZIP_CHUNK } from '../util/parallel-gzip.js';
+import { CpioHeaderEncoder, encodeCpioTrailer } from './cpio.js';
 import { encodeHeader, encodeLead, h, signaturePadding } from './header.js';
 import { mainHeaderEntries } from './header-sections.js';
-import type { RpmFile } from './rpm-files.js';
+import type { RpmFileList } from './rpm-files.js';
 import type { RpmScriptName } from './scriptlets.js';
 import { SIGTAG, TAG } from './tags.js';
 
@@ -26,7 +25,7 @@ export interface RpmWriteInput {
   outFile: string;
   manifest: Manifest;
   arch: string;
-  files: readonly RpmFile[];
+  files: RpmFileList;
   scripts: Partial<Record<RpmScriptName, string>>;
   compression: Compression;
   level: number;
@@ -45,6 +44,7 @@ const FOUR_GIB = 2 ** 32;
 const ARCHNUM: Record<string, number> = { noarch: 1, x86_64: 1, i686: 1, aarch64: 19, ppc64le: 16, s390x: 15 };
 /** rpmbuild leaves this much room in the signature header so rpmsign can sign in place. */
 const RESERVED_SPACE = 4128;
+const READ_CHUNK = 1 << 20;
 
 /**
  * Writes the package under a temporary name; the caller commits it (renames it into place) once
@@ -55,56 +55,48 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
   const out = atomicFile(input.outFile);
   try {
     // Pass 1: cpio → compressor → scratch file.
-    const digests: string[] = [];
-    let cpioSize = 0;
-    const payloadSha = createHash('sha256');
-    await pipeline(
-      coalesce(cpioStream(input.files, input.manifest.buildTime, digests, (n) => (cpioSize += n), input.progress)),
-      createCompressor(input.compression, input.level),
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          payloadSha.update(chunk);
-          yield chunk;
-        }
-      },
-      createWriteStream(payload.tmpPath),
-    );
-
-    const header = encodeHeader(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests, payloadDigest: payloadSha.digest('hex') }));
-    const payloadSize = (await stat(payload.tmpPath)).size;
+    const payloadFile = new OutputFile(payload.tmpPath, true);
+    let cpio: { digests: Buffer; size: number };
+    try {
+      cpio = await writeCpio(input, payloadFile);
+    } finally {
+      payloadFile.close();
+    }
+    const cpioSize = cpio.size;
+    const header = encodeHeader(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests: cpio.digests, payloadDigest: payloadFile.digest() }));
+    const payloadSize = payloadFile.size;
     const lead = encodeLead(`${input.manifest.name}-${rpmNevr(input)}`, ARCHNUM[input.arch] ?? 1);
 
     // Pass 2: read header + payload once for the MD5 and, when signing, the header+payload
     // signature; the header-only signature needs just the header.
     const md5 = createHash('md5');
-    const headerAndPayload = async function* () {
-      yield header;
-      for await (const chunk of createReadStream(payload.tmpPath, { highWaterMark: SMALL_FILE })) yield chunk as Buffer;
-    };
-    const hashed = async function* () {
-      for await (const chunk of headerAndPayload()) {
-        md5.update(chunk);
-        yield chunk;
-      }
-    };
     let signatures: RpmSignatures | undefined;
     if (input.signer) {
+      const hashed = async function* () {
+        md5.update(header);
+        yield header;
+        for await (const chunk of createReadStream(payload.tmpPath, { highWaterMark: READ_CHUNK })) {
+          md5.update(chunk as Buffer);
+          yield chunk as Buffer;
+        }
+      };
       const [headerSig, packageSig] = [await input.signer.signDetached(header), await input.signer.signDetached(hashed())];
       signatures = { algorithm: input.signer.algorithm, header: headerSig, headerAndPayload: packageSig };
     } else {
-      for await (const chunk of hashed()) void chunk;
+      md5.update(header);
+      forEachPiece(payload.tmpPath, (piece) => md5.update(piece));
     }
     const signature = signatureHeader(header, payloadSize, cpioSize, md5.digest(), signatures);
 
     // Pass 3: the file itself, hashed as it is written.
-    const written = await writeHashed(
-      out.tmpPath,
-      (async function* () {
-        yield* [lead, signature, signaturePadding(signature.length)];
-        yield* headerAndPayload();
-      })(),
-    );
-    return { path: input.outFile, ...written, commit: out.commit, abort: out.abort };
+    const written = new OutputFile(out.tmpPath, true);
+    try {
+      for (const part of [lead, signature, signaturePadding(signature.length), header]) written.write(part);
+      forEachPiece(payload.tmpPath, written.write);
+    } finally {
+      written.close();
+    }
+    return { path: input.outFile, size: written.size, sha256: written.digest(), commit: out.commit, abort: out.abort };
   } catch (error) {
     await out.abort();
     throw error;
@@ -147,33 +139,49 @@ function signatureHeader(header: Buffer, payloadSize: number, cpioSize: number, 
   ]);
 }
 
-/** The cpio newc archive: one entry per listed file, in header order, every file hashed. */
-async function* cpioStream(files: readonly RpmFile[], mtime: number, digests: string[], count: (n: number) => void, progress?: WriteProgress): AsyncGenerator<Buffer> {
-  const regular = files.filter((f) => f.entry.kind === 'file');
-  progress?.start(regular.length, regular.reduce((sum, f) => sum + f.size, 0));
-  let offset = 0;
-  const emit = (buf: Buffer) => {
-    offset += buf.length;
-    count(buf.length);
-    return buf;
-  };
-  for (const [i, file] of files.entries()) {
-    yield emit(encodeCpioHeader({ ino: i + 1, mode: file.mode, size: file.size, mtime, name: `.${file.path}` }, offset));
-    if (file.entry.kind === 'symlink') {
-      yield emit(Buffer.from(file.entry.target));
-      digests.push('');
-    } else if (file.entry.kind === 'file') {
-      const sha = createHash('sha256');
-      for await (const chunk of fileChunks(file.entry)) {
-        sha.update(chunk);
-        yield emit(chunk);
-      }
-      digests.push(sha.digest('hex'));
-      progress?.file(file.size);
-    } else {
-      digests.push('');
+/**
+ * The cpio newc archive through the compressor into `out`: one entry per listed file, in header
+ * order, every regular file hashed. Returns the sha256 digests (32 bytes per listed entry) and
+ * the archive's size.
+ */
+async function writeCpio(input: RpmWriteInput, out: OutputFile): Promise<{ digests: Buffer; size: number }> {
+  const { files, progress } = input;
+  const mtime = input.manifest.buildTime;
+  const list = files.entries;
+  let count = 0;
+  let bytes = 0;
+  for (const e of list) {
+    if (e.kind === 'file') {
+      count++;
+      bytes += e.size;
     }
-    yield emit(cpioPadding(offset));
   }
-  yield emit(encodeCpioTrailer(offset));
+  progress?.start(count, bytes);
+  const writer = new ChunkWriter(GZIP_CHUNK);
+  writer.attach(compressingSink(input.compression, input.level, out, writer.release));
+  const headers = new CpioHeaderEncoder();
+  const digests = Buffer.alloc(32 * list.length);
+  try {
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!;
+      writer.write(headers.encode({ ino: i + 1, mode: files.mode(entry), size: files.size(entry), mtime, name: `./${entry.path}` }, writer.total));
+      if (entry.kind === 'symlink') {
+        writer.write(Buffer.from(entry.target));
+      } else if (entry.kind === 'file') {
+        const sha = createHash('sha256');
+        await copyEntry(writer, entry, sha);
+        digests.write(sha.digest('binary'), 32 * i, 'latin1');
+        progress?.file(entry.size);
+      }
+      writer.zeros((4 - (writer.total % 4)) % 4);
+      if (writer.busy) await writer.drain();
+    }
+    writer.write(encodeCpioTrailer(writer.total));
+    const size = writer.total;
+    await writer.end();
+    return { digests, size };
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
 }

@@ -1,8 +1,8 @@
 // Compressors for archive members: zlib in-process for gzip, the xz and zstd programs otherwise.
 import { PassThrough, type Duplex } from 'node:stream';
-import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { createParallelGzip } from './parallel-gzip.js';
+import { filterDuplex } from './spawn-filter.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
@@ -28,19 +28,26 @@ export function checkLevel(compression: Compression, level: number): number {
 }
 
 /**
+ * The xz or zstd command line: a fixed thread count, so their block layout, and so the output
+ * bytes, do not depend on how many cores the build machine has.
+ */
+export function compressorCommand(compression: 'xz' | 'zstd', level: number): [string, string[]] {
+  return compression === 'xz'
+    ? ['xz', ['--compress', '--stdout', `-${level}`, '--threads=2', '--quiet']]
+    : ['zstd', ['--compress', '--stdout', `-${level}`, '-T2', '--no-progress', '-q']];
+}
+
+/**
  * A streaming compressor on every core: gzip in chunks on the thread pool (parallel-gzip.ts),
- * xz and zstd with a fixed thread count, so their block layout, and so the output bytes, do not
- * depend on how many cores the build machine has.
+ * xz and zstd through their programs (compressorCommand).
  */
 export function createCompressor(compression: Compression, level: number): Duplex {
   switch (compression) {
     case 'gzip':
       return createParallelGzip({ level });
-    case 'xz':
-      return execa('xz', ['--compress', '--stdout', `-${level}`, '--threads=2', '--quiet'], { buffer: false }).duplex();
-    case 'zstd':
-      return execa('zstd', ['--compress', '--stdout', `-${level}`, '-T2', '--no-progress', '-q'], { buffer: false }).duplex();
     case 'none':
       return new PassThrough();
+    default:
+      return filterDuplex(...compressorCommand(compression, level));
   }
 }

@@ -6,13 +6,15 @@
 import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { constants, crc32, deflateRaw } from 'node:zlib';
-import { promisify } from 'node:util';
-
-const deflateRawAsync = promisify(deflateRaw) as (buffer: Buffer, options: object) => Promise<Buffer>;
 
 /** 1 MiB: big enough that the per-chunk restart costs nothing measurable in ratio. */
 export const GZIP_CHUNK = 1 << 20;
 const WINDOW = 32 * 1024;
+/**
+ * zlib's output buffer per job: one buffer holds a typical chunk's output (node_modules text
+ * deflates to about a fifth), so a chunk costs one thread-pool round trip, not one per 16 KiB.
+ */
+const OUTPUT_BUFFER = 256 * 1024;
 
 export interface ParallelGzipOptions {
   level: number;
@@ -21,31 +23,97 @@ export interface ParallelGzipOptions {
   chunkSize?: number;
 }
 
+interface Job {
+  chunk: Buffer;
+  output: Promise<Buffer>;
+}
+
+/**
+ * The engine: chunks in (each but the last of the same size, decided by the caller), deflated
+ * pieces out in order. `release` gets each input chunk back once its piece is taken.
+ */
+export class ParallelDeflate {
+  private readonly level: number;
+  private readonly concurrency: number;
+  private readonly release: (chunk: Buffer) => void;
+  private readonly jobs: Job[] = [];
+  private readonly dictionary = Buffer.allocUnsafeSlow(WINDOW);
+  private dictionaryLength = 0;
+  private crc = 0;
+  private total = 0;
+
+  constructor(options: { level: number; concurrency?: number; release?: (chunk: Buffer) => void }) {
+    this.level = options.level;
+    this.concurrency = Math.max(1, options.concurrency ?? os.availableParallelism());
+    this.release = options.release ?? (() => {});
+  }
+
+  /** RFC 1952 header: no name, mtime 0 (reproducible), XFL from the level, OS 3 (Unix) as zlib writes. */
+  header(): Buffer {
+    const xfl = this.level >= 9 ? 2 : this.level <= 1 ? 4 : 0;
+    return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
+  }
+
+  /** Starts deflating a chunk; the last one ends the deflate stream (BFINAL). */
+  push(chunk: Buffer, last: boolean): void {
+    this.crc = crc32(chunk, this.crc);
+    this.total += chunk.length;
+    const output = new Promise<Buffer>((resolve, reject) => {
+      deflateRaw(chunk, {
+        level: this.level,
+        chunkSize: OUTPUT_BUFFER,
+        ...(this.dictionaryLength ? { dictionary: this.dictionary.subarray(0, this.dictionaryLength) } : {}), // zlib copies it
+        finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+      }, (error, result) => (error ? reject(error) : resolve(result)));
+    });
+    output.catch(() => {}); // observed when taken in order; avoids an unhandled rejection meanwhile
+    this.jobs.push({ chunk, output });
+    // The next dictionary: the last 32 KiB of everything so far.
+    if (chunk.length >= WINDOW) {
+      chunk.copy(this.dictionary, 0, chunk.length - WINDOW);
+      this.dictionaryLength = WINDOW;
+    } else {
+      const keep = Math.min(this.dictionaryLength, WINDOW - chunk.length);
+      this.dictionary.copy(this.dictionary, 0, this.dictionaryLength - keep, this.dictionaryLength);
+      chunk.copy(this.dictionary, keep);
+      this.dictionaryLength = keep + chunk.length;
+    }
+  }
+
+  /** Chunks being deflated or not yet taken. */
+  get pending(): number {
+    return this.jobs.length;
+  }
+
+  /** True when enough chunks are in flight to keep every core busy (bounded memory). */
+  get busy(): boolean {
+    return this.jobs.length > this.concurrency;
+  }
+
+  /** The oldest chunk's deflated piece. */
+  async next(): Promise<Buffer> {
+    const job = this.jobs.shift()!;
+    const piece = await job.output;
+    this.release(job.chunk);
+    return piece;
+  }
+
+  /** RFC 1952 trailer: CRC-32 and length mod 2^32 of everything pushed. */
+  trailer(): Buffer {
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.crc >>> 0, 0);
+    trailer.writeUInt32LE(this.total % 2 ** 32, 4);
+    return trailer;
+  }
+}
+
 /** A Transform that writes one gzip member, deflating chunks in parallel. */
 export function createParallelGzip(options: ParallelGzipOptions): Transform {
-  const { level } = options;
   const chunkSize = options.chunkSize ?? GZIP_CHUNK;
-  const concurrency = Math.max(1, options.concurrency ?? os.availableParallelism());
-  const pending: Promise<Buffer>[] = [];
+  const deflate = new ParallelDeflate({ level: options.level, ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}) });
   let buffered: Buffer[] = [];
   let bufferedLength = 0;
-  let dictionary: Buffer = Buffer.alloc(0);
-  let crc = 0;
-  let total = 0;
   let headerSent = false;
-
-  const dispatch = (chunk: Buffer, last: boolean) => {
-    crc = crc32(chunk, crc);
-    total += chunk.length;
-    const job = deflateRawAsync(chunk, {
-      level,
-      ...(dictionary.length ? { dictionary } : {}),
-      finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
-    });
-    job.catch(() => {}); // observed when awaited in order; avoids an unhandled rejection meanwhile
-    pending.push(job);
-    dictionary = chunk.length >= WINDOW ? chunk.subarray(chunk.length - WINDOW) : Buffer.concat([dictionary, chunk]).subarray(-WINDOW);
-  };
 
   const takeChunk = (): Buffer => {
     const all = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered);
@@ -60,15 +128,14 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
     async transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       try {
         if (!headerSent) {
-          this.push(gzipHeader(level));
+          this.push(deflate.header());
           headerSent = true;
         }
         buffered.push(data);
         bufferedLength += data.length;
         while (bufferedLength > chunkSize) {
-          dispatch(takeChunk(), false);
-          // Backpressure: a bounded number of chunks in flight (bounded memory).
-          while (pending.length > concurrency) this.push(await pending.shift()!);
+          deflate.push(takeChunk(), false);
+          while (deflate.busy) this.push(await deflate.next());
         }
         callback();
       } catch (error) {
@@ -77,25 +144,16 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
     },
     async flush(callback: TransformCallback) {
       try {
-        if (!headerSent) this.push(gzipHeader(level));
+        if (!headerSent) this.push(deflate.header());
         // The remaining bytes (up to one chunk, possibly none) end the stream with BFINAL.
-        dispatch(buffered.length ? Buffer.concat(buffered) : Buffer.alloc(0), true);
+        deflate.push(buffered.length ? Buffer.concat(buffered) : Buffer.alloc(0), true);
         buffered = [];
-        while (pending.length) this.push(await pending.shift()!);
-        const trailer = Buffer.alloc(8);
-        trailer.writeUInt32LE(crc >>> 0, 0);
-        trailer.writeUInt32LE(total % 2 ** 32, 4);
-        this.push(trailer);
+        while (deflate.pending) this.push(await deflate.next());
+        this.push(deflate.trailer());
         callback();
       } catch (error) {
         callback(error as Error);
       }
     },
   });
-}
-
-/** RFC 1952 header: no name, mtime 0 (reproducible), XFL from the level, OS 3 (Unix) as zlib writes. */
-function gzipHeader(level: number): Buffer {
-  const xfl = level >= 9 ? 2 : level <= 1 ? 4 : 0;
-  return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
 }

@@ -1,10 +1,13 @@
 // Runs external programs (npm, compressors) through execa, turning failures into UserErrors.
-import { execa, type Options } from 'execa';
+// execa is loaded when a tool runs: a --no-install build never needs it.
+import { execFile } from 'node:child_process';
+import type { Options } from 'execa';
 import { EXIT_FAILURE, UserError } from '../errors.js';
 
 /** Runs `file args` and returns stdout; a failure names the command and shows stderr's end. */
 export async function runTool(file: string, args: readonly string[], options: Options & { what: string; code: string }): Promise<string> {
   const { what, code, ...execaOptions } = options;
+  const { execa } = await import('execa');
   try {
     const result = await execa(file, args, { ...execaOptions, stripFinalNewline: true });
     return String(result.stdout ?? '');
@@ -20,8 +23,14 @@ export async function runTool(file: string, args: readonly string[], options: Op
   }
 }
 
-/** Runs a command whose failure is an answer, not an error (e.g. `git` outside a checkout): stdout, or undefined. */
-export async function tryTool(file: string, args: readonly string[], cwd: string): Promise<string | undefined> {
-  const result = await execa(file, args, { cwd, reject: false, stripFinalNewline: true });
-  return result.exitCode === 0 ? String(result.stdout) : undefined;
+/**
+ * Runs a command whose failure is an answer, not an error (e.g. `git` outside a checkout): stdout
+ * without its final newline, or undefined when it failed or could not start.
+ */
+export function tryTool(file: string, args: readonly string[], cwd: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd, encoding: 'utf8', maxBuffer: 100 * 1024 * 1024 }, (error, stdout) => {
+      resolve(error ? undefined : stdout.replace(/\r?\n$/, ''));
+    });
+  });
 }

@@ -1,0 +1,134 @@
+// An archive (tar, cpio) written straight into fixed-size chunks for the compressor: headers are
+// copied in, file data is read into the chunk with blocking reads, and each full chunk is handed
+// to the sink at once. No buffer per file, no promise per write: the producer waits only when
+// the sink holds enough chunks (at most once per chunk), and the sink hands chunks back for reuse.
+import { readSync } from 'node:fs';
+import type { Hash } from 'node:crypto';
+
+/** Where full chunks go (a compressor writing a file). */
+export interface ChunkSink {
+  /**
+   * Takes a chunk: every chunk but the last is exactly `chunkSize` bytes; the last one holds the
+   * rest (empty only for an empty archive). The sink owns it until it calls `release(chunk)`.
+   */
+  push(chunk: Buffer, last: boolean): void;
+  /** True while the sink holds as much as it should. */
+  readonly busy: boolean;
+  /** Resolves once the sink is no longer busy (rejects with the sink's failure). */
+  drain(): Promise<void>;
+  /** Called once after the last push: resolves when everything is written. */
+  finish(): Promise<void>;
+  /** Stops after a failure elsewhere (a compressor process is killed). */
+  abort?(): void;
+}
+
+const PROBE = Buffer.alloc(1);
+
+export type ReleaseChunk = (chunk: Buffer) => void;
+
+export class ChunkWriter {
+  /** Bytes written so far. */
+  total = 0;
+  private chunk: Buffer;
+  private pos = 0;
+  private readonly spare: Buffer[] = [];
+  private sink!: ChunkSink;
+
+  constructor(readonly chunkSize: number) {
+    this.chunk = Buffer.allocUnsafeSlow(chunkSize);
+  }
+
+  /** Connects the sink (made with `release` below, so it exists after the writer). */
+  attach(sink: ChunkSink): void {
+    this.sink = sink;
+  }
+
+  /** Gives a chunk back once the sink is done with it. */
+  readonly release: ReleaseChunk = (chunk) => {
+    if (chunk.length === this.chunkSize && this.spare.length < 8) this.spare.push(chunk);
+  };
+
+  get busy(): boolean {
+    return this.sink.busy;
+  }
+
+  drain(): Promise<void> {
+    return this.sink.drain();
+  }
+
+  /** Copies bytes into the archive. */
+  write(data: Uint8Array): void {
+    let offset = 0;
+    while (offset < data.length) {
+      const n = Math.min(data.length - offset, this.room());
+      this.chunk.set(offset === 0 && n === data.length ? data : data.subarray(offset, offset + n), this.pos);
+      this.pos += n;
+      offset += n;
+    }
+    this.total += data.length;
+  }
+
+  /** Writes `n` zero bytes (padding). */
+  zeros(n: number): void {
+    let left = n;
+    while (left > 0) {
+      const k = Math.min(left, this.room());
+      this.chunk.fill(0, this.pos, this.pos + k);
+      this.pos += k;
+      left -= k;
+    }
+    this.total += n;
+  }
+
+  /**
+   * Reads up to `length` bytes of `fd` from `position` into the archive, and one byte more to
+   * notice a file that grew: returns how many bytes the file had there (`length + 1` when it
+   * grew, in which case the extra byte is not part of the archive and the caller must fail).
+   * Every byte kept goes through `hash`. Waits for the sink between chunks.
+   */
+  async readFrom(fd: number, length: number, position: number, hash: Hash | undefined): Promise<number> {
+    let got = 0;
+    for (;;) {
+      if (got === length && this.pos === this.chunkSize) {
+        // Only the probe for a grown file is left: never hand over a chunk for it.
+        got += readSync(fd, PROBE, 0, 1, position + got);
+        break;
+      }
+      const room = this.room();
+      const n = readSync(fd, this.chunk, this.pos, Math.min(room, length - got + 1), position + got);
+      if (n === 0) break;
+      if (got + n > length) {
+        got += n;
+        break;
+      }
+      hash?.update(this.chunk.subarray(this.pos, this.pos + n));
+      this.pos += n;
+      got += n;
+      this.total += n;
+      if (this.pos === this.chunkSize && this.sink.busy) await this.sink.drain();
+    }
+    return got;
+  }
+
+  /** Hands over the last chunk and waits until the sink has written everything. */
+  async end(): Promise<void> {
+    const last = this.chunk.subarray(0, this.pos);
+    this.sink.push(last, true);
+    await this.sink.finish();
+  }
+
+  /** Stops the sink after a failure. */
+  abort(): void {
+    this.sink.abort?.();
+  }
+
+  /** Free bytes in the current chunk; a full chunk is handed over only when more bytes come, so the last chunk is never empty unless the archive is. */
+  private room(): number {
+    if (this.pos === this.chunkSize) {
+      this.sink.push(this.chunk, false);
+      this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.chunkSize);
+      this.pos = 0;
+    }
+    return this.chunkSize - this.pos;
+  }
+}

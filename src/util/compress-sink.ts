@@ -1,0 +1,132 @@
+// Chunk sinks that compress an archive into a file: gzip deflated on every core (parallel-gzip.ts),
+// xz and zstd through their programs (fixed thread counts, so the bytes do not depend on the
+// machine), or no compression. Output is written with blocking writes as it comes, counted and,
+// when asked, hashed (the rpm payload digest), so nothing is read back for it.
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { ChunkSink, ReleaseChunk } from './chunk-writer.js';
+import { compressorCommand, type Compression } from './compression.js';
+import { ParallelDeflate } from './parallel-gzip.js';
+import { spawnFilter } from './spawn-filter.js';
+
+/** A file being written: size so far and, optionally, its sha256. */
+export class OutputFile {
+  size = 0;
+  private readonly fd: number;
+  private readonly hash: Hash | undefined;
+
+  constructor(file: string, sha256: boolean) {
+    this.fd = openSync(file, 'w');
+    this.hash = sha256 ? createHash('sha256') : undefined;
+  }
+
+  readonly write = (data: Uint8Array): void => {
+    this.hash?.update(data);
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(this.fd, data, offset, data.length - offset);
+    this.size += data.length;
+  };
+
+  /** sha256 hex of everything written (when asked for at creation). */
+  digest(): string {
+    return this.hash!.digest('hex');
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+let readBuffer: Buffer | undefined;
+
+/**
+ * Feeds a file's bytes to `use` in pieces of one reused 1 MiB buffer (blocking reads): `use`
+ * must not keep a piece. For the passes over a scratch file (ar container, rpm digests).
+ */
+export function forEachPiece(file: string, use: (piece: Buffer) => void): void {
+  readBuffer ??= Buffer.allocUnsafeSlow(1 << 20);
+  const fd = openSync(file, 'r');
+  try {
+    for (let n; (n = readSync(fd, readBuffer, 0, readBuffer.length, null)) > 0;) use(readBuffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A sink compressing chunks into `out`; chunks go back through `release` once consumed. */
+export function compressingSink(compression: Compression, level: number, out: OutputFile, release: ReleaseChunk): ChunkSink {
+  switch (compression) {
+    case 'gzip':
+      return new GzipSink(level, out, release);
+    case 'none':
+      return {
+        push(chunk) {
+          out.write(chunk);
+          release(chunk);
+        },
+        busy: false,
+        drain: async () => {},
+        finish: async () => {},
+      };
+    default: {
+      const [file, args] = compressorCommand(compression, level);
+      return new ProcessSink(file, args, out, release);
+    }
+  }
+}
+
+/** gzip: chunks deflated on the thread pool, written in order as they complete. */
+class GzipSink implements ChunkSink {
+  private readonly deflate: ParallelDeflate;
+
+  constructor(level: number, private readonly out: OutputFile, release: ReleaseChunk) {
+    this.deflate = new ParallelDeflate({ level, release });
+  }
+
+  push(chunk: Buffer, last: boolean): void {
+    if (this.out.size === 0) this.out.write(this.deflate.header());
+    this.deflate.push(chunk, last);
+  }
+
+  get busy(): boolean {
+    return this.deflate.busy;
+  }
+
+  async drain(): Promise<void> {
+    while (this.deflate.busy) this.out.write(await this.deflate.next());
+  }
+
+  async finish(): Promise<void> {
+    while (this.deflate.pending) this.out.write(await this.deflate.next());
+    this.out.write(this.deflate.trailer());
+  }
+}
+
+/** xz or zstd as a child process: chunks into its stdin, its stdout into the file. */
+class ProcessSink implements ChunkSink {
+  private readonly filter;
+
+  constructor(file: string, args: readonly string[], out: OutputFile, private readonly release: ReleaseChunk) {
+    this.filter = spawnFilter(file, args, out.write);
+  }
+
+  push(chunk: Buffer): void {
+    this.filter.write(chunk, () => this.release(chunk));
+  }
+
+  get busy(): boolean {
+    return this.filter.busy;
+  }
+
+  drain(): Promise<void> {
+    return this.filter.drain();
+  }
+
+  finish(): Promise<void> {
+    return this.filter.end();
+  }
+
+  abort(): void {
+    this.filter.kill();
+  }
+}
