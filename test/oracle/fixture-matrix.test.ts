@@ -138,9 +138,11 @@ test('native-sqlite: a foreign --arch is refused naming the addon (exit 2); --fo
   assert.equal((await execa('rpm', ['-qp', '--qf', '%{ARCH}', packages[1]!.path])).stdout, foreign.rpm);
 });
 
+// node-gyp leaves ~17 MB of intermediates in build/ (obj/, obj.target/, *.o, sqlite3.a), and its
+// Makefile, config.gypi and .deps/*.d name the random staging directory: packaged, they made two
+// builds with the same SOURCE_DATE_EPOCH differ (the linked .node itself is byte-identical).
 test(
   'native-sqlite: the package holds the compiled addon, not node-gyp intermediates or build-machine paths',
-  { todo: 'pkgapp packages node_modules/better-sqlite3/build/ whole (obj/, obj.target/, *.o, sqlite3.a, Makefile, config.gypi: ~17 MB), and Makefile, config.gypi and .deps/*.d name the random staging directory, so two builds with the same SOURCE_DATE_EPOCH differ' },
   async (t) => {
     const native = nativeBuild(t);
     if (!native || !requireTools(t, ['dpkg-deb'])) return;
@@ -151,6 +153,7 @@ test(
     assert.deepEqual(intermediates.slice(0, 5), [], `${intermediates.length} node-gyp intermediates packaged`);
     const leaks = (await execa('grep', ['-rl', 'pkgapp-stage-', path.join(tree, 'node_modules')], { reject: false })).stdout.split('\n').filter(Boolean);
     assert.deepEqual(leaks.map((f) => path.relative(tree, f)), [], 'files naming the staging directory');
+    assert.ok(files.includes('node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'the addon itself is packaged');
   },
 );
 
