@@ -82,7 +82,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   // A bad key is bad input: found before anything is installed or written.
   // openpgp is loaded only when signing.
   const signer = options.signKey ? await (await import('./sign/openpgp-signer.js')).loadSigner({ ...options.signKey, date: new Date(buildTime * 1000) }) : undefined;
-  const manifest = resolveManifest(app, {
+  let manifest = resolveManifest(app, {
     buildTime,
     ...(options.version !== undefined ? { version: options.version } : {}),
     ...(options.release !== undefined ? { release: options.release } : {}),
@@ -130,6 +130,9 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     }
     for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
     const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
+    // Addons compiled against this Node.js load only on its major (NODE_MODULE_VERSION): the deb
+    // says so, so apt will not pair the app with another nodejs.
+    if (!runtime && collected.nativeAddons.length) manifest = { ...manifest, nodeAbiMajor: Number(process.versions.node.split('.')[0]) };
 
     const created = await makeOutDir(outDir);
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);

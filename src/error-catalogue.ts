@@ -91,6 +91,7 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
   { code: 'PKGAPP_WORKSPACE_CONFIG', exitCode: U, section: 'app', when: 'pnpm-workspace.yaml cannot be read or parsed.', fix: 'Fix the YAML syntax of pnpm-workspace.yaml' },
   { code: 'PKGAPP_WORKSPACE_NOT_FOUND', exitCode: U, section: 'app', when: '`--workspace` names no workspace of the monorepo (or the project has none).', fix: 'Pass a workspace\'s package name or directory (the message lists them), with -C at the monorepo root' },
   { code: 'PKGAPP_NODE_MODULES_MISMATCH', exitCode: U, section: 'app', when: 'With `--no-install`, node_modules does not hold what the lockfile pins (missing or other versions).', fix: 'Install exactly the lockfile (`npm ci`, `pnpm install --frozen-lockfile`, ...), or build without `--no-install`' },
+  { code: 'PKGAPP_NATIVE_NOT_BUILT', exitCode: U, section: 'app', when: 'A production package has a binding.gyp but no compiled addon (.node): its install script did not run (ignore-scripts, npm\'s allowScripts, pnpm\'s onlyBuiltDependencies).', fix: 'Let its install script run and build again; with `--no-install`, reinstall node_modules with scripts enabled' },
   { code: 'PKGAPP_INIT_EXISTS', exitCode: U, section: 'app', when: '`pkgapp init` found a configuration already (pkgapp.config.json or package.json `"pkgapp"`).', fix: 'Edit the existing configuration; init never overwrites one' },
 
   // Building.

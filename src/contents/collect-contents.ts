@@ -4,6 +4,7 @@
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
+import { UserError } from '../errors.js';
 import type { ContentEntry, FileEntry } from './content-entry.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
 
@@ -30,14 +31,17 @@ export async function collectContents(options: {
   const keep = appFileFilter(options.rules);
   const { File, RewrittenFile } = fileClasses(root.endsWith('/') ? root.slice(0, -1) : root, prefix.length);
 
+  // Kept paths are built with join, which makes one flat string: a template literal would keep
+  // a tree of concatenations (of the walk's own relative paths) alive per entry.
+  const archive = (rel: string) => [prefix, rel].join('/');
   const addFile = (rel: string, abs: string, st: Stats) => {
-    const archivePath = `${prefix}/${rel}`;
+    const archivePath = archive(rel);
     const { mode, rewriteHead } = inspectFile(abs, st.mode, options.nodePath);
     entries.push(rewriteHead ? new RewrittenFile(archivePath, mode, st.size - rewriteHead.skip + rewriteHead.insert.length, rewriteHead) : new File(archivePath, mode, st.size));
     if (rel.endsWith('.node')) nativeAddons.push(archivePath);
   };
-  const addDir = (rel: string) => entries.push({ kind: 'dir', path: `${prefix}/${rel}`, mode: 0o755 });
-  const addSymlink = (rel: string, abs: string) => entries.push({ kind: 'symlink', path: `${prefix}/${rel}`, target: relocateLink(readlinkSync(abs), root, installDir) });
+  const addDir = (rel: string) => entries.push({ kind: 'dir', path: archive(rel), mode: 0o755 });
+  const addSymlink = (rel: string, abs: string) => entries.push({ kind: 'symlink', path: archive(rel), target: relocateLink(readlinkSync(abs), root, installDir) });
   // Any path, its type from lstat: app files, package roots, .bin links.
   const addPath = (rel: string) => {
     const abs = path.join(root, rel);
@@ -54,6 +58,7 @@ export async function collectContents(options: {
   }
 
   const packageDirs = new Set(options.packages.map((p) => p.location));
+  const unbuilt: string[] = [];
   // Walks one package directory, skipping its nested node_modules (other packages) and noise.
   // Children come sorted, so the entries arrive nearly in package order; the directory entry's
   // type says what each child is, so only regular files need an lstat (size and mode).
@@ -79,10 +84,23 @@ export async function collectContents(options: {
   };
   for (const pkg of options.packages) {
     const abs = path.join(root, pkg.location);
-    if (addPath(pkg.location).isDirectory()) walk(pkg.location, abs, existsSync(`${abs}/binding.gyp`) ? pkg.location : undefined);
+    if (!addPath(pkg.location).isDirectory()) continue; // a link (pnpm): its target is walked as a package of its own
+    const gyp = existsSync(`${abs}/binding.gyp`);
+    const addonsBefore = nativeAddons.length;
+    walk(pkg.location, abs, gyp ? pkg.location : undefined);
+    // A binding.gyp with no compiled addon: its install script did not run (ignore-scripts, npm's
+    // allowScripts), and the package would be "all" and crash on require. Optional ones may
+    // have a JavaScript fallback.
+    if (gyp && nativeAddons.length === addonsBefore && !pkg.optional) unbuilt.push(pkg.location);
   }
   for (const binDir of binDirs(options.packages)) {
     for (const link of listBinLinks(root, binDir, packageDirs)) addPath(link);
+  }
+  if (unbuilt.length) {
+    throw new UserError(`${unbuilt.join(', ')}: native package${unbuilt.length > 1 ? 's' : ''} (binding.gyp) with no compiled addon (.node) in ${root}`, {
+      code: 'PKGAPP_NATIVE_NOT_BUILT',
+      hint: 'Its install script did not run: allow it (npm_config_ignore_scripts unset; npm\'s "allowScripts" in package.json, pnpm\'s onlyBuiltDependencies) and build again; with --no-install, reinstall node_modules with scripts enabled',
+    });
   }
   return { entries, nativeAddons };
 }

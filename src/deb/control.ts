@@ -13,7 +13,7 @@ const RELATION = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z
  * (deb-systemd-helper comes from init-system-helpers, which is Essential: no dependency.)
  */
 export function debDepends(manifest: Manifest): string[] {
-  const node = manifest.runtime.bundled ? [] : [manifest.nodeMajor !== undefined ? `nodejs (>= ${manifest.nodeMajor})` : 'nodejs'];
+  const node = manifest.runtime.bundled ? [] : nodeRelations(manifest);
   const scripts = manifest.service ? ['adduser'] : [];
   for (const dep of manifest.extraDepends.deb) {
     if (!RELATION.test(dep)) {
@@ -21,6 +21,12 @@ export function debDepends(manifest: Manifest): string[] {
     }
   }
   return [...node, ...scripts, ...manifest.extraDepends.deb];
+}
+
+/** nodejs from engines.node; native addons pin the major they were compiled for (its ABI). */
+function nodeRelations({ nodeMajor, nodeAbiMajor }: Manifest): string[] {
+  if (nodeAbiMajor !== undefined) return [`nodejs (>= ${Math.max(nodeMajor ?? 0, nodeAbiMajor)})`, `nodejs (<< ${nodeAbiMajor + 1})`];
+  return [nodeMajor !== undefined ? `nodejs (>= ${nodeMajor})` : 'nodejs'];
 }
 
 /**

@@ -49,6 +49,11 @@ export interface Manifest {
   readonly runtime: { readonly bundled: boolean; readonly nodePath: string };
   /** Lowest Node.js major that engines.node allows, if it says. */
   readonly nodeMajor: number | undefined;
+  /**
+   * Node.js major whose ABI the app's native addons were compiled for (set by the build when it
+   * finds addons and the runtime is the distribution's): they load on that major only.
+   */
+  readonly nodeAbiMajor?: number;
   readonly extraDepends: { readonly deb: readonly string[]; readonly rpm: readonly string[] };
   /** --arch, when forced; otherwise decided from the contents. */
   readonly archOverride: Arch | undefined;

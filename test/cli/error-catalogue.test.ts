@@ -313,6 +313,18 @@ const triggers: Record<string, Trigger> = {
       return naming(await build(dir), `${dir}/node_modules does not match ${dir}/package-lock.json`, 'node_modules/dep: missing', '--no-install');
     },
   },
+  PKGAPP_NATIVE_NOT_BUILT: {
+    run: async () => {
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { addon: '1.0.0' } }),
+        'package-lock.json': lock({ addon: '1.0.0' }, { 'node_modules/addon': { version: '1.0.0' } }),
+        'node_modules/addon/package.json': { name: 'addon', version: '1.0.0', license: 'MIT' },
+        'node_modules/addon/binding.gyp': "{ 'targets': [] }\n",
+        'node_modules/addon/index.js': "module.exports = require('./build/Release/addon.node');\n",
+      });
+      return naming(await build(dir), 'node_modules/addon: native package (binding.gyp) with no compiled addon', 'allowScripts');
+    },
+  },
   PKGAPP_INIT_EXISTS: {
     run: async () => {
       const dir = await app({}, { 'pkgapp.config.json': {} });

@@ -122,7 +122,7 @@ test('native-sqlite: a foreign --arch is refused naming the addon (exit 2); --fo
     const out = path.join(await tempDir(), 'dist');
     const refused = await runCli(['build', '-C', tree, '-o', out, '-t', target, '--arch', arch, '--no-install']);
     assert.equal(refused.exitCode, 2, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`--arch ${foreign.deb}: the app ships native addons built for this machine \\(${host.deb}\\)`));
+    assert.match(refused.stderr, new RegExp(`--arch ${foreign.deb}/${foreign.rpm}: the app ships native addons built for this machine \\(${host.deb}/${host.rpm}\\)`));
     assert.match(refused.stderr, ADDON, 'the message names the native file');
     assert.match(refused.stderr, /--force-arch/, 'and says how to override');
     assert.deepEqual(await listDir(out), [], 'nothing written');

@@ -15,7 +15,7 @@ test('native addons make the package the host\'s architecture', () => {
 test('a foreign architecture (or "all") with native addons is refused, unless forced', () => {
   assert.throws(() => chooseArch('arm64', ['opt/app/node_modules/x/x.node'], false, 'x64'), (error: Error & { code?: string; hint?: string }) => {
     assert.equal(error.code, 'PKGAPP_ARCH_NATIVE_MISMATCH');
-    assert.match(error.message, /--arch arm64: the app ships native addons built for this machine \(amd64\): \/opt\/app\/node_modules\/x\/x\.node/);
+    assert.match(error.message, /--arch arm64\/aarch64: the app ships native addons built for this machine \(amd64\/x86_64\): \/opt\/app\/node_modules\/x\/x\.node/);
     assert.match(error.hint ?? '', /--force-arch/);
     return true;
   });

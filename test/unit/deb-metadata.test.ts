@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { generatedFiles } from '../../src/contents/generated-files.js';
-import { installedSizeKiB, renderControl } from '../../src/deb/control.js';
+import { debDepends, installedSizeKiB, renderControl } from '../../src/deb/control.js';
 import { renderDebScripts } from '../../src/deb/maintainer-scripts.js';
 import { targetLayout } from '../../src/manifest/layout.js';
 import { resolveManifest } from '../../src/manifest/resolve-manifest.js';
@@ -97,4 +97,12 @@ test('hostile package.json text cannot escape its quoting', async () => {
 
 test('a hook containing the here-document delimiter is refused', () => {
   assert.throws(() => renderDebScripts(exampleManifest({}, { prerm: 'echo hi\nPKGAPP_HOOK_EOF\nrm -rf /\n' })), { code: 'PKGAPP_HOOK_INVALID' });
+});
+
+test('native addons with the distribution nodejs: Depends pins the Node.js major they were compiled for', () => {
+  const manifest = exampleManifest({ engines: { node: '>=18' } });
+  assert.equal(debDepends(manifest)[0], 'nodejs (>= 18)');
+  assert.deepEqual(debDepends({ ...manifest, nodeAbiMajor: 20 }).slice(0, 2), ['nodejs (>= 20)', 'nodejs (<< 21)']);
+  assert.deepEqual(debDepends({ ...manifest, nodeMajor: 22, nodeAbiMajor: 22 }).slice(0, 2), ['nodejs (>= 22)', 'nodejs (<< 23)']);
+  assert.ok(!debDepends({ ...manifest, runtime: { ...manifest.runtime, bundled: true }, nodeAbiMajor: 20 }).some((d) => d.startsWith('nodejs')), 'a bundled node needs no nodejs');
 });
