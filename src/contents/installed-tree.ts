@@ -2,7 +2,7 @@
 // (node_modules of the requiring package's real directory, then of each parent), so it works for
 // every layout: npm's and Yarn's hoisted trees, pnpm's isolated one (node_modules/NAME → .pnpm/…)
 // and workspace links. Each package must be installed with the version the lockfile pins.
-import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { LockGraph, LockNode, ManagerId, PinnedPackage } from '../app/lockfiles/types.js';
 import { UserError } from '../errors.js';
@@ -82,7 +82,42 @@ export async function resolveInstalledTree(root: string, importer: string, graph
     packages.push({ location, name: node.name, version: node.version, optional: node.optional, license: licenses.get(location) });
   }
   packages.sort((a, b) => compare(a.location, b.location));
+  if (manager === 'pnpm') for (const link of pnpmHoistedLinks(realRoot, nodeAt)) links.add(link);
   return { packages, links: [...links].sort(compare), nodeAt, edges };
+}
+
+/**
+ * pnpm's isolated layout also links every package into node_modules/.pnpm/node_modules (its
+ * hoist-pattern "*"), where Node finds dependencies a package uses without declaring them.
+ * Apps work with those in development, so the links that point at packaged directories ship too.
+ */
+function pnpmHoistedLinks(realRoot: string, nodeAt: ReadonlyMap<string, LockNode>): string[] {
+  const dir = 'node_modules/.pnpm/node_modules';
+  const names: string[] = [];
+  for (const entry of readdirOrEmpty(path.join(realRoot, dir))) {
+    if (!entry.startsWith('@')) names.push(entry);
+    else for (const scoped of readdirOrEmpty(path.join(realRoot, dir, entry))) names.push(`${entry}/${scoped}`);
+  }
+  const found: string[] = [];
+  for (const name of names) {
+    const link = `${dir}/${name}`;
+    try {
+      if (!lstatSync(path.join(realRoot, link)).isSymbolicLink()) continue;
+      const real = path.relative(realRoot, realpathSync(path.join(realRoot, link))).split(path.sep).join('/');
+      if (nodeAt.has(real)) found.push(link);
+    } catch {
+      // a dangling link (a dev dependency that was not installed): not shipped
+    }
+  }
+  return found;
+}
+
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function describe(from: string): string {

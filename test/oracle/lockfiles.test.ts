@@ -72,6 +72,8 @@ for (const fixture of FIXTURES) {
     if (fixture.symlinks) {
       assert.equal(entries.get(`${opt}/node_modules/debug`), '.pnpm/debug@4.4.3/node_modules/debug', 'pnpm\'s top-level link is kept as a relative symlink');
       assert.equal(entries.get(`${opt}/node_modules/.pnpm/debug@4.4.3/node_modules/ms`), '../../ms@2.1.3/node_modules/ms');
+      // pnpm's hoisted links, where undeclared (phantom) dependencies resolve as in development.
+      assert.equal(entries.get(`${opt}/node_modules/.pnpm/node_modules/ms`), '../ms@2.1.3/node_modules/ms');
     } else {
       assert.deepEqual(links, [], 'a hoisted tree has no symlinks');
       assert.ok(entries.has(`${opt}/node_modules/debug/package.json`) && entries.has(`${opt}/node_modules/ms/package.json`));
@@ -186,10 +188,10 @@ test('a pnpm lockfile older than pnpm 8 is refused', () =>
   refused('pnpm', (app) => writeFile(path.join(app, 'pnpm-lock.yaml'), "lockfileVersion: 5.4\nspecifiers: {}\n"), /lockfileVersion 5\.4 is not supported[^]*pnpm install --lockfile-only/));
 
 test('a missing package manager is bad input naming how to install it', async () => {
-  await refused('pnpm', async () => {}, /installed with pnpm, but no `pnpm` is on PATH[^]*npm install -g pnpm@10\.34\.9/, pathWithoutManagers());
-  await refused('yarn-berry', async () => {}, /installed with Yarn 2 or newer, but no `yarn` is on PATH[^]*@yarnpkg\/cli-dist@4\.9\.4/, pathWithoutManagers());
+  await refused('pnpm', async () => {}, /the lockfile needs pnpm, but no `pnpm` is on PATH[^]*npm install -g pnpm@10\.34\.9/, pathWithoutManagers());
+  await refused('yarn-berry', async () => {}, /the lockfile needs Yarn 2 or newer, but no `yarn` is on PATH[^]*@yarnpkg\/cli-dist@4\.9\.4/, pathWithoutManagers());
   // Yarn 4 first on PATH for a Yarn classic app: the wrong generation
-  await refused('yarn-classic', async () => {}, /installed with Yarn classic \(1\.x\), but `yarn` on PATH is version 4\.9\.4[^]*npm install -g yarn@1\.22\.22/, await pathFor('yarn-berry'));
+  await refused('yarn-classic', async () => {}, /the lockfile needs Yarn classic \(1\.x\), but `yarn` on PATH is version 4\.9\.4[^]*npm install -g yarn@1\.22\.22/, await pathFor('yarn-berry'));
 });
 
 test('pkgapp.buildScript with pnpm: dev dependencies installed for the build, production ones packaged', async (t) => {

@@ -237,7 +237,7 @@ export async function findTool(manager: ManagerId, dir: string, packageJson: Pac
 
 function missingTool(manager: ManagerId, dir: string, program: string, found: string | undefined, install: string): UserError {
   const wanted = manager === 'yarn-classic' ? 'Yarn classic (1.x)' : manager === 'yarn-berry' ? 'Yarn 2 or newer' : MANAGER_LABELS[manager];
-  return new UserError(`${dir}: its lockfile is ${wanted}'s, but ${found === undefined ? `no \`${program}\` is on PATH` : `\`${program}\` on PATH is version ${found}`}`, {
+  return new UserError(`${dir}: the lockfile needs ${wanted}, but ${found === undefined ? `no \`${program}\` is on PATH` : `\`${program}\` on PATH is version ${found}`}`, {
     code: 'PKGAPP_PACKAGE_MANAGER_MISSING',
     exitCode: EXIT_USAGE,
     hint: `Install it (\`${install}\`) or put it first on PATH, then retry`,
