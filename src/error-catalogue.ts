@@ -102,6 +102,7 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
   { code: 'PKGAPP_BUILD_STEP', exitCode: F, section: 'build', when: 'A step of `pkgapp.buildScript` failed: npm ci, `npm run SCRIPT` or npm prune (its output is shown).', fix: 'Fix the build (run `npm run SCRIPT` yourself to see it fail), then build again' },
   { code: 'PKGAPP_BUILD_STEP_NOT_FOUND', exitCode: F, section: 'build', when: '`npm` is not on PATH, so `pkgapp.buildScript` cannot run.', fix: 'Install npm and retry' },
   { code: 'PKGAPP_PATH_CONFLICT', exitCode: U, section: 'build', when: 'The app ships a file where pkgapp generates one (e.g. `.pkgapp/` in the app directory).', fix: 'Rename or exclude the app\'s file (`pkgapp.exclude`)' },
+  { code: 'PKGAPP_COMPRESSOR_NOT_FOUND', exitCode: F, section: 'build', when: '`--compression xz` or `zstd` needs the `xz` or `zstd` program, which is not on PATH.', fix: 'Install it (`apt-get install xz-utils` or `zstd`), or choose `--compression gzip`' },
   { code: 'PKGAPP_RPM_FILE_TOO_LARGE', exitCode: U, section: 'build', when: 'A file of 4 GiB or more would go into an rpm.', fix: 'Build a deb, or keep the file out of the package (`pkgapp.exclude`)' },
   { code: 'PKGAPP_FILE_CHANGED', exitCode: F, section: 'build', when: 'A file of the app changed size while the package was being written.', fix: 'Do not modify the app directory during a build, then retry' },
 

@@ -382,6 +382,13 @@ const triggers: Record<string, Trigger> = {
     },
   },
   PKGAPP_PATH_CONFLICT: { run: async () => naming(await build(await app({}, { '.pkgapp/release.json': '{}' })), '/opt/tiny-app/.pkgapp/release.json') },
+  PKGAPP_COMPRESSOR_NOT_FOUND: {
+    // A child process: the compressor is looked up on the PATH of pkgapp's own process.
+    run: async () => {
+      const args = ['build', '-C', await app(), '-o', path.join(await tempDir(), 'dist'), '--no-install', '--compression', 'zstd'];
+      return naming(await runCli(args, { env: { SOURCE_DATE_EPOCH: EPOCH, PATH: await pathWithoutNpm() } }), '"zstd" is not installed', '--compression');
+    },
+  },
   PKGAPP_RPM_FILE_TOO_LARGE: {
     run: async () => {
       const dir = await app();
