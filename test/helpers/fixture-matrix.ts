@@ -135,7 +135,7 @@ function monorepoApi(dir: string, manager: Manager | 'npm', says: string, id: st
       assert.match(String(a.libMs), /^2\.1\./, 'the sibling workspace gets its ms 2.1.x');
       return `HTTP ${String(a.app)} (${says}): ms ${String(a.ms)}, lib's ms ${String(a.libMs)}`;
     },
-    bins: [{ command: 'mono-api-hello', stdout: /^\{"app":"@mono\/api","manager":"[a-z]+","ms":"2\.0\.0","libMs":"2\.1\.\d+","humanized":"2 minutes"\}$/ }],
+    bins: [{ command: 'mono-api-hello', stdout: new RegExp(`^\\{"app":"@mono/api","manager":"${says}","ms":"2\\.0\\.0","libMs":"2\\.1\\.\\d+","humanized":"2 minutes"\\}$`) }],
   };
 }
 
@@ -203,6 +203,7 @@ export const FIXTURES: MatrixFixture[] = [
   monorepoApi('monorepo', 'npm', 'npm', 'npm workspaces'),
   monorepoApi('monorepo-pnpm', 'pnpm', 'pnpm', 'pnpm workspace'),
   monorepoApi('monorepo-yarn', 'yarn-berry', 'yarn', 'yarn berry workspaces'),
+  monorepoApi('monorepo-yarn-classic', 'yarn-classic', 'yarn classic', 'yarn classic workspaces'),
 ];
 
 export const BASE_PORT = 3101;

@@ -1,6 +1,6 @@
-// One workspace of an npm, pnpm or Yarn Berry monorepo packaged alone (--workspace api): its
-// files at /opt/NAME, its production closure in node_modules (the sibling workspace @mono/lib
-// as real files, two versions of ms kept apart), nothing of the other workspaces.
+// One workspace of an npm, pnpm, Yarn Berry or Yarn classic monorepo packaged alone (--workspace
+// api): its files at /opt/NAME, its production closure in node_modules (the sibling workspace
+// @mono/lib as real files, two versions of ms kept apart), nothing of the other workspaces.
 import assert from 'node:assert/strict';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +16,7 @@ const MONOREPOS: { dir: string; manager: FixtureManager; label: string }[] = [
   { dir: 'monorepo', manager: 'npm', label: 'npm' },
   { dir: 'monorepo-pnpm', manager: 'pnpm', label: 'pnpm' },
   { dir: 'monorepo-yarn', manager: 'yarn-berry', label: 'yarn' },
+  { dir: 'monorepo-yarn-classic', manager: 'yarn-classic', label: 'yarn classic' },
 ];
 const ENV = { SOURCE_DATE_EPOCH: '1795651200' };
 const OPT = '/opt/mono-api';
