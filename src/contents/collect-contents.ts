@@ -5,10 +5,14 @@ import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, 
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
 import { UserError } from '../errors.js';
-import type { ContentEntry, FileEntry } from './content-entry.js';
+import { EntryTree, type ContentEntry } from './content-entry.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
 
 export interface CollectedContents {
+  /**
+   * The entries, as an array view of an EntryTree (elements are made when read; push adds):
+   * the formats read the tree itself, so no object per file is kept.
+   */
   entries: ContentEntry[];
   /** Paths of native addons (`.node` files) found: they make the package architecture-specific. */
   nativeAddons: string[];
@@ -26,31 +30,30 @@ export async function collectContents(options: {
 }): Promise<CollectedContents> {
   const { root, installDir } = options;
   const prefix = installDir.replace(/^\//, '');
-  const entries: ContentEntry[] = [];
+  const tree = new EntryTree(root.endsWith('/') ? root.slice(0, -1) : root, prefix.length);
   const nativeAddons: string[] = [];
   const keep = appFileFilter(options.rules);
-  const { File, RewrittenFile } = fileClasses(root.endsWith('/') ? root.slice(0, -1) : root, prefix.length);
 
-  // Kept paths are built with join, which makes one flat string: a template literal would keep
-  // a tree of concatenations (of the walk's own relative paths) alive per entry.
-  const archive = (rel: string) => [prefix, rel].join('/');
-  const addFile = (rel: string, abs: string, st: Stats) => {
-    const archivePath = archive(rel);
+  const addFile = (dir: number, name: string, rel: string, abs: string, st: Stats) => {
     const { mode, rewriteHead } = inspectFile(abs, st.mode, options.nodePath);
-    entries.push(rewriteHead ? new RewrittenFile(archivePath, mode, st.size - rewriteHead.skip + rewriteHead.insert.length, rewriteHead) : new File(archivePath, mode, st.size));
-    if (rel.endsWith('.node')) nativeAddons.push(archivePath);
+    tree.addFile(dir, name, mode, rewriteHead ? st.size - rewriteHead.skip + rewriteHead.insert.length : st.size, rewriteHead);
+    if (name.endsWith('.node')) nativeAddons.push(`${prefix}/${rel}`);
   };
-  const addDir = (rel: string) => entries.push({ kind: 'dir', path: archive(rel), mode: 0o755 });
-  const addSymlink = (rel: string, abs: string) => entries.push({ kind: 'symlink', path: archive(rel), target: relocateLink(readlinkSync(abs), root, installDir) });
-  // Any path, its type from lstat: app files, package roots, .bin links.
+  const addSymlink = (dir: number, name: string, abs: string) => tree.addSymlink(dir, name, relocateLink(readlinkSync(abs), root, installDir));
+  // Any path, its type from lstat: app files, package roots, .bin links. Returns the stats and,
+  // for a directory, its node.
   const addPath = (rel: string) => {
     const abs = path.join(root, rel);
     const st = lstatSync(abs);
-    if (st.isSymbolicLink()) addSymlink(rel, abs);
-    else if (st.isDirectory()) addDir(rel);
-    else if (st.isFile()) addFile(rel, abs, st);
+    const slash = rel.lastIndexOf('/');
+    const name = rel.slice(slash + 1);
+    const dir = () => tree.directory(slash === -1 ? prefix : `${prefix}/${rel.slice(0, slash)}`);
+    let node: number | undefined;
+    if (st.isSymbolicLink()) addSymlink(dir(), name, abs);
+    else if (st.isDirectory()) node = tree.addDir(dir(), name);
+    else if (st.isFile()) addFile(dir(), name, rel, abs, st);
     // sockets, fifos and devices never belong in a package: skipped
-    return st;
+    return { st, node };
   };
 
   for (const rel of options.appFiles) {
@@ -63,7 +66,7 @@ export async function collectContents(options: {
   // Children come sorted, so the entries arrive nearly in package order; the directory entry's
   // type says what each child is, so only regular files need an lstat (size and mode).
   // `gypRoot`: the package's location when it has a binding.gyp (node-gyp output to prune).
-  const walk = (rel: string, abs: string, gypRoot: string | undefined) => {
+  const walk = (dir: number, rel: string, abs: string, gypRoot: string | undefined) => {
     const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const child of children) {
       if (isNodeModulesNoise(child.name)) continue;
@@ -73,21 +76,21 @@ export async function collectContents(options: {
       if (gypRoot !== undefined && isNodeGypIntermediate(childRel.slice(gypRoot.length + 1))) continue;
       const childAbs = `${abs}/${child.name}`;
       if (child.isDirectory()) {
-        addDir(childRel);
-        walk(childRel, childAbs, gypRoot);
+        walk(tree.addDir(dir, child.name), childRel, childAbs, gypRoot);
       } else if (child.isSymbolicLink()) {
-        addSymlink(childRel, childAbs);
+        addSymlink(dir, child.name, childAbs);
       } else if (child.isFile()) {
-        addFile(childRel, childAbs, lstatSync(childAbs));
+        addFile(dir, child.name, childRel, childAbs, lstatSync(childAbs));
       }
     }
   };
   for (const pkg of options.packages) {
     const abs = path.join(root, pkg.location);
-    if (!addPath(pkg.location).isDirectory()) continue; // a link (pnpm): its target is walked as a package of its own
+    const { st, node } = addPath(pkg.location);
+    if (!st.isDirectory() || node === undefined) continue; // a link (pnpm): its target is walked as a package of its own
     const gyp = existsSync(`${abs}/binding.gyp`);
     const addonsBefore = nativeAddons.length;
-    walk(pkg.location, abs, gyp ? pkg.location : undefined);
+    walk(node, pkg.location, abs, gyp ? pkg.location : undefined);
     // A binding.gyp with no compiled addon: its install script did not run (ignore-scripts, npm's
     // allowScripts), and the package would be "all" and crash on require. Optional ones may
     // have a JavaScript fallback.
@@ -102,27 +105,7 @@ export async function collectContents(options: {
       hint: 'Its install script did not run: allow it (npm_config_ignore_scripts unset; npm\'s "allowScripts" in package.json, pnpm\'s onlyBuiltDependencies) and build again; with --no-install, reinstall node_modules with scripts enabled',
     });
   }
-  return { entries, nativeAddons };
-}
-
-/**
- * Collected files hold only their package path, mode and size: the source path is derived from
- * the package path when a writer asks for it, so 100k+ files do not keep two long strings each.
- */
-function fileClasses(root: string, prefixLength: number) {
-  class File implements FileEntry {
-    readonly kind = 'file' as const;
-    constructor(readonly path: string, readonly mode: number, readonly size: number) {}
-    get source(): { file: string } {
-      return { file: root + this.path.slice(prefixLength) };
-    }
-  }
-  class RewrittenFile extends File {
-    constructor(path: string, mode: number, size: number, readonly rewriteHead: { skip: number; insert: Buffer }) {
-      super(path, mode, size);
-    }
-  }
-  return { File, RewrittenFile };
+  return { entries: tree.asArray(), nativeAddons };
 }
 
 /** The node_modules directories that hold production packages; each may have a .bin. */

@@ -33,7 +33,7 @@ function nodeRelations({ nodeMajor, nodeAbiMajor }: Manifest): string[] {
  * Installed-Size in KiB as dpkg-gencontrol computes it: each file or symlink adds its size
  * rounded up to whole KiB (a symlink's size is its target's length), each directory adds 1.
  */
-export function installedSizeKiB(entries: readonly ContentEntry[]): number {
+export function installedSizeKiB(entries: Iterable<ContentEntry>): number {
   let total = 0;
   for (const e of entries) {
     if (e.kind === 'file') total += Math.ceil(e.size / 1024);

@@ -1,6 +1,6 @@
 // The deb format: generated files + contents → control, scripts → writeDeb.
 import path from 'node:path';
-import { finalizeEntries } from '../contents/content-entry.js';
+import { EntryTree, finalizeEntries } from '../contents/content-entry.js';
 import { generatedFiles } from '../contents/generated-files.js';
 import type { PackageFormat, PackageJob, WrittenPackage } from '../formats.js';
 import { debArch } from '../manifest/arch.js';
@@ -13,7 +13,8 @@ import { writeDeb } from './write-deb.js';
 
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
-  const entries = finalizeEntries([...job.contents, ...generatedFiles(manifest, targetLayout('deb', manifest.name), job.bundled), ...debianDocFiles(manifest)]);
+  const generated = [...generatedFiles(manifest, targetLayout('deb', manifest.name), job.bundled), ...debianDocFiles(manifest)];
+  const entries = EntryTree.of(job.contents).merged(finalizeEntries(generated), new Set(generated), 'deb');
   const version = debVersion(manifest.version, manifest.release);
   const architecture = debArch(job.arch);
   const written = await writeDeb({
@@ -27,7 +28,9 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     ...(job.progress ? { progress: job.progress } : {}),
     mtime: manifest.buildTime,
   });
-  return { ...written, version, architecture, files: entries.filter((e) => e.kind !== 'dir').length };
+  let files = 0;
+  for (const e of entries) if (e.kind !== 'dir') files++;
+  return { ...written, version, architecture, files };
 }
 
 export const debFormat: PackageFormat = {

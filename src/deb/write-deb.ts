@@ -22,7 +22,8 @@ const READ_CHUNK = 1 << 20;
 export interface DebWriteInput {
   /** Final path of the .deb. */
   outFile: string;
-  entries: readonly ContentEntry[];
+  /** In package order; iterated several times. */
+  entries: Iterable<ContentEntry>;
   /** control file text; md5sums and conffiles are added here. */
   control: string;
   scripts: Partial<Record<string, string>>;
@@ -50,16 +51,27 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
   const data = scratchFile(path.dirname(input.outFile), `${path.basename(input.outFile)}.${dataName}`);
   const out = atomicFile(input.outFile);
   try {
-    const files = input.entries.filter((e) => e.kind === 'file');
-    input.progress?.start(files.length, files.reduce((sum, e) => sum + (e.kind === 'file' ? e.size : 0), 0));
+    // One pass for the totals: files and bytes (progress, md5 slots), conffiles, md5sums' size.
+    let files = 0;
+    let bytes = 0;
+    let conffiles = '';
+    let md5sumsSize = 0;
+    for (const e of input.entries) {
+      if (e.kind !== 'file') continue;
+      files++;
+      bytes += e.size;
+      if (e.conffile) conffiles += `/${e.path}\n`; // dpkg tracks conffile hashes itself
+      else md5sumsSize += 35 + Buffer.byteLength(e.path);
+    }
+    input.progress?.start(files, bytes);
     const dataFile = new OutputFile(data.tmpPath, false);
     let md5s: Buffer;
     try {
-      md5s = await writeDataTar(input, dataFile);
+      md5s = await writeDataTar(input, files, dataFile);
     } finally {
       dataFile.close();
     }
-    const control = await controlTarGz(input, md5s);
+    const control = await controlTarGz(input, conffiles, new Md5sums(input.entries, md5s, md5sumsSize));
     const dataSize = dataFile.size;
     const debianBinary = Buffer.from('2.0\n');
     const dataChunks = () => createReadStream(data.tmpPath, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>;
@@ -98,13 +110,11 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
  * data.tar through the compressor into the scratch file: "./" first, then the sorted entries,
  * every file hashed. Returns the md5 digests of the files, 16 bytes each, in entry order.
  */
-async function writeDataTar(input: DebWriteInput, out: OutputFile): Promise<Buffer> {
+async function writeDataTar(input: DebWriteInput, count: number, out: OutputFile): Promise<Buffer> {
   const { entries, mtime } = input;
   const writer = new ChunkWriter(GZIP_CHUNK);
   writer.attach(compressingSink(input.compression, input.level, out, writer.release));
   const headers = new TarHeaderEncoder();
-  let count = 0;
-  for (const entry of entries) if (entry.kind === 'file') count++;
   const md5s = Buffer.alloc(16 * count);
   let index = 0;
   try {
@@ -138,11 +148,10 @@ async function writeDataTar(input: DebWriteInput, out: OutputFile): Promise<Buff
  * tracks itself), maintainer scripts. Built in memory (compressed, it is small), md5sums
  * rendered in pieces so a huge file list never exists as one string.
  */
-async function controlTarGz(input: DebWriteInput, md5s: Buffer): Promise<Buffer> {
-  const conffiles = input.entries.filter((e) => e.kind === 'file' && e.conffile).map((e) => `/${e.path}\n`).join('');
+async function controlTarGz(input: DebWriteInput, conffiles: string, md5sums: Md5sums): Promise<Buffer> {
   const members: [string, string | Md5sums, number][] = [['control', input.control, 0o644]];
   if (conffiles) members.push(['conffiles', conffiles, 0o644]);
-  members.push(['md5sums', new Md5sums(input.entries, md5s), 0o644]);
+  members.push(['md5sums', md5sums, 0o644]);
   for (const name of ['preinst', 'postinst', 'prerm', 'postrm']) {
     const script = input.scripts[name];
     if (script !== undefined) members.push([name, script, 0o755]);
@@ -173,13 +182,7 @@ async function controlTarGz(input: DebWriteInput, md5s: Buffer): Promise<Buffer>
 
 /** The md5sums file: "<md5 hex>  <path>\n" for every file but the conffiles. */
 class Md5sums {
-  readonly size: number;
-
-  constructor(private readonly entries: readonly ContentEntry[], private readonly md5s: Buffer) {
-    let size = 0;
-    for (const e of entries) if (e.kind === 'file' && !e.conffile) size += 35 + Buffer.byteLength(e.path);
-    this.size = size;
-  }
+  constructor(private readonly entries: Iterable<ContentEntry>, private readonly md5s: Buffer, readonly size: number) {}
 
   *pieces(): Generator<Buffer> {
     let lines = '';

@@ -8,7 +8,7 @@ import { wrapText } from '../util/wrap-text.js';
 import { h, type HeaderEntry } from './header.js';
 import type { RpmFileList } from './rpm-files.js';
 import type { RpmScriptName } from './scriptlets.js';
-import { FILEFLAG, HASH_SHA256, SENSE, TAG } from './tags.js';
+import { HASH_SHA256, SENSE, TAG } from './tags.js';
 
 export interface Dependency {
   name: string;
@@ -43,8 +43,7 @@ export function mainHeaderEntries(input: MainHeaderInput): HeaderEntry[] {
   const { manifest, files } = input;
   const { version, release } = rpmVersion(manifest.version, manifest.release);
   const evr = `${version}-${release}`;
-  let totalSize = 0;
-  for (const e of files.entries) totalSize += files.size(e);
+  const { totalSize, hasConfig } = files;
 
   const entries: HeaderEntry[] = [
     h.strings(TAG.HEADERI18NTABLE, ['C']),
@@ -78,9 +77,8 @@ export function mainHeaderEntries(input: MainHeaderInput): HeaderEntry[] {
     entries.push(h.string(bodyTag, script), h.string(progTag, '/bin/sh'));
   }
 
-  if (files.entries.length > 0) entries.push(...fileEntries(input));
+  if (files.count > 0) entries.push(...fileEntries(input));
 
-  const hasConfig = files.entries.some((e) => files.flags(e) & FILEFLAG.CONFIG);
   const provides: Dependency[] = [{ name: manifest.name, flags: SENSE.EQUAL, version: evr }];
   if (input.arch !== 'noarch') provides.push({ name: `${manifest.name}(${isaName(input.arch)})`, flags: SENSE.EQUAL, version: evr });
   if (hasConfig) provides.push({ name: `config(${manifest.name})`, flags: SENSE.EQUAL | SENSE.CONFIG, version: evr });
@@ -95,86 +93,98 @@ export function mainHeaderEntries(input: MainHeaderInput): HeaderEntry[] {
  */
 function fileEntries(input: MainHeaderInput): HeaderEntry[] {
   const { files, digests } = input;
-  const list = files.entries;
-  const n = list.length;
-  const int32 = (tag: number, value: (e: ContentEntry, i: number) => number) => {
-    const bytes = Buffer.alloc(4 * n);
-    for (let i = 0; i < n; i++) bytes.writeUInt32BE(value(list[i]!, i), 4 * i);
-    return h.encoded(tag, 'INT32', bytes, n);
-  };
-  const int16 = (tag: number, value: (e: ContentEntry) => number) => {
-    const bytes = Buffer.alloc(2 * n);
-    for (let i = 0; i < n; i++) bytes.writeUInt16BE(value(list[i]!), 2 * i);
-    return h.encoded(tag, 'INT16', bytes, n);
-  };
-  const strings = (tag: number, value: (e: ContentEntry, i: number) => string) => {
-    let length = 0;
-    for (let i = 0; i < n; i++) length += Buffer.byteLength(value(list[i]!, i)) + 1;
-    const bytes = Buffer.alloc(length);
-    let offset = 0;
-    for (let i = 0; i < n; i++) {
-      const text = value(list[i]!, i);
-      if (text.includes('\0')) throw new Error('rpm header: NUL inside a string');
-      offset += bytes.write(text, offset) + 1;
-    }
-    return h.encoded(tag, 'STRING_ARRAY', bytes, n);
-  };
+  const n = files.count;
+  const int32 = (tag: number) => ({ tag, bytes: Buffer.alloc(4 * n) });
+  const sizes = int32(TAG.FILESIZES);
+  const flags = int32(TAG.FILEFLAGS);
+  const dirIndexes = int32(TAG.DIRINDEXES);
+  const modes = Buffer.alloc(2 * n);
+  const linkTos = new StringColumn();
+  const users = new StringColumn();
+  const baseNames = new StringColumn();
   const dirNames: string[] = [];
   const dirIndex = new Map<string, number>();
-  const dirIndexes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = list[i]!.path;
-    const dir = `/${p.slice(0, p.lastIndexOf('/') + 1)}`;
+  const hexDigests = Buffer.alloc(64 * files.files + n);
+  let hexLength = 0;
+  let i = 0;
+  for (const e of files.entries) {
+    sizes.bytes.writeUInt32BE(files.size(e), 4 * i);
+    modes.writeUInt16BE(files.mode(e), 2 * i);
+    flags.bytes.writeUInt32BE(files.flags(e), 4 * i);
+    linkTos.add(files.linkTo(e));
+    users.add(files.user(e));
+    const slash = e.path.lastIndexOf('/');
+    baseNames.add(e.path.slice(slash + 1));
+    const dir = `/${e.path.slice(0, slash + 1)}`;
     let index = dirIndex.get(dir);
     if (index === undefined) {
       index = dirNames.length;
       dirIndex.set(dir, index);
       dirNames.push(dir);
     }
-    dirIndexes[i] = index;
+    dirIndexes.bytes.writeUInt32BE(index, 4 * i);
+    // FILEDIGESTS: the sha256 hex of each regular file, "" for the rest.
+    if (e.kind === 'file') {
+      for (let j = 32 * i; j < 32 * i + 32; j++) {
+        const byte = digests[j]!;
+        hexDigests[hexLength++] = HEX[byte >> 4]!;
+        hexDigests[hexLength++] = HEX[byte & 15]!;
+      }
+    }
+    hexDigests[hexLength++] = 0;
+    i++;
   }
+  const fill32 = (tag: number, value: (i: number) => number) => {
+    const bytes = Buffer.alloc(4 * n);
+    for (let j = 0; j < n; j++) bytes.writeUInt32BE(value(j), 4 * j);
+    return h.encoded(tag, 'INT32', bytes, n);
+  };
   const buildTime = input.manifest.buildTime;
+  const userBytes = users.bytes();
   return [
-    int32(TAG.FILESIZES, (e) => files.size(e)),
-    int16(TAG.FILEMODES, (e) => files.mode(e)),
-    int16(TAG.FILERDEVS, () => 0),
-    int32(TAG.FILEMTIMES, () => buildTime),
-    h.encoded(TAG.FILEDIGESTS, 'STRING_ARRAY', hexDigests(list, digests), n),
-    strings(TAG.FILELINKTOS, (e) => files.linkTo(e)),
-    int32(TAG.FILEFLAGS, (e) => files.flags(e)),
-    strings(TAG.FILEUSERNAME, (e) => files.user(e)),
-    strings(TAG.FILEGROUPNAME, (e) => files.user(e)),
-    int32(TAG.FILEVERIFYFLAGS, () => 0xffffffff),
-    int32(TAG.FILEDEVICES, () => 1),
-    int32(TAG.FILEINODES, (_, i) => i + 1),
+    h.encoded(TAG.FILESIZES, 'INT32', sizes.bytes, n),
+    h.encoded(TAG.FILEMODES, 'INT16', modes, n),
+    h.encoded(TAG.FILERDEVS, 'INT16', Buffer.alloc(2 * n), n),
+    fill32(TAG.FILEMTIMES, () => buildTime),
+    h.encoded(TAG.FILEDIGESTS, 'STRING_ARRAY', hexDigests, n),
+    h.encoded(TAG.FILELINKTOS, 'STRING_ARRAY', linkTos.bytes(), n),
+    h.encoded(TAG.FILEFLAGS, 'INT32', flags.bytes, n),
+    h.encoded(TAG.FILEUSERNAME, 'STRING_ARRAY', userBytes, n),
+    h.encoded(TAG.FILEGROUPNAME, 'STRING_ARRAY', userBytes, n),
+    fill32(TAG.FILEVERIFYFLAGS, () => 0xffffffff),
+    fill32(TAG.FILEDEVICES, () => 1),
+    fill32(TAG.FILEINODES, (j) => j + 1),
     h.encoded(TAG.FILELANGS, 'STRING_ARRAY', Buffer.alloc(n), n),
-    int32(TAG.DIRINDEXES, (_, i) => dirIndexes[i]!),
-    strings(TAG.BASENAMES, (e) => e.path.slice(e.path.lastIndexOf('/') + 1)),
+    h.encoded(TAG.DIRINDEXES, 'INT32', dirIndexes.bytes, n),
+    h.encoded(TAG.BASENAMES, 'STRING_ARRAY', baseNames.bytes(), n),
     h.strings(TAG.DIRNAMES, dirNames),
     h.int32(TAG.FILEDIGESTALGO, [HASH_SHA256]),
   ];
 }
 
-const HEX = Buffer.from('0123456789abcdef');
+/** NUL-terminated strings appended into one growing buffer (a STRING_ARRAY's stored form). */
+class StringColumn {
+  private buffer = Buffer.alloc(1 << 16);
+  private length = 0;
 
-/** FILEDIGESTS: the sha256 hex of each regular file, "" for the rest, NUL-terminated. */
-function hexDigests(list: readonly ContentEntry[], digests: Buffer): Buffer {
-  let files = 0;
-  for (const e of list) if (e.kind === 'file') files++;
-  const bytes = Buffer.alloc(64 * files + list.length);
-  let offset = 0;
-  for (let i = 0; i < list.length; i++) {
-    if (list[i]!.kind === 'file') {
-      for (let j = 32 * i; j < 32 * i + 32; j++) {
-        const byte = digests[j]!;
-        bytes[offset++] = HEX[byte >> 4]!;
-        bytes[offset++] = HEX[byte & 15]!;
-      }
+  add(text: string): void {
+    if (text.includes('\0')) throw new Error('rpm header: NUL inside a string');
+    const need = this.length + 3 * text.length + 1;
+    if (need > this.buffer.length) {
+      const grown = Buffer.alloc(Math.max(need, 2 * this.buffer.length));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
     }
-    bytes[offset++] = 0;
+    this.length += this.buffer.write(text, this.length) + 1;
+    this.buffer[this.length - 1] = 0;
   }
-  return bytes;
+
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
 }
+
+const HEX = Buffer.from('0123456789abcdef');
 
 /** Requires: Node.js (unless bundled), the configured extras, the scriptlets' shell, config(), and rpmlib() features. */
 export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | 'compression'>, evr: string, hasConfig: boolean): Dependency[] {

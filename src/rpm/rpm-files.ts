@@ -9,13 +9,44 @@ const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 
 export class RpmFileList {
-  /** The listed entries, sorted by full path as rpm's binary search expects (§2.7). */
-  readonly entries: readonly ContentEntry[];
+  /** The listed entries, in rpm's path order (byte order, as its binary search expects, §2.7). */
+  readonly entries: Iterable<ContentEntry>;
+  /** How many entries are listed; how many are directories and regular files. */
+  readonly count: number;
+  readonly dirs: number;
+  readonly files: number;
+  /** Bytes of regular files; of the whole payload (files and symlink targets). */
+  readonly fileBytes: number;
+  readonly totalSize: number;
+  /** True when a file is %config. */
+  readonly hasConfig: boolean;
   private readonly docPrefix: string;
 
-  constructor(entries: readonly ContentEntry[], manifest: Manifest) {
+  constructor(entries: Iterable<ContentEntry>, manifest: Manifest) {
     this.entries = entries;
     this.docPrefix = `${manifest.paths.docDir.slice(1)}/`;
+    let count = 0;
+    let dirs = 0;
+    let files = 0;
+    let fileBytes = 0;
+    let totalSize = 0;
+    let hasConfig = false;
+    for (const e of entries) {
+      count++;
+      if (e.kind === 'dir') dirs++;
+      else if (e.kind === 'file') {
+        files++;
+        fileBytes += e.size;
+        if (e.conffile) hasConfig = true;
+      }
+      totalSize += this.size(e);
+    }
+    this.count = count;
+    this.dirs = dirs;
+    this.files = files;
+    this.fileBytes = fileBytes;
+    this.totalSize = totalSize;
+    this.hasConfig = hasConfig;
   }
 
   /** Full st_mode: type bits and permissions. */
@@ -45,32 +76,17 @@ export class RpmFileList {
 }
 
 /**
- * Selects what the rpm lists: every file and symlink, but only the directories the package
- * owns (its app, doc and state directories), never system ones such as /usr or /etc that the
- * filesystem package owns.
+ * Selects what the rpm lists from entries in rpm's order: every file and symlink, but only the
+ * directories the package owns (its app, doc and state directories), never system ones such as
+ * /usr or /etc that the filesystem package owns.
  */
-export function rpmFiles(entries: readonly ContentEntry[], manifest: Manifest): RpmFileList {
+export function rpmFiles(entries: Iterable<ContentEntry>, manifest: Manifest): RpmFileList {
   const owned = [manifest.paths.appDir, manifest.paths.docDir, manifest.paths.stateDir].map((dir) => dir.slice(1));
   const isOwned = (p: string) => owned.some((dir) => p === dir || (p.startsWith(dir) && p.charCodeAt(dir.length) === 0x2f));
-  const listed = entries.filter((e) => e.kind !== 'dir' || isOwned(e.path));
-  return new RpmFileList(listed.sort((a, b) => compareCodePoints(a.path, b.path)), manifest);
-}
-
-/**
- * Code point order, which is the byte order of the UTF-8 paths rpm compares, without encoding
- * them: UTF-16 code units compare the same way except that surrogates (code points past U+FFFF)
- * must sort after U+E000-U+FFFF.
- */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  return unit < 0xd800 ? unit : unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+  const listed: Iterable<ContentEntry> = {
+    *[Symbol.iterator]() {
+      for (const e of entries) if (e.kind !== 'dir' || isOwned(e.path)) yield e;
+    },
+  };
+  return new RpmFileList(listed, manifest);
 }

@@ -1,7 +1,7 @@
 // The rpm format: generated files + contents (+ the state directory it owns) → writeRpm.
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { finalizeEntries, type ContentEntry } from '../contents/content-entry.js';
+import { EntryTree, finalizeEntries, type ContentEntry } from '../contents/content-entry.js';
 import { generatedFiles } from '../contents/generated-files.js';
 import type { PackageFormat, PackageJob, WrittenPackage } from '../formats.js';
 import { rpmArch } from '../manifest/arch.js';
@@ -20,7 +20,8 @@ function stateDirectory(manifest: Manifest): ContentEntry[] {
 
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
-  const entries = finalizeEntries([...job.contents, ...generatedFiles(manifest, targetLayout('rpm', manifest.name), job.bundled), ...stateDirectory(manifest)]);
+  const generated = [...generatedFiles(manifest, targetLayout('rpm', manifest.name), job.bundled), ...stateDirectory(manifest)];
+  const entries = EntryTree.of(job.contents).merged(finalizeEntries(generated), new Set(generated), 'rpm');
   const { version, release } = rpmVersion(manifest.version, manifest.release);
   const architecture = rpmArch(job.arch);
   const files = rpmFiles(entries, manifest);
@@ -35,13 +36,13 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     ...(job.signer ? { signer: job.signer } : {}),
     ...(job.progress ? { progress: job.progress } : {}),
   });
-  return { ...written, version: `${version}-${release}`, architecture, files: files.entries.filter((e) => e.kind !== 'dir').length };
+  return { ...written, version: `${version}-${release}`, architecture, files: files.count - files.dirs };
 }
 
 /** cpio newc sizes are 8 hex digits: files of 4 GiB or more need rpm's stripped format, not written yet. */
 function checkContents(contents: readonly ContentEntry[]): void {
-  const big = contents.find((e) => e.kind === 'file' && e.size >= 2 ** 32);
-  if (big && big.kind === 'file') {
+  const big = EntryTree.of(contents).largestFile();
+  if (big && big.kind === 'file' && big.size >= 2 ** 32) {
     throw new UserError(`/${big.path} is ${big.size} bytes: pkgapp cannot put files of 4 GiB or more in an rpm yet`, {
       code: 'PKGAPP_RPM_FILE_TOO_LARGE',
       hint: 'Build a deb for this app, or keep the file out of the package (pkgapp.exclude) and ship it separately',

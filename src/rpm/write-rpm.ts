@@ -147,23 +147,14 @@ function signatureHeader(header: Buffer, payloadSize: number, cpioSize: number, 
 async function writeCpio(input: RpmWriteInput, out: OutputFile): Promise<{ digests: Buffer; size: number }> {
   const { files, progress } = input;
   const mtime = input.manifest.buildTime;
-  const list = files.entries;
-  let count = 0;
-  let bytes = 0;
-  for (const e of list) {
-    if (e.kind === 'file') {
-      count++;
-      bytes += e.size;
-    }
-  }
-  progress?.start(count, bytes);
+  progress?.start(files.files, files.fileBytes);
   const writer = new ChunkWriter(GZIP_CHUNK);
   writer.attach(compressingSink(input.compression, input.level, out, writer.release));
   const headers = new CpioHeaderEncoder();
-  const digests = Buffer.alloc(32 * list.length);
+  const digests = Buffer.alloc(32 * files.count);
   try {
-    for (let i = 0; i < list.length; i++) {
-      const entry = list[i]!;
+    let i = 0;
+    for (const entry of files.entries) {
       writer.write(headers.encode({ ino: i + 1, mode: files.mode(entry), size: files.size(entry), mtime, name: `./${entry.path}` }, writer.total));
       if (entry.kind === 'symlink') {
         writer.write(Buffer.from(entry.target));
@@ -175,6 +166,7 @@ async function writeCpio(input: RpmWriteInput, out: OutputFile): Promise<{ diges
       }
       writer.zeros((4 - (writer.total % 4)) % 4);
       if (writer.busy) await writer.drain();
+      i++;
     }
     writer.write(encodeCpioTrailer(writer.total));
     const size = writer.total;
