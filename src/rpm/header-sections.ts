@@ -186,10 +186,23 @@ class StringColumn {
 
 const HEX = Buffer.from('0123456789abcdef');
 
+/**
+ * nodejs from engines.node. Native addons load on one Node.js major only; an upper bound
+ * ("nodejs < 21") cannot say so on rpm, because Fedora's and RHEL's nodejs carry Epoch 1 and rpm
+ * then judges 1:20 newer than an epoch-less 21 (checked with rpm 4.18). Their nodejs provides
+ * nodejs(abiN) instead, which is what Fedora's own native modules require.
+ */
+function nodeRequires({ nodeMajor, nodeAbiMajor }: MainHeaderInput['manifest']): Dependency[] {
+  const lowest = nodeAbiMajor !== undefined ? Math.max(nodeMajor ?? 0, nodeAbiMajor) : nodeMajor;
+  const deps: Dependency[] = [lowest !== undefined ? { name: 'nodejs', flags: SENSE.GREATER | SENSE.EQUAL, version: String(lowest) } : { name: 'nodejs', flags: 0, version: '' }];
+  if (nodeAbiMajor !== undefined) deps.push({ name: `nodejs(abi${nodeAbiMajor})`, flags: 0, version: '' });
+  return deps;
+}
+
 /** Requires: Node.js (unless bundled), the configured extras, the scriptlets' shell, config(), and rpmlib() features. */
 export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | 'compression'>, evr: string, hasConfig: boolean): Dependency[] {
   const { manifest } = input;
-  const node: Dependency[] = manifest.runtime.bundled ? [] : [manifest.nodeMajor !== undefined ? { name: 'nodejs', flags: SENSE.GREATER | SENSE.EQUAL, version: String(manifest.nodeMajor) } : { name: 'nodejs', flags: 0, version: '' }];
+  const node: Dependency[] = manifest.runtime.bundled ? [] : nodeRequires(manifest);
   const deps: Dependency[] = [...node, ...manifest.extraDepends.rpm.map(parseRequire)];
   for (const name of Object.keys(input.scripts) as RpmScriptName[]) {
     deps.push({ name: '/bin/sh', flags: SENSE.INTERP | SCRIPT_TAGS[name][2], version: '' });
