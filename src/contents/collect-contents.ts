@@ -105,6 +105,7 @@ export async function collectContents(options: {
       hint: 'Its install script did not run: allow it (npm_config_ignore_scripts unset; npm\'s "allowScripts" in package.json, pnpm\'s onlyBuiltDependencies) and build again; with --no-install, reinstall node_modules with scripts enabled',
     });
   }
+  tree.trim();
   return { entries: tree.asArray(), nativeAddons };
 }
 

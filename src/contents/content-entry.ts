@@ -129,6 +129,8 @@ export class EntryTree {
   private added = new Int32Array(0);
   private addedCount = 0;
   private readonly names: string[] = [''];
+  /** One string per distinct name: node_modules repeats index.js, package.json, lib... */
+  private readonly interned = new Map<string, string>();
   /** Entries added as objects (generated files, the bundled node): given back as they are. */
   private readonly objects = new Map<number, ContentEntry>();
   private readonly targets = new Map<number, string>();
@@ -466,7 +468,9 @@ export class EntryTree {
     this.mode[id] = mode;
     this.size[id] = size;
     this.parent[id] = dir;
-    this.names.push(name);
+    let shared = this.interned.get(name);
+    if (shared === undefined) this.interned.set(name, (shared = name));
+    this.names.push(shared);
     const last = this.last[dir]!;
     if (last === NONE || this.names[last]! < name) {
       if (last === NONE) this.first[dir] = id;
@@ -486,11 +490,19 @@ export class EntryTree {
     return id;
   }
 
+  /** Gives back the room kept for more nodes (call once the tree is complete). */
+  trim(): void {
+    this.resize(this.count + 16);
+  }
+
   private grow(): void {
-    const capacity = Math.max(1024, 2 * this.capacity);
+    this.resize(Math.max(1024, 2 * this.capacity));
+  }
+
+  private resize(capacity: number): void {
     const grown = <T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
       const array = make(capacity);
-      array.set(old as never);
+      array.set(old.subarray(0, Math.min(old.length, capacity)) as never);
       return array;
     };
     this.kind = grown(this.kind, (n) => new Uint8Array(n));

@@ -34,6 +34,14 @@ export const h = {
  * 63 in the main header) and whose store ends with the region trailer covering every entry.
  */
 export function encodeHeader(regionTag: number, entries: readonly HeaderEntry[]): Buffer {
+  return Buffer.concat(encodeHeaderPieces(regionTag, entries));
+}
+
+/**
+ * encodeHeader's bytes as the pieces they are made of, in order: a main header with 100k+ files
+ * is tens of MiB, and joining its arrays into one buffer would hold it twice.
+ */
+export function encodeHeaderPieces(regionTag: number, entries: readonly HeaderEntry[]): Buffer[] {
   const sorted = [...entries].sort((a, b) => a.tag - b.tag);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]!.tag === sorted[i - 1]!.tag) throw new Error(`rpm header: tag ${sorted[i]!.tag} twice`);
@@ -60,7 +68,7 @@ export function encodeHeader(regionTag: number, entries: readonly HeaderEntry[])
   MAGIC.copy(head, 0);
   head.writeUInt32BE(il, 8);
   head.writeUInt32BE(dl, 12);
-  return Buffer.concat([head, indexEntry(regionTag, RPM_TYPE.BIN, dl - 16, 16), ...index, ...store]);
+  return [Buffer.concat([head, indexEntry(regionTag, RPM_TYPE.BIN, dl - 16, 16), ...index]), ...store];
 }
 
 function indexEntry(tag: number, type: number, offset: number, count: number): Buffer {

@@ -15,7 +15,7 @@ import type { Compression } from '../util/compression.js';
 import { copyEntry } from '../util/file-chunks.js';
 import { GZIP_CHUNK } from '../util/parallel-gzip.js';
 import { CpioHeaderEncoder, encodeCpioTrailer } from './cpio.js';
-import { encodeHeader, encodeLead, h, signaturePadding } from './header.js';
+import { encodeHeader, encodeHeaderPieces, encodeLead, h, signaturePadding } from './header.js';
 import { mainHeaderEntries } from './header-sections.js';
 import type { RpmFileList } from './rpm-files.js';
 import type { RpmScriptName } from './scriptlets.js';
@@ -63,7 +63,8 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
       payloadFile.close();
     }
     const cpioSize = cpio.size;
-    const header = encodeHeader(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests: cpio.digests, payloadDigest: payloadFile.digest() }));
+    // The main header as its pieces (never joined: with 100k+ files it is tens of MiB).
+    const header = encodeHeaderPieces(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests: cpio.digests, payloadDigest: payloadFile.digest() }));
     const payloadSize = payloadFile.size;
     const lead = encodeLead(`${input.manifest.name}-${rpmNevr(input)}`, ARCHNUM[input.arch] ?? 1);
 
@@ -73,17 +74,21 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     let signatures: RpmSignatures | undefined;
     if (input.signer) {
       const hashed = async function* () {
-        md5.update(header);
-        yield header;
+        for (const piece of header) {
+          md5.update(piece);
+          yield piece;
+        }
         for await (const chunk of createReadStream(payload.tmpPath, { highWaterMark: READ_CHUNK })) {
           md5.update(chunk as Buffer);
           yield chunk as Buffer;
         }
       };
-      const [headerSig, packageSig] = [await input.signer.signDetached(header), await input.signer.signDetached(hashed())];
+      const [headerSig, packageSig] = [await input.signer.signDetached((async function* () {
+        yield* header;
+      })()), await input.signer.signDetached(hashed())];
       signatures = { algorithm: input.signer.algorithm, header: headerSig, headerAndPayload: packageSig };
     } else {
-      md5.update(header);
+      for (const piece of header) md5.update(piece);
       forEachPiece(payload.tmpPath, (piece) => md5.update(piece));
     }
     const signature = signatureHeader(header, payloadSize, cpioSize, md5.digest(), signatures);
@@ -91,7 +96,7 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     // Pass 3: the file itself, hashed as it is written.
     const written = new OutputFile(out.tmpPath, true);
     try {
-      for (const part of [lead, signature, signaturePadding(signature.length), header]) written.write(part);
+      for (const part of [lead, signature, signaturePadding(signature.length), ...header]) written.write(part);
       forEachPiece(payload.tmpPath, written.write);
     } finally {
       written.close();
@@ -122,15 +127,23 @@ interface RpmSignatures {
  * header, MD5 of header + payload, their sizes (64-bit tags past 4 GiB) — and, when signing, the
  * header signature (268 RSA / 267 EdDSA) and header+payload signature (1002 RSA / 1005 EdDSA).
  */
-function signatureHeader(header: Buffer, payloadSize: number, cpioSize: number, md5: Buffer, signatures?: RpmSignatures): Buffer {
-  const total = header.length + payloadSize;
+function signatureHeader(header: readonly Buffer[], payloadSize: number, cpioSize: number, md5: Buffer, signatures?: RpmSignatures): Buffer {
+  const sha1 = createHash('sha1');
+  const sha256 = createHash('sha256');
+  let headerSize = 0;
+  for (const piece of header) {
+    sha1.update(piece);
+    sha256.update(piece);
+    headerSize += piece.length;
+  }
+  const total = headerSize + payloadSize;
   const signed = signatures === undefined ? [] : signatures.algorithm === 'rsa'
     ? [h.bin(SIGTAG.RSAHEADER, signatures.header), h.bin(SIGTAG.PGP, signatures.headerAndPayload)]
     : [h.bin(SIGTAG.DSAHEADER, signatures.header), h.bin(SIGTAG.GPG, signatures.headerAndPayload)];
   return encodeHeader(SIGTAG.HEADERSIGNATURES, [
     ...signed,
-    h.string(SIGTAG.SHA1HEADER, createHash('sha1').update(header).digest('hex')),
-    h.string(SIGTAG.SHA256HEADER, createHash('sha256').update(header).digest('hex')),
+    h.string(SIGTAG.SHA1HEADER, sha1.digest('hex')),
+    h.string(SIGTAG.SHA256HEADER, sha256.digest('hex')),
     total >= FOUR_GIB ? h.int64(SIGTAG.LONGSIGSIZE, [total]) : h.int32(SIGTAG.SIZE, [total]),
     h.bin(SIGTAG.MD5, md5),
     cpioSize >= FOUR_GIB ? h.int64(SIGTAG.LONGARCHIVESIZE, [cpioSize]) : h.int32(SIGTAG.PAYLOADSIZE, [cpioSize]),
