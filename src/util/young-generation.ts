@@ -3,14 +3,27 @@
 // V8 doubles its young generation (up to 2 x 16 MiB by default) whenever enough objects survive
 // a scavenge, which loading the CLI's modules and parsing a big lockfile does; those pages then
 // stay resident for the rest of the build although a build's objects are short-lived (entries
-// live in typed arrays, file data in reused buffers). Keeping the young generation at its
-// initial size saves about 30 MiB of peak memory at no measurable CPU cost (see the README's
-// performance section). The flag is read at each resize, so setting it now takes effect; the
+// live in typed arrays, file data in reused buffers). Growth stops at 4 MiB here: the growth
+// factor is read at each resize, so setting it to 1 once that size is reached (seen after a GC)
+// holds the young generation there. Measured on the bench corpus: peak RSS about 30 MiB lower
+// than unbounded growth, and 2-3% less CPU than no growth at all (10x the scavenges). The
 // library API leaves the embedding process's settings alone.
 import v8 from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+
+const LIMIT = 4 * 2 ** 20;
+
+function youngGenerationSize(): number {
+  return v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+}
 
 try {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  const observer = new PerformanceObserver(() => {
+    if (youngGenerationSize() < LIMIT) return;
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    observer.disconnect();
+  });
+  observer.observe({ entryTypes: ['gc'] });
 } catch {
-  // A runtime that refuses flag changes: only memory is at stake.
+  // A runtime that refuses flag changes or GC entries: only memory is at stake.
 }
