@@ -80,7 +80,7 @@ class GzipSink implements ChunkSink {
   private readonly deflate: ParallelDeflate;
 
   constructor(level: number, private readonly out: OutputFile, release: ReleaseChunk) {
-    this.deflate = new ParallelDeflate({ level, release });
+    this.deflate = new ParallelDeflate({ level, release, reuseOutput: true });
   }
 
   push(chunk: Buffer, last: boolean): void {

@@ -5,11 +5,15 @@
 // never on the number of workers, so the output is the same on any machine.
 import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
-import { constants, crc32, deflateRaw } from 'node:zlib';
+import { constants, crc32, createDeflateRaw, deflateRaw, type ZlibOptions } from 'node:zlib';
+import { collectGarbage } from './collect-garbage.js';
 
 /** 1 MiB: big enough that the per-chunk restart costs nothing measurable in ratio. */
 export const GZIP_CHUNK = 1 << 20;
 const WINDOW = 32 * 1024;
+/** Chunks between two full collections when output buffers are reused (see collect-garbage.ts). */
+const COLLECT_EVERY = 128;
+let chunksSinceCollection = 0;
 /**
  * zlib's output buffer per job: room for any chunk's deflated form (incompressible input grows
  * by a few bytes per 64 KiB), so a chunk completes in one thread-pool round trip, not one per
@@ -30,7 +34,13 @@ export interface ParallelGzipOptions {
 
 interface Job {
   chunk: Buffer;
-  output: Promise<Buffer>;
+  output: Promise<Deflated>;
+}
+
+interface Deflated {
+  piece: Buffer;
+  /** The buffer zlib wrote the piece into, to reuse once the piece is consumed. */
+  buffer: Buffer | undefined;
 }
 
 /**
@@ -46,11 +56,20 @@ export class ParallelDeflate {
   private dictionaryLength = 0;
   private crc = 0;
   private total = 0;
+  private readonly reuseOutput: boolean;
+  private readonly outputs: Buffer[] = [];
+  private lent: Buffer | undefined;
 
-  constructor(options: { level: number; concurrency?: number; release?: (chunk: Buffer) => void }) {
+  /**
+   * `reuseOutput`: the caller is done with each piece before it asks for the next one, so the
+   * buffers zlib writes into are handed to later jobs instead of being allocated per chunk
+   * (V8 would count 1 MiB of new external memory per chunk and collect that much more often).
+   */
+  constructor(options: { level: number; concurrency?: number; release?: (chunk: Buffer) => void; reuseOutput?: boolean }) {
     this.level = options.level;
     this.concurrency = Math.max(1, options.concurrency ?? os.availableParallelism());
     this.release = options.release ?? (() => {});
+    this.reuseOutput = options.reuseOutput ?? false;
   }
 
   /** RFC 1952 header: no name, mtime 0 (reproducible), XFL from the level, OS 3 (Unix) as zlib writes. */
@@ -63,14 +82,19 @@ export class ParallelDeflate {
   push(chunk: Buffer, last: boolean): void {
     this.crc = crc32(chunk, this.crc);
     this.total += chunk.length;
-    const output = new Promise<Buffer>((resolve, reject) => {
-      deflateRaw(chunk, {
-        level: this.level,
-        chunkSize: Math.max(OUTPUT_BUFFER, chunk.length + 64 * 1024),
-        ...(this.dictionaryLength ? { dictionary: this.dictionary.subarray(0, this.dictionaryLength) } : {}), // zlib copies it
-        finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
-      }, (error, result) => (error ? reject(error) : resolve(result)));
-    });
+    const options: ZlibOptions = {
+      level: this.level,
+      chunkSize: Math.max(OUTPUT_BUFFER, chunk.length + 64 * 1024),
+      ...(this.dictionaryLength ? { dictionary: this.dictionary.subarray(0, this.dictionaryLength) } : {}), // zlib copies it
+      finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+    };
+    if (this.reuseOutput && ++chunksSinceCollection === COLLECT_EVERY) {
+      chunksSinceCollection = 0;
+      collectGarbage();
+    }
+    const output = this.reuseOutput
+      ? deflateInto(chunk, options, this.outputs.pop())
+      : new Promise<Deflated>((resolve, reject) => deflateRaw(chunk, options, (error, piece) => (error ? reject(error) : resolve({ piece, buffer: undefined }))));
     output.catch(() => {}); // observed when taken in order; avoids an unhandled rejection meanwhile
     this.jobs.push({ chunk, output });
     // The next dictionary: the last 32 KiB of everything so far.
@@ -97,9 +121,12 @@ export class ParallelDeflate {
 
   /** The oldest chunk's deflated piece. */
   async next(): Promise<Buffer> {
+    if (this.lent) this.outputs.push(this.lent); // the previous piece was consumed
+    this.lent = undefined;
     const job = this.jobs.shift()!;
-    const piece = await job.output;
+    const { piece, buffer } = await job.output;
     this.release(job.chunk);
+    if (this.reuseOutput && buffer && buffer.length >= OUTPUT_BUFFER) this.lent = buffer;
     return piece;
   }
 
@@ -110,6 +137,44 @@ export class ParallelDeflate {
     trailer.writeUInt32LE(this.total % 2 ** 32, 4);
     return trailer;
   }
+}
+
+/**
+ * zlib.deflateRaw, but writing into `out` (or a new buffer that the caller may reuse): zlib's
+ * streams allocate their output buffer when created, so the stream is created with the smallest
+ * one and given `out` instead. Same stream, same flushes, so the same bytes. Should a Node
+ * version lay out its streams differently, zlib's own buffer is used.
+ */
+function deflateInto(chunk: Buffer, options: ZlibOptions, out: Buffer | undefined): Promise<Deflated> {
+  return new Promise((resolve, reject) => {
+    const size = options.chunkSize!;
+    let engine = createDeflateRaw({ ...options, chunkSize: constants.Z_MIN_CHUNK });
+    const internal = engine as unknown as { _outBuffer?: unknown; _outOffset?: unknown; _chunkSize?: unknown };
+    let buffer: Buffer | undefined;
+    if (internal._chunkSize === constants.Z_MIN_CHUNK && internal._outOffset === 0 && Buffer.isBuffer(internal._outBuffer) && internal._outBuffer.length === constants.Z_MIN_CHUNK) {
+      buffer = out && out.length === size ? out : Buffer.allocUnsafeSlow(size);
+      internal._outBuffer = buffer;
+      internal._chunkSize = size;
+    } else {
+      engine.close();
+      engine = createDeflateRaw(options);
+    }
+    const pieces: Buffer[] = [];
+    let length = 0;
+    engine.on('data', (piece: Buffer) => {
+      pieces.push(piece);
+      length += piece.length;
+    });
+    engine.once('error', (error) => {
+      engine.close();
+      reject(error);
+    });
+    engine.once('end', () => {
+      engine.close();
+      resolve({ piece: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length), buffer });
+    });
+    engine.end(chunk);
+  });
 }
 
 /** A Transform that writes one gzip member, deflating chunks in parallel. */
