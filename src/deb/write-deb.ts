@@ -10,6 +10,7 @@ import type { Signer } from '../sign/signer.js';
 import type { WriteProgress } from '../formats.js';
 import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { ChunkWriter } from '../util/chunk-writer.js';
+import { collectGarbage } from '../util/collect-garbage.js';
 import { compressingSink, forEachPiece, OutputFile } from '../util/compress-sink.js';
 import { compressionSuffix, type Compression } from '../util/compression.js';
 import { copyEntry } from '../util/file-chunks.js';
@@ -71,7 +72,9 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     } finally {
       dataFile.close();
     }
+    collectGarbage(); // the payload's chunk and zlib buffers, before control.tar.gz is built
     const control = await controlTarGz(input, conffiles, new Md5sums(input.entries, md5s, md5sumsSize));
+    const controlSize = control.reduce((sum, piece) => sum + piece.length, 0);
     const dataSize = dataFile.size;
     const debianBinary = Buffer.from('2.0\n');
     const dataChunks = () => createReadStream(data.tmpPath, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>;
@@ -80,7 +83,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     const gpgorigin = input.signer
       ? await input.signer.signDetached((async function* () {
           yield debianBinary;
-          yield control;
+          yield* control;
           yield* dataChunks();
         })())
       : undefined;
@@ -88,7 +91,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     const written = new OutputFile(out.tmpPath, true);
     try {
       for (const part of [AR_MAGIC, encodeArHeader('debian-binary', 4, input.mtime), debianBinary,
-        encodeArHeader('control.tar.gz', control.length, input.mtime), control, arPadding(control.length),
+        encodeArHeader('control.tar.gz', controlSize, input.mtime), ...control, arPadding(controlSize),
         encodeArHeader(dataName, dataSize, input.mtime)]) written.write(part);
       forEachPiece(data.tmpPath, written.write);
       written.write(arPadding(dataSize));
@@ -148,7 +151,7 @@ async function writeDataTar(input: DebWriteInput, count: number, out: OutputFile
  * tracks itself), maintainer scripts. Built in memory (compressed, it is small), md5sums
  * rendered in pieces so a huge file list never exists as one string.
  */
-async function controlTarGz(input: DebWriteInput, conffiles: string, md5sums: Md5sums): Promise<Buffer> {
+async function controlTarGz(input: DebWriteInput, conffiles: string, md5sums: Md5sums): Promise<Buffer[]> {
   const members: [string, string | Md5sums, number][] = [['control', input.control, 0o644]];
   if (conffiles) members.push(['conffiles', conffiles, 0o644]);
   members.push(['md5sums', md5sums, 0o644]);
@@ -177,7 +180,7 @@ async function controlTarGz(input: DebWriteInput, conffiles: string, md5sums: Md
   await pipeline(tar, createGzip({ level: 9 }), async function (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) chunks.push(chunk);
   });
-  return Buffer.concat(chunks);
+  return chunks; // as zlib wrote them: with 100k+ files, joining them would hold MiBs twice
 }
 
 /** The md5sums file: "<md5 hex>  <path>\n" for every file but the conffiles. */

@@ -171,7 +171,7 @@ class StringColumn {
     if (text.includes('\0')) throw new Error('rpm header: NUL inside a string');
     const need = this.length + 3 * text.length + 1;
     if (need > this.buffer.length) {
-      const grown = Buffer.alloc(Math.max(need, 2 * this.buffer.length));
+      const grown = Buffer.alloc(Math.max(need, Math.ceil(1.5 * this.buffer.length)));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }

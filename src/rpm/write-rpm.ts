@@ -10,6 +10,7 @@ import type { WriteProgress } from '../formats.js';
 import { rpmVersion } from '../manifest/versions.js';
 import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { ChunkWriter } from '../util/chunk-writer.js';
+import { collectGarbage } from '../util/collect-garbage.js';
 import { compressingSink, forEachPiece, OutputFile } from '../util/compress-sink.js';
 import type { Compression } from '../util/compression.js';
 import { copyEntry } from '../util/file-chunks.js';
@@ -56,15 +57,19 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
   try {
     // Pass 1: cpio → compressor → scratch file.
     const payloadFile = new OutputFile(payload.tmpPath, true);
-    let cpio: { digests: Buffer; size: number };
+    let cpio: { digests: Buffer | undefined; size: number };
     try {
       cpio = await writeCpio(input, payloadFile);
     } finally {
       payloadFile.close();
     }
     const cpioSize = cpio.size;
+    // The payload's chunk and zlib buffers are garbage now: free them before the header's arrays
+    // (tens of MiB with 100k+ files) are built.
+    collectGarbage();
     // The main header as its pieces (never joined: with 100k+ files it is tens of MiB).
-    const header = encodeHeaderPieces(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests: cpio.digests, payloadDigest: payloadFile.digest() }));
+    const header = encodeHeaderPieces(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests: cpio.digests!, payloadDigest: payloadFile.digest() }));
+    cpio.digests = undefined; // in the header now, as hex
     const payloadSize = payloadFile.size;
     const lead = encodeLead(`${input.manifest.name}-${rpmNevr(input)}`, ARCHNUM[input.arch] ?? 1);
 

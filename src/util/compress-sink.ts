@@ -3,6 +3,7 @@
 // machine), or no compression. Output is written with blocking writes as it comes, counted and,
 // when asked, hashed (the rpm payload digest), so nothing is read back for it.
 import { createHash, type Hash } from 'node:crypto';
+import os from 'node:os';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { ChunkSink, ReleaseChunk } from './chunk-writer.js';
 import { compressorCommand, type Compression } from './compression.js';
@@ -75,12 +76,24 @@ export function compressingSink(compression: Compression, level: number, out: Ou
   }
 }
 
+/** gzip sinks writing now: they share the cores (deb and rpm built together). */
+let activeGzipSinks = 0;
+
 /** gzip: chunks deflated on the thread pool, written in order as they complete. */
 class GzipSink implements ChunkSink {
   private readonly deflate: ParallelDeflate;
+  private active = true;
 
   constructor(level: number, private readonly out: OutputFile, release: ReleaseChunk) {
-    this.deflate = new ParallelDeflate({ level, release, reuseOutput: true });
+    // Cores divided among the gzip sinks writing at the same time: two formats together keep
+    // as many chunks in flight as one alone (the cores are as busy, half the buffers).
+    activeGzipSinks++;
+    this.deflate = new ParallelDeflate({ level, release, reuseOutput: true, concurrency: () => Math.floor(os.availableParallelism() / activeGzipSinks) });
+  }
+
+  private done(): void {
+    if (this.active) activeGzipSinks--;
+    this.active = false;
   }
 
   push(chunk: Buffer, last: boolean): void {
@@ -97,8 +110,16 @@ class GzipSink implements ChunkSink {
   }
 
   async finish(): Promise<void> {
-    while (this.deflate.pending) this.out.write(await this.deflate.next());
+    try {
+      while (this.deflate.pending) this.out.write(await this.deflate.next());
+    } finally {
+      this.done();
+    }
     this.out.write(this.deflate.trailer());
+  }
+
+  abort(): void {
+    this.done();
   }
 }
 

@@ -49,7 +49,7 @@ interface Deflated {
  */
 export class ParallelDeflate {
   private readonly level: number;
-  private readonly concurrency: number;
+  private readonly concurrency: number | (() => number);
   private readonly release: (chunk: Buffer) => void;
   private readonly jobs: Job[] = [];
   private readonly dictionary = Buffer.allocUnsafeSlow(WINDOW);
@@ -65,9 +65,10 @@ export class ParallelDeflate {
    * buffers zlib writes into are handed to later jobs instead of being allocated per chunk
    * (V8 would count 1 MiB of new external memory per chunk and collect that much more often).
    */
-  constructor(options: { level: number; concurrency?: number; release?: (chunk: Buffer) => void; reuseOutput?: boolean }) {
+  /** `concurrency` may be a function, asked each time (cores shared with other writers). */
+  constructor(options: { level: number; concurrency?: number | (() => number); release?: (chunk: Buffer) => void; reuseOutput?: boolean }) {
     this.level = options.level;
-    this.concurrency = Math.max(1, options.concurrency ?? os.availableParallelism());
+    this.concurrency = options.concurrency ?? os.availableParallelism();
     this.release = options.release ?? (() => {});
     this.reuseOutput = options.reuseOutput ?? false;
   }
@@ -116,7 +117,8 @@ export class ParallelDeflate {
 
   /** True when enough chunks are in flight to keep every core busy (bounded memory). */
   get busy(): boolean {
-    return this.jobs.length > this.concurrency;
+    const concurrency = typeof this.concurrency === 'function' ? this.concurrency() : this.concurrency;
+    return this.jobs.length > Math.max(1, concurrency);
   }
 
   /** The oldest chunk's deflated piece. */
