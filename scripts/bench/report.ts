@@ -28,6 +28,11 @@ export interface Ratio {
   /** From the fastest and slowest runs of each side. */
   low: number;
   high: number;
+  /**
+   * The same ratio (or difference) of CPU time, user + sys medians: what a loaded machine
+   * disturbs least, but a command using two cores counts both.
+   */
+  cpu: number;
   kind: RatioSpec['kind'];
 }
 
@@ -65,9 +70,9 @@ export function computeRatios(specs: readonly RatioSpec[], summaries: ReadonlyMa
     if (!of || !of.n || to.some((s) => !s || !s.n)) continue;
     const sum = (pick: (s: Summary) => number) => to.reduce((acc, s) => acc + pick(s!), 0);
     if (spec.kind === 'ratio') {
-      ratios.push({ label: spec.label, kind: spec.kind, value: of.median / sum((s) => s.median), low: of.min / sum((s) => s.max), high: of.max / sum((s) => s.min) });
+      ratios.push({ label: spec.label, kind: spec.kind, value: of.median / sum((s) => s.median), low: of.min / sum((s) => s.max), high: of.max / sum((s) => s.min), cpu: of.cpuMedian / sum((s) => s.cpuMedian) });
     } else {
-      ratios.push({ label: spec.label, kind: spec.kind, value: (of.median - sum((s) => s.median)) * 1000, low: (of.min - sum((s) => s.max)) * 1000, high: (of.max - sum((s) => s.min)) * 1000 });
+      ratios.push({ label: spec.label, kind: spec.kind, value: (of.median - sum((s) => s.median)) * 1000, low: (of.min - sum((s) => s.max)) * 1000, high: (of.max - sum((s) => s.min)) * 1000, cpu: (of.cpuMedian - sum((s) => s.cpuMedian)) * 1000 });
     }
   }
   return ratios;
@@ -90,9 +95,9 @@ export function formatTable(summaries: readonly Summary[], ratios: readonly Rati
   const lines = [...columns([header, ...rows]), ''];
   if (ratios.length) {
     const ratioRows = ratios.map((r) => r.kind === 'ratio'
-      ? [r.label, `${r.value.toFixed(2)}x`, `(${r.low.toFixed(2)}-${r.high.toFixed(2)})`]
-      : [r.label, `+${r.value.toFixed(0)} ms`, `(${r.low.toFixed(0)} to ${r.high.toFixed(0)})`]);
-    lines.push(...columns([['ratio of medians', 'value', '(range from min/max)'], ...ratioRows]));
+      ? [r.label, `${r.value.toFixed(2)}x`, `(${r.low.toFixed(2)}-${r.high.toFixed(2)})`, `${r.cpu.toFixed(2)}x`]
+      : [r.label, `+${r.value.toFixed(0)} ms`, `(${r.low.toFixed(0)} to ${r.high.toFixed(0)})`, `+${r.cpu.toFixed(0)} ms`]);
+    lines.push(...columns([['ratio of medians', 'value', '(range from min/max)', 'CPU time'], ...ratioRows]));
   }
   const failed = summaries.filter((s) => s.error);
   for (const s of failed) lines.push('', `${s.label} failed: ${s.error}`);
