@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Signer } from '../sign/signer.js';
 import type { WriteProgress } from '../formats.js';
@@ -19,6 +19,8 @@ import { AR_MAGIC, arPadding, encodeArHeader } from './ar.js';
 import { BLOCK, encodeTarHeader, TarHeaderEncoder, tarPadding, tarTrailer } from './tar-header.js';
 
 const READ_CHUNK = 1 << 20;
+/** Payloads from this size on leave enough garbage to collect before the next step. */
+const LARGE_PAYLOAD = 128 << 20;
 
 export interface DebWriteInput {
   /** Final path of the .deb. */
@@ -72,7 +74,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     } finally {
       dataFile.close();
     }
-    collectGarbage(); // the payload's chunk and zlib buffers, before control.tar.gz is built
+    if (bytes >= LARGE_PAYLOAD) collectGarbage(); // the payload's chunk and zlib buffers, before control.tar.gz is built
     const control = await controlTarGz(input, conffiles, new Md5sums(input.entries, md5s, md5sumsSize));
     const controlSize = control.reduce((sum, piece) => sum + piece.length, 0);
     const dataSize = dataFile.size;
@@ -160,7 +162,7 @@ async function controlTarGz(input: DebWriteInput, conffiles: string, md5sums: Md
     if (script !== undefined) members.push([name, script, 0o755]);
   }
   const mtime = input.mtime;
-  async function* tar(): AsyncGenerator<Buffer> {
+  function* tar(): Generator<Buffer> {
     yield encodeTarHeader({ name: './', type: 'dir', mode: 0o755, size: 0, mtime });
     for (const [name, body, mode] of members) {
       if (typeof body === 'string') {
@@ -176,6 +178,8 @@ async function controlTarGz(input: DebWriteInput, conffiles: string, md5sums: Md
     }
     yield tarTrailer();
   }
+  // Small (a few thousand files): at once. Large: streamed through zlib on the thread pool.
+  if (md5sums.size < 1 << 20) return [gzipSync(Buffer.concat([...tar()]), { level: 9 })];
   const chunks: Buffer[] = [];
   await pipeline(tar, createGzip({ level: 9 }), async function (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) chunks.push(chunk);

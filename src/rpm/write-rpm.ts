@@ -46,6 +46,8 @@ const ARCHNUM: Record<string, number> = { noarch: 1, x86_64: 1, i686: 1, aarch64
 /** rpmbuild leaves this much room in the signature header so rpmsign can sign in place. */
 const RESERVED_SPACE = 4128;
 const READ_CHUNK = 1 << 20;
+/** Payloads from this size on leave enough garbage to collect before the next step. */
+const LARGE_PAYLOAD = 128 << 20;
 
 /**
  * Writes the package under a temporary name; the caller commits it (renames it into place) once
@@ -66,7 +68,7 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     const cpioSize = cpio.size;
     // The payload's chunk and zlib buffers are garbage now: free them before the header's arrays
     // (tens of MiB with 100k+ files) are built.
-    collectGarbage();
+    if (input.files.fileBytes >= LARGE_PAYLOAD) collectGarbage();
     // The main header as its pieces (never joined: with 100k+ files it is tens of MiB).
     const header = encodeHeaderPieces(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests: cpio.digests!, payloadDigest: payloadFile.digest() }));
     cpio.digests = undefined; // in the header now, as hex
