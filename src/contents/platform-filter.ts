@@ -41,7 +41,7 @@ export function isForeignPrebuildDir(name: string, target: TargetPlatform): bool
 
 /** A prebuilt file tagged for musl (prebuildify: node.napi.musl.node) on a glibc target. */
 export function isMuslPrebuild(fileName: string): boolean {
-  return fileName.split('.').slice(0, -1).includes('musl');
+  return fileName.endsWith('.node') && fileName.split('.').slice(1, -1).includes('musl');
 }
 
 /** npm's os/cpu/libc test: a list of allowed values, or of "!value" exclusions. */

@@ -79,7 +79,8 @@ export async function selectAppFiles(request: SelectionRequest): Promise<AppSele
   // Build output that an explicit declaration leaves out entirely: the known output directories,
   // and each top-level path the build script wrote into.
   const outputs = new Map<string, string[]>();
-  for (const rel of [...unhidden, ...written]) {
+  const knownOnDisk = KNOWN_OUTPUT_DIRS.flatMap((d) => [...snapshotTree(path.join(dir, d)).keys()].map((rel) => `${d}/${rel}`));
+  for (const rel of [...knownOnDisk, ...written]) {
     const top = knownOutputDir(rel) ?? (written.has(rel) ? topOf(rel) : undefined);
     if (top === undefined) continue;
     const key = top.replace(/\/$/, '');
