@@ -149,6 +149,7 @@ interface PackWalker {
 type PackWalkerClass = new (tree: unknown, options: Record<string, unknown>) => PackWalker & {
   addIgnoreFile(file: string, then: () => void): void;
   walkerOpt(entry: string, opts: unknown): Record<string, unknown>;
+  stat(opts: { entry: string }, then: () => void): void;
   tree: unknown;
 };
 const Walker = (packlist as unknown as { Walker: PackWalkerClass }).Walker;
@@ -158,6 +159,12 @@ class GitignoreBlindWalker extends Walker {
   override addIgnoreFile(file: string, then: () => void): void {
     if (file === '.gitignore') then();
     else super.addIgnoreFile(file, then);
+  }
+
+  // node_modules at any depth is never app output (and may be huge): not walked
+  override stat(opts: { entry: string }, then: () => void): void {
+    if (opts.entry === 'node_modules') then();
+    else super.stat(opts, then);
   }
 
   // npm-packlist makes child walkers of its own class: keep them blind too
