@@ -151,7 +151,7 @@ function envNotes(scan: EnvScan): string[] {
   for (const v of variables.filter((x) => x.otherDefaults.length)) notes.push(`${v.name} has other defaults in the code too: ${v.otherDefaults.join(', ')}; the proposed one is from ${v.file}`);
   const todo = variables.filter((v) => knownDescription(v.name) === undefined).map((v) => v.name);
   if (todo.length) notes.push(`to describe: ${todo.join(', ')} (their "description" says TODO; it is written above the variable in the environment file)`);
-  if (scan.buildTime.length) notes.push(`${scan.buildTime.join(', ')}: inlined when the app is built, so set them for the build, not in the environment file (left out of "env")`);
+  if (scan.buildTime.length) notes.push(`${scan.buildTime.join(', ')}: inlined when the app is built (set at build time, not in the environment file; left out of "env")`);
   return notes;
 }
 
