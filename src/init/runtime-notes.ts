@@ -11,7 +11,12 @@ import semver from 'semver';
 export const DEBIAN_12_NODE = '18.20.4';
 
 /** Dependencies known to ship or build a native addon, by name or scope. */
-const KNOWN_ADDONS = /^(?:sharp|@img\/sharp-.*|argon2|bcrypt|@node-rs\/.*|@napi-rs\/.*|better-sqlite3|sqlite3|canvas|@napi-rs\/canvas|bufferutil|utf-8-validate|re2|@parcel\/watcher.*|lightningcss.*|@swc\/core.*|cpu-features|ssh2|isolated-vm|node-pty|usb|serialport|@serialport\/bindings-cpp|msgpackr-extract|@msgpackr-extract\/.*|farmhash|leveldown|classic-level|zeromq|kerberos|snappy|@mongodb-js\/zstd)$/;
+const KNOWN_ADDONS = /^(?:sharp|argon2|bcrypt|@node-rs\/[^/]+|better-sqlite3|sqlite3|canvas|@napi-rs\/canvas|bufferutil|utf-8-validate|re2|@parcel\/watcher|lightningcss|@swc\/core|cpu-features|isolated-vm|node-pty|usb|serialport|@serialport\/bindings-cpp|msgpackr-extract|farmhash|leveldown|classic-level|zeromq|kerberos|snappy|@mongodb-js\/zstd)$/;
+/**
+ * Install scripts and platform packages that are not addons: executables (esbuild), WebAssembly
+ * builds, and postinstall messages. Only the lockfile route needs this; node_modules has the files.
+ */
+const NOT_ADDONS = /^(?:esbuild|@esbuild\/.*|core-js|core-js-pure|es5-ext|protobufjs|nodemon|husky|.*wasm.*)$/;
 
 interface PackageFacts {
   /** name@version, or the install location when the name is unknown. */
@@ -158,7 +163,10 @@ async function lockfileFacts(appDir: string): Promise<{ list: PackageFacts[]; fi
       if (location === '' || entry.dev || entry.link || !forThisPlatform(entry)) continue;
       const name = entry.name ?? location.replace(/^.*node_modules\//, '');
       const engines = Array.isArray(entry.engines) ? undefined : entry.engines?.['node'];
-      const native = entry.hasInstallScript ? 'install script' : entry.os || entry.cpu ? `prebuilt for ${[...(entry.os ?? []), ...(entry.cpu ?? [])].join('-')}` : KNOWN_ADDONS.test(name) ? 'known native addon' : undefined;
+      const native = NOT_ADDONS.test(name) ? undefined
+        : entry.os || entry.cpu ? `prebuilt for ${[...(entry.os ?? []), ...(entry.cpu ?? [])].join('-')}`
+        : KNOWN_ADDONS.test(name) ? 'known native addon'
+        : entry.hasInstallScript ? 'install script: may build one' : undefined;
       list.push({ label: `${name}@${entry.version ?? '?'}`, ...(engines !== undefined ? { engines } : {}), ...(native ? { native } : {}) });
     }
     return { list, file };

@@ -144,6 +144,10 @@ test('init notes native addons and the engines.node floor the dependencies set, 
     'node_modules/undici': { version: '7.1.0', engines: { node: '>=20.18.1' } },
     'node_modules/express': { version: '4.21.2', engines: { node: '>= 0.10.0' } },
     'node_modules/argon2': { version: '0.41.1', hasInstallScript: true, engines: { node: '>=16.17.0' } },
+    'node_modules/home-made-addon': { version: '1.0.0', hasInstallScript: true },
+    'node_modules/esbuild': { version: '0.25.0', hasInstallScript: true },
+    'node_modules/@esbuild/linux-x64': { version: '0.25.0', os: ['linux'], cpu: [process.arch], optional: true },
+    'node_modules/@napi-rs/wasm-runtime': { version: '0.2.12' },
     'node_modules/@img/sharp-linux-x64': { version: '0.33.5', os: ['linux'], cpu: [process.arch], libc: ['glibc'], optional: true },
     'node_modules/@img/sharp-darwin-arm64': { version: '0.33.5', os: ['darwin'], cpu: ['arm64'], optional: true, engines: { node: '>=30' } },
     'node_modules/@img/sharp-linuxmusl-x64': { version: '0.33.5', os: ['linux'], cpu: [process.arch], libc: ['musl'], optional: true, engines: { node: '>=30' } },
@@ -153,7 +157,9 @@ test('init notes native addons and the engines.node floor the dependencies set, 
   const text = notes.join('\n');
   const addons = notes.find((n: string) => n.startsWith('native addons'));
   assert.ok(addons, text);
-  assert.match(addons, /argon2@0\.41\.1 \(install script\)/);
+  assert.match(addons, /argon2@0\.41\.1 \(known native addon\)/);
+  assert.match(addons, /home-made-addon@1\.0\.0 \(install script: may build one\)/);
+  assert.doesNotMatch(addons, /esbuild|wasm/, 'executables and WebAssembly are not addons');
   assert.match(addons, /@img\/sharp-linux-x64@0\.33\.5 \(prebuilt for linux/);
   assert.doesNotMatch(addons, /darwin|musl|eslint/, 'other platforms and dev dependencies are not installed for the package');
   assert.match(addons, /N-API/);
