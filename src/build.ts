@@ -9,6 +9,8 @@ import { needsDeploy, projectOf, stageApp, type StagedApp } from './contents/sta
 import { selectAppFiles, type AppSelection } from './contents/select-app-files.js';
 import { formatBytes, formatSummary, summaryItems, type SummaryItem } from './contents/package-summary.js';
 import type { DroppedBinaries } from './contents/platform-filter.js';
+import { checkEntryPoints, resolveServiceEntry } from './contents/service-entry.js';
+import { cacheDir } from './contents/generated-files.js';
 import { UserError } from './errors.js';
 import { FORMATS, type WrittenPackage } from './formats.js';
 import { writePackages } from './write-packages.js';
@@ -113,7 +115,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   if (buildScript === undefined) {
     // The files are known before installing anything: a missing entry point fails fast.
     selection = await selectFiles(app.dir);
-    checkEntryPoints(manifest, selection, app.dir);
+    checkEntryPoints(manifest, selection.files, app.dir, selection.explain);
   }
   const where = needsDeploy(project, graph) ? `, deploying workspace ${project.importer || 'root'} of ${project.root}` : '';
   if (tool && install) {
@@ -123,11 +125,25 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     log(`${buildScript === undefined ? '' : `building in place (${tool!.name} run ${buildScript}), `}checking node_modules against the lockfile${where}`);
   }
   const staged: StagedApp = await stageApp({ app, lock, graph, tool, install, buildScript, selection, selectFiles });
-  const appFiles = staged.appFiles;
+  let appFiles = staged.appFiles;
   try {
-    if (buildScript !== undefined) checkEntryPoints(manifest, staged.selection, app.dir);
+    if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir, staged.selection.explain);
     for (const added of staged.selection.added) log(`including ${added.top} ${formatBytes(added.bytes)} (${added.files} file${added.files > 1 ? 's' : ''}): ${added.why}`);
     for (const warning of staged.selection.warnings) log(`warning: ${warning}`);
+    manifest = await resolveServiceEntry(manifest, {
+      root: staged.root,
+      appFiles,
+      packageLocations: [...staged.packages.map((p) => p.location), ...staged.links],
+      packageJson: app.packageJson,
+    });
+    if (manifest.service) {
+      const { nodeOptions, entry, args, cacheLinks } = manifest.service;
+      log(`service runs: ${[manifest.runtime.nodePath, ...nodeOptions, `${manifest.paths.appDir}/${entry}`, ...args].join(' ')}`);
+      // A cache directory ships as a link into /var/cache/NAME: nothing of its build-time contents.
+      const linked = (f: string) => cacheLinks.some((l) => f === l.path || f.startsWith(`${l.path}/`));
+      if (cacheLinks.length) appFiles = appFiles.filter((f) => !linked(f));
+      for (const l of cacheLinks) log(`linking ${manifest.paths.appDir}/${l.path} to ${cacheDir(manifest)}/${l.subdir} (writable cache)`);
+    }
     const links = staged.links.map((location) => ({ location, name: location, version: '', optional: false }));
     log(`collecting ${appFiles.length} app files and ${staged.packages.length} packages`);
     // Other platforms' binaries are left out; the target CPU is --arch's, else this machine's
@@ -251,21 +267,4 @@ function checkCompression(value: string): Compression {
     throw new UserError(`--compression: unknown compression "${value}"`, { code: 'PKGAPP_COMPRESSION_UNKNOWN', hint: `Use --compression ${COMPRESSIONS.join('|')}` });
   }
   return value as Compression;
-}
-
-/** The service entry and bin scripts must be among the app files; the message says which rule left one out. */
-function checkEntryPoints(manifest: Manifest, selection: AppSelection, dir: string): void {
-  const files = new Set(selection.files);
-  const wanted = [
-    ...(manifest.service ? [[manifest.service.entry, 'the service entry']] : []),
-    ...manifest.bins.map((b) => [b.target, `bin "${b.name}"`]),
-  ] as [string, string][];
-  for (const [file, what] of wanted) {
-    if (!files.has(file)) {
-      throw new UserError(`${dir}: ${what} "${file}" is not among the app's files: ${selection.explain(file)}`, {
-        code: 'PKGAPP_ENTRY_MISSING',
-        hint: 'Create the file, or change the rule named (package.json "files", .npmignore, pkgapp.include / pkgapp.exclude); docs/file-selection.md has the rules',
-      });
-    }
-  }
 }
