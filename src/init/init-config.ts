@@ -11,6 +11,7 @@ import { findEnvReads } from './env-reads.js';
 import { knownDescription, placeholderDescription } from './known-variables.js';
 import { runtimeNotes } from './runtime-notes.js';
 import { schemaLink } from './schema-link.js';
+import { proposeStart } from './start-proposal.js';
 import { looksMinified, sourceFilesToScan, worthReading } from './source-files.js';
 
 export interface InitResult {
@@ -57,15 +58,11 @@ export async function initConfig(dir: string): Promise<InitResult> {
   }
 
   const files = await listAppFiles(appDir, pkg).catch(() => [] as string[]);
-  const start = typeof pkg.scripts?.['start'] === 'string' ? pkg.scripts['start'] : '';
-  const entry = /^\s*node\s+(\S+\.[cm]?js)\s*$/.exec(start)?.[1] ?? (typeof pkg.main === 'string' ? pkg.main : undefined);
-  if (entry) {
-    config['// service'] = `Runs "node ${entry}" as a hardened systemd service; "service": false for a command-line tool.`;
-    config['service'] = { entry, restart: 'on-failure' };
-  } else {
-    config['service'] = false;
-    notes.push('no "start": "node FILE" script and no "main": no service (set "service": { "entry": "server.js" } if it has one)');
-  }
+  const start = await proposeStart(appDir, pkg, typeof config['name'] === 'string' ? config['name'] : name);
+  config['// service'] = start.comment;
+  if (start.service !== undefined) config['service'] = start.service;
+  notes.push(...start.notes);
+  const entry = start.entryFile || undefined;
 
   const hasBuild = typeof pkg.scripts?.['build'] === 'string';
   const scan = await scanEnvironment(appDir, await sourceFilesToScan(appDir, files, hasBuild, entry));
