@@ -6,6 +6,8 @@ import type { Lock, LockGraph, ManagerId } from './app/lockfiles/types.js';
 import { readApp, type AppProject } from './app/read-app.js';
 import { collectContents } from './contents/collect-contents.js';
 import { listAppFiles, needsDeploy, projectOf, stageApp, type StagedApp } from './contents/stage-app.js';
+import { checkEntryPoints, resolveServiceEntry } from './contents/service-entry.js';
+import { cacheDir } from './contents/generated-files.js';
 import { UserError } from './errors.js';
 import { FORMATS, type WrittenPackage } from './formats.js';
 import { writePackages } from './write-packages.js';
@@ -120,6 +122,20 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   appFiles = staged.appFiles;
   try {
     if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir);
+    manifest = await resolveServiceEntry(manifest, {
+      root: staged.root,
+      appFiles,
+      packageLocations: [...staged.packages.map((p) => p.location), ...staged.links],
+      packageJson: app.packageJson,
+    });
+    if (manifest.service) {
+      const { nodeOptions, entry, args, cacheLinks } = manifest.service;
+      log(`service runs: ${[manifest.runtime.nodePath, ...nodeOptions, `${manifest.paths.appDir}/${entry}`, ...args].join(' ')}`);
+      // A cache directory ships as a link into /var/cache/NAME: nothing of its build-time contents.
+      const linked = (f: string) => cacheLinks.some((l) => f === l.path || f.startsWith(`${l.path}/`));
+      if (cacheLinks.length) appFiles = appFiles.filter((f) => !linked(f));
+      for (const l of cacheLinks) log(`linking ${manifest.paths.appDir}/${l.path} to ${cacheDir(manifest)}/${l.subdir} (writable cache)`);
+    }
     const installed = staged.packages;
     const links = staged.links.map((location) => ({ location, name: location, version: '', optional: false }));
     log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
@@ -239,21 +255,4 @@ function checkCompression(value: string): Compression {
     throw new UserError(`--compression: unknown compression "${value}"`, { code: 'PKGAPP_COMPRESSION_UNKNOWN', hint: `Use --compression ${COMPRESSIONS.join('|')}` });
   }
   return value as Compression;
-}
-
-/** The service entry and bin scripts must be among the files npm pack selects. */
-function checkEntryPoints(manifest: Manifest, appFiles: readonly string[], dir: string): void {
-  const files = new Set(appFiles);
-  const wanted = [
-    ...(manifest.service ? [[manifest.service.entry, 'the service entry']] : []),
-    ...manifest.bins.map((b) => [b.target, `bin "${b.name}"`]),
-  ] as [string, string][];
-  for (const [file, what] of wanted) {
-    if (!files.has(file)) {
-      throw new UserError(`${dir}: ${what} "${file}" is not among the app's files`, {
-        code: 'PKGAPP_ENTRY_MISSING',
-        hint: 'Check that the file exists and that package.json "files" or .npmignore does not leave it out (see `npm pack --dry-run`)',
-      });
-    }
-  }
 }

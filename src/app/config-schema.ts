@@ -40,8 +40,13 @@ export const configSchema = {
           type: 'object',
           additionalProperties: false,
           properties: {
-            entry: { type: 'string', minLength: 1, description: 'Script run by node, relative to the app (default: the "start" script\'s file, else "main").' },
-            args: { ...stringList, description: 'Arguments after the entry script.' },
+            command: {
+              type: 'string',
+              minLength: 1,
+              description: 'The start command, written as in a "start" script (default: package.json "start", else node "main"): `[VAR=value …] node [NODE_OPTIONS…] FILE [ARGS…]` or `BIN [ARGS…]` with BIN a production dependency\'s bin (e.g. "next start"). No shell: no `&&`, `|`, `$VAR`, `npm run`.',
+            },
+            entry: { type: 'string', minLength: 1, description: 'Script run by node, relative to the app; may be in node_modules (default: from the "start" script, else "main"). Instead of "command".' },
+            args: { ...stringList, description: 'Arguments after the entry script (with "entry"; without it they replace the "start" script\'s arguments).' },
             user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$', maxLength: 32, description: 'System user the service runs as (default: the package name).' },
             restart: { enum: ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'always'], description: 'systemd Restart= (default: on-failure).' },
             instances: {
@@ -101,7 +106,7 @@ export interface PkgappConfig {
   section?: string;
   homepage?: string;
   depends?: { deb?: string[]; rpm?: string[] };
-  service?: false | { entry?: string; args?: string[]; user?: string; restart?: string; instances?: 'none' | 'alongside' | 'only'; unit?: Record<string, string> };
+  service?: false | { command?: string; entry?: string; args?: string[]; user?: string; restart?: string; instances?: 'none' | 'alongside' | 'only'; unit?: Record<string, string> };
   env?: Record<string, EnvVarConfig>;
   buildScript?: string;
   include?: string[];

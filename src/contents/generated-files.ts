@@ -3,7 +3,7 @@ import type { Manifest } from '../manifest/manifest.js';
 import type { TargetLayout } from '../manifest/layout.js';
 import { renderTemplate } from '../render/render-template.js';
 import { shellQuote, systemdEnvAssignment, systemdQuote, systemdText } from '../util/shell-quote.js';
-import type { ContentEntry, FileEntry } from './content-entry.js';
+import type { ContentEntry, FileEntry, SymlinkEntry } from './content-entry.js';
 import { pkgappVersion } from '../util/pkgapp-version.js';
 import { renderSbom } from '../sbom/cyclonedx.js';
 
@@ -18,7 +18,7 @@ export interface BundledLicense {
 
 /** Every generated file of the package, as entries with inline bodies. */
 export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled: readonly BundledLicense[]): ContentEntry[] {
-  const files: FileEntry[] = [];
+  const files: (FileEntry | SymlinkEntry)[] = [];
   const add = (path: string, body: string | Buffer, mode = 0o644, conffile = false) => {
     const buffer = typeof body === 'string' ? Buffer.from(body) : body;
     files.push({ kind: 'file', path: path.replace(/^\//, ''), mode, size: buffer.length, source: { body: buffer }, ...(conffile ? { conffile } : {}) });
@@ -29,6 +29,10 @@ export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled
     if (manifest.service.units.template) add(layout.templateUnitPath, renderUnit(manifest, layout, true));
     add(layout.envFile, renderEnvFile(manifest, layout), 0o644, true);
     add(manifest.paths.checkEnv, renderCheckEnv(manifest, layout), 0o755);
+    // The unit's CacheDirectory= creates each target, owned by the service user, before start.
+    for (const link of manifest.service.cacheLinks) {
+      files.push({ kind: 'symlink', path: `${manifest.paths.appDir}/${link.path}`.slice(1), target: `${cacheDir(manifest)}/${link.subdir}` });
+    }
   }
   for (const bin of manifest.bins) {
     add(`/usr/bin/${bin.name}`, renderTemplate('bin-wrapper.sh', {
@@ -42,6 +46,11 @@ export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled
   add(manifest.paths.releaseJson, renderReleaseJson(manifest));
   add(`${manifest.paths.docDir}/sbom.cdx.json`, renderSbom(manifest, bundled));
   return files;
+}
+
+/** /var/cache/NAME: the service's CacheDirectory= ($CACHE_DIRECTORY). */
+export function cacheDir(manifest: Manifest): string {
+  return manifest.paths.stateDir.replace(/^\/var\/lib\//, '/var/cache/');
 }
 
 /** /opt/NAME/.pkgapp/release.json: what an operator needs to tell which build runs. */
@@ -67,9 +76,14 @@ export function renderReleaseJson(manifest: Manifest): string {
  */
 export function renderUnit(manifest: Manifest, layout: TargetLayout, template = false): string {
   const service = manifest.service!;
-  const defaults = manifest.env
-    .filter((v) => v.default !== undefined)
-    .map((v) => `Environment=${systemdEnvAssignment(v.name, v.default!)}`);
+  if (service.bin !== undefined) throw new Error(`the service command "${service.bin}" was not resolved to a file before rendering the unit`);
+  // The start command's variables, then the configuration's defaults (a later Environment= wins),
+  // all before EnvironmentFile= so the environment file overrides every one of them.
+  const defaults = [
+    ...service.environment.map(([name, value]) => `Environment=${systemdEnvAssignment(name, value)}`),
+    ...manifest.env.filter((v) => v.default !== undefined).map((v) => `Environment=${systemdEnvAssignment(v.name, v.default!)}`),
+  ];
+  const stateDirName = manifest.paths.stateDir.replace(/^\/var\/lib\//, '');
   const homepage = manifest.homepage && /^https?:\/\/\S+$/.test(manifest.homepage) ? manifest.homepage : `file:${manifest.paths.docDir}/copyright`;
   return renderTemplate('systemd/app.service', {
     unitName: template ? `${manifest.name}@.service` : `${manifest.name}.service`,
@@ -85,9 +99,12 @@ export function renderUnit(manifest: Manifest, layout: TargetLayout, template = 
     // over both, so PORT must not be set there when instances are used.
     instanceSettings: template ? `${defaults.length ? '\n' : ''}# Instance NAME@PORT: the instance name is the port.\nEnvironment=PORT=%i` : '',
     checkEnv: manifest.paths.checkEnv,
-    execStart: [manifest.runtime.nodePath, `${manifest.paths.appDir}/${service.entry}`, ...service.args].map(systemdQuote).join(' '),
+    execStart: [manifest.runtime.nodePath, ...service.nodeOptions, `${manifest.paths.appDir}/${service.entry}`, ...service.args].map(systemdQuote).join(' '),
     restart: service.restart,
-    stateDirName: manifest.paths.stateDir.replace(/^\/var\/lib\//, '') + (template ? '/%i' : ''),
+    stateDirName: stateDirName + (template ? '/%i' : ''),
+    // The first is $CACHE_DIRECTORY (per instance, as the state); a framework's cache linked from
+    // the app directory (cacheLinks) is shared by all instances, as the app files are.
+    cacheDirNames: [stateDirName + (template ? '/%i' : ''), ...service.cacheLinks.map((l) => `${stateDirName}/${l.subdir}`)].join(' '),
     settings: service.settings.map(([k, v]) => `${k}=${v}\n`).join(''),
   });
 }

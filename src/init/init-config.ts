@@ -7,6 +7,12 @@ import { listAppFiles } from '../contents/stage-app.js';
 import { isUserError, UserError } from '../errors.js';
 import { detectManager, MANAGER_LABELS } from '../app/lockfiles/package-manager.js';
 import { checkPackageName, debianNameFromNpm } from '../manifest/names.js';
+import { findEnvReads } from './env-reads.js';
+import { knownDescription, placeholderDescription } from './known-variables.js';
+import { runtimeNotes } from './runtime-notes.js';
+import { schemaLink } from './schema-link.js';
+import { proposeStart } from './start-proposal.js';
+import { looksMinified, sourceFilesToScan, worthReading } from './source-files.js';
 
 export interface InitResult {
   file: string;
@@ -15,9 +21,13 @@ export interface InitResult {
   notes: string[];
 }
 
-const ENV_USE = /process\.env\.([A-Z_][A-Z0-9_]*)|process\.env\[['"]([A-Z_][A-Z0-9_]*)['"]\]/g;
-/** Variables every process has or systemd sets: not part of the app's contract. */
-const AMBIENT = new Set(['NODE_ENV', 'HOME', 'PATH', 'USER', 'PWD', 'TZ', 'LANG', 'STATE_DIRECTORY', 'CI', 'DEBUG']);
+/** Variables every process has or systemd sets for the unit: not part of the app's contract. */
+const AMBIENT = new Set([
+  'NODE_ENV', 'HOME', 'PATH', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'TZ', 'LANG', 'TERM', 'TMPDIR', 'CI', 'DEBUG', 'NO_COLOR', 'FORCE_COLOR',
+  'STATE_DIRECTORY', 'CACHE_DIRECTORY', 'RUNTIME_DIRECTORY', 'LOGS_DIRECTORY', 'CONFIGURATION_DIRECTORY', 'INVOCATION_ID', 'JOURNAL_STREAM', 'NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID',
+]);
+/** Inlined into the client bundle when the app is built: the environment file cannot change them. */
+const BUILD_TIME = /^(?:NEXT_PUBLIC_|VITE_|NUXT_PUBLIC_|REACT_APP_)/;
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
@@ -31,7 +41,7 @@ export async function initConfig(dir: string): Promise<InitResult> {
 
   const notes: string[] = [];
   const config: Record<string, unknown> = {
-    $schema: './node_modules/pkgapp/schema/pkgapp.schema.json',
+    $schema: await schemaLink(appDir),
     '//': 'pkgapp configuration: every key is explained in docs/configuration.md. Delete what you do not need.',
   };
   const npmName = typeof pkg.name === 'string' ? pkg.name : path.basename(appDir);
@@ -48,27 +58,24 @@ export async function initConfig(dir: string): Promise<InitResult> {
   }
 
   const files = await listAppFiles(appDir, pkg).catch(() => [] as string[]);
-  const start = typeof pkg.scripts?.['start'] === 'string' ? pkg.scripts['start'] : '';
-  const entry = /^\s*node\s+(\S+\.[cm]?js)\s*$/.exec(start)?.[1] ?? (typeof pkg.main === 'string' ? pkg.main : undefined);
-  if (entry) {
-    config['// service'] = `Runs "node ${entry}" as a hardened systemd service; "service": false for a command-line tool.`;
-    config['service'] = { entry, restart: 'on-failure' };
-  } else {
-    config['service'] = false;
-    notes.push('no "start": "node FILE" script and no "main": no service (set "service": { "entry": "server.js" } if it has one)');
-  }
+  const start = await proposeStart(appDir, pkg, typeof config['name'] === 'string' ? config['name'] : name);
+  config['// service'] = start.comment;
+  if (start.service !== undefined) config['service'] = start.service;
+  notes.push(...start.notes);
+  const entry = start.entryFile || undefined;
 
-  const variables = await scanEnvironment(appDir, files);
-  config['// env'] = 'Every variable the app reads: a required one keeps the service from starting while it is unset.';
-  config['env'] = Object.fromEntries(variables.map((v) => [v, v === 'PORT' ? { default: '3000', description: 'TCP port to listen on' } : { required: false, description: `what ${v} is for` }]));
-  if (variables.length) notes.push(`found ${variables.length} environment variable(s) in the code: ${variables.join(', ')}; describe them and mark the required ones`);
+  const hasBuild = typeof pkg.scripts?.['build'] === 'string';
+  const scan = await scanEnvironment(appDir, await sourceFilesToScan(appDir, files, hasBuild, entry));
+  config['// env'] = 'Every variable the app reads: a required one keeps the service from starting while it is unset. Defaults are the ones the code falls back to.';
+  config['env'] = Object.fromEntries(scan.variables.map((v) => [v.name, { ...(v.fallback === undefined ? { required: false } : { default: v.fallback }), description: knownDescription(v.name) ?? placeholderDescription(v.name) }]));
+  notes.push(...envNotes(scan));
 
-  if (typeof pkg.scripts?.['build'] === 'string') {
+  if (hasBuild) {
     config['buildScript'] = 'build';
     notes.push('package.json has a "build" script: pkgapp runs it before packaging (drop "buildScript" if the build output is committed)');
   }
   notes.push(await lockfileNote(appDir, pkg));
-  if (pkg.engines?.['node'] === undefined) notes.push('package.json has no "engines.node": the package will accept any nodejs version');
+  notes.push(...(await runtimeNotes(appDir, pkg.engines?.['node'])));
 
   await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' });
   return { file, config, notes };
@@ -85,17 +92,64 @@ async function lockfileNote(appDir: string, pkg: PackageJson): Promise<string> {
   }
 }
 
-/** Environment variables named in the app's own JavaScript/TypeScript files (first 500). */
-async function scanEnvironment(dir: string, files: string[]): Promise<string[]> {
-  const found = new Set<string>();
-  for (const file of files.filter((f) => /\.[cm]?[jt]s$/.test(f)).slice(0, 500)) {
-    const text = await readFile(path.join(dir, file), 'utf8').catch(() => '');
-    for (const match of text.matchAll(ENV_USE)) {
-      const name = match[1] ?? match[2]!;
-      if (!AMBIENT.has(name)) found.add(name);
+interface ScannedVariable {
+  name: string;
+  /** The code's own default (the first found, the entry file first). */
+  fallback?: string;
+  /** Other defaults the code gives it elsewhere, with their files. */
+  otherDefaults: string[];
+  file: string;
+}
+
+interface EnvScan {
+  variables: ScannedVariable[];
+  /** NEXT_PUBLIC_* and the like: read by the code, fixed at build time. */
+  buildTime: string[];
+  files: number;
+}
+
+/** Environment variables the app's code reads, with the defaults it falls back to. */
+async function scanEnvironment(dir: string, files: string[]): Promise<EnvScan> {
+  const byName = new Map<string, ScannedVariable>();
+  const buildTime = new Set<string>();
+  let scanned = 0;
+  for (const file of files) {
+    const full = path.join(dir, file);
+    if (!(await worthReading(full))) continue;
+    const text = await readFile(full, 'utf8').catch(() => '');
+    if (looksMinified(text)) continue;
+    scanned++;
+    for (const read of findEnvReads(text)) {
+      if (AMBIENT.has(read.name)) continue;
+      if (BUILD_TIME.test(read.name)) {
+        buildTime.add(read.name);
+        continue;
+      }
+      const known = byName.get(read.name);
+      if (!known) byName.set(read.name, { name: read.name, ...(read.fallback !== undefined ? { fallback: read.fallback } : {}), otherDefaults: [], file });
+      else if (read.fallback !== undefined && known.fallback === undefined) Object.assign(known, { fallback: read.fallback, file });
+      else if (read.fallback !== undefined && read.fallback !== known.fallback) known.otherDefaults.push(`${JSON.stringify(read.fallback)} in ${file}`);
     }
   }
-  return [...found].sort();
+  const variables = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { variables, buildTime: [...buildTime].sort(), files: scanned };
+}
+
+function envNotes(scan: EnvScan): string[] {
+  const notes: string[] = [];
+  const { variables } = scan;
+  if (variables.length) {
+    notes.push(`found ${variables.length} environment variable(s) in ${scan.files} code file(s): ${variables.map((v) => v.name).join(', ')}; mark the required ones ("required": true)`);
+  } else {
+    notes.push(`no environment variables found in ${scan.files} code file(s) ("env" lists the ones the app reads)`);
+  }
+  const defaults = variables.filter((v) => v.fallback !== undefined);
+  if (defaults.length) notes.push(`defaults from the code: ${defaults.map((v) => `${v.name}=${JSON.stringify(v.fallback)} (${v.file})`).join(', ')}`);
+  for (const v of variables.filter((x) => x.otherDefaults.length)) notes.push(`${v.name} has other defaults in the code too: ${v.otherDefaults.join(', ')}; the proposed one is from ${v.file}`);
+  const todo = variables.filter((v) => knownDescription(v.name) === undefined).map((v) => v.name);
+  if (todo.length) notes.push(`to describe: ${todo.join(', ')} (their "description" says TODO; it is written above the variable in the environment file)`);
+  if (scan.buildTime.length) notes.push(`${scan.buildTime.join(', ')}: inlined when the app is built (set at build time, not in the environment file; left out of "env")`);
+  return notes;
 }
 
 function existing(what: string): UserError {

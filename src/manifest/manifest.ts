@@ -12,9 +12,29 @@ export interface EnvVar {
 }
 
 export interface ServiceSpec {
-  /** Entry script, relative to the app directory. */
+  /**
+   * Script node runs, relative to the app directory; it may lie in node_modules (a published
+   * server's bin). Empty while `bin` is unresolved.
+   */
   entry: string;
+  /**
+   * The start command's program when it is a dependency's command (`next start`): the build
+   * finds the package that provides it in the installed tree and sets `entry`.
+   */
+  bin?: string;
+  /** Where the start command came from, for messages: `/app/package.json: "scripts.start"`. */
+  source: string;
+  /** Options for node before the entry (`--enable-source-maps`). */
+  nodeOptions: string[];
+  /** Arguments after the entry; relative paths are taken from WorkingDirectory=/opt/NAME. */
   args: string[];
+  /** Variables the start command set (`NODE_ENV=production node …`): Environment= lines. */
+  environment: [string, string][];
+  /**
+   * App paths that are links into the cache directory, /var/cache/NAME/SUBDIR: a framework's
+   * cache inside the read-only app directory (Next.js's .next/cache), set by the build.
+   */
+  cacheLinks: { path: string; subdir: string }[];
   user: string;
   restart: string;
   /** Whether NAME.service, NAME@.service (instances by port) or both are shipped. */

@@ -5,6 +5,7 @@ import type { Arch } from './arch.js';
 import { UserError } from '../errors.js';
 import type { BinEntry, EnvVar, Manifest, ServiceSpec } from './manifest.js';
 import { checkPackageName, debianNameFromNpm } from './names.js';
+import { parseStartCommand, type StartCommand } from './start-command.js';
 import { checkRelease, parseAppVersion } from './versions.js';
 import { declaredLicense } from './declared-license.js';
 
@@ -48,6 +49,7 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
     });
   }
 
+  const bins = resolveBins(pkg.bin, npmName, pkgFile);
   const homepage = cfg.homepage ?? (typeof pkg.homepage === 'string' ? pkg.homepage : undefined);
   const license = declaredLicense(pkg) ?? 'UNLICENSED';
 
@@ -69,9 +71,9 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
     nodeVersionSetting: cfg.nodeVersion,
     extraDepends: { deb: cfg.depends?.deb ?? [], rpm: cfg.depends?.rpm ?? [] },
     archOverride: options.arch,
-    service: resolveService(app, name),
+    service: resolveService(app, name, bins),
     env: resolveEnv(app),
-    bins: resolveBins(pkg.bin, npmName, pkgFile),
+    bins,
     hooks: app.hooks,
     include: cfg.include ?? [],
     exclude: cfg.exclude ?? [],
@@ -99,9 +101,13 @@ function requireString(value: unknown, where: string): string {
   return value.trim();
 }
 
-/** Debian synopsis rules (formats.md §1.4): one line, no trailing period, no leading article. */
+/**
+ * Debian synopsis rules (formats.md §1.4): one line, no trailing period. A leading article is
+ * kept: Debian's advice against it is about phrasing, and cutting it off garbles the sentence
+ * ("A small Next.js site" → "small Next.js site").
+ */
 function toSynopsis(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(/\.+$/, '').replace(/^(a|an|the) /i, '').slice(0, 80).trim();
+  return text.replace(/\s+/g, ' ').trim().replace(/\.+$/, '').slice(0, 80).trim();
 }
 
 /** npm "person" field (string "Name <email> (url)" or object) → "Name <email>". */
@@ -130,32 +136,63 @@ function nodeFloorFromRange(range: unknown, where: string): string | undefined {
   return min.version === '0.0.0' ? undefined : min.version;
 }
 
-function resolveService(app: AppSource, name: string): ServiceSpec | undefined {
+/**
+ * How the service starts, from the first that is set: pkgapp.service.command, service.entry
+ * (+ args), package.json "start" (parsed by parseStartCommand), "main". A "start" script the
+ * unit cannot express is an error, not a silent fallback to "main".
+ */
+function resolveService(app: AppSource, name: string, bins: readonly BinEntry[]): ServiceSpec | undefined {
   const cfg = app.config.service;
   if (cfg === false) return undefined;
-  const entry = cfg?.entry ?? entryFromStartScript(app.packageJson.scripts?.['start']) ?? (typeof app.packageJson.main === 'string' ? app.packageJson.main : undefined);
-  if (entry === undefined) {
-    throw new UserError(`${app.dir}/package.json: cannot tell how to start the service: no "start" script of the form "node FILE" and no "main"`, {
-      code: 'PKGAPP_SERVICE_ENTRY',
-      hint: 'Set "pkgapp": { "service": { "entry": "server.js" } }, or "service": false for an app without a service',
+  const pkgFile = `${app.dir}/package.json`;
+  if (cfg?.command !== undefined && (cfg.entry !== undefined || cfg.args !== undefined)) {
+    throw new UserError(`${app.configSource}: "service.command" and "service.${cfg.entry !== undefined ? 'entry' : 'args'}" both say how to start the service`, {
+      code: 'PKGAPP_CONFIG_INVALID',
+      hint: 'Keep "command" (the whole command line) or "entry" with "args", not both',
     });
   }
-  checkRelativePath(entry, `${app.configSource} "service.entry"`);
+  const main = typeof app.packageJson.main === 'string' ? app.packageJson.main : undefined;
+  const script = app.packageJson.scripts?.['start'];
+  let command: StartCommand | undefined;
+  let where = `${app.configSource} "service.entry"`;
+  if (cfg?.command !== undefined) {
+    where = `${app.configSource} "service.command"`;
+    command = parseStartCommand(cfg.command, where);
+  } else if (cfg?.entry !== undefined) {
+    command = { environment: [], nodeOptions: [], program: { file: cfg.entry }, args: [] };
+  } else if (typeof script === 'string') {
+    where = `${pkgFile}: "scripts.start"`;
+    command = parseStartCommand(script, where);
+  } else if (main !== undefined) {
+    where = `${pkgFile}: "main"`;
+    command = { environment: [], nodeOptions: [], program: { file: main }, args: [] };
+  }
+  if (command === undefined) {
+    throw new UserError(`${pkgFile}: cannot tell how to start the service: no "start" script and no "main"`, {
+      code: 'PKGAPP_SERVICE_ENTRY',
+      hint: 'Set "pkgapp": { "service": { "command": "node server.js" } } (or "entry": "server.js"), or "service": false for an app without a service',
+    });
+  }
+  const program = command.program;
+  // The app's own command ("start": "my-app serve" with "bin": { "my-app": … }) needs no lookup.
+  const ownBin = 'bin' in program ? bins.find((b) => b.name === program.bin) : undefined;
+  let entry = 'file' in program ? program.file : ownBin?.target ?? '';
+  // `node .` runs the package's main, as node resolves a directory.
+  if (entry === '.' || entry === './') entry = main ?? 'index.js';
+  if (entry !== '') checkRelativePath(entry, where);
   return {
     entry: normalizeRelative(entry),
-    args: cfg?.args ?? [],
+    source: where,
+    ...('bin' in program && ownBin === undefined ? { bin: program.bin } : {}),
+    nodeOptions: command.nodeOptions,
+    args: cfg?.args ?? command.args,
+    environment: command.environment,
+    cacheLinks: [],
     user: cfg?.user ?? name,
     restart: cfg?.restart ?? 'on-failure',
     units: { single: (cfg?.instances ?? 'none') !== 'only', template: (cfg?.instances ?? 'none') !== 'none' },
     settings: Object.entries(cfg?.unit ?? {}),
   };
-}
-
-/** "node server.js" or "node ./dist/main.js" → the file; anything else is not guessed. */
-function entryFromStartScript(script: unknown): string | undefined {
-  if (typeof script !== 'string') return undefined;
-  const match = /^\s*node\s+([\w./@-]+\.[cm]?js)\s*$/.exec(script);
-  return match?.[1];
 }
 
 function resolveEnv(app: AppSource): EnvVar[] {

@@ -234,6 +234,8 @@ const triggers: Record<string, Trigger> = {
   PKGAPP_ENGINES_INVALID: { run: async () => naming(await build(await app({ engines: { node: 'latest' } })), '"engines.node"', '"latest"') },
   PKGAPP_BIN_INVALID: { run: async () => naming(await build(await app({ bin: { 'bad name': 'server.js' } })), '"bin.bad name"') },
   PKGAPP_SERVICE_ENTRY: { run: async () => naming(await build(await app({ main: undefined })), /package\.json: cannot tell how to start the service/, '"start"', '"main"') },
+  PKGAPP_START_COMMAND: { run: async () => naming(await build(await app({ scripts: { start: 'npm run build && node server.js' } })), /package\.json: "scripts\.start": cannot run/, '"&&" runs a second command') },
+  PKGAPP_START_BIN: { run: async () => naming(await build(await app({ scripts: { start: 'next start' } })), /package\.json: "scripts\.start": no production dependency provides the command "next"/, '"dependencies"') },
   PKGAPP_PATH_OUTSIDE_APP: { run: async () => naming(await build(await app({ pkgapp: { service: { entry: '../server.js' } } })), '"service.entry"', '"../server.js"') },
   PKGAPP_ENTRY_MISSING: { run: async () => naming(await build(await app({ files: ['lib/'], pkgapp: { service: { entry: 'app.js' } } }, { 'app.js': '', 'lib/a.js': '' })), 'the service entry "app.js"', '"files"') },
   PKGAPP_CONFIG_FILE_MISSING: {
