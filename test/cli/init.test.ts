@@ -76,7 +76,7 @@ test('init proposes the default the code itself falls back to, and none when the
     QUEUE_NAME: undefined, REGION: undefined, SESSION_SECRET: 'dev-secret', TIMEOUT_MS: '8080', WORKERS: '4',
   });
   assert.deepEqual(config.env.DATABASE_URL.required, false, 'no default in the code: none invented');
-  assert.ok(notes.some((n: string) => n.includes('PORT="4873" (server.js)')), notes.join('\n'));
+  assert.ok(notes.some((n: string) => n.includes('PORT="4873" (server.js)') && n.startsWith('defaults')), notes.join('\n'));
   const build = await runCli(['build', '-C', app, '--no-install', '-o', path.join(app, 'out')]);
   assert.equal(build.exitCode, 0, build.stderr);
 });
@@ -268,4 +268,17 @@ test('init proposes service.command when the start script cannot run as a servic
   const build = await runCli(['build', '-C', hopeless, '--no-install', '-o', path.join(hopeless, 'out')]);
   assert.equal(build.exitCode, 2, 'a TODO command is refused, naming the key');
   assert.match(build.stderr, /service\.command/);
+});
+
+test('init adds the variables a framework\'s server reads, with the framework\'s defaults, unless the code reads them', async () => {
+  const app = await makeApp(minimalApp({ main: undefined, scripts: { build: 'vite build', start: 'node build' }, devDependencies: { '@sveltejs/adapter-node': '^5.0.0' } }, {
+    'server.js': '',
+    'src/hooks.server.js': "export const greeting = process.env.HOST || 'from-the-app';\n",
+  }));
+  const { config, notes } = JSON.parse((await runCli(['init', '-C', app, '--json'])).stdout);
+  assert.deepEqual(config.env.PORT, { default: '3000', description: 'TCP port the server listens on (adapter-node)' });
+  assert.equal(config.env.HOST.default, 'from-the-app', 'the app\'s own reading wins');
+  assert.deepEqual(config.env.ORIGIN.required, false);
+  assert.match(config.env.ORIGIN.description, /^Public URL/);
+  assert.ok(notes.some((n: string) => /framework's server \(ORIGIN from @sveltejs\/adapter-node, PORT from @sveltejs\/adapter-node\)/.test(n)), notes.join('\n'));
 });
