@@ -52,11 +52,42 @@ after(async () => {
 
 const optionsOf = (app: RealApp) => (app.args ?? []).join(' ');
 
+// Builds are mostly waiting (npm downloads, file I/O): two at a time keep both cores busy.
+// Each build test awaits its own job; all are queued at once, in the apps' order.
+const JOBS = Number(process.env.PKGAPP_REAL_APPS_JOBS ?? 2);
+let running = 0;
+const waiting: (() => void)[] = [];
+function queued<T>(job: () => Promise<T>): Promise<T> {
+  const run = async (): Promise<T> => {
+    running++;
+    try {
+      return await job();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+  if (running < JOBS) return run();
+  return new Promise<void>((resolve) => waiting.push(resolve)).then(run);
+}
+const builds = new Map<RealApp, Promise<BuiltApp>>();
+const defaultAttempts = new Map<RealApp, Promise<BuildAttempt>>();
+for (const app of REAL_APPS.filter(selected)) {
+  const job = queued(() => buildRealApp(app));
+  job.catch(() => undefined); // reported by the app's build test
+  builds.set(app, job);
+  if (app.needsNewerNode) {
+    const attempt = queued(() => attemptBuild(app, []));
+    attempt.catch(() => undefined);
+    defaultAttempts.set(app, attempt);
+  }
+}
+
 for (const app of REAL_APPS) {
   test(`build ${app.id} as deb and rpm${app.args?.length ? ` (${optionsOf(app)})` : ''}`, async (t) => {
     if (!selected(app)) return t.skip('not in PKGAPP_REAL_APPS_ONLY');
     try {
-      const result = await buildRealApp(app);
+      const result = await builds.get(app)!;
       built.set(app, result);
       t.diagnostic(`${result.name}: ${TARGETS.map((target) => `${path.basename(result.packages[target].path)} (${(result.packages[target].bytes / 1048576).toFixed(1)} MiB)`).join(', ')} in ${result.seconds.toFixed(0)} s`);
     } catch (error) {
@@ -70,7 +101,7 @@ for (const app of REAL_APPS) {
     test(`${app.id}: the default build says Debian's nodejs is too old (${because} needs Node.js >= ${major})`, async (t) => {
       if (!selected(app)) return t.skip('not in PKGAPP_REAL_APPS_ONLY');
       if (!requireTools(t, ['dpkg-deb'])) return;
-      const r = await attemptBuild(app, []);
+      const r = await defaultAttempts.get(app)!;
       const row: RealAppRow = { app: app.id, version: lockedVersion(app.id, app.framework), options: 'default', target: 'deb', buildSeconds: r.seconds, bytes: undefined, installed: undefined, answered: undefined, note: '' };
       rows.push(row);
       const said = `${r.stdout}\n${r.stderr}`;
