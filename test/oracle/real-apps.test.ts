@@ -21,6 +21,7 @@ import {
   buildRealApp,
   checkState,
   configure,
+  journalErrors,
   lockedVersion,
   REAL_APPS,
   renderRealApps,
@@ -131,6 +132,13 @@ for (const app of REAL_APPS) {
   }
 }
 
+/** The lines of a failure that say why (apt's "Depends:"/"E:" lines, an assertion), on one line. */
+function briefly(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const why = lines.filter((l) => /Depends:|^E: |unmet|error|Error/.test(l));
+  return [lines[0]!.slice(0, 200), ...why.slice(0, 3)].join(' ').slice(0, 500);
+}
+
 /** Where the packages are copied inside the root. */
 const PACKAGES_DIR = '/srv/packages';
 
@@ -202,7 +210,8 @@ for (const target of TARGETS) {
             notes.push(await checkState(app, ctx));
             row.answered = true;
           } catch (error) {
-            notes.push((error as Error).message.split('\n').slice(0, 3).join(' '));
+            notes.push(briefly((error as Error).message));
+            if (row.installed) notes.push(`journal: ${await journalErrors(b, result.name).catch(() => '?')}`);
             throw error;
           } finally {
             row.note = notes.filter(Boolean).join('; ');
