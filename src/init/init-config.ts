@@ -8,9 +8,11 @@ import { isUserError, UserError } from '../errors.js';
 import { detectManager, MANAGER_LABELS } from '../app/lockfiles/package-manager.js';
 import { checkPackageName, debianNameFromNpm } from '../manifest/names.js';
 import { findEnvReads } from './env-reads.js';
+import { frameworkVariables } from './framework-variables.js';
 import { knownDescription, placeholderDescription } from './known-variables.js';
 import { runtimeNotes } from './runtime-notes.js';
 import { schemaLink } from './schema-link.js';
+import { proposeStart } from './start-proposal.js';
 import { looksMinified, sourceFilesToScan, worthReading } from './source-files.js';
 
 export interface InitResult {
@@ -57,20 +59,17 @@ export async function initConfig(dir: string): Promise<InitResult> {
   }
 
   const files = await listAppFiles(appDir, pkg).catch(() => [] as string[]);
-  const start = typeof pkg.scripts?.['start'] === 'string' ? pkg.scripts['start'] : '';
-  const entry = /^\s*node\s+(\S+\.[cm]?js)\s*$/.exec(start)?.[1] ?? (typeof pkg.main === 'string' ? pkg.main : undefined);
-  if (entry) {
-    config['// service'] = `Runs "node ${entry}" as a hardened systemd service; "service": false for a command-line tool.`;
-    config['service'] = { entry, restart: 'on-failure' };
-  } else {
-    config['service'] = false;
-    notes.push('no "start": "node FILE" script and no "main": no service (set "service": { "entry": "server.js" } if it has one)');
-  }
+  const start = await proposeStart(appDir, pkg, typeof config['name'] === 'string' ? config['name'] : name);
+  config['// service'] = start.comment;
+  if (start.service !== undefined) config['service'] = start.service;
+  notes.push(...start.notes);
+  const entry = start.entryFile || undefined;
 
   const hasBuild = typeof pkg.scripts?.['build'] === 'string';
   const scan = await scanEnvironment(appDir, await sourceFilesToScan(appDir, files, hasBuild, entry));
+  addFrameworkVariables(scan, Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }));
   config['// env'] = 'Every variable the app reads: a required one keeps the service from starting while it is unset. Defaults are the ones the code falls back to.';
-  config['env'] = Object.fromEntries(scan.variables.map((v) => [v.name, { ...(v.fallback === undefined ? { required: false } : { default: v.fallback }), description: knownDescription(v.name) ?? placeholderDescription(v.name) }]));
+  config['env'] = Object.fromEntries(scan.variables.map((v) => [v.name, { ...(v.fallback === undefined ? { required: false } : { default: v.fallback }), description: v.description ?? knownDescription(v.name) ?? placeholderDescription(v.name) }]));
   notes.push(...envNotes(scan));
 
   if (hasBuild) {
@@ -102,6 +101,8 @@ interface ScannedVariable {
   /** Other defaults the code gives it elsewhere, with their files. */
   otherDefaults: string[];
   file: string;
+  /** A framework's own description of a variable its server reads. */
+  description?: string;
 }
 
 interface EnvScan {
@@ -138,18 +139,26 @@ async function scanEnvironment(dir: string, files: string[]): Promise<EnvScan> {
   return { variables, buildTime: [...buildTime].sort(), files: scanned };
 }
 
+/** The variables the frameworks among the dependencies read, unless the app's code reads them itself. */
+function addFrameworkVariables(scan: EnvScan, dependencies: string[]): void {
+  const added = frameworkVariables(dependencies).filter((f) => !scan.variables.some((v) => v.name === f.name));
+  for (const f of added) scan.variables.push({ name: f.name, ...(f.default !== undefined ? { fallback: f.default } : {}), otherDefaults: [], file: `${f.from}'s server`, description: f.description });
+  scan.variables.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
 function envNotes(scan: EnvScan): string[] {
   const notes: string[] = [];
   const { variables } = scan;
   if (variables.length) {
-    notes.push(`found ${variables.length} environment variable(s) in ${scan.files} code file(s): ${variables.map((v) => v.name).join(', ')}; mark the required ones ("required": true)`);
+    const framework = variables.filter((v) => v.description !== undefined);
+    notes.push(`found ${variables.length} environment variable(s) in ${scan.files} code file(s)${framework.length ? ` and the framework's server (${framework.map((v) => `${v.name} from ${v.file.replace(/'s server$/, '')}`).join(', ')})` : ''}: ${variables.map((v) => v.name).join(', ')}; mark the required ones ("required": true)`);
   } else {
     notes.push(`no environment variables found in ${scan.files} code file(s) ("env" lists the ones the app reads)`);
   }
   const defaults = variables.filter((v) => v.fallback !== undefined);
-  if (defaults.length) notes.push(`defaults from the code: ${defaults.map((v) => `${v.name}=${JSON.stringify(v.fallback)} (${v.file})`).join(', ')}`);
+  if (defaults.length) notes.push(`defaults, as the code falls back to them: ${defaults.map((v) => `${v.name}=${JSON.stringify(v.fallback)} (${v.file})`).join(', ')}`);
   for (const v of variables.filter((x) => x.otherDefaults.length)) notes.push(`${v.name} has other defaults in the code too: ${v.otherDefaults.join(', ')}; the proposed one is from ${v.file}`);
-  const todo = variables.filter((v) => knownDescription(v.name) === undefined).map((v) => v.name);
+  const todo = variables.filter((v) => v.description === undefined && knownDescription(v.name) === undefined).map((v) => v.name);
   if (todo.length) notes.push(`to describe: ${todo.join(', ')} (their "description" says TODO; it is written above the variable in the environment file)`);
   if (scan.buildTime.length) notes.push(`${scan.buildTime.join(', ')}: inlined when the app is built (set at build time, not in the environment file; left out of "env")`);
   return notes;

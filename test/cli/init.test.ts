@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
+import { execa } from 'execa';
 import { cleanupTestDirs, makeApp, minimalApp, REPO_ROOT, runCli } from '../helpers/testdir.js';
+import { requireTools } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
 
@@ -16,7 +18,8 @@ test('pkgapp init writes a valid, commented configuration the build accepts', as
   const { file, notes } = JSON.parse(r.stdout);
   assert.equal(file, path.join(app, 'pkgapp.config.json'));
   const config = JSON.parse(await readFile(file, 'utf8'));
-  assert.deepEqual(config.service, { entry: 'server.js', restart: 'on-failure' });
+  assert.equal(config.service, undefined, 'build reads the start script itself');
+  assert.match(config['// service'], /\/usr\/bin\/node \/opt\/tiny-app\/server\.js/);
   assert.deepEqual(Object.keys(config.env), ['DATABASE_URL', 'PORT'], 'NODE_ENV is not part of the contract');
   assert.equal(typeof config['//'], 'string');
   assert.ok(notes.some((n: string) => /DATABASE_URL, PORT/.test(n)));
@@ -73,7 +76,7 @@ test('init proposes the default the code itself falls back to, and none when the
     QUEUE_NAME: undefined, REGION: undefined, SESSION_SECRET: 'dev-secret', TIMEOUT_MS: '8080', WORKERS: '4',
   });
   assert.deepEqual(config.env.DATABASE_URL.required, false, 'no default in the code: none invented');
-  assert.ok(notes.some((n: string) => n.includes('PORT="4873" (server.js)')), notes.join('\n'));
+  assert.ok(notes.some((n: string) => n.includes('PORT="4873" (server.js)') && n.startsWith('defaults')), notes.join('\n'));
   const build = await runCli(['build', '-C', app, '--no-install', '-o', path.join(app, 'out')]);
   assert.equal(build.exitCode, 0, build.stderr);
 });
@@ -188,4 +191,94 @@ test('init finds compiled addons in an installed node_modules, production ones o
   const addons = notes.find((n: string) => n.startsWith('native addons'));
   assert.match(addons, /^native addons \(in node_modules, production dependencies of package-lock\.json\): bcrypt@5\.1\.1 \(1 compiled \.node file\)\./);
   assert.doesNotMatch(addons, /dev-addon|left-pad/);
+});
+
+/** Init, then build the app as it is (--no-install): what init said the unit runs, and the unit's ExecStart words and Environment= lines. */
+async function initThenBuild(t: TestContext, app: string): Promise<{ said: string; execStart: string[]; environment: string[]; config: Record<string, unknown> } | undefined> {
+  if (!requireTools(t, ['dpkg-deb', 'tar'])) return undefined;
+  const r = await runCli(['init', '-C', app, '--json']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const { notes, config } = JSON.parse(r.stdout);
+  const note = (notes as string[]).find((n) => n.startsWith('service: ') || n.startsWith('"service.command" proposed'));
+  assert.ok(note, notes.join('\n'));
+  const said = /runs? (\/usr\/bin\/node .*?)(?:;|$| \()/.exec(note.replace(/becomes the unit's command: /, 'runs '))![1]!;
+  const out = path.join(app, 'out');
+  const build = await runCli(['build', '-C', app, '--no-install', '-o', out, '--json']);
+  assert.equal(build.exitCode, 0, build.stderr);
+  const [deb] = JSON.parse(build.stdout).packages as { path: string }[];
+  const name = JSON.parse(await readFile(path.join(app, 'package.json'), 'utf8')).name as string;
+  const { stdout: unit } = await execa('dpkg-deb', ['--fsys-tarfile', deb!.path]).pipe('tar', ['-xOf', '-', `./lib/systemd/system/${name}.service`]);
+  const line = unit.split('\n').find((l) => l.startsWith('ExecStart='))!;
+  const execStart = [...line.slice('ExecStart='.length).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+  const environment = unit.split('\n').filter((l) => l.startsWith('Environment=') && !l.includes('NODE_ENV=production"') && l !== 'Environment=NODE_ENV=production');
+  return { said, execStart, environment, config };
+}
+
+test('init and build agree on the start command: node options, arguments, variables', async (t) => {
+  const app = await makeApp(minimalApp({ scripts: { start: 'LOG_FORMAT=json node --enable-source-maps ./server.js --port 1880' } }));
+  const seen = await initThenBuild(t, app);
+  if (!seen) return;
+  assert.equal(seen.config.service, undefined, 'no service keys: build reads the start script');
+  assert.equal(seen.said, '/usr/bin/node --enable-source-maps /opt/tiny-app/server.js --port 1880 with LOG_FORMAT=json');
+  assert.deepEqual(seen.execStart, ['/usr/bin/node', '--enable-source-maps', '/opt/tiny-app/server.js', '--port', '1880']);
+  assert.ok(seen.environment.some((l) => l.includes('LOG_FORMAT=json')), seen.environment.join('\n'));
+});
+
+test('init and build agree on a dependency\'s bin started with arguments', async (t) => {
+  const lock = { name: 'tiny-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'tiny-app', version: '1.0.0', dependencies: { 'mock-server': '1.0.0' } }, 'node_modules/mock-server': { version: '1.0.0', bin: { 'mock-server': 'bin/cli.js' } } } };
+  const app = await makeApp({
+    ...minimalApp({ main: undefined, scripts: { start: 'mock-server --port 3280 /var/lib/tiny-app/db.json' }, dependencies: { 'mock-server': '1.0.0' } }),
+    'package-lock.json': lock,
+    'node_modules/mock-server/package.json': { name: 'mock-server', version: '1.0.0', bin: { 'mock-server': 'bin/cli.js' } },
+    'node_modules/mock-server/bin/cli.js': '#!/usr/bin/env node\n',
+  });
+  const seen = await initThenBuild(t, app);
+  if (!seen) return;
+  assert.equal(seen.said, '/usr/bin/node /opt/tiny-app/node_modules/mock-server/bin/cli.js --port 3280 /var/lib/tiny-app/db.json');
+  assert.deepEqual(seen.execStart, seen.said.split(' '));
+});
+
+test('init proposes service.command when the start script cannot run as a service, and says why', async (t) => {
+  // Nest's scaffold: "start" runs the Nest CLI, a devDependency; "start:prod" is the production command.
+  const nest = await makeApp(minimalApp({ main: undefined, scripts: { start: 'nest start', 'start:prod': 'node server.js' }, devDependencies: {} }));
+  const pkgFile = path.join(nest, 'package.json');
+  const pkg = JSON.parse(await readFile(pkgFile, 'utf8'));
+  pkg.devDependencies = { nest: '1.0.0' }; // named like its bin, as build's message says
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(pkgFile, JSON.stringify(pkg));
+  const lockFile = path.join(nest, 'package-lock.json');
+  const lock = JSON.parse(await readFile(lockFile, 'utf8'));
+  lock.packages[''].devDependencies = { nest: '1.0.0' };
+  lock.packages['node_modules/nest'] = { version: '1.0.0', dev: true };
+  await writeFile(lockFile, JSON.stringify(lock));
+  const seen = await initThenBuild(t, nest);
+  if (!seen) return;
+  assert.deepEqual(seen.config.service, { command: 'node server.js' });
+  assert.deepEqual(seen.execStart, seen.said.split(' '));
+
+  const chained = await makeApp(minimalApp({ scripts: { start: 'npm run migrate && node server.js' } }));
+  const r = JSON.parse((await runCli(['init', '-C', chained, '--json'])).stdout);
+  assert.deepEqual(r.config.service, { command: 'node server.js' });
+  assert.ok(r.notes.some((n: string) => /cannot run "npm run migrate && node server\.js" as a systemd service: "&&" runs a second command/.test(n)), r.notes.join('\n'));
+
+  const hopeless = await makeApp(minimalApp({ main: undefined, scripts: { start: 'sh ./run.sh' } }));
+  const r2 = JSON.parse((await runCli(['init', '-C', hopeless, '--json'])).stdout);
+  assert.match(r2.config.service.command, /^TODO: /);
+  assert.ok(r2.notes.some((n: string) => /"sh" is a shell command/.test(n)), r2.notes.join('\n'));
+  const build = await runCli(['build', '-C', hopeless, '--no-install', '-o', path.join(hopeless, 'out')]);
+  assert.equal(build.exitCode, 2, 'a TODO command is refused, naming the key');
+  assert.match(build.stderr, /service\.command/);
+});
+
+test('init adds the variables a framework\'s server reads, with the framework\'s defaults, unless the code reads them', async () => {
+  const app = await makeApp(minimalApp({ main: undefined, scripts: { build: 'vite build', start: 'node build' }, devDependencies: { '@sveltejs/adapter-node': '^5.0.0' } }, {
+    'server.js': '',
+    'src/hooks.server.js': "export const greeting = process.env.HOST || 'from-the-app';\n",
+  }));
+  const { config, notes } = JSON.parse((await runCli(['init', '-C', app, '--json'])).stdout);
+  assert.deepEqual(config.env.PORT, { default: '3000', description: 'TCP port the server listens on (adapter-node)' });
+  assert.equal(config.env.HOST.default, 'from-the-app', 'the app\'s own reading wins');
+  assert.deepEqual(config.env.ORIGIN.required, false);
+  assert.match(config.env.ORIGIN.description, /^Public URL/);
+  assert.ok(notes.some((n: string) => /framework's server \(ORIGIN from @sveltejs\/adapter-node, PORT from @sveltejs\/adapter-node\)/.test(n)), notes.join('\n'));
 });
