@@ -19,6 +19,7 @@ import { chooseArch } from './manifest/choose-arch.js';
 import type { Target } from './manifest/layout.js';
 import type { Manifest } from './manifest/manifest.js';
 import { resolveManifest } from './manifest/resolve-manifest.js';
+import { resolveNodeRequirement } from './runtime/node-requirement.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
@@ -146,9 +147,18 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     }
     for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
     const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
-    // Addons compiled against this Node.js load only on its major (NODE_MODULE_VERSION): the deb
-    // says so, so apt will not pair the app with another nodejs.
-    if (!runtime && collected.nativeAddons.length) manifest = { ...manifest, nodeAbiMajor: Number(process.versions.node.split('.')[0]) };
+    // The Node.js floor from every engines.node and the addons' N-API versions; addons compiled
+    // against V8 load only on this Node.js major (NODE_MODULE_VERSION): the packages say so.
+    const prefix = manifest.paths.appDir.slice(1);
+    const addons = collected.nativeAddons.filter((p) => !runtime || p !== runtime.entry.path).map((p) => ({ path: p, file: path.join(staged.root, p.slice(prefix.length + 1)) }));
+    const engines = app.packageJson.engines?.['node'];
+    manifest = {
+      ...manifest,
+      ...(await resolveNodeRequirement({
+        manifest, appEngine: typeof engines === 'string' ? engines : undefined, packages: installed, addons, arch,
+        bundledVersion: runtime?.version, buildNodeVersion: process.versions.node, log,
+      })),
+    };
 
     const created = await makeOutDir(outDir);
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);

@@ -87,6 +87,7 @@ export const configSchema = {
       description: 'Shell scripts (paths relative to the app) run in each maintainer-script phase, after pkgapp\'s own steps.',
       properties: Object.fromEntries(HOOK_PHASES.map((p) => [p, { type: 'string', minLength: 1 }])),
     },
+    nodeVersion: { type: 'string', minLength: 1, description: 'Node.js versions the app runs on, as a semver range (e.g. ">=18"): replaces the floor that engines.node of the app and its dependencies set, for when those are stricter than the code. Native addons\' needs (N-API version, ABI) still apply.' },
     node: { enum: ['system', 'bundled'], description: 'Node.js runtime: "system" depends on the distribution\'s nodejs package; "bundled" ships the build machine\'s node in /opt/NAME/node (no nodejs dependency; architecture-specific).' },
   },
 } as const;
@@ -111,6 +112,7 @@ export interface PkgappConfig {
   include?: string[];
   exclude?: string[];
   hooks?: Partial<Record<HookPhase, string>>;
+  nodeVersion?: string;
   node?: 'system' | 'bundled';
 }
 

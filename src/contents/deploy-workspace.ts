@@ -111,7 +111,7 @@ export async function layOutWorkspace(request: LayoutRequest): Promise<Installed
       await cp(top, dest, { recursive: true, verbatimSymlinks: true, filter: (file) => path.basename(file) !== 'node_modules' || file === top });
     }
     const installed = byLocation.get(from);
-    packages.push({ location, name: node.name, version: node.version, optional: node.optional, license: installed?.license });
+    packages.push({ location, name: node.name, version: node.version, optional: node.optional, license: installed?.license, nodeEngine: installed?.nodeEngine });
   }
   return packages;
 }

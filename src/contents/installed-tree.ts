@@ -6,10 +6,21 @@ import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from '
 import path from 'node:path';
 import type { LockGraph, LockNode, ManagerId, PinnedPackage } from '../app/lockfiles/types.js';
 import { UserError } from '../errors.js';
+import { declaredLicense } from '../manifest/declared-license.js';
 
-/** A pinned package found installed, with the license its package.json declares. */
+/** A pinned package found installed, with what its installed package.json declares. */
 export interface InstalledPackage extends PinnedPackage {
+  /** Its license (any of npm's forms, as one expression). */
   license: string | undefined;
+  /** Its engines.node range, as written: the Node.js versions it says it runs on. */
+  nodeEngine: string | undefined;
+}
+
+/** The facts pkgapp keeps from an installed package.json (read from disk, so right for every package manager). */
+export function declaredFacts(manifest: Record<string, unknown>): Pick<InstalledPackage, 'license' | 'nodeEngine'> {
+  const engines = manifest['engines'];
+  const node = engines && typeof engines === 'object' ? (engines as Record<string, unknown>)['node'] : undefined;
+  return { license: declaredLicense(manifest), nodeEngine: typeof node === 'string' && node.trim() ? node.trim() : undefined };
 }
 
 export interface InstalledTree {
@@ -33,7 +44,7 @@ export async function resolveInstalledTree(root: string, importer: string, graph
   const nodeAt = new Map<string, LockNode>([[importer, graph.root]]);
   const edges = new Map<string, Map<string, string>>();
   const links = new Set<string>();
-  const licenses = new Map<string, string | undefined>();
+  const facts = new Map<string, Pick<InstalledPackage, 'license' | 'nodeEngine'>>();
   const queue: string[] = [importer];
   while (queue.length) {
     const from = queue.shift()!;
@@ -55,22 +66,22 @@ export async function resolveInstalledTree(root: string, importer: string, graph
         continue;
       }
       for (const link of found.links) links.add(link);
-      let manifest: { name?: unknown; version?: unknown; license?: unknown } = {};
+      let manifest: Record<string, unknown> = {};
       try {
         manifest = JSON.parse(readFileSync(path.join(realRoot, found.real, 'package.json'), 'utf8'));
       } catch {
         problems.push(`${found.path}: no readable package.json (the lockfile pins ${wanted})`);
         continue;
       }
-      if (child.workspace !== undefined ? found.real !== child.workspace : manifest.version !== child.version) {
-        problems.push(`${found.path}: ${child.workspace !== undefined ? `is ${found.real}` : `version ${String(manifest.version)} installed`}, the lockfile pins ${wanted}`);
+      if (child.workspace !== undefined ? found.real !== child.workspace : manifest['version'] !== child.version) {
+        problems.push(`${found.path}: ${child.workspace !== undefined ? `is ${found.real}` : `version ${String(manifest['version'])} installed`}, the lockfile pins ${wanted}`);
         continue;
       }
       out.set(alias, found.real);
       const seen = nodeAt.get(found.real);
       if (seen === undefined) {
         nodeAt.set(found.real, child);
-        licenses.set(found.real, typeof manifest.license === 'string' ? manifest.license : undefined);
+        facts.set(found.real, declaredFacts(manifest));
         queue.push(found.real);
       }
     }
@@ -79,7 +90,7 @@ export async function resolveInstalledTree(root: string, importer: string, graph
   const packages: InstalledPackage[] = [];
   for (const [location, node] of nodeAt) {
     if (location === importer) continue;
-    packages.push({ location, name: node.name, version: node.version, optional: node.optional, license: licenses.get(location) });
+    packages.push({ location, name: node.name, version: node.version, optional: node.optional, license: undefined, nodeEngine: undefined, ...facts.get(location) });
   }
   packages.sort((a, b) => compare(a.location, b.location));
   if (manager === 'pnpm') for (const link of pnpmHoistedLinks(realRoot, nodeAt)) links.add(link);

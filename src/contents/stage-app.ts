@@ -12,7 +12,7 @@ import { MANAGER_CONFIG_FILES, type ManagerTool } from '../app/lockfiles/package
 import type { Lock, LockGraph, ManagerId, PinnedPackage } from '../app/lockfiles/types.js';
 import { runTool } from '../util/run-tool.js';
 import { layOutWorkspace } from './deploy-workspace.js';
-import { nodeModulesMismatch, resolveInstalledTree, type InstalledPackage } from './installed-tree.js';
+import { declaredFacts, nodeModulesMismatch, resolveInstalledTree, type InstalledPackage } from './installed-tree.js';
 
 export interface StagedApp {
   /** Directory holding the app files and node_modules. */
@@ -153,25 +153,26 @@ async function copyProject(dir: string, root: string, outDir: string): Promise<v
 /**
  * Compares node_modules with the lockfile: every pinned production package must be present
  * at its location with the pinned version. Missing optional packages (another platform's
- * binaries) are fine. Returns the packages present.
+ * binaries) are fine. Returns the packages present, with the license and engines.node their
+ * package.json declares.
  */
 export async function checkInstalledTree(root: string, pinned: PinnedPackage[], lockfilePath: string, manager: ManagerId = 'npm'): Promise<InstalledPackage[]> {
   const problems: string[] = [];
   const present: InstalledPackage[] = [];
   for (const pkg of pinned) {
-    let installed: string | undefined;
-    let license: unknown;
+    let manifest: Record<string, unknown> | undefined;
     try {
-      ({ version: installed, license } = JSON.parse(await readFile(path.join(root, pkg.location, 'package.json'), 'utf8')) as { version?: string; license?: unknown });
+      manifest = JSON.parse(await readFile(path.join(root, pkg.location, 'package.json'), 'utf8')) as Record<string, unknown>;
     } catch {
-      installed = undefined;
+      manifest = undefined;
     }
-    if (installed === undefined) {
+    const installed = manifest?.['version'];
+    if (manifest === undefined || installed === undefined) {
       if (!pkg.optional) problems.push(`${pkg.location}: missing (the lockfile pins ${pkg.name}@${pkg.version})`);
     } else if (installed !== pkg.version) {
-      problems.push(`${pkg.location}: version ${installed} installed, the lockfile pins ${pkg.version}`);
+      problems.push(`${pkg.location}: version ${String(installed)} installed, the lockfile pins ${pkg.version}`);
     } else {
-      present.push({ ...pkg, license: typeof license === 'string' ? license : undefined });
+      present.push({ ...pkg, ...declaredFacts(manifest) });
     }
   }
   if (problems.length) throw nodeModulesMismatch(root, lockfilePath, problems, manager);

@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { debVersion } from '../manifest/versions.js';
+import { higherVersion, relationVersion } from '../runtime/node-floor.js';
 import { wrapText } from '../util/wrap-text.js';
 
 /** One relation, alternatives allowed: "foo (>= 1.0) | bar". */
@@ -23,10 +24,15 @@ export function debDepends(manifest: Manifest): string[] {
   return [...node, ...scripts, ...manifest.extraDepends.deb];
 }
 
-/** nodejs from engines.node; native addons pin the major they were compiled for (its ABI). */
-function nodeRelations({ nodeMajor, nodeAbiMajor }: Manifest): string[] {
-  if (nodeAbiMajor !== undefined) return [`nodejs (>= ${Math.max(nodeMajor ?? 0, nodeAbiMajor)})`, `nodejs (<< ${nodeAbiMajor + 1})`];
-  return [nodeMajor !== undefined ? `nodejs (>= ${nodeMajor})` : 'nodejs'];
+/**
+ * nodejs from the Node.js floor (engines.node of the app and its packages, N-API versions);
+ * addons compiled against V8 (not N-API) also pin the major they were built for (its ABI).
+ * Debian's, Ubuntu's and NodeSource's nodejs carry no epoch, so a plain version compares right.
+ */
+function nodeRelations({ nodeFloor, nodeAbiMajor }: Manifest): string[] {
+  const floor = nodeAbiMajor !== undefined ? higherVersion(nodeFloor, `${nodeAbiMajor}.0.0`)! : nodeFloor;
+  const lowest = floor !== undefined ? `nodejs (>= ${relationVersion(floor)})` : 'nodejs';
+  return nodeAbiMajor !== undefined ? [lowest, `nodejs (<< ${nodeAbiMajor + 1})`] : [lowest];
 }
 
 /**

@@ -3,7 +3,7 @@
 // understands the app by itself and says exactly what the unit will run. When the start script
 // cannot run as a service, init says why and proposes "service.command" from the scripts a
 // person would look at next (start:prod, the last part of `build && node x`), or a TODO.
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PackageJson } from '../app/read-app.js';
 import { resolveDependencyBin } from '../contents/dependency-bin.js';
@@ -98,13 +98,15 @@ async function understand(appDir: string, pkg: PackageJson, command: string, whe
         throw error;
       }
     } else {
-      const dev = Object.hasOwn(pkg.devDependencies ?? {}, program.bin) && !Object.hasOwn({ ...pkg.dependencies, ...pkg.optionalDependencies }, program.bin);
-      if (dev) {
-        // The same refusal build gives once it has installed (dependency-bin.ts), told before.
-        return refusedBin(appDir, pkg, program.bin, where);
+      // Not installed: npm's lockfile records each package's "bin", so init can tell now what
+      // build will find after installing (and refuse what build would refuse, in its words).
+      const fromLock = await binFromLockfile(appDir, pkg, program.bin);
+      if (fromLock === null) return refusedBin(appDir, pkg, program.bin, where);
+      if (fromLock !== undefined) entry = fromLock;
+      else {
+        entry = '';
+        later = `the script of "${program.bin}" is found in the production dependencies' "bin" once installed`;
       }
-      entry = '';
-      later = `the script of "${program.bin}" is found in the production dependencies' "bin" once installed`;
     }
   }
   entry = entry.replace(/^(\.\/)+/, '').replace(/\/+/g, '/');
@@ -114,14 +116,37 @@ async function understand(appDir: string, pkg: PackageJson, command: string, whe
   return { runs: `${words.join(' ')}${env.length ? ` with ${env.join(' ')}` : ''}`, entry, ...(later ? { later } : {}) };
 }
 
+/** build's refusal of a command no production dependency provides (dependency-bin.ts), without node_modules. */
 async function refusedBin(appDir: string, pkg: PackageJson, bin: string, where: string): Promise<{ refused: UserError }> {
   try {
-    await resolveDependencyBin(path.join(appDir, '.no-node-modules'), { ...pkg, dependencies: {}, optionalDependencies: {} }, bin, where);
+    await resolveDependencyBin(path.join(appDir, 'node_modules', '.pkgapp-init-absent'), pkg, bin, where);
   } catch (error) {
     if (isUserError(error)) return { refused: error };
     throw error;
   }
-  throw new Error(`unreachable: ${bin} resolved without node_modules`);
+  throw new Error(`unreachable: "${bin}" resolved from an absent directory`);
+}
+
+/**
+ * The script of command `bin` as build will resolve it, from package-lock.json's records of the
+ * top-level packages' "bin" (same order as dependency-bin.ts: the package named like the
+ * command, then the production dependencies by name); null when no production dependency
+ * provides it; undefined without an npm lockfile.
+ */
+async function binFromLockfile(appDir: string, pkg: PackageJson, bin: string): Promise<string | null | undefined> {
+  let packages: Record<string, { bin?: Record<string, string> }> | undefined;
+  for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
+    packages = await readFile(path.join(appDir, file), 'utf8').then((t) => (JSON.parse(t) as { packages?: typeof packages }).packages, () => undefined);
+    if (packages) break;
+  }
+  if (!packages) return undefined;
+  const production = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).sort();
+  const order = production.includes(bin) ? [bin, ...production.filter((d) => d !== bin)] : production;
+  for (const dependency of order) {
+    const target = packages[`node_modules/${dependency}`]?.bin?.[bin];
+    if (typeof target === 'string') return path.posix.join('node_modules', dependency, path.posix.normalize(target.replace(/\\/g, '/')));
+  }
+  return null;
 }
 
 /** The app's own package.json "bin": command → script. */

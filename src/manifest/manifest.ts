@@ -67,11 +67,17 @@ export interface Manifest {
   readonly section: string;
   /** The Node.js runtime: the distribution's (a dependency) or one bundled in the package. */
   readonly runtime: { readonly bundled: boolean; readonly nodePath: string };
-  /** Lowest Node.js major that engines.node allows, if it says. */
-  readonly nodeMajor: number | undefined;
   /**
-   * Node.js major whose ABI the app's native addons were compiled for (set by the build when it
-   * finds addons and the runtime is the distribution's): they load on that major only.
+   * Lowest Node.js version the app runs on ("20.9.0"), if anything sets one: resolveManifest
+   * takes the app's engines.node (or pkgapp.nodeVersion); the build raises it to what every
+   * bundled package's engines.node and the N-API addons need (src/runtime/node-requirement.ts).
+   */
+  readonly nodeFloor: string | undefined;
+  /** pkgapp.nodeVersion: a range that replaces the floor engines.node would set. */
+  readonly nodeVersionSetting: string | undefined;
+  /**
+   * Node.js major whose ABI the app's non-N-API native addons were compiled for (set by the
+   * build when it finds such addons and the runtime is the distribution's): they load on that major only.
    */
   readonly nodeAbiMajor?: number;
   readonly extraDepends: { readonly deb: readonly string[]; readonly rpm: readonly string[] };

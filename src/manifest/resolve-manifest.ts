@@ -7,6 +7,7 @@ import type { BinEntry, EnvVar, Manifest, ServiceSpec } from './manifest.js';
 import { checkPackageName, debianNameFromNpm } from './names.js';
 import { parseStartCommand, type StartCommand } from './start-command.js';
 import { checkRelease, parseAppVersion } from './versions.js';
+import { declaredLicense } from './declared-license.js';
 
 export interface ManifestOptions {
   /** Overrides package.json "version". */
@@ -50,7 +51,7 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
 
   const bins = resolveBins(pkg.bin, npmName, pkgFile);
   const homepage = cfg.homepage ?? (typeof pkg.homepage === 'string' ? pkg.homepage : undefined);
-  const license = typeof pkg.license === 'string' && pkg.license.trim() ? pkg.license.trim() : 'UNLICENSED';
+  const license = declaredLicense(pkg) ?? 'UNLICENSED';
 
   return {
     name,
@@ -65,7 +66,9 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
     copyrightHolder: maintainer.replace(/ <.*$/, ''),
     section: cfg.section ?? 'misc',
     runtime: resolveRuntime(options.node ?? cfg.node ?? 'system', name),
-    nodeMajor: nodeMajorFromEngines(pkg.engines?.['node'], pkgFile),
+    // pkgapp.nodeVersion replaces engines.node, which is still checked: the build reads it again.
+    nodeFloor: [nodeFloorFromRange(pkg.engines?.['node'], `${pkgFile}: "engines.node"`), cfg.nodeVersion !== undefined ? nodeFloorFromRange(cfg.nodeVersion, `${app.configSource} "nodeVersion"`) : undefined][cfg.nodeVersion !== undefined ? 1 : 0],
+    nodeVersionSetting: cfg.nodeVersion,
     extraDepends: { deb: cfg.depends?.deb ?? [], rpm: cfg.depends?.rpm ?? [] },
     archOverride: options.arch,
     service: resolveService(app, name, bins),
@@ -120,16 +123,17 @@ function maintainerFromPackage(person: unknown): string | undefined {
   return undefined;
 }
 
-function nodeMajorFromEngines(range: unknown, pkgFile: string): number | undefined {
+/** The lowest version a range allows ("20.9.0"); undefined without a range or when it allows 0.0.0. */
+function nodeFloorFromRange(range: unknown, where: string): string | undefined {
   if (range === undefined) return undefined;
   const min = typeof range === 'string' && semver.validRange(range) ? semver.minVersion(range) : null;
   if (!min) {
-    throw new UserError(`${pkgFile}: "engines.node" ${JSON.stringify(range)} is not a valid semver range`, {
+    throw new UserError(`${where} ${JSON.stringify(range)} is not a valid semver range`, {
       code: 'PKGAPP_ENGINES_INVALID',
       hint: 'Use a range such as ">=18"',
     });
   }
-  return min.major;
+  return min.version === '0.0.0' ? undefined : min.version;
 }
 
 /**

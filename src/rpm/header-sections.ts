@@ -3,6 +3,7 @@ import type { ContentEntry } from '../contents/content-entry.js';
 import { UserError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { rpmVersion } from '../manifest/versions.js';
+import { higherVersion, relationVersion } from '../runtime/node-floor.js';
 import type { Compression } from '../util/compression.js';
 import { wrapText } from '../util/wrap-text.js';
 import { h, type HeaderEntry } from './header.js';
@@ -187,16 +188,25 @@ class StringColumn {
 const HEX = Buffer.from('0123456789abcdef');
 
 /**
- * nodejs from engines.node. Native addons load on one Node.js major only; an upper bound
- * ("nodejs < 21") cannot say so on rpm, because Fedora's and RHEL's nodejs carry Epoch 1 and rpm
- * then judges 1:20 newer than an epoch-less 21 (checked with rpm 4.18). Their nodejs provides
- * nodejs(abiN) instead, which is what Fedora's own native modules require.
+ * nodejs from the Node.js floor. A plain "nodejs >= 22" is wrong on rpm: Fedora's and RHEL's
+ * nodejs carry Epoch 1 and NodeSource's Epoch 2, and rpm judges 1:18.20.4 newer than an
+ * epoch-less 22, so the requirement would always hold. The floor is a rich dependency instead:
+ * nodejs(engine) (what Fedora's nodejs provides and nodejs-packaging requires from engines), or
+ * nodejs itself at or above the floor within epoch 0, 1 or 2 (docs/node-runtime.md; checked with
+ * rpm 4.18 in test/oracle/rpm-node-requires.test.ts). Addons compiled against V8 load on one
+ * major only, and an upper bound has the same epoch problem: they require nodejs(abiN), which
+ * Fedora's nodejs provides and its own native modules require.
  */
-function nodeRequires({ nodeMajor, nodeAbiMajor }: MainHeaderInput['manifest']): Dependency[] {
-  const lowest = nodeAbiMajor !== undefined ? Math.max(nodeMajor ?? 0, nodeAbiMajor) : nodeMajor;
-  const deps: Dependency[] = [lowest !== undefined ? { name: 'nodejs', flags: SENSE.GREATER | SENSE.EQUAL, version: String(lowest) } : { name: 'nodejs', flags: 0, version: '' }];
+function nodeRequires({ nodeFloor, nodeAbiMajor }: MainHeaderInput['manifest']): Dependency[] {
+  const floor = nodeAbiMajor !== undefined ? higherVersion(nodeFloor, `${nodeAbiMajor}.0.0`) : nodeFloor;
+  const deps: Dependency[] = [floor !== undefined ? { name: nodeFloorRequirement(relationVersion(floor)), flags: 0, version: '' } : { name: 'nodejs', flags: 0, version: '' }];
   if (nodeAbiMajor !== undefined) deps.push({ name: `nodejs(abi${nodeAbiMajor})`, flags: 0, version: '' });
   return deps;
+}
+
+/** The rich dependency "some nodejs at or above `version`", whatever its epoch (0 to 2). */
+export function nodeFloorRequirement(version: string): string {
+  return `(nodejs(engine) >= ${version} or (nodejs >= ${version} with nodejs < 1:0) or (nodejs >= 1:${version} with nodejs < 2:0) or nodejs >= 2:${version})`;
 }
 
 /** Requires: Node.js (unless bundled), the configured extras, the scriptlets' shell, config(), and rpmlib() features. */
@@ -217,6 +227,8 @@ export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | '
     { name: 'rpmlib(PayloadFilesHavePrefix)', flags: RPMLIB, version: '4.0-1' },
   );
   if (evr.includes('~')) deps.push({ name: 'rpmlib(TildeInVersions)', flags: RPMLIB, version: '4.10.0-1' });
+  // as rpmbuild adds it for a Requires in parentheses (rpm >= 4.13 installs them)
+  if (deps.some((d) => d.name.startsWith('('))) deps.push({ name: 'rpmlib(RichDependencies)', flags: RPMLIB, version: '4.12.0-1' });
   if (input.compression === 'xz') deps.push({ name: 'rpmlib(PayloadIsXz)', flags: RPMLIB, version: '5.2-1' });
   if (input.compression === 'zstd') deps.push({ name: 'rpmlib(PayloadIsZstd)', flags: RPMLIB, version: '5.4.18-1' });
   return deps;

@@ -19,6 +19,7 @@ import { main, reportError } from '../../src/cli/main.js';
 import { ERROR_CATALOGUE, type CatalogueEntry } from '../../src/error-catalogue.js';
 import { CLI, cleanupTestDirs, makeApp, minimalApp, REPO_ROOT, runCli, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
+import { compileAddon, V8_ADDON_IMPORTS } from '../helpers/native-addons.js';
 
 after(cleanupTestDirs);
 
@@ -327,6 +328,30 @@ const triggers: Record<string, Trigger> = {
       return naming(await build(dir), 'node_modules/addon: native package (binding.gyp) with no compiled addon', 'allowScripts');
     },
   },
+  PKGAPP_NODE_ENGINES_CONFLICT: {
+    run: async () => {
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { old: '1.0.0' }, engines: { node: '>=20' } }),
+        'package-lock.json': lock({ old: '1.0.0' }, { 'node_modules/old': { version: '1.0.0' } }),
+        'node_modules/old/package.json': { name: 'old', version: '1.0.0', license: 'MIT', engines: { node: '<18' } },
+      });
+      return naming(await build(dir), 'engines.node', 'old@1.0.0', '"<18"', '">=20"', 'nodeVersion');
+    },
+  },
+  PKGAPP_NODE_ABI_FLOOR: {
+    needs: ['gcc'],
+    run: async () => {
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { addon: '1.0.0' }, engines: { node: `>=${Number(process.versions.node.split('.')[0]) + 1}` } }),
+        'package-lock.json': lock({ addon: '1.0.0' }, { 'node_modules/addon': { version: '1.0.0' } }),
+        'node_modules/addon/package.json': { name: 'addon', version: '1.0.0', license: 'MIT' },
+      });
+      await mkdir(path.join(dir, 'node_modules/addon/build/Release'), { recursive: true });
+      await compileAddon(path.join(dir, 'node_modules/addon/build/Release/addon.node'), V8_ADDON_IMPORTS);
+      return naming(await build(dir), '/opt/tiny-app/node_modules/addon/build/Release/addon.node', `compiled for Node.js ${process.versions.node.split('.')[0]}`, 'nodeVersion');
+    },
+  },
+  PKGAPP_NODE_TOO_OLD: { run: async () => naming(await build(await app({ engines: { node: '>=99' } }), ['--node', 'bundled']), `bundled Node.js ${process.versions.node}`, '>=99', '--node-binary') },
   PKGAPP_INIT_EXISTS: {
     run: async () => {
       const dir = await app({}, { 'pkgapp.config.json': {} });

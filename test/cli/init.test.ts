@@ -1,6 +1,6 @@
 // pkgapp init: a starter configuration from what the app says about itself, which then builds.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { execa } from 'execa';
@@ -224,33 +224,33 @@ test('init and build agree on the start command: node options, arguments, variab
   assert.ok(seen.environment.some((l) => l.includes('LOG_FORMAT=json')), seen.environment.join('\n'));
 });
 
-test('init and build agree on a dependency\'s bin started with arguments', async (t) => {
+test('init and build agree on a dependency\'s bin started with arguments, before and after the install', async (t) => {
   const lock = { name: 'tiny-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'tiny-app', version: '1.0.0', dependencies: { 'mock-server': '1.0.0' } }, 'node_modules/mock-server': { version: '1.0.0', bin: { 'mock-server': 'bin/cli.js' } } } };
-  const app = await makeApp({
-    ...minimalApp({ main: undefined, scripts: { start: 'mock-server --port 3280 /var/lib/tiny-app/db.json' }, dependencies: { 'mock-server': '1.0.0' } }),
-    'package-lock.json': lock,
+  const files = { ...minimalApp({ main: undefined, scripts: { start: 'mock-server --port 3280 /var/lib/tiny-app/db.json' }, dependencies: { 'mock-server': '1.0.0' } }), 'package-lock.json': lock };
+  const installed = {
     'node_modules/mock-server/package.json': { name: 'mock-server', version: '1.0.0', bin: { 'mock-server': 'bin/cli.js' } },
     'node_modules/mock-server/bin/cli.js': '#!/usr/bin/env node\n',
-  });
-  const seen = await initThenBuild(t, app);
+  };
+  // Before any install, from the lockfile's records of each package's "bin".
+  const fresh = JSON.parse((await runCli(['init', '-C', await makeApp(files), '--json'])).stdout);
+  const expected = '/usr/bin/node /opt/tiny-app/node_modules/mock-server/bin/cli.js --port 3280 /var/lib/tiny-app/db.json';
+  assert.ok(fresh.notes.some((n: string) => n.endsWith(`becomes the unit's command: ${expected}`)), fresh.notes.join('\n'));
+  const seen = await initThenBuild(t, await makeApp({ ...files, ...installed }));
   if (!seen) return;
-  assert.equal(seen.said, '/usr/bin/node /opt/tiny-app/node_modules/mock-server/bin/cli.js --port 3280 /var/lib/tiny-app/db.json');
-  assert.deepEqual(seen.execStart, seen.said.split(' '));
+  assert.equal(seen.said, expected);
+  assert.deepEqual(seen.execStart, expected.split(' '));
 });
 
 test('init proposes service.command when the start script cannot run as a service, and says why', async (t) => {
   // Nest's scaffold: "start" runs the Nest CLI, a devDependency; "start:prod" is the production command.
-  const nest = await makeApp(minimalApp({ main: undefined, scripts: { start: 'nest start', 'start:prod': 'node server.js' }, devDependencies: {} }));
-  const pkgFile = path.join(nest, 'package.json');
-  const pkg = JSON.parse(await readFile(pkgFile, 'utf8'));
-  pkg.devDependencies = { nest: '1.0.0' }; // named like its bin, as build's message says
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(pkgFile, JSON.stringify(pkg));
-  const lockFile = path.join(nest, 'package-lock.json');
-  const lock = JSON.parse(await readFile(lockFile, 'utf8'));
-  lock.packages[''].devDependencies = { nest: '1.0.0' };
-  lock.packages['node_modules/nest'] = { version: '1.0.0', dev: true };
-  await writeFile(lockFile, JSON.stringify(lock));
+  const nestFiles = minimalApp({ main: undefined, scripts: { start: 'nest start', 'start:prod': 'node server.js' }, devDependencies: { '@nestjs/cli': '11.0.0' } });
+  const nestLock = nestFiles['package-lock.json'] as { packages: Record<string, Record<string, unknown>> };
+  nestLock.packages['']!['devDependencies'] = { '@nestjs/cli': '11.0.0' };
+  nestLock.packages['node_modules/@nestjs/cli'] = { version: '11.0.0', dev: true, bin: { nest: 'bin/nest.js' } };
+  const nest = await makeApp(nestFiles);
+  const why = JSON.parse((await runCli(['init', '-C', nest, '--json'])).stdout).notes.join('\n');
+  assert.match(why, /no production dependency provides the command "nest"/, 'build\'s own refusal, before any install');
+  await rm(path.join(nest, 'pkgapp.config.json'));
   const seen = await initThenBuild(t, nest);
   if (!seen) return;
   assert.deepEqual(seen.config.service, { command: 'node server.js' });

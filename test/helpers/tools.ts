@@ -40,6 +40,9 @@ export const TOOL_PACKAGES: Record<string, string> = {
   // node-gyp, compiling native addons (the native-sqlite fixture)
   make: 'make',
   'g++': 'g++',
+  // tiny ELF shared objects standing in for addons (test/helpers/native-addons.ts)
+  gcc: 'gcc',
+  readelf: 'binutils',
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */

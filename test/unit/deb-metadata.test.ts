@@ -99,10 +99,13 @@ test('a hook containing the here-document delimiter is refused', () => {
   assert.throws(() => renderDebScripts(exampleManifest({}, { prerm: 'echo hi\nPKGAPP_HOOK_EOF\nrm -rf /\n' })), { code: 'PKGAPP_HOOK_INVALID' });
 });
 
-test('native addons with the distribution nodejs: Depends pins the Node.js major they were compiled for', () => {
+test('Depends: nodejs from the Node.js floor; addons compiled against V8 pin the major they were built for', () => {
   const manifest = exampleManifest({ engines: { node: '>=18' } });
   assert.equal(debDepends(manifest)[0], 'nodejs (>= 18)');
+  assert.equal(debDepends(exampleManifest({ engines: { node: '^18.17.0 || >=20.3.0' } }))[0], 'nodejs (>= 18.17.0)');
+  assert.equal(debDepends(exampleManifest({ engines: { node: '*' } }))[0], 'nodejs', 'a range that allows every version sets no floor');
+  assert.equal(debDepends({ ...manifest, nodeFloor: '22.11.0' })[0], 'nodejs (>= 22.11.0)');
   assert.deepEqual(debDepends({ ...manifest, nodeAbiMajor: 20 }).slice(0, 2), ['nodejs (>= 20)', 'nodejs (<< 21)']);
-  assert.deepEqual(debDepends({ ...manifest, nodeMajor: 22, nodeAbiMajor: 22 }).slice(0, 2), ['nodejs (>= 22)', 'nodejs (<< 23)']);
+  assert.deepEqual(debDepends({ ...manifest, nodeFloor: '22.3.0', nodeAbiMajor: 22 }).slice(0, 2), ['nodejs (>= 22.3.0)', 'nodejs (<< 23)']);
   assert.ok(!debDepends({ ...manifest, runtime: { ...manifest.runtime, bundled: true }, nodeAbiMajor: 20 }).some((d) => d.startsWith('nodejs')), 'a bundled node needs no nodejs');
 });
