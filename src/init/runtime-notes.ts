@@ -6,9 +6,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
+import { isUserError } from '../errors.js';
+import { lowestNodeVersion, relationVersion, type NodeFloor } from '../runtime/node-floor.js';
+import { DEBIAN_12_NODE } from '../runtime/node-requirement.js';
 
-/** Debian 12's nodejs (bookworm, 18.20.4+dfsg-1~deb12u1 and later): the oldest runtime users meet. */
-export const DEBIAN_12_NODE = '18.20.4';
 
 /** Dependencies known to ship or build a native addon, by name or scope. */
 const KNOWN_ADDONS = /^(?:sharp|argon2|bcrypt|@node-rs\/[^/]+|better-sqlite3|sqlite3|canvas|@napi-rs\/canvas|bufferutil|utf-8-validate|re2|@parcel\/watcher|lightningcss|@swc\/core|cpu-features|isolated-vm|node-pty|usb|serialport|@serialport\/bindings-cpp|msgpackr-extract|farmhash|leveldown|classic-level|zeromq|kerberos|snappy|@mongodb-js\/zstd)$/;
@@ -56,30 +57,26 @@ export async function runtimeNotes(appDir: string, ownEngines: unknown): Promise
 function addonNote(addons: PackageFacts[], source: string): string {
   const names = addons.map((a) => `${a.label} (${a.native})`);
   const shown = names.length > 8 ? [...names.slice(0, 8), `${names.length - 8} more`] : names;
-  return `native addons (${source}): ${shown.join(', ')}. The package becomes architecture-specific; pkgapp build reads each compiled addon: N-API ones (sharp, argon2, bcrypt, @node-rs/*, most prebuilt ones) load on any Node.js with their N-API version, others only on the Node.js major they were compiled for, so build them with the major the servers run (Debian 12: nodejs ${DEBIAN_12_NODE}) or ship that node with "node": "bundled"`;
+  return `native addons (${source}): ${shown.join(', ')}. The package becomes architecture-specific. pkgapp build reads each .node file: N-API addons (sharp, argon2, bcrypt, @node-rs/*, most prebuilt ones) need only their N-API version, on any Node.js major; addons compiled against V8 pin the major of the Node.js that runs the build, so build with the major the servers run (Debian 12: ${semver.major(DEBIAN_12_NODE)}) or ship that node with "node": "bundled"`;
 }
 
 function enginesNotes(list: PackageFacts[], source: string | undefined): string[] {
-  const ranged = list.filter((f) => f.engines !== undefined && semver.validRange(f.engines) !== null);
-  if (ranged.length === 0) return ['no engines.node in package.json or its dependencies: the package accepts any nodejs version'];
-  let floor = '0.0.0';
-  for (const f of ranged) {
-    const min = semver.minVersion(f.engines!)?.version ?? '0.0.0';
-    if (semver.gt(min, floor)) floor = min;
+  const declared = list.filter((f) => f.engines !== undefined).map((f) => ({ who: f.label, range: f.engines! }));
+  let floor: NodeFloor | undefined;
+  try {
+    floor = lowestNodeVersion(declared, 'engines.node');
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    return [`${error.message}${error.hint ? ` (${error.hint})` : ''}`];
   }
-  const setters = ranged.filter((f) => semver.minVersion(f.engines!)?.version === floor).map((f) => `${f.label} "${f.engines}"`);
-  const notes = [`engines.node: the highest floor is Node.js ${floor}, from ${list3(setters)}${source ? ` (${source})` : ''}`];
-  const refuse = ranged.filter((f) => !semver.satisfies(DEBIAN_12_NODE, f.engines!)).map((f) => `${f.label} "${f.engines}"`);
-  if (refuse.length) {
+  if (floor === undefined) return ['no engines.node of the app or its dependencies sets a Node.js floor: the package accepts any nodejs (native addons may still set one)'];
+  const notes = [`engines.node: the package will need Node.js >= ${relationVersion(floor.version)}, set by ${floor.setBy.join(' and ')}${source ? ` (${source})` : ''}`];
+  if (semver.gt(floor.version, DEBIAN_12_NODE)) {
     const here = process.versions.node;
-    const bundledOk = ranged.every((f) => semver.satisfies(here, f.engines!));
-    notes.push(`Debian 12's nodejs ${DEBIAN_12_NODE} does not satisfy ${list3(refuse)}: on Debian 12 the app may not start with the system nodejs. Use "node": "bundled" (or --node bundled), which ships this machine's node ${here}${bundledOk ? ' (it satisfies every range)' : ', which does not satisfy every range either: build on a newer Node.js'}, or target a distribution whose nodejs is new enough`);
+    const bundledOk = semver.gte(here, floor.version);
+    notes.push(`that is newer than Debian 12's nodejs ${DEBIAN_12_NODE} (and RHEL 9's default): the package will not install there with the distribution's nodejs. Use "node": "bundled" (--node bundled), which ships this machine's node ${here}${bundledOk ? '' : ' (too old as well: run pkgapp with a newer Node.js or give --node-binary)'}; or, when the ranges are stricter than the code the server runs, "nodeVersion": ">=18" replaces this floor (docs/node-runtime.md)`);
   }
   return notes;
-}
-
-function list3(items: string[]): string {
-  return items.length > 3 ? `${items.slice(0, 3).join(', ')} and ${items.length - 3} more` : items.join(', ');
 }
 
 /** Packages of the installed node_modules (any depth; pnpm's .pnpm store included), or undefined without one. */

@@ -166,13 +166,18 @@ test('init notes native addons and the engines.node floor the dependencies set, 
   assert.match(addons, /@img\/sharp-linux-x64@0\.33\.5 \(prebuilt for linux/);
   assert.doesNotMatch(addons, /darwin|musl|eslint/, 'other platforms and dev dependencies are not installed for the package');
   assert.match(addons, /N-API/);
-  assert.match(text, /engines\.node: the highest floor is Node\.js 20\.18\.1, from undici@7\.1\.0 ">=20\.18\.1"/);
-  assert.match(text, /Debian 12's nodejs 18\.20\.4 does not satisfy undici@7\.1\.0[^\n]*"node": "bundled"/);
+  assert.match(text, /engines\.node: the package will need Node\.js >= 20\.18\.1, set by undici@7\.1\.0 \(>=20\.18\.1\) \(from package-lock\.json\)/);
+  assert.match(text, /newer than Debian 12's nodejs 18\.20\.4[^\n]*"node": "bundled"[^\n]*"nodeVersion"/);
 
-  const fine = await makeApp(appWithLock({ 'node_modules/express': { version: '4.21.2', engines: { node: '>= 0.10.0' } } }));
+  // The floor is the lowest version every range allows (build's rule), not the highest minimum.
+  const fine = await makeApp(appWithLock({
+    'node_modules/express': { version: '4.21.2', engines: { node: '>= 0.10.0' } },
+    'node_modules/gappy': { version: '1.0.0', engines: { node: '^16.20.0 || ^18.3.0' } },
+    'node_modules/modern': { version: '1.0.0', engines: { node: '>=18' } },
+  }));
   const r2 = JSON.parse((await runCli(['init', '-C', fine, '--json'])).stdout).notes.join('\n');
   assert.doesNotMatch(r2, /native addons|Debian 12/);
-  assert.match(r2, /highest floor is Node\.js 0\.10\.0/);
+  assert.match(r2, /need Node\.js >= 18\.3\.0, set by modern@1\.0\.0 \(>=18\) and gappy@1\.0\.0/);
 });
 
 test('init finds compiled addons in an installed node_modules, production ones only when the lockfile says which', async () => {
