@@ -12,8 +12,8 @@ export interface EnginesRange {
 }
 
 export interface NodeFloor {
-  /** The lowest version, e.g. "20.9.0"; undefined when none is set (no engines, or all allow 0.0.0). */
-  version: string | undefined;
+  /** The lowest version, e.g. "20.9.0". */
+  version: string;
   /** Who set it, with the range: "next@16.0.1 (>=20.9.0)". */
   setBy: string[];
   /** Ranges that are not semver and were left out (a dependency's metadata, not the app's). */
@@ -23,12 +23,12 @@ export interface NodeFloor {
 const OPTIONS = { loose: true } as const;
 
 /**
- * The floor of all ranges. An impossible combination is a PKGAPP_NODE_ENGINES_CONFLICT naming the ranges that exclude each other.
+ * The floor of all ranges; undefined when none sets one (no engines, or all allow 0.0.0).
+ * Ranges that are not semver are left out and added to `ignored`. An impossible combination is a PKGAPP_NODE_ENGINES_CONFLICT naming the ranges that exclude each other.
  */
-export function lowestNodeVersion(declared: readonly EnginesRange[], where: string): NodeFloor {
+export function lowestNodeVersion(declared: readonly EnginesRange[], where: string, ignored: EnginesRange[] = []): NodeFloor | undefined {
   // Many packages share a range (">=12"): each distinct range is parsed and checked once.
   const byRange = new Map<string, { range: semver.Range; who: string[] }>();
-  const ignored: EnginesRange[] = [];
   for (const d of declared) {
     const text = d.range.trim();
     const seen = byRange.get(text);
@@ -63,7 +63,7 @@ export function lowestNodeVersion(declared: readonly EnginesRange[], where: stri
   const sorted = [...candidates.values()].sort(semver.compare);
   const floor = sorted.find((v) => order.every((r) => r.range.test(v)));
   if (!floor) throw conflict(ranges, where);
-  if (floor.version === '0.0.0') return { version: undefined, setBy: [], ignored };
+  if (floor.version === '0.0.0') return undefined;
   // Who set it: the strictest declarations (highest minimum), and when the floor is above those
   // (a gap such as "^18.17.0 || ^20.3.0" above a ">=20"), the ranges whose interval starts there.
   const strictest = order.filter((r) => semver.eq(minimum.get(r)!, minimum.get(order[0]!)!));

@@ -51,17 +51,18 @@ export async function resolveNodeRequirement(input: NodeRequirementInput): Promi
     let engines: string;
     try {
       const computed = lowestNodeVersion(declared, where);
-      engines = computed.version !== undefined ? `>= ${computed.version}, set by ${computed.setBy.join(' and ')}` : 'none';
+      engines = computed ? `>= ${computed.version}, set by ${computed.setBy.join(' and ')}` : 'none';
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       engines = 'none: they conflict';
     }
     reason = `pkgapp.nodeVersion ${JSON.stringify(manifest.nodeVersionSetting)}, which replaces the engines.node floor (${engines})`;
   } else {
-    const computed = lowestNodeVersion(declared, where);
-    for (const d of computed.ignored) log(`warning: ${d.who}: engines.node ${JSON.stringify(d.range)} is not a semver range, left out`);
-    floor = computed.version;
-    reason = computed.version !== undefined ? `set by engines.node of ${computed.setBy.join(' and ')}` : 'no engines.node sets one';
+    const ignored: EnginesRange[] = [];
+    const computed = lowestNodeVersion(declared, where, ignored);
+    for (const d of ignored) log(`warning: ${d.who}: engines.node ${JSON.stringify(d.range)} is not a semver range, left out`);
+    floor = computed?.version;
+    reason = computed ? `set by engines.node of ${computed.setBy.join(' and ')}` : 'no engines.node sets one';
   }
 
   // 2. The addons: N-API (any major that has the N-API version) or built against V8 (one major).
