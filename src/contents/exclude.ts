@@ -1,7 +1,7 @@
 // What never goes into a package: secrets in the app, pkgapp's own products and configuration,
 // build caches, and packaging noise in node_modules. `pkgapp.include` overrides all of these
 // for app files; `pkgapp.exclude` always wins.
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { MANAGER_CONFIG_FILES } from '../app/lockfiles/package-manager.js';
 import { BUILD_CACHES } from './build-outputs.js';
 
@@ -33,11 +33,18 @@ export interface ExcludeRules {
 }
 
 const GLOB = { dot: true };
+/** Compiled patterns: compiling is most of a match's cost, and every app file is matched. */
+const compiled = new Map<string, Minimatch>();
+function minimatch(relPath: string, pattern: string): boolean {
+  let m = compiled.get(pattern);
+  if (m === undefined) compiled.set(pattern, (m = new Minimatch(pattern, GLOB)));
+  return m.match(relPath);
+}
 
 /** A path matches a pattern itself, or lies below a directory the pattern matches (".next" covers ".next/server/app.js"). */
 export function matchesPattern(relPath: string, pattern: string): boolean {
   const p = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
-  return minimatch(relPath, p, GLOB) || minimatch(relPath, `${p}/**`, GLOB);
+  return minimatch(relPath, p) || minimatch(relPath, `${p}/**`);
 }
 
 /** Why a pkgapp rule leaves an app file out: which rule, and a sentence for messages. */
@@ -56,7 +63,7 @@ export function appFileRule(rules: ExcludeRules, nodeGypApp = false): (relPath: 
     const excluded = rules.exclude.find((p) => matchesPattern(relPath, p));
     if (excluded !== undefined) return { by: 'exclude', message: `pkgapp.exclude "${excluded}" leaves it out` };
     if (rules.include.some((p) => matchesPattern(relPath, p))) return undefined;
-    const secret = SECRET_PATTERNS.find((p) => minimatch(relPath, p, GLOB));
+    const secret = SECRET_PATTERNS.find((p) => minimatch(relPath, p));
     if (secret !== undefined) return { by: 'secret', message: `it matches the secret pattern "${secret}" (list it in pkgapp.include to package it)` };
     const base = relPath.slice(relPath.lastIndexOf('/') + 1);
     if (PKGAPP_PRODUCT.test(base)) return { by: 'product', message: 'pkgapp never packages its own output (.deb, .rpm, .cdx.json and their temporary files; list it in pkgapp.include to package it)' };

@@ -84,7 +84,9 @@ export async function selectAppFiles(request: SelectionRequest): Promise<AppSele
     const top = knownOutputDir(rel) ?? (written.has(rel) ? topOf(rel) : undefined);
     if (top === undefined) continue;
     const key = top.replace(/\/$/, '');
-    outputs.set(key, [...(outputs.get(key) ?? []), rel]);
+    const list = outputs.get(key);
+    if (list) list.push(rel);
+    else outputs.set(key, [rel]);
   }
   const warnings: string[] = [];
   for (const [top, list] of outputs) {
