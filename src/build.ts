@@ -5,7 +5,10 @@ import { findTool, parseLock } from './app/lockfiles/package-manager.js';
 import type { Lock, LockGraph, ManagerId } from './app/lockfiles/types.js';
 import { readApp, type AppProject } from './app/read-app.js';
 import { collectContents } from './contents/collect-contents.js';
-import { listAppFiles, needsDeploy, projectOf, stageApp, type StagedApp } from './contents/stage-app.js';
+import { needsDeploy, projectOf, stageApp, type StagedApp } from './contents/stage-app.js';
+import { selectAppFiles, type AppSelection } from './contents/select-app-files.js';
+import { formatBytes, formatSummary, summaryItems, type SummaryItem } from './contents/package-summary.js';
+import type { DroppedBinaries } from './contents/platform-filter.js';
 import { checkEntryPoints, resolveServiceEntry } from './contents/service-entry.js';
 import { cacheDir } from './contents/generated-files.js';
 import { UserError } from './errors.js';
@@ -70,6 +73,8 @@ export interface BuiltPackage {
   signedBy?: string;
   /** The CycloneDX SBOM written beside the packages. */
   sbom: string;
+  /** What /opt/NAME holds by top-level path: files and bytes (and packages for node_modules/). */
+  contents: SummaryItem[];
 }
 
 /** Builds the packages; throws UserError on bad input (before anything is written). */
@@ -98,18 +103,20 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   const outDir = path.resolve(options.dir ?? '.', options.outDir ?? 'dist');
   const runtime = manifest.runtime.bundled ? await bundledNode(manifest, options.nodeBinary) : undefined;
   for (const target of targets) FORMATS[target].check(manifest);
-  // Earlier packages in an output directory inside the app must never be packaged again.
-  const selectFiles = async (root: string) => (await listAppFiles(root, app.packageJson)).filter((f) => !isInside(path.join(app.dir, f), outDir));
+  // The app's files (contents/select-app-files.ts): npm pack's selection, plus build output a
+  // .gitignore hides and pkgapp.include, minus pkgapp's own products (an output directory inside
+  // the app, even the default dist/ beside dist/server.js, is never packaged as such).
+  const selectFiles = (root: string, buildOutputs?: string[]) => selectAppFiles({ dir: root, packageJson: app.packageJson, rules: manifest, ...(buildOutputs ? { buildOutputs } : {}) });
   const buildScript = app.config.buildScript;
 
   const install = options.install !== false;
   // The package manager runs for installs and build scripts; --no-install alone only reads node_modules.
   const tool = install || buildScript !== undefined ? await findTool(project.manager, project.root, project.importers.get('') ?? app.packageJson, options.env ?? process.env) : undefined;
-  let appFiles: string[] | undefined;
+  let selection: AppSelection | undefined;
   if (buildScript === undefined) {
     // The files are known before installing anything: a missing entry point fails fast.
-    appFiles = await selectFiles(app.dir);
-    checkEntryPoints(manifest, appFiles, app.dir);
+    selection = await selectFiles(app.dir);
+    checkEntryPoints(manifest, selection.files, app.dir, selection.explain);
   }
   const where = needsDeploy(project, graph) ? `, deploying workspace ${project.importer || 'root'} of ${project.root}` : '';
   if (tool && install) {
@@ -118,10 +125,12 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   } else {
     log(`${buildScript === undefined ? '' : `building in place (${tool!.name} run ${buildScript}), `}checking node_modules against the lockfile${where}`);
   }
-  const staged: StagedApp = await stageApp({ app, lock, graph, tool, install, buildScript, appFiles, selectFiles, outDir });
-  appFiles = staged.appFiles;
+  const staged: StagedApp = await stageApp({ app, lock, graph, tool, install, buildScript, selection, selectFiles });
+  let appFiles = staged.appFiles;
   try {
-    if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir);
+    if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir, staged.selection.explain);
+    for (const added of staged.selection.added) log(`including ${added.top} ${formatBytes(added.bytes)} (${added.files} file${added.files > 1 ? 's' : ''}): ${added.why}`);
+    for (const warning of staged.selection.warnings) log(`warning: ${warning}`);
     manifest = await resolveServiceEntry(manifest, {
       root: staged.root,
       appFiles,
@@ -136,10 +145,17 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       if (cacheLinks.length) appFiles = appFiles.filter((f) => !linked(f));
       for (const l of cacheLinks) log(`linking ${manifest.paths.appDir}/${l.path} to ${cacheDir(manifest)}/${l.subdir} (writable cache)`);
     }
-    const installed = staged.packages;
     const links = staged.links.map((location) => ({ location, name: location, version: '', optional: false }));
-    log(`collecting ${appFiles.length} app files and ${installed.length} packages`);
-    const collected = await collectContents({ root: staged.root, appFiles, packages: [...installed, ...links], installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath });
+    log(`collecting ${appFiles.length} app files and ${staged.packages.length} packages`);
+    // Other platforms' binaries are left out; the target CPU is --arch's, else this machine's
+    // (what chooseArch below settles on when native code remains).
+    const target = { cpu: manifest.archOverride !== undefined && manifest.archOverride !== 'all' ? manifest.archOverride : process.arch };
+    const collected = await collectContents({ root: staged.root, appFiles, packages: [...staged.packages, ...links], installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath, target });
+    const kept = new Set(collected.packages.map((p) => p.location));
+    const installed = staged.packages.filter((p) => kept.has(p.location));
+    logDropped(log, collected.dropped, target.cpu);
+    const contents = summaryItems(collected.tally, installed.length);
+    log(`packaging ${formatSummary(contents)}`);
     if (runtime) {
       collected.entries.push(runtime.entry);
       collected.nativeAddons.push(runtime.entry.path); // a node binary is as architecture-specific as an addon
@@ -179,7 +195,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     }
     const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, ...w }, i) => {
       log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
-      return { format: targets[i]!, name: manifest.name, ...w, sbom: sbomPath, ...(signer ? { signedBy: signer.keyId } : {}) };
+      return { format: targets[i]!, name: manifest.name, ...w, sbom: sbomPath, ...(signer ? { signedBy: signer.keyId } : {}), contents };
     });
     return results;
   } finally {
@@ -222,9 +238,15 @@ function displayPath(file: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
 }
 
-function isInside(file: string, dir: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+/** Other platforms' prebuilt binaries left out (contents/platform-filter.ts), in one line. */
+function logDropped(log: (line: string) => void, dropped: DroppedBinaries, cpu: string): void {
+  if (dropped.files === 0 && dropped.packages.length === 0) return;
+  const list = (items: string[]) => `${items.slice(0, 4).join(', ')}${items.length > 4 ? `, and ${items.length - 4} more` : ''}`;
+  const what = [
+    ...(dropped.packages.length ? [`${dropped.packages.length} optional package${dropped.packages.length > 1 ? 's' : ''} (${list(dropped.packages)})`] : []),
+    ...(dropped.prebuildDirs.length ? [`${dropped.prebuildDirs.length} prebuilds path${dropped.prebuildDirs.length > 1 ? 's' : ''} (${list(dropped.prebuildDirs)})`] : []),
+  ];
+  log(`leaving out native binaries for other platforms than linux-${cpu} (glibc): ${what.join(' and ')}, ${dropped.files} files, ${formatBytes(dropped.bytes)}`);
 }
 
 /** Creates the output directory (-o); a path through a file or without write access is bad input. */

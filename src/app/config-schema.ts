@@ -79,8 +79,8 @@ export const configSchema = {
       },
     },
     buildScript: { type: 'string', pattern: '^[^\\s]+$', description: 'npm script that builds the app (e.g. "build"): pkgapp installs all dependencies, runs it, then packages the output with the production dependencies only.' },
-    include: { ...stringList, description: 'Files to package although they match the secret patterns (.env*, *.pem, *.key), relative to the app.' },
-    exclude: { ...stringList, description: 'Extra patterns (globs relative to the app) never to package.' },
+    include: { ...stringList, description: 'Paths or globs (relative to the app; a directory covers what is below it) to package although npm pack\'s selection, a secret pattern (.env*, *.pem, *.key), a build cache or pkgapp\'s own products rule would leave them out. See docs/file-selection.md.' },
+    exclude: { ...stringList, description: 'Paths or globs (relative to the app; a directory covers what is below it) never to package, whatever selects them.' },
     hooks: {
       type: 'object',
       additionalProperties: false,

@@ -7,6 +7,8 @@ import type { PinnedPackage } from '../app/lockfile.js';
 import { UserError } from '../errors.js';
 import { EntryTree, type ContentEntry } from './content-entry.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
+import { dropForeignPackages, isForeignPrebuildDir, isMuslPrebuild, noneDropped, treeSize, type DroppedBinaries, type TargetPlatform } from './platform-filter.js';
+import { TopLevelTally } from './package-summary.js';
 
 export interface CollectedContents {
   /**
@@ -16,6 +18,12 @@ export interface CollectedContents {
   entries: ContentEntry[];
   /** Paths of native addons (`.node` files) found: they make the package architecture-specific. */
   nativeAddons: string[];
+  /** Prebuilt binaries and optional packages for other platforms, left out. */
+  dropped: DroppedBinaries;
+  /** Files and bytes per top-level path under the install directory, for the build log. */
+  tally: TopLevelTally;
+  /** The packages collected (those given, minus other platforms' optional packages). */
+  packages: PinnedPackage[];
 }
 
 /** Collects the app files and the given production packages from `root` into `installDir`. */
@@ -27,8 +35,13 @@ export async function collectContents(options: {
   rules: ExcludeRules;
   /** The Node.js binary the package runs with, for `#!/usr/bin/env node` lines. */
   nodePath: string;
+  /** The platform packaged for: other platforms' prebuilt binaries are left out. */
+  target: TargetPlatform;
 }): Promise<CollectedContents> {
-  const { root, installDir } = options;
+  const { root, installDir, target } = options;
+  const dropped = noneDropped();
+  const tally = new TopLevelTally();
+  const packages = dropForeignPackages(root, options.packages, target, dropped);
   const prefix = installDir.replace(/^\//, '');
   const tree = new EntryTree(root.endsWith('/') ? root.slice(0, -1) : root, prefix.length);
   const nativeAddons: string[] = [];
@@ -36,7 +49,9 @@ export async function collectContents(options: {
 
   const addFile = (dir: number, name: string, rel: string, abs: string, st: Stats) => {
     const { mode, rewriteHead } = inspectFile(abs, st.mode, options.nodePath);
-    tree.addFile(dir, name, mode, rewriteHead ? st.size - rewriteHead.skip + rewriteHead.insert.length : st.size, rewriteHead);
+    const size = rewriteHead ? st.size - rewriteHead.skip + rewriteHead.insert.length : st.size;
+    tree.addFile(dir, name, mode, size, rewriteHead);
+    tally.add(rel, size);
     if (name.endsWith('.node')) nativeAddons.push(`${prefix}/${rel}`);
   };
   const addSymlink = (dir: number, name: string, abs: string) => tree.addSymlink(dir, name, relocateLink(readlinkSync(abs), root, installDir));
@@ -60,13 +75,14 @@ export async function collectContents(options: {
     if (keep(rel)) addPath(rel);
   }
 
-  const packageDirs = new Set(options.packages.map((p) => p.location));
+  const packageDirs = new Set(packages.map((p) => p.location));
   const unbuilt: string[] = [];
   // Walks one package directory, skipping its nested node_modules (other packages) and noise.
   // Children come sorted, so the entries arrive nearly in package order; the directory entry's
   // type says what each child is, so only regular files need an lstat (size and mode).
   // `gypRoot`: the package's location when it has a binding.gyp (node-gyp output to prune).
-  const walk = (dir: number, rel: string, abs: string, gypRoot: string | undefined) => {
+  // `prebuilds`: 1 in a prebuilds/ directory (children name platforms), 2 below a kept platform's.
+  const walk = (dir: number, rel: string, abs: string, gypRoot: string | undefined, prebuilds: 0 | 1 | 2 = 0) => {
     const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const child of children) {
       if (isNodeModulesNoise(child.name)) continue;
@@ -76,15 +92,30 @@ export async function collectContents(options: {
       if (gypRoot !== undefined && isNodeGypIntermediate(childRel.slice(gypRoot.length + 1))) continue;
       const childAbs = `${abs}/${child.name}`;
       if (child.isDirectory()) {
-        walk(tree.addDir(dir, child.name), childRel, childAbs, gypRoot);
+        if (prebuilds === 1 && isForeignPrebuildDir(child.name, target)) {
+          const size = treeSize(childAbs);
+          dropped.prebuildDirs.push(childRel);
+          dropped.files += size.files;
+          dropped.bytes += size.bytes;
+          continue;
+        }
+        const inPrebuilds = prebuilds !== 0 ? 2 : child.name === 'prebuilds' ? 1 : 0;
+        walk(tree.addDir(dir, child.name), childRel, childAbs, gypRoot, inPrebuilds);
       } else if (child.isSymbolicLink()) {
         addSymlink(dir, child.name, childAbs);
       } else if (child.isFile()) {
-        addFile(dir, child.name, childRel, childAbs, lstatSync(childAbs));
+        const st = lstatSync(childAbs);
+        if (prebuilds === 2 && isMuslPrebuild(child.name)) {
+          dropped.prebuildDirs.push(childRel);
+          dropped.files++;
+          dropped.bytes += st.size;
+          continue;
+        }
+        addFile(dir, child.name, childRel, childAbs, st);
       }
     }
   };
-  for (const pkg of options.packages) {
+  for (const pkg of packages) {
     const abs = path.join(root, pkg.location);
     const { st, node } = addPath(pkg.location);
     if (!st.isDirectory() || node === undefined) continue; // a link (pnpm): its target is walked as a package of its own
@@ -96,7 +127,7 @@ export async function collectContents(options: {
     // have a JavaScript fallback.
     if (gyp && nativeAddons.length === addonsBefore && !pkg.optional) unbuilt.push(pkg.location);
   }
-  for (const binDir of binDirs(options.packages)) {
+  for (const binDir of binDirs(packages)) {
     for (const link of listBinLinks(root, binDir, packageDirs)) addPath(link);
   }
   if (unbuilt.length) {
@@ -106,7 +137,7 @@ export async function collectContents(options: {
     });
   }
   tree.trim();
-  return { entries: tree.asArray(), nativeAddons };
+  return { entries: tree.asArray(), nativeAddons, dropped, tally, packages };
 }
 
 /** The node_modules directories that hold production packages; each may have a .bin. */

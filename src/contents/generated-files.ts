@@ -98,8 +98,8 @@ export function renderUnit(manifest: Manifest, layout: TargetLayout, template = 
     // An Environment= line after the defaults wins over them; the environment file still wins
     // over both, so PORT must not be set there when instances are used.
     instanceSettings: template ? `${defaults.length ? '\n' : ''}# Instance NAME@PORT: the instance name is the port.\nEnvironment=PORT=%i` : '',
-    checkEnv: manifest.paths.checkEnv,
-    execStart: [manifest.runtime.nodePath, ...service.nodeOptions, `${manifest.paths.appDir}/${service.entry}`, ...service.args].map(systemdQuote).join(' '),
+    // check-env checks the required variables, then execs node (see templates/check-env.sh).
+    execStart: [manifest.paths.checkEnv, manifest.runtime.nodePath, ...service.nodeOptions, `${manifest.paths.appDir}/${service.entry}`, ...service.args].map(systemdQuote).join(' '),
     restart: service.restart,
     stateDirName: stateDirName + (template ? '/%i' : ''),
     // The first is $CACHE_DIRECTORY (per instance, as the state); a framework's cache linked from

@@ -168,7 +168,7 @@ function lookUp(root: string, from: string, name: string): { path: string; real:
   return undefined;
 }
 
-const FROZEN_INSTALL: Record<ManagerId, string> = { npm: 'npm ci', pnpm: 'pnpm install --frozen-lockfile', 'yarn-classic': 'yarn install --frozen-lockfile', 'yarn-berry': 'yarn install --immutable' };
+export const FROZEN_INSTALL: Record<ManagerId, string> = { npm: 'npm ci', pnpm: 'pnpm install --frozen-lockfile', 'yarn-classic': 'yarn install --frozen-lockfile', 'yarn-berry': 'yarn install --immutable' };
 
 /** node_modules differs from the lockfile: every difference, and how to install exactly the lock. */
 export function nodeModulesMismatch(root: string, lockfilePath: string, problems: string[], manager: ManagerId): UserError {

@@ -27,7 +27,7 @@ export function isInNodeModules(file: string): boolean {
  * installed tree can confirm) and the bin scripts must be among the app's files. An entry
  * without extension counts when node would find it (`node server` runs server.js).
  */
-export function checkEntryPoints(manifest: Manifest, appFiles: readonly string[], dir: string): void {
+export function checkEntryPoints(manifest: Manifest, appFiles: readonly string[], dir: string, explain?: (file: string) => string): void {
   const files = new Set(appFiles);
   const service = manifest.service;
   const wanted = [
@@ -36,9 +36,10 @@ export function checkEntryPoints(manifest: Manifest, appFiles: readonly string[]
   ] as [string, string, boolean][];
   for (const [file, what, asNode] of wanted) {
     if (!(asNode ? nodeCandidates(file) : [file]).some((f) => files.has(f))) {
-      throw new UserError(`${dir}: ${what} "${file}" is not among the app's files`, {
+      // explain (select-app-files.ts) names the rule that left the file out
+      throw new UserError(`${dir}: ${what} "${file}" is not among the app's files${explain ? `: ${explain(file)}` : ''}`, {
         code: 'PKGAPP_ENTRY_MISSING',
-        hint: 'Check that the file exists and that package.json "files" or .npmignore does not leave it out (see `npm pack --dry-run`)',
+        hint: 'Create the file, or change the rule named (package.json "files", .npmignore, pkgapp.include / pkgapp.exclude); docs/file-selection.md has the rules',
       });
     }
   }

@@ -6,19 +6,26 @@
 import { access, copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import packlist from 'npm-packlist';
 import type { AppProject, AppSource } from '../app/read-app.js';
 import { MANAGER_CONFIG_FILES, type ManagerTool } from '../app/lockfiles/package-manager.js';
 import type { Lock, LockGraph, ManagerId, PinnedPackage } from '../app/lockfiles/types.js';
+import { UserError } from '../errors.js';
 import { runTool } from '../util/run-tool.js';
+import { snapshotTree, writtenSince } from './build-outputs.js';
 import { layOutWorkspace } from './deploy-workspace.js';
-import { declaredFacts, nodeModulesMismatch, resolveInstalledTree, type InstalledPackage } from './installed-tree.js';
+import { isPkgappProduct } from './exclude.js';
+import { declaredFacts, FROZEN_INSTALL, nodeModulesMismatch, resolveInstalledTree, type InstalledPackage } from './installed-tree.js';
+import { listAppFiles, type AppSelection } from './select-app-files.js';
+
+export { listAppFiles };
 
 export interface StagedApp {
   /** Directory holding the app files and node_modules. */
   root: string;
-  /** The app's own files (what `npm pack` selects), relative to root, sorted. */
+  /** The app's own files (select-app-files.ts), relative to root, sorted. */
   appFiles: string[];
+  /** How they were selected: what was added beyond npm pack, and warnings. */
+  selection: AppSelection;
   /** The production packages installed under root, as the lockfile pins them. */
   packages: InstalledPackage[];
   /** Symlinks under root that are packaged as symlinks (pnpm's node_modules/NAME → .pnpm/…). */
@@ -28,15 +35,6 @@ export interface StagedApp {
 }
 
 export type { InstalledPackage };
-
-/** The files `npm pack` would put in the tarball of the app in `dir` ("files", .npmignore, defaults). */
-export async function listAppFiles(dir: string, packageJson: AppSource['packageJson']): Promise<string[]> {
-  // npm-packlist only reads these fields of an Arborist node; a full tree load would walk
-  // node_modules, which pkgapp reads itself from the lockfile.
-  const tree = { path: dir, package: packageJson, isProjectRoot: true, workspaces: null, edgesOut: new Map() };
-  const files = await packlist(tree as unknown as Parameters<typeof packlist>[0]);
-  return files.map((f) => f.split(path.sep).join('/')).sort();
-}
 
 /** The project of an app read without one (tests' hand-made AppSource): npm, lockfile in its dir. */
 export function projectOf(app: AppSource): AppProject {
@@ -59,11 +57,9 @@ export interface StageRequest {
   /** pkgapp.buildScript: the script to run first, with dev dependencies installed. */
   buildScript: string | undefined;
   /** Without a build script: the app files, selected before anything is installed. */
-  appFiles: string[] | undefined;
-  /** With a build script: selects the app files in the (built) app directory. */
-  selectFiles: (appDir: string) => Promise<string[]>;
-  /** The output directory, never copied into a staging copy. */
-  outDir: string;
+  selection: AppSelection | undefined;
+  /** With a build script: selects the app files in the built app directory, given the files the build wrote. */
+  selectFiles: (appDir: string, buildOutputs: string[]) => Promise<AppSelection>;
 }
 
 /** Stages the app: see the top of this file. The caller must call cleanup(). */
@@ -77,43 +73,52 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
   };
   try {
     let source = project.root; // where node_modules is installed
+    let buildOutputs: string[] = []; // what the build script wrote
     const run = (args: string[], cwd: string, what: string, code: string) => runTool(tool!.file, [...tool!.prefix, ...args], { cwd, what, code, env: tool!.env });
     const show = (args: string[]) => `${tool!.name} ${args.join(' ')}`;
     if (install) {
       source = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-stage-'));
       temps.push(source);
       if (buildScript === undefined && !deploy) {
-        await copyForInstall(project.root, source, request.appFiles!, app.lockfilePath);
+        await copyForInstall(project.root, source, request.selection!.files, app.lockfilePath);
         await run(tool!.installProduction, source, `${show(tool!.installProduction)} in a staging copy of ${app.dir}`, installErrorCode(tool!));
       } else {
-        await copyProject(project.root, source, request.outDir);
+        await copyProject(project.root, source);
         const appDir = path.join(source, project.importer);
         if (buildScript !== undefined) {
           await run(tool!.installAll, source, `${show(tool!.installAll)} in a staging copy of ${project.root}`, 'PKGAPP_BUILD_STEP');
+          const before = snapshotTree(appDir);
           await run(tool!.runScript(buildScript), appDir, `${show(tool!.runScript(buildScript))} (pkgapp.buildScript) in a staging copy of ${app.dir}`, 'PKGAPP_BUILD_STEP');
+          buildOutputs = writtenSince(before, snapshotTree(appDir));
           if (tool!.pruneProduction) await run(tool!.pruneProduction, source, `${show(tool!.pruneProduction)} after the build`, 'PKGAPP_BUILD_STEP');
         } else {
           await run(tool!.installProduction, source, `${show(tool!.installProduction)} in a staging copy of ${project.root}`, installErrorCode(tool!));
         }
       }
-    } else if (buildScript !== undefined) {
-      await run(tool!.runScript(buildScript), app.dir, `${show(tool!.runScript(buildScript))} in ${app.dir}`, 'PKGAPP_BUILD_STEP');
+    } else {
+      if (graph.nodes.size > 1 && !(await fileExists(path.join(source, 'node_modules')))) throw nodeModulesMissing(source, project.manager);
+      if (buildScript !== undefined) {
+        const before = snapshotTree(app.dir);
+        await run(tool!.runScript(buildScript), app.dir, `${show(tool!.runScript(buildScript))} in ${app.dir}`, 'PKGAPP_BUILD_STEP');
+        buildOutputs = writtenSince(before, snapshotTree(app.dir));
+      }
     }
     const appDir = path.join(source, project.importer);
-    const appFiles = buildScript !== undefined ? await request.selectFiles(appDir) : request.appFiles!;
+    const selection = buildScript !== undefined ? await request.selectFiles(appDir, buildOutputs) : request.selection!;
+    const appFiles = selection.files;
 
     const locations = !deploy ? lock.locations?.() : undefined;
     if (locations) {
       // npm records where each package goes: check exactly those places
       const packages = await checkInstalledTree(source, locations, app.lockfilePath, project.manager);
-      return { root: source, appFiles, packages, links: [], cleanup };
+      return { root: source, appFiles, selection, packages, links: [], cleanup };
     }
     const tree = await resolveInstalledTree(source, project.importer, graph, app.lockfilePath, project.manager);
-    if (!deploy) return { root: source, appFiles, packages: tree.packages, links: tree.links, cleanup };
+    if (!deploy) return { root: source, appFiles, selection, packages: tree.packages, links: tree.links, cleanup };
     const target = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-deploy-'));
     temps.push(target);
     const packages = await layOutWorkspace({ source, importer: project.importer, appFiles, tree, graph, target, importers: project.importers, listFiles: listAppFiles });
-    return { root: target, appFiles, packages, links: [], cleanup };
+    return { root: target, appFiles, selection, packages, links: [], cleanup };
   } catch (error) {
     await cleanup();
     throw error;
@@ -141,12 +146,23 @@ async function copyForInstall(dir: string, root: string, appFiles: string[], loc
   }
 }
 
-/** The whole project without node_modules (at any depth), .git or the output directory. */
-async function copyProject(dir: string, root: string, outDir: string): Promise<void> {
+/**
+ * The whole project without node_modules (at any depth), .git or pkgapp's earlier products
+ * (.deb, .rpm, SBOMs: possibly many megabytes, never packaged).
+ */
+async function copyProject(dir: string, root: string): Promise<void> {
   await cp(dir, root, {
     recursive: true,
     verbatimSymlinks: true,
-    filter: (source) => source !== outDir && !['node_modules', '.git'].includes(path.basename(source)),
+    filter: (source) => !['node_modules', '.git'].includes(path.basename(source)) && !isPkgappProduct(path.basename(source)),
+  });
+}
+
+/** --no-install in a directory that has no node_modules at all: one line, not every package listed. */
+function nodeModulesMissing(dir: string, manager: ManagerId): UserError {
+  return new UserError(`node_modules is missing in ${dir}: run ${FROZEN_INSTALL[manager]}${manager === 'npm' ? " (or your package manager's install)" : ''} first, or drop --no-install`, {
+    code: 'PKGAPP_NODE_MODULES_MISSING',
+    hint: '--no-install packages the node_modules already installed; without it pkgapp installs the lockfile in a staging copy itself',
   });
 }
 

@@ -217,6 +217,9 @@ export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | '
   for (const name of Object.keys(input.scripts) as RpmScriptName[]) {
     deps.push({ name: '/bin/sh', flags: SENSE.INTERP | SCRIPT_TAGS[name][2], version: '' });
   }
+  // Requires(pre): %pre creates the service user with groupadd/useradd under `set -e`, before
+  // any file is unpacked; rpmbuild flags `Requires(pre): X` SCRIPT_PRE alone, as here.
+  if (manifest.service && input.scripts.pre !== undefined) deps.push({ name: 'shadow-utils', flags: SENSE.SCRIPT_PRE, version: '' });
   if (hasConfig) deps.push({ name: `config(${manifest.name})`, flags: SENSE.EQUAL | SENSE.CONFIG, version: evr });
   deps.push(
     { name: 'rpmlib(CompressedFileNames)', flags: RPMLIB, version: '3.0.4-1' },

@@ -312,8 +312,14 @@ const triggers: Record<string, Trigger> = {
   },
   PKGAPP_NODE_MODULES_MISMATCH: {
     run: async () => {
-      const dir = await makeApp({ ...minimalApp({ dependencies: { dep: '1.0.0' } }), 'package-lock.json': lock({ dep: '1.0.0' }, { 'node_modules/dep': { version: '1.0.0' } }) });
+      const dir = await makeApp({ ...minimalApp({ dependencies: { dep: '1.0.0' } }), 'package-lock.json': lock({ dep: '1.0.0' }, { 'node_modules/dep': { version: '1.0.0' } }), 'node_modules/.package-lock.json': {} });
       return naming(await build(dir), `${dir}/node_modules does not match ${dir}/package-lock.json`, 'node_modules/dep: missing', '--no-install');
+    },
+  },
+  PKGAPP_NODE_MODULES_MISSING: {
+    run: async () => {
+      const dir = await makeApp({ ...minimalApp({ dependencies: { dep: '1.0.0' } }), 'package-lock.json': lock({ dep: '1.0.0' }, { 'node_modules/dep': { version: '1.0.0' } }) });
+      return naming(await build(dir), `node_modules is missing in ${dir}: run npm ci`, 'drop --no-install');
     },
   },
   PKGAPP_NATIVE_NOT_BUILT: {

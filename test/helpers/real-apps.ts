@@ -110,8 +110,19 @@ export interface HttpAnswer {
   contentType: string;
 }
 
+export interface HttpOptions {
+  method?: string;
+  json?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
+  /** How long to wait for something to listen (default 60 s). */
+  seconds?: number;
+  /** The service that should answer: stop waiting as soon as systemd gave up on it. */
+  unit?: string;
+}
+
 /** One HTTP request from inside the root; retried for up to `seconds` while nothing listens yet. */
-export async function http(b: Booted, url: string, opts: { method?: string; json?: unknown; body?: string; headers?: Record<string, string>; seconds?: number } = {}): Promise<HttpAnswer> {
+export async function http(b: Booted, url: string, opts: HttpOptions = {}): Promise<HttpAnswer> {
   const headers = { ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
   const input = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
   const cmd = ['curl', '-sS', '-w', '\n%{http_code} %{content_type}', '-X', opts.method ?? (input === undefined ? 'GET' : 'POST'), ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), ...(input === undefined ? [] : ['--data-binary', '@-']), url];
@@ -126,14 +137,23 @@ export async function http(b: Booted, url: string, opts: { method?: string; json
       if (!['502', '503'].includes(status!)) return { status: Number(status), body: r.stdout.slice(0, cut), contentType };
     }
     last = `${r.stderr.trim()} ${r.stdout.slice(-200)}`;
+    if (opts.unit && (await b.exec(['systemctl', 'is-failed', '--quiet', opts.unit])).exitCode === 0) {
+      throw new Error(`${opts.unit} failed (systemd gave up restarting it), no answer from ${url}: ${await journalErrors(b, opts.unit)}`);
+    }
     if (Date.now() > deadline) throw new Error(`no HTTP answer from ${url} within ${opts.seconds ?? 60} s: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
+/** The journal lines of a unit that say what went wrong (the last few), on one line. */
+export async function journalErrors(b: Booted, unit: string): Promise<string> {
+  const lines = (await b.journal(unit)).split('\n').filter((l) => /error|cannot|could not|not found|denied|EROFS|ENOENT|EACCES|requires|failed/i.test(l));
+  return lines.slice(-4).map((l) => l.replace(/^\[\s*[\d.]+\]\s+\S+\s+/, '')).join(' | ');
+}
+
 /** A successful (2xx) answer's body; otherwise fails showing the answer and the service's journal. */
-export async function ok(ctx: AppContext, urlPath: string, opts: Parameters<typeof http>[2] = {}): Promise<string> {
-  const a = await http(ctx.b, `http://127.0.0.1:${ctx.port}${urlPath}`, opts);
+export async function ok(ctx: AppContext, urlPath: string, opts: HttpOptions = {}): Promise<string> {
+  const a = await http(ctx.b, `http://127.0.0.1:${ctx.port}${urlPath}`, { unit: ctx.name, ...opts });
   if (a.status < 200 || a.status > 299) {
     throw new Error(`${opts.method ?? (opts.json || opts.body ? 'POST' : 'GET')} ${urlPath} answered ${a.status}: ${a.body.slice(0, 500)}\njournal:\n${(await ctx.b.journal(ctx.name)).split('\n').slice(-30).join('\n')}`);
   }
@@ -197,7 +217,7 @@ export const REAL_APPS: RealApp[] = [
     answer: async (ctx) => {
       const html = await greets(ctx, greeting('nextjs'));
       // next/image optimises public/dot.png at run time and caches the result under .next/cache.
-      const image = await http(ctx.b, `http://127.0.0.1:${ctx.port}/_next/image?url=%2Fdot.png&w=32&q=75`);
+      const image = await http(ctx.b, `http://127.0.0.1:${ctx.port}/_next/image?url=%2Fdot.png&w=32&q=75`, { unit: ctx.name });
       assert.equal(image.status, 200, `/_next/image answered ${image.status}: ${image.body.slice(0, 300)}`);
       assert.match(image.contentType, /^image\//);
       const journal = await ctx.b.journal(ctx.name);
@@ -294,6 +314,7 @@ export const REAL_APPS: RealApp[] = [
     port: 3208,
     config: { MAX_WIDTH: '640' },
     answer: async (ctx) => {
+      await ok(ctx, '/'); // listening
       const png = `/tmp/${ctx.name}-resized.png`;
       const r = await ctx.b.exec(['curl', '-sSf', '-o', png, '-H', 'content-type: image/svg+xml', '--data-binary', '@-', `http://127.0.0.1:${ctx.port}/resize?width=100`], { input: SVG });
       assert.equal(r.exitCode, 0, `POST /resize: ${r.stderr}\n${await ctx.b.journal(ctx.name)}`);
@@ -302,7 +323,7 @@ export const REAL_APPS: RealApp[] = [
       await ok(ctx, '/users', { json: { name: 'ada', password: 'correct horse' } });
       const login = JSON.parse(await ok(ctx, '/login', { json: { name: 'ada', password: 'correct horse' } })) as Record<string, boolean>;
       assert.deepEqual(login, { argon2: true, bcrypt: true });
-      const wrong = await http(ctx.b, `http://127.0.0.1:${ctx.port}/login`, { json: { name: 'ada', password: 'wrong' } });
+      const wrong = await http(ctx.b, `http://127.0.0.1:${ctx.port}/login`, { json: { name: 'ada', password: 'wrong' }, unit: ctx.name });
       assert.equal(wrong.status, 401);
       const info = JSON.parse(await ok(ctx, '/')) as { node: string; vips: string };
       return `SVG 400×300 → PNG ${size.width}×${size.height} (vips ${info.vips}); argon2 + bcrypt login (Node.js ${info.node})`;
