@@ -15,6 +15,7 @@ export const KNOWN_OUTPUT_DIRS = [
   'build', // Remix / React Router (build/server), SvelteKit adapter-node, Create React App
   'dist', // Vite, NestJS, Astro's node adapter, tsc's usual outDir
   'out', // Next.js static export, tsc outDirs
+  'public/build', // Remix 1 (browser assets; the server is in build/)
 ] as const;
 
 /**

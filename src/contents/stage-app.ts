@@ -15,7 +15,7 @@ import { snapshotTree, writtenSince } from './build-outputs.js';
 import { layOutWorkspace } from './deploy-workspace.js';
 import { isPkgappProduct } from './exclude.js';
 import { declaredFacts, FROZEN_INSTALL, nodeModulesMismatch, resolveInstalledTree, type InstalledPackage } from './installed-tree.js';
-import { listAppFiles, type AppSelection } from './select-app-files.js';
+import { listAppFiles, selectAppFiles, type AppSelection } from './select-app-files.js';
 
 export { listAppFiles };
 
@@ -117,12 +117,20 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
     if (!deploy) return { root: source, appFiles, selection, packages: tree.packages, links: tree.links, cleanup };
     const target = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-deploy-'));
     temps.push(target);
-    const packages = await layOutWorkspace({ source, importer: project.importer, appFiles, tree, graph, target, importers: project.importers, listFiles: listAppFiles });
+    const packages = await layOutWorkspace({ source, importer: project.importer, appFiles, tree, graph, target, importers: project.importers, listFiles: workspaceFiles });
     return { root: target, appFiles, selection, packages, links: [], cleanup };
   } catch (error) {
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * A sibling workspace's files: what npm pack would publish, plus the framework output directories
+ * a .gitignore hides (an internal library's dist/), minus secrets, caches and pkgapp's products.
+ */
+async function workspaceFiles(dir: string, packageJson: AppSource['packageJson']): Promise<string[]> {
+  return (await selectAppFiles({ dir, packageJson, rules: { include: [], exclude: [] } })).files;
 }
 
 function installErrorCode(tool: ManagerTool): string {

@@ -61,7 +61,7 @@ export function renderControl(manifest: Manifest, architecture: string, installe
     ['Section', manifest.section],
     ['Priority', 'optional'],
     ['Homepage', manifest.homepage],
-    ['Description', `${manifest.synopsis}\n${extendedDescription(manifest.description)}`],
+    ['Description', `${debianSynopsis(manifest.synopsis)}\n${extendedDescription(manifest.description)}`],
   ];
   return fields
     .filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '')
@@ -70,6 +70,16 @@ export function renderControl(manifest: Manifest, architecture: string, installe
 }
 
 /** Extended description: lines start with a space, paragraphs are separated by " .". */
+/**
+ * The Debian synopsis is a noun phrase without a leading article (Developer's Reference 6.2.2;
+ * lintian's description-synopsis-starts-with-article): "A small Next.js site" → "Small Next.js
+ * site", capitalized so it still reads as written. The unit and the rpm Summary keep the text.
+ */
+export function debianSynopsis(synopsis: string): string {
+  const rest = synopsis.replace(/^(a|an|the)\s+/i, '');
+  return rest === '' ? synopsis : rest.charAt(0).toUpperCase() + rest.slice(1);
+}
+
 function extendedDescription(paragraphs: readonly string[]): string {
   return paragraphs.map((p) => wrapText(p).map((line) => ` ${line}`).join('\n')).join('\n .\n');
 }

@@ -70,12 +70,12 @@ export async function readDynamicSymbols(file: string): Promise<ElfDynamicSymbol
     const symbols = await readRange(handle, file, size, dynsym.offset, dynsym.size);
     const strings = await readRange(handle, file, size, strtab.offset, strtab.size);
     const imports = new Set<string>();
+    const sym = reader(symbols, little);
     // Entry 0 is the reserved null symbol.
     for (let at = entsize; at + entsize <= symbols.length; at += entsize) {
-      const s = reader(symbols.subarray(at, at + entsize), little);
-      const name = s.u32(0);
-      const info = bits === 64 ? s.u8(4) : s.u8(12);
-      const shndx = bits === 64 ? s.u16(6) : s.u16(14);
+      const name = sym.u32(at);
+      const info = sym.u8(at + (bits === 64 ? 4 : 12));
+      const shndx = sym.u16(at + (bits === 64 ? 6 : 14));
       const bind = info >> 4;
       if (shndx !== SHN_UNDEF || (bind !== STB_GLOBAL && bind !== STB_WEAK) || name === 0) continue;
       const end = strings.indexOf(0, name);

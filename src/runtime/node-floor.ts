@@ -24,12 +24,11 @@ const OPTIONS = { loose: true } as const;
 
 /**
  * The floor of all ranges; undefined when none sets one (no engines, or all allow 0.0.0).
- * An impossible combination is a PKGAPP_NODE_ENGINES_CONFLICT naming the ranges that exclude each other.
+ * Ranges that are not semver are left out and added to `ignored`. An impossible combination is a PKGAPP_NODE_ENGINES_CONFLICT naming the ranges that exclude each other.
  */
-export function lowestNodeVersion(declared: readonly EnginesRange[], where: string): NodeFloor | undefined {
+export function lowestNodeVersion(declared: readonly EnginesRange[], where: string, ignored: EnginesRange[] = []): NodeFloor | undefined {
   // Many packages share a range (">=12"): each distinct range is parsed and checked once.
   const byRange = new Map<string, { range: semver.Range; who: string[] }>();
-  const ignored: EnginesRange[] = [];
   for (const d of declared) {
     const text = d.range.trim();
     const seen = byRange.get(text);

@@ -58,8 +58,9 @@ export async function resolveNodeRequirement(input: NodeRequirementInput): Promi
     }
     reason = `pkgapp.nodeVersion ${JSON.stringify(manifest.nodeVersionSetting)}, which replaces the engines.node floor (${engines})`;
   } else {
-    const computed = lowestNodeVersion(declared, where);
-    for (const d of computed?.ignored ?? []) log(`warning: ${d.who}: engines.node ${JSON.stringify(d.range)} is not a semver range, left out`);
+    const ignored: EnginesRange[] = [];
+    const computed = lowestNodeVersion(declared, where, ignored);
+    for (const d of ignored) log(`warning: ${d.who}: engines.node ${JSON.stringify(d.range)} is not a semver range, left out`);
     floor = computed?.version;
     reason = computed ? `set by engines.node of ${computed.setBy.join(' and ')}` : 'no engines.node sets one';
   }

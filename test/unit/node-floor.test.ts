@@ -25,6 +25,9 @@ test('the floor is the lowest version every range allows, and says who set it', 
 test('no floor without a lower bound; invalid dependency ranges are left out, not fatal', () => {
   assert.equal(floor(), undefined);
   assert.equal(floor(['a', '*'], ['b', '>=0.10.0 || *'], ['c', '']), undefined);
+  const ignored: { who: string; range: string }[] = [];
+  assert.equal(lowestNodeVersion([{ who: 'a', range: 'latest' }], 'app', ignored), undefined);
+  assert.deepEqual(ignored, [{ who: 'a', range: 'latest' }], 'ignored ranges are reported without a floor too');
   assert.equal(floor(['a', '<22'])?.version, undefined, 'an upper bound alone sets no floor');
   const odd = floor(['a', 'latest'], ['b', '>=16']);
   assert.equal(odd?.version, '16.0.0');

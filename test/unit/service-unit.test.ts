@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { generatedFiles, renderUnit } from '../../src/contents/generated-files.js';
 import { checkEntryPoints, resolveServiceEntry } from '../../src/contents/service-entry.js';
+import { debianSynopsis, renderControl } from '../../src/deb/control.js';
 import { targetLayout } from '../../src/manifest/layout.js';
 import type { Manifest } from '../../src/manifest/manifest.js';
 import { exampleManifest } from '../helpers/manifests.js';
@@ -132,4 +133,13 @@ test('Next.js: .next/cache is a link to /var/cache/NAME/next, created by CacheDi
 test('the synopsis keeps its leading article', () => {
   assert.equal(exampleManifest({ description: 'A small Next.js site.' }).synopsis, 'A small Next.js site');
   assert.match(renderUnit(exampleManifest({ description: 'The registry.' }), layout), /^Description=The registry$/m);
+});
+
+test('the deb synopsis drops a leading article as Debian asks, capitalized; nothing else changes', () => {
+  assert.equal(debianSynopsis('A small Next.js site'), 'Small Next.js site');
+  assert.equal(debianSynopsis('an API for things'), 'API for things');
+  assert.equal(debianSynopsis('The registry'), 'Registry');
+  assert.equal(debianSynopsis('Another site'), 'Another site');
+  assert.equal(debianSynopsis('A'), 'A');
+  assert.match(renderControl(exampleManifest({ description: 'A small Next.js site.' }), 'all', 1), /^Description: Small Next\.js site$/m);
 });
