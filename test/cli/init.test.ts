@@ -214,7 +214,9 @@ async function initThenBuild(t: TestContext, app: string): Promise<{ said: strin
   const name = JSON.parse(await readFile(path.join(app, 'package.json'), 'utf8')).name as string;
   const { stdout: unit } = await execa('dpkg-deb', ['--fsys-tarfile', deb!.path]).pipe('tar', ['-xOf', '-', `./lib/systemd/system/${name}.service`]);
   const line = unit.split('\n').find((l) => l.startsWith('ExecStart='))!;
-  const execStart = [...line.slice('ExecStart='.length).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+  const words = [...line.slice('ExecStart='.length).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+  // The unit starts node through the check for required variables, which then execs it.
+  const execStart = words[0] === `/opt/${name}/.pkgapp/check-env` ? words.slice(1) : words;
   const environment = unit.split('\n').filter((l) => l.startsWith('Environment=') && !l.includes('NODE_ENV=production"') && l !== 'Environment=NODE_ENV=production');
   return { said, execStart, environment, config };
 }

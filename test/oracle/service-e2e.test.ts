@@ -82,6 +82,8 @@ const TINY_SERVER = {
 const fs = require('fs');
 const [, , flag, port, file] = process.argv;
 if (flag !== '--port') { console.error('usage: tiny-server --port N FILE'); process.exit(64); }
+// As next start does: list the addresses (a netlink socket, which the unit must allow).
+console.log('tiny-server: interfaces', Object.keys(require('os').networkInterfaces()).join(' '));
 require('http').createServer((q, s) => {
   let cache;
   try {
@@ -123,6 +125,8 @@ test('a start script that runs a dependency\'s bin with variables and arguments;
     argv: ['/opt/bin-app/node_modules/tiny-server/bin/cli.js', '--port', '3002', './greeting.txt'],
   });
   assert.equal(await sh(b, 'readlink /opt/bin-app/.next/cache'), '/var/cache/bin-app/next');
+  // Tagged with the unit's name (SyslogIdentifier=%N), not check-env's.
+  assert.match(await b.journal('bin-app'), /bin-app\[\d+\]: tiny-server: interfaces lo/);
   assert.equal(await sh(b, 'stat -c %U /var/cache/bin-app/next/images/probe'), 'bin-app');
   // The environment file still overrides the start script's variable.
   await sh(b, "echo 'GREETING=from the environment file' >> /etc/default/bin-app && systemctl restart bin-app");
