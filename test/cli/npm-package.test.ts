@@ -23,5 +23,5 @@ test('npm pack → npm install -g → `pkgapp build` builds a package', async ()
   const [pkg] = JSON.parse(build.stdout).packages as { path: string }[];
   assert.equal(path.basename(pkg!.path), 'tiny-app_1.0.0_all.deb');
   const { stdout: unit } = await execa('dpkg-deb', ['--fsys-tarfile', pkg!.path]).pipe('tar', ['-xOf', '-', './lib/systemd/system/tiny-app.service']);
-  assert.match(unit, /^ExecStart="\/usr\/bin\/node" "\/opt\/tiny-app\/server\.js"$/m);
+  assert.match(unit, /^ExecStart="\/opt\/tiny-app\/\.pkgapp\/check-env" "\/usr\/bin\/node" "\/opt\/tiny-app\/server\.js"$/m);
 });
