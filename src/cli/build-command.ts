@@ -60,6 +60,12 @@ export function addBuildCommand(program: Command, io: Io): void {
       if (reporter) {
         options.log = reporter.log;
         options.progress = reporter.progress;
+      } else if (flags.json && !flags.quiet) {
+        // A pipeline reading --json still sees the warnings (Node.js floor above Debian's, build
+        // output left out, unlicensed packages), on stderr so stdout stays one JSON document.
+        options.log = (line) => {
+          if (line.startsWith('warning:')) io.stderr(`pkgapp: ${line}\n`);
+        };
       }
       if (flags.arch !== undefined) options.arch = flags.arch;
       if (flags.forceArch) options.forceArch = true;

@@ -74,6 +74,12 @@ test('a dependency needing a newer Node.js raises the floor and warns about Debi
   assert.match(strict.stderr, /Node\.js requirement: >= 22\.11\.0 \(set by engines\.node of next@1\.0\.0 \(>=22\.11\.0\)\)/);
   assert.match(strict.stderr, /warning: the package needs nodejs >= 22\.11\.0: it will not install on Debian 12 \(nodejs 18\.20\.4\).*--node bundled/);
   assert.equal((await execa('dpkg-deb', ['--field', strict.deb!, 'Depends'])).stdout, 'nodejs (>= 22.11.0), adduser');
+  // A pipeline reading --json sees the warning too: on stderr, stdout stays one JSON document.
+  const json = await build(await appWith({}, deps), ['--json']);
+  assert.equal(json.exitCode, 0, json.stderr);
+  assert.equal(JSON.parse(json.stdout).packages.length, 2);
+  assert.match(json.stderr, /^pkgapp: warning: the package needs nodejs >= 22\.11\.0: it will not install on Debian 12/m);
+  assert.doesNotMatch(json.stderr, /Node\.js requirement:/, 'only warnings, not the progress log');
 
   const lowered = await build(await appWith({ pkgapp: { nodeVersion: '>=18' } }, deps));
   assert.equal(lowered.exitCode, 0, lowered.stderr);
