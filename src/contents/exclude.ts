@@ -100,6 +100,9 @@ export function isNodeModulesNoise(baseName: string): boolean {
  */
 export function isNodeGypIntermediate(pathInPackage: string): boolean {
   const parts = pathInPackage.split('/');
+  // node-pre-gyp's per-N-API-version build trees (bcrypt 5: build-tmp-napi-v3/); the addon it
+  // loads was copied to its module_path (lib/binding/napi-v3/).
+  if (/^build-tmp-napi-v\d+$/.test(parts[0]!)) return true;
   if (parts[0] !== 'build' || parts.length < 2) return false;
   if (parts[1] !== 'Release' && parts[1] !== 'Debug') return true;
   if (parts.length >= 3 && (parts[2] === 'obj' || parts[2] === 'obj.target' || parts[2] === '.deps')) return true;

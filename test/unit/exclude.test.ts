@@ -19,8 +19,10 @@ test('node-gyp intermediates are dropped, the linked addons kept (better-sqlite3
   const dropped = [
     'build/Makefile', 'build/config.gypi', 'build/binding.Makefile', 'build/better_sqlite3.target.mk', 'build/deps', 'build/deps/sqlite3.Makefile', 'build/node_gyp_bins',
     'build/Release/obj.target', 'build/Release/obj.target/better_sqlite3.node', 'build/Release/obj', 'build/Release/.deps', 'build/Release/sqlite3.a', 'build/Debug/foo.o',
+    // node-pre-gyp's build tree per N-API version (bcrypt 5); the addon is kept in lib/binding
+    'build-tmp-napi-v3', 'build-tmp-napi-v3/Makefile', 'build-tmp-napi-v3/Release/bcrypt_lib.node',
   ];
-  const kept = ['build/Release', 'build/Release/better_sqlite3.node', 'build/Release/test_extension.node', 'build', 'lib/index.js', 'src/build/Makefile', 'deps/sqlite3/sqlite3.c'];
+  const kept = ['build/Release', 'build/Release/better_sqlite3.node', 'build/Release/test_extension.node', 'build', 'lib/index.js', 'src/build/Makefile', 'deps/sqlite3/sqlite3.c', 'lib/binding/napi-v3/bcrypt_lib.node'];
   for (const p of dropped) assert.equal(isNodeGypIntermediate(p), true, p);
   for (const p of kept) assert.equal(isNodeGypIntermediate(p), false, p);
 });
