@@ -238,7 +238,9 @@ export const REAL_APPS: RealApp[] = [
   {
     id: 'nuxt',
     framework: 'nuxt',
-    // nuxt (a production dependency in its scaffold) pulls in @nuxt/* packages with engines ^20.19.
+    // nuxt (a production dependency in its scaffold) pulls in @nuxt/* packages with engines ^20.19
+    // and build-time tools with >=22; the wrapper's pkgapp.nodeVersion says what the Nitro server
+    // in .output needs (>=20), and the bundled Node.js 20 runs it.
     args: ['--node', 'bundled'],
     port: 3203,
     config: { NUXT_GREETING: greeting('nuxt') },

@@ -225,3 +225,16 @@ test('placePackages: hoists where nothing is in the way, nests where another ver
   };
   for (const [location, source] of at) for (const [name, wanted] of shadow.get(source) ?? []) assert.equal(find(location, name), wanted, `${location} → ${name}`);
 });
+
+test('npm: "extraneous" entries (optional peers npm 11 recorded but npm ci never installs) are not part of the tree', () => {
+  const lock = parseNpmLockfile(JSON.stringify({
+    lockfileVersion: 3,
+    packages: {
+      '': { dependencies: { kit: '^1.0.0' } },
+      'node_modules/kit': { version: '1.0.0', peerDependencies: { schema: '*' }, peerDependenciesMeta: { schema: { optional: true } } },
+      'node_modules/schema': { version: '4.0.0', extraneous: true },
+    },
+  }), 'package-lock.json');
+  assert.deepEqual(npmProductionPackages(lock).map((p) => p.location), ['node_modules/kit']);
+  assert.deepEqual([...npmLockGraph(lock, '').nodes.keys()].sort(), ['', 'node_modules/kit']);
+});

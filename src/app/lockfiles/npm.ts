@@ -12,6 +12,8 @@ interface LockPackage {
   /** Dev dependency of the app and optional dependency of a production one: installed as optional. */
   devOptional?: boolean;
   link?: boolean;
+  /** Recorded but not installed (an optional peer nothing needs): npm ci skips it. */
+  extraneous?: boolean;
   /** For links: the target directory, relative to the lockfile's directory. */
   resolved?: string;
   dependencies?: Record<string, string>;
@@ -42,7 +44,10 @@ export function parseNpmLockfile(text: string, path: string): NpmLockfile {
       hint: 'Upgrade it with npm 7 or newer: `npm install --package-lock-only`',
     });
   }
-  return { path, lockfileVersion: Number(version), packages: data.packages as Record<string, LockPackage> };
+  // npm 11 records optional peers it resolved but did not install as "extraneous" (Nuxt 3:
+  // @nuxt/schema 4, commander 14); npm ci never installs them, so they are not part of the tree.
+  const packages = Object.fromEntries(Object.entries(data.packages as Record<string, LockPackage>).filter(([, entry]) => entry.extraneous !== true));
+  return { path, lockfileVersion: Number(version), packages };
 }
 
 /**
