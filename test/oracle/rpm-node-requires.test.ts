@@ -53,8 +53,8 @@ test('rpm: the Node.js floor holds for nodejs 22+ of any epoch and for no older 
   if (!requireTools(t, ['rpm', 'rpmbuild'])) return;
   const top = await tempDir('pkgapp-rpmtop-');
   await mkdir(path.join(top, 'RPMS'), { recursive: true });
-  // /bin/sh for the package's scriptlets, as the base system provides it.
-  const shell = await rpmbuild(top, 'fake-shell', ['Name: fake-shell', 'Version: 1', 'Provides: /bin/sh']);
+  // /bin/sh for the package's scriptlets and shadow-utils for %pre's useradd, as the base system provides them.
+  const shell = await rpmbuild(top, 'fake-shell', ['Name: fake-shell', 'Version: 1', 'Provides: /bin/sh', 'Provides: shadow-utils']);
   const naive = await rpmbuild(top, 'naive', ['Name: naive', 'Version: 1', 'Requires: nodejs >= 22']);
 
   const dir = await makeApp(minimalApp({ engines: { node: '>=22' } }));

@@ -73,7 +73,7 @@ test('readRpm reads pkgapp\'s rpms as rpm does', async (t) => {
 
 // ---------------------------------------------------------------------------------------------
 // One repository for createrepo_c, gpgv and dnf: the example in channel "stable", a provider of
-// nodejs and /bin/sh (rpmbuild) in channel "base".
+// nodejs, /bin/sh and shadow-utils (rpmbuild) in channel "base".
 
 let shared: Promise<{ repoDir: string; provider: string }> | undefined;
 function sharedRepo(): Promise<{ repoDir: string; provider: string }> {
@@ -401,15 +401,16 @@ test('a new signing key replaces RPM-GPG-KEY-pkgapp and re-signs every channel',
 // ---------------------------------------------------------------------------------------------
 // rpmbuild
 
-/** Provides what the example requires, installs nothing but a changelog: stands in for nodejs and a shell. */
+/** Provides what the example requires, installs nothing but a changelog: stands in for nodejs, a shell and shadow-utils (%pre's useradd). */
 const PROVIDER_SPEC = `Name: fake-base
 Version: 1
 Release: 1
-Summary: Stands in for nodejs and /bin/sh in an empty installroot
+Summary: Stands in for nodejs, /bin/sh and shadow-utils in an empty installroot
 License: MIT
 BuildArch: noarch
 Provides: nodejs = 20
 Provides: /bin/sh
+Provides: shadow-utils
 %description
 Test provider.
 %files
