@@ -34,7 +34,7 @@ async function tarStream(bytes: Buffer): Promise<{ name: string; type: string; m
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => {
       seen.push({ name: header.name, type: header.type ?? '', mode: header.mode ?? -1, size: header.size ?? -1, mtime: (header.mtime?.getTime() ?? -1) / 1000, linkname: header.linkname ?? '', uname: header.uname ?? '', data: Buffer.concat(chunks) });
       next();
