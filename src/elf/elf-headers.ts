@@ -61,7 +61,8 @@ export function parseElfHeader(ident: Buffer, file: string): ElfHeader | undefin
   const little = ident[5] === 1 ? true : ident[5] === 2 ? false : undefined;
   if (bits === undefined) throw new ElfFormatError(`${file}: unknown ELF class ${ident[4]} (neither 32- nor 64-bit)`);
   if (little === undefined) throw new ElfFormatError(`${file}: unknown ELF byte order ${ident[5]}`);
-  if (ident.length < (bits === 64 ? 64 : 52)) throw new ElfFormatError(`${file}: truncated ELF header (${ident.length} bytes)`);
+  if (ident.length < (bits === 64 ? 64 : 52))
+    throw new ElfFormatError(`${file}: truncated ELF header (${ident.length} bytes)`);
   const f = fields(ident, little, file);
   const w = bits === 64;
   return {
@@ -84,17 +85,27 @@ export function parseElfHeader(ident: Buffer, file: string): ElfHeader | undefin
 export async function readSectionHeaders(reader: PositionedReader, header: ElfHeader): Promise<SectionHeader[]> {
   if (header.shoff === 0) return [];
   const minimum = header.bits === 64 ? 64 : 40;
-  if (header.shentsize < minimum) throw new ElfFormatError(`${reader.file}: section header size ${header.shentsize} is smaller than ${minimum}`);
+  if (header.shentsize < minimum)
+    throw new ElfFormatError(`${reader.file}: section header size ${header.shentsize} is smaller than ${minimum}`);
   let count = header.shnum;
   if (count === 0) {
     // More than 0xff00 sections: the real count is section 0's sh_size.
-    count = parseSection(await reader.range(header.shoff, header.shentsize, 'section header 0'), 0, header, reader.file).size;
+    count = parseSection(
+      await reader.range(header.shoff, header.shentsize, 'section header 0'),
+      0,
+      header,
+      reader.file,
+    ).size;
     if (count === 0) return [];
   }
-  if (count > MAX_HEADERS) throw new ElfFormatError(`${reader.file}: ${count} section headers is more than any real ELF file has`);
+  if (count > MAX_HEADERS)
+    throw new ElfFormatError(`${reader.file}: ${count} section headers is more than any real ELF file has`);
   const table = await reader.range(header.shoff, count * header.shentsize, 'the section header table');
   const sections: SectionHeader[] = [];
-  for (let i = 0; i < count; i++) sections.push(parseSection(table.subarray(i * header.shentsize, (i + 1) * header.shentsize), i, header, reader.file));
+  for (let i = 0; i < count; i++)
+    sections.push(
+      parseSection(table.subarray(i * header.shentsize, (i + 1) * header.shentsize), i, header, reader.file),
+    );
   return sections;
 }
 
@@ -103,13 +114,19 @@ export function sectionNameIndex(header: ElfHeader, sections: readonly SectionHe
   return header.shstrndx === SHN_XINDEX ? (sections[0]?.link ?? 0) : header.shstrndx;
 }
 
-export async function readProgramHeaders(reader: PositionedReader, header: ElfHeader, sections: readonly SectionHeader[]): Promise<ProgramHeader[]> {
+export async function readProgramHeaders(
+  reader: PositionedReader,
+  header: ElfHeader,
+  sections: readonly SectionHeader[],
+): Promise<ProgramHeader[]> {
   if (header.phoff === 0 || header.phnum === 0) return [];
   const minimum = header.bits === 64 ? 56 : 32;
-  if (header.phentsize < minimum) throw new ElfFormatError(`${reader.file}: program header size ${header.phentsize} is smaller than ${minimum}`);
+  if (header.phentsize < minimum)
+    throw new ElfFormatError(`${reader.file}: program header size ${header.phentsize} is smaller than ${minimum}`);
   // PN_XNUM: the real count is section 0's sh_info.
   const count = header.phnum === PN_XNUM ? (sections[0]?.info ?? PN_XNUM) : header.phnum;
-  if (count > MAX_HEADERS) throw new ElfFormatError(`${reader.file}: ${count} program headers is more than any real ELF file has`);
+  if (count > MAX_HEADERS)
+    throw new ElfFormatError(`${reader.file}: ${count} program headers is more than any real ELF file has`);
   const table = await reader.range(header.phoff, count * header.phentsize, 'the program header table');
   const headers: ProgramHeader[] = [];
   for (let i = 0; i < count; i++) {
@@ -126,16 +143,43 @@ export async function readProgramHeaders(reader: PositionedReader, header: ElfHe
 function parseSection(record: Buffer, index: number, header: ElfHeader, file: string): SectionHeader {
   const f = fields(record, header.little, file);
   return header.bits === 64
-    ? { index, name: f.u32(0), type: f.u32(4), addr: f.u64(16), offset: f.u64(24), size: f.u64(32), link: f.u32(40), info: f.u32(44), entsize: f.u64(56) }
-    : { index, name: f.u32(0), type: f.u32(4), addr: f.u32(12), offset: f.u32(16), size: f.u32(20), link: f.u32(24), info: f.u32(28), entsize: f.u32(36) };
+    ? {
+        index,
+        name: f.u32(0),
+        type: f.u32(4),
+        addr: f.u64(16),
+        offset: f.u64(24),
+        size: f.u64(32),
+        link: f.u32(40),
+        info: f.u32(44),
+        entsize: f.u64(56),
+      }
+    : {
+        index,
+        name: f.u32(0),
+        type: f.u32(4),
+        addr: f.u32(12),
+        offset: f.u32(16),
+        size: f.u32(20),
+        link: f.u32(24),
+        info: f.u32(28),
+        entsize: f.u32(36),
+      };
 }
 
 /**
  * The file offset of a virtual address: through the PT_LOAD segment holding it (what the loader
  * uses), else through a section placed there (objects without program headers), else undefined.
  */
-export function addressToOffset(address: number, segments: readonly ProgramHeader[], sections: readonly SectionHeader[]): number | undefined {
-  for (const s of segments) if (s.type === PT_LOAD && address >= s.vaddr && address < s.vaddr + s.filesz) return s.offset + (address - s.vaddr);
-  for (const s of sections) if (s.type !== SHT_NOBITS && s.addr !== 0 && address >= s.addr && address < s.addr + s.size) return s.offset + (address - s.addr);
+export function addressToOffset(
+  address: number,
+  segments: readonly ProgramHeader[],
+  sections: readonly SectionHeader[],
+): number | undefined {
+  for (const s of segments)
+    if (s.type === PT_LOAD && address >= s.vaddr && address < s.vaddr + s.filesz) return s.offset + (address - s.vaddr);
+  for (const s of sections)
+    if (s.type !== SHT_NOBITS && s.addr !== 0 && address >= s.addr && address < s.addr + s.size)
+      return s.offset + (address - s.addr);
   return undefined;
 }

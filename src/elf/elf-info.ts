@@ -119,7 +119,10 @@ export async function readElfInfo(file: string): Promise<ElfInfo | undefined> {
     const dynamic = await readDynamic(reader, header, segments, sections);
     const strings = dynamic ? dynamicStrings(reader, dynamic, segments, sections) : undefined;
     const str = async (offset: number, what: string) => {
-      if (!strings) throw new ElfFormatError(`${file}: ${what} names a string but the file has no dynamic string table (DT_STRTAB)`);
+      if (!strings)
+        throw new ElfFormatError(
+          `${file}: ${what} names a string but the file has no dynamic string table (DT_STRTAB)`,
+        );
       return reader.string(strings.offset, strings.size, offset, what);
     };
     const entries = dynamic?.entries ?? new Map<number, number[]>();
@@ -160,7 +163,11 @@ export async function readElfInfo(file: string): Promise<ElfInfo | undefined> {
 }
 
 /** Section names from the section header string table; empty when there is none. */
-async function sectionNames(reader: PositionedReader, header: ElfHeader, sections: readonly SectionHeader[]): Promise<string[]> {
+async function sectionNames(
+  reader: PositionedReader,
+  header: ElfHeader,
+  sections: readonly SectionHeader[],
+): Promise<string[]> {
   const table = sections[sectionNameIndex(header, sections)];
   if (!table || sections.length === 0 || table.index === 0) return [];
   const bytes = await reader.range(table.offset, table.size, 'the section name table (.shstrtab)');
@@ -177,10 +184,19 @@ interface Dynamic {
   section: SectionHeader | undefined;
 }
 
-async function readDynamic(reader: PositionedReader, header: ElfHeader, segments: readonly ProgramHeader[], sections: readonly SectionHeader[]): Promise<Dynamic | undefined> {
+async function readDynamic(
+  reader: PositionedReader,
+  header: ElfHeader,
+  segments: readonly ProgramHeader[],
+  sections: readonly SectionHeader[],
+): Promise<Dynamic | undefined> {
   const segment = segments.find((s) => s.type === PT_DYNAMIC);
   const section = sections.find((s) => s.type === SHT_DYNAMIC);
-  const where = segment ? { offset: segment.offset, size: segment.filesz } : section ? { offset: section.offset, size: section.size } : undefined;
+  const where = segment
+    ? { offset: segment.offset, size: segment.filesz }
+    : section
+      ? { offset: section.offset, size: section.size }
+      : undefined;
   if (!where) return undefined;
   const entrySize = header.bits === 64 ? 16 : 8;
   const table = await reader.fields(where.offset, where.size - (where.size % entrySize), 'the dynamic section');
@@ -199,18 +215,32 @@ async function readDynamic(reader: PositionedReader, header: ElfHeader, segments
   return { entries, from: segment ? 'program-headers' : 'section-headers', section };
 }
 
-function dynamicStrings(reader: PositionedReader, dynamic: Dynamic, segments: readonly ProgramHeader[], sections: readonly SectionHeader[]): { offset: number; size: number } | undefined {
+function dynamicStrings(
+  reader: PositionedReader,
+  dynamic: Dynamic,
+  segments: readonly ProgramHeader[],
+  sections: readonly SectionHeader[],
+): { offset: number; size: number } | undefined {
   const address = dynamic.entries.get(DT_STRTAB)?.[0];
   const size = dynamic.entries.get(DT_STRSZ)?.[0];
   const offset = address === undefined || address < 0 ? undefined : addressToOffset(address, segments, sections);
-  if (offset !== undefined && size !== undefined && size >= 0) return { offset, size: Math.min(size, reader.size - offset) };
+  if (offset !== undefined && size !== undefined && size >= 0)
+    return { offset, size: Math.min(size, reader.size - offset) };
   const linked = dynamic.section ? sections[dynamic.section.link] : undefined;
   if (linked && dynamic.section!.link !== 0) return { offset: linked.offset, size: linked.size };
   return undefined;
 }
 
 /** Where a version table lives and how many records it holds: DT_VER* first, the section as fallback. */
-function versionTable(entries: DynamicEntries, addressTag: number, countTag: number, sectionType: number, segments: readonly ProgramHeader[], sections: readonly SectionHeader[], file: string): { offset: number; count: number } | undefined {
+function versionTable(
+  entries: DynamicEntries,
+  addressTag: number,
+  countTag: number,
+  sectionType: number,
+  segments: readonly ProgramHeader[],
+  sections: readonly SectionHeader[],
+  file: string,
+): { offset: number; count: number } | undefined {
   const address = entries.get(addressTag)?.[0];
   const section = sections.find((s) => s.type === sectionType);
   let offset = address === undefined || address < 0 ? undefined : addressToOffset(address, segments, sections);
@@ -218,16 +248,27 @@ function versionTable(entries: DynamicEntries, addressTag: number, countTag: num
   if (offset === undefined && section) offset = section.offset;
   if (count === undefined && section) count = section.info;
   if (offset === undefined || count === undefined || count === 0) {
-    if (address !== undefined && offset === undefined) throw new ElfFormatError(`${file}: a version table at address 0x${address.toString(16)} lies in no loaded segment`);
+    if (address !== undefined && offset === undefined)
+      throw new ElfFormatError(
+        `${file}: a version table at address 0x${address.toString(16)} lies in no loaded segment`,
+      );
     return undefined;
   }
-  if (count < 0 || count > MAX_VERSION_RECORDS) throw new ElfFormatError(`${file}: ${count} version records is more than any real ELF file has`);
+  if (count < 0 || count > MAX_VERSION_RECORDS)
+    throw new ElfFormatError(`${file}: ${count} version records is more than any real ELF file has`);
   return { offset, count };
 }
 
 type StringAt = (offset: number, what: string) => Promise<string>;
 
-async function readVersionNeeds(reader: PositionedReader, _header: ElfHeader, entries: DynamicEntries, segments: readonly ProgramHeader[], sections: readonly SectionHeader[], str: StringAt): Promise<ElfVersionNeed[]> {
+async function readVersionNeeds(
+  reader: PositionedReader,
+  _header: ElfHeader,
+  entries: DynamicEntries,
+  segments: readonly ProgramHeader[],
+  sections: readonly SectionHeader[],
+  str: StringAt,
+): Promise<ElfVersionNeed[]> {
   const table = versionTable(entries, DT_VERNEED, DT_VERNEEDNUM, SHT_GNU_VERNEED, segments, sections, reader.file);
   if (!table) return [];
   const needs: ElfVersionNeed[] = [];
@@ -243,7 +284,10 @@ async function readVersionNeeds(reader: PositionedReader, _header: ElfHeader, en
       if (--budget < 0) throw new ElfFormatError(`${reader.file}: the version need records do not end`);
       // Elf_Vernaux: vna_hash, vna_flags, vna_other, vna_name, vna_next.
       const record = await reader.fields(aux, 16, 'a version need entry (.gnu.version_r)');
-      versions.push({ name: await str(record.u32(8), 'a needed version name'), weak: (record.u16(4) & VER_FLG_WEAK) !== 0 });
+      versions.push({
+        name: await str(record.u32(8), 'a needed version name'),
+        weak: (record.u16(4) & VER_FLG_WEAK) !== 0,
+      });
       const next = record.u32(12);
       if (next === 0) break;
       aux += next;
@@ -256,7 +300,13 @@ async function readVersionNeeds(reader: PositionedReader, _header: ElfHeader, en
   return needs;
 }
 
-async function readVersionDefinitions(reader: PositionedReader, entries: DynamicEntries, segments: readonly ProgramHeader[], sections: readonly SectionHeader[], str: StringAt): Promise<string[]> {
+async function readVersionDefinitions(
+  reader: PositionedReader,
+  entries: DynamicEntries,
+  segments: readonly ProgramHeader[],
+  sections: readonly SectionHeader[],
+  str: StringAt,
+): Promise<string[]> {
   const table = versionTable(entries, DT_VERDEF, DT_VERDEFNUM, SHT_GNU_VERDEF, segments, sections, reader.file);
   if (!table) return [];
   const names: string[] = [];
@@ -276,10 +326,17 @@ async function readVersionDefinitions(reader: PositionedReader, entries: Dynamic
   return names;
 }
 
-async function readInterpreter(reader: PositionedReader, segments: readonly ProgramHeader[]): Promise<string | undefined> {
+async function readInterpreter(
+  reader: PositionedReader,
+  segments: readonly ProgramHeader[],
+): Promise<string | undefined> {
   const interp = segments.find((s) => s.type === PT_INTERP);
   if (!interp) return undefined;
-  const bytes = await reader.range(interp.offset, Math.min(interp.filesz, MAX_INTERP), 'the interpreter name (PT_INTERP)');
+  const bytes = await reader.range(
+    interp.offset,
+    Math.min(interp.filesz, MAX_INTERP),
+    'the interpreter name (PT_INTERP)',
+  );
   const end = bytes.indexOf(0);
   return bytes.toString('utf8', 0, end === -1 ? bytes.length : end);
 }

@@ -20,7 +20,8 @@ export interface Fields {
 
 export function fields(buffer: Buffer, little: boolean, file: string): Fields {
   const check = (at: number, width: number) => {
-    if (at < 0 || at + width > buffer.length) throw new ElfFormatError(`${file}: a field at ${at} lies outside a ${buffer.length}-byte record`);
+    if (at < 0 || at + width > buffer.length)
+      throw new ElfFormatError(`${file}: a field at ${at} lies outside a ${buffer.length}-byte record`);
   };
   return {
     u8: (at) => (check(at, 1), buffer.readUInt8(at)),
@@ -29,7 +30,8 @@ export function fields(buffer: Buffer, little: boolean, file: string): Fields {
     u64: (at) => {
       check(at, 8);
       const value = little ? buffer.readBigUInt64LE(at) : buffer.readBigUInt64BE(at);
-      if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfFormatError(`${file}: value ${value} at ${at} is too large for an offset or size`);
+      if (value > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new ElfFormatError(`${file}: value ${value} at ${at} is too large for an offset or size`);
       return Number(value);
     },
     big64: (at) => (check(at, 8), little ? buffer.readBigUInt64LE(at) : buffer.readBigUInt64BE(at)),
@@ -47,14 +49,20 @@ export class PositionedReader {
 
   /** Exactly `length` bytes at `offset`, or an ElfFormatError saying what `what` was. */
   async range(offset: number, length: number, what: string): Promise<Buffer> {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) throw new ElfFormatError(`${this.file}: ${what} has an impossible offset ${offset} or size ${length}`);
-    if (length > READ_LIMIT) throw new ElfFormatError(`${this.file}: ${what} claims ${length} bytes, more than any real ELF file holds there`);
-    if (offset + length > this.size) throw new ElfFormatError(`${this.file}: ${what} at ${offset} (+${length} bytes) lies outside the file (${this.size} bytes): truncated or corrupt`);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0)
+      throw new ElfFormatError(`${this.file}: ${what} has an impossible offset ${offset} or size ${length}`);
+    if (length > READ_LIMIT)
+      throw new ElfFormatError(`${this.file}: ${what} claims ${length} bytes, more than any real ELF file holds there`);
+    if (offset + length > this.size)
+      throw new ElfFormatError(
+        `${this.file}: ${what} at ${offset} (+${length} bytes) lies outside the file (${this.size} bytes): truncated or corrupt`,
+      );
     const buffer = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.handle.read(buffer, done, length - done, offset + done);
-      if (bytesRead === 0) throw new ElfFormatError(`${this.file}: truncated while reading ${what} at ${offset + done}`);
+      if (bytesRead === 0)
+        throw new ElfFormatError(`${this.file}: truncated while reading ${what} at ${offset + done}`);
       done += bytesRead;
     }
     return buffer;
@@ -69,7 +77,10 @@ export class PositionedReader {
    * read in small chunks, as a file needs a few dozen names from a string table that can be megabytes.
    */
   async string(tableOffset: number, tableSize: number, offset: number, what: string): Promise<string> {
-    if (offset >= tableSize) throw new ElfFormatError(`${this.file}: ${what} at string offset ${offset} lies outside its ${tableSize}-byte string table`);
+    if (offset >= tableSize)
+      throw new ElfFormatError(
+        `${this.file}: ${what} at string offset ${offset} lies outside its ${tableSize}-byte string table`,
+      );
     const parts: Buffer[] = [];
     let at = tableOffset + offset;
     const end = tableOffset + tableSize;
@@ -82,6 +93,8 @@ export class PositionedReader {
       at += chunk.length;
       if (at - tableOffset - offset > MAX_NAME) break;
     }
-    throw new ElfFormatError(`${this.file}: ${what} at string offset ${offset} is not NUL-terminated inside its string table`);
+    throw new ElfFormatError(
+      `${this.file}: ${what} at string offset ${offset} is not NUL-terminated inside its string table`,
+    );
   }
 }

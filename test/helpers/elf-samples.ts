@@ -41,7 +41,12 @@ async function spread(dir: string, pattern: RegExp, limit: number): Promise<stri
   return elf.filter((_, i) => i % step === 0).slice(0, limit);
 }
 
-async function findFiles(dir: string, test: (name: string) => boolean, out: string[] = [], depth = 0): Promise<string[]> {
+async function findFiles(
+  dir: string,
+  test: (name: string) => boolean,
+  out: string[] = [],
+  depth = 0,
+): Promise<string[]> {
   if (depth > 12) return out;
   let entries;
   try {
@@ -59,7 +64,8 @@ async function findFiles(dir: string, test: (name: string) => boolean, out: stri
 
 /** The system library directory of this machine (Debian multiarch or Fedora lib64). */
 export async function systemLibDir(): Promise<string | undefined> {
-  const triplet = process.arch === 'arm64' ? 'aarch64-linux-gnu' : process.arch === 'x64' ? 'x86_64-linux-gnu' : undefined;
+  const triplet =
+    process.arch === 'arm64' ? 'aarch64-linux-gnu' : process.arch === 'x64' ? 'x86_64-linux-gnu' : undefined;
   for (const dir of [triplet && `/usr/lib/${triplet}`, '/usr/lib64'].filter(Boolean) as string[]) {
     try {
       await access(dir, constants.R_OK);
@@ -101,20 +107,61 @@ export async function compiledElfSamples(dir: string): Promise<Record<string, st
   const out: Record<string, string> = {};
   out.napi = await compileAddon(path.join(dir, 'napi.node'), NAPI_ADDON_IMPORTS);
   const libSource = path.join(dir, 'bundled.c');
-  await writeFile(libSource, '#include <math.h>\ndouble bundled_hypot(double a, double b) { return hypot(a, b); }\ndouble bundled_old(double a) { return a; }\n');
+  await writeFile(
+    libSource,
+    '#include <math.h>\ndouble bundled_hypot(double a, double b) { return hypot(a, b); }\ndouble bundled_old(double a) { return a; }\n',
+  );
   const script = path.join(dir, 'bundled.map');
-  await writeFile(script, 'BUNDLED_1.0 { global: bundled_old; local: *; };\nBUNDLED_2.0 { global: bundled_hypot; } BUNDLED_1.0;\n');
+  await writeFile(
+    script,
+    'BUNDLED_1.0 { global: bundled_old; local: *; };\nBUNDLED_2.0 { global: bundled_hypot; } BUNDLED_1.0;\n',
+  );
   out.bundled = path.join(dir, 'libbundled.so.1');
-  await execa('gcc', ['-shared', '-fPIC', '-o', out.bundled, libSource, '-lm', '-Wl,-soname,libbundled.so.1', `-Wl,--version-script,${script}`]);
+  await execa('gcc', [
+    '-shared',
+    '-fPIC',
+    '-o',
+    out.bundled,
+    libSource,
+    '-lm',
+    '-Wl,-soname,libbundled.so.1',
+    `-Wl,--version-script,${script}`,
+  ]);
   const userSource = path.join(dir, 'user.c');
-  await writeFile(userSource, '#include <stdio.h>\nextern double bundled_hypot(double, double);\nvoid pkgapp_use(void) { printf("%f\\n", bundled_hypot(3, 4)); }\n');
+  await writeFile(
+    userSource,
+    '#include <stdio.h>\nextern double bundled_hypot(double, double);\nvoid pkgapp_use(void) { printf("%f\\n", bundled_hypot(3, 4)); }\n',
+  );
   out.user = path.join(dir, 'user.node');
-  await execa('gcc', ['-shared', '-fPIC', '-o', out.user, userSource, `-L${dir}`, '-l:libbundled.so.1', "-Wl,-rpath,$ORIGIN/lib:/opt/x", '-Wl,--enable-new-dtags']);
+  await execa('gcc', [
+    '-shared',
+    '-fPIC',
+    '-o',
+    out.user,
+    userSource,
+    `-L${dir}`,
+    '-l:libbundled.so.1',
+    '-Wl,-rpath,$ORIGIN/lib:/opt/x',
+    '-Wl,--enable-new-dtags',
+  ]);
   out.rpath = path.join(dir, 'rpath.node');
-  await execa('gcc', ['-shared', '-fPIC', '-o', out.rpath, userSource, `-L${dir}`, '-l:libbundled.so.1', '-Wl,-rpath,$ORIGIN', '-Wl,--disable-new-dtags']);
+  await execa('gcc', [
+    '-shared',
+    '-fPIC',
+    '-o',
+    out.rpath,
+    userSource,
+    `-L${dir}`,
+    '-l:libbundled.so.1',
+    '-Wl,-rpath,$ORIGIN',
+    '-Wl,--disable-new-dtags',
+  ]);
   if (which('g++')) {
     const cxx = path.join(dir, 'cxx.cc');
-    await writeFile(cxx, '#include <string>\n#include <stdexcept>\nextern "C" int pkgapp_cxx(const char *s) { std::string x(s); if (x.empty()) throw std::runtime_error("e"); return (int)x.size(); }\n');
+    await writeFile(
+      cxx,
+      '#include <string>\n#include <stdexcept>\nextern "C" int pkgapp_cxx(const char *s) { std::string x(s); if (x.empty()) throw std::runtime_error("e"); return (int)x.size(); }\n',
+    );
     out.cxx = path.join(dir, 'cxx.node');
     await execa('g++', ['-shared', '-fPIC', '-g', '-o', out.cxx, cxx]);
   }
@@ -122,7 +169,8 @@ export async function compiledElfSamples(dir: string): Promise<Record<string, st
   await writeFile(hashSource, '#include <string.h>\nsize_t pkgapp_len(const char *s) { return strlen(s); }\n');
   out.sysvHash = path.join(dir, 'sysvhash.node');
   await execa('gcc', ['-shared', '-fPIC', '-s', '-Wl,--hash-style=both', '-o', out.sysvHash, hashSource]);
-  if (process.arch === 'x64') out.m32 = await compileAddon(path.join(dir, 'm32.node'), ['napi_create_function'], ['-m32', '-nostdlib']);
+  if (process.arch === 'x64')
+    out.m32 = await compileAddon(path.join(dir, 'm32.node'), ['napi_create_function'], ['-m32', '-nostdlib']);
   const ls = which('ls');
   if (ls) {
     out.noExec = path.join(dir, 'ls-not-executable');

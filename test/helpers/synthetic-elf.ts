@@ -32,7 +32,22 @@ export interface SyntheticElf {
   verneedAux?: number;
 }
 
-const DT = { NULL: 0, NEEDED: 1, HASH: 4, STRTAB: 5, STRSZ: 10, SONAME: 14, RPATH: 15, DEBUG: 21, RUNPATH: 29, GNU_HASH: 0x6ffffef5, VERDEF: 0x6ffffffc, VERDEFNUM: 0x6ffffffd, VERNEED: 0x6ffffffe, VERNEEDNUM: 0x6fffffff };
+const DT = {
+  NULL: 0,
+  NEEDED: 1,
+  HASH: 4,
+  STRTAB: 5,
+  STRSZ: 10,
+  SONAME: 14,
+  RPATH: 15,
+  DEBUG: 21,
+  RUNPATH: 29,
+  GNU_HASH: 0x6ffffef5,
+  VERDEF: 0x6ffffffc,
+  VERDEFNUM: 0x6ffffffd,
+  VERNEED: 0x6ffffffe,
+  VERNEEDNUM: 0x6fffffff,
+};
 
 /** The System V ABI symbol hash (vna_hash, vd_hash). */
 function elfHash(name: string): number {
@@ -114,9 +129,19 @@ export function buildElf(spec: SyntheticElf): Buffer {
   let versionIndex = 2 + defs.length;
   needs.forEach((need, i) => {
     const size = 16 + 16 * need.versions.length;
-    verneed.u16(1).u16(need.versions.length).u32(str(need.file)).u32(i === 0 ? (spec.verneedAux ?? 16) : 16).u32(i === needs.length - 1 ? 0 : size);
+    verneed
+      .u16(1)
+      .u16(need.versions.length)
+      .u32(str(need.file))
+      .u32(i === 0 ? (spec.verneedAux ?? 16) : 16)
+      .u32(i === needs.length - 1 ? 0 : size);
     need.versions.forEach((v, j) => {
-      verneed.u32(elfHash(v.name)).u16(v.weak ? 2 : 0).u16(versionIndex++).u32(str(v.name)).u32(j === need.versions.length - 1 ? 0 : 16);
+      verneed
+        .u32(elfHash(v.name))
+        .u16(v.weak ? 2 : 0)
+        .u16(versionIndex++)
+        .u32(str(v.name))
+        .u32(j === need.versions.length - 1 ? 0 : 16);
     });
   });
   // .gnu.version_d: the base entry (the soname), then one per version; Elf_Verdef 20 + Elf_Verdaux 8.
@@ -124,12 +149,20 @@ export function buildElf(spec: SyntheticElf): Buffer {
   if (defs.length) {
     const all = [spec.soname ?? 'unnamed.so', ...defs];
     all.forEach((name, i) => {
-      verdef.u16(1).u16(i === 0 ? 1 : 0).u16(i + 1).u16(1).u32(elfHash(name)).u32(20).u32(i === all.length - 1 ? 0 : 28);
+      verdef
+        .u16(1)
+        .u16(i === 0 ? 1 : 0)
+        .u16(i + 1)
+        .u16(1)
+        .u32(elfHash(name))
+        .u32(20)
+        .u32(i === all.length - 1 ? 0 : 28);
       verdef.u32(str(name)).u32(0);
     });
   }
   const dynstr = Buffer.concat(strings.map((s) => Buffer.concat([Buffer.from(s), Buffer.alloc(1)])));
-  const interp = spec.interpreter === undefined ? Buffer.alloc(0) : Buffer.concat([Buffer.from(spec.interpreter), Buffer.alloc(1)]);
+  const interp =
+    spec.interpreter === undefined ? Buffer.alloc(0) : Buffer.concat([Buffer.from(spec.interpreter), Buffer.alloc(1)]);
 
   // Layout
   const ehsize = bits === 64 ? 64 : 52;
@@ -161,16 +194,59 @@ export function buildElf(spec: SyntheticElf): Buffer {
   const dynamicBuf = dynamic.buffer();
 
   // Section name table and section headers
-  const sectionList: { name: string; type: number; off: number; size: number; link?: number; info?: number; entsize?: number; addr?: boolean }[] = [];
+  const sectionList: {
+    name: string;
+    type: number;
+    off: number;
+    size: number;
+    link?: number;
+    info?: number;
+    entsize?: number;
+    addr?: boolean;
+  }[] = [];
   if (withSh) {
     sectionList.push({ name: '', type: 0, off: 0, size: 0 });
     if (interp.length) sectionList.push({ name: '.interp', type: 1, off: offInterp, size: interp.length, addr: true });
     const dynstrIndex = sectionList.length;
     sectionList.push({ name: '.dynstr', type: 3, off: offDynstr, size: dynstr.length, addr: true });
-    if (needs.length) sectionList.push({ name: '.gnu.version_r', type: 0x6ffffffe, off: offVerneed, size: verneedBuf.length, link: dynstrIndex, info: spec.verneedCount ?? needs.length, addr: true });
-    if (defs.length) sectionList.push({ name: '.gnu.version_d', type: 0x6ffffffd, off: offVerdef, size: verdefBuf.length, link: dynstrIndex, info: defs.length + 1, addr: true });
-    sectionList.push({ name: '.dynamic', type: 6, off: offDynamic, size: dynamicBuf.length, link: dynstrIndex, entsize: bits === 64 ? 16 : 8, addr: true });
-    if (spec.symtab) sectionList.push({ name: '.symtab', type: 2, off: offDynamic, size: 0, link: dynstrIndex, entsize: bits === 64 ? 24 : 16 });
+    if (needs.length)
+      sectionList.push({
+        name: '.gnu.version_r',
+        type: 0x6ffffffe,
+        off: offVerneed,
+        size: verneedBuf.length,
+        link: dynstrIndex,
+        info: spec.verneedCount ?? needs.length,
+        addr: true,
+      });
+    if (defs.length)
+      sectionList.push({
+        name: '.gnu.version_d',
+        type: 0x6ffffffd,
+        off: offVerdef,
+        size: verdefBuf.length,
+        link: dynstrIndex,
+        info: defs.length + 1,
+        addr: true,
+      });
+    sectionList.push({
+      name: '.dynamic',
+      type: 6,
+      off: offDynamic,
+      size: dynamicBuf.length,
+      link: dynstrIndex,
+      entsize: bits === 64 ? 16 : 8,
+      addr: true,
+    });
+    if (spec.symtab)
+      sectionList.push({
+        name: '.symtab',
+        type: 2,
+        off: offDynamic,
+        size: 0,
+        link: dynstrIndex,
+        entsize: bits === 64 ? 24 : 16,
+      });
     if (spec.debugInfo) sectionList.push({ name: '.debug_info', type: 1, off: offDynamic, size: 0 });
     sectionList.push({ name: '.shstrtab', type: 3, off: 0, size: 0 });
   }
@@ -192,12 +268,43 @@ export function buildElf(spec: SyntheticElf): Buffer {
   const out = new Bytes(little);
   // e_ident
   out.push(Buffer.from([0x7f, 0x45, 0x4c, 0x46, bits === 64 ? 2 : 1, little ? 1 : 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-  out.u16(spec.type ?? 3).u16(spec.machine ?? 62).u32(1).word(bits, 0).word(bits, withPh ? ehsize : 0).word(bits, withSh ? offSh : 0).u32(0);
-  out.u16(ehsize).u16(phentsize).u16(phnum).u16(bits === 64 ? 64 : 40).u16(sectionList.length).u16(withSh ? sectionList.length - 1 : 0);
+  out
+    .u16(spec.type ?? 3)
+    .u16(spec.machine ?? 62)
+    .u32(1)
+    .word(bits, 0)
+    .word(bits, withPh ? ehsize : 0)
+    .word(bits, withSh ? offSh : 0)
+    .u32(0);
+  out
+    .u16(ehsize)
+    .u16(phentsize)
+    .u16(phnum)
+    .u16(bits === 64 ? 64 : 40)
+    .u16(sectionList.length)
+    .u16(withSh ? sectionList.length - 1 : 0);
   if (withPh) {
     const phdr = (type: number, off: number, size: number, flags: number) => {
-      if (bits === 64) out.u32(type).u32(flags).u64(off).u64(addr(off)).u64(addr(off)).u64(size).u64(size).u64(type === 1 ? 0x1000 : 8);
-      else out.u32(type).u32(off).u32(addr(off)).u32(addr(off)).u32(size).u32(size).u32(flags).u32(type === 1 ? 0x1000 : 4);
+      if (bits === 64)
+        out
+          .u32(type)
+          .u32(flags)
+          .u64(off)
+          .u64(addr(off))
+          .u64(addr(off))
+          .u64(size)
+          .u64(size)
+          .u64(type === 1 ? 0x1000 : 8);
+      else
+        out
+          .u32(type)
+          .u32(off)
+          .u32(addr(off))
+          .u32(addr(off))
+          .u32(size)
+          .u32(size)
+          .u32(flags)
+          .u32(type === 1 ? 0x1000 : 4);
     };
     phdr(1, 0, fileSize, 5); // PT_LOAD: the whole file
     phdr(2, offDynamic, dynamicBuf.length, 6); // PT_DYNAMIC
@@ -217,8 +324,30 @@ export function buildElf(spec: SyntheticElf): Buffer {
     out.push(Buffer.alloc(offSh - out.length));
     sectionList.forEach((s, i) => {
       const a = s.addr ? addr(s.off) : 0;
-      if (bits === 64) out.u32(shstrAt[i]!).u32(s.type).u64(s.addr ? 2 : 0).u64(a).u64(s.off).u64(s.size).u32(s.link ?? 0).u32(s.info ?? 0).u64(8).u64(s.entsize ?? 0);
-      else out.u32(shstrAt[i]!).u32(s.type).u32(s.addr ? 2 : 0).u32(a).u32(s.off).u32(s.size).u32(s.link ?? 0).u32(s.info ?? 0).u32(4).u32(s.entsize ?? 0);
+      if (bits === 64)
+        out
+          .u32(shstrAt[i]!)
+          .u32(s.type)
+          .u64(s.addr ? 2 : 0)
+          .u64(a)
+          .u64(s.off)
+          .u64(s.size)
+          .u32(s.link ?? 0)
+          .u32(s.info ?? 0)
+          .u64(8)
+          .u64(s.entsize ?? 0);
+      else
+        out
+          .u32(shstrAt[i]!)
+          .u32(s.type)
+          .u32(s.addr ? 2 : 0)
+          .u32(a)
+          .u32(s.off)
+          .u32(s.size)
+          .u32(s.link ?? 0)
+          .u32(s.info ?? 0)
+          .u32(4)
+          .u32(s.entsize ?? 0);
     });
   }
   const image = out.buffer();

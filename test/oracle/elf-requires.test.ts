@@ -70,9 +70,21 @@ test('a library the package ships is not required from the system', async (t) =>
   assert.ok(all.includes('libbundled.so.1()(64bit)') || all.includes('libbundled.so.1'), all.join('\n'));
   const shipped = shippedSonames([{ info: user }, { info: bundled }]);
   assert.ok(shipped.has('libbundled.so.1'));
-  const filtered = elfRequires([{ info: user, executable: false }, { info: bundled, executable: false }], shipped);
-  assert.deepEqual(filtered.filter((r) => r.startsWith('libbundled')), []);
-  assert.ok(filtered.some((r) => r.startsWith('libc.so.6')), 'the C library stays required');
+  const filtered = elfRequires(
+    [
+      { info: user, executable: false },
+      { info: bundled, executable: false },
+    ],
+    shipped,
+  );
+  assert.deepEqual(
+    filtered.filter((r) => r.startsWith('libbundled')),
+    [],
+  );
+  assert.ok(
+    filtered.some((r) => r.startsWith('libc.so.6')),
+    'the C library stays required',
+  );
 });
 
 /** What readelf -h -l -S -d -V --wide says about the fields ElfInfo has. */
@@ -97,13 +109,17 @@ async function readelfView(file: string) {
     let m: RegExpExecArray | null;
     if ((m = /\(NEEDED\)\s+Shared library: \[(.*)\]/.exec(line))) view.needed.push(m[1]!);
     else if ((m = /\(SONAME\)\s+Library soname: \[(.*)\]/.exec(line))) view.soname = m[1]!;
-    else if ((m = /\(RPATH\)\s+Library rpath: \[(.*)\]/.exec(line))) view.rpath.push(...m[1]!.split(':').filter(Boolean));
-    else if ((m = /\(RUNPATH\)\s+Library runpath: \[(.*)\]/.exec(line))) view.runpath.push(...m[1]!.split(':').filter(Boolean));
+    else if ((m = /\(RPATH\)\s+Library rpath: \[(.*)\]/.exec(line)))
+      view.rpath.push(...m[1]!.split(':').filter(Boolean));
+    else if ((m = /\(RUNPATH\)\s+Library runpath: \[(.*)\]/.exec(line)))
+      view.runpath.push(...m[1]!.split(':').filter(Boolean));
     else if (/^Version needs section/.test(line)) part = 'need';
     else if (/^Version definition section/.test(line)) part = 'def';
     else if (/^Version symbols section/.test(line) || /^\S/.test(line)) part = undefined;
-    else if (part === 'need' && (m = /File: (\S+)\s+Cnt: \d+/.exec(line))) view.versionNeeds.push({ file: m[1]!, versions: [] });
-    else if (part === 'need' && (m = /Name: (\S+)\s+Flags: (.*?)\s+Version: \d+/.exec(line))) view.versionNeeds.at(-1)!.versions.push({ name: m[1]!, weak: m[2]!.includes('WEAK') });
+    else if (part === 'need' && (m = /File: (\S+)\s+Cnt: \d+/.exec(line)))
+      view.versionNeeds.push({ file: m[1]!, versions: [] });
+    else if (part === 'need' && (m = /Name: (\S+)\s+Flags: (.*?)\s+Version: \d+/.exec(line)))
+      view.versionNeeds.at(-1)!.versions.push({ name: m[1]!, weak: m[2]!.includes('WEAK') });
     else if (part === 'def' && (m = /Flags: (.*?)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)/.exec(line))) {
       if (!m[1]!.includes('BASE')) view.versionDefinitions.push(m[2]!);
     }
@@ -114,7 +130,16 @@ async function readelfView(file: string) {
 test('the ELF reader agrees with readelf -d -V on real and compiled files', async (t) => {
   if (!requireTools(t, ['gcc', 'readelf'])) return;
   const files = await samples();
-  const seen = { versionNeeds: 0, versionDefinitions: 0, runpath: 0, rpath: 0, soname: 0, interpreter: 0, hasSymtab: 0, stripped: 0 };
+  const seen = {
+    versionNeeds: 0,
+    versionDefinitions: 0,
+    runpath: 0,
+    rpath: 0,
+    soname: 0,
+    interpreter: 0,
+    hasSymtab: 0,
+    stripped: 0,
+  };
   for (const file of files) {
     const info = (await readElfInfo(file))!;
     const view = await readelfView(file);

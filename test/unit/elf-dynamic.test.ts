@@ -21,7 +21,10 @@ const LIBRARY: Omit<SyntheticElf, 'bits' | 'little'> = {
   runpath: '$ORIGIN/../../sharp-libvips-linux-x64/lib:$ORIGIN/lib',
   versionNeeds: [
     { file: 'libstdc++.so.6', versions: [{ name: 'GLIBCXX_3.4.21' }, { name: 'CXXABI_1.3.8' }] },
-    { file: 'libc.so.6', versions: [{ name: 'GLIBC_2.14' }, { name: 'GLIBC_2.34', weak: true }, { name: 'GLIBC_2.2.5' }] },
+    {
+      file: 'libc.so.6',
+      versions: [{ name: 'GLIBC_2.14' }, { name: 'GLIBC_2.34', weak: true }, { name: 'GLIBC_2.2.5' }],
+    },
   ],
   versionDefinitions: ['SHARP_1.0', 'SHARP_2.0'],
 };
@@ -43,8 +46,21 @@ const EXPECTED = {
   rpath: [],
   runpath: ['$ORIGIN/../../sharp-libvips-linux-x64/lib', '$ORIGIN/lib'],
   versionNeeds: [
-    { file: 'libstdc++.so.6', versions: [{ name: 'GLIBCXX_3.4.21', weak: false }, { name: 'CXXABI_1.3.8', weak: false }] },
-    { file: 'libc.so.6', versions: [{ name: 'GLIBC_2.14', weak: false }, { name: 'GLIBC_2.34', weak: true }, { name: 'GLIBC_2.2.5', weak: false }] },
+    {
+      file: 'libstdc++.so.6',
+      versions: [
+        { name: 'GLIBCXX_3.4.21', weak: false },
+        { name: 'CXXABI_1.3.8', weak: false },
+      ],
+    },
+    {
+      file: 'libc.so.6',
+      versions: [
+        { name: 'GLIBC_2.14', weak: false },
+        { name: 'GLIBC_2.34', weak: true },
+        { name: 'GLIBC_2.2.5', weak: false },
+      ],
+    },
   ],
   versionDefinitions: ['SHARP_1.0', 'SHARP_2.0'],
 };
@@ -85,14 +101,27 @@ test('readelf reads the synthetic images as the reader does (the images are real
   for (const layout of LAYOUTS.slice(0, 5)) {
     const file = await write(`${layout.name}-readelf.node`, buildElf({ ...LIBRARY, ...layout }));
     const { stdout } = await execa('readelf', ['-d', '-V', '--wide', file]);
-    for (const name of [...EXPECTED.needed, 'GLIBCXX_3.4.21', 'CXXABI_1.3.8', 'GLIBC_2.34', 'SHARP_2.0']) assert.ok(stdout.includes(name), `${layout.name}: readelf does not show ${name}\n${stdout}`);
+    for (const name of [...EXPECTED.needed, 'GLIBCXX_3.4.21', 'CXXABI_1.3.8', 'GLIBC_2.34', 'SHARP_2.0'])
+      assert.ok(stdout.includes(name), `${layout.name}: readelf does not show ${name}\n${stdout}`);
     assert.match(stdout, /Name: GLIBC_2\.34\s+Flags: WEAK/);
     assert.ok(stdout.includes('Library runpath: [$ORIGIN/../../sharp-libvips-linux-x64/lib:$ORIGIN/lib]'));
   }
 });
 
 test('an executable: PT_INTERP, DT_DEBUG, rpath; debug sections mark it unstripped', async () => {
-  const file = await write('app', buildElf({ bits: 64, little: true, type: 2, interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libc.so.6'], rpath: '/opt/app/lib', debugInfo: true, sysvHash: true }));
+  const file = await write(
+    'app',
+    buildElf({
+      bits: 64,
+      little: true,
+      type: 2,
+      interpreter: '/lib64/ld-linux-x86-64.so.2',
+      needed: ['libc.so.6'],
+      rpath: '/opt/app/lib',
+      debugInfo: true,
+      sysvHash: true,
+    }),
+  );
   const info = (await readElfInfo(file))!;
   assert.equal(info.type, 'EXEC');
   assert.equal(info.interpreter, '/lib64/ld-linux-x86-64.so.2');
@@ -107,15 +136,24 @@ test('an executable: PT_INTERP, DT_DEBUG, rpath; debug sections mark it unstripp
 });
 
 test('without program headers the section headers are read; without section headers the program headers', async () => {
-  const sectionsOnly = (await readElfInfo(await write('sections-only.node', buildElf({ ...LIBRARY, bits: 64, little: false, machine: 22, programHeaders: false }))))!;
+  const sectionsOnly = (await readElfInfo(
+    await write(
+      'sections-only.node',
+      buildElf({ ...LIBRARY, bits: 64, little: false, machine: 22, programHeaders: false }),
+    ),
+  ))!;
   assert.equal(sectionsOnly.dynamicFrom, 'section-headers');
   assert.deepEqual(dynamicPart(sectionsOnly), EXPECTED);
-  const stripped = (await readElfInfo(await write('sstripped.node', buildElf({ ...LIBRARY, bits: 32, little: true, machine: 3, sections: false }))))!;
+  const stripped = (await readElfInfo(
+    await write('sstripped.node', buildElf({ ...LIBRARY, bits: 32, little: true, machine: 3, sections: false })),
+  ))!;
   assert.equal(stripped.dynamicFrom, 'program-headers');
   assert.deepEqual(dynamicPart(stripped), EXPECTED);
   assert.equal(stripped.hasSymtab, false);
   assert.equal(stripped.hasDebugInfo, false);
-  const neither = (await readElfInfo(await write('object.o', buildElf({ bits: 64, little: true, type: 1, programHeaders: false, sections: false }))))!;
+  const neither = (await readElfInfo(
+    await write('object.o', buildElf({ bits: 64, little: true, type: 1, programHeaders: false, sections: false })),
+  ))!;
   assert.equal(neither.type, 'REL');
   assert.equal(neither.dynamicFrom, 'none');
   assert.deepEqual(neither.needed, []);
@@ -123,7 +161,9 @@ test('without program headers the section headers are read; without section head
 
 test('rpm requirements of the synthetic objects: (64bit) marker only for 64-bit, weak needs kept', async () => {
   const r64 = (await readElfInfo(await write('r64.node', buildElf({ ...LIBRARY, bits: 64, little: true }))))!;
-  const r32 = (await readElfInfo(await write('r32.node', buildElf({ ...LIBRARY, bits: 32, little: true, machine: 3 }))))!;
+  const r32 = (await readElfInfo(
+    await write('r32.node', buildElf({ ...LIBRARY, bits: 32, little: true, machine: 3 })),
+  ))!;
   assert.deepEqual(elfRequires([{ info: r64, executable: false }], new Set(['libvips-cpp.so.42'])), [
     'libc.so.6()(64bit)',
     'libc.so.6(GLIBC_2.14)(64bit)',
@@ -145,24 +185,62 @@ test('rpm requirements of the synthetic objects: (64bit) marker only for 64-bit,
     'libvips-cpp.so.42',
     'rtld(GNU_HASH)',
   ]);
-  const exe = (await readElfInfo(await write('exe', buildElf({ bits: 64, little: true, type: 2, interpreter: '/lib/ld.so', needed: ['libc.so.6', 'ld-linux-x86-64.so.2', 'notalib.so.1', 'libnoso', ' '], sysvHash: true }))))!;
-  assert.deepEqual(elfRequires([{ info: exe, executable: false }]), [], 'an executable without execute bits requires nothing (elfdeps)');
-  assert.deepEqual(elfRequires([{ info: exe, executable: true }]), ['ld-linux-x86-64.so.2()(64bit)', 'libc.so.6()(64bit)'], 'sonames filtered as elfdeps does; SysV hash: no rtld(GNU_HASH)');
+  const exe = (await readElfInfo(
+    await write(
+      'exe',
+      buildElf({
+        bits: 64,
+        little: true,
+        type: 2,
+        interpreter: '/lib/ld.so',
+        needed: ['libc.so.6', 'ld-linux-x86-64.so.2', 'notalib.so.1', 'libnoso', ' '],
+        sysvHash: true,
+      }),
+    ),
+  ))!;
+  assert.deepEqual(
+    elfRequires([{ info: exe, executable: false }]),
+    [],
+    'an executable without execute bits requires nothing (elfdeps)',
+  );
+  assert.deepEqual(
+    elfRequires([{ info: exe, executable: true }]),
+    ['ld-linux-x86-64.so.2()(64bit)', 'libc.so.6()(64bit)'],
+    'sonames filtered as elfdeps does; SysV hash: no rtld(GNU_HASH)',
+  );
 });
 
 test('not ELF: undefined; truncated at any point: ElfFormatError naming the file', async () => {
   assert.equal(await readElfInfo(await write('empty.node', Buffer.alloc(0))), undefined);
-  assert.equal(await readElfInfo(await write('script.js', Buffer.from('#!/usr/bin/env node\nconsole.log(1)\n'))), undefined);
-  assert.equal(await readElfInfo(await write('macho.node', Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), Buffer.alloc(100)]))), undefined);
+  assert.equal(
+    await readElfInfo(await write('script.js', Buffer.from('#!/usr/bin/env node\nconsole.log(1)\n'))),
+    undefined,
+  );
+  assert.equal(
+    await readElfInfo(
+      await write('macho.node', Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), Buffer.alloc(100)])),
+    ),
+    undefined,
+  );
   const badClass = buildElf({ bits: 64, little: true });
   badClass[4] = 7;
-  await assert.rejects(readElfInfo(await write('badclass.node', badClass)), (e: Error) => e instanceof ElfFormatError && /badclass\.node: unknown ELF class 7/.test(e.message));
-  for (const spec of [{ ...LIBRARY, bits: 64 as const, little: true }, { ...LIBRARY, bits: 32 as const, little: false, sections: false }]) {
+  await assert.rejects(
+    readElfInfo(await write('badclass.node', badClass)),
+    (e: Error) => e instanceof ElfFormatError && /badclass\.node: unknown ELF class 7/.test(e.message),
+  );
+  for (const spec of [
+    { ...LIBRARY, bits: 64 as const, little: true },
+    { ...LIBRARY, bits: 32 as const, little: false, sections: false },
+  ]) {
     const whole = buildElf(spec);
     let errors = 0;
     for (let cut = 4; cut < whole.length; cut += Math.max(1, Math.floor(whole.length / 97))) {
       const file = await write(`cut-${spec.bits}-${cut}.node`, whole.subarray(0, cut));
-      await assert.rejects(readElfInfo(file), (e: Error) => e instanceof ElfFormatError && e.message.startsWith(`${file}: `), `cut at ${cut}`);
+      await assert.rejects(
+        readElfInfo(file),
+        (e: Error) => e instanceof ElfFormatError && e.message.startsWith(`${file}: `),
+        `cut at ${cut}`,
+      );
       errors++;
     }
     assert.ok(errors > 50);
@@ -171,9 +249,21 @@ test('not ELF: undefined; truncated at any point: ElfFormatError naming the file
 
 test('corrupt counts, offsets and sizes: ElfFormatError, never a hang or a huge read', async () => {
   const cases: [string, Buffer, RegExp][] = [
-    ['verneed-count.node', buildElf({ ...LIBRARY, bits: 64, little: true, verneedCount: 10_000_000 }), /version records is more than/],
-    ['verneed-aux.node', buildElf({ ...LIBRARY, bits: 64, little: true, sections: false, verneedAux: 0x7ffffff0 }), /a version need entry .* lies outside the file/],
-    ['strsz.node', buildElf({ ...LIBRARY, bits: 64, little: true, strsz: 3 }), /string offset \d+ (lies outside|is not NUL-terminated)/],
+    [
+      'verneed-count.node',
+      buildElf({ ...LIBRARY, bits: 64, little: true, verneedCount: 10_000_000 }),
+      /version records is more than/,
+    ],
+    [
+      'verneed-aux.node',
+      buildElf({ ...LIBRARY, bits: 64, little: true, sections: false, verneedAux: 0x7ffffff0 }),
+      /a version need entry .* lies outside the file/,
+    ],
+    [
+      'strsz.node',
+      buildElf({ ...LIBRARY, bits: 64, little: true, strsz: 3 }),
+      /string offset \d+ (lies outside|is not NUL-terminated)/,
+    ],
   ];
   const phnum = buildElf({ ...LIBRARY, bits: 64, little: true });
   phnum.writeUInt16LE(0xfffe, 56);
@@ -190,18 +280,26 @@ test('corrupt counts, offsets and sizes: ElfFormatError, never a hang or a huge 
   cases.push(['huge-offset.node', huge, /too large/]);
   for (const [name, bytes, pattern] of cases) {
     const file = await write(name, bytes);
-    await assert.rejects(readElfInfo(file), (e: Error) => e instanceof ElfFormatError && e.message.startsWith(file) && pattern.test(e.message), name);
+    await assert.rejects(
+      readElfInfo(file),
+      (e: Error) => e instanceof ElfFormatError && e.message.startsWith(file) && pattern.test(e.message),
+      name,
+    );
   }
 });
 
 test('random byte corruption: every answer is an ElfInfo or an ElfFormatError', async () => {
   let seed = 13;
-  const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const images = [buildElf({ ...LIBRARY, bits: 64, little: true, interpreter: '/lib/ld.so', type: 2 }), buildElf({ ...LIBRARY, bits: 32, little: false, sections: false })];
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const images = [
+    buildElf({ ...LIBRARY, bits: 64, little: true, interpreter: '/lib/ld.so', type: 2 }),
+    buildElf({ ...LIBRARY, bits: 32, little: false, sections: false }),
+  ];
   const dir = await tempDir();
   for (let round = 0; round < 300; round++) {
     const image = Buffer.from(images[round % 2]!);
-    for (let flips = 1 + Math.floor(random() * 6); flips > 0; flips--) image[Math.floor(random() * image.length)] = Math.floor(random() * 256);
+    for (let flips = 1 + Math.floor(random() * 6); flips > 0; flips--)
+      image[Math.floor(random() * image.length)] = Math.floor(random() * 256);
     const file = path.join(dir, `fuzz-${round}.node`);
     await writeFile(file, image);
     try {
