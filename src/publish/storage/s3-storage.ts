@@ -231,8 +231,9 @@ function statusOf(error: unknown): number | undefined {
 }
 
 function nameOf(error: unknown): string {
+  // S3 answers carry a Code; network failures are plain Errors with a Node.js code (ECONNREFUSED).
   const e = error as { name?: string; code?: string; Code?: string };
-  return e?.Code ?? e?.name ?? e?.code ?? 'Error';
+  return e?.Code ?? (e?.name && e.name !== 'Error' ? e.name : undefined) ?? e?.code ?? 'Error';
 }
 
 function hintFor(name: string, status: number | undefined): string {
