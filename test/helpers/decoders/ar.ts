@@ -1,7 +1,8 @@
-// An independent reader for the common ar format of .deb files (deb(5), ar(5)): "!<arch>\n",
-// then per member a 60-byte header of space-padded decimal fields ending in "`\n", the data,
-// and a "\n" after odd-sized data. Written for tests, not from src/. Strict: throws on anything
-// dpkg-deb would not write.
+// An independent reader for the common ar format of .deb files (deb(5), ar(5); the rules pkgapp
+// follows are in docs/internals/deb-archive.md#container-ar): "!<arch>\n", then per member a
+// 60-byte header of space-padded decimal fields ending in "`\n", the data, and a "\n" after
+// odd-sized data. Written for tests, not from src/. Strict: throws on anything dpkg-deb would
+// not write.
 
 export interface ArMember {
   /** Offset of the member's header. */

@@ -1,7 +1,8 @@
-// An independent reader for cpio "newc" archives (magic 070701, cpio(5)): 110-byte headers of
-// 8-digit hex fields, then the NUL-terminated name padded to 4 bytes from the archive start, then
-// the data padded to 4, until "TRAILER!!!". Written for tests, not from src/. Strict: throws on
-// non-zero padding, a wrong magic or a name size that does not match.
+// An independent reader for cpio "newc" archives (magic 070701, cpio(5); the rpm payload, see
+// docs/internals/rpm-package.md#payload): 110-byte headers of 8-digit hex fields, then the
+// NUL-terminated name padded to 4 bytes from the archive start, then the data padded to 4, until
+// "TRAILER!!!". Written for tests, not from src/. Strict: throws on non-zero padding, a wrong
+// magic or a name size that does not match.
 
 export interface CpioEntry {
   offset: number;

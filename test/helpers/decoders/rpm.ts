@@ -1,8 +1,9 @@
 // An independent reader for rpm files, for tests: the 96-byte lead, then two headers (magic
 // 8e ad e8 01, 4 reserved bytes, index count il and store size dl as big-endian 32-bit, il index
 // entries of 16 bytes — tag, type, offset, count — then the store), the signature header padded
-// to 8 bytes, and the payload. Written from the header format as rpm's lib/header.c checks it,
-// not from src/. Strict: the region tag, its trailer, alignment, overlap and padding are checked.
+// to 8 bytes, and the payload. Written from the header format as rpm's lib/header.c checks it
+// (docs/internals/rpm-package.md#header-structure), not from src/. Strict: the region tag, its
+// trailer, alignment, overlap and padding are checked.
 
 export interface RpmLead {
   major: number;

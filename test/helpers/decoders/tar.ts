@@ -1,6 +1,7 @@
 // An independent tar reader for tests: ustar and the GNU flavour (././@LongLink names and link
-// targets, base-256 sizes), written from the format description (docs of GNU tar, "Basic Tar
-// Format"), not from src/. Strict: a bad checksum, non-zero padding or a missing end marker throws.
+// targets, base-256 sizes), written from the format (GNU tar's "Basic Tar Format"; what dpkg
+// accepts is in docs/internals/deb-archive.md#tar-flavour-dpkg-accepts), not from src/.
+// Strict: a bad checksum, non-zero padding, a PAX header or a missing end marker throws.
 
 export interface TarMember {
   /** Offset of the member's first header block (its ././@LongLink blocks, if any). */
