@@ -32,6 +32,13 @@ export const configSchema = {
         rpm: { ...stringList, description: 'rpm requirements added to Requires, e.g. "vips >= 8.14".' },
       },
     },
+    libraries: {
+      type: 'object',
+      description: 'Shared libraries the app\'s ELF files (native addons, shipped executables) load that pkgapp cannot map to a Debian package, by soname: the Debian relation to add to Depends, e.g. { "libvips-cpp.so.42": "libvips42 (>= 8.14)" }, or false to ship without one (the server must have the library some other way). The rpm needs none: it requires the soname itself, as rpmbuild does.',
+      propertyNames: { pattern: '^[^\\s/]+\\.so(\\.[^\\s/]*)?$' },
+      additionalProperties: { oneOf: [{ type: 'string', minLength: 1 }, { const: false }] },
+    },
+    keepSymbols: { type: 'boolean', description: 'Keep the symbols and debug information of addons compiled during the build (node-gyp); by default they are stripped as dh_strip does (like `pkgapp build --keep-symbols`).' },
     service: {
       description: 'The systemd service, or false for an app without one (a command-line tool).',
       oneOf: [
@@ -106,6 +113,8 @@ export interface PkgappConfig {
   section?: string;
   homepage?: string;
   depends?: { deb?: string[]; rpm?: string[] };
+  libraries?: Record<string, string | false>;
+  keepSymbols?: boolean;
   service?: false | { command?: string; entry?: string; args?: string[]; user?: string; restart?: string; instances?: 'none' | 'alongside' | 'only'; unit?: Record<string, string> };
   env?: Record<string, EnvVarConfig>;
   buildScript?: string;

@@ -1,0 +1,115 @@
+// The system libraries the payload's ELF objects load, as package dependencies: for the rpm the
+// Requires rpmbuild's elfdeps would write (src/rpm/elf-requires.ts), for the deb the Depends
+// dpkg-shlibdeps would compute (src/deb/shlib-depends.ts). Without them a package whose addon
+// needs GLIBC_2.34 installs on an older server and fails at require(), after the upgrade has
+// replaced the working version.
+//
+// A library pkgapp cannot map to a Debian package fails the build, naming the file and the
+// soname: the app declares it in pkgapp.libraries, as a Debian relation for Depends or as false
+// (the server has it some other way: then neither package requires it).
+import { readElfInfo, ElfFormatError, type ElfInfo } from '../elf/elf-info.js';
+import { UserError } from '../errors.js';
+import { shlibDepends, type ShlibOrigin } from '../deb/shlib-depends.js';
+import { loadDpkgShlibs } from '../deb/shlibs-data.js';
+import { pkgappShlibsTable } from '../deb/shlibs-table.js';
+import { elfRequires, shippedSonames } from '../rpm/elf-requires.js';
+
+/** A payload file that may be an ELF object: a program (execute bit) or named like a library. */
+export interface ElfCandidate {
+  /** Path in the package, without the leading "/". */
+  path: string;
+  /** The file to read. */
+  file: string;
+  /** The mode the package gives it. */
+  mode: number;
+}
+
+/** An ELF object of the payload; info.path is its path in the package ("/opt/NAME/..."). */
+export interface PayloadElf {
+  info: ElfInfo;
+  mode: number;
+}
+
+/** Files worth reading for an ELF header besides programs: addons and shared libraries (libfoo.so.1.2). */
+export function mayBeElfLibrary(name: string): boolean {
+  return /\.node$|\.so(\.\d+)*$/.test(name);
+}
+
+/** Reads the candidates one by one (positional reads only, a few per object); non-ELF files drop out. */
+export async function readPayloadElf(candidates: readonly ElfCandidate[]): Promise<PayloadElf[]> {
+  const objects: PayloadElf[] = [];
+  for (const candidate of candidates) {
+    let info: ElfInfo | undefined;
+    try {
+      info = await readElfInfo(candidate.file);
+    } catch (error) {
+      if (!(error instanceof ElfFormatError)) throw error;
+      throw new UserError(`/${candidate.path}: not a readable ELF object: ${error.message}`, {
+        code: 'PKGAPP_ELF_INVALID',
+        hint: 'The file starts like an ELF object but is truncated or corrupt: reinstall the package it belongs to, or exclude it (pkgapp.exclude)',
+        cause: error,
+      });
+    }
+    if (info) objects.push({ info: { ...info, path: `/${candidate.path}` }, mode: candidate.mode });
+  }
+  return objects;
+}
+
+export interface LibraryDependencies {
+  /** Debian relations for Depends, sorted by package. */
+  deb: string[];
+  /** rpm requirement names (libc.so.6()(64bit)...), sorted and deduplicated. */
+  rpm: string[];
+  /** Which object needed which library and what it became (deb), for inspect and the build log. */
+  origins: ShlibOrigin[];
+  /** Lines for the build log: versions the library data did not know. */
+  warnings: string[];
+}
+
+/**
+ * The dependencies of `objects` for the deb and the rpm. `symlinkNames`: names of the payload's
+ * symlinks (libvips-cpp.so.42 → libvips-cpp.so.8.14.2), which serve a soname too. `debArch`:
+ * the Debian architecture, to read the build machine's dpkg records (undefined: no deb built).
+ */
+export async function libraryDependencies(options: {
+  objects: readonly PayloadElf[];
+  symlinkNames: readonly string[];
+  libraries: Readonly<Record<string, string | false>>;
+  librariesKey: string;
+  debArch: string | undefined;
+}): Promise<LibraryDependencies> {
+  const { objects, libraries } = options;
+  const shipped = shippedSonames(objects.map((o) => ({ info: o.info })));
+  for (const name of options.symlinkNames) shipped.add(name);
+  const accepted = new Set(Object.entries(libraries).filter(([, v]) => v === false).map(([k]) => k));
+  const rpm = elfRequires(
+    objects.map((o) => ({ info: o.info, executable: (o.mode & 0o111) !== 0 })),
+    new Set([...shipped, ...accepted]),
+  );
+  if (options.debArch === undefined) return { deb: [], rpm, origins: [], warnings: [] };
+
+  // Declared libraries (a relation or false) are the app's word: not looked up.
+  const declared = new Set([...shipped, ...Object.keys(libraries)]);
+  const infos = objects.map((o) => o.info);
+  const sources = [await loadDpkgShlibs(options.debArch), pkgappShlibsTable()];
+  const result = shlibDepends(infos, sources, declared);
+  const unmapped = result.problems.filter((p) => p.kind === 'unmapped-library');
+  if (unmapped.length) {
+    const sonames = [...new Set(unmapped.map((p) => p.soname))];
+    const lines = unmapped.slice(0, 10).map((p) => `${p.file} needs ${p.soname}`);
+    if (unmapped.length > 10) lines.push(`… and ${unmapped.length - 10} more`);
+    const example = `{ ${sonames.map((s) => `"${s}": "PACKAGE (>= VERSION)"`).join(', ')} }`;
+    throw new UserError(`no Debian package is known to provide ${sonames.join(', ')}:\n  ${lines.join('\n  ')}`, {
+      code: 'PKGAPP_LIBRARY_UNMAPPED',
+      hint: `Declare the package that ships it in ${options.librariesKey}, e.g. ${example}, or map it to false to ship without one (the server must have the library); installing its package on the build machine lets pkgapp read dpkg's own records`,
+    });
+  }
+  const warnings = result.problems
+    .filter((p) => p.kind === 'unknown-version')
+    .map((p) => `${p.file} needs ${p.soname} version ${p.kind === 'unknown-version' ? p.version : ''}, newer than pkgapp's data on ${p.kind === 'unknown-version' ? p.package : ''}: its floor may be too low`);
+  const configured = Object.entries(libraries)
+    .filter(([soname, v]) => typeof v === 'string' && infos.some((i) => i.needed.includes(soname)))
+    .map(([, v]) => v as string);
+  const deb = [...new Set([...result.depends, ...configured])];
+  return { deb, rpm, origins: result.origins, warnings };
+}
