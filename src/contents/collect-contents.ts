@@ -9,6 +9,8 @@ import { EntryTree, type ContentEntry } from './content-entry.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
 import { dropForeignPackages, isForeignPrebuildDir, isMuslPrebuild, noneDropped, treeSize, type DroppedBinaries, type TargetPlatform } from './platform-filter.js';
 import { TopLevelTally } from './package-summary.js';
+import { mayBeElfLibrary, readPayloadElf, type ElfCandidate, type PayloadElf } from './library-dependencies.js';
+import { rewriteShebang } from './shebang.js';
 
 export interface CollectedContents {
   /**
@@ -24,6 +26,12 @@ export interface CollectedContents {
   tally: TopLevelTally;
   /** The packages collected (those given, minus other platforms' optional packages). */
   packages: PinnedPackage[];
+  /** Every ELF object of the payload (addons, shipped programs and libraries), read. */
+  elfObjects: PayloadElf[];
+  /** Names of the payload's symlinks that look like libraries (libfoo.so.1): they serve a soname too. */
+  librarySymlinks: string[];
+  /** Scripts whose interpreter the server may lack, by interpreter: they lost their execute bit. */
+  undeclaredInterpreters: Map<string, string[]>;
 }
 
 /** Collects the app files and the given production packages from `root` into `installDir`. */
@@ -35,6 +43,8 @@ export async function collectContents(options: {
   rules: ExcludeRules;
   /** The Node.js binary the package runs with, for `#!/usr/bin/env node` lines. */
   nodePath: string;
+  /** Interpreters the app depends on (pkgapp.depends): their scripts stay executable. */
+  declaredInterpreters?: ReadonlySet<string>;
   /** The platform packaged for: other platforms' prebuilt binaries are left out. */
   target: TargetPlatform;
 }): Promise<CollectedContents> {
@@ -47,14 +57,27 @@ export async function collectContents(options: {
   const nativeAddons: string[] = [];
   const keep = appFileFilter(options.rules);
 
+  const elfCandidates: ElfCandidate[] = [];
+  const librarySymlinks: string[] = [];
+  const undeclaredInterpreters = new Map<string, string[]>();
+  const declared = options.declaredInterpreters ?? new Set<string>();
   const addFile = (dir: number, name: string, rel: string, abs: string, st: Stats) => {
-    const { mode, rewriteHead } = inspectFile(abs, st.mode, options.nodePath);
+    const { mode, rewriteHead, elf, interpreter } = inspectFile(abs, st.mode, st.size, options.nodePath, declared);
     const size = rewriteHead ? st.size - rewriteHead.skip + rewriteHead.insert.length : st.size;
     tree.addFile(dir, name, mode, size, rewriteHead);
     tally.add(rel, size);
     if (name.endsWith('.node')) nativeAddons.push(`${prefix}/${rel}`);
+    if (elf || mayBeElfLibrary(name)) elfCandidates.push({ path: `${prefix}/${rel}`, file: abs, mode });
+    if (interpreter !== undefined) {
+      const scripts = undeclaredInterpreters.get(interpreter) ?? [];
+      scripts.push(`/${prefix}/${rel}`);
+      undeclaredInterpreters.set(interpreter, scripts);
+    }
   };
-  const addSymlink = (dir: number, name: string, abs: string) => tree.addSymlink(dir, name, relocateLink(readlinkSync(abs), root, installDir));
+  const addSymlink = (dir: number, name: string, abs: string) => {
+    if (mayBeElfLibrary(name)) librarySymlinks.push(name);
+    tree.addSymlink(dir, name, relocateLink(readlinkSync(abs), root, installDir));
+  };
   // Any path, its type from lstat: app files, package roots, .bin links. Returns the stats and,
   // for a directory, its node.
   const addPath = (rel: string) => {
@@ -137,7 +160,8 @@ export async function collectContents(options: {
     });
   }
   tree.trim();
-  return { entries: tree.asArray(), nativeAddons, dropped, tally, packages };
+  const elfObjects = await readPayloadElf(elfCandidates);
+  return { entries: tree.asArray(), nativeAddons, dropped, tally, packages, elfObjects, librarySymlinks, undeclaredInterpreters };
 }
 
 /** The node_modules directories that hold production packages; each may have a .bin. */
@@ -167,32 +191,55 @@ function listBinLinks(root: string, binDir: string, packageDirs: Set<string>): s
   return links;
 }
 
-const ENV_NODE = Buffer.from('#!/usr/bin/env node');
+/** The kernel reads at most this much of a #! line (BINPRM_BUF_SIZE): longer ones are left alone. */
+const SHEBANG_MAX = 256;
+
+interface FileFacts {
+  mode: number;
+  rewriteHead?: { skip: number; insert: Buffer };
+  /** An executable whose first bytes are ELF's magic. */
+  elf?: boolean;
+  /** The script's interpreter when the server may lack it and the app does not depend on it. */
+  interpreter?: string;
+}
 
 /**
  * Directories 0755; files 0755 only when executable *and* a script (`#!`) or an ELF program,
  * else 0644: npm tarballs carry stray exec bits and group-writable modes that lintian flags.
  * Shared objects (`.node`, `.so`) are loaded, not run: 0644, as dh_fixperms does.
- * An executable `#!/usr/bin/env node` script gets the package's node path instead, as distro
- * packagers patch it (rpmlint env-script-interpreter): env would pick whatever node is first
- * in PATH, not the runtime the package depends on.
+ * An executable script's #! line names an interpreter that exists on the server
+ * (contents/shebang.ts): `env node` becomes the package's node, as distro packagers patch it
+ * (rpmlint env-script-interpreter: env would pick whatever node is first in PATH), `env bash`
+ * /bin/bash; a script for another interpreter (python3, perl) stays executable only when the app
+ * depends on it (pkgapp.depends), else it loses its execute bit and the build says so.
  */
-function inspectFile(file: string, mode: number, nodePath: string): { mode: number; rewriteHead?: { skip: number; insert: Buffer } } {
+function inspectFile(file: string, mode: number, size: number, nodePath: string, declared: ReadonlySet<string>): FileFacts {
   if ((mode & 0o111) === 0) return { mode: 0o644 };
   const fd = openSync(file, 'r');
   try {
-    const head = Buffer.alloc(ENV_NODE.length + 1);
-    const bytesRead = readSync(fd, head, 0, head.length, 0);
+    const head = Buffer.alloc(Math.min(SHEBANG_MAX, size));
+    const bytesRead = head.length ? readSync(fd, head, 0, head.length, 0) : 0;
     if (bytesRead >= 2 && head[0] === 0x23 && head[1] === 0x21) {
-      const envNode = bytesRead === head.length && head.subarray(0, ENV_NODE.length).equals(ENV_NODE) && [0x0a, 0x0d, 0x20, 0x09].includes(head[ENV_NODE.length]!);
-      return envNode ? { mode: 0o755, rewriteHead: { skip: ENV_NODE.length, insert: Buffer.from(`#!${nodePath}`) } } : { mode: 0o755 };
+      const newline = head.indexOf(0x0a);
+      // A line longer than the kernel reads is not rewritten (nor is it a working #! line).
+      if (newline === -1 && size > bytesRead) return { mode: 0o755 };
+      // latin1: one character per byte, so lengths are byte counts and bytes survive unchanged.
+      const first = head.subarray(0, newline === -1 ? bytesRead : newline + 1).toString('latin1');
+      const rewrite = rewriteShebang(first, nodePath);
+      const rewriteHead = rewrite.changed ? { skip: first.length, insert: Buffer.from(rewrite.line, 'latin1') } : undefined;
+      if (rewrite.role === 'other' && rewrite.needs !== undefined && !declared.has(rewrite.needs)) {
+        return { mode: 0o644, ...(rewriteHead ? { rewriteHead } : {}), interpreter: rewrite.needs };
+      }
+      return { mode: 0o755, ...(rewriteHead ? { rewriteHead } : {}) };
     }
-    const elf = bytesRead >= 4 && head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
-    return { mode: elf && !/\.(node|so(\.\d+)*)$/.test(file) ? 0o755 : 0o644 };
+    const elf = bytesRead >= 4 && head.subarray(0, 4).equals(ELF_MAGIC);
+    return { mode: elf && !/\.(node|so(\.\d+)*)$/.test(file) ? 0o755 : 0o644, elf };
   } finally {
     closeSync(fd);
   }
 }
+
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /** Absolute link targets inside the staging root are rewritten to point into the install dir. */
 function relocateLink(target: string, root: string, installDir: string): string {

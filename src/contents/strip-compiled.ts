@@ -30,8 +30,10 @@ export interface StripRequest {
   keepSymbols: boolean;
   /** In CI a missing strip fails the build rather than shipping unstripped objects. */
   ci: boolean;
-  /** The strip program (default: strip on PATH). */
+  /** The strip program (default: strip found on `searchPath`). */
   strip?: string;
+  /** Where to look for strip (default: PATH). */
+  searchPath?: string;
   log: (line: string) => void;
 }
 
@@ -46,8 +48,8 @@ const SHARED_OBJECT_ARGS = ['--remove-section=.comment', '--remove-section=.note
 const EXECUTABLE_ARGS = ['--remove-section=.comment', '--remove-section=.note'];
 
 /** The absolute path of `program` in a PATH directory, if it is there and executable. */
-function onPath(program: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+function onPath(program: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
     if (!dir) continue;
     const file = path.join(dir, program);
     try {
@@ -108,7 +110,7 @@ export async function stripCompiledAddons(request: StripRequest): Promise<StripO
     request.log(`warning: not stripping ${list}: with --no-install pkgapp does not change your node_modules (strip them yourself, or build without --no-install)`);
     return outcome;
   }
-  const strip = request.strip ?? onPath('strip');
+  const strip = request.strip ?? onPath('strip', request.searchPath ?? process.env['PATH'] ?? '');
   if (strip === undefined) {
     if (request.ci) {
       throw new UserError(`${list}: compiled during the build, but "strip" is not installed to strip them (CI=true)`, {

@@ -19,7 +19,8 @@ import { main, reportError } from '../../src/cli/main.js';
 import { ERROR_CATALOGUE, type CatalogueEntry } from '../../src/error-catalogue.js';
 import { CLI, cleanupTestDirs, makeApp, minimalApp, REPO_ROOT, runCli, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
-import { compileAddon, V8_ADDON_IMPORTS } from '../helpers/native-addons.js';
+import { compileAddon, NAPI_ADDON_IMPORTS, V8_ADDON_IMPORTS } from '../helpers/native-addons.js';
+import { stripCompiledAddons } from '../../src/contents/strip-compiled.js';
 
 after(cleanupTestDirs);
 
@@ -82,6 +83,17 @@ const lock = (deps: Record<string, string>, packages: Record<string, object> = {
 /** `pkgapp build -C dir -o <new dir> [--no-install] ...args`. */
 async function build(dir: string, args: string[] = [], env: Record<string, string> = {}, install = false): Promise<Outcome> {
   return cli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist'), ...(install ? [] : ['--no-install']), ...args], { SOURCE_DATE_EPOCH: EPOCH, ...env });
+}
+
+/** A package tree as node-gyp leaves it: binding.gyp, build/config.gypi and an unstripped addon. */
+async function compiledAddonTree(): Promise<string> {
+  const root = await tempDir();
+  const pkg = path.join(root, 'node_modules/addon');
+  await mkdir(path.join(pkg, 'build/Release'), { recursive: true });
+  await writeFile(path.join(pkg, 'binding.gyp'), "{ 'targets': [] }\n");
+  await writeFile(path.join(pkg, 'build/config.gypi'), '{}\n');
+  await compileAddon(path.join(pkg, 'build/Release/addon.node'), NAPI_ADDON_IMPORTS, ['-g']);
+  return root;
 }
 
 /** A copy of a test/fixtures/apps app (their lockfiles are real). */
@@ -357,6 +369,34 @@ const triggers: Record<string, Trigger> = {
       return naming(await build(dir), '/opt/tiny-app/node_modules/addon/build/Release/addon.node', `compiled for Node.js ${process.versions.node.split('.')[0]}`, 'nodeVersion');
     },
   },
+  PKGAPP_LIBRARY_UNMAPPED: {
+    needs: ['gcc'],
+    run: async () => {
+      // An addon linked against a library no Debian package is known to ship.
+      const libDir = await tempDir();
+      await compileAddon(path.join(libDir, 'libpkgapptest.so'), [], ['-Wl,-soname,libpkgapptest.so.1']);
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { addon: '1.0.0' } }),
+        'package-lock.json': lock({ addon: '1.0.0' }, { 'node_modules/addon': { version: '1.0.0' } }),
+        'node_modules/addon/package.json': { name: 'addon', version: '1.0.0', license: 'MIT' },
+      });
+      await mkdir(path.join(dir, 'node_modules/addon/build/Release'), { recursive: true });
+      await compileAddon(path.join(dir, 'node_modules/addon/build/Release/addon.node'), NAPI_ADDON_IMPORTS, [`-L${libDir}`, '-lpkgapptest']);
+      return naming(await build(dir, ['-t', 'deb']), '/opt/tiny-app/node_modules/addon/build/Release/addon.node needs libpkgapptest.so.1', 'pkgapp.libraries');
+    },
+  },
+  PKGAPP_ELF_INVALID: {
+    run: async () => {
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { addon: '1.0.0' } }),
+        'package-lock.json': lock({ addon: '1.0.0' }, { 'node_modules/addon': { version: '1.0.0' } }),
+        'node_modules/addon/package.json': { name: 'addon', version: '1.0.0', license: 'MIT' },
+        // An ELF header whose program header table lies past the end of the file.
+        'node_modules/addon/addon.node': Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(8), Buffer.from([3, 0, 62, 0, 1, 0, 0, 0]), Buffer.alloc(8), Buffer.from([0x40, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(12), Buffer.from([64, 0, 56, 0, 9, 0, 64, 0, 0, 0, 0, 0])]).toString('latin1'),
+      });
+      return naming(await build(dir, ['--force-arch']), '/opt/tiny-app/node_modules/addon/addon.node', 'not a readable ELF object', 'pkgapp.exclude');
+    },
+  },
   PKGAPP_NODE_TOO_OLD: { run: async () => naming(await build(await app({ engines: { node: '>=99' } }), ['--node', 'bundled']), `bundled Node.js ${process.versions.node}`, '>=99', '--node-binary') },
   PKGAPP_INIT_EXISTS: {
     run: async () => {
@@ -412,6 +452,23 @@ const triggers: Record<string, Trigger> = {
       const dir = await app({ scripts: { build: 'true' }, pkgapp: { buildScript: 'build' } });
       const result = await runCli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist'), '--no-install'], { env: { PATH: await pathWithoutNpm() } });
       return naming(result, `npm run build in ${dir}: "npm" is not installed`);
+    },
+  },
+  PKGAPP_STRIP_MISSING: {
+    needs: ['gcc'],
+    // The library: the CLI strips only in its own staging copy, made by a real install.
+    run: async () => {
+      const root = await compiledAddonTree();
+      const result = await viaLibrary(() => stripCompiledAddons({ root, locations: ['node_modules/addon'], ownTree: true, keepSymbols: false, ci: true, searchPath: '/nonexistent', log: () => {} }));
+      return naming(result, 'node_modules/addon/build/Release/addon.node', '"strip" is not installed', 'CI=true', '--keep-symbols');
+    },
+  },
+  PKGAPP_STRIP_FAILED: {
+    needs: ['gcc'],
+    run: async () => {
+      const root = await compiledAddonTree();
+      const result = await viaLibrary(() => stripCompiledAddons({ root, locations: ['node_modules/addon'], ownTree: true, keepSymbols: false, ci: false, strip: '/bin/false', log: () => {} }));
+      return naming(result, 'stripping node_modules/addon/build/Release/addon.node (/bin/false) failed');
     },
   },
   PKGAPP_PATH_CONFLICT: { run: async () => naming(await build(await app({}, { '.pkgapp/release.json': '{}' })), '/opt/tiny-app/.pkgapp/release.json') },
