@@ -5,6 +5,8 @@ import { findTool, parseLock } from './app/lockfiles/package-manager.js';
 import type { Lock, LockGraph, ManagerId } from './app/lockfiles/types.js';
 import { readApp, type AppProject } from './app/read-app.js';
 import { collectContents } from './contents/collect-contents.js';
+import { libraryDependencies, readPayloadElf } from './contents/library-dependencies.js';
+import { stripCompiledAddons } from './contents/strip-compiled.js';
 import { needsDeploy, projectOf, stageApp, type StagedApp } from './contents/stage-app.js';
 import { selectAppFiles, type AppSelection } from './contents/select-app-files.js';
 import { formatBytes, formatSummary, summaryItems, type SummaryItem } from './contents/package-summary.js';
@@ -17,7 +19,7 @@ import { writePackages } from './write-packages.js';
 import { renderSbom } from './sbom/cyclonedx.js';
 import type { SignKeySource } from './sign/openpgp-signer.js';
 import { bundledNode } from './contents/bundled-node.js';
-import { parseArch } from './manifest/arch.js';
+import { debArch, parseArch } from './manifest/arch.js';
 import { chooseArch } from './manifest/choose-arch.js';
 import type { Target } from './manifest/layout.js';
 import type { Manifest } from './manifest/manifest.js';
@@ -43,6 +45,8 @@ export interface BuildOptions {
   nodeBinary?: string;
   /** Accept --arch for native addons although they were built on another architecture. */
   forceArch?: boolean;
+  /** Keep the symbols of addons compiled during the build (default: pkgapp.keepSymbols, else strip them). */
+  keepSymbols?: boolean;
   compression?: Compression;
   level?: number;
   /** false: use the existing node_modules after checking it against the lockfile. */
@@ -146,23 +150,45 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       for (const l of cacheLinks) log(`linking ${manifest.paths.appDir}/${l.path} to ${cacheDir(manifest)}/${l.subdir} (writable cache)`);
     }
     const links = staged.links.map((location) => ({ location, name: location, version: '', optional: false }));
+    // node-gyp's output is stripped in the staging copy, before its sizes are collected.
+    await stripCompiledAddons({
+      root: staged.root, locations: staged.packages.map((p) => p.location), ownTree: install,
+      keepSymbols: options.keepSymbols ?? app.config.keepSymbols ?? false, ci: (options.env ?? process.env)['CI'] === 'true', log,
+    });
     log(`collecting ${appFiles.length} app files and ${staged.packages.length} packages`);
     // Other platforms' binaries are left out; the target CPU is --arch's, else this machine's
     // (what chooseArch below settles on when native code remains).
     const target = { cpu: manifest.archOverride !== undefined && manifest.archOverride !== 'all' ? manifest.archOverride : process.arch };
-    const collected = await collectContents({ root: staged.root, appFiles, packages: [...staged.packages, ...links], installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath, target });
+    const collected = await collectContents({ root: staged.root, appFiles, packages: [...staged.packages, ...links], installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath, target, declaredInterpreters: declaredPackageNames(manifest) });
     const kept = new Set(collected.packages.map((p) => p.location));
     const installed = staged.packages.filter((p) => kept.has(p.location));
     logDropped(log, collected.dropped, target.cpu);
     const contents = summaryItems(collected.tally, installed.length);
     log(`packaging ${formatSummary(contents)}`);
+    for (const [interpreter, scripts] of collected.undeclaredInterpreters) {
+      const shown = scripts.slice(0, 5).join(', ') + (scripts.length > 5 ? `, and ${scripts.length - 5} more` : '');
+      log(`warning: ${scripts.length} script(s) run by ${interpreter}, which the app does not depend on, are packaged without their execute bit: ${shown} (add "${interpreter}" to pkgapp.depends.deb and pkgapp.depends.rpm to keep them executable)`);
+    }
     if (runtime) {
+      const file = (runtime.entry.source as { file: string }).file;
+      collected.elfObjects.push(...(await readPayloadElf([{ path: runtime.entry.path, file, mode: runtime.entry.mode }])));
       collected.entries.push(runtime.entry);
       collected.nativeAddons.push(runtime.entry.path); // a node binary is as architecture-specific as an addon
       log(`bundling Node.js ${runtime.version ?? ''} from ${(runtime.entry.source as { file: string }).file}`);
     }
     for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
-    const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
+    // Any ELF object (a shipped program such as esbuild's) makes the package architecture-specific.
+    const nativeCode = [...new Set([...collected.nativeAddons, ...collected.elfObjects.map((o) => o.info.path.slice(1))])];
+    const arch = chooseArch(manifest.archOverride, nativeCode, options.forceArch);
+    if (collected.elfObjects.length) {
+      const libraries = await libraryDependencies({
+        objects: collected.elfObjects, symlinkNames: collected.librarySymlinks, libraries: app.config.libraries ?? {},
+        librariesKey: `${app.configSource} "libraries"`, debArch: targets.includes('deb') && arch !== 'all' ? debArch(arch) : undefined,
+      });
+      for (const warning of libraries.warnings) log(`warning: ${warning}`);
+      log(`${collected.elfObjects.length} ELF object(s): ${targets.includes('deb') ? `Depends ${libraries.deb.join(', ') || '(none)'}; ` : ''}${libraries.rpm.length} rpm library requirement(s)`);
+      manifest = { ...manifest, libraryDepends: { deb: libraries.deb, rpm: libraries.rpm } };
+    }
     // The Node.js floor from every engines.node and the addons' N-API versions; addons compiled
     // against V8 load only on this Node.js major (NODE_MODULE_VERSION): the packages say so.
     const prefix = manifest.paths.appDir.slice(1);
@@ -277,4 +303,16 @@ function checkCompression(value: string): Compression {
     throw new UserError(`--compression: unknown compression "${value}"`, { code: 'PKGAPP_COMPRESSION_UNKNOWN', hint: `Use --compression ${COMPRESSIONS.join('|')}` });
   }
   return value as Compression;
+}
+
+/** Package names in pkgapp.depends (deb relations, alternatives, rpm requirements, /usr/bin paths): interpreters the app declares. */
+function declaredPackageNames(manifest: Manifest): Set<string> {
+  const names = new Set<string>();
+  for (const relation of [...manifest.extraDepends.deb, ...manifest.extraDepends.rpm]) {
+    for (const alternative of relation.split('|')) {
+      const name = alternative.trim().split(/[\s(]/)[0];
+      if (name) names.add(path.posix.basename(name.replace(/:[a-z0-9-]+$/, '')));
+    }
+  }
+  return names;
 }

@@ -13,6 +13,7 @@ interface BuildFlags {
   out: string;
   arch?: string;
   forceArch?: boolean;
+  keepSymbols?: boolean;
   node?: string;
   nodeBinary?: string;
   version?: string;
@@ -38,6 +39,7 @@ export function addBuildCommand(program: Command, io: Io): void {
     .option('--node <runtime>', 'system (depend on the nodejs package) or bundled (ship node in /opt/NAME/node)')
     .option('--node-binary <path>', 'with --node bundled: the node binary or Node.js directory to ship (default: the running node)')
     .option('--force-arch', 'accept --arch although native addons were built for this machine\'s architecture')
+    .option('--keep-symbols', 'keep the symbols and debug information of addons compiled during the build (default: strip them, as dh_strip does)')
     .option('--version <version>', 'package this version instead of package.json "version"')
     .option('--release <n>', 'packaging revision: deb gets "-N" only when given')
     .option('--compression <kind>', 'gzip, xz, zstd or none', 'gzip')
@@ -69,6 +71,7 @@ export function addBuildCommand(program: Command, io: Io): void {
       }
       if (flags.arch !== undefined) options.arch = flags.arch;
       if (flags.forceArch) options.forceArch = true;
+      if (flags.keepSymbols) options.keepSymbols = true;
       if (flags.node !== undefined) {
         if (flags.node !== 'system' && flags.node !== 'bundled') throw new UserError(`--node "${flags.node}" must be system or bundled`, { code: 'PKGAPP_NODE_INVALID', hint: 'Use --node system (depend on the distribution\'s nodejs package) or --node bundled (ship node in the package)' });
         options.node = flags.node;

@@ -10,7 +10,8 @@ import { wrapText } from '../util/wrap-text.js';
 const RELATION = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?( \| [a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?)*$/;
 
 /**
- * Depends: the Node.js runtime (unless bundled), adduser for the service user, and the configured extras.
+ * Depends: the Node.js runtime (unless bundled), the libraries the ELF objects load, adduser for
+ * the service user, and the configured extras.
  * (deb-systemd-helper comes from init-system-helpers, which is Essential: no dependency.)
  */
 export function debDepends(manifest: Manifest): string[] {
@@ -21,7 +22,14 @@ export function debDepends(manifest: Manifest): string[] {
       throw new UserError(`pkgapp.depends.deb: "${dep}" is not a Debian relation such as "libfoo1 (>= 1.2)"`, { code: 'PKGAPP_DEPENDS_INVALID' });
     }
   }
-  return [...node, ...scripts, ...manifest.extraDepends.deb];
+  // Library packages right after the runtime, as ${shlibs:Depends} comes first in debian/control.
+  const libraries = manifest.libraryDepends?.deb ?? [];
+  for (const dep of libraries) {
+    if (!RELATION.test(dep)) {
+      throw new UserError(`pkgapp.libraries: "${dep}" is not a Debian relation such as "libfoo1 (>= 1.2)"`, { code: 'PKGAPP_DEPENDS_INVALID' });
+    }
+  }
+  return [...node, ...libraries, ...scripts, ...manifest.extraDepends.deb];
 }
 
 /**

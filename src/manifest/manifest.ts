@@ -81,6 +81,11 @@ export interface Manifest {
    */
   readonly nodeAbiMajor?: number;
   readonly extraDepends: { readonly deb: readonly string[]; readonly rpm: readonly string[] };
+  /**
+   * What the payload's ELF objects load (contents/library-dependencies.ts), set by the build:
+   * Debian relations for Depends, and rpm's auto-generated library Requires.
+   */
+  readonly libraryDepends?: { readonly deb: readonly string[]; readonly rpm: readonly string[] };
   /** --arch, when forced; otherwise decided from the contents. */
   readonly archOverride: Arch | undefined;
   readonly service: ServiceSpec | undefined;

@@ -214,6 +214,8 @@ export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | '
   const { manifest } = input;
   const node: Dependency[] = manifest.runtime.bundled ? [] : nodeRequires(manifest);
   const deps: Dependency[] = [...node, ...manifest.extraDepends.rpm.map(parseRequire)];
+  // The ELF objects' library requirements, flagged as rpmbuild flags what its generators found.
+  for (const name of manifest.libraryDepends?.rpm ?? []) deps.push({ name, flags: SENSE.FIND_REQUIRES, version: '' });
   for (const name of Object.keys(input.scripts) as RpmScriptName[]) {
     deps.push({ name: '/bin/sh', flags: SENSE.INTERP | SCRIPT_TAGS[name][2], version: '' });
   }

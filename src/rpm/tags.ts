@@ -90,6 +90,8 @@ export const SENSE = {
   SCRIPT_POST: 1024,
   SCRIPT_PREUN: 2048,
   SCRIPT_POSTUN: 4096,
+  /** RPMSENSE_FIND_REQUIRES: found by a dependency generator (rpmbuild's elfdeps), not written in the spec. */
+  FIND_REQUIRES: 1 << 14,
   RPMLIB: 1 << 24,
   CONFIG: 1 << 28,
 } as const;
