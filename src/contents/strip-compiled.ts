@@ -13,11 +13,11 @@
 // and executables the same without --strip-unneeded. Objects already without .symtab and debug
 // sections are not touched. The files are changed in place, so only in a staging copy pkgapp
 // made: with --no-install the tree is the user's own and is left alone (reported).
+import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readElfInfo } from '../elf/elf-info.js';
 import { EXIT_FAILURE, UserError } from '../errors.js';
-import { runTool } from '../util/run-tool.js';
 import { isNodeGypIntermediate } from './exclude.js';
 
 export interface StripRequest {
@@ -124,7 +124,17 @@ export async function stripCompiledAddons(request: StripRequest): Promise<StripO
   }
   for (const object of todo) {
     const file = path.join(request.root, object.rel);
-    await runTool(strip, [...(object.executable ? EXECUTABLE_ARGS : SHARED_OBJECT_ARGS), file], { what: `stripping ${object.rel} (${strip})`, code: 'PKGAPP_STRIP_FAILED' });
+    const args = [...(object.executable ? EXECUTABLE_ARGS : SHARED_OBJECT_ARGS), file];
+    const failure = await new Promise<string | undefined>((resolve) => {
+      execFile(strip, args, { encoding: 'utf8' }, (error, _stdout, stderr) => resolve(error ? `${error.message.split('\n')[0]}${stderr.trim() ? `\n${stderr.trim()}` : ''}` : undefined));
+    });
+    if (failure !== undefined) {
+      throw new UserError(`stripping ${object.rel} (${strip}) failed: ${failure}`, {
+        code: 'PKGAPP_STRIP_FAILED',
+        exitCode: EXIT_FAILURE,
+        hint: 'Check the file the message names, or pass --keep-symbols (pkgapp.keepSymbols) to ship it unstripped',
+      });
+    }
     outcome.stripped.push(object.rel);
   }
   request.log(`stripped ${outcome.stripped.length} compiled addon file(s) of their symbols and debug information: ${outcome.stripped.join(', ')}`);

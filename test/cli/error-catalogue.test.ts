@@ -381,7 +381,7 @@ const triggers: Record<string, Trigger> = {
         'node_modules/addon/package.json': { name: 'addon', version: '1.0.0', license: 'MIT' },
       });
       await mkdir(path.join(dir, 'node_modules/addon/build/Release'), { recursive: true });
-      await compileAddon(path.join(dir, 'node_modules/addon/build/Release/addon.node'), NAPI_ADDON_IMPORTS, [`-L${libDir}`, '-lpkgapptest']);
+      await compileAddon(path.join(dir, 'node_modules/addon/build/Release/addon.node'), NAPI_ADDON_IMPORTS, [`-L${libDir}`, '-Wl,--no-as-needed', '-lpkgapptest']);
       return naming(await build(dir, ['-t', 'deb']), '/opt/tiny-app/node_modules/addon/build/Release/addon.node needs libpkgapptest.so.1', 'pkgapp.libraries');
     },
   },

@@ -1,0 +1,140 @@
+// The compiled better-sqlite3 app (test/fixtures/apps/native-sqlite, built from source with
+// node-gyp, node bundled) built with -t deb -t rpm, checked with the distributions' own tools:
+// - lintian: no missing-dependency-on-libc, no unstripped-binary-or-object (issue 13);
+// - rpmlint: no shared-library-without-dependency-information, no env-script-interpreter;
+// - the rpm's auto-generated Requires (RPMSENSE_FIND_REQUIRES) equal rpm's own
+//   /usr/lib/rpm/elfdeps --requires run on the files extracted from that rpm;
+// - the deb's library Depends name the packages dpkg-shlibdeps gives for the files extracted
+//   from that deb, with floors no lower.
+//
+// Run alone: npm run build && node --import tsx --test test/oracle/native-deps.test.ts
+import assert from 'node:assert/strict';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test, type TestContext } from 'node:test';
+import { execa } from 'execa';
+import { compareDebVersions } from '../../src/deb/deb-version.js';
+import { readElfInfo } from '../../src/elf/elf-info.js';
+import { buildFixture, FIXTURES, type BuiltFixture } from '../helpers/fixture-matrix.js';
+import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
+import { requireTools, which } from '../helpers/tools.js';
+
+after(cleanupTestDirs);
+
+const FIXTURE = FIXTURES.find((f) => f.source.endsWith('/native-sqlite'))!;
+const FIND_REQUIRES = 1 << 14;
+const ELFDEPS = ['/usr/lib/rpm/elfdeps', '/usr/lib64/rpm/elfdeps'];
+
+let built: BuiltFixture | undefined;
+let rpmHome = '';
+
+before(async () => {
+  if (!FIXTURE.tools?.every((tool) => which(tool)) || !which('rpm') || !which('dpkg-deb')) return;
+  built = await buildFixture(FIXTURE);
+  rpmHome = await tempDir('pkgapp-rpmhome-');
+});
+
+function needBuild(t: TestContext, tools: string[]): BuiltFixture | undefined {
+  if (!requireTools(t, [...(FIXTURE.tools ?? []), 'rpm', 'dpkg-deb', ...tools])) return undefined;
+  assert.ok(built, 'the fixture was built');
+  return built;
+}
+
+/** rpm with a private HOME and database: Debian's rpm keeps them in ~/.rpmdb. */
+async function rpm(args: string[]): Promise<string> {
+  return (await execa('rpm', ['--dbpath', path.join(rpmHome, '.rpmdb'), ...args], { env: { HOME: rpmHome, LANG: 'C.UTF-8' } })).stdout;
+}
+
+/** Every ELF file under `dir` (type EXEC or DYN), absolute. */
+async function elfFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const info = await readElfInfo(file);
+    if (info && (info.type === 'EXEC' || info.type === 'DYN')) found.push(file);
+  }
+  return found.sort();
+}
+
+test('lintian: no missing-dependency-on-libc, no unstripped-binary-or-object', async (t) => {
+  const b = needBuild(t, ['lintian']);
+  if (!b) return;
+  const { stdout } = await execa('lintian', ['--tag-display-limit', '0', b.packages.deb.path], { reject: false, env: { LANG: 'C.UTF-8' } });
+  t.diagnostic(`lintian:\n${stdout}`);
+  for (const tag of ['missing-dependency-on-libc', 'unstripped-binary-or-object']) {
+    assert.ok(!stdout.includes(tag), `lintian reports ${tag}:\n${stdout}`);
+  }
+});
+
+test('rpmlint: no shared-library-without-dependency-information, no env-script-interpreter', async (t) => {
+  const b = needBuild(t, ['rpmlint']);
+  if (!b) return;
+  const { stdout } = await execa('rpmlint', [b.packages.rpm.path], { reject: false, env: { HOME: rpmHome, LANG: 'C.UTF-8' } });
+  t.diagnostic(`rpmlint:\n${stdout.split('\n').slice(0, 60).join('\n')}`);
+  assert.match(stdout, /E: dir-or-file-in-opt/, 'rpmlint really looked at the files');
+  for (const tag of ['shared-library-without-dependency-information', 'env-script-interpreter']) {
+    assert.ok(!stdout.includes(tag), `rpmlint reports ${tag}:\n${stdout}`);
+  }
+});
+
+test("the rpm's ELF Requires equal elfdeps --requires on the files extracted from it", async (t) => {
+  const b = needBuild(t, ['rpm2cpio', 'cpio']);
+  if (!b) return;
+  let elfdeps: string | undefined;
+  for (const candidate of ELFDEPS) if (await stat(candidate).then(() => true, () => false)) elfdeps ??= candidate;
+  if (!elfdeps) {
+    if (process.env['CI'] === 'true') throw new Error("needs rpm's elfdeps (CI=true)");
+    t.skip("needs rpm's elfdeps: apt-get install rpm");
+    return;
+  }
+  const dir = await tempDir();
+  await execa('sh', ['-c', `rpm2cpio "$1" | cpio -idm --quiet`, 'sh', b.packages.rpm.path], { cwd: dir });
+  const files = await elfFiles(dir);
+  assert.ok(files.some((f) => f.endsWith('better_sqlite3.node')), files.join('\n'));
+  const theirs = new Set<string>();
+  for (const file of files) {
+    const { stdout } = await execa(elfdeps, ['--requires', file]);
+    for (const line of stdout.split('\n')) if (line) theirs.add(line);
+  }
+  const requires = (await rpm(['-qp', '--qf', '[%{REQUIRENAME}\\t%{REQUIREFLAGS}\\n]', b.packages.rpm.path])).split('\n').filter(Boolean);
+  const ours = requires.filter((l) => Number(l.split('\t')[1]) & FIND_REQUIRES).map((l) => l.split('\t')[0]!);
+  t.diagnostic(`${files.length} ELF files; Requires:\n${ours.join('\n')}`);
+  assert.ok(ours.includes('libc.so.6()(64bit)') || ours.includes('libc.so.6'), 'the C library is required');
+  assert.deepEqual(ours, [...theirs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+});
+
+test("the deb's library Depends: dpkg-shlibdeps' packages on the extracted files, floors no lower", async (t) => {
+  const b = needBuild(t, ['dpkg-shlibdeps']);
+  if (!b) return;
+  const dir = await tempDir();
+  await execa('dpkg-deb', ['-x', b.packages.deb.path, path.join(dir, 'root')]);
+  await mkdir(path.join(dir, 'debian'));
+  await writeFile(path.join(dir, 'debian/control'), 'Source: pkgapp-oracle\n\nPackage: pkgapp-oracle\nArchitecture: any\n');
+  const files = await elfFiles(path.join(dir, 'root'));
+  const { stdout } = await execa('dpkg-shlibdeps', ['-O', ...files], { cwd: dir });
+  const theirs = relations(/^shlibs:Depends=(.*)$/m.exec(stdout)?.[1] ?? '');
+  const depends = (await execa('dpkg-deb', ['-f', b.packages.deb.path, 'Depends'])).stdout;
+  // --node bundled: no nodejs; adduser is the service user's.
+  const ours = relations(depends);
+  ours.delete('adduser');
+  t.diagnostic(`Depends: ${depends}\ndpkg-shlibdeps: ${stdout}`);
+  assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort(), 'the same library packages');
+  for (const [pkg, floor] of theirs) {
+    if (floor === undefined) continue;
+    const mine = ours.get(pkg);
+    assert.ok(mine !== undefined && compareDebVersions(mine, floor) >= 0, `${pkg}: floor ${mine ?? '(none)'} below dpkg-shlibdeps' ${floor}`);
+  }
+});
+
+/** "a (>= 1), b" → package → highest floor (first alternative of each relation). */
+function relations(text: string): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^([^\s(|]+)\s*(?:\((>=|>>|=)\s*([^)]+)\))?/.exec(entry.split('|')[0]!.trim())!;
+    const floor = m[3]?.trim();
+    const before = out.get(m[1]!);
+    out.set(m[1]!, before === undefined ? floor : floor === undefined || compareDebVersions(before, floor) >= 0 ? before : floor);
+  }
+  return out;
+}
