@@ -1,6 +1,6 @@
 // The package formats: each turns the shared contents into one package file. Listed explicitly
 // (no self-registration) so build() sees every format in one place.
-import type { ContentEntry } from './contents/content-entry.js';
+import type { ReadonlyEntryStore } from './contents/entry-store.js';
 import type { BundledLicense } from './contents/generated-files.js';
 import type { Arch } from './manifest/arch.js';
 import type { Target } from './manifest/layout.js';
@@ -15,7 +15,7 @@ import { rpmFormat } from './rpm/rpm-format.js';
 export interface PackageJob {
   manifest: Manifest;
   /** App files and node_modules under the install directory (generated files are the format's). */
-  contents: readonly ContentEntry[];
+  contents: ReadonlyEntryStore;
   bundled: readonly BundledLicense[];
   arch: Arch;
   outDir: string;
@@ -48,7 +48,7 @@ export interface PackageFormat {
   /** Throws UserError for metadata this format cannot express, before anything is installed. */
   check(manifest: Manifest): void;
   /** Throws UserError for collected contents this format cannot hold, before anything is written. */
-  checkContents?(contents: readonly ContentEntry[]): void;
+  checkContents?(contents: ReadonlyEntryStore): void;
   write(job: PackageJob): Promise<WrittenPackage>;
 }
 

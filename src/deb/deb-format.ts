@@ -1,6 +1,5 @@
 // The deb format: generated files + contents → control, scripts → writeDeb.
 import path from 'node:path';
-import { EntryTree, finalizeEntries } from '../contents/content-entry.js';
 import { generatedFiles } from '../contents/generated-files.js';
 import type { PackageFormat, PackageJob, WrittenPackage } from '../formats.js';
 import { debArch } from '../manifest/arch.js';
@@ -14,7 +13,8 @@ import { writeDeb } from './write-deb.js';
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
   const generated = [...generatedFiles(manifest, targetLayout('deb', manifest.name), job.bundled), ...debianDocFiles(manifest)];
-  const entries = EntryTree.of(job.contents).merged(finalizeEntries(generated), new Set(generated), 'deb');
+  // dpkg wants each directory right before its contents, in a depth-first walk.
+  const entries = job.contents.ordered(generated, 'slash-first');
   const version = debVersion(manifest.version, manifest.release);
   const architecture = debArch(job.arch);
   const written = await writeDeb({
