@@ -1,6 +1,7 @@
-// The two orders a package's paths are written in. Both keep a directory's contents right after
-// it (ancestors are prefixes, and a prefix sorts first); they differ in where "a/…" falls
-// between "a" and "a-b". Each format's folder picks the one its tools expect.
+// The two orders a package's paths are written in. In both, a directory comes before its
+// contents (a prefix sorts first) and its contents form one unbroken run; they differ in where
+// that run falls: right after "a", or after "a-b". Each format's folder picks the one its tools
+// expect.
 
 /**
  * "slash-first": "/" before every other character, so a directory's entries follow it directly
