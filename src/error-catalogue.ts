@@ -9,7 +9,7 @@ export type CatalogueSection = 'usage' | 'options' | 'app' | 'build' | 'keys' | 
 export interface CatalogueEntry {
   /** The stable code printed with the error, e.g. PKGAPP_LOCKFILE_MISSING. */
   code: string;
-  /** 2: bad usage or bad input; 1: a step failed (design.md). */
+  /** 2: bad usage or bad input; 1: a step failed (docs/errors.md). */
   exitCode: typeof EXIT_USAGE | typeof EXIT_FAILURE;
   section: CatalogueSection;
   /** When it happens, one line, for users. */

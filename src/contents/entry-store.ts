@@ -47,7 +47,10 @@ export class EntryStore implements ReadonlyEntryStore {
    * Collected files (added without an object) are read from `${sourceRoot}${path.slice(sourceCut)}`:
    * their package path with the install directory replaced by the staging root.
    */
-  constructor(private readonly sourceRoot = '', private readonly sourceCut = 0) {
+  constructor(
+    private readonly sourceRoot = '',
+    private readonly sourceCut = 0,
+  ) {
     this.grow();
   }
 
@@ -64,9 +67,11 @@ export class EntryStore implements ReadonlyEntryStore {
     const dir = slash === -1 ? ROOT : this.directory(entry.path.slice(0, slash));
     const name = entry.path.slice(slash + 1);
     const id =
-      entry.kind === 'dir' ? this.child(dir, name, DIR, entry.mode, 0)
-      : entry.kind === 'file' ? this.child(dir, name, FILE, entry.mode, entry.size)
-      : this.child(dir, name, SYMLINK, 0o777, 0);
+      entry.kind === 'dir'
+        ? this.child(dir, name, DIR, entry.mode, 0)
+        : entry.kind === 'file'
+          ? this.child(dir, name, FILE, entry.mode, entry.size)
+          : this.child(dir, name, SYMLINK, 0o777, 0);
     this.objects.set(id, entry);
   }
 
@@ -93,7 +98,13 @@ export class EntryStore implements ReadonlyEntryStore {
     return this.child(dir, name, DIR, 0o755, 0);
   }
 
-  addFile(dir: number, name: string, mode: number, size: number, rewriteHead?: { skip: number; insert: Buffer }): number {
+  addFile(
+    dir: number,
+    name: string,
+    mode: number,
+    size: number,
+    rewriteHead?: { skip: number; insert: Buffer },
+  ): number {
     const id = this.child(dir, name, FILE, mode, size);
     if (rewriteHead) this.heads.set(id, rewriteHead);
     return id;
@@ -107,7 +118,8 @@ export class EntryStore implements ReadonlyEntryStore {
 
   largestFile(): FileEntry | undefined {
     let best = NONE;
-    for (let id = 1; id < this.count; id++) if (this.kind[id] === FILE && (best === NONE || this.size[id]! > this.size[best]!)) best = id;
+    for (let id = 1; id < this.count; id++)
+      if (this.kind[id] === FILE && (best === NONE || this.size[id]! > this.size[best]!)) best = id;
     return best === NONE ? undefined : (this.entry(best, this.pathOf(best)) as FileEntry);
   }
 
@@ -128,7 +140,7 @@ export class EntryStore implements ReadonlyEntryStore {
     let n = 0;
     let k = 0;
     for (const [id, path] of this.walk(order)) {
-      while (k < added.length && compare(added[k]!.path, path) < 0) ids[n++] = -(++k);
+      while (k < added.length && compare(added[k]!.path, path) < 0) ids[n++] = -++k;
       if (k < added.length && added[k]!.path === path) {
         ids[n++] = resolveCollision(path, this.kind[id] as EntryKind, addedKinds[k]!) === 'replace' ? -(k + 1) : id;
         k++;
@@ -136,7 +148,7 @@ export class EntryStore implements ReadonlyEntryStore {
         ids[n++] = id;
       }
     }
-    while (k < added.length) ids[n++] = -(++k);
+    while (k < added.length) ids[n++] = -++k;
     const fixed = ids.subarray(0, n);
     return { [Symbol.iterator]: () => this.entries(fixed, added) };
   }
@@ -263,7 +275,14 @@ export class EntryStore implements ReadonlyEntryStore {
     if (kind <= DIR) return { kind: 'dir', path, mode: this.mode[id]! };
     if (kind === SYMLINK) return { kind: 'symlink', path, target: this.targets.get(id)! };
     const head = this.heads.get(id);
-    return { kind: 'file', path, mode: this.mode[id]!, size: this.size[id]!, source: { file: this.sourceRoot + path.slice(this.sourceCut) }, ...(head ? { rewriteHead: head } : {}) };
+    return {
+      kind: 'file',
+      path,
+      mode: this.mode[id]!,
+      size: this.size[id]!,
+      source: { file: this.sourceRoot + path.slice(this.sourceCut) },
+      ...(head ? { rewriteHead: head } : {}),
+    };
   }
 
   private pathOf(id: number): string {
@@ -331,9 +350,12 @@ export class EntryStore implements ReadonlyEntryStore {
   }
 
   private resize(capacity: number): void {
-    const grown = <T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
+    const grown = <T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(
+      old: T,
+      make: (n: number) => T,
+    ): T => {
       const array = make(capacity);
-      array.set(old.subarray(0, Math.min(old.length, capacity)) as never);
+      array.set(old.subarray(0, Math.min(old.length, capacity)));
       return array;
     };
     this.kind = grown(this.kind, (n) => new Uint8Array(n));

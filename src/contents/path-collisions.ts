@@ -4,7 +4,8 @@ import { UserError } from '../errors.js';
 
 /**
  * Kinds of entry as the store keeps them. IMPLICIT is a directory no entry names, made because
- * something lies below it (root-owned, 0755): dpkg needs every directory before its contents.
+ * something lies below it (root-owned, 0755): dpkg needs every directory before its contents
+ * (docs/internals/deb-archive.md).
  */
 export const IMPLICIT = 0;
 export const DIR = 1;
@@ -27,10 +28,12 @@ export function resolveCollision(path: string, existing: EntryKind, incoming: En
   if (existing <= DIR && incoming <= DIR) return incoming === DIR ? 'replace' : 'keep';
   if (existing === IMPLICIT || incoming === IMPLICIT) {
     const other = existing === IMPLICIT ? incoming : existing;
-    throw new UserError(`/${path} is both a ${KIND_NAME[other]} and a directory in the package`, { code: 'PKGAPP_PATH_CONFLICT' });
+    throw new UserError(`/${path} is both a ${KIND_NAME[other]} and a directory in the package`, {
+      code: 'PKGAPP_PATH_CONFLICT',
+    });
   }
   throw new UserError(`/${path} would be in the package twice: the app ships a file where pkgapp generates one`, {
     code: 'PKGAPP_PATH_CONFLICT',
-    hint: 'Rename or exclude the app\'s file (pkgapp writes /opt/NAME/.pkgapp/, the unit, the environment file and /usr/share/doc/NAME/)',
+    hint: "Rename or exclude the app's file (pkgapp writes /opt/NAME/.pkgapp/, the unit, the environment file and /usr/share/doc/NAME/)",
   });
 }

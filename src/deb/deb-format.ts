@@ -13,7 +13,7 @@ import { writeDeb } from './write-deb.js';
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
   const generated = [...generatedFiles(manifest, targetLayout('deb', manifest.name), job.bundled), ...debianDocFiles(manifest)];
-  // dpkg wants each directory right before its contents, in a depth-first walk.
+  // dpkg needs each directory before its contents: a depth-first walk (docs/internals/deb-archive.md).
   const entries = job.contents.ordered(generated, 'slash-first');
   const version = debVersion(manifest.version, manifest.release);
   const architecture = debArch(job.arch);

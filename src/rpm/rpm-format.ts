@@ -22,7 +22,7 @@ function stateDirectory(manifest: Manifest): ContentEntry[] {
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
   const generated = [...generatedFiles(manifest, targetLayout('rpm', manifest.name), job.bundled), ...stateDirectory(manifest)];
-  // rpm's file list is in byte order of the paths: its binary search over them expects it.
+  // rpm's file list is in byte order of the paths, for its binary search (docs/internals/rpm-package.md).
   const entries = job.contents.ordered(generated, 'code-point');
   const { version, release } = rpmVersion(manifest.version, manifest.release);
   const architecture = rpmArch(job.arch);

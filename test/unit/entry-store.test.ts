@@ -21,8 +21,19 @@ const NAIVE: Record<PathOrder, (a: string, b: string) => number> = {
   'code-point': (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)),
 };
 
-const dir = (path: string, mode = 0o755, owner?: string): ContentEntry => ({ kind: 'dir', path, mode, ...(owner ? { owner } : {}) });
-const file = (path: string, size = 1): ContentEntry => ({ kind: 'file', path, mode: 0o644, size, source: { body: Buffer.alloc(size) } });
+const dir = (path: string, mode = 0o755, owner?: string): ContentEntry => ({
+  kind: 'dir',
+  path,
+  mode,
+  ...(owner ? { owner } : {}),
+});
+const file = (path: string, size = 1): ContentEntry => ({
+  kind: 'file',
+  path,
+  mode: 0o644,
+  size,
+  source: { body: Buffer.alloc(size) },
+});
 const symlink = (path: string, target = 'x'): ContentEntry => ({ kind: 'symlink', path, target });
 const paths = (entries: Iterable<ContentEntry>) => [...entries].map((e) => e.path);
 
@@ -39,9 +50,28 @@ function assertConflict(run: () => unknown, message: RegExp): void {
  * A random tree: `count` explicit paths (files, symlinks and directories, with parents not always
  * named), and what a store of them must give: every path plus the unnamed parents, sorted.
  */
-function randomTree(seed: number, count: number): { entries: ContentEntry[]; expected: Map<string, ContentEntry | 'implicit'> } {
+function randomTree(
+  seed: number,
+  count: number,
+): { entries: ContentEntry[]; expected: Map<string, ContentEntry | 'implicit'> } {
   const next = seededRandom(seed);
-  const names = ['a', 'b', 'a-b', 'a.b', 'a_b', 'B', 'é', '€', '\uFFFD', '\u{1F600}', 'index.js', 'lib', 'node_modules', '-', 'z~'];
+  const names = [
+    'a',
+    'b',
+    'a-b',
+    'a.b',
+    'a_b',
+    'B',
+    'é',
+    '€',
+    '\uFFFD',
+    '\u{1F600}',
+    'index.js',
+    'lib',
+    'node_modules',
+    '-',
+    'z~',
+  ];
   const chosen = new Set<string>();
   while (chosen.size < count) {
     const depth = 1 + Math.floor(next() * 5);
@@ -53,7 +83,12 @@ function randomTree(seed: number, count: number): { entries: ContentEntry[]; exp
   const expected = new Map<string, ContentEntry | 'implicit'>();
   for (const p of chosen) {
     const r = next();
-    const entry = parents.has(p) || r < 0.2 ? dir(p, 0o700 + Math.floor(next() * 0o77)) : r < 0.9 ? file(p, Math.floor(next() * 1000)) : symlink(p, `../${p}`);
+    const entry =
+      parents.has(p) || r < 0.2
+        ? dir(p, 0o700 + Math.floor(next() * 0o77))
+        : r < 0.9
+          ? file(p, Math.floor(next() * 1000))
+          : symlink(p, `../${p}`);
     entries.push(entry);
     expected.set(p, entry);
   }
@@ -66,13 +101,22 @@ function randomTree(seed: number, count: number): { entries: ContentEntry[]; exp
   return { entries, expected };
 }
 
-function assertOrderedLike(actual: Iterable<ContentEntry>, expected: Map<string, ContentEntry | 'implicit'>, order: PathOrder): void {
+function assertOrderedLike(
+  actual: Iterable<ContentEntry>,
+  expected: Map<string, ContentEntry | 'implicit'>,
+  order: PathOrder,
+): void {
   const want = [...expected.keys()].sort(NAIVE[order]);
   const got = [...actual];
-  assert.deepEqual(got.map((e) => e.path), want, order);
+  assert.deepEqual(
+    got.map((e) => e.path),
+    want,
+    order,
+  );
   for (const entry of got) {
     const named = expected.get(entry.path)!;
-    if (named === 'implicit') assert.deepEqual(entry, dir(entry.path), `${entry.path}: an unnamed parent is a 0755 directory`);
+    if (named === 'implicit')
+      assert.deepEqual(entry, dir(entry.path), `${entry.path}: an unnamed parent is a 0755 directory`);
     else assert.equal(entry, named, `${entry.path}: the added object, as it is`);
   }
 }
@@ -90,7 +134,13 @@ test('both orders match a naive sort of every path and its parents, with extras 
 test('a large node_modules-like tree, added as collectContents adds it, in both orders', () => {
   const store = new EntryStore('/stage', 'opt/app'.length);
   const expected = new Map<string, ContentEntry | 'implicit'>();
-  const collected = (path: string, size: number): ContentEntry => ({ kind: 'file', path, mode: 0o644, size, source: { file: `/stage${path.slice('opt/app'.length)}` } });
+  const collected = (path: string, size: number): ContentEntry => ({
+    kind: 'file',
+    path,
+    mode: 0o644,
+    size,
+    source: { file: `/stage${path.slice('opt/app'.length)}` },
+  });
   const modules = store.directory('opt/app/node_modules');
   for (const p of ['opt', 'opt/app', 'opt/app/node_modules']) expected.set(p, 'implicit');
   let files = 0;
@@ -121,7 +171,11 @@ test('a large node_modules-like tree, added as collectContents adds it, in both 
     const want = [...expected.keys()].sort(NAIVE[order]);
     const got = [...store.ordered([], order)];
     assert.equal(got.length, want.length, order);
-    assert.deepEqual(got.map((e) => e.path), want, order);
+    assert.deepEqual(
+      got.map((e) => e.path),
+      want,
+      order,
+    );
     for (const entry of got) {
       const e = expected.get(entry.path)!;
       assert.deepEqual(entry, e === 'implicit' ? dir(entry.path) : e, entry.path);
@@ -136,32 +190,69 @@ test('collected files are read from the staging root, with their rewritten #! li
   store.addFile(store.directory('opt/app'), 'server.js', 0o644, 2000);
   const files = [...store.ordered([], 'slash-first')].filter((e) => e.kind === 'file');
   assert.deepEqual(files, [
-    { kind: 'file', path: 'opt/app/bin/cli.js', mode: 0o755, size: 100, source: { file: '/tmp/stage/bin/cli.js' }, rewriteHead: head },
+    {
+      kind: 'file',
+      path: 'opt/app/bin/cli.js',
+      mode: 0o755,
+      size: 100,
+      source: { file: '/tmp/stage/bin/cli.js' },
+      rewriteHead: head,
+    },
     { kind: 'file', path: 'opt/app/server.js', mode: 0o644, size: 2000, source: { file: '/tmp/stage/server.js' } },
   ]);
   assert.equal(store.largestFile()?.path, 'opt/app/server.js');
   assert.equal(new EntryStore().largestFile(), undefined);
-  assert.equal(EntryStore.from([dir('a'), symlink('b')]).largestFile(), undefined, 'directories and symlinks are not files');
+  assert.equal(
+    EntryStore.from([dir('a'), symlink('b')]).largestFile(),
+    undefined,
+    'directories and symlinks are not files',
+  );
 });
 
 test('every parent directory is made, once, before its contents, for collected and generated entries', () => {
-  const store = EntryStore.from([file('opt/app/lib/x.js'), file('opt/app/lib/y.js'), symlink('usr/bin/app', '/opt/app/lib/x.js')]);
+  const store = EntryStore.from([
+    file('opt/app/lib/x.js'),
+    file('opt/app/lib/y.js'),
+    symlink('usr/bin/app', '/opt/app/lib/x.js'),
+  ]);
   const extras = [file('usr/share/doc/app/copyright'), file('opt/app/.pkgapp/release.json')];
   assert.deepEqual(paths(store.ordered(extras, 'slash-first')), [
-    'opt', 'opt/app', 'opt/app/.pkgapp', 'opt/app/.pkgapp/release.json', 'opt/app/lib', 'opt/app/lib/x.js', 'opt/app/lib/y.js',
-    'usr', 'usr/bin', 'usr/bin/app', 'usr/share', 'usr/share/doc', 'usr/share/doc/app', 'usr/share/doc/app/copyright',
+    'opt',
+    'opt/app',
+    'opt/app/.pkgapp',
+    'opt/app/.pkgapp/release.json',
+    'opt/app/lib',
+    'opt/app/lib/x.js',
+    'opt/app/lib/y.js',
+    'usr',
+    'usr/bin',
+    'usr/bin/app',
+    'usr/share',
+    'usr/share/doc',
+    'usr/share/doc/app',
+    'usr/share/doc/app/copyright',
   ]);
-  for (const entry of store.ordered(extras, 'code-point')) if (entry.kind === 'dir') assert.deepEqual(entry, dir(entry.path), entry.path);
+  for (const entry of store.ordered(extras, 'code-point'))
+    if (entry.kind === 'dir') assert.deepEqual(entry, dir(entry.path), entry.path);
 });
 
 test('the collision rules, pair by pair', () => {
-  const kinds: [EntryKind, string][] = [[IMPLICIT, 'implicit'], [DIR, 'dir'], [FILE, 'file'], [SYMLINK, 'symlink']];
+  const kinds: [EntryKind, string][] = [
+    [IMPLICIT, 'implicit'],
+    [DIR, 'dir'],
+    [FILE, 'file'],
+    [SYMLINK, 'symlink'],
+  ];
   const outcome = (existing: EntryKind, incoming: EntryKind) => {
     try {
       return resolveCollision('p', existing, incoming);
     } catch (error) {
       assert.equal((error as { code?: string }).code, 'PKGAPP_PATH_CONFLICT');
-      return /is both a (file|symlink) and a directory/.test((error as Error).message) ? 'both' : /twice/.test((error as Error).message) ? 'twice' : (error as Error).message;
+      return /is both a (file|symlink) and a directory/.test((error as Error).message)
+        ? 'both'
+        : /twice/.test((error as Error).message)
+          ? 'twice'
+          : (error as Error).message;
     }
   };
   const table = kinds.map(([existing, name]) => [name, ...kinds.map(([incoming]) => outcome(existing, incoming))]);
@@ -201,34 +292,63 @@ test('collisions among collected entries: refused as they are added, directories
   assert.deepEqual([...collected.ordered([], 'code-point')], [dir('d')]);
 });
 
-test('collisions between the collected entries and a format\'s files: refused before anything is read', () => {
-  const store = EntryStore.from([file('opt/app/.pkgapp/release.json'), file('opt/app/x'), symlink('usr/lib/app'), dir('var/lib/app', 0o755)]);
+test("collisions between the collected entries and a format's files: refused before anything is read", () => {
+  const store = EntryStore.from([
+    file('opt/app/.pkgapp/release.json'),
+    file('opt/app/x'),
+    symlink('usr/lib/app'),
+    dir('var/lib/app', 0o755),
+  ]);
   for (const order of ORDERS) {
-    assertConflict(() => store.ordered([file('opt/app/.pkgapp/release.json')], order), /^\/opt\/app\/.pkgapp\/release.json would be in the package twice/);
+    assertConflict(
+      () => store.ordered([file('opt/app/.pkgapp/release.json')], order),
+      /^\/opt\/app\/.pkgapp\/release.json would be in the package twice/,
+    );
     assertConflict(() => store.ordered([file('opt/app/x/y')], order), /^\/opt\/app\/x is both a file and a directory/);
     assertConflict(() => store.ordered([dir('opt/app/x')], order), /twice/);
-    assertConflict(() => store.ordered([file('usr/lib/app/z')], order), /^\/usr\/lib\/app is both a symlink and a directory/);
+    assertConflict(
+      () => store.ordered([file('usr/lib/app/z')], order),
+      /^\/usr\/lib\/app is both a symlink and a directory/,
+    );
     assertConflict(() => store.ordered([file('opt/app')], order), /^\/opt\/app is both a file and a directory/);
     assertConflict(() => store.ordered([file('opt/app/.pkgapp')], order), /is both a file and a directory/);
     // Among the format's own files, the same rules.
     assertConflict(() => store.ordered([file('usr/share/doc/a'), symlink('usr/share/doc/a')], order), /twice/);
-    assertConflict(() => store.ordered([file('usr/share/doc/a'), file('usr/share/doc/a/b')], order), /is both a file and a directory/);
+    assertConflict(
+      () => store.ordered([file('usr/share/doc/a'), file('usr/share/doc/a/b')], order),
+      /is both a file and a directory/,
+    );
     // A named directory of the format replaces the collected one (rpm's state directory and its owner).
     const state = dir('var/lib/app', 0o750, 'app');
     const entries = [...store.ordered([state, dir('usr/share', 0o700), dir('usr/share', 0o701)], order)];
-    assert.equal(entries.find((e) => e.path === 'var/lib/app'), state, order);
-    assert.deepEqual(entries.find((e) => e.path === 'usr/share'), dir('usr/share', 0o701), `${order}: the later of two`);
+    assert.equal(
+      entries.find((e) => e.path === 'var/lib/app'),
+      state,
+      order,
+    );
+    assert.deepEqual(
+      entries.find((e) => e.path === 'usr/share'),
+      dir('usr/share', 0o701),
+      `${order}: the later of two`,
+    );
     // An implicit parent of the format's files keeps the collected directory.
-    assert.deepEqual(entries.filter((e) => e.path === 'var/lib' || e.path === 'var'), [dir('var'), dir('var/lib')], order);
+    assert.deepEqual(
+      entries.filter((e) => e.path === 'var/lib' || e.path === 'var'),
+      [dir('var'), dir('var/lib')],
+      order,
+    );
     assert.equal(entries.filter((e) => e.path === 'usr').length, 1, `${order}: one /usr`);
   }
 });
 
-test('an ordered view can be read again and again, and another format\'s files never reach it', () => {
+test("an ordered view can be read again and again, and another format's files never reach it", () => {
   const { entries } = randomTree(7, 500);
   const store = EntryStore.from(entries);
   const before = paths(store.ordered([], 'slash-first'));
-  const deb = store.ordered([file('usr/share/doc/app/copyright'), file('usr/share/doc/app/changelog.Debian.gz')], 'slash-first');
+  const deb = store.ordered(
+    [file('usr/share/doc/app/copyright'), file('usr/share/doc/app/changelog.Debian.gz')],
+    'slash-first',
+  );
   const rpm = store.ordered([dir('var/lib/app', 0o750, 'app')], 'code-point');
   const first = paths(deb);
   assert.deepEqual(paths(deb), first, 'the same entries the second time');
@@ -236,7 +356,7 @@ test('an ordered view can be read again and again, and another format\'s files n
   iterator.next();
   assert.deepEqual(paths(deb), first, 'a fresh walk while another is halfway through');
   assert.ok(first.includes('usr/share/doc/app/copyright'));
-  assert.ok(!first.includes('var/lib/app'), 'rpm\'s state directory is not in the deb');
+  assert.ok(!first.includes('var/lib/app'), "rpm's state directory is not in the deb");
   const rpmPaths = paths(rpm);
   assert.ok(rpmPaths.includes('var/lib/app') && !rpmPaths.includes('usr/share/doc/app/copyright'));
   assert.deepEqual(paths(store.ordered([], 'slash-first')), before, 'the store itself is unchanged');

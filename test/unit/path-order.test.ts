@@ -32,8 +32,20 @@ function randomPath(next: () => number): string {
 }
 
 test('the orders tell "a", "a/b" and "a-b" apart as dpkg and rpm need', () => {
-  assert.deepEqual(['a-b', 'a/b', 'a', 'a.x/y', 'a/b/c'].sort(compareSlashFirst), ['a', 'a/b', 'a/b/c', 'a-b', 'a.x/y']);
-  assert.deepEqual(['a-b', 'a/b', 'a', 'a.x/y', 'a/b/c'].sort(compareCodePoints), ['a', 'a-b', 'a.x/y', 'a/b', 'a/b/c']);
+  assert.deepEqual(['a-b', 'a/b', 'a', 'a.x/y', 'a/b/c'].sort(compareSlashFirst), [
+    'a',
+    'a/b',
+    'a/b/c',
+    'a-b',
+    'a.x/y',
+  ]);
+  assert.deepEqual(['a-b', 'a/b', 'a', 'a.x/y', 'a/b/c'].sort(compareCodePoints), [
+    'a',
+    'a-b',
+    'a.x/y',
+    'a/b',
+    'a/b/c',
+  ]);
   assert.equal(comparePathsIn('slash-first'), compareSlashFirst);
   assert.equal(comparePathsIn('code-point'), compareCodePoints);
 });
@@ -56,8 +68,13 @@ test('slash-first order is the segment-by-segment (depth-first) order', () => {
   const next = seededRandom(2);
   for (let i = 0; i < 20000; i++) {
     const a = randomPath(next);
-    const b = next() < 0.3 ? `${a.slice(0, Math.floor(next() * a.length))}${next() < 0.5 ? '/' : '-'}x` : randomPath(next);
-    assert.equal(sign(compareSlashFirst(a, b)), sign(segmentOrder(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    const b =
+      next() < 0.3 ? `${a.slice(0, Math.floor(next() * a.length))}${next() < 0.5 ? '/' : '-'}x` : randomPath(next);
+    assert.equal(
+      sign(compareSlashFirst(a, b)),
+      sign(segmentOrder(a, b)),
+      `${JSON.stringify(a)} vs ${JSON.stringify(b)}`,
+    );
   }
 });
 
@@ -75,9 +92,14 @@ test('in both orders a directory comes before its contents, which form one unbro
       const inside = sorted.flatMap((p, j) => (p.startsWith(`${dir}/`) ? [j] : []));
       if (inside.length === 0) return;
       assert.ok(inside[0]! > i, `${compare.name}: ${JSON.stringify(dir)} before its contents`);
-      assert.equal(inside[inside.length - 1]! - inside[0]! + 1, inside.length, `${compare.name}: the contents of ${JSON.stringify(dir)} are one run`);
+      assert.equal(
+        inside[inside.length - 1]! - inside[0]! + 1,
+        inside.length,
+        `${compare.name}: the contents of ${JSON.stringify(dir)} are one run`,
+      );
       // slash-first: the run starts right after the directory; code-point: "a-b" may come between.
-      if (compare === compareSlashFirst) assert.equal(inside[0], i + 1, `${JSON.stringify(dir)}'s contents follow it directly`);
+      if (compare === compareSlashFirst)
+        assert.equal(inside[0], i + 1, `${JSON.stringify(dir)}'s contents follow it directly`);
     });
   }
 });
