@@ -1,6 +1,6 @@
 // rpm scriptlets: which snippets run in %pre, %post, %preun and %postun (formats.md §2.9).
 import type { Manifest } from '../manifest/manifest.js';
-import { rpmVersion } from '../manifest/versions.js';
+import { rpmVersion } from './rpm-version.js';
 import { renderScripts } from '../render/maintainer-scripts.js';
 
 export type RpmScriptName = 'pre' | 'post' | 'preun' | 'postun';
