@@ -9,7 +9,7 @@ export type CatalogueSection = 'usage' | 'options' | 'app' | 'build' | 'keys' | 
 export interface CatalogueEntry {
   /** The stable code printed with the error, e.g. PKGAPP_LOCKFILE_MISSING. */
   code: string;
-  /** 2: bad usage or bad input; 1: a step failed (design.md). */
+  /** 2: bad usage or bad input; 1: a step failed (docs/errors.md). */
   exitCode: typeof EXIT_USAGE | typeof EXIT_FAILURE;
   section: CatalogueSection;
   /** When it happens, one line, for users. */
@@ -151,6 +151,8 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
   { code: 'PKGAPP_KEEP_INVALID', exitCode: U, section: 'repository', when: '`--keep` is not a whole number of at least 1.', fix: 'Give how many versions to keep, e.g. `--keep 5`, or leave it out to keep all' },
   { code: 'PKGAPP_REPO_UNWRITABLE', exitCode: U, section: 'repository', when: 'The `--repo` directory cannot be created or written.', fix: 'Give a directory pkgapp can create and write' },
   { code: 'PKGAPP_REPO_LOCKED', exitCode: F, section: 'repository', when: 'Another publish or promote held the repository lock for minutes.', fix: 'Retry when it is done; the lock of a crashed publisher expires after 30 seconds' },
+  { code: 'PKGAPP_REPO_URL_INVALID', exitCode: U, section: 'repository', when: '`--repo` has a scheme other than s3://, or its s3:// URL is malformed (no bucket, a bucket name S3 does not allow, `//` or `..` in the prefix).', fix: 'Give a directory or s3://BUCKET/PREFIX, e.g. `--repo s3://acme-packages/repos`' },
+  { code: 'PKGAPP_S3_REQUEST_FAILED', exitCode: F, section: 'repository', when: 'A request to the S3 repository failed: no such bucket, access denied, wrong credentials, the endpoint unreachable, or no region configured.', fix: 'Follow the hint printed with the error, which depends on the store\'s answer: create the bucket, fix the credentials or their policy, check `--endpoint`, set AWS_REGION' },
   { code: 'PKGAPP_PROMOTE_NOT_FOUND', exitCode: U, section: 'repository', when: 'promote: NAME=VERSION is not published in the `--from` suite.', fix: 'Publish it there first (`pkgapp publish --suite FROM`); the message lists the versions the suite has' },
   { code: 'PKGAPP_APT_VERSION_EXISTS', exitCode: U, section: 'repository', when: 'A .deb with the same name, version and architecture but other bytes is already published.', fix: 'A published version never changes: bump the version, or rebuild with `--release N`' },
   { code: 'PKGAPP_YUM_VERSION_EXISTS', exitCode: U, section: 'repository', when: 'An .rpm with the same name, version, release and architecture but other bytes is already published.', fix: 'A published version never changes: bump the version, or rebuild with `--release N`' },

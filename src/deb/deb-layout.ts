@@ -2,8 +2,8 @@
 import type { TargetLayout } from '../manifest/layout.js';
 
 /**
- * Debian 12 keeps units in /lib/systemd/system (where dh_installsystemd puts them, formats.md
- * §1.7) and environment files in /etc/default.
+ * Debian 12 keeps units in /lib/systemd/system (where dh_installsystemd puts them,
+ * docs/internals/deb-archive.md) and environment files in /etc/default.
  */
 export function debLayout(name: string): TargetLayout {
   return {

@@ -5,7 +5,7 @@ import { upstreamVersion, type AppVersion } from '../manifest/versions.js';
 /**
  * The Debian Version field: the upstream version (manifest/versions.ts), and a revision only
  * when --release asks for one, so `apt-get install NAME=1.2.3` names exactly the package.json
- * version. formats.md §5.
+ * version. docs/internals/versions.md.
  */
 export function debVersion(version: AppVersion, release?: string): string {
   return release === undefined ? upstreamVersion(version) : `${upstreamVersion(version)}-${release}`;

@@ -55,7 +55,7 @@ export function checkRelease(raw: string): string {
  * The upstream part of the package version, which Debian and rpm spell alike: prerelease after
  * '~' so 1.2.0~beta.1 sorts before 1.2.0 (both sort '~' first), build metadata after '+' (it
  * sorts after the plain version, which semver calls equal). Each format adds its release
- * (src/deb/deb-version.ts, src/rpm/rpm-version.ts).
+ * (src/deb/deb-version.ts, src/rpm/rpm-version.ts). docs/internals/versions.md.
  */
 export function upstreamVersion(version: AppVersion): string {
   let text = `${version.major}.${version.minor}.${version.patch}`;

@@ -58,7 +58,7 @@ export const rpmFormat: PackageFormat = {
   article: 'an .rpm',
   layout: rpmLayout,
   arch: RPM_ARCH,
-  // The lead's magic (formats.md §2.1).
+  // The lead's magic (docs/internals/rpm-package.md).
   detect: (head) => head.length >= 4 && head.readUInt32BE(0) === RPM_LEAD_MAGIC,
   checkContents,
   check: (manifest) => {
