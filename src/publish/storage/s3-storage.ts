@@ -14,7 +14,7 @@ import {
   S3Client,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
-import { EXIT_FAILURE, UserError } from '../../errors.js';
+import { EXIT_FAILURE, isUserError, UserError } from '../../errors.js';
 import {
   checkKey,
   checkPrefix,
@@ -233,6 +233,8 @@ export class S3Storage implements RepositoryStorage {
   }
 
   private failure(verb: string, key: string, error: unknown): UserError {
+    // Already explained (no region configured): pass it on as it is.
+    if (isUserError(error)) return error;
     const name = nameOf(error);
     const status = statusOf(error);
     const message = (error as Error)?.message;
