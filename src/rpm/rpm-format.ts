@@ -1,15 +1,19 @@
 // The rpm format: generated files + contents (+ the state directory it owns) → writeRpm.
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { EntryTree, finalizeEntries, type ContentEntry } from '../contents/content-entry.js';
+import type { ContentEntry } from '../contents/content-entry.js';
+import type { ReadonlyEntryStore } from '../contents/entry-store.js';
 import { generatedFiles } from '../contents/generated-files.js';
-import type { PackageFormat, PackageJob, WrittenPackage } from '../formats.js';
-import { rpmArch } from '../manifest/arch.js';
-import { targetLayout } from '../manifest/layout.js';
+import { archName } from '../manifest/arch.js';
+import type { PackageFormat, PackageJob, WrittenPackage } from '../package-format.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { rpmVersion } from '../manifest/versions.js';
+import { rpmVersion } from './rpm-version.js';
 import { requires } from './header-sections.js';
+import { RPM_LEAD_MAGIC } from './read-rpm.js';
+import { RPM_ARCH } from './rpm-arch.js';
+import { rpmLayout } from './rpm-layout.js';
 import { rpmFiles } from './rpm-files.js';
+import { renderRpmDetails } from './render-rpm-inspection.js';
 import { renderRpmScriptlets } from './scriptlets.js';
 import { writeRpm } from './write-rpm.js';
 
@@ -20,10 +24,11 @@ function stateDirectory(manifest: Manifest): ContentEntry[] {
 
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
-  const generated = [...generatedFiles(manifest, targetLayout('rpm', manifest.name), job.bundled), ...stateDirectory(manifest)];
-  const entries = EntryTree.of(job.contents).merged(finalizeEntries(generated), new Set(generated), 'rpm');
+  const generated = [...generatedFiles(manifest, rpmLayout(manifest.name), job.bundled), ...stateDirectory(manifest)];
+  // rpm's file list is in byte order of the paths, for its binary search (docs/internals/rpm-package.md).
+  const entries = job.contents.ordered(generated, 'code-point');
   const { version, release } = rpmVersion(manifest.version, manifest.release);
-  const architecture = rpmArch(job.arch);
+  const architecture = archName(RPM_ARCH, job.arch);
   const files = rpmFiles(entries, manifest);
   const written = await writeRpm({
     outFile: path.join(job.outDir, `${manifest.name}-${version}-${release}.${architecture}.rpm`),
@@ -40,8 +45,8 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
 }
 
 /** cpio newc sizes are 8 hex digits: files of 4 GiB or more need rpm's stripped format, not written yet. */
-function checkContents(contents: readonly ContentEntry[]): void {
-  const big = EntryTree.of(contents).largestFile();
+function checkContents(contents: ReadonlyEntryStore): void {
+  const big = contents.largestFile();
   if (big && big.kind === 'file' && big.size >= 2 ** 32) {
     throw new UserError(`/${big.path} is ${big.size} bytes: pkgapp cannot put files of 4 GiB or more in an rpm yet`, {
       code: 'PKGAPP_RPM_FILE_TOO_LARGE',
@@ -52,9 +57,21 @@ function checkContents(contents: readonly ContentEntry[]): void {
 
 export const rpmFormat: PackageFormat = {
   target: 'rpm',
+  article: 'an .rpm',
+  layout: rpmLayout,
+  arch: RPM_ARCH,
+  // The lead's magic (docs/internals/rpm-package.md).
+  detect: (head) => head.length >= 4 && head.readUInt32BE(0) === RPM_LEAD_MAGIC,
   checkContents,
   check: (manifest) => {
     requires({ manifest, scripts: renderRpmScriptlets(manifest), compression: 'gzip' }, '0', false);
   },
   write,
+  // The readers load on first use: build never needs them, and verify brings in openpgp.
+  reader: {
+    inspect: async (file) => (await import('./inspect-rpm.js')).inspectRpm(file),
+    renderDetails: renderRpmDetails,
+    verify: async (file, keys) => (await import('./verify-rpm.js')).verifyRpm(file, keys),
+  },
+  repository: 'yum',
 };
