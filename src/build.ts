@@ -186,7 +186,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       const deb = formats.some((f) => f.target === 'deb');
       const libraries = await libraryDependencies({
         objects: collected.elfObjects, symlinkNames: collected.librarySymlinks, libraries: app.config.libraries ?? {},
-        librariesKey: `${app.configSource} "libraries"`, debArch: deb && arch !== 'all' ? archName(DEB_ARCH, arch) : undefined,
+        librariesKey: `pkgapp.libraries (${app.configSource})`, debArch: deb && arch !== 'all' ? archName(DEB_ARCH, arch) : undefined,
       });
       for (const warning of libraries.warnings) log(`warning: ${warning}`);
       log(`${collected.elfObjects.length} ELF object(s): ${deb ? `Depends ${libraries.deb.join(', ') || '(none)'}; ` : ''}${libraries.rpm.length} rpm library requirement(s)`);
