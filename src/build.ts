@@ -23,6 +23,7 @@ import type { Target } from './manifest/layout.js';
 import type { Manifest } from './manifest/manifest.js';
 import { resolveManifest } from './manifest/resolve-manifest.js';
 import { resolveNodeRequirement } from './runtime/node-requirement.js';
+import { checkAborted, runOperation } from './util/atomic-output.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
@@ -57,6 +58,12 @@ export interface BuildOptions {
   log?: (line: string) => void;
   /** Writing progress: files and bytes written so far, over the totals (all formats together). */
   progress?: (done: { files: number; bytes: number }, total: { files: number; bytes: number }) => void;
+  /**
+   * Stops the build: the package manager is killed, the writers stop, temporary files and staging
+   * directories are removed, the output directory is left as it was, and build() rejects with
+   * the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** One package written by build(): what --json prints and publish consumes. */
@@ -77,8 +84,16 @@ export interface BuiltPackage {
   contents: SummaryItem[];
 }
 
-/** Builds the packages; throws UserError on bad input (before anything is written). */
-export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]> {
+/**
+ * Builds the packages; throws UserError on bad input (before anything is written), or the abort
+ * reason once options.signal fired. Touches nothing process-wide: no signal handler, no exit hook.
+ */
+export function build(options: BuildOptions = {}): Promise<BuiltPackage[]> {
+  return runOperation(options.signal, () => buildPackages(options));
+}
+
+/** build() inside its operation (util/atomic-output.ts): temporary paths it leaves are removed. */
+async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   const log = options.log ?? (() => {});
   const targets = checkTargets(options.targets ?? ['deb']);
   const compression = checkCompression(options.compression ?? 'gzip');
@@ -118,6 +133,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     selection = await selectFiles(app.dir);
     checkEntryPoints(manifest, selection.files, app.dir, selection.explain);
   }
+  checkAborted();
   const where = needsDeploy(project, graph) ? `, deploying workspace ${project.importer || 'root'} of ${project.root}` : '';
   if (tool && install) {
     const steps = buildScript === undefined ? [tool.installProduction] : [tool.installAll, tool.runScript(buildScript), ...(tool.pruneProduction ? [tool.pruneProduction] : [])];
@@ -128,6 +144,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   const staged: StagedApp = await stageApp({ app, lock, graph, tool, install, buildScript, selection, selectFiles });
   let appFiles = staged.appFiles;
   try {
+    checkAborted();
     if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir, staged.selection.explain);
     for (const added of staged.selection.added) log(`including ${added.top} ${formatBytes(added.bytes)} (${added.files} file${added.files > 1 ? 's' : ''}): ${added.why}`);
     for (const warning of staged.selection.warnings) log(`warning: ${warning}`);
@@ -162,6 +179,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       log(`bundling Node.js ${runtime.version ?? ''} from ${(runtime.entry.source as { file: string }).file}`);
     }
     for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
+    checkAborted();
     const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
     // The Node.js floor from every engines.node and the addons' N-API versions; addons compiled
     // against V8 load only on this Node.js major (NODE_MODULE_VERSION): the packages say so.
@@ -176,6 +194,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       })),
     };
 
+    checkAborted();
     const created = await makeOutDir(outDir);
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);
     if (unlicensed.length) log(`warning: ${unlicensed.length} bundled package(s) declare no license: ${unlicensed.slice(0, 10).join(', ')}${unlicensed.length > 10 ? ', …' : ''}`);
@@ -193,7 +212,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       if (created !== undefined) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
       throw error;
     }
-    const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, ...w }, i) => {
+    const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, commitReversibly: _r, ...w }, i) => {
       log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
       return { format: targets[i]!, name: manifest.name, ...w, sbom: sbomPath, ...(signer ? { signedBy: signer.keyId } : {}), contents };
     });

@@ -3,15 +3,26 @@
 import { execFile } from 'node:child_process';
 import type { Options } from 'execa';
 import { EXIT_FAILURE, UserError } from '../errors.js';
+import { operationSignal } from './atomic-output.js';
 
-/** Runs `file args` and returns stdout; a failure names the command and shows stderr's end. */
+/** How long a tool gets to exit after SIGTERM, once its operation was aborted, before SIGKILL. */
+const KILL_AFTER_MS = 3_000;
+
+/**
+ * Runs `file args` and returns stdout; a failure names the command and shows stderr's end. The
+ * current operation's abort (build(), publish(): util/atomic-output.ts) stops the tool and
+ * rejects with the abort reason.
+ */
 export async function runTool(file: string, args: readonly string[], options: Options & { what: string; code: string }): Promise<string> {
   const { what, code, ...execaOptions } = options;
   const { execa } = await import('execa');
+  const signal = operationSignal();
+  signal?.throwIfAborted();
   try {
-    const result = await execa(file, args, { ...execaOptions, stripFinalNewline: true });
+    const result = await execa(file, args, { ...(signal ? { cancelSignal: signal, forceKillAfterDelay: KILL_AFTER_MS } : {}), ...execaOptions, stripFinalNewline: true });
     return String(result.stdout ?? '');
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     const e = error as { shortMessage?: string; stderr?: unknown; stdout?: unknown; code?: string };
     if (e.code === 'ENOENT') {
       throw new UserError(`${what}: "${file}" is not installed`, { code: `${code}_NOT_FOUND`, exitCode: EXIT_FAILURE, hint: `Install ${file} and retry`, cause: error });
