@@ -9,8 +9,8 @@ export type CatalogueSection = 'usage' | 'options' | 'app' | 'build' | 'keys' | 
 export interface CatalogueEntry {
   /** The stable code printed with the error, e.g. PKGAPP_LOCKFILE_MISSING. */
   code: string;
-  /** 2: bad usage or bad input; 1: a step failed (design.md). */
-  exitCode: typeof EXIT_USAGE | typeof EXIT_FAILURE;
+  /** 2: bad usage or bad input; 1: a step failed; 130: interrupted (143 when by SIGTERM). */
+  exitCode: typeof EXIT_USAGE | typeof EXIT_FAILURE | 130;
   section: CatalogueSection;
   /** When it happens, one line, for users. */
   when: string;
@@ -107,6 +107,7 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
   { code: 'PKGAPP_INSTALL_FAILED_NOT_FOUND', exitCode: F, section: 'build', when: 'pnpm or Yarn was gone when the install started (it was found a moment before).', fix: 'Install the package manager and retry' },
   { code: 'PKGAPP_BUILD_STEP', exitCode: F, section: 'build', when: 'A step of `pkgapp.buildScript` failed: npm ci, `npm run SCRIPT` or npm prune (its output is shown).', fix: 'Fix the build (run `npm run SCRIPT` yourself to see it fail), then build again' },
   { code: 'PKGAPP_BUILD_STEP_NOT_FOUND', exitCode: F, section: 'build', when: '`npm` is not on PATH, so `pkgapp.buildScript` cannot run.', fix: 'Install npm and retry' },
+  { code: 'PKGAPP_INTERRUPTED', exitCode: 130, section: 'build', when: '`pkgapp build`, `publish` or `promote` got SIGINT (Ctrl-C; exit 130) or SIGTERM (exit 143): it stopped, removed its temporary files and staging directories, and left the output directory or repository as it was (a publish already putting its new metadata in place finishes first; a second signal exits at once).', fix: 'Run the command again to finish it' },
   { code: 'PKGAPP_PATH_CONFLICT', exitCode: U, section: 'build', when: 'The app ships a file where pkgapp generates one (e.g. `.pkgapp/` in the app directory).', fix: 'Rename or exclude the app\'s file (`pkgapp.exclude`)' },
   { code: 'PKGAPP_COMPRESSOR_NOT_FOUND', exitCode: F, section: 'build', when: '`--compression xz` or `zstd` needs the `xz` or `zstd` program, which is not on PATH.', fix: 'Install it (`apt-get install xz-utils` or `zstd`), or choose `--compression gzip`' },
   { code: 'PKGAPP_RPM_FILE_TOO_LARGE', exitCode: U, section: 'build', when: 'A file of 4 GiB or more would go into an rpm.', fix: 'Build a deb, or keep the file out of the package (`pkgapp.exclude`)' },
