@@ -155,3 +155,29 @@ test('pkgapp build: SIGINT during the build script stops it, removes the staging
   assert.deepEqual(await readdir(tmp), [], 'the staging copy is removed');
   assert.deepEqual(await readdir(out).catch(() => []), []);
 });
+
+test('publish(): an abort while it waits for another publisher\'s lock rejects at once, changes nothing and takes no lock', async () => {
+  const { build, keygen, publish } = await import('../../src/index.js');
+  const { default: lockfile } = await import('proper-lockfile');
+  const app = await makeApp(minimalApp());
+  const [deb] = await build({ dir: app, outDir: await tempDir(), install: false, env: { SOURCE_DATE_EPOCH: '1795651200' } });
+  const key = await keygen({ name: 'Embed Test', email: 'embed@example.com', out: path.join(await tempDir(), 'key'), type: 'ed25519' });
+  const repo = await tempDir();
+  const lockPath = path.join(repo, '.pkgapp-publish.lock');
+  const release = await lockfile.lock(repo, { lockfilePath: lockPath });
+  try {
+    const controller = new AbortController();
+    const reason = new Error('the embedding tool gave up waiting');
+    setTimeout(() => controller.abort(reason), 300);
+    const started = Date.now();
+    await assert.rejects(publish([deb!.path], { repoDir: repo, signKey: { file: key.secretKeyFile }, signal: controller.signal }), (e) => e === reason);
+    assert.ok(Date.now() - started < 5_000, 'not the minutes a publisher waits for a lock');
+    assert.deepEqual(await readdir(repo), ['.pkgapp-publish.lock'], 'nothing written; the lock is still the other publisher\'s');
+    assert.equal(await lockfile.check(repo, { lockfilePath: lockPath }), true);
+  } finally {
+    await release();
+  }
+  // Once the lock is free, an already-aborted signal stops publish() before it touches anything.
+  await assert.rejects(publish([deb!.path], { repoDir: repo, signKey: { file: key.secretKeyFile }, signal: AbortSignal.abort(new Error('too late')) }), /too late/);
+  assert.deepEqual(await readdir(repo), []);
+});

@@ -154,7 +154,7 @@ test('an operation whose signal already fired does not start', async () => {
   assert.equal(ran, false);
 });
 
-test('an abort stops a running tool (SIGTERM through execa) and rejects with the reason', async () => {
+test('an abort stops a running tool (its whole process group) and rejects with the reason', async () => {
   const controller = new AbortController();
   const reason = new Error('interrupted');
   const started = Date.now();
