@@ -9,7 +9,7 @@ export type CatalogueSection = 'usage' | 'options' | 'app' | 'build' | 'keys' | 
 export interface CatalogueEntry {
   /** The stable code printed with the error, e.g. PKGAPP_LOCKFILE_MISSING. */
   code: string;
-  /** 2: bad usage or bad input; 1: a step failed; 130: interrupted (143 when by SIGTERM). */
+  /** 2: bad usage or bad input; 1: a step failed; 130: interrupted, 143 when by SIGTERM (docs/errors.md). */
   exitCode: typeof EXIT_USAGE | typeof EXIT_FAILURE | 130;
   section: CatalogueSection;
   /** When it happens, one line, for users. */

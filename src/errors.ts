@@ -1,6 +1,6 @@
 // The one error type users see: what went wrong, where, and what to do, with an exit code.
 
-/** Exit code for bad usage or bad input (design.md). */
+/** Exit code for bad usage or bad input (docs/errors.md). */
 export const EXIT_USAGE = 2;
 /** Exit code for a build step that failed. */
 export const EXIT_FAILURE = 1;

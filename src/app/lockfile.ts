@@ -1,6 +1,6 @@
 // The lockfile API other modules and tests use: npm's package-lock.json readers under their
 // historical names, and the types shared by every package manager (src/app/lockfiles/).
-import type { PackageJson } from './read-app.js';
+import type { PackageJson } from './package-json.js';
 import { npmLockfileMismatches, npmProductionPackages, parseNpmLockfile, type NpmLockfile } from './lockfiles/npm.js';
 
 export type { Lock, LockGraph, LockNode, ManagerId, PinnedPackage } from './lockfiles/types.js';

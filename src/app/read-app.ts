@@ -3,30 +3,14 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { validateConfig, type HookPhase, type PkgappConfig } from './config-schema.js';
-import { detectManager } from './lockfiles/package-manager.js';
+import { detectManager, PROJECT_LOCKFILE_NAMES } from './lockfiles/package-manager.js';
 import type { ManagerId } from './lockfiles/types.js';
+import type { PackageJson } from './package-json.js';
 import { readReleaseInfo, type ReleaseInfo } from './release-info.js';
 import { listWorkspaces, pickWorkspace } from './workspaces.js';
 
-/** The npm package.json fields pkgapp reads (everything is optional until checked). */
-export interface PackageJson {
-  name?: unknown;
-  version?: unknown;
-  description?: unknown;
-  author?: unknown;
-  maintainers?: unknown;
-  homepage?: unknown;
-  license?: unknown;
-  main?: unknown;
-  bin?: unknown;
-  scripts?: Record<string, unknown>;
-  engines?: Record<string, unknown>;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  pkgapp?: unknown;
-  [key: string]: unknown;
-}
+// Still importable from here (most of src/ does); its home is the leaf module src/app/package-json.ts.
+export type { PackageJson };
 
 /** The raw, unresolved description of an app, as read from its directory. */
 export interface AppSource {
@@ -116,10 +100,8 @@ async function readPackageJson(dir: string): Promise<PackageJson> {
   return packageJson as PackageJson;
 }
 
-const LOCKFILE_NAMES = ['npm-shrinkwrap.json', 'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'];
-
 async function hasLockfile(dir: string): Promise<boolean> {
-  for (const name of LOCKFILE_NAMES) if (await exists(path.join(dir, name))) return true;
+  for (const name of PROJECT_LOCKFILE_NAMES) if (await exists(path.join(dir, name))) return true;
   return false;
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.js';
-import type { PackageJson } from './read-app.js';
+import type { PackageJson } from './package-json.js';
 
 export interface Workspace {
   /** Directory relative to the monorepo root, with "/" separators. */

@@ -34,7 +34,7 @@ export type ContentEntry = DirEntry | FileEntry | SymlinkEntry;
 
 /**
  * Sorts entries, adds every missing parent directory (dpkg needs each directory before its
- * contents, formats.md §1.2) and refuses two entries for one path.
+ * contents, docs/internals/deb-archive.md) and refuses two entries for one path.
  *
  * One sort and one linear pass, without a map of every path: in this order a path's ancestors
  * come before it (ancestors are prefixes, and "/" sorts first), and equal paths are adjacent.

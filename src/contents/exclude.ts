@@ -5,7 +5,7 @@ import { Minimatch } from 'minimatch';
 import { MANAGER_CONFIG_FILES } from '../app/lockfiles/package-manager.js';
 import { BUILD_CACHES } from './build-outputs.js';
 
-/** Secrets by default (design.md): env files, npm credentials, VCS data, private keys. */
+/** Secrets by default (docs/file-selection.md): env files, npm credentials, VCS data, private keys. */
 const SECRET_PATTERNS = ['**/.env', '**/.env.*', '**/.npmrc', '**/.git', '**/.git/**', '**/*.pem', '**/*.key', '**/id_rsa*', '**/id_ed25519*', '**/*.p12', '**/*.pfx'];
 
 /**

@@ -5,16 +5,11 @@ import { renderTemplate } from '../render/render-template.js';
 import { shellQuote, systemdEnvAssignment, systemdQuote, systemdText } from '../util/shell-quote.js';
 import type { ContentEntry, FileEntry, SymlinkEntry } from './content-entry.js';
 import { pkgappVersion } from '../util/pkgapp-version.js';
+import type { BundledLicense } from '../sbom/bundled-license.js';
 import { renderSbom } from '../sbom/cyclonedx.js';
 
-/** A bundled package and its declared license, for the copyright file. */
-export interface BundledLicense {
-  /** Where it lives under the app directory, e.g. "node_modules/express". */
-  location: string;
-  name: string;
-  version: string;
-  license: string | undefined;
-}
+// Still importable from here (src/formats.ts does); its home is the leaf module above.
+export type { BundledLicense };
 
 /** Every generated file of the package, as entries with inline bodies. */
 export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled: readonly BundledLicense[]): ContentEntry[] {

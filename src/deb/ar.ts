@@ -1,4 +1,4 @@
-// The ar container of a .deb (deb(5), formats.md §1.1): magic, then 60-byte member headers.
+// The ar container of a .deb (deb(5), docs/internals/deb-archive.md#container-ar): magic, then 60-byte member headers.
 // Written natively rather than with ar-async: that library only archives files already on
 // disk and sets real mtimes/owners, while pkgapp needs fixed metadata for reproducible output
 // and streams its members.

@@ -1,4 +1,4 @@
-// The DEBIAN/control stanza (deb-control(5), formats.md §1.4), rendered from the manifest. Pure.
+// The DEBIAN/control stanza (deb-control(5), docs/internals/deb-archive.md#the-control-file), rendered from the manifest. Pure.
 import { UserError } from '../errors.js';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Manifest } from '../manifest/manifest.js';

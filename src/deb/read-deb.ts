@@ -1,4 +1,4 @@
-// Reads a .deb without unpacking it (deb(5), formats.md §1): the ar members, header by header
+// Reads a .deb without unpacking it (deb(5), docs/internals/deb-archive.md): the ar members, header by header
 // (the data is never loaded), the control stanza from control.tar.*, and whether a debsigs
 // `_gpgorigin` member is present. Also the deb822 parser for control stanzas and Packages files.
 import { createReadStream } from 'node:fs';

@@ -1,5 +1,5 @@
 // GNU tar headers, the flavour dpkg-deb writes: long names through ././@LongLink, never PAX
-// (dpkg refuses PAX headers, formats.md §1.2). Pure: entries in, 512-byte blocks out.
+// (dpkg refuses PAX headers, docs/internals/deb-archive.md#tar-flavour-dpkg-accepts). Pure: entries in, 512-byte blocks out.
 
 export const BLOCK = 512;
 
@@ -88,7 +88,7 @@ function fillHeader(block: Buffer, size: number, mode: number, mtime: number, ty
   block.write(octal(mtime, 11), 136, 'latin1');
   block.write(typeflag, 156, 'latin1');
   block.write(GNU_MAGIC, 257, 'latin1');
-  block.write('root', 265, 'latin1'); // uname: dpkg resolves owners by name (formats.md §1.2)
+  block.write('root', 265, 'latin1'); // uname: dpkg resolves owners by name (docs/internals/deb-archive.md)
   block.write('root', 297, 'latin1'); // gname
 }
 

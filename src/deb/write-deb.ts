@@ -81,7 +81,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     const debianBinary = Buffer.from('2.0\n');
     const dataChunks = () => createReadStream(data.tmpPath, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>;
     // debsigs' origin signature covers the member data of debian-binary, control and data, in
-    // that order, without ar headers or padding (formats.md §6.2).
+    // that order, without ar headers or padding (docs/internals/deb-archive.md#origin-signature).
     const gpgorigin = input.signer
       ? await input.signer.signDetached((async function* () {
           yield debianBinary;

@@ -13,9 +13,9 @@ export interface TargetLayout {
 }
 
 /**
- * Debian 12 keeps units in /lib/systemd/system (where dh_installsystemd puts them, formats.md
- * §1.7) and environment files in /etc/default; rpm systems use /usr/lib/systemd/system and
- * /etc/sysconfig.
+ * Debian 12 keeps units in /lib/systemd/system (where dh_installsystemd puts them,
+ * docs/internals/deb-archive.md) and environment files in /etc/default; rpm systems use
+ * /usr/lib/systemd/system and /etc/sysconfig.
  */
 export function targetLayout(target: Target, name: string): TargetLayout {
   return target === 'deb'

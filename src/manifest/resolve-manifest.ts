@@ -102,7 +102,7 @@ function requireString(value: unknown, where: string): string {
 }
 
 /**
- * Debian synopsis rules (formats.md §1.4): one line, no trailing period. A leading article is
+ * Debian synopsis rules (docs/internals/deb-archive.md#the-control-file): one line, no trailing period. A leading article is
  * kept: Debian's advice against it is about phrasing, and cutting it off garbles the sentence
  * ("A small Next.js site" → "small Next.js site").
  */

@@ -54,7 +54,7 @@ export function checkRelease(raw: string): string {
  * The Debian Version field: prerelease after '~' so 1.2.0~beta.1 sorts before 1.2.0,
  * build metadata after '+' (it sorts after the plain version, which semver calls equal),
  * and a revision only when --release asks for one, so `apt-get install NAME=1.2.3` names
- * exactly the package.json version. formats.md §5.
+ * exactly the package.json version. docs/internals/versions.md.
  */
 export function debVersion(version: AppVersion, release?: string): string {
   let text = `${version.major}.${version.minor}.${version.patch}`;

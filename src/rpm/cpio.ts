@@ -1,4 +1,4 @@
-// cpio "newc" entries for the rpm payload (formats.md §2.8). Pure encoders.
+// cpio "newc" entries for the rpm payload (docs/internals/rpm-package.md#payload). Pure encoders.
 
 /** The newc header, name and padding of one entry; its data follows, padded by cpioPadding. */
 export function encodeCpioHeader(fields: { ino: number; mode: number; size: number; mtime: number; name: string; nlink?: number }, offset: number): Buffer {

@@ -1,4 +1,4 @@
-// Manifest + file list + payload facts → the entries of the main rpm header (formats.md §2.6-2.10).
+// Manifest + file list + payload facts → the entries of the main rpm header (docs/internals/rpm-package.md#main-header).
 import type { ContentEntry } from '../contents/content-entry.js';
 import { UserError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
@@ -89,7 +89,7 @@ export function mainHeaderEntries(input: MainHeaderInput): HeaderEntry[] {
 }
 
 /**
- * The per-file arrays (formats.md §2.7), each encoded straight into its stored form: with 100k+
+ * The per-file arrays (docs/internals/rpm-package.md#file-list), each encoded straight into its stored form: with 100k+
  * files, arrays of JS numbers and strings would cost several times the header itself.
  */
 function fileEntries(input: MainHeaderInput): HeaderEntry[] {

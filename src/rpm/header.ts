@@ -1,4 +1,4 @@
-// rpm header encoding (formats.md §2.3): sorted index, aligned store, region trailer. Pure.
+// rpm header encoding (docs/internals/rpm-package.md#header-structure): sorted index, aligned store, region trailer. Pure.
 import { RPM_TYPE } from './tags.js';
 
 export type HeaderValue =
@@ -116,7 +116,7 @@ function cString(value: string): Buffer {
   return Buffer.from(`${value}\0`);
 }
 
-/** The 96-byte lead (formats.md §2.2): legacy, but rpm checks magic, major and signature type. */
+/** The 96-byte lead (docs/internals/rpm-package.md#lead): legacy, but rpm checks magic, major and signature type. */
 export function encodeLead(nevr: string, archnum: number): Buffer {
   const lead = Buffer.alloc(96);
   lead.set([0xed, 0xab, 0xee, 0xdb, 3, 0], 0);

@@ -1,4 +1,4 @@
-// Reads an rpm's lead, signature header and main header (formats.md §2.1-2.3) with bounded
+// Reads an rpm's lead, signature header and main header (docs/internals/rpm-package.md) with bounded
 // reads, never the payload; refuses hostile counts and offsets before allocating anything.
 import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../errors.js';

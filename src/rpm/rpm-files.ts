@@ -9,7 +9,7 @@ const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 
 export class RpmFileList {
-  /** The listed entries, in rpm's path order (byte order, as its binary search expects, §2.7). */
+  /** The listed entries, in rpm's path order (byte order, as its binary search expects, docs/internals/rpm-package.md#file-list). */
   readonly entries: Iterable<ContentEntry>;
   /** How many entries are listed; how many are directories and regular files. */
   readonly count: number;

@@ -1,4 +1,4 @@
-// rpm scriptlets: which snippets run in %pre, %post, %preun and %postun (formats.md §2.9).
+// rpm scriptlets: which snippets run in %pre, %post, %preun and %postun (docs/internals/maintainer-scripts.md).
 import type { Manifest } from '../manifest/manifest.js';
 import { rpmVersion } from '../manifest/versions.js';
 import { renderScripts } from '../render/maintainer-scripts.js';

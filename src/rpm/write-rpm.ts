@@ -122,7 +122,7 @@ function rpmNevr(input: RpmWriteInput): string {
   return `${version}-${release}`;
 }
 
-/** OpenPGP signatures over the main header, and over header + payload (formats.md §2.4). */
+/** OpenPGP signatures over the main header, and over header + payload (docs/internals/rpm-package.md#signature-header). */
 interface RpmSignatures {
   algorithm: Signer['algorithm'];
   header: Buffer;
@@ -130,7 +130,7 @@ interface RpmSignatures {
 }
 
 /**
- * The signature header (§2.4): what rpm 4.18 checks without a key — SHA1 and SHA256 of the main
+ * The signature header (docs/internals/rpm-package.md#signature-header): what rpm 4.18 checks without a key — SHA1 and SHA256 of the main
  * header, MD5 of header + payload, their sizes (64-bit tags past 4 GiB) — and, when signing, the
  * header signature (268 RSA / 267 EdDSA) and header+payload signature (1002 RSA / 1005 EdDSA).
  */

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as CDX from '@cyclonedx/cyclonedx-library';
-import type { BundledLicense } from '../contents/generated-files.js';
+import type { BundledLicense } from './bundled-license.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { pkgappVersion } from '../util/pkgapp-version.js';
 

@@ -1,4 +1,4 @@
-// The debsig-verify policy that makes dpkg check pkgapp's _gpgorigin signatures (formats.md §6.3).
+// The debsig-verify policy that makes dpkg check pkgapp's _gpgorigin signatures (docs/internals/signing.md#debsig-verify-policy).
 
 /**
  * Policy XML for /etc/debsig/policies/KEYID/pkgapp.pol; the key goes, as a binary keyring named

@@ -33,7 +33,7 @@ export function spawnFilter(file: string, args: readonly string[], onOutput: (da
         : error);
     });
     child.once('close', (code, signal) => {
-      if (code === 0) resolve();
+      if (code === 0 && !failure) resolve();
       else fail(new Error(`${[file, ...args].join(' ')} failed (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
     });
   });
@@ -42,7 +42,17 @@ export function spawnFilter(file: string, args: readonly string[], onOutput: (da
   child.stderr.on('data', (data: Buffer) => {
     stderr = (stderr + data.toString()).slice(-2000);
   });
-  child.stdout.on('data', onOutput);
+  child.stdout.on('data', (data: Buffer) => {
+    if (failure) return;
+    try {
+      onOutput(data);
+    } catch (error) {
+      // The destination failed (disk full): stop the program and report that error from
+      // drain()/end(), instead of an exception thrown out of a stream event.
+      failure = error as Error;
+      child.kill();
+    }
+  });
 
   return {
     write(data, done) {

@@ -80,7 +80,7 @@ test('install, configure, upgrade, downgrade, remove and purge through apt with 
     assert.equal(await sh(b, `test ! -e ${ENV_FILE} && test ! -e /var/lib/${NAME} && echo gone`), 'gone');
     assert.match(await sh(b, `getent passwd ${NAME}`), new RegExp(`^${NAME}:`));
 
-    // The app's hooks ran in each phase with exactly dpkg's arguments (formats.md §1.6).
+    // The app's hooks ran in each phase with exactly dpkg's arguments (docs/internals/maintainer-scripts.md#dpkg).
     assert.deepEqual((await sh(b, `cat ${HOOK_LOG}`)).split('\n'), [
       '1.0.0 preinst 1: install',
       '1.0.0 postinst 2: configure ',

@@ -88,7 +88,7 @@ test('rpm -qpi, --requires, --provides, --scripts and the payload tags', async (
   assert.deepEqual([...new Set(requires)].sort(), ['(nodejs(engine) >= 18 or (nodejs >= 18 with nodejs < 1:0) or (nodejs >= 1:18 with nodejs < 2:0) or nodejs >= 2:18)', '/bin/sh', 'config(acme-hello) = 1.0.0-1', 'rpmlib(CompressedFileNames) <= 3.0.4-1', 'rpmlib(FileDigests) <= 4.6.0-1', 'rpmlib(PayloadFilesHavePrefix) <= 4.0-1', 'rpmlib(RichDependencies) <= 4.12.0-1', 'shadow-utils']);
   // %pre runs groupadd/useradd: Requires(pre), flagged as rpmbuild flags it.
   assert.deepEqual(lines(await queryFormat(rpmFile, '[%{REQUIRENAME} %{REQUIREFLAGS:deptype}\n]')).filter((l) => l.startsWith('shadow-utils ')), ['shadow-utils pre']);
-  // One /bin/sh per scriptlet, flagged as its interpreter exactly as rpmbuild writes it (§2.9).
+  // One /bin/sh per scriptlet, flagged as its interpreter exactly as rpmbuild writes it (docs/internals/rpm-package.md#dependencies).
   const shells = lines(await queryFormat(rpmFile, '[%{REQUIRENAME} %{REQUIREFLAGS:deptype}\n]')).filter((l) => l.startsWith('/bin/sh '));
   assert.deepEqual(shells, ['/bin/sh pre,interp', '/bin/sh post,interp', '/bin/sh preun,interp', '/bin/sh postun,interp']);
   assert.deepEqual(lines((await rpm(['-qp', '--provides', rpmFile])).stdout).sort(), ['acme-hello = 1.0.0-1', 'config(acme-hello) = 1.0.0-1']);
@@ -337,7 +337,7 @@ test('rpm orders the mapped versions as semver does', async (t) => {
   }
 });
 
-test('rpm diverges from semver on numeric vs alphanumeric pre-release identifiers (formats.md §5.2)', async (t) => {
+test('rpm diverges from semver on numeric vs alphanumeric pre-release identifiers (docs/internals/versions.md)', async (t) => {
   if (!requireTools(t, ['rpm'])) return;
   // semver: numeric identifiers sort before alphanumeric ones; rpm: a numeric segment is newer.
   for (const [a, b] of [['1.0.0-alpha.1', '1.0.0-alpha.beta'], ['1.0.0-0', '1.0.0-alpha']] as const) {
@@ -405,7 +405,7 @@ async function dumpEntries(file: string): Promise<DumpEntry[]> {
   });
 }
 
-/** Where the compressed payload starts: after the lead, the padded signature header and the header (§2.1). */
+/** Where the compressed payload starts: after the lead, the padded signature header and the header (docs/internals/rpm-package.md#file-layout). */
 function payloadOffset(rpmBytes: Buffer): number {
   const headerEnd = (start: number) => {
     assert.equal(rpmBytes.readUInt32BE(start), 0x8eade801, `header magic at ${start}`);

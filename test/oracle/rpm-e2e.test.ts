@@ -73,7 +73,7 @@ test('rpm install, configure, upgrade, downgrade and erase with systemd running'
     assert.equal(await sh(b, `cat /var/lib/${NAME}/visits`), String(rolledBack.visits));
     assert.match(await sh(b, `getent passwd ${NAME}`), /^acme-hello:/);
 
-    // The hooks saw rpm's $1 in each phase (formats.md §2.9); the old package's %preun and
+    // The hooks saw rpm's $1 in each phase (docs/internals/maintainer-scripts.md#rpm); the old package's %preun and
     // %postun run after the new %post.
     assert.deepEqual((await sh(b, `cat ${HOOK_LOG}`)).split('\n'), [
       '1.0.0 preinst 1: 1',

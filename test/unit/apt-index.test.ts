@@ -122,7 +122,7 @@ test('client setup: keyring in /usr/share/keyrings and a signed-by sources line'
   assert.match(setup, /^echo 'deb \[signed-by=\/usr\/share\/keyrings\/pkgapp-archive-keyring\.gpg\] https:\/\/repo\.example\.com\/pkgapp\/apt stable main' \| sudo tee /m);
 });
 
-/** Pairs from formats.md §5.2 and dpkg's own test cases, with dpkg's answer (-1 a<b, 0, 1 a>b). */
+/** Pairs from docs/internals/versions.md and dpkg's own test cases, with dpkg's answer (-1 a<b, 0, 1 a>b). */
 const VERSION_PAIRS: [string, string, number][] = [
   ['1.0.0~0', '1.0.0~1', -1],
   ['1.0.0~1', '1.0.0~RC.1', -1],

@@ -5,7 +5,7 @@ import tar from 'tar-stream';
 import { arPadding, encodeArHeader } from '../../src/deb/ar.js';
 import { encodeTarHeader, tarPadding, tarTrailer } from '../../src/deb/tar-header.js';
 
-test('ar member header matches the bytes dpkg-deb writes (formats.md §1.1)', () => {
+test('ar member header matches the bytes dpkg-deb writes (docs/internals/deb-archive.md)', () => {
   const header = encodeArHeader('debian-binary', 4, 1795695881);
   assert.equal(header.length, 60);
   assert.equal(header.toString('latin1'), 'debian-binary   1795695881  0     0     100644  4         `\n');

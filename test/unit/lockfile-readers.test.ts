@@ -11,7 +11,7 @@ import { parsePnpmLockfile, pnpmLockGraph, pnpmLockfileMismatches, pnpmRefToKey,
 import type { LockGraph, ManagerId } from '../../src/app/lockfiles/types.js';
 import { normalizeRange, parseYarnBerryLockfile } from '../../src/app/lockfiles/yarn-berry.js';
 import { parseYarnClassicLockfile, splitDescriptor } from '../../src/app/lockfiles/yarn-classic.js';
-import type { PackageJson } from '../../src/app/read-app.js';
+import type { PackageJson } from '../../src/app/package-json.js';
 import { listWorkspaces } from '../../src/app/workspaces.js';
 import { placePackages } from '../../src/contents/deploy-workspace.js';
 import { isUserError } from '../../src/errors.js';

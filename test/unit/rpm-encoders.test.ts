@@ -7,7 +7,7 @@ import { assertGolden } from '../helpers/golden.js';
 import { exampleManifest } from '../helpers/manifests.js';
 import { execa } from 'execa';
 
-test('header: region entry first, aligned store, trailer pointing back over the index (formats.md §2.3)', () => {
+test('header: region entry first, aligned store, trailer pointing back over the index (docs/internals/rpm-package.md)', () => {
   const bytes = encodeHeader(63, [h.int32(1006, [7]), h.string(1000, 'ab')]);
   // magic, il = 3 (region + 2), dl = 3 ("ab\0") + 1 pad + 4 (int32) + 16 (trailer) = 24
   assert.equal(bytes.subarray(0, 16).toString('hex'), '8eade80100000000' + '00000003' + '00000018');
@@ -35,7 +35,7 @@ test('lead: magic, binary, header-style signature, name', () => {
   assert.equal(lead.subarray(0, 10).toString('hex'), 'edabeedb030000000001');
   assert.equal(lead.subarray(10, 28).toString(), 'acme-hello-1.0.0-1');
   assert.equal(lead.readUInt16BE(78), 5);
-  assert.equal(signaturePadding(4500 - 96).length, 4); // the rpmbuild reference in §2.1
+  assert.equal(signaturePadding(4500 - 96).length, 4); // an rpmbuild package's signature header ends at 4500
 });
 
 test('cpio newc header and trailer, padded to 4 from the archive start', () => {

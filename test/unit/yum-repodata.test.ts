@@ -39,7 +39,7 @@ function fakeRpm(tags: Record<number, RpmHeaderEntry['value']>, signature: Recor
 
 const RPMLIB = SENSE.RPMLIB | SENSE.LESS | SENSE.EQUAL;
 
-/** The example in formats.md §4.2 plus every awkward case: escapes, epochs, ghosts, weak deps, equal changelog times. */
+/** A typical package (docs/internals/yum-repository.md) plus every awkward case: escapes, epochs, ghosts, weak deps, equal changelog times. */
 function acmeApp(version: string, release: string, extra: Record<number, RpmHeaderEntry['value']> = {}): RpmFileInfo {
   const evr = `${version}-${release}`;
   return fakeRpm({

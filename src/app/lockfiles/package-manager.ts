@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseSyml } from '@yarnpkg/parsers';
 import { execa } from 'execa';
 import { EXIT_USAGE, UserError } from '../../errors.js';
-import type { PackageJson } from '../read-app.js';
+import type { PackageJson } from '../package-json.js';
 import { npmLock, parseNpmLockfile } from './npm.js';
 import { parsePnpmLockfile, pnpmLock } from './pnpm.js';
 import type { Importers, Lock, ManagerId } from './types.js';
@@ -24,6 +24,9 @@ const LOCKFILES: [string, 'npm' | 'yarn' | 'pnpm' | 'bun'][] = [
   ['bun.lock', 'bun'],
   ['bun.lockb', 'bun'],
 ];
+
+/** The lockfiles of the package managers pkgapp installs with (not Bun's): a directory holding one is a project's root. */
+export const PROJECT_LOCKFILE_NAMES: readonly string[] = LOCKFILES.filter(([, kind]) => kind !== 'bun').map(([name]) => name);
 
 /** The files besides package.json a package manager reads its settings from (never packaged). */
 export const MANAGER_CONFIG_FILES = ['.npmrc', '.yarnrc', '.yarnrc.yml', 'pnpm-workspace.yaml', '.pnpmfile.cjs'];

@@ -1,6 +1,6 @@
 // What every lockfile reader gives pkgapp: its disagreements with package.json and the
 // production packages it pins, as a graph (the layout on disk is each package manager's own).
-import type { PackageJson } from '../read-app.js';
+import type { PackageJson } from '../package-json.js';
 
 export type ManagerId = 'npm' | 'yarn-classic' | 'yarn-berry' | 'pnpm';
 

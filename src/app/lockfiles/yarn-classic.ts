@@ -4,7 +4,7 @@
 import yarnLockfile from '@yarnpkg/lockfile';
 import semver from 'semver';
 import { UserError } from '../../errors.js';
-import type { PackageJson } from '../read-app.js';
+import type { PackageJson } from '../package-json.js';
 import { declaredDependencies, productionDependencyNames, type Importers, type Lock, type LockGraph, type LockNode } from './types.js';
 
 interface ClassicEntry {

@@ -1,4 +1,4 @@
-// The Packages index of an apt repository (formats.md §3.2): the control stanza of each .deb plus
+// The Packages index of an apt repository (docs/internals/apt-repository.md#packages): the control stanza of each .deb plus
 // where it is and its digests, sorted by name and dpkg version order so output is deterministic. Pure.
 import { compareDebVersions } from '../../deb/deb-version.js';
 import { fieldValue, type ControlField } from '../../deb/read-deb.js';

@@ -1,4 +1,4 @@
-// The apt repository under DIR/apt (formats.md §3): .debs in pool/, per-suite Packages indexes with
+// The apt repository under DIR/apt (docs/internals/apt-repository.md): .debs in pool/, per-suite Packages indexes with
 // by-hash copies, and a signed Release (InRelease, Release.gpg). The Packages files are the only
 // state: the archive is reconstructed from them on every run (apt-archive.ts), so no database can
 // drift. This module orders the steps: check, copy new pool files, write and sign the suite

@@ -1,4 +1,4 @@
-// The Release file of an apt suite (formats.md §3.3): what the suite holds and the size and
+// The Release file of an apt suite (docs/internals/apt-repository.md#release): what the suite holds and the size and
 // digests of every index file, which InRelease and Release.gpg then sign. Pure.
 
 /** One index file below dists/<suite>/, e.g. main/binary-amd64/Packages.xz. */
@@ -25,7 +25,7 @@ export interface ReleaseInput {
 
 /**
  * The Release text. Hash lists are MD5Sum (old clients) and SHA256 (what apt requires); no
- * SHA512, because with Acquire-By-Hash apt would then fetch by-hash/SHA512/ (formats.md §3.3).
+ * SHA512, because with Acquire-By-Hash apt would then fetch by-hash/SHA512/ (docs/internals/apt-repository.md#release).
  * Release never lists itself.
  */
 export function renderRelease(input: ReleaseInput): string {

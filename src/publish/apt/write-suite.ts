@@ -1,5 +1,5 @@
 // Writes an apt suite under DIR/apt/dists/<suite>/: Packages, .gz and .xz per component and
-// architecture with by-hash copies, then Release, Release.gpg and InRelease (formats.md §3.3).
+// architecture with by-hash copies, then Release, Release.gpg and InRelease (docs/internals/apt-repository.md#by-hash).
 //
 // Readers never see a half-published suite: by-hash copies first, then the named indexes, then
 // Release, Release.gpg and InRelease, each written whole under a temporary name. The previous

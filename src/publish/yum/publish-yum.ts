@@ -1,4 +1,4 @@
-// The yum repository under DIR/yum (formats.md §4): each rpm stored once in pool/<name>/ and
+// The yum repository under DIR/yum (docs/internals/yum-repository.md): each rpm stored once in pool/<name>/ and
 // hard-linked (or copied) into every channel DIR/yum/<suite>/Packages/; each channel is a dnf
 // baseurl with its own repodata/ and repomd.xml.asc. This module orders the steps: read and check
 // the inputs (channel-state.ts, rpm/verify-digests.ts), prepare and sign the channel's next

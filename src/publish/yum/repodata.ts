@@ -1,4 +1,4 @@
-// yum repository metadata (formats.md §4.2): a package's primary, filelists and other XML, with
+// yum repository metadata (docs/internals/yum-repository.md#primaryxml): a package's primary, filelists and other XML, with
 // the same selection rules as createrepo_c (parsehdr.c, xml_dump_*.c), and their order. Pure.
 import { UserError } from '../../errors.js';
 import {

@@ -1,4 +1,4 @@
-// repodata/repomd.xml (formats.md §4.1): the index clients fetch first and repo_gpgcheck verifies;
+// repodata/repomd.xml (docs/internals/yum-repository.md#repomdxml): the index clients fetch first and repo_gpgcheck verifies;
 // it names each metadata file with its checksums and sizes. Pure.
 import { attr } from './repodata.js';
 

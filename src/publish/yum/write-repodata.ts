@@ -1,5 +1,5 @@
 // Writes a yum channel's repodata/: primary, filelists and other streamed through gzip under
-// hashed names, then repomd.xml and repomd.xml.asc renamed back to back (formats.md §4).
+// hashed names, then repomd.xml and repomd.xml.asc renamed back to back (docs/internals/yum-repository.md).
 //
 // Nothing is named until the new repomd.xml is signed, and readers never see half a generation:
 // new data files first (new hashed names), then repomd.xml and its signature. The previous

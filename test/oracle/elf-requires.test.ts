@@ -1,0 +1,172 @@
+// The ELF reader and the rpm ELF requirements against the tools of record, on real files of this
+// machine and on objects compiled here: readelf (binutils) for what the reader returns, rpm's own
+// /usr/lib/rpm/elfdeps --requires for the requirement strings (exact equality, per file).
+import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { after, test, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { readElfInfo, type ElfInfo } from '../../src/elf/elf-info.js';
+import { elfRequires, shippedSonames } from '../../src/rpm/elf-requires.js';
+import { compiledElfSamples, systemElfSamples } from '../helpers/elf-samples.js';
+import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
+import { requireTools } from '../helpers/tools.js';
+
+after(cleanupTestDirs);
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ELFDEPS_CANDIDATES = ['/usr/lib/rpm/elfdeps', '/usr/lib64/rpm/elfdeps'];
+
+async function findElfdeps(t: TestContext): Promise<string | undefined> {
+  for (const candidate of ELFDEPS_CANDIDATES) {
+    try {
+      await stat(candidate);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  const why = `needs rpm's elfdeps (${ELFDEPS_CANDIDATES.join(' or ')}): apt-get install rpm`;
+  if (process.env.CI === 'true') throw new Error(`${why} (CI=true, so this is a failure, not a skip)`);
+  t.skip(why);
+  return undefined;
+}
+
+async function samples(): Promise<string[]> {
+  const dir = await tempDir();
+  return [...(await systemElfSamples(REPO)), ...Object.values(await compiledElfSamples(dir))];
+}
+
+async function executable(file: string): Promise<boolean> {
+  return ((await stat(file)).mode & 0o111) !== 0;
+}
+
+test('rpm ELF requirements equal /usr/lib/rpm/elfdeps --requires, file by file', async (t) => {
+  if (!requireTools(t, ['gcc', 'readelf'])) return;
+  const elfdeps = await findElfdeps(t);
+  if (!elfdeps) return;
+  const files = await samples();
+  assert.ok(files.length >= 30, `only ${files.length} ELF samples found`);
+  let compared = 0;
+  for (const file of files) {
+    const info = (await readElfInfo(file))!;
+    assert.ok(info, file);
+    const ours = elfRequires([{ info, executable: await executable(file) }]);
+    const { stdout }: { stdout: string } = await execa(elfdeps, ['--requires', file]);
+    const theirs: string[] = [...new Set(stdout.split('\n').filter(Boolean))].sort();
+    assert.deepEqual(ours, theirs, file);
+    compared++;
+  }
+  t.diagnostic(`${compared} files compared with elfdeps`);
+});
+
+test('a library the package ships is not required from the system', async (t) => {
+  if (!requireTools(t, ['gcc'])) return;
+  const compiled = await compiledElfSamples(await tempDir());
+  const user = (await readElfInfo(compiled.user!))!;
+  const bundled = (await readElfInfo(compiled.bundled!))!;
+  const all = elfRequires([{ info: user, executable: false }]);
+  assert.ok(all.includes('libbundled.so.1()(64bit)') || all.includes('libbundled.so.1'), all.join('\n'));
+  const shipped = shippedSonames([{ info: user }, { info: bundled }]);
+  assert.ok(shipped.has('libbundled.so.1'));
+  const filtered = elfRequires(
+    [
+      { info: user, executable: false },
+      { info: bundled, executable: false },
+    ],
+    shipped,
+  );
+  assert.deepEqual(
+    filtered.filter((r) => r.startsWith('libbundled')),
+    [],
+  );
+  assert.ok(
+    filtered.some((r) => r.startsWith('libc.so.6')),
+    'the C library stays required',
+  );
+});
+
+/** What readelf -h -l -S -d -V --wide says about the fields ElfInfo has. */
+async function readelfView(file: string) {
+  const { stdout } = await execa('readelf', ['-h', '-l', '-S', '-d', '-V', '--wide', file]);
+  const lines = stdout.split('\n');
+  const view = {
+    bits: /Class:\s+ELF64/.test(stdout) ? 64 : 32,
+    type: /Type:\s+(\w+)/.exec(stdout)?.[1],
+    interpreter: /\[Requesting program interpreter: (.*)\]/.exec(stdout)?.[1],
+    needed: [] as string[],
+    soname: undefined as string | undefined,
+    rpath: [] as string[],
+    runpath: [] as string[],
+    versionNeeds: [] as ElfInfo['versionNeeds'],
+    versionDefinitions: [] as string[],
+    hasSymtab: /\]\s+\.symtab\s+SYMTAB\s/.test(stdout),
+    hasDebugInfo: /\]\s+\.z?debug_\w+\s/.test(stdout),
+  };
+  let part: 'need' | 'def' | undefined;
+  for (const line of lines) {
+    let m: RegExpExecArray | null;
+    if ((m = /\(NEEDED\)\s+Shared library: \[(.*)\]/.exec(line))) view.needed.push(m[1]!);
+    else if ((m = /\(SONAME\)\s+Library soname: \[(.*)\]/.exec(line))) view.soname = m[1]!;
+    else if ((m = /\(RPATH\)\s+Library rpath: \[(.*)\]/.exec(line)))
+      view.rpath.push(...m[1]!.split(':').filter(Boolean));
+    else if ((m = /\(RUNPATH\)\s+Library runpath: \[(.*)\]/.exec(line)))
+      view.runpath.push(...m[1]!.split(':').filter(Boolean));
+    else if (/^Version needs section/.test(line)) part = 'need';
+    else if (/^Version definition section/.test(line)) part = 'def';
+    else if (/^Version symbols section/.test(line) || /^\S/.test(line)) part = undefined;
+    else if (part === 'need' && (m = /File: (\S+)\s+Cnt: \d+/.exec(line)))
+      view.versionNeeds.push({ file: m[1]!, versions: [] });
+    else if (part === 'need' && (m = /Name: (\S+)\s+Flags: (.*?)\s+Version: \d+/.exec(line)))
+      view.versionNeeds.at(-1)!.versions.push({ name: m[1]!, weak: m[2]!.includes('WEAK') });
+    else if (part === 'def' && (m = /Flags: (.*?)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)/.exec(line))) {
+      if (!m[1]!.includes('BASE')) view.versionDefinitions.push(m[2]!);
+    }
+  }
+  return view;
+}
+
+test('the ELF reader agrees with readelf -d -V on real and compiled files', async (t) => {
+  if (!requireTools(t, ['gcc', 'readelf'])) return;
+  const files = await samples();
+  const seen = {
+    versionNeeds: 0,
+    versionDefinitions: 0,
+    runpath: 0,
+    rpath: 0,
+    soname: 0,
+    interpreter: 0,
+    hasSymtab: 0,
+    stripped: 0,
+  };
+  for (const file of files) {
+    const info = (await readElfInfo(file))!;
+    const view = await readelfView(file);
+    if (view.versionNeeds.length) seen.versionNeeds++;
+    if (view.versionDefinitions.length) seen.versionDefinitions++;
+    if (view.runpath.length) seen.runpath++;
+    if (view.rpath.length) seen.rpath++;
+    if (view.soname) seen.soname++;
+    if (view.interpreter) seen.interpreter++;
+    if (view.hasSymtab) seen.hasSymtab++;
+    else seen.stripped++;
+    const ours = {
+      bits: info.bits,
+      type: info.type,
+      interpreter: info.interpreter,
+      needed: info.needed,
+      soname: info.soname,
+      rpath: info.rpath,
+      runpath: info.runpath,
+      versionNeeds: info.versionNeeds,
+      versionDefinitions: info.versionDefinitions,
+      hasSymtab: info.hasSymtab,
+      hasDebugInfo: info.hasDebugInfo,
+    };
+    assert.deepEqual(ours, view, file);
+  }
+  // The comparison is only as good as the samples: each field must have been exercised.
+  for (const [field, count] of Object.entries(seen)) assert.ok(count > 0, `no sample has ${field}`);
+  t.diagnostic(`${files.length} files compared with readelf: ${JSON.stringify(seen)}`);
+});
