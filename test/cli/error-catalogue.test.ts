@@ -556,6 +556,20 @@ const triggers: Record<string, Trigger> = {
       }
     },
   },
+  PKGAPP_REPO_URL_INVALID: {
+    run: async () => {
+      const { parseRepoLocation } = await import('../../src/publish/storage/repo-url.js');
+      return naming(await viaLibrary(async () => parseRepoLocation('s3://Acme_Packages/apt')), '--repo "s3://Acme_Packages/apt"', 'bucket "Acme_Packages"');
+    },
+  },
+  PKGAPP_S3_REQUEST_FAILED: {
+    // Nothing listens on port 9: the S3 client's connection error, as publish would report it.
+    run: async () => {
+      const { S3Storage } = await import('../../src/publish/storage/s3-storage.js');
+      const storage = new S3Storage({ bucket: 'pkgapp-repo', prefix: 'apt', endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+      return naming(await viaLibrary(() => storage.head('dists/stable/InRelease')), 's3://pkgapp-repo/apt', 'HEAD dists/stable/InRelease', 'ECONNREFUSED');
+    },
+  },
   PKGAPP_PROMOTE_NOT_FOUND: { run: async () => naming(await cli(['promote', '--repo', await tempDir(), '--from', 'staging', '--to', 'production', '--sign-key', (await keys()).secret, 'tiny-app=9.9.9']), 'tiny-app=9.9.9', 'suite "staging"') },
   PKGAPP_APT_VERSION_EXISTS: {
     run: async () => {

@@ -77,14 +77,14 @@ export async function systemLibDir(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Real ELF files of this machine, deduplicated by real path. */
-export async function systemElfSamples(repoRoot: string): Promise<string[]> {
+/** Real ELF files of this machine, deduplicated by real path: about `bins` executables and `libs` libraries. */
+export async function systemElfSamples(repoRoot: string, { bins = 25, libs = 30 } = {}): Promise<string[]> {
   const files: string[] = [process.execPath];
   const node = which('node');
   if (node) files.push(node);
-  files.push(...(await spread('/usr/bin', /^[a-z]/, 25)));
+  files.push(...(await spread('/usr/bin', /^[a-z]/, bins)));
   const lib = await systemLibDir();
-  if (lib) files.push(...(await spread(lib, /\.so\.\d/, 30)));
+  if (lib) files.push(...(await spread(lib, /\.so\.\d/, libs)));
   files.push(...(await findFiles(path.join(repoRoot, 'node_modules'), (n) => n.endsWith('.node') || n === 'esbuild')));
   const seen = new Set<string>();
   const out: string[] = [];

@@ -1,10 +1,10 @@
 // src/util/compress-sink.ts: the output file, the scratch-file reader, and the gzip, none and
 // program sinks behind a ChunkWriter. gzip is checked against zlib's inflate and against
-// createParallelGzip; the program sink runs stand-ins for xz (small Node scripts put first on
-// PATH) that copy slowly, fail, or are missing, so no external tool is needed.
+// createParallelGzip; the program sink runs stand-ins for xz (test/helpers/stand-in-program.ts)
+// that copy slowly, fail, or are missing, so no external tool is needed.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,7 @@ import { ChunkWriter } from '../../src/util/chunk-writer.js';
 import { compressingSink, forEachPiece, OutputFile } from '../../src/util/compress-sink.js';
 import type { Compression } from '../../src/util/compression.js';
 import { createParallelGzip } from '../../src/util/parallel-gzip.js';
+import { FAIL_MIDWAY, SLOW_COPY, standInProgram, withPath } from '../helpers/stand-in-program.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
 
 after(cleanupTestDirs);
@@ -58,26 +59,6 @@ async function compressThrough(compression: Compression, input: Buffer, file: st
     out.close();
   }
   return { output: readFileSync(file), size: out.size, sha256: out.digest(), released, busySeen };
-}
-
-/** A stand-in for the xz program: a Node script named xz in its own directory. */
-async function fakeXz(body: string): Promise<string> {
-  const dir = await tempDir('pkgapp-fake-xz-');
-  const file = path.join(dir, 'xz');
-  writeFileSync(file, `#!${process.execPath}\n${body}\n`);
-  chmodSync(file, 0o755);
-  return dir;
-}
-
-/** Runs `fn` with PATH set to `dir` only (the sinks look their program up at spawn time). */
-async function withPath<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.PATH;
-  process.env.PATH = dir;
-  try {
-    return await fn();
-  } finally {
-    process.env.PATH = saved;
-  }
 }
 
 test('OutputFile counts and hashes every byte it writes; forEachPiece reads a file back in pieces', async () => {
@@ -145,13 +126,7 @@ test('a destination that fails (disk full) fails the write with its error, for g
 });
 
 test('program sink: a slow program pushes back (busy, drain) and every byte reaches the file in order', async () => {
-  // Echoes its arguments, then copies stdin to stdout, pausing after each read.
-  const dir = await fakeXz(`
-process.stdout.write(JSON.stringify(process.argv.slice(2)) + '\\n');
-process.stdin.on('data', (data) => {
-  process.stdin.pause();
-  process.stdout.write(data, () => setTimeout(() => process.stdin.resume(), 3));
-});`);
+  const dir = await standInProgram('xz', SLOW_COPY);
   const input = randomBytes(3 << 20);
   const result = await withPath(dir, () => compressThrough('xz', input, path.join(dir, 'out.xz'), { writeSize: 50_000, level: 4 }));
   const newline = result.output.indexOf(0x0a);
@@ -162,15 +137,7 @@ process.stdin.on('data', (data) => {
 });
 
 test('program sink: a program that fails mid-stream fails the write with its exit code and stderr', async () => {
-  const dir = await fakeXz(`
-let seen = 0;
-process.stdin.on('data', (data) => {
-  seen += data.length;
-  if (seen > 100000) {
-    process.stderr.write('xz: (stdin): Cannot allocate memory\\n');
-    process.exit(3);
-  }
-});`);
+  const dir = await standInProgram('xz', FAIL_MIDWAY);
   await assert.rejects(withPath(dir, () => compressThrough('xz', randomBytes(2 << 20), path.join(dir, 'out.xz'))), (error: Error) => {
     assert.match(error.message, /^xz --compress --stdout -6 --threads=2 --quiet failed \(exit code 3\): xz: \(stdin\): Cannot allocate memory$/);
     return true;
@@ -178,7 +145,7 @@ process.stdin.on('data', (data) => {
 });
 
 test('program sink: a program that fails at the end (after reading everything) fails end()', async () => {
-  const dir = await fakeXz(`
+  const dir = await standInProgram('xz', `
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(1));`);
   await assert.rejects(withPath(dir, () => compressThrough('xz', sample(1000), path.join(dir, 'out.xz'))), /failed \(exit code 1\)/);
@@ -195,12 +162,12 @@ test('program sink: a missing program is a clear error naming it and what to do'
 });
 
 test('program sink: a destination that fails (disk full) fails the write with its error instead of crashing', { skip: process.platform !== 'linux' }, async () => {
-  const dir = await fakeXz(`process.stdin.pipe(process.stdout);`);
+  const dir = await standInProgram('xz', `process.stdin.pipe(process.stdout);`);
   await assert.rejects(withPath(dir, () => compressThrough('xz', randomBytes(1 << 20), '/dev/full')), /ENOSPC/);
 });
 
 test('program sink: abort stops the program', async () => {
-  const dir = await fakeXz(`
+  const dir = await standInProgram('xz', `
 process.stdin.resume();
 setInterval(() => {}, 1000);`);
   const out = new OutputFile(path.join(dir, 'out.xz'), false);

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { execa } from 'execa';
 import { createParallelGzip, ParallelDeflate } from '../../src/util/parallel-gzip.js';
+import { which } from '../helpers/tools.js';
 
 async function gzip(input: Buffer, options: { level: number; concurrency?: number; chunkSize?: number }, pieces = 7): Promise<Buffer> {
   const out: Buffer[] = [];
@@ -27,11 +28,13 @@ function sample(size: number): Buffer {
 }
 
 test('round-trips through zlib and gzip -t, for empty, small and multi-chunk inputs', async () => {
+  // gzip -t is a second opinion when the program is there; zlib's inflate alone needs no tool.
+  const gzipProgram = which('gzip');
   for (const size of [0, 1, 1000, 65536, 3 * 65536 + 17]) {
     const input = sample(size);
     const compressed = await gzip(input, { level: 6, chunkSize: 65536 });
     assert.deepEqual(gunzipSync(compressed), input, `size ${size}`);
-    await execa('gzip', ['-t'], { input: compressed });
+    if (gzipProgram) await execa(gzipProgram, ['-t'], { input: compressed });
   }
 });
 

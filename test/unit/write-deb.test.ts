@@ -3,6 +3,7 @@
 // against the entries it was written from: member order, control.tar contents, md5sums, the data
 // tar's names, modes, link targets and bytes, the origin signature (checked with OpenPGP.js).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import type { Signer } from '../../src/sign/signer.js';
 import { readAr } from '../helpers/decoders/ar.js';
 import { readTar, type TarMember } from '../helpers/decoders/tar.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
+import { requireTools } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
 
@@ -210,4 +212,19 @@ test('origin signature: a _gpgorigin member after data.tar, over debian-binary +
     verificationKeys: await openpgp.readKey({ armoredKey: readFileSync(key.publicKeyFile, 'utf8') }),
     expectSigned: true,
   }));
+});
+
+test('xz and zstd: data.tar.xz / data.tar.zst hold the same tar as "none" (needs the xz and zstd programs)', async (t) => {
+  if (!requireTools(t, ['xz', 'zstd'])) return;
+  const plain = readAr((await build(await tempDir(), { compression: 'none' })).bytes)[2]!.data;
+  for (const [compression, name, decompress] of [['xz', 'data.tar.xz', ['xz', '-dc']], ['zstd', 'data.tar.zst', ['zstd', '-dcq']]] as const) {
+    const first = await build(await tempDir(), { compression, level: 3 });
+    const again = await build(await tempDir(), { compression, level: 3 });
+    assert.ok(first.bytes.equals(again.bytes), `${compression}: same bytes twice`);
+    const member = readAr(first.bytes)[2]!;
+    assert.equal(member.name, name);
+    const out = spawnSync(decompress[0], decompress.slice(1), { input: member.data, maxBuffer: 1 << 30 });
+    assert.equal(out.status, 0, String(out.stderr));
+    assert.ok(out.stdout.equals(plain), `${compression}: the same tar`);
+  }
 });

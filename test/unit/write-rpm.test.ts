@@ -3,6 +3,7 @@
 // header's sizes and digests are recomputed from the bytes, the main header's file arrays are
 // matched against the cpio payload and the entries, and signatures are checked with OpenPGP.js.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { readNewc } from '../helpers/decoders/cpio.js';
 import { hasTag, readRpm, tagValue, type RpmFile } from '../helpers/decoders/rpm.js';
 import { BUILD_TIME, exampleManifest } from '../helpers/manifests.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
+import { requireTools } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
 
@@ -194,4 +196,21 @@ test('signed: header signature (267) over the main header, header+payload signat
   await verify(tagValue(sig, 1005) as Buffer, Buffer.concat([rpm.header.bytes, rpm.payload]));
   await assert.rejects(verify(tagValue(sig, 267) as Buffer, Buffer.concat([rpm.header.bytes, Buffer.from([0])])));
   assert.deepEqual(tagValue(sig, 1004), createHash('md5').update(Buffer.concat([rpm.header.bytes, rpm.payload])).digest());
+});
+
+test('xz and zstd payloads: the same cpio archive as "none", named in the header and required as rpmlib features (needs xz and zstd)', async (t) => {
+  if (!requireTools(t, ['xz', 'zstd'])) return;
+  const plain = (await build(await tempDir(), { compression: 'none', level: 0 })).rpm.payload;
+  for (const [compression, feature, decompress] of [['xz', 'rpmlib(PayloadIsXz)', ['xz', '-dc']], ['zstd', 'rpmlib(PayloadIsZstd)', ['zstd', '-dcq']]] as const) {
+    const { rpm, bytes } = await build(await tempDir(), { compression, level: 3 });
+    assert.ok(bytes.equals((await build(await tempDir(), { compression, level: 3 })).bytes), `${compression}: same bytes twice`);
+    assert.equal(tagValue(rpm.header, 1125), compression);
+    assert.equal(tagValue(rpm.header, 1126), '3');
+    assert.ok((tagValue(rpm.header, 1049) as string[]).includes(feature));
+    const out = spawnSync(decompress[0], decompress.slice(1), { input: rpm.payload, maxBuffer: 1 << 30 });
+    assert.equal(out.status, 0, String(out.stderr));
+    assert.ok(out.stdout.equals(plain), `${compression}: the same cpio`);
+    assert.deepEqual(tagValue(rpm.signature, 1007), [plain.length]);
+    assert.deepEqual(tagValue(rpm.header, 5092), [createHash('sha256').update(rpm.payload).digest('hex')]);
+  }
 });
