@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 
 /** The executables the server needs, for requireTools (tools.ts maps them to Debian packages). */
-export const CEPH_TOOLS = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool', 'ceph'];
+export const CEPH_TOOLS = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool', 'osdmaptool'];
 
 /** Temp dirs are named so a later run can find (and clean) those of a run that was killed. */
 const DIR_PREFIX = 'pkgapp-s3-server-';
@@ -33,6 +33,8 @@ export interface S3TestServer {
   dir: string;
   /** Milliseconds from nothing to the S3 user existing. */
   startupMs: number;
+  /** Milliseconds since the start at which each step ended (mkfs, rgw, user), for measurements. */
+  steps: Record<string, number>;
   /** The last lines of every daemon log (for failure messages). */
   logTail(lines?: number): string;
   /** Kills the daemons and removes the dir; safe to call twice. */
@@ -69,10 +71,18 @@ export async function startS3TestServer(options: StartOptions = {}): Promise<S3T
     stopped = true;
     process.removeListener('exit', onExit);
     killAll();
-    await Promise.all(daemons.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+    await Promise.all(
+      daemons.map((child) =>
+        child.exitCode === null && child.signalCode === null
+          ? new Promise((resolve) => child.once('exit', resolve))
+          : Promise.resolve(),
+      ),
+    );
     await rm(dir, { recursive: true, force: true });
   };
 
+  const steps: Record<string, number> = {};
+  const step = (name: string) => void (steps[name] = Date.now() - started);
   try {
     const [monPort, rgwPort] = await freePorts(2);
     const fsid = randomUUID();
@@ -90,24 +100,61 @@ export async function startS3TestServer(options: StartOptions = {}): Promise<S3T
       return child;
     };
 
-    await runStep('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, path.join(dir, 'monmap')], deadline, dir);
-    await ceph('ceph-mon', ['--mkfs', '-i', 'a', '--monmap', path.join(dir, 'monmap')]);
+    // The monitor starts with a one-OSD map (osdmaptool) and the OSD is made without asking the
+    // monitor (--no-mon-config), so both mkfs run at once and no `ceph osd new` round trip is needed.
+    await Promise.all([
+      runStep(
+        'monmaptool',
+        ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, path.join(dir, 'monmap')],
+        deadline,
+        dir,
+      ),
+      runStep('osdmaptool', ['--createsimple', '1', '--fsid', fsid, path.join(dir, 'osdmap')], deadline, dir),
+    ]);
+    await Promise.all([
+      ceph('ceph-mon', [
+        '--mkfs',
+        '-i',
+        'a',
+        '--monmap',
+        path.join(dir, 'monmap'),
+        '--osdmap',
+        path.join(dir, 'osdmap'),
+      ]),
+      ceph('ceph-osd', ['-i', '0', '--mkfs', '--no-mon-config', '--osd-uuid', randomUUID()]),
+    ]);
+    step('mkfs');
     daemon('mon', 'ceph-mon', ['-i', 'a']);
-    // The OSD is registered under a uuid it must be created with, or the monitor ignores its boot.
-    const osdUuid = randomUUID();
-    await ceph('ceph', ['osd', 'new', osdUuid, '0']);
-    await ceph('ceph-osd', ['-i', '0', '--mkfs', '--osd-uuid', osdUuid]);
     daemon('osd', 'ceph-osd', ['-i', '0']);
     daemon('rgw', 'radosgw', ['-n', 'client.rgw']);
     const endpoint = `http://127.0.0.1:${rgwPort}`;
     await waitForHttp(endpoint, deadline, daemons, dir);
-    const credentials = { accessKeyId: `PKGAPPTEST${randomBytes(5).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(20).toString('base64url') };
-    await ceph('radosgw-admin', ['user', 'create', '--uid', 'pkgapp-test', '--display-name', 'pkgapp test', '--access-key', credentials.accessKeyId, '--secret', credentials.secretAccessKey]);
-    return { endpoint, region: 'us-east-1', credentials, dir, startupMs: Date.now() - started, logTail, stop };
+    step('rgw');
+    const credentials = {
+      accessKeyId: `PKGAPPTEST${randomBytes(5).toString('hex').toUpperCase()}`,
+      secretAccessKey: randomBytes(20).toString('base64url'),
+    };
+    await ceph('radosgw-admin', [
+      'user',
+      'create',
+      '--uid',
+      'pkgapp-test',
+      '--display-name',
+      'pkgapp test',
+      '--access-key',
+      credentials.accessKeyId,
+      '--secret',
+      credentials.secretAccessKey,
+    ]);
+    step('user');
+    return { endpoint, region: 'us-east-1', credentials, dir, startupMs: Date.now() - started, steps, logTail, stop };
   } catch (error) {
     const tail = logTail();
     await stop();
-    throw new Error(`the Ceph S3 test server did not come up: ${(error as Error).message}\n--- last log lines (from ${dir}) ---\n${tail}`, { cause: error });
+    throw new Error(
+      `the Ceph S3 test server did not come up: ${(error as Error).message}\n--- last log lines (from ${dir}) ---\n${tail}`,
+      { cause: error },
+    );
   }
 }
 
@@ -141,6 +188,9 @@ osd_crush_chooseleaf_type = 0
 # The monitor batches map changes for a second by default: start-up takes ~14 s instead of ~4.
 paxos_propose_interval = 0.01
 paxos_min_wait = 0.001
+# radosgw starts with the OSD and its first write waits for the OSD to come up; the client
+# re-checks such waiting requests every objecter tick (5 s by default).
+objecter_tick_interval = 0.2
 client_mount_timeout = 60
 rados_mon_op_timeout = 60
 run_dir = ${dir}/run
@@ -163,7 +213,13 @@ async function runStep(file: string, args: string[], deadline: number, dir: stri
   const timeout = Math.max(1, deadline - Date.now());
   const result = await execa(file, args, { reject: false, timeout, all: true, cwd: dir });
   if (result.timedOut) throw new Error(`${file} ${args.join(' ')}: timed out`);
-  if (result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')}: exit ${result.exitCode ?? result.signal}\n${String(result.all ?? '').split('\n').slice(-10).join('\n')}`);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `${file} ${args.join(' ')}: exit ${result.exitCode ?? result.signal}\n${String(result.all ?? '')
+        .split('\n')
+        .slice(-10)
+        .join('\n')}`,
+    );
 }
 
 /** Polls the gateway until it answers HTTP (it listens only once its pools exist). */
@@ -186,11 +242,15 @@ async function waitForHttp(endpoint: string, deadline: number, daemons: ChildPro
 /** `count` distinct TCP ports that were free a moment ago. */
 async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
@@ -203,7 +263,9 @@ function tailLogs(dir: string, lines: number): string {
   return readdirSync(logDir)
     .sort()
     .map((name) => {
-      const text = readFileSync(path.join(logDir, name), 'utf8').split('\n').filter((l) => l.trim() !== '');
+      const text = readFileSync(path.join(logDir, name), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       return `== ${name} ==\n${text.slice(-lines).join('\n')}`;
     })
     .join('\n');
@@ -255,7 +317,9 @@ function isAlive(pid: number): boolean {
 // By hand: start, print how to reach it, stop on Ctrl-C (the daemons keep the process alive).
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const server = await startS3TestServer();
-  process.stdout.write(`S3 endpoint ${server.endpoint} (path-style, region ${server.region}), up in ${server.startupMs} ms\nAWS_ACCESS_KEY_ID=${server.credentials.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${server.credentials.secretAccessKey}\ndir ${server.dir}\nCtrl-C stops it.\n`);
+  process.stdout.write(
+    `S3 endpoint ${server.endpoint} (path-style, region ${server.region}), up in ${server.startupMs} ms\nAWS_ACCESS_KEY_ID=${server.credentials.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${server.credentials.secretAccessKey}\ndir ${server.dir}\nCtrl-C stops it.\n`,
+  );
   const finish = () => void server.stop().then(() => process.exit(0));
   process.once('SIGINT', finish);
   process.once('SIGTERM', finish);

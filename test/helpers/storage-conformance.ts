@@ -17,7 +17,11 @@ export interface ConformanceOptions {
 const TEXT = { contentType: 'text/plain; charset=utf-8' };
 
 /** Runs every case as a subtest of `t`, each under its own random key prefix. */
-export async function storageConformance(t: TestContext, storage: RepositoryStorage, options: ConformanceOptions): Promise<void> {
+export async function storageConformance(
+  t: TestContext,
+  storage: RepositoryStorage,
+  options: ConformanceOptions,
+): Promise<void> {
   const ns = () => `conformance-${randomBytes(4).toString('hex')}`;
 
   await t.test('put, get, head, exists and delete round-trip; a missing key is undefined, not an error', async () => {
@@ -48,7 +52,10 @@ export async function storageConformance(t: TestContext, storage: RepositoryStor
 
   await t.test('Content-Type and Cache-Control come back as stored (where the backend stores headers)', async () => {
     const key = `${ns()}/pool/main/a/acme/acme_1.0.0_all.deb`;
-    const put = await storage.put(key, 'deb bytes', { contentType: 'application/vnd.debian.binary-package', cacheControl: 'public, max-age=31536000, immutable' });
+    const put = await storage.put(key, 'deb bytes', {
+      contentType: 'application/vnd.debian.binary-package',
+      cacheControl: 'public, max-age=31536000, immutable',
+    });
     assert.ok(put.ok);
     const head = await storage.head(key);
     const got = await storage.get(key);
@@ -64,33 +71,50 @@ export async function storageConformance(t: TestContext, storage: RepositoryStor
     }
   });
 
-  await t.test('If-None-Match: * creates a missing key and gives precondition-failed on an existing one, leaving it unchanged', async () => {
-    const key = `${ns()}/lock`;
-    const first = await storage.put(key, 'owner A', { ...TEXT, condition: { ifNoneMatch: '*' } });
-    assert.ok(first.ok);
-    const second = await storage.put(key, 'owner B', { ...TEXT, condition: { ifNoneMatch: '*' } });
-    assert.deepEqual(second, { ok: false, reason: 'precondition-failed' });
-    assert.equal((await storage.get(key))?.body.toString(), 'owner A');
-  });
+  await t.test(
+    'If-None-Match: * creates a missing key and gives precondition-failed on an existing one, leaving it unchanged',
+    async () => {
+      const key = `${ns()}/lock`;
+      const first = await storage.put(key, 'owner A', { ...TEXT, condition: { ifNoneMatch: '*' } });
+      assert.ok(first.ok);
+      const second = await storage.put(key, 'owner B', { ...TEXT, condition: { ifNoneMatch: '*' } });
+      assert.deepEqual(second, { ok: false, reason: 'precondition-failed' });
+      assert.equal((await storage.get(key))?.body.toString(), 'owner A');
+    },
+  );
 
-  await t.test('If-Match: a stale ETag fails and leaves the object unchanged, the current one succeeds, a missing key fails', async () => {
-    const key = `${ns()}/state.json`;
-    const v1 = await storage.put(key, '{"v":1}', { contentType: 'application/json' });
-    assert.ok(v1.ok);
-    const v2 = await storage.put(key, '{"v":2}', { contentType: 'application/json', condition: { ifMatch: v1.etag } });
-    assert.ok(v2.ok, 'the current ETag matches');
-    const stale = await storage.put(key, '{"v":"lost"}', { contentType: 'application/json', condition: { ifMatch: v1.etag } });
-    assert.deepEqual(stale, { ok: false, reason: 'precondition-failed' });
-    assert.equal((await storage.get(key))?.body.toString(), '{"v":2}');
-    const v3 = await storage.put(key, '{"v":3}', { contentType: 'application/json', condition: { ifMatch: (await storage.head(key))!.etag } });
-    assert.ok(v3.ok, 'the ETag head returns matches too');
-    const missing = await storage.put(`${ns()}/nothing`, 'x', { ...TEXT, condition: { ifMatch: v3.etag } });
-    assert.deepEqual(missing, { ok: false, reason: 'precondition-failed' });
-  });
+  await t.test(
+    'If-Match: a stale ETag fails and leaves the object unchanged, the current one succeeds, a missing key fails',
+    async () => {
+      const key = `${ns()}/state.json`;
+      const v1 = await storage.put(key, '{"v":1}', { contentType: 'application/json' });
+      assert.ok(v1.ok);
+      const v2 = await storage.put(key, '{"v":2}', {
+        contentType: 'application/json',
+        condition: { ifMatch: v1.etag },
+      });
+      assert.ok(v2.ok, 'the current ETag matches');
+      const stale = await storage.put(key, '{"v":"lost"}', {
+        contentType: 'application/json',
+        condition: { ifMatch: v1.etag },
+      });
+      assert.deepEqual(stale, { ok: false, reason: 'precondition-failed' });
+      assert.equal((await storage.get(key))?.body.toString(), '{"v":2}');
+      const v3 = await storage.put(key, '{"v":3}', {
+        contentType: 'application/json',
+        condition: { ifMatch: (await storage.head(key))!.etag },
+      });
+      assert.ok(v3.ok, 'the ETag head returns matches too');
+      const missing = await storage.put(`${ns()}/nothing`, 'x', { ...TEXT, condition: { ifMatch: v3.etag } });
+      assert.deepEqual(missing, { ok: false, reason: 'precondition-failed' });
+    },
+  );
 
   await t.test('racing If-None-Match: * writers: exactly one creates the key', async () => {
     const key = `${ns()}/lock`;
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => storage.put(key, `owner ${i}`, { ...TEXT, condition: { ifNoneMatch: '*' } })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => storage.put(key, `owner ${i}`, { ...TEXT, condition: { ifNoneMatch: '*' } })),
+    );
     const winners = results.map((r, i) => (r.ok ? i : -1)).filter((i) => i >= 0);
     assert.equal(winners.length, 1, `one winner, got ${JSON.stringify(results)}`);
     assert.equal((await storage.get(key))?.body.toString(), `owner ${winners[0]}`);
@@ -103,15 +127,22 @@ export async function storageConformance(t: TestContext, storage: RepositoryStor
     const increments = 4;
     let conflicts = 0;
     const writer = async () => {
-      for (let done = 0; done < increments; ) {
+      for (let done = 0; done < increments;) {
         const current = (await storage.get(key))!;
-        const result: PutResult = await storage.put(key, String(Number(current.body.toString()) + 1), { ...TEXT, condition: { ifMatch: current.etag } });
+        const result: PutResult = await storage.put(key, String(Number(current.body.toString()) + 1), {
+          ...TEXT,
+          condition: { ifMatch: current.etag },
+        });
         if (result.ok) done++;
         else conflicts++;
       }
     };
     await Promise.all(Array.from({ length: writers }, writer));
-    assert.equal((await storage.get(key))?.body.toString(), String(writers * increments), `no lost update (${conflicts} conflicts retried)`);
+    assert.equal(
+      (await storage.get(key))?.body.toString(),
+      String(writers * increments),
+      `no lost update (${conflicts} conflicts retried)`,
+    );
   });
 
   await t.test('putFile streams a multi-megabyte file; getStream returns the same bytes', async () => {
@@ -119,7 +150,10 @@ export async function storageConformance(t: TestContext, storage: RepositoryStor
     const file = path.join(options.scratch, `big-${randomBytes(4).toString('hex')}.deb`);
     const content = randomBytes(9 * 1024 * 1024 + 123);
     await writeFile(file, content);
-    const put = await storage.putFile(key, file, { contentType: 'application/vnd.debian.binary-package', cacheControl: 'public, max-age=31536000, immutable' });
+    const put = await storage.putFile(key, file, {
+      contentType: 'application/vnd.debian.binary-package',
+      cacheControl: 'public, max-age=31536000, immutable',
+    });
     assert.ok(put.ok);
     const streamed = await storage.getStream(key);
     assert.ok(streamed);
@@ -129,7 +163,10 @@ export async function storageConformance(t: TestContext, storage: RepositoryStor
     for await (const chunk of streamed.body) hash.update(chunk as Buffer);
     assert.equal(hash.digest('hex'), createHash('sha256').update(content).digest('hex'));
     assert.equal((await storage.head(key))?.size, content.length);
-    const again = await storage.putFile(key, file, { contentType: 'application/vnd.debian.binary-package', condition: { ifNoneMatch: '*' } });
+    const again = await storage.putFile(key, file, {
+      contentType: 'application/vnd.debian.binary-package',
+      condition: { ifNoneMatch: '*' },
+    });
     assert.deepEqual(again, { ok: false, reason: 'precondition-failed' }, 'putFile honours conditions too');
   });
 
@@ -160,6 +197,10 @@ export function assertUserError(error: unknown, code: string, names: (string | R
   assert.ok(isUserError(error), `expected a UserError, got ${String(error)}`);
   assert.equal(error.code, code, error.message);
   assert.ok(error.hint, 'a hint says what to do');
-  for (const name of names) assert.match(`${error.message}\n${error.hint}`, typeof name === 'string' ? new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : name);
+  for (const name of names)
+    assert.match(
+      `${error.message}\n${error.hint}`,
+      typeof name === 'string' ? new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : name,
+    );
   return true;
 }

@@ -23,9 +23,16 @@ test('keys are files under the directory; no temp file or lock shows up as a key
   const dir = await tempDir();
   const storage = new LocalStorage(dir);
   assert.ok((await storage.put('apt/dists/stable/InRelease', 'signed', TEXT)).ok);
-  assert.ok((await storage.put('apt/dists/stable/InRelease', 'signed again', { ...TEXT, condition: { ifNoneMatch: '*' } })).ok === false);
+  assert.ok(
+    (await storage.put('apt/dists/stable/InRelease', 'signed again', { ...TEXT, condition: { ifNoneMatch: '*' } }))
+      .ok === false,
+  );
   assert.equal((await stat(path.join(dir, 'apt', 'dists', 'stable', 'InRelease'))).size, 6);
-  assert.deepEqual(await readdir(path.join(dir, 'apt', 'dists', 'stable')), ['InRelease'], 'no .tmp file left by the write or the refused write');
+  assert.deepEqual(
+    await readdir(path.join(dir, 'apt', 'dists', 'stable')),
+    ['InRelease'],
+    'no .tmp file left by the write or the refused write',
+  );
   const keys = [];
   for await (const info of storage.list('')) keys.push(info.key);
   assert.deepEqual(keys, ['apt/dists/stable/InRelease'], 'the .pkgapp-locks directory is not listed');
@@ -34,7 +41,9 @@ test('keys are files under the directory; no temp file or lock shows up as a key
 test('a failed putFile leaves no temp file and names the directory and key', async () => {
   const dir = await tempDir();
   const storage = new LocalStorage(dir);
-  const error = await storage.putFile('pool/x.deb', path.join(dir, 'no-such-source.deb'), TEXT).catch((e: unknown) => e);
+  const error = await storage
+    .putFile('pool/x.deb', path.join(dir, 'no-such-source.deb'), TEXT)
+    .catch((e: unknown) => e);
   assertUserError(error, 'PKGAPP_REPO_UNWRITABLE', [dir, 'pool/x.deb', 'ENOENT']);
   assert.deepEqual(await readdir(path.join(dir, 'pool')), []);
 });
@@ -47,7 +56,7 @@ test('a directory that cannot be created is a PKGAPP_REPO_UNWRITABLE naming it',
   assertUserError(error, 'PKGAPP_REPO_UNWRITABLE', [path.join(dir, 'file', 'repo'), 'apt/Release']);
 });
 
-test('the ETag is the SHA-256 of the content, and follows a file replaced behind the storage\'s back', async () => {
+test("the ETag is the SHA-256 of the content, and follows a file replaced behind the storage's back", async () => {
   const dir = await tempDir();
   const storage = new LocalStorage(dir);
   const put = await storage.put('state.json', 'aaaa', TEXT);
@@ -66,7 +75,11 @@ test('a key lock left by a crashed writer (not refreshed for 10 s) is taken over
   const storage = new LocalStorage(dir);
   assert.ok((await storage.put('lock', 'first', TEXT)).ok);
   // What a writer killed while holding the key's lock leaves: the lock directory, never removed.
-  const lock = path.join(dir, '.pkgapp-locks', `${createHash('sha256').update('lock').digest('hex').slice(0, 32)}.lock`);
+  const lock = path.join(
+    dir,
+    '.pkgapp-locks',
+    `${createHash('sha256').update('lock').digest('hex').slice(0, 32)}.lock`,
+  );
   await mkdir(lock);
   const old = new Date(Date.now() - 60_000);
   await utimes(lock, old, old);
@@ -98,5 +111,8 @@ test('mapBounded keeps at most `limit` tasks running, keeps result order, and re
     /upload 2 failed/,
   );
   assert.ok(started < 6, `no new task starts after a failure (${started} started)`);
-  await assert.rejects(mapBounded([1], 0, async () => undefined), /parallelism 0/);
+  await assert.rejects(
+    mapBounded([1], 0, () => Promise.resolve()),
+    /parallelism 0/,
+  );
 });

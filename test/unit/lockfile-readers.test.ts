@@ -9,8 +9,9 @@ import { detectManager, parseLock, parsePackageManagerField } from '../../src/ap
 import { npmLockGraph, npmProductionPackages, parseNpmLockfile } from '../../src/app/lockfiles/npm.js';
 import { parsePnpmLockfile, pnpmLockGraph, pnpmLockfileMismatches, pnpmRefToKey, type PnpmLockfile } from '../../src/app/lockfiles/pnpm.js';
 import type { LockGraph, ManagerId } from '../../src/app/lockfiles/types.js';
-import { normalizeRange, parseYarnBerryLockfile } from '../../src/app/lockfiles/yarn-berry.js';
-import { parseYarnClassicLockfile, splitDescriptor } from '../../src/app/lockfiles/yarn-classic.js';
+import { walkLockGraph, workspacePackage, type WalkEdge, type WalkPackage } from '../../src/app/lockfiles/walk-graph.js';
+import { normalizeRange, parseYarnBerryLockfile, yarnBerryGraph } from '../../src/app/lockfiles/yarn-berry.js';
+import { parseYarnClassicLockfile, splitDescriptor, yarnClassicGraph } from '../../src/app/lockfiles/yarn-classic.js';
 import type { PackageJson } from '../../src/app/package-json.js';
 import { listWorkspaces } from '../../src/app/workspaces.js';
 import { placePackages } from '../../src/contents/deploy-workspace.js';
@@ -237,4 +238,250 @@ test('npm: "extraneous" entries (optional peers npm 11 recorded but npm ci never
   }), 'package-lock.json');
   assert.deepEqual(npmProductionPackages(lock).map((p) => p.location), ['node_modules/kit']);
   assert.deepEqual([...npmLockGraph(lock, '').nodes.keys()].sort(), ['', 'node_modules/kit']);
+});
+
+// The graph walk all four readers share (src/app/lockfiles/walk-graph.ts): first on a plain
+// description, then through each reader on a hand-made lock with a dependency cycle, optional
+// and dev edges, an alias and workspace links.
+
+/** Every node in the order the walk first reached it: key, package, flags, and its edges ("?" optional). */
+function walkLines(graph: LockGraph): string[] {
+  return [...graph.nodes.values()].map((n) => {
+    const flags = `${n.optional ? ' optional' : ''}${n.workspace !== undefined ? ` workspace=${n.workspace}` : ''}`;
+    const edges = [...n.dependencies].map(([alias, key]) => `${alias}${n.optionalNames.has(alias) ? '?' : ''}=${key}`);
+    return `${n.key}: ${n.name}@${n.version}${flags} -> ${edges.join(' ') || '(none)'}`;
+  });
+}
+
+/** A lock described as plain data: key → its dependencies ("name", "name?" optional, "!text" a hole). */
+function plainGraph(deps: Record<string, string[]>, manager: ManagerId = 'npm'): LockGraph {
+  const describe = (key: string, reachedOptionally: boolean): WalkPackage => ({
+    name: key,
+    version: '1.0.0',
+    optional: reachedOptionally,
+    *dependencies(): Generator<WalkEdge> {
+      for (const dep of deps[key] ?? []) {
+        if (dep.startsWith('!')) yield { missing: dep.slice(1) };
+        else yield { alias: dep.replace('?', ''), key: dep.replace('?', ''), optional: dep.endsWith('?'), describe: (reached) => describe(dep.replace('?', ''), reached) };
+      }
+    },
+  });
+  return walkLockGraph({ path: '/app/lock', manager }, 'root', describe('root', false));
+}
+
+test('walk: a dependency cycle (and a package requiring itself) ends, each package once, in the order first reached', () => {
+  assert.deepEqual(walkLines(plainGraph({ root: ['a', 'c'], a: ['b'], b: ['a', 'b'], c: ['a'] })), [
+    'root: root@1.0.0 -> a=a c=c',
+    'a: a@1.0.0 -> b=b',
+    'c: c@1.0.0 -> a=a',
+    'b: b@1.0.0 -> a=a b=b',
+  ]);
+});
+
+test('walk: optional reach is carried down; the first (shortest) path to a package decides', () => {
+  const graph = plainGraph({ root: ['req', 'opt?'], req: ['shared'], opt: ['shared', 'below'], below: ['deep'] });
+  assert.deepEqual(walkLines(graph), [
+    'root: root@1.0.0 -> req=req opt?=opt',
+    'req: req@1.0.0 -> shared=shared',
+    'opt: opt@1.0.0 optional -> shared=shared below=below',
+    'shared: shared@1.0.0 -> (none)',
+    'below: below@1.0.0 optional -> deep=deep',
+    'deep: deep@1.0.0 optional -> (none)',
+  ]);
+});
+
+test('walk: every hole in the lock is listed in one error, with the command that refreshes that manager\'s lock', () => {
+  for (const [manager, command] of [['npm', 'npm install'], ['pnpm', 'pnpm install'], ['yarn-classic', 'yarn install'], ['yarn-berry', 'yarn install']] as [ManagerId, string][]) {
+    assert.throws(
+      () => plainGraph({ root: ['a', '!x is gone'], a: ['!y is gone'] }, manager),
+      (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_STALE' && e.message === '/app/lock is incomplete:\n  x is gone\n  y is gone' && e.hint === `Run \`${command}\` to update the lockfile, then commit it`,
+    );
+  }
+});
+
+test('walk: a workspace package is named by its package.json, never optional, and marked with its directory (the root project is not)', () => {
+  const none = () => [];
+  assert.deepEqual(workspacePackage('packages/lib', { name: '@mono/lib', version: '0.1.0' }, 'lib', none), { name: '@mono/lib', version: '0.1.0', optional: false, workspace: 'packages/lib', dependencies: none });
+  assert.deepEqual(workspacePackage('', undefined, 'fallback', none), { name: 'fallback', version: '', optional: false, workspace: undefined, dependencies: none });
+  const graph = walkLockGraph({ path: 'lock', manager: 'pnpm' }, 'link:', workspacePackage('', { name: 'app' }, '', none));
+  assert.equal('workspace' in graph.root, false);
+});
+
+test('npm reader: cycle, alias, optional and peer edges, dev entries left out, links to workspaces', () => {
+  const packages: Record<string, object> = {
+    '': { name: 'app', dependencies: { a: '^1.0.0', old: 'npm:legacy@^1.2.0' }, optionalDependencies: { fsevents: '^2.3.3' }, devDependencies: { tool: '^1.0.0' } },
+    'node_modules/a': { version: '1.0.0', dependencies: { b: '^1.0.0' } },
+    'node_modules/b': { version: '1.0.0', dependencies: { a: '^1.0.0' }, peerDependencies: { a: '^1.0.0', host: '*', extra: '*' }, peerDependenciesMeta: { extra: { optional: true } } },
+    'node_modules/old': { name: 'legacy', version: '1.2.0' },
+    'node_modules/tool': { version: '1.0.0', dev: true, dependencies: { gone: '^1.0.0' } },
+    'node_modules/lib': { resolved: 'packages/lib', link: true },
+    'node_modules/api': { resolved: 'packages/api', link: true },
+    'packages/api': { name: 'api', version: '0.1.0', dependencies: { lib: '^0.1.0' } },
+    'packages/lib': { name: 'lib', version: '0.1.0', dependencies: { a: '^1.0.0' } },
+  };
+  const lock = parseNpmLockfile(JSON.stringify({ lockfileVersion: 3, packages }), 'package-lock.json');
+  assert.deepEqual(walkLines(npmLockGraph(lock, '')), [
+    ': app@ -> a=node_modules/a old=node_modules/old',
+    'node_modules/a: a@1.0.0 -> b=node_modules/b',
+    'node_modules/old: legacy@1.2.0 -> (none)',
+    'node_modules/b: b@1.0.0 -> a=node_modules/a',
+  ]);
+  assert.deepEqual(walkLines(npmLockGraph(lock, 'packages/api')), [
+    'packages/api: api@0.1.0 workspace=packages/api -> lib=packages/lib',
+    'packages/lib: lib@0.1.0 workspace=packages/lib -> a=node_modules/a',
+    'node_modules/a: a@1.0.0 -> b=node_modules/b',
+    'node_modules/b: b@1.0.0 -> a=node_modules/a',
+  ]);
+  const { 'node_modules/b': _b, ...withoutB } = packages;
+  const holed = parseNpmLockfile(JSON.stringify({ lockfileVersion: 3, packages: { ...withoutB, '': { dependencies: { a: '^1.0.0', gone: '^1.0.0' } } } }), 'package-lock.json');
+  assert.throws(() => npmLockGraph(holed, ''), (e) => isUserError(e) && e.message === 'package-lock.json is incomplete:\n  gone, a dependency of the root project, is not in the lockfile\n  b, a dependency of node_modules/a, is not in the lockfile');
+});
+
+const PNPM_WALK = [
+  "lockfileVersion: '9.0'",
+  'importers:',
+  '  .:',
+  '    dependencies:',
+  '      a: {specifier: ^1.0.0, version: 1.0.0}',
+  '      old: {specifier: npm:legacy@^1.0.0, version: legacy@1.0.0}',
+  '    optionalDependencies:',
+  '      opt: {specifier: ^1.0.0, version: 1.0.0}',
+  '    devDependencies:',
+  '      tool: {specifier: ^1.0.0, version: 1.0.0}',
+  '  packages/api:',
+  '    dependencies:',
+  '      lib: {specifier: workspace:*, version: link:../lib}',
+  '  packages/lib:',
+  '    dependencies:',
+  '      a: {specifier: ^1.0.0, version: 1.0.0}',
+  'packages:',
+  '  a@1.0.0: {resolution: {integrity: x}}',
+  '  b@1.0.0: {resolution: {integrity: x}}',
+  '  legacy@1.0.0: {resolution: {integrity: x}}',
+  '  opt@1.0.0: {resolution: {integrity: x}}',
+  '  c@1.0.0: {resolution: {integrity: x}}',
+  'snapshots:',
+  '  a@1.0.0: {dependencies: {b: 1.0.0}}',
+  '  b@1.0.0: {dependencies: {a: 1.0.0}}',
+  '  legacy@1.0.0: {}',
+  '  opt@1.0.0: {dependencies: {c: 1.0.0}}',
+  '  c@1.0.0: {}',
+  '',
+].join('\n');
+const WALK_IMPORTERS = new Map<string, PackageJson>([
+  ['', { name: 'app', version: '1.0.0' }],
+  ['packages/api', { name: 'api', version: '0.1.0' }],
+  ['packages/lib', { name: 'lib', version: '0.1.0' }],
+]);
+
+test('pnpm reader: cycle, alias, optional reach carried to dependencies, dev importers left out, link: workspaces', () => {
+  const lock = parsePnpmLockfile(PNPM_WALK, 'pnpm-lock.yaml');
+  assert.deepEqual(walkLines(pnpmLockGraph(lock, '', WALK_IMPORTERS)), [
+    'link:: app@1.0.0 -> a=a@1.0.0 old=legacy@1.0.0 opt?=opt@1.0.0',
+    'a@1.0.0: a@1.0.0 -> b=b@1.0.0',
+    'legacy@1.0.0: legacy@1.0.0 -> (none)',
+    'opt@1.0.0: opt@1.0.0 optional -> c=c@1.0.0',
+    'b@1.0.0: b@1.0.0 -> a=a@1.0.0',
+    'c@1.0.0: c@1.0.0 optional -> (none)',
+  ]);
+  assert.deepEqual(walkLines(pnpmLockGraph(lock, 'packages/api', WALK_IMPORTERS)), [
+    'link:packages/api: api@0.1.0 workspace=packages/api -> lib=link:packages/lib',
+    'link:packages/lib: lib@0.1.0 workspace=packages/lib -> a=a@1.0.0',
+    'a@1.0.0: a@1.0.0 -> b=b@1.0.0',
+    'b@1.0.0: b@1.0.0 -> a=a@1.0.0',
+  ]);
+  const holed = parsePnpmLockfile(PNPM_WALK.replace('  b@1.0.0: {dependencies: {a: 1.0.0}}\n', '').replace('  b@1.0.0: {resolution: {integrity: x}}\n', ''), 'pnpm-lock.yaml');
+  assert.throws(() => pnpmLockGraph(holed, '', WALK_IMPORTERS), (e) => isUserError(e) && e.message === 'pnpm-lock.yaml is incomplete:\n  b@1.0.0 is referenced but not described' && /pnpm install/.test(e.hint ?? ''));
+});
+
+const CLASSIC_WALK = [
+  '# yarn lockfile v1',
+  '',
+  'a@^1.0.0:',
+  '  version "1.0.0"',
+  '  dependencies:',
+  '    b "^1.0.0"',
+  '  optionalDependencies:',
+  '    fsevents "^2.3.3"',
+  '',
+  'b@^1.0.0:',
+  '  version "1.0.0"',
+  '  dependencies:',
+  '    a "^1.0.0"',
+  '',
+  '"old@npm:legacy@^1.0.0":',
+  '  version "1.0.0"',
+  '',
+].join('\n');
+
+test('yarn classic reader: cycle, alias, a missing optional dependency, dev dependencies left out, workspaces by name and range', () => {
+  const importers = new Map<string, PackageJson>([
+    ['', { name: 'app', version: '1.0.0', dependencies: { a: '^1.0.0' }, optionalDependencies: { absent: '^1.0.0' }, devDependencies: { tool: '^1.0.0' } }],
+    ['packages/api', { name: 'api', version: '0.1.0', dependencies: { lib: '^0.1.0' } }],
+    ['packages/lib', { name: 'lib', version: '0.1.0', dependencies: { old: 'npm:legacy@^1.0.0' } }],
+  ]);
+  const lock = parseYarnClassicLockfile(CLASSIC_WALK, 'yarn.lock');
+  assert.deepEqual(walkLines(yarnClassicGraph(lock, importers, '')), ['workspace:: app@1.0.0 -> a=a@1.0.0', 'a@1.0.0: a@1.0.0 -> b=b@1.0.0', 'b@1.0.0: b@1.0.0 -> a=a@1.0.0']);
+  assert.deepEqual(walkLines(yarnClassicGraph(lock, importers, 'packages/api')), [
+    'workspace:packages/api: api@0.1.0 workspace=packages/api -> lib=workspace:packages/lib',
+    'workspace:packages/lib: lib@0.1.0 workspace=packages/lib -> old=legacy@1.0.0',
+    'legacy@1.0.0: legacy@1.0.0 -> (none)',
+  ]);
+  const holed = parseYarnClassicLockfile(CLASSIC_WALK.replace(/b@\^1\.0\.0:\n(  .*\n)+/, ''), 'yarn.lock');
+  assert.throws(() => yarnClassicGraph(holed, importers, ''), (e) => isUserError(e) && e.message === 'yarn.lock is incomplete:\n  b@^1.0.0, a dependency of a@1.0.0, is not in the lockfile' && /yarn install/.test(e.hint ?? ''));
+});
+
+const BERRY_WALK = [
+  '__metadata:',
+  '  version: 8',
+  '  cacheKey: 10',
+  '',
+  '"a@npm:^1.0.0":',
+  '  version: 1.0.0',
+  '  resolution: "a@npm:1.0.0"',
+  '  dependencies:',
+  '    b: "npm:^1.0.0"',
+  '    fsevents: "npm:^2.3.3"',
+  '  dependenciesMeta:',
+  '    fsevents:',
+  '      optional: true',
+  '',
+  '"b@npm:^1.0.0":',
+  '  version: 1.0.0',
+  '  resolution: "b@npm:1.0.0"',
+  '  dependencies:',
+  '    a: "npm:^1.0.0"',
+  '',
+  '"app@workspace:.":',
+  '  version: 0.0.0-use.local',
+  '  resolution: "app@workspace:."',
+  '  dependencies:',
+  '    a: "npm:^1.0.0"',
+  '    lib: "workspace:packages/lib"',
+  '    tool: "npm:^1.0.0"',
+  '',
+  '"lib@workspace:packages/lib":',
+  '  version: 0.0.0-use.local',
+  '  resolution: "lib@workspace:packages/lib"',
+  '',
+].join('\n');
+
+test('yarn berry reader: cycle, optional dependenciesMeta, a workspace entry\'s dev dependencies left out by its package.json, workspace links', () => {
+  const importers = new Map<string, PackageJson>([
+    ['', { name: 'app', version: '1.0.0', dependencies: { a: '^1.0.0', lib: 'workspace:packages/lib' }, devDependencies: { tool: '^1.0.0' } }],
+    ['packages/lib', { name: 'lib', version: '0.1.0' }],
+  ]);
+  const lock = parseYarnBerryLockfile(BERRY_WALK, 'yarn.lock');
+  assert.deepEqual(walkLines(yarnBerryGraph(lock, importers, '')), [
+    'app@workspace:.: app@1.0.0 -> a=a@npm:1.0.0 lib=lib@workspace:packages/lib',
+    'a@npm:1.0.0: a@1.0.0 -> b=b@npm:1.0.0',
+    'lib@workspace:packages/lib: lib@0.1.0 workspace=packages/lib -> (none)',
+    'b@npm:1.0.0: b@1.0.0 -> a=a@npm:1.0.0',
+  ]);
+  // Yarn records another platform's optional binary too: it is an optional edge, to an optional package
+  const withBinary = parseYarnBerryLockfile(`${BERRY_WALK}\n"fsevents@npm:^2.3.3":\n  version: 2.3.3\n  resolution: "fsevents@npm:2.3.3"\n  conditions: os=darwin\n`, 'yarn.lock');
+  assert.deepEqual(walkLines(yarnBerryGraph(withBinary, importers, '')).slice(1, 2), ['a@npm:1.0.0: a@1.0.0 -> b=b@npm:1.0.0 fsevents?=fsevents@npm:2.3.3']);
+  assert.ok(walkLines(yarnBerryGraph(withBinary, importers, '')).includes('fsevents@npm:2.3.3: fsevents@2.3.3 optional -> (none)'));
+  const holed = parseYarnBerryLockfile(BERRY_WALK.replace(/"b@npm:\^1\.0\.0":\n(  .*\n)+/, ''), 'yarn.lock');
+  assert.throws(() => yarnBerryGraph(holed, importers, ''), (e) => isUserError(e) && e.message === 'yarn.lock is incomplete:\n  b@npm:^1.0.0, a dependency of a@npm:1.0.0, is not in the lockfile' && /yarn install/.test(e.hint ?? ''));
 });

@@ -8,14 +8,37 @@ import { assertUserError } from '../helpers/storage-conformance.js';
 test('a value without a scheme is a directory, kept as given', () => {
   assert.deepEqual(parseRepoLocation('./repo'), { kind: 'directory', dir: './repo' });
   assert.deepEqual(parseRepoLocation('/srv/repo'), { kind: 'directory', dir: '/srv/repo' });
-  assert.deepEqual(parseRepoLocation('s3-mirror/x'), { kind: 'directory', dir: 's3-mirror/x' }, 'no "://": a directory, even if it starts with s3');
+  assert.deepEqual(
+    parseRepoLocation('s3-mirror/x'),
+    { kind: 'directory', dir: 's3-mirror/x' },
+    'no "://": a directory, even if it starts with s3',
+  );
 });
 
 test('s3://BUCKET/PREFIX: the prefix loses leading and trailing "/", the URL is normalised', () => {
-  assert.deepEqual(parseRepoLocation('s3://acme-packages'), { kind: 's3', bucket: 'acme-packages', prefix: '', url: 's3://acme-packages' });
-  assert.deepEqual(parseRepoLocation('s3://acme-packages/'), { kind: 's3', bucket: 'acme-packages', prefix: '', url: 's3://acme-packages' });
-  assert.deepEqual(parseRepoLocation('s3://acme.packages.example/repos/apt/'), { kind: 's3', bucket: 'acme.packages.example', prefix: 'repos/apt', url: 's3://acme.packages.example/repos/apt' });
-  assert.deepEqual(parseRepoLocation('S3://abc/x'), { kind: 's3', bucket: 'abc', prefix: 'x', url: 's3://abc/x' }, 'the scheme is case-insensitive');
+  assert.deepEqual(parseRepoLocation('s3://acme-packages'), {
+    kind: 's3',
+    bucket: 'acme-packages',
+    prefix: '',
+    url: 's3://acme-packages',
+  });
+  assert.deepEqual(parseRepoLocation('s3://acme-packages/'), {
+    kind: 's3',
+    bucket: 'acme-packages',
+    prefix: '',
+    url: 's3://acme-packages',
+  });
+  assert.deepEqual(parseRepoLocation('s3://acme.packages.example/repos/apt/'), {
+    kind: 's3',
+    bucket: 'acme.packages.example',
+    prefix: 'repos/apt',
+    url: 's3://acme.packages.example/repos/apt',
+  });
+  assert.deepEqual(
+    parseRepoLocation('S3://abc/x'),
+    { kind: 's3', bucket: 'abc', prefix: 'x', url: 's3://abc/x' },
+    'the scheme is case-insensitive',
+  );
 });
 
 test('bad values are PKGAPP_REPO_URL_INVALID naming the option, the value and what is wrong', () => {
@@ -49,6 +72,6 @@ test('bad values are PKGAPP_REPO_URL_INVALID naming the option, the value and wh
   }
 });
 
-test('the option name in messages is the caller\'s (promote --to, a config key)', () => {
+test("the option name in messages is the caller's (promote --to, a config key)", () => {
   assert.throws(() => parseRepoLocation('ftp://x', '--to'), /^UserError: --to "ftp:\/\/x" uses ftp:\/\//);
 });

@@ -2,7 +2,8 @@
 // and their agreement with package.json (pure). v1 (npm 6) is refused with a hint.
 import semver from 'semver';
 import { UserError } from '../../errors.js';
-import { DEPENDENCY_FIELDS, type Importers, type Lock, type LockGraph, type LockNode, type PinnedPackage } from './types.js';
+import { DEPENDENCY_FIELDS, type Importers, type Lock, type LockGraph, type PinnedPackage } from './types.js';
+import { walkLockGraph, type WalkEdge, type WalkPackage } from './walk-graph.js';
 
 interface LockPackage {
   name?: string;
@@ -120,55 +121,43 @@ export function resolveLocation(lock: NpmLockfile, from: string, name: string): 
 
 /** The production closure of an importer, following links to workspace packages. */
 export function npmLockGraph(lock: NpmLockfile, importer: string): LockGraph {
-  const nodes = new Map<string, LockNode>();
-  const missing: string[] = [];
-  const nodeAt = (location: string, workspace: boolean): LockNode => {
+  // Keys are locations; a link is followed to its target directory, which is a workspace.
+  const describe = (location: string, linked: boolean): WalkPackage => {
     const entry = lock.packages[location] ?? {};
-    const node: LockNode = {
-      key: location,
+    return {
       name: entry.name ?? location.slice(location.lastIndexOf('node_modules/') + (location.includes('node_modules/') ? 'node_modules/'.length : 0)),
       version: entry.version ?? '',
+      // npm marks what only optional dependencies reach itself: the path the walk took does not matter
       optional: entry.optional === true || entry.devOptional === true,
-      dependencies: new Map(),
-      optionalNames: new Set(),
-      ...(workspace ? { workspace: location } : {}),
+      workspace: linked ? location : undefined,
+      dependencies: () => npmEdges(lock, location, entry, describe),
     };
-    nodes.set(location, node);
-    return node;
   };
-  const root = nodeAt(importer, importer !== '');
-  const queue: LockNode[] = [root];
-  while (queue.length) {
-    const node = queue.shift()!;
-    const entry = lock.packages[node.key] ?? {};
-    const wanted: [string, boolean][] = [
-      ...Object.keys(entry.dependencies ?? {}).map((n): [string, boolean] => [n, false]),
-      ...Object.keys(entry.optionalDependencies ?? {}).map((n): [string, boolean] => [n, true]),
-      ...Object.keys(entry.peerDependencies ?? {}).map((n): [string, boolean] => [n, entry.peerDependenciesMeta?.[n]?.optional === true]),
-    ];
-    for (const [name, optional] of wanted) {
-      if (node.dependencies.has(name)) continue;
-      let location = resolveLocation(lock, node.key, name);
-      if (location === undefined) {
-        // npm leaves out optional dependencies and peers it did not install; anything else is a hole in the lock
-        if (!optional && !entry.peerDependencies?.[name]) missing.push(`${name}, a dependency of ${node.key || 'the root project'}, is not in the lockfile`);
-        continue;
-      }
-      let workspace = false;
-      const target = lock.packages[location]!;
-      if (target.link) {
-        location = target.resolved ?? location;
-        workspace = true;
-      }
-      node.dependencies.set(name, location);
-      if (optional) node.optionalNames.add(name);
-      if (!nodes.has(location)) queue.push(nodeAt(location, workspace));
+  return walkLockGraph({ path: lock.path, manager: 'npm' }, importer, describe(importer, importer !== ''));
+}
+
+/** What the package at `location` requires, found by Node's lookup from there; each name once (dependencies first, then optional, then peers). */
+function* npmEdges(lock: NpmLockfile, location: string, entry: LockPackage, describe: (location: string, linked: boolean) => WalkPackage): Generator<WalkEdge> {
+  const wanted: [string, boolean][] = [
+    ...Object.keys(entry.dependencies ?? {}).map((n): [string, boolean] => [n, false]),
+    ...Object.keys(entry.optionalDependencies ?? {}).map((n): [string, boolean] => [n, true]),
+    ...Object.keys(entry.peerDependencies ?? {}).map((n): [string, boolean] => [n, entry.peerDependenciesMeta?.[n]?.optional === true]),
+  ];
+  const found = new Set<string>();
+  for (const [name, optional] of wanted) {
+    if (found.has(name)) continue;
+    const at = resolveLocation(lock, location, name);
+    if (at === undefined) {
+      // npm leaves out optional dependencies and peers it did not install; anything else is a hole in the lock
+      if (!optional && !entry.peerDependencies?.[name]) yield { missing: `${name}, a dependency of ${location || 'the root project'}, is not in the lockfile` };
+      continue;
     }
+    found.add(name);
+    const target = lock.packages[at]!;
+    const linked = target.link === true;
+    const key = linked ? (target.resolved ?? at) : at;
+    yield { alias: name, key, optional, describe: () => describe(key, linked) };
   }
-  if (missing.length) {
-    throw new UserError(`${lock.path} is incomplete:\n  ${missing.join('\n  ')}`, { code: 'PKGAPP_LOCKFILE_STALE', hint: 'Run `npm install` to update the lockfile, then commit it' });
-  }
-  return { root, nodes };
 }
 
 /** The npm Lock for build(): importers' package.json files by directory. */

@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../errors.js';
-import { DEPENDENCY_FIELDS, type Importers, type Lock, type LockGraph, type LockNode } from './types.js';
+import { DEPENDENCY_FIELDS, type Importers, type Lock, type LockGraph } from './types.js';
+import { walkLockGraph, workspacePackage, type WalkEdge, type WalkPackage } from './walk-graph.js';
 
 interface ImporterDep {
   specifier?: string;
@@ -119,57 +120,35 @@ export function pnpmLockfileMismatches(lock: PnpmLockfile, pkg: Record<string, u
 
 /** The production closure of an importer: its dependencies and optionalDependencies, transitively. */
 export function pnpmLockGraph(lock: PnpmLockfile, importer: string, importers: Importers): LockGraph {
-  const nodes = new Map<string, LockNode>();
-  const missing: string[] = [];
-  const workspaceNode = (dir: string): LockNode => {
-    const pkg = importers.get(dir);
-    const node: LockNode = {
-      key: `link:${dir}`,
-      name: typeof pkg?.name === 'string' ? pkg.name : path.posix.basename(dir),
-      version: typeof pkg?.version === 'string' ? pkg.version : '',
-      optional: false,
-      dependencies: new Map(),
-      optionalNames: new Set(),
-      ...(dir !== '' ? { workspace: dir } : {}),
-    };
-    nodes.set(node.key, node);
+  // Keys are snapshot keys ("name@1.0.0(peer@2.0.0)"), and "link:DIR" for workspaces.
+  const workspace = (dir: string): WalkPackage => {
     const entry = lock.importers.get(dir) ?? {};
-    for (const field of ['dependencies', 'optionalDependencies'] as const) {
-      for (const [alias, dep] of Object.entries(entry[field] ?? {})) edge(node, alias, dep.version ?? '', field === 'optionalDependencies', dir);
-    }
-    return node;
+    return workspacePackage(dir, importers.get(dir), path.posix.basename(dir), function* () {
+      for (const [alias, dep] of Object.entries(entry.dependencies ?? {})) yield edge(alias, dep.version ?? '', false, dir);
+      for (const [alias, dep] of Object.entries(entry.optionalDependencies ?? {})) yield edge(alias, dep.version ?? '', true, dir);
+    });
   };
-  const packageNode = (key: string, optional: boolean): LockNode => {
+  const snapshot = (key: string, reachedOptionally: boolean): WalkPackage => {
     const meta = lock.packages.get(key);
-    const node: LockNode = { key, ...nameAndVersion(key, meta), optional: optional || meta?.optional === true, dependencies: new Map(), optionalNames: new Set() };
-    nodes.set(key, node);
-    if (meta === undefined) missing.push(`${key} is referenced but not described`);
-    for (const field of ['dependencies', 'optionalDependencies'] as const) {
-      for (const [alias, ref] of Object.entries(meta?.[field] ?? {})) edge(node, alias, ref, field === 'optionalDependencies', undefined);
-    }
-    return node;
+    return {
+      ...nameAndVersion(key, meta),
+      optional: reachedOptionally || meta?.optional === true,
+      *dependencies() {
+        if (meta === undefined) yield { missing: `${key} is referenced but not described` };
+        for (const [alias, ref] of Object.entries(meta?.dependencies ?? {})) yield edge(alias, ref, false, undefined);
+        for (const [alias, ref] of Object.entries(meta?.optionalDependencies ?? {})) yield edge(alias, ref, true, undefined);
+      },
+    };
   };
-  const queue: (() => void)[] = [];
-  function edge(from: LockNode, alias: string, ref: string, optional: boolean, importerDir: string | undefined): void {
+  const edge = (alias: string, ref: string, optional: boolean, importerDir: string | undefined): WalkEdge => {
     const key = pnpmRefToKey(alias, ref);
-    if (key === undefined) {
-      // link:DIR, relative to the importer (or, for a package, to the lockfile's directory)
-      const dir = path.posix.normalize(path.posix.join(importerDir ?? '', ref.slice('link:'.length)));
-      const linkKey = `link:${dir === '.' ? '' : dir}`;
-      from.dependencies.set(alias, linkKey);
-      if (!nodes.has(linkKey)) queue.push(() => void (nodes.has(linkKey) || workspaceNode(dir === '.' ? '' : dir)));
-    } else {
-      from.dependencies.set(alias, key);
-      if (!nodes.has(key)) queue.push(() => void (nodes.has(key) || packageNode(key, optional || from.optional)));
-    }
-    if (optional) from.optionalNames.add(alias);
-  }
-  const root = workspaceNode(importer);
-  while (queue.length) queue.shift()!();
-  if (missing.length) {
-    throw new UserError(`${lock.path} is incomplete:\n  ${missing.join('\n  ')}`, { code: 'PKGAPP_LOCKFILE_STALE', hint: 'Run `pnpm install` to update the lockfile, then commit it' });
-  }
-  return { root, nodes };
+    if (key !== undefined) return { alias, key, optional, describe: (reachedOptionally) => snapshot(key, reachedOptionally) };
+    // link:DIR, relative to the importer (or, for a package, to the lockfile's directory)
+    const joined = path.posix.normalize(path.posix.join(importerDir ?? '', ref.slice('link:'.length)));
+    const dir = joined === '.' ? '' : joined;
+    return { alias, key: `link:${dir}`, optional, describe: () => workspace(dir) };
+  };
+  return walkLockGraph({ path: lock.path, manager: 'pnpm' }, `link:${importer}`, workspace(importer));
 }
 
 export function pnpmLock(lock: PnpmLockfile, importers: Importers): Lock {

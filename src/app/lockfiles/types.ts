@@ -4,6 +4,9 @@ import type { PackageJson } from '../package-json.js';
 
 export type ManagerId = 'npm' | 'yarn-classic' | 'yarn-berry' | 'pnpm';
 
+/** The command that brings each manager's lockfile up to date with package.json, for hints. */
+export const INSTALL_COMMAND: Record<ManagerId, string> = { npm: 'npm install', pnpm: 'pnpm install', 'yarn-classic': 'yarn install', 'yarn-berry': 'yarn install' };
+
 /** A production package the lock pins, where it is installed ("node_modules/a/node_modules/b"). */
 export interface PinnedPackage {
   location: string;

@@ -5,14 +5,16 @@
 import { parseSyml } from '@yarnpkg/parsers';
 import semver from 'semver';
 import { UserError } from '../../errors.js';
-import { declaredDependencies, productionDependencyNames, type Importers, type Lock, type LockGraph, type LockNode } from './types.js';
+import { declaredDependencies, productionDependencyNames, type Importers, type Lock, type LockGraph } from './types.js';
+import { walkLockGraph, type WalkPackage } from './walk-graph.js';
 import { splitDescriptor } from './yarn-classic.js';
 
 interface BerryEntry {
   version?: string;
   resolution?: string;
   dependencies?: Record<string, string>;
-  dependenciesMeta?: Record<string, { optional?: boolean }>;
+  /** parseSyml reads every scalar as a string: optional is "true", never the boolean. */
+  dependenciesMeta?: Record<string, { optional?: string | boolean }>;
   linkType?: string;
 }
 
@@ -83,54 +85,48 @@ export function yarnBerryMismatches(lock: YarnBerryLockfile, importers: Importer
 
 /** The production closure of an importer. */
 export function yarnBerryGraph(lock: YarnBerryLockfile, importers: Importers, importer: string): LockGraph {
-  const nodes = new Map<string, LockNode>();
-  const missing: string[] = [];
-  const queue: (() => void)[] = [];
-  const workspaceDir = (resolution: string): string | undefined => {
-    const at = resolution.indexOf('@workspace:', 1);
-    if (at === -1) return undefined;
-    const dir = resolution.slice(at + '@workspace:'.length);
-    return dir === '.' ? '' : dir;
-  };
-  const nodeFor = (resolution: string, entry: BerryEntry, optional: boolean): LockNode => {
+  // Keys are resolutions ("ms@npm:2.1.3", "app@workspace:packages/app").
+  const describe = (resolution: string, entry: BerryEntry, reachedOptionally: boolean): WalkPackage => {
     const dir = workspaceDir(resolution);
     const pkg = dir === undefined ? undefined : importers.get(dir);
-    const node: LockNode = {
-      key: resolution,
+    const deps = entry.dependencies ?? {};
+    return {
       name: typeof pkg?.name === 'string' ? pkg.name : splitDescriptor(resolution)[0],
       version: typeof pkg?.version === 'string' ? pkg.version : (entry.version ?? ''),
-      optional,
-      dependencies: new Map(),
-      optionalNames: new Set(),
-      ...(dir ? { workspace: dir } : {}),
-    };
-    nodes.set(resolution, node);
-    queue.push(() => {
-      const deps = entry.dependencies ?? {};
-      // a workspace's entry lists its devDependencies too: its package.json tells the production ones
-      const wanted = dir !== undefined ? productionDependencyNames(pkg) : new Map(Object.keys(deps).map((n) => [n, entry.dependenciesMeta?.[n]?.optional === true]));
-      for (const [name, opt] of wanted) {
-        const range = deps[name];
-        const target = range === undefined ? undefined : lock.entries.get(`${name}@${range}`);
-        if (target?.resolution === undefined) {
-          if (!opt) missing.push(`${name}@${range ?? '?'}, a dependency of ${dir === undefined ? resolution : dir || 'the root project'}, is not in the lockfile`);
-          continue;
+      optional: reachedOptionally,
+      workspace: dir || undefined,
+      *dependencies() {
+        // a workspace's entry lists its devDependencies too: its package.json tells the production ones
+        const wanted = dir !== undefined ? productionDependencyNames(pkg) : new Map(Object.keys(deps).map((n) => [n, isOptional(entry.dependenciesMeta?.[n])]));
+        for (const [name, optional] of wanted) {
+          const range = deps[name];
+          const target = range === undefined ? undefined : lock.entries.get(`${name}@${range}`);
+          const key = target?.resolution;
+          if (target === undefined || key === undefined) {
+            if (!optional) yield { missing: `${name}@${range ?? '?'}, a dependency of ${dir === undefined ? resolution : dir || 'the root project'}, is not in the lockfile` };
+            continue;
+          }
+          yield { alias: name, key, optional, describe: (reached: boolean) => describe(key, target, reached) };
         }
-        node.dependencies.set(name, target.resolution);
-        if (opt) node.optionalNames.add(name);
-        if (!nodes.has(target.resolution)) nodeFor(target.resolution, target, opt || node.optional);
-      }
-    });
-    return node;
+      },
+    };
   };
   const rootEntry = workspaceEntry(lock, importer);
   if (!rootEntry?.resolution) throw new UserError(`${lock.path}: ${importer || 'the root project'} has no workspace entry`, { code: 'PKGAPP_LOCKFILE_STALE', hint: 'Run `yarn install` to update the lockfile, then commit it' });
-  const root = nodeFor(rootEntry.resolution, rootEntry, false);
-  while (queue.length) queue.shift()!();
-  if (missing.length) {
-    throw new UserError(`${lock.path} is incomplete:\n  ${missing.join('\n  ')}`, { code: 'PKGAPP_LOCKFILE_STALE', hint: 'Run `yarn install` to update the lockfile, then commit it' });
-  }
-  return { root, nodes };
+  return walkLockGraph({ path: lock.path, manager: 'yarn-berry' }, rootEntry.resolution, describe(rootEntry.resolution, rootEntry, false));
+}
+
+/** An optional dependency by the entry's dependenciesMeta (another platform's binary may not be installed). */
+function isOptional(meta: { optional?: string | boolean } | undefined): boolean {
+  return meta?.optional === true || meta?.optional === 'true';
+}
+
+/** The workspace directory of a resolution ("app@workspace:packages/app" → "packages/app", "…@workspace:." → ""), undefined for any other package. */
+function workspaceDir(resolution: string): string | undefined {
+  const at = resolution.indexOf('@workspace:', 1);
+  if (at === -1) return undefined;
+  const dir = resolution.slice(at + '@workspace:'.length);
+  return dir === '.' ? '' : dir;
 }
 
 export function yarnBerryLock(lock: YarnBerryLockfile, importers: Importers): Lock {

@@ -5,7 +5,8 @@ import yarnLockfile from '@yarnpkg/lockfile';
 import semver from 'semver';
 import { UserError } from '../../errors.js';
 import type { PackageJson } from '../package-json.js';
-import { declaredDependencies, productionDependencyNames, type Importers, type Lock, type LockGraph, type LockNode } from './types.js';
+import { declaredDependencies, productionDependencyNames, type Importers, type Lock, type LockGraph } from './types.js';
+import { walkLockGraph, workspacePackage, type WalkEdge, type WalkPackage } from './walk-graph.js';
 
 interface ClassicEntry {
   version?: string;
@@ -80,57 +81,45 @@ export function yarnClassicMismatches(lock: YarnClassicLockfile, importers: Impo
 
 /** The production closure of an importer ("" the root, or a workspace directory). */
 export function yarnClassicGraph(lock: YarnClassicLockfile, importers: Importers, importer: string): LockGraph {
-  const nodes = new Map<string, LockNode>();
-  const missing: string[] = [];
-  const queue: (() => void)[] = [];
-  const workspaceNode = (dir: string): LockNode => {
+  // Keys are "name@version" for packages (the real name under an alias), "workspace:DIR" for workspaces.
+  const workspace = (dir: string): WalkPackage => {
     const pkg = importers.get(dir);
-    const node: LockNode = {
-      key: `workspace:${dir}`,
-      name: typeof pkg?.name === 'string' ? pkg.name : dir,
-      version: typeof pkg?.version === 'string' ? pkg.version : '',
-      optional: false,
-      dependencies: new Map(),
-      optionalNames: new Set(),
-      ...(dir !== '' ? { workspace: dir } : {}),
-    };
-    nodes.set(node.key, node);
-    const deps = { ...(pkg?.dependencies ?? {}), ...(pkg?.optionalDependencies ?? {}) };
-    for (const [name, optional] of productionDependencyNames(pkg)) edge(node, name, deps[name] ?? '', optional);
-    return node;
+    const ranges = { ...(pkg?.dependencies ?? {}), ...(pkg?.optionalDependencies ?? {}) };
+    return workspacePackage(dir, pkg, dir, function* () {
+      for (const [name, optional] of productionDependencyNames(pkg)) yield* edge(dir || 'the root project', name, ranges[name] ?? '', optional);
+    });
   };
-  function edge(from: LockNode, name: string, range: string, optional: boolean): void {
-    const workspace = workspaceFor(importers, name, range);
-    let key: string;
-    if (workspace) {
-      key = `workspace:${workspace.dir}`;
-      if (!nodes.has(key)) queue.push(() => void (nodes.has(key) || workspaceNode(workspace.dir)));
-    } else {
-      const entry = lock.entries.get(`${name}@${range}`);
-      if (entry === undefined) {
-        if (!optional) missing.push(`${name}@${range}, a dependency of ${from.workspace ?? (from.key.startsWith('workspace:') ? 'the root project' : from.key)}, is not in the lockfile`);
-        return;
-      }
-      const version = entry.version ?? '';
-      key = `${realName(name, range)}@${version}`;
-      if (!nodes.has(key)) {
-        const node: LockNode = { key, name: realName(name, range), version, optional: optional || from.optional, dependencies: new Map(), optionalNames: new Set() };
-        nodes.set(key, node);
-        queue.push(() => {
-          for (const [dep, depRange] of Object.entries(entry.dependencies ?? {})) edge(node, dep, depRange, false);
-          for (const [dep, depRange] of Object.entries(entry.optionalDependencies ?? {})) edge(node, dep, depRange, true);
-        });
-      }
+  /** The dependency `name@range` of the package `dependent` names: a workspace if one fits, else the lock's entry. */
+  function* edge(dependent: string, name: string, range: string, optional: boolean): Generator<WalkEdge> {
+    const fits = workspaceFor(importers, name, range);
+    if (fits) {
+      yield { alias: name, key: `workspace:${fits.dir}`, optional, describe: () => workspace(fits.dir) };
+      return;
     }
-    from.dependencies.set(name, key);
-    if (optional) from.optionalNames.add(name);
+    const entry = lock.entries.get(`${name}@${range}`);
+    if (entry === undefined) {
+      if (!optional) yield { missing: `${name}@${range}, a dependency of ${dependent}, is not in the lockfile` };
+      return;
+    }
+    const real = realName(name, range);
+    const version = entry.version ?? '';
+    const key = `${real}@${version}`;
+    yield {
+      alias: name,
+      key,
+      optional,
+      describe: (reachedOptionally) => ({
+        name: real,
+        version,
+        optional: reachedOptionally,
+        *dependencies() {
+          for (const [dep, depRange] of Object.entries(entry.dependencies ?? {})) yield* edge(key, dep, depRange, false);
+          for (const [dep, depRange] of Object.entries(entry.optionalDependencies ?? {})) yield* edge(key, dep, depRange, true);
+        },
+      }),
+    };
   }
-  const root = workspaceNode(importer);
-  while (queue.length) queue.shift()!();
-  if (missing.length) {
-    throw new UserError(`${lock.path} is incomplete:\n  ${missing.join('\n  ')}`, { code: 'PKGAPP_LOCKFILE_STALE', hint: 'Run `yarn install` to update the lockfile, then commit it' });
-  }
-  return { root, nodes };
+  return walkLockGraph({ path: lock.path, manager: 'yarn-classic' }, `workspace:${importer}`, workspace(importer));
 }
 
 export function yarnClassicLock(lock: YarnClassicLockfile, importers: Importers): Lock {

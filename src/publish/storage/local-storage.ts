@@ -18,7 +18,17 @@ import { copyFile, mkdir, open, readdir, rename, rm, stat, type FileHandle } fro
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
-import { checkKey, checkPrefix, type ObjectInfo, type PutOptions, type PutResult, type RepositoryStorage, type StoredObject, type StreamedObject, type WriteCondition } from './storage.js';
+import {
+  checkKey,
+  checkPrefix,
+  type ObjectInfo,
+  type PutOptions,
+  type PutResult,
+  type RepositoryStorage,
+  type StoredObject,
+  type StreamedObject,
+  type WriteCondition,
+} from './storage.js';
 
 /** Where the per-key locks live, inside the repository directory (never served: keys cannot start with '.'). */
 const LOCK_DIR = '.pkgapp-locks';
@@ -134,7 +144,12 @@ export class LocalStorage implements RepositoryStorage {
     });
     const keys = entries
       .filter((e) => e.isFile())
-      .map((e) => path.relative(this.root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(path.sep).join('/'))
+      .map((e) =>
+        path
+          .relative(this.root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+          .split(path.sep)
+          .join('/'),
+      )
       .filter((key) => !key.split('/').some((segment) => segment.startsWith('.')))
       .sort();
     for (const key of keys) {
@@ -144,7 +159,11 @@ export class LocalStorage implements RepositoryStorage {
   }
 
   /** Writes a temp file with `fill`, then (holding the key's lock) checks `condition` and renames it into place. */
-  private async write(key: string, condition: WriteCondition | undefined, fill: (tmp: string) => Promise<void>): Promise<PutResult> {
+  private async write(
+    key: string,
+    condition: WriteCondition | undefined,
+    fill: (tmp: string) => Promise<void>,
+  ): Promise<PutResult> {
     const file = this.pathOf(key);
     const dir = path.dirname(file);
     const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -153,7 +172,8 @@ export class LocalStorage implements RepositoryStorage {
       await fill(tmp);
       const etag = await hashFile(tmp);
       const result = await this.withKeyLock(key, async (assertHeld): Promise<PutResult> => {
-        if (condition && !(await this.conditionHolds(file, condition))) return { ok: false, reason: 'precondition-failed' };
+        if (condition && !(await this.conditionHolds(file, condition)))
+          return { ok: false, reason: 'precondition-failed' };
         assertHeld();
         await rename(tmp, file);
         await syncDir(dir);
@@ -166,7 +186,10 @@ export class LocalStorage implements RepositoryStorage {
       return result;
     } catch (error) {
       if (isUserErrorLike(error)) throw error;
-      throw new UserError(`${this.root}: cannot write ${key} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give --repo a directory pkgapp can create and write', cause: error });
+      throw new UserError(
+        `${this.root}: cannot write ${key} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give --repo a directory pkgapp can create and write', cause: error },
+      );
     } finally {
       // Gone after a rename; a directory that could not be created has none to remove.
       await rm(tmp, { force: true }).catch(() => undefined);
@@ -199,21 +222,27 @@ export class LocalStorage implements RepositoryStorage {
     let compromised: Error | undefined;
     const release = await lockfile
       .lock(lockDir, {
-      lockfilePath: path.join(lockDir, `${name}.lock`),
-      realpath: false,
-      stale: 10_000,
-      update: 2_000,
-      retries: { retries: 200, minTimeout: 5, maxTimeout: 250 },
+        lockfilePath: path.join(lockDir, `${name}.lock`),
+        realpath: false,
+        stale: 10_000,
+        update: 2_000,
+        retries: { retries: 200, minTimeout: 5, maxTimeout: 250 },
         onCompromised: (error) => {
           compromised = error;
         },
       })
       .catch((error: unknown) => {
-        throw new UserError(`${this.root}: ${key} stayed locked by another writer`, { code: 'PKGAPP_REPO_LOCKED', exitCode: EXIT_FAILURE, hint: 'Retry when the other publish is done', cause: error });
+        throw new UserError(`${this.root}: ${key} stayed locked by another writer`, {
+          code: 'PKGAPP_REPO_LOCKED',
+          exitCode: EXIT_FAILURE,
+          hint: 'Retry when the other publish is done',
+          cause: error,
+        });
       });
     try {
       return await work(() => {
-        if (compromised) throw new Error(`${this.root}: lost the lock of ${key} (stalled for over 10 s): ${compromised.message}`);
+        if (compromised)
+          throw new Error(`${this.root}: lost the lock of ${key} (stalled for over 10 s): ${compromised.message}`);
       });
     } finally {
       await release().catch(() => undefined);

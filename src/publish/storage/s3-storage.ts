@@ -5,9 +5,27 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
-import { checkKey, checkPrefix, type ObjectInfo, type PutOptions, type PutResult, type RepositoryStorage, type StoredObject, type StreamedObject, type WriteCondition } from './storage.js';
+import {
+  checkKey,
+  checkPrefix,
+  type ObjectInfo,
+  type PutOptions,
+  type PutResult,
+  type RepositoryStorage,
+  type StoredObject,
+  type StreamedObject,
+  type WriteCondition,
+} from './storage.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -76,13 +94,23 @@ export class S3Storage implements RepositoryStorage {
   }
 
   async getStream(key: string): Promise<StreamedObject | undefined> {
-    const result = await this.send('GET', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })), true);
+    const result = await this.send(
+      'GET',
+      key,
+      () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
+      true,
+    );
     if (!result) return undefined;
     return { ...infoOf(key, result), body: result.Body as Readable };
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
-    const result = await this.send('HEAD', key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })), true);
+    const result = await this.send(
+      'HEAD',
+      key,
+      () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
+      true,
+    );
     return result && infoOf(key, result);
   }
 
@@ -97,14 +125,23 @@ export class S3Storage implements RepositoryStorage {
   async putFile(key: string, file: string, options: PutOptions): Promise<PutResult> {
     const { size } = await stat(file);
     if (size > SINGLE_PUT_LIMIT) {
-      throw new UserError(`${file} is ${size} bytes, more than the 5 GiB one S3 upload takes`, { code: 'PKGAPP_S3_REQUEST_FAILED', exitCode: EXIT_FAILURE, hint: 'Packages that large are not supported; ship data outside the package' });
+      throw new UserError(`${file} is ${size} bytes, more than the 5 GiB one S3 upload takes`, {
+        code: 'PKGAPP_S3_REQUEST_FAILED',
+        exitCode: EXIT_FAILURE,
+        hint: 'Packages that large are not supported; ship data outside the package',
+      });
     }
     // A fresh stream per attempt: a retried request cannot resend a consumed one.
     return this.conditionalPut(key, options, () => ({ Body: createReadStream(file), ContentLength: size }));
   }
 
   async delete(key: string): Promise<void> {
-    await this.send('DELETE', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })), false);
+    await this.send(
+      'DELETE',
+      key,
+      () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
+      false,
+    );
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
@@ -112,10 +149,26 @@ export class S3Storage implements RepositoryStorage {
     const full = this.prefix === '' ? prefix : `${this.prefix}/${prefix}`;
     let token: string | undefined;
     do {
-      const page = await this.send('LIST', prefix, () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ...(token ? { ContinuationToken: token } : {}) })), false);
+      const page = await this.send(
+        'LIST',
+        prefix,
+        () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: full,
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+          ),
+        false,
+      );
       for (const item of page?.Contents ?? []) {
         if (item.Key === undefined) continue;
-        yield { key: item.Key.slice(this.prefix === '' ? 0 : this.prefix.length + 1), size: item.Size ?? 0, etag: item.ETag ?? '' };
+        yield {
+          key: item.Key.slice(this.prefix === '' ? 0 : this.prefix.length + 1),
+          size: item.Size ?? 0,
+          etag: item.ETag ?? '',
+        };
       }
       token = page?.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -128,7 +181,11 @@ export class S3Storage implements RepositoryStorage {
    * bare ETags; the put is retried, still conditional, with the bare ETag, and the session keeps
    * sending it that way. A changed object fails either way, so nothing is weakened.
    */
-  private async conditionalPut(key: string, options: PutOptions, body: () => Pick<PutObjectCommandInput, 'Body' | 'ContentLength'>): Promise<PutResult> {
+  private async conditionalPut(
+    key: string,
+    options: PutOptions,
+    body: () => Pick<PutObjectCommandInput, 'Body' | 'ContentLength'>,
+  ): Promise<PutResult> {
     const attempt = async (condition: WriteCondition | undefined, quoting: 'quoted' | 'unquoted') => {
       const input: PutObjectCommandInput = {
         Bucket: this.bucket,
@@ -136,7 +193,9 @@ export class S3Storage implements RepositoryStorage {
         ContentType: options.contentType,
         ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
         ...(condition && 'ifNoneMatch' in condition ? { IfNoneMatch: '*' } : {}),
-        ...(condition && 'ifMatch' in condition ? { IfMatch: quoting === 'quoted' ? quoted(condition.ifMatch) : unquoted(condition.ifMatch) } : {}),
+        ...(condition && 'ifMatch' in condition
+          ? { IfMatch: quoting === 'quoted' ? quoted(condition.ifMatch) : unquoted(condition.ifMatch) }
+          : {}),
         ...body(),
       };
       try {
@@ -149,7 +208,8 @@ export class S3Storage implements RepositoryStorage {
     };
     const condition = options.condition;
     const first = await attempt(condition, this.quoting);
-    if (first.ok || !condition || !('ifMatch' in condition) || this.quoting === 'unquoted' || !this.learnQuoting) return first;
+    if (first.ok || !condition || !('ifMatch' in condition) || this.quoting === 'unquoted' || !this.learnQuoting)
+      return first;
     const current = await this.head(key);
     if (!current || unquoted(current.etag) !== unquoted(condition.ifMatch)) return first;
     const second = await attempt(condition, 'unquoted');
@@ -158,7 +218,12 @@ export class S3Storage implements RepositoryStorage {
   }
 
   /** Sends a request; 404 gives undefined when `missingOk`, anything else unexpected a UserError. */
-  private async send<T>(verb: string, key: string, request: () => Promise<T>, missingOk: boolean): Promise<T | undefined> {
+  private async send<T>(
+    verb: string,
+    key: string,
+    request: () => Promise<T>,
+    missingOk: boolean,
+  ): Promise<T | undefined> {
     try {
       return await request();
     } catch (error) {
@@ -172,8 +237,19 @@ export class S3Storage implements RepositoryStorage {
     const status = statusOf(error);
     const message = (error as Error)?.message;
     // 'UnknownError' is the SDK's text for an answer without a body (HEAD, some 404s): it adds nothing.
-    const detail = [name, status ? `HTTP ${status}` : '', message && message !== name && message !== 'UnknownError' ? message : ''].filter(Boolean).join(', ');
-    return new UserError(`${this.location}: ${verb} ${key} failed (${detail})`, { code: 'PKGAPP_S3_REQUEST_FAILED', exitCode: EXIT_FAILURE, hint: hintFor(name, status), cause: error });
+    const detail = [
+      name,
+      status ? `HTTP ${status}` : '',
+      message && message !== name && message !== 'UnknownError' ? message : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return new UserError(`${this.location}: ${verb} ${key} failed (${detail})`, {
+      code: 'PKGAPP_S3_REQUEST_FAILED',
+      exitCode: EXIT_FAILURE,
+      hint: hintFor(name, status),
+      cause: error,
+    });
   }
 
   private keyOf(key: string): string {
@@ -206,7 +282,12 @@ function regionProvider(endpoint: string | undefined): () => Promise<string> {
       return await probe.config.region();
     } catch (error) {
       if (endpoint) return 'us-east-1';
-      throw new UserError('no AWS region is configured for the S3 repository', { code: 'PKGAPP_S3_REQUEST_FAILED', exitCode: EXIT_FAILURE, hint: 'Set AWS_REGION (or region in the AWS profile), e.g. AWS_REGION=eu-west-1', cause: error });
+      throw new UserError('no AWS region is configured for the S3 repository', {
+        code: 'PKGAPP_S3_REQUEST_FAILED',
+        exitCode: EXIT_FAILURE,
+        hint: 'Set AWS_REGION (or region in the AWS profile), e.g. AWS_REGION=eu-west-1',
+        cause: error,
+      });
     } finally {
       probe.destroy();
     }
@@ -241,7 +322,9 @@ function hintFor(name: string, status: number | undefined): string {
   if (name === 'AccessDenied' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || status === 403) {
     return 'Check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the instance role) and that their policy allows s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on the bucket';
   }
-  if (name === 'CredentialsProviderError') return 'Give credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an instance or container role is available';
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'TimeoutError'].includes(name)) return 'Check that the S3 endpoint (--endpoint) is right and reachable from here';
-  return 'Check the bucket, the endpoint and the credentials; the message above is the store\'s answer';
+  if (name === 'CredentialsProviderError')
+    return 'Give credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an instance or container role is available';
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'TimeoutError'].includes(name))
+    return 'Check that the S3 endpoint (--endpoint) is right and reachable from here';
+  return "Check the bucket, the endpoint and the credentials; the message above is the store's answer";
 }

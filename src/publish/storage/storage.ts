@@ -77,15 +77,29 @@ export interface RepositoryStorage {
  */
 export function checkKey(key: string): string {
   const segments = key.split('/');
-  const bad = key === '' || /[\\\u0000-\u001f\u007f]/.test(key) || segments.some((s) => s === '' || s.startsWith('.'));
+  const bad =
+    key === '' ||
+    key.includes('\\') ||
+    hasControlCharacters(key) ||
+    segments.some((s) => s === '' || s.startsWith('.'));
   if (bad) throw new Error(`storage key ${JSON.stringify(key)} is not a plain relative path (a bug in pkgapp)`);
   return key;
+}
+
+/** True when `text` has a C0 control character or DEL (a newline in a key would break indexes and logs). */
+export function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 /** A list() prefix: '' (everything) or a key-like path ending with '/'. */
 export function checkPrefix(prefix: string): string {
   if (prefix === '') return prefix;
-  if (!prefix.endsWith('/')) throw new Error(`storage prefix ${JSON.stringify(prefix)} must end with "/" (a bug in pkgapp)`);
+  if (!prefix.endsWith('/'))
+    throw new Error(`storage prefix ${JSON.stringify(prefix)} must end with "/" (a bug in pkgapp)`);
   checkKey(prefix.slice(0, -1));
   return prefix;
 }
@@ -94,7 +108,11 @@ export function checkPrefix(prefix: string): string {
  * Runs `work` over `items` with at most `limit` in flight (uploads of pool files, deletes), in
  * order of start; the first failure stops new starts and is rethrown once the running ones end.
  */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`parallelism ${limit} must be a whole number >= 1`);
   const results = new Array<R>(items.length);
   let next = 0;
