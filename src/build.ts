@@ -12,14 +12,12 @@ import type { DroppedBinaries } from './contents/platform-filter.js';
 import { checkEntryPoints, resolveServiceEntry } from './contents/service-entry.js';
 import { cacheDir } from './contents/generated-files.js';
 import { UserError } from './errors.js';
-import { FORMATS, type WrittenPackage } from './formats.js';
+import { BUILTIN_FORMATS, DEFAULT_TARGET, formatFor, type Target, type WrittenPackage } from './formats.js';
 import { writePackages } from './write-packages.js';
 import { renderSbom } from './sbom/cyclonedx.js';
 import type { SignKeySource } from './sign/openpgp-signer.js';
 import { bundledNode } from './contents/bundled-node.js';
-import { parseArch } from './manifest/arch.js';
-import { chooseArch } from './manifest/choose-arch.js';
-import type { Target } from './manifest/layout.js';
+import { chooseArch, parseArch } from './manifest/choose-arch.js';
 import type { Manifest } from './manifest/manifest.js';
 import { resolveManifest } from './manifest/resolve-manifest.js';
 import { resolveNodeRequirement } from './runtime/node-requirement.js';
@@ -27,13 +25,15 @@ import { checkAborted, runOperation } from './util/atomic-output.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
-export const TARGETS: readonly Target[] = ['deb', 'rpm'];
+/** The built-in formats' names; registerFormat() adds more (src/formats.ts). */
+export const TARGETS: readonly Target[] = BUILTIN_FORMATS.map((f) => f.target);
 
 export interface BuildOptions {
   /** The app directory (default "."). */
   dir?: string;
   /** Where packages are written, relative to `dir` (default "dist"), as with make -C. */
   outDir?: string;
+  /** Registered format names (default: the first built-in format, deb). */
   targets?: Target[];
   version?: string;
   release?: string;
@@ -95,7 +95,7 @@ export function build(options: BuildOptions = {}): Promise<BuiltPackage[]> {
 /** build() inside its operation (util/atomic-output.ts): temporary paths it leaves are removed. */
 async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   const log = options.log ?? (() => {});
-  const targets = checkTargets(options.targets ?? ['deb']);
+  const formats = [...new Set(options.targets ?? [DEFAULT_TARGET])].map(formatFor);
   const compression = checkCompression(options.compression ?? 'gzip');
   const level = checkLevel(compression, options.level ?? defaultLevel(compression));
   const archOverride = options.arch === undefined ? undefined : parseArch(options.arch);
@@ -117,7 +117,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   const graph = checkLock(lock, project);
   const outDir = path.resolve(options.dir ?? '.', options.outDir ?? 'dist');
   const runtime = manifest.runtime.bundled ? await bundledNode(manifest, options.nodeBinary) : undefined;
-  for (const target of targets) FORMATS[target].check(manifest);
+  for (const format of formats) format.check(manifest);
   // The app's files (contents/select-app-files.ts): npm pack's selection, plus build output a
   // .gitignore hides and pkgapp.include, minus pkgapp's own products (an output directory inside
   // the app, even the default dist/ beside dist/server.js, is never packaged as such).
@@ -178,7 +178,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       collected.nativeAddons.push(runtime.entry.path); // a node binary is as architecture-specific as an addon
       log(`bundling Node.js ${runtime.version ?? ''} from ${(runtime.entry.source as { file: string }).file}`);
     }
-    for (const target of targets) FORMATS[target].checkContents?.(collected.entries);
+    for (const format of formats) format.checkContents?.(collected.entries);
     checkAborted();
     const arch = chooseArch(manifest.archOverride, collected.nativeAddons, options.forceArch);
     // The Node.js floor from every engines.node and the addons' N-API versions; addons compiled
@@ -198,12 +198,12 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     const created = await makeOutDir(outDir);
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);
     if (unlicensed.length) log(`warning: ${unlicensed.length} bundled package(s) declare no license: ${unlicensed.slice(0, 10).join(', ')}${unlicensed.length > 10 ? ', …' : ''}`);
-    log(`writing ${targets.join(' and ')} (${compression} level ${level})`);
+    log(`writing ${formats.map((f) => f.target).join(' and ')} (${compression} level ${level})`);
     const sbomPath = path.join(outDir, `${manifest.name}-${manifest.version.npm}.cdx.json`);
     let written: WrittenPackage[];
     try {
       written = await writePackages({
-        targets,
+        formats,
         job: { manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}) },
         sbom: { path: sbomPath, text: renderSbom(manifest, installed) },
         ...(options.progress ? { progress: options.progress } : {}),
@@ -214,7 +214,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     }
     const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, commitReversibly: _r, ...w }, i) => {
       log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
-      return { format: targets[i]!, name: manifest.name, ...w, sbom: sbomPath, ...(signer ? { signedBy: signer.keyId } : {}), contents };
+      return { format: formats[i]!.target, name: manifest.name, ...w, sbom: sbomPath, ...(signer ? { signedBy: signer.keyId } : {}), contents };
     });
     return results;
   } finally {
@@ -280,15 +280,6 @@ async function makeOutDir(outDir: string): Promise<string | undefined> {
       cause: error,
     });
   }
-}
-
-function checkTargets(targets: string[]): Target[] {
-  for (const t of targets) {
-    if (!(TARGETS as readonly string[]).includes(t)) {
-      throw new UserError(`--target: unknown target "${t}"`, { code: 'PKGAPP_TARGET_UNKNOWN', hint: `Use --target ${TARGETS.join(' or ')} (repeat it for both)` });
-    }
-  }
-  return [...new Set(targets)] as Target[];
 }
 
 function checkCompression(value: string): Compression {

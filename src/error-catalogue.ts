@@ -144,6 +144,7 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
 
   // Repositories.
   { code: 'PKGAPP_PUBLISH_NO_FILES', exitCode: U, section: 'repository', when: 'publish was given no .deb or .rpm (only SBOMs).', fix: 'Pass the packages, e.g. `pkgapp publish --repo DIR dist/*`' },
+  { code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED', exitCode: U, section: 'repository', when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository.', fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them' },
   { code: 'PKGAPP_PROMOTE_SPEC', exitCode: U, section: 'repository', when: 'promote\'s argument is not NAME=VERSION.', fix: 'e.g. `pkgapp promote --repo DIR --from staging --to production acme-hello=1.2.3`' },
   { code: 'PKGAPP_SUITE_INVALID', exitCode: U, section: 'repository', when: '`--suite` (or promote `--to`) is not a plain name.', fix: 'Use letters, digits, `.`, `_` and `-`, e.g. `stable`' },
   { code: 'PKGAPP_APT_NAME_INVALID', exitCode: U, section: 'repository', when: '`--component` (or the suite) is not a plain apt directory name.', fix: 'Use letters, digits, `.`, `_`, `+` and `-`, e.g. `main`' },

@@ -2,25 +2,24 @@
 // each under a temporary name, and renames them into place together only when all succeeded
 // (commitAll: all or nothing): one failing format, or an abort, leaves the output directory as it was.
 import { writeFile } from 'node:fs/promises';
-import { FORMATS, type PackageJob, type WriteProgress, type WrittenPackage } from './formats.js';
-import type { Target } from './manifest/layout.js';
+import type { PackageFormat, PackageJob, WriteProgress, WrittenPackage } from './package-format.js';
 import { atomicFile, checkAborted, commitAll, type PendingFile } from './util/atomic-output.js';
 
 type Counts = { files: number; bytes: number };
 
 export interface WriteRequest {
-  targets: readonly Target[];
+  formats: readonly PackageFormat[];
   job: Omit<PackageJob, 'progress'>;
   sbom: { path: string; text: string };
   /** Files and bytes written so far over the totals, all formats together. */
   progress?: (done: Counts, total: Counts) => void;
 }
 
-/** The packages, committed, in `targets` order. Throws the first failure after aborting the rest. */
+/** The packages, committed, in `formats` order. Throws the first failure after aborting the rest. */
 export async function writePackages(request: WriteRequest): Promise<WrittenPackage[]> {
   const progress = request.progress && sharedProgress(request.progress);
   const job: PackageJob = { ...request.job, ...(progress ? { progress } : {}) };
-  const settled = await Promise.allSettled([...request.targets.map((target) => FORMATS[target].write(job)), writePending(request.sbom.path, request.sbom.text)]);
+  const settled = await Promise.allSettled([...request.formats.map((format) => format.write(job)), writePending(request.sbom.path, request.sbom.text)]);
   const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   try {
@@ -31,7 +30,7 @@ export async function writePackages(request: WriteRequest): Promise<WrittenPacka
     throw error;
   }
   await commitAll(done);
-  return done.slice(0, request.targets.length) as WrittenPackage[];
+  return done.slice(0, request.formats.length) as WrittenPackage[];
 }
 
 /** One progress for all formats: each adds its totals when it starts. */

@@ -52,7 +52,7 @@ export function addBuildCommand(program: Command, io: Io): void {
       const options: BuildOptions = {
         dir: flags.dir,
         outDir: flags.out,
-        targets: (flags.target.length ? flags.target : ['deb']) as BuildOptions['targets'],
+        ...(flags.target.length ? { targets: flags.target } : {}),
         compression: flags.compression as Compression,
         install: flags.install,
         env: io.env,

@@ -37,9 +37,9 @@ export function generatedFiles(manifest: Manifest, layout: TargetLayout, bundled
       script: shellQuote(`${manifest.paths.appDir}/${bin.target}`),
     }), 0o755);
   }
-  add(`${manifest.paths.docDir}/copyright`, renderCopyright(manifest, bundled));
+  add(`${layout.docDir}/copyright`, renderCopyright(manifest, bundled));
   add(manifest.paths.releaseJson, renderReleaseJson(manifest));
-  add(`${manifest.paths.docDir}/sbom.cdx.json`, renderSbom(manifest, bundled));
+  add(`${layout.docDir}/sbom.cdx.json`, renderSbom(manifest, bundled));
   return files;
 }
 
@@ -79,7 +79,7 @@ export function renderUnit(manifest: Manifest, layout: TargetLayout, template = 
     ...manifest.env.filter((v) => v.default !== undefined).map((v) => `Environment=${systemdEnvAssignment(v.name, v.default!)}`),
   ];
   const stateDirName = manifest.paths.stateDir.replace(/^\/var\/lib\//, '');
-  const homepage = manifest.homepage && /^https?:\/\/\S+$/.test(manifest.homepage) ? manifest.homepage : `file:${manifest.paths.docDir}/copyright`;
+  const homepage = manifest.homepage && /^https?:\/\/\S+$/.test(manifest.homepage) ? manifest.homepage : `file:${layout.docDir}/copyright`;
   return renderTemplate('systemd/app.service', {
     unitName: template ? `${manifest.name}@.service` : `${manifest.name}.service`,
     npmName: systemdText(manifest.npmName),

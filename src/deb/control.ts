@@ -2,7 +2,7 @@
 import { UserError } from '../errors.js';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { debVersion } from '../manifest/versions.js';
+import { debVersion } from './deb-version.js';
 import { higherVersion, relationVersion } from '../runtime/node-floor.js';
 import { wrapText } from '../util/wrap-text.js';
 

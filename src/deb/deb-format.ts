@@ -2,21 +2,24 @@
 import path from 'node:path';
 import { EntryTree, finalizeEntries } from '../contents/content-entry.js';
 import { generatedFiles } from '../contents/generated-files.js';
-import type { PackageFormat, PackageJob, WrittenPackage } from '../formats.js';
-import { debArch } from '../manifest/arch.js';
-import { targetLayout } from '../manifest/layout.js';
-import { debVersion } from '../manifest/versions.js';
+import { archName } from '../manifest/arch.js';
+import type { PackageFormat, PackageJob, WrittenPackage } from '../package-format.js';
+import { AR_MAGIC } from './ar.js';
+import { DEB_ARCH } from './deb-arch.js';
+import { debLayout } from './deb-layout.js';
+import { debVersion } from './deb-version.js';
 import { debDepends, installedSizeKiB, renderControl } from './control.js';
 import { debianDocFiles } from './debian-docs.js';
+import { renderDebDetails } from './render-deb-inspection.js';
 import { renderDebScripts } from './maintainer-scripts.js';
 import { writeDeb } from './write-deb.js';
 
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
-  const generated = [...generatedFiles(manifest, targetLayout('deb', manifest.name), job.bundled), ...debianDocFiles(manifest)];
+  const generated = [...generatedFiles(manifest, debLayout(manifest.name), job.bundled), ...debianDocFiles(manifest)];
   const entries = EntryTree.of(job.contents).merged(finalizeEntries(generated), new Set(generated), 'deb');
   const version = debVersion(manifest.version, manifest.release);
-  const architecture = debArch(job.arch);
+  const architecture = archName(DEB_ARCH, job.arch);
   const written = await writeDeb({
     outFile: path.join(job.outDir, `${manifest.name}_${version}_${architecture}.deb`),
     entries,
@@ -35,9 +38,21 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
 
 export const debFormat: PackageFormat = {
   target: 'deb',
+  article: 'a .deb',
+  layout: debLayout,
+  arch: DEB_ARCH,
+  // An ar archive (deb(5)): a plain ar file is told apart only when its members are read.
+  detect: (head) => head.length >= AR_MAGIC.length && head.subarray(0, AR_MAGIC.length).equals(AR_MAGIC),
   check: (manifest) => {
     debDepends(manifest);
     renderDebScripts(manifest);
   },
   write,
+  // The readers load on first use: build never needs them, and verify brings in openpgp.
+  reader: {
+    inspect: async (file) => (await import('./inspect-deb.js')).inspectDeb(file),
+    renderDetails: renderDebDetails,
+    verify: async (file, keys) => (await import('./verify-deb.js')).verifyDeb(file, keys),
+  },
+  repository: 'apt',
 };

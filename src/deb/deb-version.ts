@@ -1,5 +1,15 @@
-// Debian's version order (deb-version(7)): compareDebVersions, as dpkg --compare-versions. A rule
-// of the .deb format, used to order Packages indexes and apply keep. Pure.
+// Debian's versions (deb-version(7)): the Version field pkgapp writes, and compareDebVersions, as
+// dpkg --compare-versions, used to order Packages indexes and apply keep. Pure.
+import { upstreamVersion, type AppVersion } from '../manifest/versions.js';
+
+/**
+ * The Debian Version field: the upstream version (manifest/versions.ts), and a revision only
+ * when --release asks for one, so `apt-get install NAME=1.2.3` names exactly the package.json
+ * version. docs/internals/versions.md.
+ */
+export function debVersion(version: AppVersion, release?: string): string {
+  return release === undefined ? upstreamVersion(version) : `${upstreamVersion(version)}-${release}`;
+}
 
 /**
  * dpkg's version comparison (deb-version(7), dpkg lib/dpkg/version.c): epoch numerically, then

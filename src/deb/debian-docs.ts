@@ -2,7 +2,8 @@
 import { gzipSync } from 'node:zlib';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { debVersion } from '../manifest/versions.js';
+import { debLayout } from './deb-layout.js';
+import { debVersion } from './deb-version.js';
 
 /**
  * /usr/share/doc/NAME/changelog.gz (native version) or changelog.Debian.gz (with a revision),
@@ -33,7 +34,7 @@ export function debianDocFiles(manifest: Manifest): ContentEntry[] {
     '',
   ].join('\n');
   return [
-    file(`${manifest.paths.docDir.slice(1)}/${changelogName}`, gzipSync(Buffer.from(changelog), { level: 9 })),
+    file(`${debLayout(manifest.name).docDir.slice(1)}/${changelogName}`, gzipSync(Buffer.from(changelog), { level: 9 })),
     file(`usr/share/lintian/overrides/${manifest.name}`, Buffer.from(overrides)),
   ];
 }

@@ -1,6 +1,6 @@
 // Debian maintainer scripts: which snippets run in which script (deb-postinst(5) and friends).
 import type { Manifest } from '../manifest/manifest.js';
-import { debVersion } from '../manifest/versions.js';
+import { debVersion } from './deb-version.js';
 import { renderScripts } from '../render/maintainer-scripts.js';
 
 export type DebScriptName = 'preinst' | 'postinst' | 'prerm' | 'postrm';

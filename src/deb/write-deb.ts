@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createGzip, gzipSync, type Gzip } from 'node:zlib';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Signer } from '../sign/signer.js';
-import type { WriteProgress } from '../formats.js';
+import type { WriteProgress } from '../package-format.js';
 import { atomicFile, checkAborted, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { ChunkWriter } from '../util/chunk-writer.js';
 import { collectGarbage } from '../util/collect-garbage.js';

@@ -1,8 +1,6 @@
-// What `pkgapp inspect` reports about a .deb or an .rpm: the types both readers fill and both
+// What `pkgapp inspect` reports about a package: the types every format's reader fills and both
 // the human view and --json print.
-import type { ControlField } from '../deb/read-deb.js';
-import type { RpmDependencyKind } from '../rpm/read-rpm.js';
-import type { VerifyResult } from '../verify/verify-package.js';
+import type { VerifyResult } from '../verify/verify-result.js';
 
 export type InspectedFileType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other';
 
@@ -85,7 +83,7 @@ export interface SignatureStatus {
   verification?: VerifyResult;
 }
 
-interface InspectionBase {
+export interface InspectionBase {
   file: string;
   /** Bytes of the package file. */
   size: number;
@@ -104,67 +102,11 @@ interface InspectionBase {
   signature: SignatureStatus;
 }
 
-/** Debian relation fields, in the order dpkg documents them. */
-export const DEB_RELATION_FIELDS = ['Pre-Depends', 'Depends', 'Recommends', 'Suggests', 'Enhances', 'Breaks', 'Conflicts', 'Replaces', 'Provides', 'Built-Using'] as const;
-export type DebRelationField = (typeof DEB_RELATION_FIELDS)[number];
-
-export interface DebInspection extends InspectionBase {
-  format: 'deb';
-  /** debian-binary, e.g. "2.0". */
-  formatVersion: string;
-  members: { name: string; size: number }[];
-  /** The control stanza, fields in file order (relation fields included). */
-  control: ControlField[];
-  /** Relation fields split into their comma-separated clauses ("a (>= 1) | b" stays one clause). */
-  dependencies: Partial<Record<DebRelationField, string[]>>;
-  /** Regular files of control.tar (control, md5sums, conffiles, postinst...). */
-  controlFiles: string[];
+/** What inspect() returns: the fields every format fills, and the format's own (src/deb/deb-inspection.ts, src/rpm/rpm-inspection.ts). */
+export interface Inspection extends InspectionBase {
+  /** The format's name, as --target spells it. */
+  format: string;
 }
-
-/** An rpm dependency: the raw triple and rpm's rendering of it ("nodejs >= 18"). */
-export interface InspectedRpmDependency {
-  name: string;
-  flags: number;
-  version: string;
-  text: string;
-}
-
-export interface RpmMetadata {
-  name: string;
-  epoch?: number;
-  version: string;
-  release: string;
-  arch: string;
-  summary?: string;
-  description?: string;
-  license?: string;
-  url?: string;
-  packager?: string;
-  vendor?: string;
-  group?: string;
-  /** Seconds since the epoch. */
-  buildTime?: number;
-  buildHost?: string;
-  os?: string;
-  sourceRpm?: string;
-  /** SIZE / LONGSIZE: installed bytes. */
-  installedSize: number;
-  /** Uncompressed payload (cpio) bytes, from the signature header. */
-  archiveSize: number;
-  /** Bytes of the compressed payload in the file. */
-  payloadSize: number;
-  payloadFormat?: string;
-  payloadCompressor?: string;
-}
-
-export interface RpmInspection extends InspectionBase {
-  format: 'rpm';
-  metadata: RpmMetadata;
-  dependencies: Record<RpmDependencyKind, InspectedRpmDependency[]>;
-}
-
-/** What inspect() returns. */
-export type Inspection = DebInspection | RpmInspection;
 
 /** Counts `files` into a FileSummary. */
 export function summarizeFiles(files: Iterable<Pick<InspectedFile, 'type' | 'size'>>): FileSummary {

@@ -1,7 +1,8 @@
 // The human view of an Inspection: sections for metadata, dependencies, scripts, conffiles,
 // signature and a capped file tree. Everything taken from the package is escaped for the terminal.
+import { findFormat } from '../formats.js';
 import { renderFileTree } from './file-tree.js';
-import { DEB_RELATION_FIELDS, type DebInspection, type Inspection, type InspectedScript, type RpmInspection, type SignatureStatus } from './inspection.js';
+import type { Inspection, SignatureStatus } from './inspection.js';
 import { printable, printableLines } from './printable.js';
 import { formatBytes, formatTime } from './units.js';
 
@@ -10,75 +11,15 @@ export interface RenderOptions {
   maxFileLines?: number;
 }
 
-const RELATION_FIELDS = new Set<string>(DEB_RELATION_FIELDS.map((f) => f.toLowerCase()));
-
 /** The whole human report, ending in a newline. */
 export function renderInspection(inspection: Inspection, options: RenderOptions = {}): string {
   const out: string[] = [printable(inspection.file)];
-  if (inspection.format === 'deb') renderDeb(inspection, out);
-  else renderRpm(inspection, out);
+  // The format's own sections (a report read back from --json of a format not registered here has none).
+  findFormat(inspection.format)?.reader.renderDetails(inspection, out);
   renderConffiles(inspection, out);
   renderSignature(inspection.signature, out);
   renderFiles(inspection, options.maxFileLines ?? 200, out);
   return `${printableLines(out.join('\n'))}\n`;
-}
-
-function renderDeb(d: DebInspection, out: string[]): void {
-  out.push(`  Debian binary package, format ${printable(d.formatVersion)}, ${formatBytes(d.size)}: ${d.members.map((m) => `${printable(m.name)} (${formatBytes(m.size)})`).join(', ')}`);
-  out.push('', 'Metadata');
-  for (const f of d.control) if (!RELATION_FIELDS.has(f.name.toLowerCase())) out.push(`  ${f.name}: ${f.value.replace(/\n/g, '\n  ')}`);
-  out.push('', 'Dependencies');
-  const relations = Object.entries(d.dependencies);
-  if (relations.length === 0) out.push('  (none)');
-  for (const [field, clauses] of relations) out.push(`  ${field}: ${clauses.join(', ')}`);
-  out.push('', 'Maintainer scripts');
-  renderScripts(d.scripts, out, (s) => s.firstLine);
-}
-
-function renderRpm(r: RpmInspection, out: string[]): void {
-  const m = r.metadata;
-  out.push(`  RPM package, ${formatBytes(r.size)}; payload ${m.payloadFormat ?? 'cpio'}/${m.payloadCompressor ?? 'gzip'}, ${formatBytes(m.payloadSize)} (${formatBytes(m.archiveSize)} uncompressed)`);
-  out.push('', 'Metadata');
-  const rows: [string, string | undefined][] = [
-    ['Name', m.name],
-    ['Epoch', m.epoch === undefined ? '(none)' : String(m.epoch)],
-    ['Version', m.version],
-    ['Release', m.release],
-    ['Architecture', m.arch],
-    ['Group', m.group],
-    ['Size', `${m.installedSize} (${formatBytes(m.installedSize)} installed)`],
-    ['License', m.license],
-    ['Source RPM', m.sourceRpm],
-    ['Build Date', m.buildTime === undefined ? undefined : formatTime(m.buildTime)],
-    ['Build Host', m.buildHost],
-    ['Packager', m.packager],
-    ['Vendor', m.vendor],
-    ['URL', m.url],
-    ['Summary', m.summary],
-  ];
-  for (const [label, value] of rows) if (value !== undefined) out.push(`  ${label.padEnd(12)}: ${printable(value)}`);
-  if (m.description !== undefined) out.push('  Description :', ...m.description.split('\n').map((l) => `    ${l}`));
-  out.push('', 'Dependencies');
-  let rpmlib = 0;
-  let any = false;
-  for (const [kind, deps] of Object.entries(r.dependencies)) {
-    const shown = deps.filter((d) => !d.name.startsWith('rpmlib('));
-    rpmlib += deps.length - shown.length;
-    const unique = [...new Set(shown.map((d) => printable(d.text)))];
-    if (unique.length === 0) continue;
-    any = true;
-    out.push(`  ${`${kind}:`.padEnd(13)}${unique.join(`\n  ${' '.repeat(13)}`)}`);
-  }
-  if (!any) out.push('  (none)');
-  if (rpmlib) out.push(`  (${rpmlib} rpmlib() requirement${rpmlib === 1 ? '' : 's'} not shown; --json lists them)`);
-  out.push('', 'Scriptlets');
-  renderScripts(r.scripts, out, (s) => `${(s.interpreter ?? '').padEnd(10)} ${s.firstLine}`);
-}
-
-function renderScripts(scripts: readonly InspectedScript[], out: string[], describe: (s: InspectedScript) => string): void {
-  if (scripts.length === 0) out.push('  (none)');
-  const width = Math.max(0, ...scripts.map((s) => s.name.length));
-  for (const s of scripts) out.push(`  ${s.name.padEnd(width)}  ${printable(describe(s)).slice(0, 100)}  (${formatBytes(s.size)})`);
 }
 
 function renderConffiles(inspection: Inspection, out: string[]): void {

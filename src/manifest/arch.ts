@@ -1,49 +1,36 @@
-// Architectures: Node's process.arch names ↔ Debian and rpm names (dpkg-architecture -L, rpmrc). Pure.
+// Architectures as Node.js names them (process.arch): the names pkgapp works with. Each format
+// maps them to its own (src/deb/deb-arch.ts, src/rpm/rpm-arch.ts); --arch is read against every
+// format's names in choose-arch.ts. Pure.
 import { UserError } from '../errors.js';
 
-/** Architecture-independent, or one of Node's process.arch values. */
+/** The process.arch values pkgapp packages for: every format names each of them. */
+export const NODE_ARCHES = ['x64', 'arm64', 'arm', 'ia32', 'ppc64', 's390x', 'riscv64'] as const;
+export type NodeArch = (typeof NODE_ARCHES)[number];
+
+/** Architecture-independent, or one of NODE_ARCHES. */
 export type Arch = 'all' | string;
 
-const TABLE: { node: string; deb: string; rpm: string }[] = [
-  { node: 'x64', deb: 'amd64', rpm: 'x86_64' },
-  { node: 'arm64', deb: 'arm64', rpm: 'aarch64' },
-  { node: 'arm', deb: 'armhf', rpm: 'armv7hl' },
-  { node: 'ia32', deb: 'i386', rpm: 'i686' },
-  { node: 'ppc64', deb: 'ppc64el', rpm: 'ppc64le' },
-  { node: 's390x', deb: 's390x', rpm: 's390x' },
-  { node: 'riscv64', deb: 'riscv64', rpm: 'riscv64' },
-];
+/** How a format names architectures: Node.js's names (process.arch) → the format's. */
+export interface ArchNames {
+  /** Who uses these names, for messages: "Debian", "rpm". */
+  label: string;
+  /** The name of an architecture-independent package: "all", "noarch". */
+  all: string;
+  names: Readonly<Record<NodeArch, string>>;
+}
+
+/** `arch` in a format's names: e.g. "all" or "amd64" for Debian, "noarch" or "x86_64" for rpm. */
+export function archName(naming: ArchNames, arch: Arch): string {
+  return arch === 'all' ? naming.all : naming.names[arch as NodeArch];
+}
 
 /** The build machine's architecture. */
 export function hostArch(nodeArch: string = process.arch): Arch {
-  if (!TABLE.some((row) => row.node === nodeArch)) {
+  if (!(NODE_ARCHES as readonly string[]).includes(nodeArch)) {
     throw new UserError(`this machine's architecture (Node.js "${nodeArch}") has no deb/rpm name pkgapp knows, and the app ships native code`, {
       code: 'PKGAPP_HOST_ARCH_UNKNOWN',
-      hint: `Build on ${TABLE.map((r) => r.deb).join(', ')} hardware, or name the target with --arch and --force-arch if the binaries are for it`,
+      hint: `Build on hardware Node.js calls ${NODE_ARCHES.join(', ')}, or name the target with --arch and --force-arch if the binaries are for it`,
     });
   }
   return nodeArch;
-}
-
-/** Reads --arch in any naming (amd64, x86_64, x64; all, noarch). */
-export function parseArch(value: string): Arch {
-  if (value === 'all' || value === 'noarch') return 'all';
-  const row = TABLE.find((r) => r.node === value || r.deb === value || r.rpm === value);
-  if (!row) {
-    throw new UserError(`--arch "${value}" is not an architecture pkgapp knows`, {
-      code: 'PKGAPP_ARCH_INVALID',
-      hint: `Use all, ${TABLE.map((r) => r.deb).join(', ')} (Debian names) or ${TABLE.map((r) => r.rpm).join(', ')} (rpm names)`,
-    });
-  }
-  return row.node;
-}
-
-/** Debian's name: "all" or e.g. "amd64". */
-export function debArch(arch: Arch): string {
-  return arch === 'all' ? 'all' : TABLE.find((r) => r.node === arch)!.deb;
-}
-
-/** rpm's name: "noarch" or e.g. "x86_64". */
-export function rpmArch(arch: Arch): string {
-  return arch === 'all' ? 'noarch' : TABLE.find((r) => r.node === arch)!.rpm;
 }

@@ -1,24 +1,15 @@
-// Where each target puts the files whose location differs between Debian and rpm systems.
-
-export type Target = 'deb' | 'rpm';
+// Where a format's systems expect the files whose location differs between distributions. Each
+// format returns its own (src/deb/deb-layout.ts, src/rpm/rpm-layout.ts); shared code only reads it.
 
 export interface TargetLayout {
-  target: Target;
+  /** The format's name ("deb"): its templates are under templates/TARGET/. */
+  target: string;
   /** The environment file: a conffile / %config(noreplace). */
   envFile: string;
   /** The systemd unit, without the leading "/". */
   unitPath: string;
   /** The templated unit NAME@.service, without the leading "/". */
   templateUnitPath: string;
-}
-
-/**
- * Debian 12 keeps units in /lib/systemd/system (where dh_installsystemd puts them,
- * docs/internals/deb-archive.md) and environment files in /etc/default; rpm systems use
- * /usr/lib/systemd/system and /etc/sysconfig.
- */
-export function targetLayout(target: Target, name: string): TargetLayout {
-  return target === 'deb'
-    ? { target, envFile: `/etc/default/${name}`, unitPath: `lib/systemd/system/${name}.service`, templateUnitPath: `lib/systemd/system/${name}@.service` }
-    : { target, envFile: `/etc/sysconfig/${name}`, unitPath: `usr/lib/systemd/system/${name}.service`, templateUnitPath: `usr/lib/systemd/system/${name}@.service` };
+  /** The package's documentation directory (copyright, SBOM), with the leading "/". */
+  docDir: string;
 }

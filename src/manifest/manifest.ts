@@ -96,7 +96,6 @@ export interface Manifest {
   readonly paths: {
     readonly appDir: string;
     readonly stateDir: string;
-    readonly docDir: string;
     readonly checkEnv: string;
     readonly releaseJson: string;
   };

@@ -82,7 +82,6 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
     paths: {
       appDir: `/opt/${name}`,
       stateDir: `/var/lib/${name}`,
-      docDir: `/usr/share/doc/${name}`,
       checkEnv: `/opt/${name}/.pkgapp/check-env`,
       releaseJson: `/opt/${name}/.pkgapp/release.json`,
     },

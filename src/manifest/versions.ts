@@ -1,4 +1,5 @@
-// npm semver → Debian version strings, with the refusals that keep the orderings in step.
+// npm semver → the format-neutral app version, with the refusals that keep Debian's and rpm's
+// orderings in step.
 import semver from 'semver';
 import { UserError } from '../errors.js';
 
@@ -51,23 +52,14 @@ export function checkRelease(raw: string): string {
 }
 
 /**
- * The Debian Version field: prerelease after '~' so 1.2.0~beta.1 sorts before 1.2.0,
- * build metadata after '+' (it sorts after the plain version, which semver calls equal),
- * and a revision only when --release asks for one, so `apt-get install NAME=1.2.3` names
- * exactly the package.json version. docs/internals/versions.md.
+ * The upstream part of the package version, which Debian and rpm spell alike: prerelease after
+ * '~' so 1.2.0~beta.1 sorts before 1.2.0 (both sort '~' first), build metadata after '+' (it
+ * sorts after the plain version, which semver calls equal). Each format adds its release
+ * (src/deb/deb-version.ts, src/rpm/rpm-version.ts). docs/internals/versions.md.
  */
-export function debVersion(version: AppVersion, release?: string): string {
+export function upstreamVersion(version: AppVersion): string {
   let text = `${version.major}.${version.minor}.${version.patch}`;
   if (version.prerelease.length) text += `~${version.prerelease.join('.')}`;
   if (version.build.length) text += `+${version.build.join('.')}`;
-  if (release !== undefined) text += `-${release}`;
   return text;
-}
-
-/**
- * The rpm VERSION and RELEASE: the same upstream string as Debian (rpm also sorts '~' first and
- * '+build' after), never a '-' (refused above), and Release "1" unless --release says otherwise.
- */
-export function rpmVersion(version: AppVersion, release?: string): { version: string; release: string } {
-  return { version: debVersion(version), release: release ?? '1' };
 }

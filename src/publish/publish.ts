@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT_FAILURE, UserError } from '../errors.js';
-import { packageKind } from '../util/package-kind.js';
+import { formatOfFile } from '../formats.js';
 import { loadSigner, type SignKeySource } from '../sign/openpgp-signer.js';
 import type { Signer } from '../sign/signer.js';
 import { renderDebsigPolicy } from '../sign/debsig-policy.js';
@@ -55,9 +55,9 @@ async function publishFiles(allFiles: string[], options: RepositoryOptions): Pro
   // `publish dist/*` is the usual call: the SBOM pkgapp build writes beside the packages stays out.
   const files = allFiles.filter((f) => !f.endsWith('.cdx.json'));
   if (files.length === 0) throw new UserError('nothing to publish: give .deb and/or .rpm files', { code: 'PKGAPP_PUBLISH_NO_FILES', hint: 'Pass the packages pkgapp build wrote, e.g. pkgapp publish --repo DIR dist/*' });
-  const kinds = await Promise.all(files.map(packageKind));
-  const debs = files.filter((_, i) => kinds[i] === 'deb');
-  const rpms = files.filter((_, i) => kinds[i] === 'rpm');
+  const sides = await repositorySides(files);
+  const debs = sides.get('apt') ?? [];
+  const rpms = sides.get('yum') ?? [];
   return withRepository(options, async (signer, common) => {
     const result: PublishResult = { signedBy: signer.keyId, clientSetup: {} };
     if (debs.length) {
@@ -71,6 +71,26 @@ async function publishFiles(allFiles: string[], options: RepositoryOptions): Pro
     }
     return result;
   });
+}
+
+/** The repositories publish keeps, by the name a format gives in PackageFormat.repository. */
+const REPOSITORIES = ['apt', 'yum'];
+
+/** The files by repository, each routed by its format; a file no repository here takes is refused, never dropped. */
+async function repositorySides(files: string[]): Promise<Map<string, string[]>> {
+  const formats = await Promise.all(files.map(formatOfFile));
+  const sides = new Map<string, string[]>();
+  for (const [i, format] of formats.entries()) {
+    const repository = format.repository;
+    if (repository === undefined || !REPOSITORIES.includes(repository)) {
+      throw new UserError(`${files[i]}: pkgapp cannot publish ${format.target} packages: it keeps ${REPOSITORIES.join(' and ')} repositories${repository === undefined ? '' : `, not ${repository}`}`, {
+        code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
+        hint: 'Publish the .deb and .rpm files only, and put the others where their users fetch them',
+      });
+    }
+    sides.set(repository, [...(sides.get(repository) ?? []), files[i]!]);
+  }
+  return sides;
 }
 
 /** Copies NAME=VERSION from suite `from` to options.suite in both repositories, re-signing only metadata. */

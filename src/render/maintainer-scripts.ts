@@ -3,15 +3,17 @@
 import type { HookPhase } from '../app/config-schema.js';
 import { UserError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
-import type { Target } from '../manifest/layout.js';
 import { renderTemplate } from './render-template.js';
 import { shellQuote } from '../util/shell-quote.js';
 
 /** For each script: its snippets in order, and "hook" where the app's own hook runs. */
 export type ScriptPlan = Record<string, { hook: HookPhase; steps: string[] }>;
 
-/** Renders every script of `plan` that has something to do; empty ones are left out. */
-export function renderScripts(manifest: Manifest, target: Target, version: string, plan: ScriptPlan): Record<string, string> {
+/**
+ * Renders every script of `plan` that has something to do; empty ones are left out. The
+ * snippets and the script frame come from templates/TARGET/.
+ */
+export function renderScripts(manifest: Manifest, target: string, version: string, plan: ScriptPlan): Record<string, string> {
   const scripts: Record<string, string> = {};
   for (const [script, { hook, steps }] of Object.entries(plan)) {
     const parts = steps

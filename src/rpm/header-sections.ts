@@ -2,7 +2,7 @@
 import type { ContentEntry } from '../contents/content-entry.js';
 import { UserError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { rpmVersion } from '../manifest/versions.js';
+import { rpmVersion } from './rpm-version.js';
 import { higherVersion, relationVersion } from '../runtime/node-floor.js';
 import type { Compression } from '../util/compression.js';
 import { wrapText } from '../util/wrap-text.js';

@@ -26,7 +26,8 @@ export interface RpmFileInfo {
 }
 
 const LEAD_SIZE = 96;
-const LEAD_MAGIC = 0xedabeedb;
+/** The first four bytes of every rpm (the lead). */
+export const RPM_LEAD_MAGIC = 0xedabeedb;
 const HEADER_MAGIC = 0x8eade801;
 /** rpm's own ceilings (header_internal.h hdrchkTags/hdrchkData; hdrblobRead for signatures). */
 const LIMITS = {
@@ -52,7 +53,7 @@ export async function readRpm(file: string): Promise<RpmFileInfo> {
     if (!st.isFile()) throw bad('not a regular file');
     const { size } = st;
     const lead = await readAt(handle, 0, LEAD_SIZE, size, bad, 'lead');
-    if (lead.readUInt32BE(0) !== LEAD_MAGIC) throw bad('not an rpm package (no rpm lead magic)');
+    if (lead.readUInt32BE(0) !== RPM_LEAD_MAGIC) throw bad('not an rpm package (no rpm lead magic)');
     if (lead[4] !== 3 && lead[4] !== 4) throw bad(`unsupported rpm format version ${lead[4]}`);
     if (lead.readUInt16BE(78) !== 5) throw bad('the lead does not announce a header-style signature (rpm v4)');
     const nameField = lead.subarray(10, 76);

@@ -2,6 +2,7 @@
 // and flags derived from each entry when asked (no object or string kept per file).
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Manifest } from '../manifest/manifest.js';
+import { rpmLayout } from './rpm-layout.js';
 import { FILEFLAG } from './tags.js';
 
 const S_IFDIR = 0o040000;
@@ -24,7 +25,7 @@ export class RpmFileList {
 
   constructor(entries: Iterable<ContentEntry>, manifest: Manifest) {
     this.entries = entries;
-    this.docPrefix = `${manifest.paths.docDir.slice(1)}/`;
+    this.docPrefix = `${rpmLayout(manifest.name).docDir.slice(1)}/`;
     let count = 0;
     let dirs = 0;
     let files = 0;
@@ -81,7 +82,7 @@ export class RpmFileList {
  * /usr or /etc that the filesystem package owns.
  */
 export function rpmFiles(entries: Iterable<ContentEntry>, manifest: Manifest): RpmFileList {
-  const owned = [manifest.paths.appDir, manifest.paths.docDir, manifest.paths.stateDir].map((dir) => dir.slice(1));
+  const owned = [manifest.paths.appDir, rpmLayout(manifest.name).docDir, manifest.paths.stateDir].map((dir) => dir.slice(1));
   const isOwned = (p: string) => owned.some((dir) => p === dir || (p.startsWith(dir) && p.charCodeAt(dir.length) === 0x2f));
   const listed: Iterable<ContentEntry> = {
     *[Symbol.iterator]() {

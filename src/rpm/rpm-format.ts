@@ -3,13 +3,16 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { EntryTree, finalizeEntries, type ContentEntry } from '../contents/content-entry.js';
 import { generatedFiles } from '../contents/generated-files.js';
-import type { PackageFormat, PackageJob, WrittenPackage } from '../formats.js';
-import { rpmArch } from '../manifest/arch.js';
-import { targetLayout } from '../manifest/layout.js';
+import { archName } from '../manifest/arch.js';
+import type { PackageFormat, PackageJob, WrittenPackage } from '../package-format.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { rpmVersion } from '../manifest/versions.js';
+import { rpmVersion } from './rpm-version.js';
 import { requires } from './header-sections.js';
+import { RPM_LEAD_MAGIC } from './read-rpm.js';
+import { RPM_ARCH } from './rpm-arch.js';
+import { rpmLayout } from './rpm-layout.js';
 import { rpmFiles } from './rpm-files.js';
+import { renderRpmDetails } from './render-rpm-inspection.js';
 import { renderRpmScriptlets } from './scriptlets.js';
 import { writeRpm } from './write-rpm.js';
 
@@ -20,10 +23,10 @@ function stateDirectory(manifest: Manifest): ContentEntry[] {
 
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
-  const generated = [...generatedFiles(manifest, targetLayout('rpm', manifest.name), job.bundled), ...stateDirectory(manifest)];
+  const generated = [...generatedFiles(manifest, rpmLayout(manifest.name), job.bundled), ...stateDirectory(manifest)];
   const entries = EntryTree.of(job.contents).merged(finalizeEntries(generated), new Set(generated), 'rpm');
   const { version, release } = rpmVersion(manifest.version, manifest.release);
-  const architecture = rpmArch(job.arch);
+  const architecture = archName(RPM_ARCH, job.arch);
   const files = rpmFiles(entries, manifest);
   const written = await writeRpm({
     outFile: path.join(job.outDir, `${manifest.name}-${version}-${release}.${architecture}.rpm`),
@@ -52,9 +55,21 @@ function checkContents(contents: readonly ContentEntry[]): void {
 
 export const rpmFormat: PackageFormat = {
   target: 'rpm',
+  article: 'an .rpm',
+  layout: rpmLayout,
+  arch: RPM_ARCH,
+  // The lead's magic (docs/internals/rpm-package.md).
+  detect: (head) => head.length >= 4 && head.readUInt32BE(0) === RPM_LEAD_MAGIC,
   checkContents,
   check: (manifest) => {
     requires({ manifest, scripts: renderRpmScriptlets(manifest), compression: 'gzip' }, '0', false);
   },
   write,
+  // The readers load on first use: build never needs them, and verify brings in openpgp.
+  reader: {
+    inspect: async (file) => (await import('./inspect-rpm.js')).inspectRpm(file),
+    renderDetails: renderRpmDetails,
+    verify: async (file, keys) => (await import('./verify-rpm.js')).verifyRpm(file, keys),
+  },
+  repository: 'yum',
 };

@@ -1,6 +1,6 @@
 // rpm scriptlets: which snippets run in %pre, %post, %preun and %postun (docs/internals/maintainer-scripts.md).
 import type { Manifest } from '../manifest/manifest.js';
-import { rpmVersion } from '../manifest/versions.js';
+import { rpmVersion } from './rpm-version.js';
 import { renderScripts } from '../render/maintainer-scripts.js';
 
 export type RpmScriptName = 'pre' | 'post' | 'preun' | 'postun';

@@ -11,6 +11,7 @@ import { chmod, cp, mkdir, readdir, readFile, rm, symlink, truncate, writeFile }
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, truncateSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, test, type TestContext } from 'node:test';
 import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
@@ -536,6 +537,21 @@ const triggers: Record<string, Trigger> = {
       return naming(await publish(await tempDir(), [sbom]), 'nothing to publish', '.deb');
     },
   },
+  PKGAPP_PUBLISH_FORMAT_UNSUPPORTED: {
+    // A format registered through the library (test/helpers/tgz-format.ts) declares no repository: refused, never dropped.
+    run: async () => {
+      const [{ registerFormat }, { tgzFormat }, { publish: publishLibrary }] = await Promise.all([import('../../src/index.js'), import('../helpers/tgz-format.js'), import('../../src/publish/publish.js')]);
+      const tarball = path.join(await tempDir(), 'tiny-app_1.0.0_any.tar.gz');
+      await writeFile(tarball, gzipSync('not much of an installed tree'));
+      const unregister = registerFormat(tgzFormat);
+      try {
+        const [{ deb }, { secret }, repoDir] = await Promise.all([packages(), keys(), tempDir()]);
+        return naming(await viaLibrary(() => publishLibrary([deb, tarball], { repoDir, signKey: { file: secret } })), tarball, 'tgz packages');
+      } finally {
+        unregister();
+      }
+    },
+  },
   PKGAPP_PROMOTE_SPEC: { run: async () => naming(await cli(['promote', '--repo', await tempDir(), '--from', 'staging', '--to', 'production', '--sign-key', (await keys()).secret, 'tiny-app']), '"tiny-app" is not NAME=VERSION') },
   PKGAPP_SUITE_INVALID: { run: async () => naming(await publish(await tempDir(), ['--suite', 'a/b', (await packages()).deb]), 'suite "a/b"', '--suite') },
   PKGAPP_APT_NAME_INVALID: { run: async () => naming(await publish(await tempDir(), ['--component', 'a/b', (await packages()).deb]), 'apt component "a/b"', '--component') },
@@ -659,10 +675,10 @@ const triggers: Record<string, Trigger> = {
 /** An rpm whose Name pkgapp build would refuse, written by the rpm writer itself. */
 async function rpmNamed(name: string): Promise<string> {
   const dir = await app();
-  const [{ readApp }, { resolveManifest }, { FORMATS }] = await Promise.all([import('../../src/app/read-app.js'), import('../../src/manifest/resolve-manifest.js'), import('../../src/formats.js')]);
+  const [{ readApp }, { resolveManifest }, { formatFor }] = await Promise.all([import('../../src/app/read-app.js'), import('../../src/manifest/resolve-manifest.js'), import('../../src/formats.js')]);
   const manifest = { ...resolveManifest(await readApp(dir), { buildTime: Number(EPOCH) }), name };
   const outDir = await tempDir();
-  const written = await FORMATS.rpm.write({ manifest, contents: [], bundled: [], arch: 'all', outDir, compression: 'gzip', level: 1 });
+  const written = await formatFor('rpm').write({ manifest, contents: [], bundled: [], arch: 'all', outDir, compression: 'gzip', level: 1 });
   await written.commit();
   return written.path;
 }

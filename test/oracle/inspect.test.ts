@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { parseDeb822 } from '../../src/deb/read-deb.js';
 import { modeString } from '../../src/inspect/file-tree.js';
-import type { DebInspection, RpmInspection } from '../../src/inspect/inspection.js';
+import type { DebInspection, RpmInspection } from '../../src/inspect/inspect-package.js';
 import { cleanupTestDirs, EXAMPLE_APP, runCli, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
 

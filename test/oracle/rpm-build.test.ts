@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import semver from 'semver';
-import { parseAppVersion, rpmVersion } from '../../src/manifest/versions.js';
+import { parseAppVersion } from '../../src/manifest/versions.js';
+import { rpmVersion } from '../../src/rpm/rpm-version.js';
 import { cleanupTestDirs, EXAMPLE_APP, listDir, makeApp, minimalApp, runCli, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
 

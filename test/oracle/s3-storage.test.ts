@@ -232,3 +232,43 @@ test(
     assert.ok(!left.includes(path.basename(failedDir)), 'the timed-out start removed its dir');
   },
 );
+
+test('region: the SDK chain; with an endpoint and none configured us-east-1, without an endpoint an error asking for AWS_REGION', async () => {
+  const saved = { ...process.env };
+  delete process.env.AWS_REGION;
+  delete process.env.AWS_DEFAULT_REGION;
+  delete process.env.AWS_PROFILE;
+  process.env.AWS_CONFIG_FILE = '/nonexistent/aws-config';
+  process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/aws-credentials';
+  try {
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+    const compatible = new S3Storage({
+      bucket: 'pkgapp-repo',
+      prefix: '',
+      endpoint: 'http://127.0.0.1:9',
+      credentials,
+      maxAttempts: 1,
+    });
+    assert.equal(await compatible.client.config.region(), 'us-east-1');
+    const aws = new S3Storage({ bucket: 'pkgapp-repo', prefix: 'apt', credentials, maxAttempts: 1 });
+    assertUserError(await aws.head('x').catch((e: unknown) => e), 'PKGAPP_S3_REQUEST_FAILED', [
+      'no AWS region is configured',
+      /AWS_REGION/,
+    ]);
+    process.env.AWS_REGION = 'eu-west-1';
+    const configured = new S3Storage({
+      bucket: 'pkgapp-repo',
+      prefix: '',
+      endpoint: 'http://127.0.0.1:9',
+      credentials,
+      maxAttempts: 1,
+    });
+    assert.equal(
+      await configured.client.config.region(),
+      'eu-west-1',
+      'a configured region wins over the endpoint default',
+    );
+  } finally {
+    process.env = saved;
+  }
+});

@@ -4,15 +4,15 @@ import { execa } from 'execa';
 import { generatedFiles } from '../../src/contents/generated-files.js';
 import { debDepends, installedSizeKiB, renderControl } from '../../src/deb/control.js';
 import { renderDebScripts } from '../../src/deb/maintainer-scripts.js';
-import { targetLayout } from '../../src/manifest/layout.js';
+import { debLayout } from '../../src/deb/deb-layout.js';
 import { resolveManifest } from '../../src/manifest/resolve-manifest.js';
 import { assertGolden } from '../helpers/golden.js';
 import { appSource, BUILD_TIME, exampleManifest } from '../helpers/manifests.js';
 
-const layout = targetLayout('deb', 'acme-hello');
+const layout = debLayout('acme-hello');
 
 function bodyOf(manifest: ReturnType<typeof exampleManifest>, path: string): string {
-  const entry = generatedFiles(manifest, targetLayout('deb', manifest.name), []).find((e) => e.path === path);
+  const entry = generatedFiles(manifest, debLayout(manifest.name), []).find((e) => e.path === path);
   assert.ok(entry && entry.kind === 'file' && 'body' in entry.source, `generated ${path}`);
   return entry.source.body.toString();
 }

@@ -8,14 +8,14 @@ import { after, test } from 'node:test';
 import { generatedFiles, renderUnit } from '../../src/contents/generated-files.js';
 import { checkEntryPoints, resolveServiceEntry } from '../../src/contents/service-entry.js';
 import { debianSynopsis, renderControl } from '../../src/deb/control.js';
-import { targetLayout } from '../../src/manifest/layout.js';
+import { debLayout } from '../../src/deb/deb-layout.js';
 import type { Manifest } from '../../src/manifest/manifest.js';
 import { exampleManifest } from '../helpers/manifests.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
 
 after(cleanupTestDirs);
 
-const layout = targetLayout('deb', 'acme-hello');
+const layout = debLayout('acme-hello');
 const withStart = (start: string | undefined, service: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
   exampleManifest({ scripts: start === undefined ? {} : { start }, pkgapp: { service, env: { PORT: { default: '3000' } } }, ...extra });
 const line = (unit: string, key: string) => unit.split('\n').filter((l) => l.startsWith(`${key}=`));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import semver from 'semver';
-import { checkRelease, debVersion, parseAppVersion } from '../../src/manifest/versions.js';
+import { debVersion } from '../../src/deb/deb-version.js';
+import { checkRelease, parseAppVersion } from '../../src/manifest/versions.js';
 
 const deb = (v: string, release?: string) => debVersion(parseAppVersion(v, 'test'), release);
 

@@ -14,7 +14,7 @@ import {
   S3Client,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
-import { EXIT_FAILURE, UserError } from '../../errors.js';
+import { EXIT_FAILURE, isUserError, UserError } from '../../errors.js';
 import {
   checkKey,
   checkPrefix,
@@ -75,6 +75,7 @@ export class S3Storage implements RepositoryStorage {
       // The default (WHEN_SUPPORTED) adds a trailing checksum to streamed bodies, sent with
       // chunked encoding, which Ceph and other stores refuse (411 Length Required).
       requestChecksumCalculation: 'WHEN_REQUIRED',
+      logger: quietLogger,
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
   }
@@ -131,7 +132,7 @@ export class S3Storage implements RepositoryStorage {
         hint: 'Packages that large are not supported; ship data outside the package',
       });
     }
-    // A fresh stream per attempt: a retried request cannot resend a consumed one.
+    // The SDK does not retry a stream body (it cannot rewind it): callers repeat failed pool uploads.
     return this.conditionalPut(key, options, () => ({ Body: createReadStream(file), ContentLength: size }));
   }
 
@@ -233,6 +234,8 @@ export class S3Storage implements RepositoryStorage {
   }
 
   private failure(verb: string, key: string, error: unknown): UserError {
+    // Already explained (no region configured): pass it on as it is.
+    if (isUserError(error)) return error;
     const name = nameOf(error);
     const status = statusOf(error);
     const message = (error as Error)?.message;
@@ -293,6 +296,21 @@ function regionProvider(endpoint: string | undefined): () => Promise<string> {
     }
   };
 }
+
+/**
+ * The SDK warns on the console whenever a request with a stream body fails (it cannot retry such
+ * a request), including an expected 412 of a conditional putFile. The failure itself reaches the
+ * caller as an error or a result; other warnings still reach the console.
+ */
+const quietLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (...content: unknown[]) => {
+    if (String(content[0]).includes('non-retryable streaming request')) return;
+    console.warn(...content);
+  },
+  error: (...content: unknown[]) => console.error(...content),
+};
 
 function quoted(etag: string): string {
   return etag.startsWith('"') ? etag : `"${etag}"`;

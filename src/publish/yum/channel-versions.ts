@@ -1,7 +1,8 @@
 // Which packages of a channel a run touches, by rpm version order: the versions `keep` drops, the
 // ones `promote NAME VERSION` means, and whether two packages are the same N-E-V-R.A.
 import path from 'node:path';
-import { parseAppVersion, rpmVersion } from '../../manifest/versions.js';
+import { parseAppVersion } from '../../manifest/versions.js';
+import { rpmVersion } from '../../rpm/rpm-version.js';
 import type { RpmNevra } from '../../rpm/read-rpm.js';
 import { compareEvr, type Evr } from '../../rpm/rpm-vercmp.js';
 import type { Member } from './channel-state.js';

@@ -2,11 +2,12 @@
 // scripts and conffiles from control.tar.*, and the file list from data.tar.* streamed through
 // the decompressor header by header (file data is never kept), plus any debsigs members.
 import { UserError } from '../errors.js';
-import { fieldValue, memberStream, parseControlFields, readArMembers, readControlArchive, type ArMember } from '../deb/read-deb.js';
+import { addToSummary, scriptHead, type FileSummary, type FoundSignature, type InspectedConffile, type InspectedFile, type InspectedFileType, type InspectedScript } from '../inspect/inspection.js';
+import { readSignaturePacket } from '../inspect/signature-packet.js';
+import { listTar, type TarHeader } from '../inspect/tar-listing.js';
 import { compressionOfName } from '../util/decompress.js';
-import { addToSummary, DEB_RELATION_FIELDS, scriptHead, type DebInspection, type FileSummary, type FoundSignature, type InspectedConffile, type InspectedFile, type InspectedFileType, type InspectedScript } from './inspection.js';
-import { readSignaturePacket } from './signature-packet.js';
-import { listTar, type TarHeader } from './tar-listing.js';
+import { DEB_RELATION_FIELDS, type DebInspection } from './deb-inspection.js';
+import { fieldValue, memberStream, parseControlFields, readArMembers, readControlArchive, type ArMember } from './read-deb.js';
 
 const SCRIPTS = ['preinst', 'postinst', 'prerm', 'postrm'] as const;
 /** Upper bound for one signature member read into memory (a detached signature is < 2 KiB). */

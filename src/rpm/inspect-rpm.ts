@@ -1,9 +1,10 @@
 // inspect for an .rpm: everything comes from the signature and main headers (readRpm); the
 // payload is never read, the file list is the header's.
-import { headerNumber, headerString, headerStrings, readRpm, rpmDependencies, rpmFileList, rpmNevra, rpmSizes, type RpmDependency, type RpmDependencyKind, type RpmFileInfo } from '../rpm/read-rpm.js';
-import { SENSE, SIGTAG, TAG, READTAG } from '../rpm/tags.js';
-import { scriptHead, summarizeFiles, type FoundSignature, type InspectedConffile, type InspectedFile, type InspectedFileType, type InspectedRpmDependency, type InspectedScript, type RpmInspection, type RpmMetadata } from './inspection.js';
-import { readSignaturePacket } from './signature-packet.js';
+import { scriptHead, summarizeFiles, type FoundSignature, type InspectedConffile, type InspectedFile, type InspectedFileType, type InspectedScript } from '../inspect/inspection.js';
+import { readSignaturePacket } from '../inspect/signature-packet.js';
+import { headerNumber, headerString, headerStrings, readRpm, rpmDependencies, rpmFileList, rpmNevra, rpmSizes, type RpmDependency, type RpmDependencyKind, type RpmFileInfo } from './read-rpm.js';
+import type { InspectedRpmDependency, RpmInspection, RpmMetadata } from './rpm-inspection.js';
+import { SENSE, SIGTAG, TAG, READTAG } from './tags.js';
 
 const DEPENDENCY_KINDS: readonly RpmDependencyKind[] = ['requires', 'provides', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances'];
 
