@@ -174,7 +174,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     const contents = summaryItems(collected.tally, installed.length);
     log(`packaging ${formatSummary(contents)}`);
     if (runtime) {
-      collected.entries.push(runtime.entry);
+      collected.entries.add(runtime.entry);
       collected.nativeAddons.push(runtime.entry.path); // a node binary is as architecture-specific as an addon
       log(`bundling Node.js ${runtime.version ?? ''} from ${(runtime.entry.source as { file: string }).file}`);
     }

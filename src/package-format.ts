@@ -1,7 +1,7 @@
 // What a package format is, as shared code sees it: the types every format implements and the
 // registry (src/formats.ts) holds. A leaf module: it imports types only, and no format module
 // imports the registry, so no import cycle runs through the formats.
-import type { ContentEntry } from './contents/content-entry.js';
+import type { ReadonlyEntryStore } from './contents/entry-store.js';
 import type { BundledLicense } from './contents/generated-files.js';
 import type { Inspection } from './inspect/inspection.js';
 import type { Arch, ArchNames } from './manifest/arch.js';
@@ -20,7 +20,7 @@ export type Target = string;
 export interface PackageJob {
   manifest: Manifest;
   /** App files and node_modules under the install directory (generated files are the format's). */
-  contents: readonly ContentEntry[];
+  contents: ReadonlyEntryStore;
   bundled: readonly BundledLicense[];
   arch: Arch;
   outDir: string;
@@ -69,7 +69,7 @@ export interface PackageFormat {
   /** Throws UserError for metadata this format cannot express, before anything is installed. */
   check(manifest: Manifest): void;
   /** Throws UserError for collected contents this format cannot hold, before anything is written. */
-  checkContents?(contents: readonly ContentEntry[]): void;
+  checkContents?(contents: ReadonlyEntryStore): void;
   write(job: PackageJob): Promise<WrittenPackage>;
   /** inspect and verify. */
   reader: PackageReader;

@@ -1,21 +1,18 @@
-// Walks the staged app into ContentEntry[] under /opt/NAME: normalized modes, no secrets, no noise.
+// Walks the staged app into an EntryStore under /opt/NAME: normalized modes, no secrets, no noise.
 // Blocking fs calls on purpose: one lstat per entry is unavoidable, and 40k thread-pool round
 // trips cost more than the calls themselves (see util/file-chunks.ts).
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
 import { UserError } from '../errors.js';
-import { EntryTree, type ContentEntry } from './content-entry.js';
+import { EntryStore } from './entry-store.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
 import { dropForeignPackages, isForeignPrebuildDir, isMuslPrebuild, noneDropped, treeSize, type DroppedBinaries, type TargetPlatform } from './platform-filter.js';
 import { TopLevelTally } from './package-summary.js';
 
 export interface CollectedContents {
-  /**
-   * The entries, as an array view of an EntryTree (elements are made when read; push adds):
-   * the formats read the tree itself, so no object per file is kept.
-   */
-  entries: ContentEntry[];
+  /** The entries: no object per file is kept (build() adds the bundled node, the formats read it). */
+  entries: EntryStore;
   /** Paths of native addons (`.node` files) found: they make the package architecture-specific. */
   nativeAddons: string[];
   /** Prebuilt binaries and optional packages for other platforms, left out. */
@@ -43,7 +40,7 @@ export async function collectContents(options: {
   const tally = new TopLevelTally();
   const packages = dropForeignPackages(root, options.packages, target, dropped);
   const prefix = installDir.replace(/^\//, '');
-  const tree = new EntryTree(root.endsWith('/') ? root.slice(0, -1) : root, prefix.length);
+  const tree = new EntryStore(root.endsWith('/') ? root.slice(0, -1) : root, prefix.length);
   const nativeAddons: string[] = [];
   const keep = appFileFilter(options.rules);
 
@@ -137,7 +134,7 @@ export async function collectContents(options: {
     });
   }
   tree.trim();
-  return { entries: tree.asArray(), nativeAddons, dropped, tally, packages };
+  return { entries: tree, nativeAddons, dropped, tally, packages };
 }
 
 /** The node_modules directories that hold production packages; each may have a .bin. */

@@ -1,6 +1,5 @@
 // The deb format: generated files + contents → control, scripts → writeDeb.
 import path from 'node:path';
-import { EntryTree, finalizeEntries } from '../contents/content-entry.js';
 import { generatedFiles } from '../contents/generated-files.js';
 import { archName } from '../manifest/arch.js';
 import type { PackageFormat, PackageJob, WrittenPackage } from '../package-format.js';
@@ -17,7 +16,8 @@ import { writeDeb } from './write-deb.js';
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
   const generated = [...generatedFiles(manifest, debLayout(manifest.name), job.bundled), ...debianDocFiles(manifest)];
-  const entries = EntryTree.of(job.contents).merged(finalizeEntries(generated), new Set(generated), 'deb');
+  // dpkg needs each directory before its contents: a depth-first walk (docs/internals/deb-archive.md).
+  const entries = job.contents.ordered(generated, 'slash-first');
   const version = debVersion(manifest.version, manifest.release);
   const architecture = archName(DEB_ARCH, job.arch);
   const written = await writeDeb({

@@ -6,7 +6,7 @@
 import type { InspectedFile, InspectedFileType } from './inspection.js';
 import { printable } from './printable.js';
 import { formatBytes } from './units.js';
-import { comparePaths } from '../contents/content-entry.js';
+import { compareSlashFirst } from '../contents/path-order.js';
 
 /** Indentation stops growing here, so a hostile package with 5000 nested directories stays readable. */
 const MAX_INDENT = 24;
@@ -72,7 +72,7 @@ function buildTree(files: readonly InspectedFile[]): { root: Node; rootEntries: 
     parent.children.push(node);
     nodes.push(node);
   };
-  for (const file of [...files].sort((a, b) => comparePaths(a.path, b.path))) {
+  for (const file of [...files].sort((a, b) => compareSlashFirst(a.path, b.path))) {
     if (file.path === '/') {
       rootEntries.push(file);
       continue;

@@ -1,7 +1,8 @@
 // The rpm format: generated files + contents (+ the state directory it owns) → writeRpm.
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { EntryTree, finalizeEntries, type ContentEntry } from '../contents/content-entry.js';
+import type { ContentEntry } from '../contents/content-entry.js';
+import type { ReadonlyEntryStore } from '../contents/entry-store.js';
 import { generatedFiles } from '../contents/generated-files.js';
 import { archName } from '../manifest/arch.js';
 import type { PackageFormat, PackageJob, WrittenPackage } from '../package-format.js';
@@ -24,7 +25,8 @@ function stateDirectory(manifest: Manifest): ContentEntry[] {
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
   const generated = [...generatedFiles(manifest, rpmLayout(manifest.name), job.bundled), ...stateDirectory(manifest)];
-  const entries = EntryTree.of(job.contents).merged(finalizeEntries(generated), new Set(generated), 'rpm');
+  // rpm's file list is in byte order of the paths, for its binary search (docs/internals/rpm-package.md).
+  const entries = job.contents.ordered(generated, 'code-point');
   const { version, release } = rpmVersion(manifest.version, manifest.release);
   const architecture = archName(RPM_ARCH, job.arch);
   const files = rpmFiles(entries, manifest);
@@ -43,8 +45,8 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
 }
 
 /** cpio newc sizes are 8 hex digits: files of 4 GiB or more need rpm's stripped format, not written yet. */
-function checkContents(contents: readonly ContentEntry[]): void {
-  const big = EntryTree.of(contents).largestFile();
+function checkContents(contents: ReadonlyEntryStore): void {
+  const big = contents.largestFile();
   if (big && big.kind === 'file' && big.size >= 2 ** 32) {
     throw new UserError(`/${big.path} is ${big.size} bytes: pkgapp cannot put files of 4 GiB or more in an rpm yet`, {
       code: 'PKGAPP_RPM_FILE_TOO_LARGE',

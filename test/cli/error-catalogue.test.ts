@@ -675,10 +675,12 @@ const triggers: Record<string, Trigger> = {
 /** An rpm whose Name pkgapp build would refuse, written by the rpm writer itself. */
 async function rpmNamed(name: string): Promise<string> {
   const dir = await app();
-  const [{ readApp }, { resolveManifest }, { formatFor }] = await Promise.all([import('../../src/app/read-app.js'), import('../../src/manifest/resolve-manifest.js'), import('../../src/formats.js')]);
+  const [{ readApp }, { resolveManifest }, { formatFor }, { EntryStore }] = await Promise.all([
+    import('../../src/app/read-app.js'), import('../../src/manifest/resolve-manifest.js'), import('../../src/formats.js'), import('../../src/contents/entry-store.js'),
+  ]);
   const manifest = { ...resolveManifest(await readApp(dir), { buildTime: Number(EPOCH) }), name };
   const outDir = await tempDir();
-  const written = await formatFor('rpm').write({ manifest, contents: [], bundled: [], arch: 'all', outDir, compression: 'gzip', level: 1 });
+  const written = await formatFor('rpm').write({ manifest, contents: new EntryStore(), bundled: [], arch: 'all', outDir, compression: 'gzip', level: 1 });
   await written.commit();
   return written.path;
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { finalizeEntries, type ContentEntry, type FileEntry } from '../../src/contents/content-entry.js';
+import type { FileEntry } from '../../src/contents/content-entry.js';
 import { generatedFiles } from '../../src/contents/generated-files.js';
 import { UserError } from '../../src/errors.js';
 import { summarizeFiles, type InspectedFile, type Inspection } from '../../src/inspect/inspection.js';
@@ -41,8 +41,6 @@ function fileName(name: string, version: string, arch: string): string {
 
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
-  const entries: ContentEntry[] = generatedFiles(manifest, tgzLayout(manifest.name), job.bundled);
-  for (const entry of job.contents) entries.push(entry);
   const version = upstreamVersion(manifest.version) + (manifest.release === undefined ? '' : `-${manifest.release}`);
   const architecture = archName(TGZ_ARCH, job.arch);
   const out = atomicFile(path.join(job.outDir, fileName(manifest.name, version, architecture)));
@@ -50,7 +48,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
   const written = pipeline(pack, createGzip({ level: job.level }), createWriteStream(out.tmpPath));
   let files = 0;
   try {
-    const all = finalizeEntries(entries);
+    const all = [...job.contents.ordered(generatedFiles(manifest, tgzLayout(manifest.name), job.bundled), 'slash-first')];
     job.progress?.start(all.filter((e) => e.kind === 'file').length, all.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0));
     for (const entry of all) {
       const header = { name: entry.path, mtime: new Date(manifest.buildTime * 1000), uid: 0, gid: 0, uname: 'root', gname: 'root' };
