@@ -25,6 +25,7 @@ import { DEB_ARCH } from './deb/deb-arch.js';
 import type { Manifest } from './manifest/manifest.js';
 import { resolveManifest } from './manifest/resolve-manifest.js';
 import { resolveNodeRequirement } from './runtime/node-requirement.js';
+import { checkAborted, runOperation } from './util/atomic-output.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
@@ -63,6 +64,12 @@ export interface BuildOptions {
   log?: (line: string) => void;
   /** Writing progress: files and bytes written so far, over the totals (all formats together). */
   progress?: (done: { files: number; bytes: number }, total: { files: number; bytes: number }) => void;
+  /**
+   * Stops the build: the package manager is killed, the writers stop, temporary files and staging
+   * directories are removed, the output directory is left as it was, and build() rejects with
+   * the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** One package written by build(): what --json prints and publish consumes. */
@@ -83,8 +90,16 @@ export interface BuiltPackage {
   contents: SummaryItem[];
 }
 
-/** Builds the packages; throws UserError on bad input (before anything is written). */
-export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]> {
+/**
+ * Builds the packages; throws UserError on bad input (before anything is written), or the abort
+ * reason once options.signal fired. Touches nothing process-wide: no signal handler, no exit hook.
+ */
+export function build(options: BuildOptions = {}): Promise<BuiltPackage[]> {
+  return runOperation(options.signal, () => buildPackages(options));
+}
+
+/** build() inside its operation (util/atomic-output.ts): temporary paths it leaves are removed. */
+async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   const log = options.log ?? (() => {});
   const formats = [...new Set(options.targets ?? [DEFAULT_TARGET])].map(formatFor);
   const compression = checkCompression(options.compression ?? 'gzip');
@@ -124,6 +139,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
     selection = await selectFiles(app.dir);
     checkEntryPoints(manifest, selection.files, app.dir, selection.explain);
   }
+  checkAborted();
   const where = needsDeploy(project, graph) ? `, deploying workspace ${project.importer || 'root'} of ${project.root}` : '';
   if (tool && install) {
     const steps = buildScript === undefined ? [tool.installProduction] : [tool.installAll, tool.runScript(buildScript), ...(tool.pruneProduction ? [tool.pruneProduction] : [])];
@@ -134,6 +150,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
   const staged: StagedApp = await stageApp({ app, lock, graph, tool, install, buildScript, selection, selectFiles });
   let appFiles = staged.appFiles;
   try {
+    checkAborted();
     if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir, staged.selection.explain);
     for (const added of staged.selection.added) log(`including ${added.top} ${formatBytes(added.bytes)} (${added.files} file${added.files > 1 ? 's' : ''}): ${added.why}`);
     for (const warning of staged.selection.warnings) log(`warning: ${warning}`);
@@ -179,6 +196,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       log(`bundling Node.js ${runtime.version ?? ''} from ${(runtime.entry.source as { file: string }).file}`);
     }
     for (const format of formats) format.checkContents?.(collected.entries);
+    checkAborted();
     // Any ELF object (a shipped program such as esbuild's) makes the package architecture-specific.
     const nativeCode = [...new Set([...collected.nativeAddons, ...collected.elfObjects.map((o) => o.info.path.slice(1))])];
     const arch = chooseArch(manifest.archOverride, nativeCode, options.forceArch);
@@ -205,6 +223,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       })),
     };
 
+    checkAborted();
     const created = await makeOutDir(outDir);
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);
     if (unlicensed.length) log(`warning: ${unlicensed.length} bundled package(s) declare no license: ${unlicensed.slice(0, 10).join(', ')}${unlicensed.length > 10 ? ', …' : ''}`);
@@ -222,7 +241,7 @@ export async function build(options: BuildOptions = {}): Promise<BuiltPackage[]>
       if (created !== undefined) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
       throw error;
     }
-    const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, ...w }, i) => {
+    const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, commitReversibly: _r, ...w }, i) => {
       log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
       return { format: formats[i]!.target, name: manifest.name, ...w, sbom: sbomPath, ...(signer ? { signedBy: signer.keyId } : {}), contents };
     });

@@ -9,8 +9,8 @@ export type CatalogueSection = 'usage' | 'options' | 'app' | 'build' | 'keys' | 
 export interface CatalogueEntry {
   /** The stable code printed with the error, e.g. PKGAPP_LOCKFILE_MISSING. */
   code: string;
-  /** 2: bad usage or bad input; 1: a step failed (docs/errors.md). */
-  exitCode: typeof EXIT_USAGE | typeof EXIT_FAILURE;
+  /** 2: bad usage or bad input; 1: a step failed; 130: interrupted, 143 when by SIGTERM (docs/errors.md). */
+  exitCode: typeof EXIT_USAGE | typeof EXIT_FAILURE | 130;
   section: CatalogueSection;
   /** When it happens, one line, for users. */
   when: string;
@@ -111,6 +111,7 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
   { code: 'PKGAPP_BUILD_STEP_NOT_FOUND', exitCode: F, section: 'build', when: '`npm` is not on PATH, so `pkgapp.buildScript` cannot run.', fix: 'Install npm and retry' },
   { code: 'PKGAPP_STRIP_MISSING', exitCode: F, section: 'build', when: 'With CI=true, addons were compiled during the build (node-gyp) but `strip` (binutils) is not on PATH to strip their debug information.', fix: 'Install binutils on the build machine, or pass `--keep-symbols` (`pkgapp.keepSymbols`) to ship the symbols' },
   { code: 'PKGAPP_STRIP_FAILED', exitCode: F, section: 'build', when: '`strip` failed on an addon compiled during the build (its output is shown).', fix: 'Check the file the message names; pass `--keep-symbols` (`pkgapp.keepSymbols`) to ship it unstripped' },
+  { code: 'PKGAPP_INTERRUPTED', exitCode: 130, section: 'build', when: '`pkgapp build`, `publish` or `promote` got SIGINT (Ctrl-C; exit 130) or SIGTERM (exit 143): it stopped, removed its temporary files and staging directories, and left the output directory or repository as it was (a publish already putting its new metadata in place finishes first; a second signal exits at once).', fix: 'Run the command again to finish it' },
   { code: 'PKGAPP_PATH_CONFLICT', exitCode: U, section: 'build', when: 'The app ships a file where pkgapp generates one (e.g. `.pkgapp/` in the app directory).', fix: 'Rename or exclude the app\'s file (`pkgapp.exclude`)' },
   { code: 'PKGAPP_COMPRESSOR_NOT_FOUND', exitCode: F, section: 'build', when: '`--compression xz` or `zstd` needs the `xz` or `zstd` program, which is not on PATH.', fix: 'Install it (`apt-get install xz-utils` or `zstd`), or choose `--compression gzip`' },
   { code: 'PKGAPP_RPM_FILE_TOO_LARGE', exitCode: U, section: 'build', when: 'A file of 4 GiB or more would go into an rpm.', fix: 'Build a deb, or keep the file out of the package (`pkgapp.exclude`)' },

@@ -1,9 +1,9 @@
 // Writes every requested format and the SBOM side by side (compression on every core for each),
-// each under a temporary name, and renames them into place together only when all succeeded:
-// one failing format leaves the output directory as it was.
+// each under a temporary name, and renames them into place together only when all succeeded
+// (commitAll: all or nothing): one failing format, or an abort, leaves the output directory as it was.
 import { writeFile } from 'node:fs/promises';
 import type { PackageFormat, PackageJob, WriteProgress, WrittenPackage } from './package-format.js';
-import { atomicFile, type PendingFile } from './util/atomic-output.js';
+import { atomicFile, checkAborted, commitAll, type PendingFile } from './util/atomic-output.js';
 
 type Counts = { files: number; bytes: number };
 
@@ -22,11 +22,14 @@ export async function writePackages(request: WriteRequest): Promise<WrittenPacka
   const settled = await Promise.allSettled([...request.formats.map((format) => format.write(job)), writePending(request.sbom.path, request.sbom.text)]);
   const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failure) {
+  try {
+    if (failure) throw failure.reason;
+    checkAborted(); // the last point where stopping leaves nothing changed
+  } catch (error) {
     await Promise.all(done.map((file) => file.abort()));
-    throw failure.reason;
+    throw error;
   }
-  for (const file of done) await file.commit();
+  await commitAll(done);
   return done.slice(0, request.formats.length) as WrittenPackage[];
 }
 

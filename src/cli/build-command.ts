@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import type { BuildOptions } from '../build.js';
 import type { SignKeySource } from '../sign/openpgp-signer.js';
 import type { Compression } from '../util/compression.js';
+import { withInterrupts } from './interrupts.js';
 import type { Io } from './io.js';
 import { createReporter } from './progress.js';
 
@@ -90,7 +91,7 @@ export function addBuildCommand(program: Command, io: Io): void {
       const signKey = signKeyFrom(flags.signKey, io.env);
       if (signKey) options.signKey = signKey;
       const { build } = await import('../build.js'); // loaded when used: `pkgapp --version` stays fast
-      const packages = await build(options).finally(() => reporter?.finish());
+      const packages = await withInterrupts(io.onInterrupt, (signal) => build({ ...options, signal })).finally(() => reporter?.finish());
       if (flags.json) {
         io.stdout(`${JSON.stringify({ packages }, null, 2)}\n`);
       } else if (!flags.quiet) {

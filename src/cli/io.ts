@@ -1,7 +1,9 @@
 // What the CLI touches of the process, injectable so tests run main() without a subprocess; and
-// the short report of an unexpected failure, shared by main() and the stream handlers below.
+// the short report of an unexpected failure, shared by main() and the stream handlers that
+// process-hooks.ts installs. Importing this module changes nothing in the process.
 import { inspect } from 'node:util';
 import { pkgappVersion } from '../util/pkgapp-version.js';
+import { INTERRUPT_EXIT, INTERRUPT_SIGNALS, type InterruptListener, type InterruptSignal } from './interrupts.js';
 
 export interface Io {
   stdout(text: string): void;
@@ -9,6 +11,11 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** stderr is a terminal: progress may redraw a line. */
   interactive: boolean;
+  /**
+   * Calls `handler` on SIGINT or SIGTERM until the returned function is called (a command that
+   * can stop cleanly listens while it runs). Absent: nothing interrupts (tests' in-process io).
+   */
+  onInterrupt?: InterruptListener;
 }
 
 export const processIo: Io = {
@@ -16,7 +23,31 @@ export const processIo: Io = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   interactive: Boolean(process.stderr.isTTY) && !process.env['CI'],
+  onInterrupt: listenForInterrupts,
 };
+
+/**
+ * The first SIGINT/SIGTERM goes to `handler` (the command aborts and cleans up); a second one
+ * exits at once, with the temporary files removed by the exit hook (process-hooks.ts).
+ */
+function listenForInterrupts(handler: (signal: InterruptSignal) => void): () => void {
+  let interrupted = false;
+  const listeners = INTERRUPT_SIGNALS.map((signal) => {
+    const listener = () => {
+      if (interrupted) {
+        process.stderr.write(`pkgapp: ${signal} again: exiting without waiting\n`);
+        process.exit(INTERRUPT_EXIT[signal]);
+      }
+      interrupted = true;
+      handler(signal);
+    };
+    process.on(signal, listener);
+    return [signal, listener] as const;
+  });
+  return () => {
+    for (const [signal, listener] of listeners) process.off(signal, listener);
+  };
+}
 
 /** Stack frames an unexpected failure shows (PKGAPP_DEBUG=1 shows everything). */
 const FRAMES = 5;
@@ -61,16 +92,21 @@ export function unexpectedReport(error: unknown, debug: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-// `pkgapp inspect x | head` closes stdout early: that is the reader's choice, not a failure.
-// Any other write error (`> /dev/full`: ENOSPC) is an unexpected failure: the short report, exit 1.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    if (stream === process.stderr) process.exit(1);
-    try {
-      process.stderr.write(unexpectedReport(error, Boolean(process.env['PKGAPP_DEBUG'])));
-    } finally {
-      process.exit(1);
-    }
-  });
+/**
+ * `pkgapp inspect x | head` closes stdout early: that is the reader's choice, not a failure.
+ * Any other write error (`> /dev/full`: ENOSPC) is an unexpected failure: the short report, exit 1.
+ * Installed by the pkgapp executable only (process-hooks.ts).
+ */
+export function handleStreamErrors(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (stream === process.stderr) process.exit(1);
+      try {
+        process.stderr.write(unexpectedReport(error, Boolean(process.env['PKGAPP_DEBUG'])));
+      } finally {
+        process.exit(1);
+      }
+    });
+  }
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { PublishResult, RepositoryOptions } from '../publish/publish.js';
 import { signKeyFrom } from './build-command.js';
+import { withInterrupts } from './interrupts.js';
 import type { Io } from './io.js';
 
 interface RepoFlags {
@@ -32,7 +33,8 @@ export function addPublishCommands(program: Command, io: Io): void {
     .option('--suite <name>', 'apt suite / yum channel', 'stable')
     .action(async (files: string[], flags: RepoFlags) => {
       const { publish } = await import('../publish/publish.js');
-      report(await publish(files, repositoryOptions(flags, flags.suite ?? 'stable', io)), flags, io);
+      const options = repositoryOptions(flags, flags.suite ?? 'stable', io);
+      report(await withInterrupts(io.onInterrupt, (signal) => publish(files, { ...options, signal })), flags, io);
     });
 
   repoOptions(program.command('promote').description('copy a published version from one suite to another without rebuilding'))
@@ -43,7 +45,8 @@ export function addPublishCommands(program: Command, io: Io): void {
       const match = /^([^=\s]+)=(\S+)$/.exec(spec);
       if (!match) throw new UserError(`"${spec}" is not NAME=VERSION`, { code: 'PKGAPP_PROMOTE_SPEC', hint: 'e.g. pkgapp promote --repo repo --from staging --to production acme-hello=1.2.3' });
       const { promote } = await import('../publish/publish.js');
-      report(await promote(match[1]!, match[2]!, flags.from, repositoryOptions(flags, flags.to, io)), flags, io);
+      const options = repositoryOptions(flags, flags.to, io);
+      report(await withInterrupts(io.onInterrupt, (signal) => promote(match[1]!, match[2]!, flags.from, { ...options, signal })), flags, io);
     });
 }
 

@@ -3,13 +3,13 @@
 // (or the app's own tree with --no-install), checked against the lockfile package by package.
 // A workspace of a monorepo is deployed: its files and the packages its production closure
 // needs (sibling workspaces as real files) are laid out in a tree of their own.
-import { access, copyFile, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { access, copyFile, cp, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppProject, AppSource } from '../app/read-app.js';
 import { MANAGER_CONFIG_FILES, type ManagerTool } from '../app/lockfiles/package-manager.js';
 import type { Lock, LockGraph, ManagerId, PinnedPackage } from '../app/lockfiles/types.js';
 import { UserError } from '../errors.js';
+import { temporaryDir, type TemporaryDir } from '../util/atomic-output.js';
 import { runTool } from '../util/run-tool.js';
 import { snapshotTree, writtenSince } from './build-outputs.js';
 import { layOutWorkspace } from './deploy-workspace.js';
@@ -67,9 +67,10 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
   const { app, lock, graph, tool, install, buildScript } = request;
   const project = projectOf(app);
   const deploy = needsDeploy(project, graph);
-  const temps: string[] = [];
+  // Registered with the build's operation (util/atomic-output.ts): removed on abort too.
+  const temps: TemporaryDir[] = [];
   const cleanup = async () => {
-    for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+    for (const dir of temps.splice(0)) await dir.remove();
   };
   try {
     let source = project.root; // where node_modules is installed
@@ -77,8 +78,9 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
     const run = (args: string[], cwd: string, what: string, code: string) => runTool(tool!.file, [...tool!.prefix, ...args], { cwd, what, code, env: tool!.env });
     const show = (args: string[]) => `${tool!.name} ${args.join(' ')}`;
     if (install) {
-      source = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-stage-'));
-      temps.push(source);
+      const staging = await temporaryDir('pkgapp-stage-');
+      temps.push(staging);
+      source = staging.path;
       if (buildScript === undefined && !deploy) {
         await copyForInstall(project.root, source, request.selection!.files, app.lockfilePath);
         await run(tool!.installProduction, source, `${show(tool!.installProduction)} in a staging copy of ${app.dir}`, installErrorCode(tool!));
@@ -115,8 +117,9 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
     }
     const tree = await resolveInstalledTree(source, project.importer, graph, app.lockfilePath, project.manager);
     if (!deploy) return { root: source, appFiles, selection, packages: tree.packages, links: tree.links, cleanup };
-    const target = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-deploy-'));
-    temps.push(target);
+    const deployDir = await temporaryDir('pkgapp-deploy-');
+    temps.push(deployDir);
+    const target = deployDir.path;
     const packages = await layOutWorkspace({ source, importer: project.importer, appFiles, tree, graph, target, importers: project.importers, listFiles: workspaceFiles });
     return { root: target, appFiles, selection, packages, links: [], cleanup };
   } catch (error) {

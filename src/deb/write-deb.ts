@@ -7,7 +7,7 @@ import { createGzip, gzipSync, type Gzip } from 'node:zlib';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Signer } from '../sign/signer.js';
 import type { WriteProgress } from '../package-format.js';
-import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
+import { atomicFile, checkAborted, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { ChunkWriter } from '../util/chunk-writer.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 import { compressingSink, forEachPiece, OutputFile } from '../util/compress-sink.js';
@@ -102,7 +102,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     } finally {
       written.close();
     }
-    return { path: input.outFile, size: written.size, sha256: written.digest(), commit: out.commit, abort: out.abort };
+    return { path: input.outFile, size: written.size, sha256: written.digest(), commit: out.commit, abort: out.abort, commitReversibly: out.commitReversibly };
   } catch (error) {
     await out.abort();
     throw error;
@@ -136,6 +136,7 @@ async function writeDataTar(input: DebWriteInput, out: OutputFile, control: Cont
         input.progress?.file(entry.size);
       }
       if (writer.busy) await writer.drain();
+      checkAborted();
     }
     writer.write(tarTrailer());
     await writer.end();

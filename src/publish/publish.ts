@@ -3,13 +3,12 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { EXIT_FAILURE, UserError } from '../errors.js';
 import { formatOfFile } from '../formats.js';
 import { loadSigner, type SignKeySource } from '../sign/openpgp-signer.js';
 import type { Signer } from '../sign/signer.js';
 import { renderDebsigPolicy } from '../sign/debsig-policy.js';
-import { writeFileAtomic } from '../util/atomic-output.js';
+import { checkAborted, runOperation, writeFileAtomic } from '../util/atomic-output.js';
 import { aptClientSetup, promoteApt, publishApt, type AptPublishResult } from './apt/publish-apt.js';
 import { promoteYum, publishYum, yumClientSetup, type YumPublishResult } from './yum/publish-yum.js';
 
@@ -28,6 +27,13 @@ export interface RepositoryOptions {
   now?: Date;
   /** How long to wait for another publisher's lock, in milliseconds (default: about four minutes). */
   lockTimeout?: number;
+  /**
+   * Stops the publish while that leaves the repository as it was (reading and checking the
+   * packages, waiting for the lock, copying into the pool, preparing the signed metadata):
+   * temporary files are removed and the promise rejects with the signal's reason. Once the new
+   * metadata is being put in place the publish finishes, so clients never see half an update.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PublishResult {
@@ -41,7 +47,11 @@ export interface PublishResult {
 const PLACEHOLDER_URL = 'https://repo.example.com/pkgapp';
 
 /** Adds .deb files to DIR/apt and .rpm files to DIR/yum, keeping every version. */
-export async function publish(allFiles: string[], options: RepositoryOptions): Promise<PublishResult> {
+export function publish(allFiles: string[], options: RepositoryOptions): Promise<PublishResult> {
+  return runOperation(options.signal, () => publishFiles(allFiles, options));
+}
+
+async function publishFiles(allFiles: string[], options: RepositoryOptions): Promise<PublishResult> {
   // `publish dist/*` is the usual call: the SBOM pkgapp build writes beside the packages stays out.
   const files = allFiles.filter((f) => !f.endsWith('.cdx.json'));
   if (files.length === 0) throw new UserError('nothing to publish: give .deb and/or .rpm files', { code: 'PKGAPP_PUBLISH_NO_FILES', hint: 'Pass the packages pkgapp build wrote, e.g. pkgapp publish --repo DIR dist/*' });
@@ -84,8 +94,8 @@ async function repositorySides(files: string[]): Promise<Map<string, string[]>> 
 }
 
 /** Copies NAME=VERSION from suite `from` to options.suite in both repositories, re-signing only metadata. */
-export async function promote(name: string, version: string, from: string, options: RepositoryOptions): Promise<PublishResult> {
-  return withRepository(options, async (signer, common) => {
+export function promote(name: string, version: string, from: string, options: RepositoryOptions): Promise<PublishResult> {
+  return runOperation(options.signal, () => withRepository(options, async (signer, common) => {
     const result: PublishResult = { signedBy: signer.keyId, clientSetup: {} };
     const notFound: string[] = [];
     const attempt = async <T>(side: string, run: () => Promise<T>): Promise<T | undefined> => {
@@ -116,7 +126,7 @@ export async function promote(name: string, version: string, from: string, optio
       result.clientSetup.yum = yumClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite);
     }
     return result;
-  });
+  }));
 }
 
 /** Loads the key, then runs `work` holding the repository's lock (another publisher waits). */
@@ -133,19 +143,48 @@ async function withRepository<T>(options: RepositoryOptions, work: (signer: Sign
   } catch (error) {
     throw new UserError(`--repo ${options.repoDir}: cannot be created or written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give a directory pkgapp can create and write', cause: error });
   }
-  let release: () => Promise<void>;
+  const release = await lockRepository(repoDir, options.lockTimeout, options.signal);
   try {
-    // mkdir-based lock with a heartbeat: a crashed publisher's lock goes stale after 30 s.
-    const retries = options.lockTimeout === undefined ? { retries: 120, minTimeout: 250, maxTimeout: 2_000 } : { retries: options.lockTimeout > 0 ? 1_000 : 0, minTimeout: 250, maxTimeout: 2_000, maxRetryTime: options.lockTimeout };
-    release = await lockfile.lock(repoDir, { lockfilePath: path.join(repoDir, '.pkgapp-publish.lock'), stale: 30_000, update: 5_000, retries });
-  } catch (error) {
-    throw new UserError(`${repoDir} is locked by another publisher that did not finish`, { code: 'PKGAPP_REPO_LOCKED', exitCode: EXIT_FAILURE, hint: 'Retry when it is done; a lock left by a crashed publisher expires after 30 seconds', cause: error });
-  }
-  try {
+    checkAborted();
     return await work(signer, { repoDir, suite, signer, now: options.now ?? new Date(), ...(options.keep !== undefined ? { keep: options.keep } : {}) });
   } finally {
     await release();
   }
+}
+
+/**
+ * Takes the repository's lock, waiting for another publisher (an abort stops the wait). A
+ * mkdir-based lock with a heartbeat: a crashed publisher's lock goes stale after 30 s.
+ * proper-lockfile is loaded here, not with the library: it hooks the process's signals and exit
+ * (through signal-exit, to release its locks), which only a publish needs.
+ */
+async function lockRepository(repoDir: string, lockTimeout: number | undefined, signal: AbortSignal | undefined): Promise<() => Promise<void>> {
+  const { default: lockfile } = await import('proper-lockfile');
+  const retries = lockTimeout === undefined ? { retries: 120, minTimeout: 250, maxTimeout: 2_000 } : { retries: lockTimeout > 0 ? 1_000 : 0, minTimeout: 250, maxTimeout: 2_000, maxRetryTime: lockTimeout };
+  const locking = lockfile.lock(repoDir, { lockfilePath: path.join(repoDir, '.pkgapp-publish.lock'), stale: 30_000, update: 5_000, retries });
+  let release: () => Promise<void>;
+  try {
+    release = await untilAborted(locking, signal);
+  } catch (error) {
+    if (signal?.aborted) {
+      // Taken after all, once nobody waits for it: give it back at once.
+      locking.then((late) => late(), () => {});
+      throw signal.reason;
+    }
+    throw new UserError(`${repoDir} is locked by another publisher that did not finish`, { code: 'PKGAPP_REPO_LOCKED', exitCode: EXIT_FAILURE, hint: 'Retry when it is done; a lock left by a crashed publisher expires after 30 seconds', cause: error });
+  }
+  return release;
+}
+
+/** `promise`, or the abort reason as soon as `signal` fires. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** DIR/apt/debsig/KEYID/pkgapp.pol: the policy operators install to check .deb signatures (docs/repositories.md). */

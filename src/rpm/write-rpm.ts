@@ -8,7 +8,7 @@ import type { Manifest } from '../manifest/manifest.js';
 import type { Signer } from '../sign/signer.js';
 import type { WriteProgress } from '../package-format.js';
 import { rpmVersion } from './rpm-version.js';
-import { atomicFile, scratchFile, type PendingFile } from '../util/atomic-output.js';
+import { atomicFile, checkAborted, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { ChunkWriter } from '../util/chunk-writer.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 import { compressingSink, forEachPiece, OutputFile } from '../util/compress-sink.js';
@@ -108,7 +108,7 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     } finally {
       written.close();
     }
-    return { path: input.outFile, size: written.size, sha256: written.digest(), commit: out.commit, abort: out.abort };
+    return { path: input.outFile, size: written.size, sha256: written.digest(), commit: out.commit, abort: out.abort, commitReversibly: out.commitReversibly };
   } catch (error) {
     await out.abort();
     throw error;
@@ -186,6 +186,7 @@ async function writeCpio(input: RpmWriteInput, out: OutputFile): Promise<{ diges
       }
       writer.zeros((4 - (writer.total % 4)) % 4);
       if (writer.busy) await writer.drain();
+      checkAborted();
       i++;
     }
     writer.write(encodeCpioTrailer(writer.total));

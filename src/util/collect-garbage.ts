@@ -3,7 +3,7 @@
 // leaves a native handle with a 32 KiB copy of its dictionary, freed only when V8 collects the
 // handle, and with output buffers reused V8 sees too little allocation to collect on its own
 // (corpus x4: peak RSS 169 MiB without, 139 MiB with a collection every 128 chunks). Only the
-// pkgapp executable installs a collector (young-generation.ts): the library never forces a
+// pkgapp executable installs a collector (src/cli/young-generation.ts): the library never forces a
 // collection on the process that embeds it.
 
 let collector: (() => void) | undefined;

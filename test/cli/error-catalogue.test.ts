@@ -701,6 +701,20 @@ const triggers: Record<string, Trigger> = {
     },
   },
 
+  PKGAPP_INTERRUPTED: {
+    // The real CLI, Ctrl-C'd while it writes a package (a 64 MiB file at gzip -9).
+    run: async () => {
+      const dir = await app({}, { 'big.bin': Buffer.alloc(64 * 1024 * 1024, 7).toString('latin1') });
+      const out = path.join(await tempDir(), 'dist');
+      const child = execa(process.execPath, [CLI, 'build', '-C', dir, '-o', out, '--no-install', '--level', '9'], { reject: false, env: { SOURCE_DATE_EPOCH: EPOCH } });
+      for (let i = 0; i < 1000 && (await readdir(out).catch(() => [])).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      child.kill('SIGINT');
+      const r = await child;
+      assert.deepEqual(await readdir(out).catch(() => []), [], 'no temporary file left');
+      return naming({ exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }, 'interrupted by SIGINT');
+    },
+  },
+
   // Unexpected failures: a real one, stdout on a full disk (/dev/full), in the real CLI process.
   PKGAPP_UNEXPECTED: {
     run: async () => {

@@ -70,7 +70,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     throw error;
   }
   const bytes = await readFile(out.tmpPath);
-  return { commit: () => out.commit(), abort: () => out.abort(), path: path.join(job.outDir, fileName(manifest.name, version, architecture)), version, architecture, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), files };
+  return { commit: () => out.commit(), abort: () => out.abort(), commitReversibly: () => out.commitReversibly(), path: path.join(job.outDir, fileName(manifest.name, version, architecture)), version, architecture, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), files };
 }
 
 async function fileBody(entry: FileEntry): Promise<Buffer> {

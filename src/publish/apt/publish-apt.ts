@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { compareDebVersions } from '../../deb/deb-version.js';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
+import { checkAborted } from '../../util/atomic-output.js';
 import type { Signer } from '../../sign/signer.js';
 import { checkConflicts, checkNames, loadArchive, referenced, sameKey, suiteOf, type Archive, type Incoming } from './apt-archive.js';
 import { copyToPool, describeDeb, removeUnreferenced } from './apt-pool.js';
@@ -47,7 +48,10 @@ export async function publishApt(debs: string[], options: AptPublishOptions): Pr
   checkNames(options);
   const root = path.join(options.repoDir, 'apt');
   const incoming: Incoming[] = [];
-  for (const file of debs) incoming.push(await describeDeb(file, options.component));
+  for (const file of debs) {
+    checkAborted();
+    incoming.push(await describeDeb(file, options.component));
+  }
   return addToSuite(root, await loadArchive(root), incoming, options);
 }
 
@@ -103,6 +107,8 @@ async function addToSuite(root: string, archive: Archive, incoming: readonly Inc
   }
   result.removed = applyKeep(components, options.keep, new Set(incoming.map((i) => i.stanza.filename)));
 
+  // The last point where stopping (publish's AbortSignal) leaves the repository as it was.
+  checkAborted();
   await exportKeyring(root, options.signer);
   for (const item of toCopy) await copyToPool(item, root, listedBefore);
   await writeSuites(root, archive, options, rotated);

@@ -7,6 +7,7 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
+import { checkAborted } from '../../util/atomic-output.js';
 import { readRpm, rpmFileName, rpmNevra, type RpmNevra } from '../../rpm/read-rpm.js';
 import { verifiedRpmSha256 } from '../../rpm/verify-digests.js';
 import type { Signer } from '../../sign/signer.js';
@@ -48,6 +49,7 @@ export async function publishYum(rpms: string[], options: YumPublishOptions): Pr
   const cache = await ChecksumCache.load(root);
   const incoming: Incoming[] = [];
   for (const file of rpms) {
+    checkAborted();
     const info = await readRpm(file);
     const sha256 = await verifiedRpmSha256(info);
     const nevra = checkNevra(rpmNevra(info), file);
@@ -156,6 +158,8 @@ async function addToChannel(root: string, incoming: Incoming[], options: YumPubl
   const rotated = await keyChanged(root, options.signer);
   const next = await prepareChannel(root, suite, members.filter((m) => !dropped.includes(m)), options, rotated);
   try {
+    // The last point where stopping (publish's AbortSignal) leaves the repository as it was.
+    checkAborted();
     await exportKey(root, options.signer);
     for (const item of toLink) await linkIntoChannel(root, suite, item, options.now, cache);
     await next?.commit();

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { readRpm } from '../../rpm/read-rpm.js';
 import type { Signer } from '../../sign/signer.js';
-import { scratchFile, type AtomicFile } from '../../util/atomic-output.js';
+import { checkAborted, scratchFile, type AtomicFile } from '../../util/atomic-output.js';
 import { exists, seconds, type Member } from './channel-state.js';
 import { comparePackages, FILELISTS, OTHER, PRIMARY, repoPackage, type RepoDocument } from './repodata.js';
 import { parseRepomd, repomdXml, type RepomdRecord } from './repomd.js';
@@ -54,6 +54,7 @@ export async function prepareChannel(root: string, suite: string, members: Membe
   try {
     for (const sink of sinks) await sink.write(sink.doc.head(entries.length));
     for (const entry of entries) {
+      checkAborted();
       const pkg = repoPackage(await readRpm(entry.read), { sha256: entry.sha256, mtime: entry.mtime, location: entry.location });
       for (const sink of sinks) await sink.write(sink.doc.entry(pkg));
     }
@@ -140,6 +141,7 @@ class XmlSink {
   /** Moves the file to its hashed name (same name = same bytes, so replacing it is harmless). */
   async commit(): Promise<void> {
     await rename(this.tmp.tmpPath, path.join(this.dir, `${this.checksum}-${this.doc.type}.xml.gz`));
+    await this.tmp.abort(); // nothing left to remove: only forgets the temporary name (util/atomic-output.ts)
   }
 
   async abort(): Promise<void> {

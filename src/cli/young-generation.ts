@@ -9,12 +9,12 @@
 // holds the young generation there. Measured on the bench corpus: peak RSS about 30 MiB lower
 // than unbounded growth, and 2-3% less CPU than no growth at all (10x the scavenges).
 //
-// It also gives the writers a full collection to run now and then (collect-garbage.ts), through
+// It also gives the writers a full collection to run now and then (util/collect-garbage.ts), through
 // V8's gc extension, exposed for one new context only.
 import v8 from 'node:v8';
 import { PerformanceObserver } from 'node:perf_hooks';
 import vm from 'node:vm';
-import { setCollector } from './collect-garbage.js';
+import { setCollector } from '../util/collect-garbage.js';
 
 const LIMIT = 4 * 2 ** 20;
 
