@@ -7,7 +7,15 @@ import type { PinnedPackage } from '../app/lockfile.js';
 import { UserError } from '../errors.js';
 import { EntryStore } from './entry-store.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
-import { dropForeignPackages, isForeignPrebuildDir, isMuslPrebuild, noneDropped, treeSize, type DroppedBinaries, type TargetPlatform } from './platform-filter.js';
+import {
+  dropForeignPackages,
+  isForeignPrebuildDir,
+  isMuslPrebuild,
+  noneDropped,
+  treeSize,
+  type DroppedBinaries,
+  type TargetPlatform,
+} from './platform-filter.js';
 import { TopLevelTally } from './package-summary.js';
 
 export interface CollectedContents {
@@ -51,7 +59,8 @@ export async function collectContents(options: {
     tally.add(rel, size);
     if (name.endsWith('.node')) nativeAddons.push(`${prefix}/${rel}`);
   };
-  const addSymlink = (dir: number, name: string, abs: string) => tree.addSymlink(dir, name, relocateLink(readlinkSync(abs), root, installDir));
+  const addSymlink = (dir: number, name: string, abs: string) =>
+    tree.addSymlink(dir, name, relocateLink(readlinkSync(abs), root, installDir));
   // Any path, its type from lstat: app files, package roots, .bin links. Returns the stats and,
   // for a directory, its node.
   const addPath = (rel: string) => {
@@ -80,7 +89,9 @@ export async function collectContents(options: {
   // `gypRoot`: the package's location when it has a binding.gyp (node-gyp output to prune).
   // `prebuilds`: 1 in a prebuilds/ directory (children name platforms), 2 below a kept platform's.
   const walk = (dir: number, rel: string, abs: string, gypRoot: string | undefined, prebuilds: 0 | 1 | 2 = 0) => {
-    const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const child of children) {
       if (isNodeModulesNoise(child.name)) continue;
       if (child.name === 'node_modules' && child.isDirectory()) continue; // nested packages are walked as their own locations
@@ -128,10 +139,13 @@ export async function collectContents(options: {
     for (const link of listBinLinks(root, binDir, packageDirs)) addPath(link);
   }
   if (unbuilt.length) {
-    throw new UserError(`${unbuilt.join(', ')}: native package${unbuilt.length > 1 ? 's' : ''} (binding.gyp) with no compiled addon (.node) in ${root}`, {
-      code: 'PKGAPP_NATIVE_NOT_BUILT',
-      hint: 'Its install script did not run: allow it (npm_config_ignore_scripts unset; npm\'s "allowScripts" in package.json, pnpm\'s onlyBuiltDependencies) and build again; with --no-install, reinstall node_modules with scripts enabled',
-    });
+    throw new UserError(
+      `${unbuilt.join(', ')}: native package${unbuilt.length > 1 ? 's' : ''} (binding.gyp) with no compiled addon (.node) in ${root}`,
+      {
+        code: 'PKGAPP_NATIVE_NOT_BUILT',
+        hint: 'Its install script did not run: allow it (npm_config_ignore_scripts unset; npm\'s "allowScripts" in package.json, pnpm\'s onlyBuiltDependencies) and build again; with --no-install, reinstall node_modules with scripts enabled',
+      },
+    );
   }
   tree.trim();
   return { entries: tree, nativeAddons, dropped, tally, packages };
@@ -140,7 +154,8 @@ export async function collectContents(options: {
 /** The node_modules directories that hold production packages; each may have a .bin. */
 function binDirs(packages: readonly PinnedPackage[]): string[] {
   const dirs = new Set<string>();
-  for (const p of packages) dirs.add(`${p.location.slice(0, p.location.lastIndexOf('node_modules/'))}node_modules/.bin`);
+  for (const p of packages)
+    dirs.add(`${p.location.slice(0, p.location.lastIndexOf('node_modules/'))}node_modules/.bin`);
   return [...dirs].sort();
 }
 
@@ -174,15 +189,24 @@ const ENV_NODE = Buffer.from('#!/usr/bin/env node');
  * packagers patch it (rpmlint env-script-interpreter): env would pick whatever node is first
  * in PATH, not the runtime the package depends on.
  */
-function inspectFile(file: string, mode: number, nodePath: string): { mode: number; rewriteHead?: { skip: number; insert: Buffer } } {
+function inspectFile(
+  file: string,
+  mode: number,
+  nodePath: string,
+): { mode: number; rewriteHead?: { skip: number; insert: Buffer } } {
   if ((mode & 0o111) === 0) return { mode: 0o644 };
   const fd = openSync(file, 'r');
   try {
     const head = Buffer.alloc(ENV_NODE.length + 1);
     const bytesRead = readSync(fd, head, 0, head.length, 0);
     if (bytesRead >= 2 && head[0] === 0x23 && head[1] === 0x21) {
-      const envNode = bytesRead === head.length && head.subarray(0, ENV_NODE.length).equals(ENV_NODE) && [0x0a, 0x0d, 0x20, 0x09].includes(head[ENV_NODE.length]!);
-      return envNode ? { mode: 0o755, rewriteHead: { skip: ENV_NODE.length, insert: Buffer.from(`#!${nodePath}`) } } : { mode: 0o755 };
+      const envNode =
+        bytesRead === head.length &&
+        head.subarray(0, ENV_NODE.length).equals(ENV_NODE) &&
+        [0x0a, 0x0d, 0x20, 0x09].includes(head[ENV_NODE.length]!);
+      return envNode
+        ? { mode: 0o755, rewriteHead: { skip: ENV_NODE.length, insert: Buffer.from(`#!${nodePath}`) } }
+        : { mode: 0o755 };
     }
     const elf = bytesRead >= 4 && head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     return { mode: elf && !/\.(node|so(\.\d+)*)$/.test(file) ? 0o755 : 0o644 };

@@ -14,7 +14,11 @@ export type TarHeader = tar.Header;
  * `compression`); rejects with the first error of any stage, or of `onEntry`, after every
  * stage has stopped (a decompressor process is never left running).
  */
-export async function listTar(source: Readable, compression: Compression, onEntry: (header: TarHeader) => void): Promise<void> {
+export async function listTar(
+  source: Readable,
+  compression: Compression,
+  onEntry: (header: TarHeader) => void,
+): Promise<void> {
   const extract = tar.extract();
   let failure: unknown;
   const fail = (error: unknown) => {

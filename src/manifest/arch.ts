@@ -27,10 +27,13 @@ export function archName(naming: ArchNames, arch: Arch): string {
 /** The build machine's architecture. */
 export function hostArch(nodeArch: string = process.arch): Arch {
   if (!(NODE_ARCHES as readonly string[]).includes(nodeArch)) {
-    throw new UserError(`this machine's architecture (Node.js "${nodeArch}") has no deb/rpm name pkgapp knows, and the app ships native code`, {
-      code: 'PKGAPP_HOST_ARCH_UNKNOWN',
-      hint: `Build on hardware Node.js calls ${NODE_ARCHES.join(', ')}, or name the target with --arch and --force-arch if the binaries are for it`,
-    });
+    throw new UserError(
+      `this machine's architecture (Node.js "${nodeArch}") has no deb/rpm name pkgapp knows, and the app ships native code`,
+      {
+        code: 'PKGAPP_HOST_ARCH_UNKNOWN',
+        hint: `Build on hardware Node.js calls ${NODE_ARCHES.join(', ')}, or name the target with --arch and --force-arch if the binaries are for it`,
+      },
+    );
   }
   return nodeArch;
 }

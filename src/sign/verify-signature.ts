@@ -21,18 +21,32 @@ export async function readPublicKeys(file: string): Promise<openpgp.Key[]> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new UserError(`--key ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_VERIFY_KEY_UNREADABLE', hint: 'Check the path given to --key', cause: error });
+    throw new UserError(`--key ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, {
+      code: 'PKGAPP_VERIFY_KEY_UNREADABLE',
+      hint: 'Check the path given to --key',
+      cause: error,
+    });
   }
   try {
     const text = bytes.toString('latin1');
-    return text.includes('-----BEGIN PGP') ? await openpgp.readKeys({ armoredKeys: bytes.toString('utf8') }) : await openpgp.readKeys({ binaryKeys: bytes });
+    return text.includes('-----BEGIN PGP')
+      ? await openpgp.readKeys({ armoredKeys: bytes.toString('utf8') })
+      : await openpgp.readKeys({ binaryKeys: bytes });
   } catch (error) {
-    throw new UserError(`--key ${file}: not an OpenPGP public key (${(error as Error).message})`, { code: 'PKGAPP_VERIFY_KEY_INVALID', hint: 'Give the public key: BASE.asc from pkgapp keygen, or the repository\'s pkgapp-archive-keyring.asc', cause: error });
+    throw new UserError(`--key ${file}: not an OpenPGP public key (${(error as Error).message})`, {
+      code: 'PKGAPP_VERIFY_KEY_INVALID',
+      hint: "Give the public key: BASE.asc from pkgapp keygen, or the repository's pkgapp-archive-keyring.asc",
+      cause: error,
+    });
   }
 }
 
 /** Verifies a binary detached signature over the bytes `data` yields. */
-export async function verifyDetached(signature: Uint8Array, data: AsyncIterable<Uint8Array>, keys: openpgp.Key[]): Promise<VerifiedSignature> {
+export async function verifyDetached(
+  signature: Uint8Array,
+  data: AsyncIterable<Uint8Array>,
+  keys: openpgp.Key[],
+): Promise<VerifiedSignature> {
   let parsed: openpgp.Signature;
   try {
     parsed = await openpgp.readSignature({ binarySignature: signature });
@@ -52,6 +66,11 @@ export async function verifyDetached(signature: Uint8Array, data: AsyncIterable<
     await first.verified;
     return { valid: true, keyId, ...(signer ? { signer } : {}) };
   } catch (error) {
-    return { valid: false, keyId, ...(signer ? { signer } : {}), reason: key ? (error as Error).message : `signed by ${keyId}, which is not in the given key file` };
+    return {
+      valid: false,
+      keyId,
+      ...(signer ? { signer } : {}),
+      reason: key ? (error as Error).message : `signed by ${keyId}, which is not in the given key file`,
+    };
   }
 }

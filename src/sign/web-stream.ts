@@ -16,7 +16,9 @@ export function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uin
 }
 
 /** Reads a result that may be a value or a web stream of values to its end. */
-export async function readAll(result: Uint8Array | string | ReadableStream<Uint8Array | string>): Promise<Uint8Array | string> {
+export async function readAll(
+  result: Uint8Array | string | ReadableStream<Uint8Array | string>,
+): Promise<Uint8Array | string> {
   if (typeof result === 'string' || result instanceof Uint8Array) return result;
   const parts: (Uint8Array | string)[] = [];
   const reader = result.getReader();
