@@ -25,7 +25,7 @@ import {
 import { parseBenchArgs, USAGE, type BenchOptions } from './bench/options.js';
 import { prepareDebTree, prepareRpmSpec } from './bench/peer-trees.js';
 import { formatProfile, profileRun, type ProfileSummary } from './bench/profile.js';
-import { computeRatios, formatTable, summarize, type Summary } from './bench/report.js';
+import { computeRatios, formatTable, summarize } from './bench/report.js';
 import {
   describeRun,
   keepOutput,

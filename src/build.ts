@@ -18,7 +18,6 @@ import { renderSbom } from './sbom/cyclonedx.js';
 import type { SignKeySource } from './sign/openpgp-signer.js';
 import { bundledNode } from './contents/bundled-node.js';
 import { chooseArch, parseArch } from './manifest/choose-arch.js';
-import type { Manifest } from './manifest/manifest.js';
 import { resolveManifest } from './manifest/resolve-manifest.js';
 import { resolveNodeRequirement } from './runtime/node-requirement.js';
 import { checkAborted, runOperation } from './util/atomic-output.js';

@@ -27,7 +27,7 @@ export function renderConfigurationReference(): string {
       walk(object.additionalProperties, `${keyPath}.NAME`);
     }
   };
-  walk(configSchema as unknown as SchemaNode, '');
+  walk(configSchema, '');
   return [
     '# Configuration reference',
     '',

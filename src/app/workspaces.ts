@@ -17,7 +17,7 @@ export interface Workspace {
 /** The glob patterns naming the workspaces of the project in `root` ([] when it has none). */
 export async function workspacePatterns(root: string, rootPkg: PackageJson): Promise<string[]> {
   const field = rootPkg.workspaces;
-  const fromPkg = Array.isArray(field)
+  const fromPkg: unknown[] = Array.isArray(field)
     ? field
     : Array.isArray((field as { packages?: unknown } | undefined)?.packages)
       ? (field as { packages: unknown[] }).packages

@@ -76,9 +76,12 @@ export async function resolveInstalledTree(
         continue;
       }
       for (const link of found.links) links.add(link);
-      let manifest: Record<string, unknown> = {};
+      let manifest: Record<string, unknown>;
       try {
-        manifest = JSON.parse(readFileSync(path.join(realRoot, found.real, 'package.json'), 'utf8'));
+        manifest = JSON.parse(readFileSync(path.join(realRoot, found.real, 'package.json'), 'utf8')) as Record<
+          string,
+          unknown
+        >;
       } catch {
         problems.push(`${found.path}: no readable package.json (the lockfile pins ${wanted})`);
         continue;

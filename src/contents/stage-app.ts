@@ -260,7 +260,9 @@ export async function checkInstalledTree(
     if (manifest === undefined || installed === undefined) {
       if (!pkg.optional) problems.push(`${pkg.location}: missing (the lockfile pins ${pkg.name}@${pkg.version})`);
     } else if (installed !== pkg.version) {
-      problems.push(`${pkg.location}: version ${String(installed)} installed, the lockfile pins ${pkg.version}`);
+      problems.push(
+        `${pkg.location}: version ${JSON.stringify(installed)} installed, the lockfile pins ${pkg.version}`,
+      );
     } else {
       present.push({ ...pkg, ...declaredFacts(manifest) });
     }

@@ -124,7 +124,7 @@ async function walkPackages(nodeModules: string, into: PackageFacts[]): Promise<
 async function readPackage(dir: string, into: PackageFacts[]): Promise<void> {
   let pkg: { name?: unknown; version?: unknown; engines?: { node?: unknown }; gypfile?: unknown };
   try {
-    pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
+    pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as typeof pkg;
   } catch {
     return;
   }
@@ -175,7 +175,7 @@ async function lockfileFacts(appDir: string): Promise<{ list: PackageFacts[]; fi
   for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
     let lock: { packages?: Record<string, NpmLockEntry> };
     try {
-      lock = JSON.parse(await readFile(path.join(appDir, file), 'utf8'));
+      lock = JSON.parse(await readFile(path.join(appDir, file), 'utf8')) as typeof lock;
     } catch {
       continue;
     }

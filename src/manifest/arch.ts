@@ -7,8 +7,8 @@ import { UserError } from '../errors.js';
 export const NODE_ARCHES = ['x64', 'arm64', 'arm', 'ia32', 'ppc64', 's390x', 'riscv64'] as const;
 export type NodeArch = (typeof NODE_ARCHES)[number];
 
-/** Architecture-independent, or one of NODE_ARCHES. */
-export type Arch = 'all' | string;
+/** 'all' (architecture-independent) or one of NODE_ARCHES. */
+export type Arch = string;
 
 /** How a format names architectures: Node.js's names (process.arch) → the format's. */
 export interface ArchNames {

@@ -197,8 +197,8 @@ export function parseStartCommand(command: string, where: string): StartCommand 
         `"npx${bin ? ` ${bin.text}` : ''}"`,
         bin ? '(an option of npx) is not supported' : 'names no command',
       );
-    checkBinName(bin!.text, refuse);
-    return { environment, nodeOptions: [], program: { bin: bin!.text }, args: rest() };
+    checkBinName(bin.text, refuse);
+    return { environment, nodeOptions: [], program: { bin: bin.text }, args: rest() };
   }
   if (SCRIPT_RUNNERS.has(program)) {
     const script = words[i]?.text === 'run' || words[i]?.text === 'run-script' ? words[i + 1]?.text : words[i]?.text;

@@ -1,5 +1,4 @@
 // Manifest + file list + payload facts → the entries of the main rpm header (docs/internals/rpm-package.md#main-header).
-import type { ContentEntry } from '../contents/content-entry.js';
 import { UserError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { rpmVersion } from './rpm-version.js';

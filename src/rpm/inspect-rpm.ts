@@ -214,6 +214,6 @@ function rpmSignature(info: RpmFileInfo): RpmInspection['signature'] {
 function headerNumbersOrNone(info: RpmFileInfo, tag: number, length: number): number[] | undefined {
   const values = info.header.get(tag)?.value;
   return Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'number')
-    ? (values as number[])
+    ? values
     : undefined;
 }

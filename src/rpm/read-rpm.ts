@@ -220,7 +220,7 @@ function decodeValue(
   const end = offset + count * width;
   if (end > dl) throw bad('data runs past the data store');
   if (type === RPM_TYPE.BIN || type === RPM_TYPE.CHAR) return Buffer.from(store.subarray(offset, end));
-  const values: number[] = new Array(count);
+  const values = new Array<number>(count);
   for (let i = 0; i < count; i++) {
     const at = offset + i * width;
     values[i] =
@@ -263,7 +263,7 @@ export function headerStrings(info: Source, tag: number): string[] {
   const entry = info.header.get(tag);
   if (entry === undefined) return [];
   if (typeof entry.value === 'string') return [entry.value];
-  if (Array.isArray(entry.value) && entry.value.every((v) => typeof v === 'string')) return entry.value as string[];
+  if (Array.isArray(entry.value) && entry.value.every((v) => typeof v === 'string')) return entry.value;
   throw invalid(info.path, `tag ${tag} is not a string array`);
 }
 
@@ -271,7 +271,7 @@ export function headerStrings(info: Source, tag: number): string[] {
 export function headerNumbers(info: Source, tag: number): number[] {
   const entry = info.header.get(tag);
   if (entry === undefined) return [];
-  if (Array.isArray(entry.value) && entry.value.every((v) => typeof v === 'number')) return entry.value as number[];
+  if (Array.isArray(entry.value) && entry.value.every((v) => typeof v === 'number')) return entry.value;
   throw invalid(info.path, `tag ${tag} is not an integer array`);
 }
 

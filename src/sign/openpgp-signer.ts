@@ -64,6 +64,8 @@ export async function loadSigner(source: SignKeySource): Promise<Signer> {
   const publicKey = unlocked.toPublic();
   const detached = async (binary: Uint8Array | ReadableStream<Uint8Array>, armored: boolean) => {
     const message = await openpgp.createMessage({ binary } as { binary: Uint8Array });
+    // openpgp's stream types come from @openpgp/web-stream-tools, which it does not install: they resolve to an error type.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
     const signed = await openpgp.sign({
       message,
       signingKeys: unlocked,
@@ -72,7 +74,8 @@ export async function loadSigner(source: SignKeySource): Promise<Signer> {
       date,
       config: CONFIG,
     } as never);
-    return readAll(signed as unknown as Uint8Array | string | ReadableStream<Uint8Array | string>);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- see above
+    return readAll(signed);
   };
   return {
     keyId: signingKey.getKeyID().toHex().toUpperCase(),

@@ -5,9 +5,9 @@ export function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uin
   const iterator = source[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
+      const next = (await iterator.next()) as IteratorResult<Uint8Array, unknown>;
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
     },
     async cancel() {
       await iterator.return?.();

@@ -212,6 +212,7 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
   };
 
   return new Transform({
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- every path ends in callback(); the promise never rejects
     async transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       try {
         if (!headerSent) {
@@ -229,6 +230,7 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
         callback(error as Error);
       }
     },
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- every path ends in callback(); the promise never rejects
     async flush(callback: TransformCallback) {
       try {
         if (!headerSent) this.push(deflate.header());

@@ -55,7 +55,8 @@ export async function runTool(
       });
     }
     // Some tools (tsc, for one) report errors on stdout: show whichever said something.
-    const output = String(e.stderr ?? '').trim() || String(e.stdout ?? '').trim();
+    const text = (v: unknown) => (typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString() : '');
+    const output = text(e.stderr).trim() || text(e.stdout).trim();
     const tail = output.split('\n').slice(-15).join('\n');
     throw new UserError(`${what} failed: ${e.shortMessage ?? String(error)}${tail ? `\n${tail}` : ''}`, {
       code,

@@ -95,6 +95,8 @@ export function spawnFilter(file: string, args: readonly string[], onOutput: (da
 
 /** The filter as a Duplex stream (for pipelines). */
 export function filterDuplex(file: string, args: readonly string[]): Duplex {
+  // Assigned once the Duplex exists (the filter pushes into it); the callbacks run only after that.
+  // eslint-disable-next-line prefer-const -- a const cannot be declared before its value exists
   let filter!: Filter;
   const duplex = new Duplex({
     write(chunk: Buffer, _encoding, callback) {

@@ -328,7 +328,7 @@ export async function configureAndRun(fixture: MatrixFixture, ctx: RunContext): 
     try {
       answer = await fetchJson(b, port);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\njournal:\n${await b.journal(name)}`);
+      throw new Error(`${(error as Error).message}\njournal:\n${await b.journal(name)}`, { cause: error });
     }
     ran.push(`${fixture.http(answer, ctx)} (:${port})`);
   }

@@ -179,7 +179,7 @@ export async function http(b: Booted, url: string, opts: HttpOptions = {}): Prom
     url,
   ];
   const deadline = Date.now() + (opts.seconds ?? 60) * 1000;
-  let last = '';
+  let last: string;
   for (;;) {
     const r = await b.exec(cmd, input === undefined ? {} : { input });
     if (r.exitCode === 0) {

@@ -323,8 +323,8 @@ test('inspect on an rpmbuild package shows what rpm -qpi, -qpl, -qp --requires (
     '  not signed',
   ])
     assert.ok(text.includes(line), `human view has ${JSON.stringify(line)}:\n${text}`);
-  assert.match(text, /^  requires: +\/bin\/bash\n(^ +\S.*\n)*? +bash >= 4\.0$/m);
-  assert.match(text, /^  %post +\/bin\/bash +echo post +\(9 B\)$/m);
+  assert.match(text, /^ {2}requires: +\/bin\/bash\n(^ +\S.*\n)*? +bash >= 4\.0$/m);
+  assert.match(text, /^ {2}%post +\/bin\/bash +echo post +\(9 B\)$/m);
   assert.doesNotMatch(text, /rpmlib\(CompressedFileNames\)/, 'no rpmlib() noise in the human view');
   assert.match(text, /rpmlib\(\) requirements? not shown/);
 });
@@ -470,7 +470,7 @@ test("inspect on the example app's signed packages: metadata, scripts, conffiles
     `key ID ${fingerprint.slice(-16)}`,
   ])
     assert.ok(rpmText.includes(line), `rpm human view has ${JSON.stringify(line)}:\n${rpmText}`);
-  assert.match(rpmText, /^  %post +\/bin\/sh +# %post of acme-hello/m);
+  assert.match(rpmText, /^ {2}%post +\/bin\/sh +# %post of acme-hello/m);
   assert.match(rpmText, /^ +etc\/sysconfig\/\n.* 548 +acme-hello \[config noreplace\]$/m);
 
   // --key: verified with the right key (exit 0), refused with another (exit 1, one error line).

@@ -30,9 +30,9 @@ async function writeKey(
   } as Parameters<typeof openpgp.generateKey>[0] & { format: 'armored' });
   const secret = path.join(keys, `${name}.key`);
   const pub = path.join(keys, `${name}.asc`);
-  await writeFile(secret, privateKey as string);
-  await writeFile(pub, publicKey as string);
-  const key = await openpgp.readKey({ armoredKey: publicKey as string });
+  await writeFile(secret, privateKey);
+  await writeFile(pub, publicKey);
+  const key = await openpgp.readKey({ armoredKey: publicKey });
   return { secret, public: pub, keyId: (await key.getSigningKey()).getKeyID().toHex().toUpperCase() };
 }
 

@@ -315,7 +315,7 @@ async function dnfClient(repoDir: string): Promise<DnfClient> {
       const out: string = await run(['list', '--installed', NAME]);
       return new RegExp(`^${NAME}\\.noarch\\s+(\\S+)`, 'm').exec(out)?.[1] ?? `not installed:\n${out}`;
     },
-  } as DnfClient;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ test('maintainer scripts of the example app, and sh -n accepts them', async () =
   const scripts = renderDebScripts(exampleManifest({}, { postinst: 'echo "configured $1"\n' }));
   assert.deepEqual(Object.keys(scripts).sort(), ['postinst', 'postrm', 'prerm']);
   for (const [name, text] of Object.entries(scripts)) {
-    assertGolden(`deb/${name}`, text!);
+    assertGolden(`deb/${name}`, text);
     await execa('sh', ['-n'], { input: text });
   }
 });

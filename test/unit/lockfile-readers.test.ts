@@ -652,7 +652,7 @@ test('yarn classic reader: cycle, alias, a missing optional dependency, dev depe
     'workspace:packages/lib: lib@0.1.0 workspace=packages/lib -> old=legacy@1.0.0',
     'legacy@1.0.0: legacy@1.0.0 -> (none)',
   ]);
-  const holed = parseYarnClassicLockfile(CLASSIC_WALK.replace(/b@\^1\.0\.0:\n(  .*\n)+/, ''), 'yarn.lock');
+  const holed = parseYarnClassicLockfile(CLASSIC_WALK.replace(/b@\^1\.0\.0:\n( {2}.*\n)+/, ''), 'yarn.lock');
   assert.throws(
     () => yarnClassicGraph(holed, importers, ''),
     (e) =>
@@ -730,7 +730,7 @@ test("yarn berry reader: cycle, optional dependenciesMeta, a workspace entry's d
       'fsevents@npm:2.3.3: fsevents@2.3.3 optional -> (none)',
     ),
   );
-  const holed = parseYarnBerryLockfile(BERRY_WALK.replace(/"b@npm:\^1\.0\.0":\n(  .*\n)+/, ''), 'yarn.lock');
+  const holed = parseYarnBerryLockfile(BERRY_WALK.replace(/"b@npm:\^1\.0\.0":\n( {2}.*\n)+/, ''), 'yarn.lock');
   assert.throws(
     () => yarnBerryGraph(holed, importers, ''),
     (e) =>

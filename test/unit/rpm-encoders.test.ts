@@ -59,7 +59,7 @@ test('rpm scriptlets of the example app, and sh -n accepts them', async () => {
   const scripts = renderRpmScriptlets(exampleManifest({}, { postinst: 'echo "post $1"\n' }));
   assert.deepEqual(Object.keys(scripts).sort(), ['post', 'postun', 'pre', 'preun']);
   for (const [name, text] of Object.entries(scripts)) {
-    assertGolden(`rpm/${name}`, text!);
+    assertGolden(`rpm/${name}`, text);
     await execa('sh', ['-n'], { input: text });
   }
 });

@@ -36,9 +36,7 @@ function body(size: number): Buffer {
   return Buffer.from(Array.from({ length: size }, (_, i) => 0x41 + (i % 26)));
 }
 
-async function tarStream(
-  bytes: Buffer,
-): Promise<
+async function tarStream(bytes: Buffer): Promise<
   {
     name: string;
     type: string;

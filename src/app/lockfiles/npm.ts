@@ -34,7 +34,7 @@ export interface NpmLockfile {
 export function parseNpmLockfile(text: string, path: string): NpmLockfile {
   let data: { lockfileVersion?: unknown; packages?: unknown };
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text) as typeof data;
   } catch (error) {
     throw new UserError(`${path}: malformed JSON: ${(error as Error).message}`, {
       code: 'PKGAPP_LOCKFILE_MALFORMED',

@@ -335,7 +335,7 @@ async function readYarnrc(dir: string): Promise<Record<string, unknown>> {
     return {};
   }
   try {
-    return (parseSyml(text) ?? {}) as Record<string, unknown>;
+    return parseSyml(text) ?? {};
   } catch (error) {
     throw new UserError(`${file}: malformed: ${(error as Error).message}`, {
       code: 'PKGAPP_YARNRC_MALFORMED',

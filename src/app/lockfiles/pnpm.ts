@@ -49,7 +49,8 @@ export function parsePnpmLockfile(text: string, file: string): PnpmLockfile {
   }
   if (data === null || typeof data !== 'object')
     throw new UserError(`${file}: not a pnpm lockfile`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: HINT });
-  const version = String(data['lockfileVersion'] ?? '');
+  const raw = data['lockfileVersion'];
+  const version = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
   const major = Number.parseInt(version, 10);
   if (!(major === 6 || major === 9)) {
     throw new UserError(
@@ -65,7 +66,7 @@ export function parsePnpmLockfile(text: string, file: string): PnpmLockfile {
   if (rawImporters) {
     for (const [dir, importer] of Object.entries(rawImporters)) importers.set(dir === '.' ? '' : dir, importer ?? {});
   } else {
-    importers.set('', data as PnpmImporter); // a v6 lockfile of a single project keeps them at the top
+    importers.set('', data); // a v6 lockfile of a single project keeps them at the top
   }
   const packages = new Map<string, PnpmSnapshot>();
   const strip = (key: string) => (key.startsWith('/') ? key.slice(1) : key);

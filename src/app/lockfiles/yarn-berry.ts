@@ -32,7 +32,7 @@ const HINT = 'Regenerate it with `yarn install`';
 export function parseYarnBerryLockfile(text: string, file: string): YarnBerryLockfile {
   let data: Record<string, unknown>;
   try {
-    data = parseSyml(text) as Record<string, unknown>;
+    data = parseSyml(text);
   } catch (error) {
     throw new UserError(`${file}: malformed yarn.lock: ${(error as Error).message}`, {
       code: 'PKGAPP_LOCKFILE_MALFORMED',

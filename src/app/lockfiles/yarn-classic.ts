@@ -25,7 +25,7 @@ export interface YarnClassicLockfile {
 export function parseYarnClassicLockfile(text: string, file: string): YarnClassicLockfile {
   let parsed: { type: string; object: Record<string, ClassicEntry> };
   try {
-    parsed = yarnLockfile.parse(text, file) as typeof parsed;
+    parsed = yarnLockfile.parse(text, file);
   } catch (error) {
     throw new UserError(`${file}: malformed yarn.lock: ${(error as Error).message}`, {
       code: 'PKGAPP_LOCKFILE_MALFORMED',

@@ -91,7 +91,7 @@ export function referenced(archive: Archive): Set<string> {
 /** The components of `suite`, created empty in the archive when it has none yet. */
 export function suiteOf(archive: Archive, suite: string): Map<string, PackageStanza[]> {
   let components = archive.get(suite);
-  if (!components) archive.set(suite, (components = new Map()));
+  if (!components) archive.set(suite, (components = new Map<string, PackageStanza[]>()));
   return components;
 }
 
