@@ -25,6 +25,12 @@ export default tseslint.config(
           ignoreRestSiblings: true,
         },
       ],
+      // Our interfaces declare their closures with method syntax (commit(), log(), explain()):
+      // passing them around unbound is how they are meant to be used.
+      '@typescript-eslint/unbound-method': 'off',
+      // Functions are async to satisfy an interface (writers, signers, formats) even when one
+      // implementation has nothing to await.
+      '@typescript-eslint/require-await': 'off',
       // node:test's test()/describe() return promises the runner awaits itself.
       '@typescript-eslint/no-floating-promises': [
         'error',

@@ -4,13 +4,36 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildQuadCorpus, corpusStats, ensureCorpus, makeWorkDir, stageCorpus, type CorpusStats, type WorkDir } from './bench/corpus.js';
-import { measurements, quadMeasurements, RATIOS, SANITY_PAIRS, startupMeasurements, type Measurement, type Setup } from './bench/measurements.js';
+import {
+  buildQuadCorpus,
+  corpusStats,
+  ensureCorpus,
+  makeWorkDir,
+  stageCorpus,
+  type CorpusStats,
+  type WorkDir,
+} from './bench/corpus.js';
+import {
+  measurements,
+  quadMeasurements,
+  RATIOS,
+  SANITY_PAIRS,
+  startupMeasurements,
+  type Measurement,
+  type Setup,
+} from './bench/measurements.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './bench/options.js';
 import { prepareDebTree, prepareRpmSpec } from './bench/peer-trees.js';
 import { formatProfile, profileRun, type ProfileSummary } from './bench/profile.js';
-import { computeRatios, formatTable, summarize, type Summary } from './bench/report.js';
-import { describeRun, keepOutput, runOnce, runRounds, type MeasurementRuns, type RoundContext } from './bench/rounds.js';
+import { computeRatios, formatTable, summarize } from './bench/report.js';
+import {
+  describeRun,
+  keepOutput,
+  runOnce,
+  runRounds,
+  type MeasurementRuns,
+  type RoundContext,
+} from './bench/rounds.js';
 import { GNU_TIME, haveTool, run, stopAll } from './bench/run.js';
 import { comparePackages, type SanityResult } from './bench/sanity.js';
 
@@ -29,7 +52,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  for (const [tool, pkg] of [[GNU_TIME, 'time'], ['npm', 'npm']] as const) {
+  for (const [tool, pkg] of [
+    [GNU_TIME, 'time'],
+    ['npm', 'npm'],
+  ] as const) {
     if (!(await haveTool(tool))) {
       log(`bench: ${tool} is missing (apt-get install -y ${pkg})`);
       return 1;
@@ -72,37 +98,84 @@ interface BenchResults {
   notes: string[];
 }
 
-async function bench(options: BenchOptions, corpusDir: string, corpus: CorpusStats, work: WorkDir, started: Date, loadAtStart: number[]): Promise<number> {
+async function bench(
+  options: BenchOptions,
+  corpusDir: string,
+  corpus: CorpusStats,
+  work: WorkDir,
+  started: Date,
+  loadAtStart: number[],
+): Promise<number> {
   const results = await measureAll(options, corpusDir, work);
-  const summaries = results.runs.map((r) => summarize(r.measurement.id, r.measurement.label, r.measurement.group, r.recorded, r.error));
+  const summaries = results.runs.map((r) =>
+    summarize(r.measurement.id, r.measurement.label, r.measurement.group, r.recorded, r.error),
+  );
   const ratios = computeRatios(RATIOS, new Map(summaries.map((s) => [s.id, s])));
-  const notes = [...results.notes, 'peak RSS is the largest single process (GNU time %M): for a pipeline, or pkgapp with its xz/zstd child, not the sum'];
-  if (results.quadStats) notes.push(`corpus x4 (hard links, which du counts once): ${describeCorpus(results.quadStats)}`);
+  const notes = [
+    ...results.notes,
+    'peak RSS is the largest single process (GNU time %M): for a pipeline, or pkgapp with its xz/zstd child, not the sum',
+  ];
+  if (results.quadStats)
+    notes.push(`corpus x4 (hard links, which du counts once): ${describeCorpus(results.quadStats)}`);
   const load = { atStart: loadAtStart.map(round2), atEnd: os.loadavg().map(round2) };
 
-  process.stdout.write(`${[
-    `pkgapp ${results.pkgapp.version} (${results.pkgapp.commit}), node ${process.version}, ${os.cpus().length} cores; ${options.warmup ? '1 warm-up + ' : ''}${options.reps} recorded run(s) each, alternating`,
-    `file system: ${work.kind === 'tmpfs' ? `tmpfs (${work.on})` : `disk (${work.on})`}; corpus ${describeCorpus(corpus)}`,
-    `load average (1, 5, 15 min): ${load.atStart.join(' ')} at start, ${load.atEnd.join(' ')} at end (other work on the machine adds noise)`,
-    '',
-    formatTable(summaries, ratios),
-    ...results.sanity.map(formatSanity),
-    ...(results.profile ? ['', formatProfile(results.profile)] : []),
-    ...notes.map((n) => `note: ${n}`),
-  ].join('\n')}\n`);
+  process.stdout.write(
+    `${[
+      `pkgapp ${results.pkgapp.version} (${results.pkgapp.commit}), node ${process.version}, ${os.cpus().length} cores; ${options.warmup ? '1 warm-up + ' : ''}${options.reps} recorded run(s) each, alternating`,
+      `file system: ${work.kind === 'tmpfs' ? `tmpfs (${work.on})` : `disk (${work.on})`}; corpus ${describeCorpus(corpus)}`,
+      `load average (1, 5, 15 min): ${load.atStart.join(' ')} at start, ${load.atEnd.join(' ')} at end (other work on the machine adds noise)`,
+      '',
+      formatTable(summaries, ratios),
+      ...results.sanity.map(formatSanity),
+      ...(results.profile ? ['', formatProfile(results.profile)] : []),
+      ...notes.map((n) => `note: ${n}`),
+    ].join('\n')}\n`,
+  );
 
   const durationSeconds = (Date.now() - started.getTime()) / 1000;
   const json = {
-    benchmark: 'pkgapp npm run bench', version: 1,
-    startedAt: started.toISOString(), durationSeconds,
-    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version, loadAverage: load, tools: await toolVersions() },
-    pkgapp: { version: results.pkgapp.version, commit: results.pkgapp.commit, uncommittedSrcFiles: results.pkgapp.dirty },
+    benchmark: 'pkgapp npm run bench',
+    version: 1,
+    startedAt: started.toISOString(),
+    durationSeconds,
+    machine: {
+      cores: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      kernel: os.release(),
+      node: process.version,
+      loadAverage: load,
+      tools: await toolVersions(),
+    },
+    pkgapp: {
+      version: results.pkgapp.version,
+      commit: results.pkgapp.commit,
+      uncommittedSrcFiles: results.pkgapp.dirty,
+    },
     fileSystem: { kind: work.kind, on: work.on },
     corpus: { lockfile: path.join('scripts', 'bench-corpus', 'package-lock.json'), ...corpus },
     ...(results.quadStats ? { corpusX4: results.quadStats } : {}),
-    settings: { groups: options.groups, warmupRounds: options.warmup ? 1 : 0, reps: options.reps, startupReps: options.startupReps },
-    summaries, ratios, sanity: results.sanity,
-    runs: Object.fromEntries(results.runs.map((r) => [r.measurement.id, { label: r.measurement.label, command: r.measurement.argv, warmup: r.warmup, recorded: r.recorded, ...(r.error ? { error: r.error } : {}) }])),
+    settings: {
+      groups: options.groups,
+      warmupRounds: options.warmup ? 1 : 0,
+      reps: options.reps,
+      startupReps: options.startupReps,
+    },
+    summaries,
+    ratios,
+    sanity: results.sanity,
+    runs: Object.fromEntries(
+      results.runs.map((r) => [
+        r.measurement.id,
+        {
+          label: r.measurement.label,
+          command: r.measurement.argv,
+          warmup: r.warmup,
+          recorded: r.recorded,
+          ...(r.error ? { error: r.error } : {}),
+        },
+      ]),
+    ),
     ...(results.profile ? { profile: results.profile } : {}),
     notes,
   };
@@ -136,7 +209,10 @@ async function measureAll(options: BenchOptions, corpusDir: string, work: WorkDi
     for (const m of list) {
       const missing: string[] = [];
       for (const tool of m.needs) if (!(await haveTool(tool))) missing.push(tool);
-      if (missing.length) notes.push(`${m.label}: skipped, ${missing.join(', ')} not installed (apt-get install -y ${missing.join(' ')})`);
+      if (missing.length)
+        notes.push(
+          `${m.label}: skipped, ${missing.join(', ')} not installed (apt-get install -y ${missing.join(' ')})`,
+        );
       else kept.push(m);
     }
     return kept;
@@ -149,7 +225,8 @@ async function measureAll(options: BenchOptions, corpusDir: string, work: WorkDi
     reps: options.reps,
     context,
     keepFirst: async (m, outDir) => {
-      if (SANITY_PAIRS.some((p) => p.pkgapp === m.id || p.peer === m.id)) kept.set(m.id, await keepOutput(outDir, path.join(keepDir, m.id)));
+      if (SANITY_PAIRS.some((p) => p.pkgapp === m.id || p.peer === m.id))
+        kept.set(m.id, await keepOutput(outDir, path.join(keepDir, m.id)));
     },
   });
   const sanity = await sanityChecks(kept);
@@ -162,11 +239,31 @@ async function measureAll(options: BenchOptions, corpusDir: string, work: WorkDi
   let profile: ProfileSummary | undefined;
   if (options.profile) {
     const outDir = path.join(setup.outRoot, 'profile');
-    profile = await profileRun([...setup.pkgapp, 'build', '-C', app, '-t', 'deb', '--no-install', '--compression', 'gzip', '--level', '6', '-o', outDir], path.join(work.dir, 'prof'), env);
+    profile = await profileRun(
+      [
+        ...setup.pkgapp,
+        'build',
+        '-C',
+        app,
+        '-t',
+        'deb',
+        '--no-install',
+        '--compression',
+        'gzip',
+        '--level',
+        '6',
+        '-o',
+        outDir,
+      ],
+      path.join(work.dir, 'prof'),
+      env,
+    );
     await rm(outDir, { recursive: true, force: true });
   }
   return {
-    pkgapp, sanity, notes,
+    pkgapp,
+    sanity,
+    notes,
     runs: [...main, ...startup, ...(quad?.runs ?? [])],
     ...(quad ? { quadStats: quad.stats } : {}),
     ...(profile ? { profile } : {}),
@@ -187,23 +284,54 @@ interface PkgappSnapshot {
  */
 async function snapshotPkgapp(dir: string): Promise<PkgappSnapshot> {
   await mkdir(dir, { recursive: true });
-  for (const name of ['dist', 'templates', 'package.json']) await cp(path.join(REPO, name), path.join(dir, name), { recursive: true });
+  for (const name of ['dist', 'templates', 'package.json'])
+    await cp(path.join(REPO, name), path.join(dir, name), { recursive: true });
   await symlink(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
   const { version } = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { version: string };
   const commit = (await run(['git', '-C', REPO, 'rev-parse', '--short', 'HEAD']).catch(() => 'unknown')).trim();
-  const dirty = (await run(['git', '-C', REPO, 'status', '--porcelain', '--', 'src']).catch(() => '')).split('\n').filter(Boolean).length;
-  return { argv: [process.execPath, path.join(dir, 'dist', 'cli.js')], version, commit: dirty ? `${commit} + ${dirty} uncommitted src files` : commit, dirty };
+  const dirty = (await run(['git', '-C', REPO, 'status', '--porcelain', '--', 'src']).catch(() => ''))
+    .split('\n')
+    .filter(Boolean).length;
+  return {
+    argv: [process.execPath, path.join(dir, 'dist', 'cli.js')],
+    version,
+    commit: dirty ? `${commit} + ${dirty} uncommitted src files` : commit,
+    dirty,
+  };
 }
 
 /**
  * Builds pkgapp's own deb and rpm once (untimed) and lays their contents out for dpkg-deb and
  * rpmbuild, so the peers package exactly the files pkgapp does.
  */
-async function preparePeers(setup: Setup, workDir: string, deb: boolean, rpm: boolean, context: RoundContext): Promise<void> {
+async function preparePeers(
+  setup: Setup,
+  workDir: string,
+  deb: boolean,
+  rpm: boolean,
+  context: RoundContext,
+): Promise<void> {
   const targets = [...(deb ? ['deb'] : []), ...(rpm ? ['rpm'] : [])];
   const ref: Measurement = {
-    id: 'reference', label: `reference build (pkgapp ${targets.join(' + ')}, untimed)`, group: 'deb', needs: [],
-    argv: [...setup.pkgapp, 'build', '-C', setup.app, ...targets.flatMap((t) => ['-t', t]), '--no-install', '--compression', 'gzip', '--level', '6', '-o', path.join(workDir, 'ref'), '-q'],
+    id: 'reference',
+    label: `reference build (pkgapp ${targets.join(' + ')}, untimed)`,
+    group: 'deb',
+    needs: [],
+    argv: [
+      ...setup.pkgapp,
+      'build',
+      '-C',
+      setup.app,
+      ...targets.flatMap((t) => ['-t', t]),
+      '--no-install',
+      '--compression',
+      'gzip',
+      '--level',
+      '6',
+      '-o',
+      path.join(workDir, 'ref'),
+      '-q',
+    ],
     outDir: path.join(workDir, 'ref'),
   };
   let packages: string[] = [];
@@ -228,7 +356,11 @@ async function copyHello(dest: string): Promise<string | undefined> {
     log('examples/hello has no node_modules (npm ci there): the one-dependency build is not measured');
     return undefined;
   }
-  await cp(hello, dest, { recursive: true, verbatimSymlinks: true, filter: (src) => path.relative(hello, src) !== 'dist' });
+  await cp(hello, dest, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (src) => path.relative(hello, src) !== 'dist',
+  });
   return dest;
 }
 
@@ -237,19 +369,26 @@ async function sanityChecks(kept: ReadonlyMap<string, string[]>): Promise<Sanity
   for (const pair of SANITY_PAIRS) {
     const a = kept.get(pair.pkgapp)?.find((f) => f.endsWith(`.${pair.format}`));
     const b = kept.get(pair.peer)?.find((f) => f.endsWith(`.${pair.format}`));
-    if (a && b) results.push(await comparePackages(pair.format, { id: pair.pkgapp, file: a }, { id: pair.peer, file: b }));
+    if (a && b)
+      results.push(await comparePackages(pair.format, { id: pair.pkgapp, file: a }, { id: pair.peer, file: b }));
   }
   return results;
 }
 
 function formatSanity(s: SanityResult): string {
   const same = s.ok ? 'OK' : 'MISMATCH';
-  return `sanity ${same}: ${s.pkgapp} ${s.pkgappEntries} entries (${s.pkgappFiles} files) vs ${s.peer} ${s.peerEntries} (${s.peerFiles} files); `
-    + `${s.differingEntries} differing; ${s.format === 'deb' ? 'md5sums' : 'sha256 digests'} ${s.digestsEqual ? 'identical' : 'DIFFER'}`;
+  return (
+    `sanity ${same}: ${s.pkgapp} ${s.pkgappEntries} entries (${s.pkgappFiles} files) vs ${s.peer} ${s.peerEntries} (${s.peerFiles} files); ` +
+    `${s.differingEntries} differing; ${s.format === 'deb' ? 'md5sums' : 'sha256 digests'} ${s.digestsEqual ? 'identical' : 'DIFFER'}`
+  );
 }
 
 /** pkgapp once per format on the corpus ×4 (hard links), for peak memory and scaling. */
-async function quadCheck(setup: Setup, options: BenchOptions, context: RoundContext): Promise<{ runs: MeasurementRuns[]; stats: CorpusStats }> {
+async function quadCheck(
+  setup: Setup,
+  options: BenchOptions,
+  context: RoundContext,
+): Promise<{ runs: MeasurementRuns[]; stats: CorpusStats }> {
   log('corpus x4: building (hard links)');
   const quadApp = await buildQuadCorpus(setup.app, path.dirname(setup.outRoot));
   try {
@@ -271,7 +410,15 @@ function describeCorpus(s: CorpusStats): string {
 
 async function toolVersions(): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
-  for (const [name, argv] of Object.entries({ 'dpkg-deb': ['dpkg-deb', '--version'], rpmbuild: ['rpmbuild', '--version'], gzip: ['gzip', '--version'], pigz: ['pigz', '--version'], xz: ['xz', '--version'], zstd: ['zstd', '--version'], tar: ['tar', '--version'] })) {
+  for (const [name, argv] of Object.entries({
+    'dpkg-deb': ['dpkg-deb', '--version'],
+    rpmbuild: ['rpmbuild', '--version'],
+    gzip: ['gzip', '--version'],
+    pigz: ['pigz', '--version'],
+    xz: ['xz', '--version'],
+    zstd: ['zstd', '--version'],
+    tar: ['tar', '--version'],
+  })) {
     const text = await run(['bash', '-c', `${argv.join(' ')} 2>&1`]).catch(() => '');
     if (text) versions[name] = text.split('\n')[0]!.trim();
   }

@@ -35,7 +35,14 @@ export function moduleSpecifiers(fileName: string, text: string): ImportSpecifie
       add(node.moduleSpecifier, importIsTypeOnly(node.importClause));
     } else if (ts.isExportDeclaration(node)) {
       const clause = node.exportClause;
-      add(node.moduleSpecifier, node.isTypeOnly || (clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly)));
+      add(
+        node.moduleSpecifier,
+        node.isTypeOnly ||
+          (clause !== undefined &&
+            ts.isNamedExports(clause) &&
+            clause.elements.length > 0 &&
+            clause.elements.every((e) => e.isTypeOnly)),
+      );
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       add(node.moduleReference.expression, node.isTypeOnly);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
@@ -53,7 +60,8 @@ export function moduleSpecifiers(fileName: string, text: string): ImportSpecifie
 function importIsTypeOnly(clause: ts.ImportClause | undefined): boolean {
   if (clause === undefined) return false; // `import './x.js'` runs the module
   if (clause.isTypeOnly) return true;
-  if (clause.name !== undefined || clause.namedBindings === undefined || ts.isNamespaceImport(clause.namedBindings)) return false;
+  if (clause.name !== undefined || clause.namedBindings === undefined || ts.isNamespaceImport(clause.namedBindings))
+    return false;
   return clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly);
 }
 
@@ -119,7 +127,8 @@ export function shortestCycle(graph: ImportGraph, component: readonly string[], 
       if (!members.has(to)) continue;
       if (to === start) {
         const cycle = [start];
-        for (let at: string | undefined = node; at !== undefined && at !== start; at = previous.get(at)) cycle.unshift(at);
+        for (let at: string | undefined = node; at !== undefined && at !== start; at = previous.get(at))
+          cycle.unshift(at);
         return [start, ...cycle];
       }
       if (!previous.has(to)) {
@@ -132,11 +141,18 @@ export function shortestCycle(graph: ImportGraph, component: readonly string[], 
 }
 
 /** The import graph of every .ts module under `dir` (not .d.ts), resolved with the compiler options of `tsconfigPath`. */
-export function buildImportGraph(dir: string, tsconfigPath: string): { graph: Map<string, ImportEdge[]>; unresolved: string[] } {
+export function buildImportGraph(
+  dir: string,
+  tsconfigPath: string,
+): { graph: Map<string, ImportEdge[]>; unresolved: string[] } {
   const config = ts.readConfigFile(tsconfigPath, ts.sys.readFile);
-  if (config.error) throw new Error(`${tsconfigPath}: ${ts.flattenDiagnosticMessageText(config.error.messageText, '\n')}`);
+  if (config.error)
+    throw new Error(`${tsconfigPath}: ${ts.flattenDiagnosticMessageText(config.error.messageText, '\n')}`);
   const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, path.dirname(tsconfigPath));
-  const files = ts.sys.readDirectory(dir, ['.ts'], ['**/*.d.ts'], undefined).map((f) => path.resolve(f)).sort();
+  const files = ts.sys
+    .readDirectory(dir, ['.ts'], ['**/*.d.ts'], undefined)
+    .map((f) => path.resolve(f))
+    .sort();
   const known = new Set(files);
   const graph = new Map<string, ImportEdge[]>();
   const unresolved: string[] = [];
@@ -144,26 +160,44 @@ export function buildImportGraph(dir: string, tsconfigPath: string): { graph: Ma
     const edges = new Map<string, boolean>();
     for (const { specifier, typeOnly } of moduleSpecifiers(file, ts.sys.readFile(file) ?? '')) {
       if (!specifier.startsWith('./') && !specifier.startsWith('../')) continue; // packages and node: builtins
-      const resolved = ts.resolveModuleName(specifier, file, options, ts.sys, undefined, undefined, ts.ModuleKind.ESNext).resolvedModule;
+      const resolved = ts.resolveModuleName(
+        specifier,
+        file,
+        options,
+        ts.sys,
+        undefined,
+        undefined,
+        ts.ModuleKind.ESNext,
+      ).resolvedModule;
       const target = resolved && path.resolve(resolved.resolvedFileName);
       if (target === undefined || !known.has(target)) {
-        if (!/\.json$/.test(specifier)) unresolved.push(`${file}: "${specifier}" does not resolve to a module under ${dir}`);
+        if (!/\.json$/.test(specifier))
+          unresolved.push(`${file}: "${specifier}" does not resolve to a module under ${dir}`);
         continue;
       }
       edges.set(target, (edges.get(target) ?? true) && typeOnly);
     }
-    graph.set(file, [...edges].map(([to, only]) => ({ to, typeOnly: only })));
+    graph.set(
+      file,
+      [...edges].map(([to, only]) => ({ to, typeOnly: only })),
+    );
   }
   return { graph, unresolved };
 }
 
 /** The report lines for the cycles found: each as a path of files, its type-only links marked. */
-export function describeCycles(graph: ImportGraph, components: readonly string[][], display: (file: string) => string = (f) => f): string[] {
+export function describeCycles(
+  graph: ImportGraph,
+  components: readonly string[][],
+  display: (file: string) => string = (f) => f,
+): string[] {
   const lines: string[] = [];
   components.forEach((component, n) => {
     const cycle = shortestCycle(graph, component, component[0]!);
     const typeOnly = cycle.slice(1).every((to, i) => graph.get(cycle[i]!)?.find((e) => e.to === to)?.typeOnly === true);
-    lines.push(`cycle ${n + 1} (${component.length} module${component.length === 1 ? '' : 's'}${typeOnly ? ', type-only' : ''}):`);
+    lines.push(
+      `cycle ${n + 1} (${component.length} module${component.length === 1 ? '' : 's'}${typeOnly ? ', type-only' : ''}):`,
+    );
     lines.push(`  ${display(cycle[0]!)}`);
     for (let i = 1; i < cycle.length; i++) {
       const edge = graph.get(cycle[i - 1]!)?.find((e) => e.to === cycle[i]);
@@ -191,8 +225,12 @@ function main(argv: string[]): number {
     return 0;
   }
   for (const line of describeCycles(graph, components, display)) console.log(line);
-  if (components.length) console.log(`${components.length} import cycle${components.length === 1 ? '' : 's'} under ${display(dir)}/: move the shared types or functions into a module both sides can import`);
+  if (components.length)
+    console.log(
+      `${components.length} import cycle${components.length === 1 ? '' : 's'} under ${display(dir)}/: move the shared types or functions into a module both sides can import`,
+    );
   return 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href)
+  process.exitCode = main(process.argv.slice(2));

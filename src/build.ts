@@ -106,11 +106,18 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   const level = checkLevel(compression, options.level ?? defaultLevel(compression));
   const archOverride = options.arch === undefined ? undefined : parseArch(options.arch);
 
-  const app = await readApp(options.dir ?? '.', options.workspace !== undefined ? { workspace: options.workspace } : {});
+  const app = await readApp(
+    options.dir ?? '.',
+    options.workspace !== undefined ? { workspace: options.workspace } : {},
+  );
   const buildTime = sourceDateEpoch(options.env ?? process.env);
   // A bad key is bad input: found before anything is installed or written.
   // openpgp is loaded only when signing.
-  const signer = options.signKey ? await (await import('./sign/openpgp-signer.js')).loadSigner({ ...options.signKey, date: new Date(buildTime * 1000) }) : undefined;
+  const signer = options.signKey
+    ? await (
+        await import('./sign/openpgp-signer.js')
+      ).loadSigner({ ...options.signKey, date: new Date(buildTime * 1000) })
+    : undefined;
   let manifest = resolveManifest(app, {
     buildTime,
     ...(options.version !== undefined ? { version: options.version } : {}),
@@ -119,7 +126,12 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     ...(options.node !== undefined ? { node: options.node } : {}),
   });
   const project = projectOf(app);
-  const lock = parseLock(project.manager, await readFile(app.lockfilePath, 'utf8'), app.lockfilePath, project.importers);
+  const lock = parseLock(
+    project.manager,
+    await readFile(app.lockfilePath, 'utf8'),
+    app.lockfilePath,
+    project.importers,
+  );
   const graph = checkLock(lock, project);
   const outDir = path.resolve(options.dir ?? '.', options.outDir ?? 'dist');
   const runtime = manifest.runtime.bundled ? await bundledNode(manifest, options.nodeBinary) : undefined;
@@ -127,12 +139,26 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   // The app's files (contents/select-app-files.ts): npm pack's selection, plus build output a
   // .gitignore hides and pkgapp.include, minus pkgapp's own products (an output directory inside
   // the app, even the default dist/ beside dist/server.js, is never packaged as such).
-  const selectFiles = (root: string, buildOutputs?: string[]) => selectAppFiles({ dir: root, packageJson: app.packageJson, rules: manifest, ...(buildOutputs ? { buildOutputs } : {}) });
+  const selectFiles = (root: string, buildOutputs?: string[]) =>
+    selectAppFiles({
+      dir: root,
+      packageJson: app.packageJson,
+      rules: manifest,
+      ...(buildOutputs ? { buildOutputs } : {}),
+    });
   const buildScript = app.config.buildScript;
 
   const install = options.install !== false;
   // The package manager runs for installs and build scripts; --no-install alone only reads node_modules.
-  const tool = install || buildScript !== undefined ? await findTool(project.manager, project.root, project.importers.get('') ?? app.packageJson, options.env ?? process.env) : undefined;
+  const tool =
+    install || buildScript !== undefined
+      ? await findTool(
+          project.manager,
+          project.root,
+          project.importers.get('') ?? app.packageJson,
+          options.env ?? process.env,
+        )
+      : undefined;
   let selection: AppSelection | undefined;
   if (buildScript === undefined) {
     // The files are known before installing anything: a missing entry point fails fast.
@@ -140,19 +166,31 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     checkEntryPoints(manifest, selection.files, app.dir, selection.explain);
   }
   checkAborted();
-  const where = needsDeploy(project, graph) ? `, deploying workspace ${project.importer || 'root'} of ${project.root}` : '';
+  const where = needsDeploy(project, graph)
+    ? `, deploying workspace ${project.importer || 'root'} of ${project.root}`
+    : '';
   if (tool && install) {
-    const steps = buildScript === undefined ? [tool.installProduction] : [tool.installAll, tool.runScript(buildScript), ...(tool.pruneProduction ? [tool.pruneProduction] : [])];
-    log(`${buildScript === undefined ? 'installing production dependencies' : 'installing all dependencies, building, keeping production dependencies'} (${steps.map((a) => `${tool.name} ${a.join(' ')}`).join(', ')})${where}`);
+    const steps =
+      buildScript === undefined
+        ? [tool.installProduction]
+        : [tool.installAll, tool.runScript(buildScript), ...(tool.pruneProduction ? [tool.pruneProduction] : [])];
+    log(
+      `${buildScript === undefined ? 'installing production dependencies' : 'installing all dependencies, building, keeping production dependencies'} (${steps.map((a) => `${tool.name} ${a.join(' ')}`).join(', ')})${where}`,
+    );
   } else {
-    log(`${buildScript === undefined ? '' : `building in place (${tool!.name} run ${buildScript}), `}checking node_modules against the lockfile${where}`);
+    log(
+      `${buildScript === undefined ? '' : `building in place (${tool!.name} run ${buildScript}), `}checking node_modules against the lockfile${where}`,
+    );
   }
   const staged: StagedApp = await stageApp({ app, lock, graph, tool, install, buildScript, selection, selectFiles });
   let appFiles = staged.appFiles;
   try {
     checkAborted();
     if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir, staged.selection.explain);
-    for (const added of staged.selection.added) log(`including ${added.top} ${formatBytes(added.bytes)} (${added.files} file${added.files > 1 ? 's' : ''}): ${added.why}`);
+    for (const added of staged.selection.added)
+      log(
+        `including ${added.top} ${formatBytes(added.bytes)} (${added.files} file${added.files > 1 ? 's' : ''}): ${added.why}`,
+      );
     for (const warning of staged.selection.warnings) log(`warning: ${warning}`);
     manifest = await resolveServiceEntry(manifest, {
       root: staged.root,
@@ -162,23 +200,42 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     });
     if (manifest.service) {
       const { nodeOptions, entry, args, cacheLinks } = manifest.service;
-      log(`service runs: ${[manifest.runtime.nodePath, ...nodeOptions, `${manifest.paths.appDir}/${entry}`, ...args].join(' ')}`);
+      log(
+        `service runs: ${[manifest.runtime.nodePath, ...nodeOptions, `${manifest.paths.appDir}/${entry}`, ...args].join(' ')}`,
+      );
       // A cache directory ships as a link into /var/cache/NAME: nothing of its build-time contents.
       const linked = (f: string) => cacheLinks.some((l) => f === l.path || f.startsWith(`${l.path}/`));
       if (cacheLinks.length) appFiles = appFiles.filter((f) => !linked(f));
-      for (const l of cacheLinks) log(`linking ${manifest.paths.appDir}/${l.path} to ${cacheDir(manifest)}/${l.subdir} (writable cache)`);
+      for (const l of cacheLinks)
+        log(`linking ${manifest.paths.appDir}/${l.path} to ${cacheDir(manifest)}/${l.subdir} (writable cache)`);
     }
     const links = staged.links.map((location) => ({ location, name: location, version: '', optional: false }));
     // node-gyp's output is stripped in the staging copy, before its sizes are collected.
     await stripCompiledAddons({
-      root: staged.root, locations: staged.packages.map((p) => p.location), ownTree: install,
-      keepSymbols: options.keepSymbols ?? app.config.keepSymbols ?? false, ci: (options.env ?? process.env)['CI'] === 'true', log,
+      root: staged.root,
+      locations: staged.packages.map((p) => p.location),
+      ownTree: install,
+      keepSymbols: options.keepSymbols ?? app.config.keepSymbols ?? false,
+      ci: (options.env ?? process.env)['CI'] === 'true',
+      log,
     });
     log(`collecting ${appFiles.length} app files and ${staged.packages.length} packages`);
     // Other platforms' binaries are left out; the target CPU is --arch's, else this machine's
     // (what chooseArch below settles on when native code remains).
-    const target = { cpu: manifest.archOverride !== undefined && manifest.archOverride !== 'all' ? manifest.archOverride : process.arch };
-    const collected = await collectContents({ root: staged.root, appFiles, packages: [...staged.packages, ...links], installDir: manifest.paths.appDir, rules: manifest, nodePath: manifest.runtime.nodePath, target, declaredInterpreters: declaredPackageNames(manifest) });
+    const target = {
+      cpu:
+        manifest.archOverride !== undefined && manifest.archOverride !== 'all' ? manifest.archOverride : process.arch,
+    };
+    const collected = await collectContents({
+      root: staged.root,
+      appFiles,
+      packages: [...staged.packages, ...links],
+      installDir: manifest.paths.appDir,
+      rules: manifest,
+      nodePath: manifest.runtime.nodePath,
+      target,
+      declaredInterpreters: declaredPackageNames(manifest),
+    });
     const kept = new Set(collected.packages.map((p) => p.location));
     const installed = staged.packages.filter((p) => kept.has(p.location));
     logDropped(log, collected.dropped, target.cpu);
@@ -186,11 +243,15 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     log(`packaging ${formatSummary(contents)}`);
     for (const [interpreter, scripts] of collected.undeclaredInterpreters) {
       const shown = scripts.slice(0, 5).join(', ') + (scripts.length > 5 ? `, and ${scripts.length - 5} more` : '');
-      log(`warning: ${scripts.length} script(s) run by ${interpreter}, which the app does not depend on, are packaged without their execute bit: ${shown} (add "${interpreter}" to pkgapp.depends.deb and pkgapp.depends.rpm to keep them executable)`);
+      log(
+        `warning: ${scripts.length} script(s) run by ${interpreter}, which the app does not depend on, are packaged without their execute bit: ${shown} (add "${interpreter}" to pkgapp.depends.deb and pkgapp.depends.rpm to keep them executable)`,
+      );
     }
     if (runtime) {
       const file = (runtime.entry.source as { file: string }).file;
-      collected.elfObjects.push(...(await readPayloadElf([{ path: runtime.entry.path, file, mode: runtime.entry.mode }])));
+      collected.elfObjects.push(
+        ...(await readPayloadElf([{ path: runtime.entry.path, file, mode: runtime.entry.mode }])),
+      );
       collected.entries.add(runtime.entry);
       collected.nativeAddons.push(runtime.entry.path); // a node binary is as architecture-specific as an addon
       log(`bundling Node.js ${runtime.version ?? ''} from ${(runtime.entry.source as { file: string }).file}`);
@@ -198,42 +259,69 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     for (const format of formats) format.checkContents?.(collected.entries);
     checkAborted();
     // Any ELF object (a shipped program such as esbuild's) makes the package architecture-specific.
-    const nativeCode = [...new Set([...collected.nativeAddons, ...collected.elfObjects.map((o) => o.info.path.slice(1))])];
+    const nativeCode = [
+      ...new Set([...collected.nativeAddons, ...collected.elfObjects.map((o) => o.info.path.slice(1))]),
+    ];
     const arch = chooseArch(manifest.archOverride, nativeCode, options.forceArch);
     if (collected.elfObjects.length) {
       const deb = formats.some((f) => f.target === 'deb');
       const libraries = await libraryDependencies({
-        objects: collected.elfObjects, symlinkNames: collected.librarySymlinks, libraries: app.config.libraries ?? {},
-        librariesKey: `pkgapp.libraries (${app.configSource})`, debArch: deb && arch !== 'all' ? archName(DEB_ARCH, arch) : undefined,
+        objects: collected.elfObjects,
+        symlinkNames: collected.librarySymlinks,
+        libraries: app.config.libraries ?? {},
+        librariesKey: `pkgapp.libraries (${app.configSource})`,
+        debArch: deb && arch !== 'all' ? archName(DEB_ARCH, arch) : undefined,
       });
       for (const warning of libraries.warnings) log(`warning: ${warning}`);
-      log(`${collected.elfObjects.length} ELF object(s): ${deb ? `Depends ${libraries.deb.join(', ') || '(none)'}; ` : ''}${libraries.rpm.length} rpm library requirement(s)`);
+      log(
+        `${collected.elfObjects.length} ELF object(s): ${deb ? `Depends ${libraries.deb.join(', ') || '(none)'}; ` : ''}${libraries.rpm.length} rpm library requirement(s)`,
+      );
       manifest = { ...manifest, libraryDepends: { deb: libraries.deb, rpm: libraries.rpm } };
     }
     // The Node.js floor from every engines.node and the addons' N-API versions; addons compiled
     // against V8 load only on this Node.js major (NODE_MODULE_VERSION): the packages say so.
     const prefix = manifest.paths.appDir.slice(1);
-    const addons = collected.nativeAddons.filter((p) => !runtime || p !== runtime.entry.path).map((p) => ({ path: p, file: path.join(staged.root, p.slice(prefix.length + 1)) }));
+    const addons = collected.nativeAddons
+      .filter((p) => !runtime || p !== runtime.entry.path)
+      .map((p) => ({ path: p, file: path.join(staged.root, p.slice(prefix.length + 1)) }));
     const engines = app.packageJson.engines?.['node'];
     manifest = {
       ...manifest,
       ...(await resolveNodeRequirement({
-        manifest, appEngine: typeof engines === 'string' ? engines : undefined, packages: installed, addons, arch,
-        bundledVersion: runtime?.version, buildNodeVersion: process.versions.node, log,
+        manifest,
+        appEngine: typeof engines === 'string' ? engines : undefined,
+        packages: installed,
+        addons,
+        arch,
+        bundledVersion: runtime?.version,
+        buildNodeVersion: process.versions.node,
+        log,
       })),
     };
 
     checkAborted();
     const created = await makeOutDir(outDir);
     const unlicensed = installed.filter((p) => !p.license).map((p) => `${p.name}@${p.version}`);
-    if (unlicensed.length) log(`warning: ${unlicensed.length} bundled package(s) declare no license: ${unlicensed.slice(0, 10).join(', ')}${unlicensed.length > 10 ? ', …' : ''}`);
+    if (unlicensed.length)
+      log(
+        `warning: ${unlicensed.length} bundled package(s) declare no license: ${unlicensed.slice(0, 10).join(', ')}${unlicensed.length > 10 ? ', …' : ''}`,
+      );
     log(`writing ${formats.map((f) => f.target).join(' and ')} (${compression} level ${level})`);
     const sbomPath = path.join(outDir, `${manifest.name}-${manifest.version.npm}.cdx.json`);
     let written: WrittenPackage[];
     try {
       written = await writePackages({
         formats,
-        job: { manifest, contents: collected.entries, bundled: installed, arch, outDir, compression, level, ...(signer ? { signer } : {}) },
+        job: {
+          manifest,
+          contents: collected.entries,
+          bundled: installed,
+          arch,
+          outDir,
+          compression,
+          level,
+          ...(signer ? { signer } : {}),
+        },
         sbom: { path: sbomPath, text: renderSbom(manifest, installed) },
         ...(options.progress ? { progress: options.progress } : {}),
       });
@@ -243,7 +331,14 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     }
     const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, commitReversibly: _r, ...w }, i) => {
       log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
-      return { format: formats[i]!.target, name: manifest.name, ...w, sbom: sbomPath, ...(signer ? { signedBy: signer.keyId } : {}), contents };
+      return {
+        format: formats[i]!.target,
+        name: manifest.name,
+        ...w,
+        sbom: sbomPath,
+        ...(signer ? { signedBy: signer.keyId } : {}),
+        contents,
+      };
     });
     return results;
   } finally {
@@ -257,10 +352,13 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
  */
 function checkLock(lock: Lock, project: AppProject): LockGraph {
   const stale = (problems: string[]) =>
-    new UserError(`${lock.path} is out of sync with ${project.importer ? `${project.importer}/` : ''}package.json:\n  ${problems.join('\n  ')}`, {
-      code: 'PKGAPP_LOCKFILE_STALE',
-      hint: `Run \`${INSTALL_COMMAND[project.manager]}\` to update the lockfile, then commit it`,
-    });
+    new UserError(
+      `${lock.path} is out of sync with ${project.importer ? `${project.importer}/` : ''}package.json:\n  ${problems.join('\n  ')}`,
+      {
+        code: 'PKGAPP_LOCKFILE_STALE',
+        hint: `Run \`${INSTALL_COMMAND[project.manager]}\` to update the lockfile, then commit it`,
+      },
+    );
   const problems = lock.mismatches(project.importer);
   if (problems.length) throw stale(problems);
   const graph = lock.graph(project.importer);
@@ -278,7 +376,12 @@ function checkLock(lock: Lock, project: AppProject): LockGraph {
   return graph;
 }
 
-const INSTALL_COMMAND: Record<ManagerId, string> = { npm: 'npm install', pnpm: 'pnpm install', 'yarn-classic': 'yarn install', 'yarn-berry': 'yarn install' };
+const INSTALL_COMMAND: Record<ManagerId, string> = {
+  npm: 'npm install',
+  pnpm: 'pnpm install',
+  'yarn-classic': 'yarn install',
+  'yarn-berry': 'yarn install',
+};
 
 /** A path relative to the current directory when it is below it, else absolute. */
 function displayPath(file: string): string {
@@ -289,12 +392,23 @@ function displayPath(file: string): string {
 /** Other platforms' prebuilt binaries left out (contents/platform-filter.ts), in one line. */
 function logDropped(log: (line: string) => void, dropped: DroppedBinaries, cpu: string): void {
   if (dropped.files === 0 && dropped.packages.length === 0) return;
-  const list = (items: string[]) => `${items.slice(0, 4).join(', ')}${items.length > 4 ? `, and ${items.length - 4} more` : ''}`;
+  const list = (items: string[]) =>
+    `${items.slice(0, 4).join(', ')}${items.length > 4 ? `, and ${items.length - 4} more` : ''}`;
   const what = [
-    ...(dropped.packages.length ? [`${dropped.packages.length} optional package${dropped.packages.length > 1 ? 's' : ''} (${list(dropped.packages)})`] : []),
-    ...(dropped.prebuildDirs.length ? [`${dropped.prebuildDirs.length} prebuilds path${dropped.prebuildDirs.length > 1 ? 's' : ''} (${list(dropped.prebuildDirs)})`] : []),
+    ...(dropped.packages.length
+      ? [
+          `${dropped.packages.length} optional package${dropped.packages.length > 1 ? 's' : ''} (${list(dropped.packages)})`,
+        ]
+      : []),
+    ...(dropped.prebuildDirs.length
+      ? [
+          `${dropped.prebuildDirs.length} prebuilds path${dropped.prebuildDirs.length > 1 ? 's' : ''} (${list(dropped.prebuildDirs)})`,
+        ]
+      : []),
   ];
-  log(`leaving out native binaries for other platforms than linux-${cpu} (glibc): ${what.join(' and ')}, ${dropped.files} files, ${formatBytes(dropped.bytes)}`);
+  log(
+    `leaving out native binaries for other platforms than linux-${cpu} (glibc): ${what.join(' and ')}, ${dropped.files} files, ${formatBytes(dropped.bytes)}`,
+  );
 }
 
 /** Creates the output directory (-o); a path through a file or without write access is bad input. */
@@ -313,7 +427,10 @@ async function makeOutDir(outDir: string): Promise<string | undefined> {
 
 function checkCompression(value: string): Compression {
   if (!(COMPRESSIONS as readonly string[]).includes(value)) {
-    throw new UserError(`--compression: unknown compression "${value}"`, { code: 'PKGAPP_COMPRESSION_UNKNOWN', hint: `Use --compression ${COMPRESSIONS.join('|')}` });
+    throw new UserError(`--compression: unknown compression "${value}"`, {
+      code: 'PKGAPP_COMPRESSION_UNKNOWN',
+      hint: `Use --compression ${COMPRESSIONS.join('|')}`,
+    });
   }
   return value as Compression;
 }

@@ -7,7 +7,14 @@ import { debFormat } from './deb/deb-format.js';
 import { rpmFormat } from './rpm/rpm-format.js';
 import type { PackageFormat, Target } from './package-format.js';
 
-export type { PackageFormat, PackageJob, PackageReader, Target, WriteProgress, WrittenPackage } from './package-format.js';
+export type {
+  PackageFormat,
+  PackageJob,
+  PackageReader,
+  Target,
+  WriteProgress,
+  WrittenPackage,
+} from './package-format.js';
 
 /** The formats pkgapp ships, in the order --target lists and build() writes them. */
 export const BUILTIN_FORMATS: readonly PackageFormat[] = [debFormat, rpmFormat];
@@ -22,8 +29,10 @@ export const DEFAULT_TARGET: Target = BUILTIN_FORMATS[0]!.target;
  * function that removes it again. A name already taken is a programming error (Error, not UserError).
  */
 export function registerFormat(format: PackageFormat): () => void {
-  if (!/^[a-z][a-z0-9-]*$/.test(format.target)) throw new Error(`registerFormat: target "${format.target}" must be lowercase letters, digits and "-"`);
-  if (registry.has(format.target)) throw new Error(`registerFormat: a format named "${format.target}" is already registered`);
+  if (!/^[a-z][a-z0-9-]*$/.test(format.target))
+    throw new Error(`registerFormat: target "${format.target}" must be lowercase letters, digits and "-"`);
+  if (registry.has(format.target))
+    throw new Error(`registerFormat: a format named "${format.target}" is already registered`);
   registry.set(format.target, format);
   return () => {
     if (registry.get(format.target) === format) registry.delete(format.target);
@@ -45,7 +54,10 @@ export function formatFor(target: string): PackageFormat {
   const format = registry.get(target);
   if (!format) {
     const names = [...registry.keys()];
-    throw new UserError(`--target: unknown target "${target}"`, { code: 'PKGAPP_TARGET_UNKNOWN', hint: `Use --target ${names.join(' or ')} (repeat it for ${names.length > 2 ? 'several' : 'both'})` });
+    throw new UserError(`--target: unknown target "${target}"`, {
+      code: 'PKGAPP_TARGET_UNKNOWN',
+      hint: `Use --target ${names.join(' or ')} (repeat it for ${names.length > 2 ? 'several' : 'both'})`,
+    });
   }
   return format;
 }
@@ -62,15 +74,23 @@ export async function formatOfFile(file: string): Promise<PackageFormat> {
       await handle.close();
     }
   } catch (error) {
-    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, { code: 'PKGAPP_FILE_UNREADABLE', cause: error });
+    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, {
+      code: 'PKGAPP_FILE_UNREADABLE',
+      cause: error,
+    });
   }
   const format = allFormats().find((f) => f.detect(head.subarray(0, length)));
   if (format) return format;
-  throw new UserError(`${file}: neither ${packageArticles()} package`, { code: 'PKGAPP_NOT_A_PACKAGE', hint: 'Give the files pkgapp build wrote to dist/' });
+  throw new UserError(`${file}: neither ${packageArticles()} package`, {
+    code: 'PKGAPP_NOT_A_PACKAGE',
+    hint: 'Give the files pkgapp build wrote to dist/',
+  });
 }
 
 /** "a .deb nor an .rpm": the registered formats for the "neither … package" message. */
 function packageArticles(): string {
   const articles = allFormats().map((f) => f.article);
-  return articles.length === 1 ? `${articles[0]} nor any other` : `${articles.slice(0, -1).join(', ')} nor ${articles.at(-1)}`;
+  return articles.length === 1
+    ? `${articles[0]} nor any other`
+    : `${articles.slice(0, -1).join(', ')} nor ${articles.at(-1)}`;
 }

@@ -1,6 +1,12 @@
 // pkgapp's library API: everything the CLI does is available from here.
 export { build, TARGETS, type BuildOptions, type BuiltPackage } from './build.js';
-export { registerFormat, type PackageFormat, type PackageJob, type PackageReader, type WrittenPackage } from './formats.js';
+export {
+  registerFormat,
+  type PackageFormat,
+  type PackageJob,
+  type PackageReader,
+  type WrittenPackage,
+} from './formats.js';
 export { UserError, isUserError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 export { configSchema, validateConfig, type PkgappConfig } from './app/config-schema.js';
 export type { Manifest } from './manifest/manifest.js';

@@ -54,7 +54,10 @@ export interface PackageReader {
   /** The format's own sections of the human report (summary line, metadata, dependencies, scripts). */
   renderDetails(inspection: Inspection, out: string[]): void;
   /** The package's signatures (and digests) checked against `keys`; `valid` and `problem` are added by verify(). */
-  verify(file: string, keys: Awaited<ReturnType<typeof readPublicKeys>>): Promise<Omit<VerifyResult, 'valid' | 'problem'>>;
+  verify(
+    file: string,
+    keys: Awaited<ReturnType<typeof readPublicKeys>>,
+  ): Promise<Omit<VerifyResult, 'valid' | 'problem'>>;
 }
 
 export interface PackageFormat {

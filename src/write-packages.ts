@@ -19,7 +19,10 @@ export interface WriteRequest {
 export async function writePackages(request: WriteRequest): Promise<WrittenPackage[]> {
   const progress = request.progress && sharedProgress(request.progress);
   const job: PackageJob = { ...request.job, ...(progress ? { progress } : {}) };
-  const settled = await Promise.allSettled([...request.formats.map((format) => format.write(job)), writePending(request.sbom.path, request.sbom.text)]);
+  const settled = await Promise.allSettled([
+    ...request.formats.map((format) => format.write(job)),
+    writePending(request.sbom.path, request.sbom.text),
+  ]);
   const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   try {

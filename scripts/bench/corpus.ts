@@ -137,12 +137,17 @@ export async function buildQuadCorpus(appDir: string, workDir: string): Promise<
   await mkdir(quad, { recursive: true });
   for (const name of ['package.json', 'server.js']) await copyFile(path.join(appDir, name), path.join(quad, name));
   await run(['cp', '-al', path.join(appDir, 'node_modules'), path.join(quad, 'node_modules')]);
-  const lock = JSON.parse(await readFile(path.join(appDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+  const lock = JSON.parse(await readFile(path.join(appDir, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, unknown>;
+  };
   const original = Object.entries(lock.packages).filter(([location]) => location.startsWith('node_modules/'));
   for (let i = 1; i <= 3; i++) {
     const copy = `node_modules/bench-copy-${i}`;
     await mkdir(path.join(quad, copy), { recursive: true });
-    await writeFile(path.join(quad, copy, 'package.json'), `${JSON.stringify({ name: `bench-copy-${i}`, version: '1.0.0', license: 'MIT' })}\n`);
+    await writeFile(
+      path.join(quad, copy, 'package.json'),
+      `${JSON.stringify({ name: `bench-copy-${i}`, version: '1.0.0', license: 'MIT' })}\n`,
+    );
     await run(['cp', '-al', path.join(appDir, 'node_modules'), path.join(quad, copy, 'node_modules')]);
     lock.packages[copy] = { version: '1.0.0', license: 'MIT' };
     for (const [location, entry] of original) lock.packages[`${copy}/${location}`] = entry;
@@ -152,5 +157,8 @@ export async function buildQuadCorpus(appDir: string, workDir: string): Promise<
 }
 
 async function dirExists(file: string): Promise<boolean> {
-  return readdir(file).then(() => true, () => false);
+  return readdir(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -55,36 +55,96 @@ const DEB_COMPRESSIONS = [
 export function measurements(setup: Setup, groups: readonly Group[]): Measurement[] {
   const out = (id: string) => path.join(setup.outRoot, id);
   const build = (dir: string, targets: string[], compression: string, level: number, outDir: string) => [
-    ...setup.pkgapp, 'build', '-C', dir, ...targets.flatMap((t) => ['-t', t]), '--no-install', '--compression', compression, '--level', String(level), '-o', outDir, '-q',
+    ...setup.pkgapp,
+    'build',
+    '-C',
+    dir,
+    ...targets.flatMap((t) => ['-t', t]),
+    '--no-install',
+    '--compression',
+    compression,
+    '--level',
+    String(level),
+    '-o',
+    outDir,
+    '-q',
   ];
   const list: Measurement[] = [];
   if (groups.includes('deb') && setup.debTree) {
     for (const c of DEB_COMPRESSIONS) {
       const pk = `pkgapp-deb-${c.name}`;
       const peer = `dpkg-deb-${c.name}`;
-      list.push({ id: pk, label: `pkgapp deb ${c.name} -${c.level}`, group: 'deb', argv: build(setup.app, ['deb'], c.name, c.level, out(pk)), needs: c.needs, outDir: out(pk) });
       list.push({
-        id: peer, label: `md5sum + dpkg-deb ${c.name} -${c.level}`, group: 'deb',
-        argv: dpkgDebCommand(setup.debTree, path.join(out(peer), 'peer.deb'), c.dpkg, c.level), needs: ['dpkg-deb', 'md5sum', ...c.needs], outDir: out(peer),
+        id: pk,
+        label: `pkgapp deb ${c.name} -${c.level}`,
+        group: 'deb',
+        argv: build(setup.app, ['deb'], c.name, c.level, out(pk)),
+        needs: c.needs,
+        outDir: out(pk),
+      });
+      list.push({
+        id: peer,
+        label: `md5sum + dpkg-deb ${c.name} -${c.level}`,
+        group: 'deb',
+        argv: dpkgDebCommand(setup.debTree, path.join(out(peer), 'peer.deb'), c.dpkg, c.level),
+        needs: ['dpkg-deb', 'md5sum', ...c.needs],
+        outDir: out(peer),
       });
     }
   }
   if (groups.includes('rpm') && setup.rpmSpec) {
-    list.push({ id: 'pkgapp-rpm-gzip', label: 'pkgapp rpm gzip -6', group: 'rpm', argv: build(setup.app, ['rpm'], 'gzip', 6, out('pkgapp-rpm-gzip')), needs: [], outDir: out('pkgapp-rpm-gzip') });
     list.push({
-      id: 'rpmbuild-gzip', label: 'rpmbuild -bb gzip -6', group: 'rpm', argv: rpmbuildCommand(setup.rpmSpec, out('rpmbuild-gzip'), setup.tmpDir),
-      needs: ['rpmbuild'], outDir: out('rpmbuild-gzip'), scratch: [setup.rpmSpec.buildRoot],
+      id: 'pkgapp-rpm-gzip',
+      label: 'pkgapp rpm gzip -6',
+      group: 'rpm',
+      argv: build(setup.app, ['rpm'], 'gzip', 6, out('pkgapp-rpm-gzip')),
+      needs: [],
+      outDir: out('pkgapp-rpm-gzip'),
     });
-    list.push({ id: 'pkgapp-both-gzip', label: 'pkgapp -t deb -t rpm gzip -6', group: 'rpm', argv: build(setup.app, ['deb', 'rpm'], 'gzip', 6, out('pkgapp-both-gzip')), needs: [], outDir: out('pkgapp-both-gzip') });
+    list.push({
+      id: 'rpmbuild-gzip',
+      label: 'rpmbuild -bb gzip -6',
+      group: 'rpm',
+      argv: rpmbuildCommand(setup.rpmSpec, out('rpmbuild-gzip'), setup.tmpDir),
+      needs: ['rpmbuild'],
+      outDir: out('rpmbuild-gzip'),
+      scratch: [setup.rpmSpec.buildRoot],
+    });
+    list.push({
+      id: 'pkgapp-both-gzip',
+      label: 'pkgapp -t deb -t rpm gzip -6',
+      group: 'rpm',
+      argv: build(setup.app, ['deb', 'rpm'], 'gzip', 6, out('pkgapp-both-gzip')),
+      needs: [],
+      outDir: out('pkgapp-both-gzip'),
+    });
   }
   if (groups.includes('floors')) {
     const parent = shellQuote(path.dirname(setup.app));
     const base = shellQuote(path.basename(setup.app));
     const tar = `tar -cf - -C ${parent} ${base}`;
-    list.push({ id: 'floor-gzip', label: 'floor: tar | gzip -6 (1 core)', group: 'floors', argv: ['bash', '-c', `set -o pipefail; ${tar} | gzip -6 > /dev/null`], needs: ['tar', 'gzip'] });
-    list.push({ id: 'floor-pigz', label: 'floor: tar | pigz -p 2 -6', group: 'floors', argv: ['bash', '-c', `set -o pipefail; ${tar} | pigz -p 2 -6 > /dev/null`], needs: ['tar', 'pigz'] });
+    list.push({
+      id: 'floor-gzip',
+      label: 'floor: tar | gzip -6 (1 core)',
+      group: 'floors',
+      argv: ['bash', '-c', `set -o pipefail; ${tar} | gzip -6 > /dev/null`],
+      needs: ['tar', 'gzip'],
+    });
+    list.push({
+      id: 'floor-pigz',
+      label: 'floor: tar | pigz -p 2 -6',
+      group: 'floors',
+      argv: ['bash', '-c', `set -o pipefail; ${tar} | pigz -p 2 -6 > /dev/null`],
+      needs: ['tar', 'pigz'],
+    });
     // Through cat: GNU tar writing straight to /dev/null notices it and reads no file data.
-    list.push({ id: 'floor-read', label: 'floor: tar | cat > /dev/null (read)', group: 'floors', argv: ['bash', '-c', `set -o pipefail; ${tar} | cat > /dev/null`], needs: ['tar'] });
+    list.push({
+      id: 'floor-read',
+      label: 'floor: tar | cat > /dev/null (read)',
+      group: 'floors',
+      argv: ['bash', '-c', `set -o pipefail; ${tar} | cat > /dev/null`],
+      needs: ['tar'],
+    });
   }
   return list;
 }
@@ -93,13 +153,23 @@ export function measurements(setup: Setup, groups: readonly Group[]): Measuremen
 export function startupMeasurements(setup: Setup): Measurement[] {
   const list: Measurement[] = [
     { id: 'node-e0', label: 'node -e 0', group: 'startup', argv: [process.execPath, '-e', '0'], needs: [] },
-    { id: 'pkgapp-version', label: 'pkgapp --version', group: 'startup', argv: [...setup.pkgapp, '--version'], needs: [] },
+    {
+      id: 'pkgapp-version',
+      label: 'pkgapp --version',
+      group: 'startup',
+      argv: [...setup.pkgapp, '--version'],
+      needs: [],
+    },
   ];
   if (setup.hello) {
     const outDir = path.join(setup.outRoot, 'pkgapp-hello-deb');
     list.push({
-      id: 'pkgapp-hello-deb', label: 'pkgapp build (1-dep app, deb)', group: 'startup',
-      argv: [...setup.pkgapp, 'build', '-C', setup.hello, '-t', 'deb', '--no-install', '-o', outDir, '-q'], needs: [], outDir,
+      id: 'pkgapp-hello-deb',
+      label: 'pkgapp build (1-dep app, deb)',
+      group: 'startup',
+      argv: [...setup.pkgapp, 'build', '-C', setup.hello, '-t', 'deb', '--no-install', '-o', outDir, '-q'],
+      needs: [],
+      outDir,
     });
   }
   return list;
@@ -109,8 +179,52 @@ export function startupMeasurements(setup: Setup): Measurement[] {
 export function quadMeasurements(setup: Setup, quadApp: string): Measurement[] {
   const outDir = (id: string) => path.join(setup.outRoot, id);
   return [
-    { id: 'x4-pkgapp-deb-gzip', label: 'x4: pkgapp deb gzip -6', group: 'deb', argv: [...setup.pkgapp, 'build', '-C', quadApp, '-t', 'deb', '--no-install', '--compression', 'gzip', '--level', '6', '-o', outDir('x4-deb'), '-q'], needs: [], outDir: outDir('x4-deb') },
-    { id: 'x4-pkgapp-rpm-gzip', label: 'x4: pkgapp rpm gzip -6', group: 'rpm', argv: [...setup.pkgapp, 'build', '-C', quadApp, '-t', 'rpm', '--no-install', '--compression', 'gzip', '--level', '6', '-o', outDir('x4-rpm'), '-q'], needs: [], outDir: outDir('x4-rpm') },
+    {
+      id: 'x4-pkgapp-deb-gzip',
+      label: 'x4: pkgapp deb gzip -6',
+      group: 'deb',
+      argv: [
+        ...setup.pkgapp,
+        'build',
+        '-C',
+        quadApp,
+        '-t',
+        'deb',
+        '--no-install',
+        '--compression',
+        'gzip',
+        '--level',
+        '6',
+        '-o',
+        outDir('x4-deb'),
+        '-q',
+      ],
+      needs: [],
+      outDir: outDir('x4-deb'),
+    },
+    {
+      id: 'x4-pkgapp-rpm-gzip',
+      label: 'x4: pkgapp rpm gzip -6',
+      group: 'rpm',
+      argv: [
+        ...setup.pkgapp,
+        'build',
+        '-C',
+        quadApp,
+        '-t',
+        'rpm',
+        '--no-install',
+        '--compression',
+        'gzip',
+        '--level',
+        '6',
+        '-o',
+        outDir('x4-rpm'),
+        '-q',
+      ],
+      needs: [],
+      outDir: outDir('x4-rpm'),
+    },
   ];
 }
 
@@ -119,13 +233,23 @@ export const RATIOS: RatioSpec[] = [
   { label: 'deb xz: pkgapp / (md5sum + dpkg-deb)', of: 'pkgapp-deb-xz', to: ['dpkg-deb-xz'], kind: 'ratio' },
   { label: 'deb zstd: pkgapp / (md5sum + dpkg-deb)', of: 'pkgapp-deb-zstd', to: ['dpkg-deb-zstd'], kind: 'ratio' },
   { label: 'rpm gzip: pkgapp / rpmbuild', of: 'pkgapp-rpm-gzip', to: ['rpmbuild-gzip'], kind: 'ratio' },
-  { label: 'deb+rpm together / deb alone + rpm alone', of: 'pkgapp-both-gzip', to: ['pkgapp-deb-gzip', 'pkgapp-rpm-gzip'], kind: 'ratio' },
+  {
+    label: 'deb+rpm together / deb alone + rpm alone',
+    of: 'pkgapp-both-gzip',
+    to: ['pkgapp-deb-gzip', 'pkgapp-rpm-gzip'],
+    kind: 'ratio',
+  },
   { label: 'deb gzip: pkgapp / floor tar | pigz -p 2', of: 'pkgapp-deb-gzip', to: ['floor-pigz'], kind: 'ratio' },
   { label: 'deb gzip: pkgapp / floor tar | gzip (1 core)', of: 'pkgapp-deb-gzip', to: ['floor-gzip'], kind: 'ratio' },
   { label: 'deb gzip: pkgapp / floor tar read', of: 'pkgapp-deb-gzip', to: ['floor-read'], kind: 'ratio' },
   { label: 'rpm gzip: pkgapp / floor tar | pigz -p 2', of: 'pkgapp-rpm-gzip', to: ['floor-pigz'], kind: 'ratio' },
   { label: 'start-up: pkgapp --version over node -e 0 (ms)', of: 'pkgapp-version', to: ['node-e0'], kind: 'extra' },
-  { label: 'start-up: 1-dep app deb build over node -e 0 (ms)', of: 'pkgapp-hello-deb', to: ['node-e0'], kind: 'extra' },
+  {
+    label: 'start-up: 1-dep app deb build over node -e 0 (ms)',
+    of: 'pkgapp-hello-deb',
+    to: ['node-e0'],
+    kind: 'extra',
+  },
 ];
 
 export const SANITY_PAIRS: SanityPair[] = [

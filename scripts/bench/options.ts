@@ -56,14 +56,18 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     strict: true,
     allowPositionals: false,
   });
-  const groups = (values.only ?? []).flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean);
+  const groups = (values.only ?? [])
+    .flatMap((g) => g.split(','))
+    .map((g) => g.trim())
+    .filter(Boolean);
   for (const g of groups) {
-    if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only ${g}: expected one of ${GROUPS.join(', ')}`);
+    if (!(GROUPS as readonly string[]).includes(g))
+      throw new Error(`--only ${g}: expected one of ${GROUPS.join(', ')}`);
   }
   const reps = values.reps === undefined ? (values.quick ? 1 : 3) : Number(values.reps);
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps ${values.reps}: expected a positive integer`);
   return {
-    groups: groups.length ? [...new Set(groups)] as Group[] : [...GROUPS],
+    groups: groups.length ? ([...new Set(groups)] as Group[]) : [...GROUPS],
     reps,
     startupReps: values.quick ? 3 : Math.max(15, reps),
     warmup: !values.quick,

@@ -20,7 +20,13 @@ export async function prepareDebTree(deb: string, root: string): Promise<DebTree
   await run(['dpkg-deb', '-e', deb, path.join(root, 'DEBIAN')]);
   await rm(path.join(root, 'DEBIAN', 'md5sums'), { force: true });
   const conffiles = await readFile(path.join(root, 'DEBIAN', 'conffiles'), 'utf8').catch(() => '');
-  return { root, conffiles: conffiles.split('\n').filter(Boolean).map((f) => f.replace(/^\//, '')) };
+  return {
+    root,
+    conffiles: conffiles
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^\//, '')),
+  };
 }
 
 /** md5sums with find | xargs md5sum (one core, as packaging scripts do), then dpkg-deb --build. */
@@ -62,18 +68,34 @@ export async function prepareRpmSpec(rpm: string, workDir: string): Promise<RpmS
   const topDir = path.join(workDir, 'rpm-top');
   await mkdir(srcDir, { recursive: true });
   await mkdir(topDir, { recursive: true });
-  await run(['bash', '-c', `set -o pipefail; rpm2cpio ${shellQuote(rpm)} | (cd ${shellQuote(srcDir)} && cpio -idm --quiet --no-absolute-filenames)`]);
-  const info = (await run(['rpm', '-qp', '--qf', '%{NAME}\\n%{VERSION}\\n%{RELEASE}\\n%{ARCH}\\n%{LICENSE}\\n%{SUMMARY}\\n', rpm])).split('\n');
+  await run([
+    'bash',
+    '-c',
+    `set -o pipefail; rpm2cpio ${shellQuote(rpm)} | (cd ${shellQuote(srcDir)} && cpio -idm --quiet --no-absolute-filenames)`,
+  ]);
+  const info = (
+    await run(['rpm', '-qp', '--qf', '%{NAME}\\n%{VERSION}\\n%{RELEASE}\\n%{ARCH}\\n%{LICENSE}\\n%{SUMMARY}\\n', rpm])
+  ).split('\n');
   const [name = 'app', version = '0', release = '1', arch = 'noarch', license = 'unknown', summary = 'app'] = info;
-  const rows: RpmFileRow[] = (await run(['rpm', '-qp', '--qf', '[%{FILENAMES}\\t%{FILEMODES:perms}\\t%{FILEUSERNAME}\\t%{FILEFLAGS:fflags}\\n]', rpm]))
-    .split('\n').filter(Boolean).map((line) => {
+  const rows: RpmFileRow[] = (
+    await run([
+      'rpm',
+      '-qp',
+      '--qf',
+      '[%{FILENAMES}\\t%{FILEMODES:perms}\\t%{FILEUSERNAME}\\t%{FILEFLAGS:fflags}\\n]',
+      rpm,
+    ])
+  )
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
       const [file = '', perms = '', owner = 'root', flags = ''] = line.split('\t');
       return { path: file, isDir: perms.startsWith('d'), owner, flags };
     });
   const treePaths = (await run(['find', srcDir, '-mindepth', '1', '-printf', '/%P\\n'])).split('\n').filter(Boolean);
   const filesSection = filesLines(rows, treePaths);
   const spec = [
-    '# Written by scripts/bench: packages the tree of pkgapp\'s rpm the way a hand-written spec would.',
+    "# Written by scripts/bench: packages the tree of pkgapp's rpm the way a hand-written spec would.",
     '%define _binary_payload w6.gzdio',
     '%define _source_payload w6.gzdio',
     '%define _binary_filedigest_algorithm 8',
@@ -109,7 +131,18 @@ export async function prepareRpmSpec(rpm: string, workDir: string): Promise<RpmS
 
 /** rpmbuild -bb of the spec, writing the package under outDir. */
 export function rpmbuildCommand(spec: RpmSpec, outDir: string, tmpDir: string): string[] {
-  return ['rpmbuild', '-bb', '--quiet', '--define', `_topdir ${spec.topDir}`, '--define', `_rpmdir ${outDir}`, '--define', `_tmppath ${tmpDir}`, spec.spec];
+  return [
+    'rpmbuild',
+    '-bb',
+    '--quiet',
+    '--define',
+    `_topdir ${spec.topDir}`,
+    '--define',
+    `_rpmdir ${outDir}`,
+    '--define',
+    `_tmppath ${tmpDir}`,
+    spec.spec,
+  ];
 }
 
 /**
@@ -121,7 +154,8 @@ function filesLines(rows: readonly RpmFileRow[], treePaths: readonly string[]): 
   const listed = new Set(rows.map((r) => r.path));
   const notWhole = new Set<string>();
   const markAncestors = (p: string) => {
-    for (let dir = path.posix.dirname(p); dir !== '/' && !notWhole.has(dir); dir = path.posix.dirname(dir)) notWhole.add(dir);
+    for (let dir = path.posix.dirname(p); dir !== '/' && !notWhole.has(dir); dir = path.posix.dirname(dir))
+      notWhole.add(dir);
   };
   for (const p of treePaths) if (!listed.has(p)) markAncestors(p);
   for (const r of rows) if (r.flags) markAncestors(r.path);

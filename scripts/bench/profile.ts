@@ -35,7 +35,13 @@ export async function profileRun(argv: string[], profDir: string, env: NodeJS.Pr
   const start = process.hrtime.bigint();
   const since = () => Number(process.hrtime.bigint() - start) / 1e9;
   const command = [node, '--cpu-prof', `--cpu-prof-dir=${profDir}`, ...rest.filter((a) => a !== '-q')];
-  await run(command, { env, captureStdout: false, onStderrLine: (line) => { if (line.trim()) phases.push({ at: since(), line: line.trim() }); } });
+  await run(command, {
+    env,
+    captureStdout: false,
+    onStderrLine: (line) => {
+      if (line.trim()) phases.push({ at: since(), line: line.trim() });
+    },
+  });
   const wallSeconds = since();
   const threads: ThreadProfile[] = [];
   for (const file of (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile')).sort()) {
@@ -65,9 +71,11 @@ function summarizeProfile(file: string, profile: CpuProfile): ThreadProfile {
     const m = moduleOf(frame.url);
     mod.set(m, (mod.get(m) ?? 0) + ms);
   });
-  const top = (map: Map<string, number>) => [...map]
-    .sort((a, b) => b[1] - a[1]).slice(0, 15)
-    .map(([name, ms]) => ({ name, selfMs: Math.round(ms), percent: Math.round((1000 * ms) / total) / 10 }));
+  const top = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([name, ms]) => ({ name, selfMs: Math.round(ms), percent: Math.round((1000 * ms) / total) / 10 }));
   return {
     file,
     sampledMs: Math.round(total),
@@ -91,21 +99,28 @@ function moduleOf(url: string): string {
   const nm = url.lastIndexOf('/node_modules/');
   if (nm !== -1) {
     const parts = url.slice(nm + '/node_modules/'.length).split('/');
-    return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0] ?? url;
+    return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? url);
   }
   return shortUrl(url);
 }
 
 /** Text for the console: phases, then each thread's top functions and modules. */
 export function formatProfile(p: ProfileSummary): string {
-  const lines = [`profile: ${p.wallSeconds.toFixed(2)} s wall for ${p.command}`, 'phases (seconds since start, when pkgapp printed each line):'];
+  const lines = [
+    `profile: ${p.wallSeconds.toFixed(2)} s wall for ${p.command}`,
+    'phases (seconds since start, when pkgapp printed each line):',
+  ];
   for (const ph of p.phases) lines.push(`  ${ph.at.toFixed(2).padStart(7)}  ${ph.line}`);
   for (const t of p.threads) {
-    const special = Object.entries(t.special).map(([k, v]) => `${k} ${v} ms`).join(', ');
+    const special = Object.entries(t.special)
+      .map(([k, v]) => `${k} ${v} ms`)
+      .join(', ');
     lines.push(`${t.file}: ${t.sampledMs} ms sampled; ${special}`, '  top functions by self time:');
-    for (const f of t.topFunctions) lines.push(`    ${String(f.selfMs).padStart(7)} ms ${f.percent.toFixed(1).padStart(5)}%  ${f.name}`);
+    for (const f of t.topFunctions)
+      lines.push(`    ${String(f.selfMs).padStart(7)} ms ${f.percent.toFixed(1).padStart(5)}%  ${f.name}`);
     lines.push('  top modules by self time:');
-    for (const m of t.topModules) lines.push(`    ${String(m.selfMs).padStart(7)} ms ${m.percent.toFixed(1).padStart(5)}%  ${m.name}`);
+    for (const m of t.topModules)
+      lines.push(`    ${String(m.selfMs).padStart(7)} ms ${m.percent.toFixed(1).padStart(5)}%  ${m.name}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -44,12 +44,21 @@ export function median(values: readonly number[]): number {
 }
 
 /** Summarizes the recorded runs of one measurement. */
-export function summarize(id: string, label: string, group: string, runs: readonly RunRecord[], error?: string): Summary {
+export function summarize(
+  id: string,
+  label: string,
+  group: string,
+  runs: readonly RunRecord[],
+  error?: string,
+): Summary {
   const seconds = runs.map((r) => r.seconds);
   const rss = runs.map((r) => r.peakRssKiB);
   const outputs = runs.map((r) => r.outputBytes).filter((b): b is number => b !== undefined);
   return {
-    id, label, group, n: runs.length,
+    id,
+    label,
+    group,
+    n: runs.length,
     median: runs.length ? median(seconds) : NaN,
     min: runs.length ? Math.min(...seconds) : NaN,
     max: runs.length ? Math.max(...seconds) : NaN,
@@ -70,9 +79,23 @@ export function computeRatios(specs: readonly RatioSpec[], summaries: ReadonlyMa
     if (!of || !of.n || to.some((s) => !s || !s.n)) continue;
     const sum = (pick: (s: Summary) => number) => to.reduce((acc, s) => acc + pick(s!), 0);
     if (spec.kind === 'ratio') {
-      ratios.push({ label: spec.label, kind: spec.kind, value: of.median / sum((s) => s.median), low: of.min / sum((s) => s.max), high: of.max / sum((s) => s.min), cpu: of.cpuMedian / sum((s) => s.cpuMedian) });
+      ratios.push({
+        label: spec.label,
+        kind: spec.kind,
+        value: of.median / sum((s) => s.median),
+        low: of.min / sum((s) => s.max),
+        high: of.max / sum((s) => s.min),
+        cpu: of.cpuMedian / sum((s) => s.cpuMedian),
+      });
     } else {
-      ratios.push({ label: spec.label, kind: spec.kind, value: (of.median - sum((s) => s.median)) * 1000, low: (of.min - sum((s) => s.max)) * 1000, high: (of.max - sum((s) => s.min)) * 1000, cpu: (of.cpuMedian - sum((s) => s.cpuMedian)) * 1000 });
+      ratios.push({
+        label: spec.label,
+        kind: spec.kind,
+        value: (of.median - sum((s) => s.median)) * 1000,
+        low: (of.min - sum((s) => s.max)) * 1000,
+        high: (of.max - sum((s) => s.min)) * 1000,
+        cpu: (of.cpuMedian - sum((s) => s.cpuMedian)) * 1000,
+      });
     }
   }
   return ratios;
@@ -81,22 +104,31 @@ export function computeRatios(specs: readonly RatioSpec[], summaries: ReadonlyMa
 /** The human table: one row per measurement, then the ratios. */
 export function formatTable(summaries: readonly Summary[], ratios: readonly Ratio[]): string {
   const header = ['measurement', 'n', 'median s', 'min-max s', 'CPU s', 'peak RSS MiB', 'output MB'];
-  const rows = summaries.map((s) => s.error && !s.n
-    ? [s.label, '0', 'failed', '', '', '', '']
-    : [
-        s.label + (s.error ? ' (failed later)' : ''),
-        String(s.n),
-        fixed(s.median),
-        `${fixed(s.min)}-${fixed(s.max)}`,
-        fixed(s.cpuMedian),
-        (s.peakRssMaxKiB / 1024).toFixed(1),
-        s.outputBytes === undefined ? '' : (s.outputBytes / 1e6).toFixed(1),
-      ]);
+  const rows = summaries.map((s) =>
+    s.error && !s.n
+      ? [s.label, '0', 'failed', '', '', '', '']
+      : [
+          s.label + (s.error ? ' (failed later)' : ''),
+          String(s.n),
+          fixed(s.median),
+          `${fixed(s.min)}-${fixed(s.max)}`,
+          fixed(s.cpuMedian),
+          (s.peakRssMaxKiB / 1024).toFixed(1),
+          s.outputBytes === undefined ? '' : (s.outputBytes / 1e6).toFixed(1),
+        ],
+  );
   const lines = [...columns([header, ...rows]), ''];
   if (ratios.length) {
-    const ratioRows = ratios.map((r) => r.kind === 'ratio'
-      ? [r.label, `${r.value.toFixed(2)}x`, `(${r.low.toFixed(2)}-${r.high.toFixed(2)})`, `${r.cpu.toFixed(2)}x`]
-      : [r.label, `+${r.value.toFixed(0)} ms`, `(${r.low.toFixed(0)} to ${r.high.toFixed(0)})`, `+${r.cpu.toFixed(0)} ms`]);
+    const ratioRows = ratios.map((r) =>
+      r.kind === 'ratio'
+        ? [r.label, `${r.value.toFixed(2)}x`, `(${r.low.toFixed(2)}-${r.high.toFixed(2)})`, `${r.cpu.toFixed(2)}x`]
+        : [
+            r.label,
+            `+${r.value.toFixed(0)} ms`,
+            `(${r.low.toFixed(0)} to ${r.high.toFixed(0)})`,
+            `+${r.cpu.toFixed(0)} ms`,
+          ],
+    );
     lines.push(...columns([['ratio of medians', 'value', '(range from min/max)', 'CPU time'], ...ratioRows]));
   }
   const failed = summaries.filter((s) => s.error);

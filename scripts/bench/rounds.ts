@@ -24,17 +24,22 @@ export interface RoundContext {
  * slow drift of the machine hits all commands alike. A command that fails is dropped from the
  * later rounds. `keepFirst` receives each output directory of the first round before removal.
  */
-export async function runRounds(list: readonly Measurement[], options: {
-  warmups: number;
-  reps: number;
-  context: RoundContext;
-  keepFirst?: (m: Measurement, outDir: string) => Promise<void>;
-}): Promise<MeasurementRuns[]> {
+export async function runRounds(
+  list: readonly Measurement[],
+  options: {
+    warmups: number;
+    reps: number;
+    context: RoundContext;
+    keepFirst?: (m: Measurement, outDir: string) => Promise<void>;
+  },
+): Promise<MeasurementRuns[]> {
   const results = list.map((measurement): MeasurementRuns => ({ measurement, warmup: [], recorded: [] }));
   const total = options.warmups + options.reps;
   for (let round = 0; round < total; round++) {
     const warm = round < options.warmups;
-    const name = warm ? `warm-up ${round + 1}/${options.warmups}` : `round ${round - options.warmups + 1}/${options.reps}`;
+    const name = warm
+      ? `warm-up ${round + 1}/${options.warmups}`
+      : `round ${round - options.warmups + 1}/${options.reps}`;
     for (const r of results) {
       if (isStopping()) throw new Error('bench: stopping');
       if (r.error) continue;
@@ -52,7 +57,11 @@ export async function runRounds(list: readonly Measurement[], options: {
 }
 
 /** One run in a fresh output directory, which is sized and removed afterwards. */
-export async function runOnce(m: Measurement, context: RoundContext, keep?: (m: Measurement, outDir: string) => Promise<void>): Promise<RunRecord> {
+export async function runOnce(
+  m: Measurement,
+  context: RoundContext,
+  keep?: (m: Measurement, outDir: string) => Promise<void>,
+): Promise<RunRecord> {
   if (m.outDir) {
     await rm(m.outDir, { recursive: true, force: true });
     await mkdir(m.outDir, { recursive: true });
@@ -73,7 +82,10 @@ export async function runOnce(m: Measurement, context: RoundContext, keep?: (m: 
 export async function keepOutput(outDir: string, keepDir: string): Promise<string[]> {
   await mkdir(path.dirname(keepDir), { recursive: true });
   await rename(outDir, keepDir);
-  return (await run(['find', keepDir, '-type', 'f', '(', '-name', '*.deb', '-o', '-name', '*.rpm', ')'])).split('\n').filter(Boolean).sort();
+  return (await run(['find', keepDir, '-type', 'f', '(', '-name', '*.deb', '-o', '-name', '*.rpm', ')']))
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }
 
 /** "label: 12.34 s, CPU 20.1 s, peak 85 MiB, 89.4 MB written" */
@@ -84,5 +96,8 @@ export function describeRun(label: string, r: RunRecord): string {
 
 async function treeBytes(dir: string): Promise<number> {
   const sizes = await run(['find', dir, '-type', 'f', '-printf', '%s\\n']);
-  return sizes.split('\n').filter(Boolean).reduce((sum, s) => sum + Number(s), 0);
+  return sizes
+    .split('\n')
+    .filter(Boolean)
+    .reduce((sum, s) => sum + Number(s), 0);
 }

@@ -76,7 +76,12 @@ export function run(argv: string[], options: RunOptions = {}): Promise<string> {
       running.delete(child);
       if (partial && options.onStderrLine) options.onStderrLine(partial);
       if (code === 0) resolve(Buffer.concat(out).toString());
-      else reject(new Error(`${describe(argv)} failed (${signal ?? `exit ${code}`})${err.trim() ? `:\n${indent(err.trim())}` : ''}`));
+      else
+        reject(
+          new Error(
+            `${describe(argv)} failed (${signal ?? `exit ${code}`})${err.trim() ? `:\n${indent(err.trim())}` : ''}`,
+          ),
+        );
     });
   });
 }
@@ -96,7 +101,10 @@ export async function runTimed(argv: string[], timeFile: string, options: RunOpt
 
 /** True when `name` is an executable in PATH (or an absolute path that exists). */
 export async function haveTool(name: string): Promise<boolean> {
-  return run(['sh', '-c', `command -v ${shellQuote(name)}`]).then(() => true, () => false);
+  return run(['sh', '-c', `command -v ${shellQuote(name)}`]).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Quotes one word for sh. */
@@ -111,5 +119,8 @@ function describe(argv: string[]): string {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((l) => `    ${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 }

@@ -27,7 +27,7 @@ export function renderConfigurationReference(): string {
       walk(object.additionalProperties, `${keyPath}.NAME`);
     }
   };
-  walk(configSchema as unknown as SchemaNode, '');
+  walk(configSchema, '');
   return [
     '# Configuration reference',
     '',
@@ -59,7 +59,9 @@ function typeOf(node: SchemaNode): string {
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.type === 'array') return `${node.items?.type ?? 'value'}[]`;
   if (node.type === 'object' && typeof node.additionalProperties === 'object' && !node.properties) {
-    return node.additionalProperties.properties ? 'object of NAME → object' : `object of ${node.additionalProperties.type ?? 'value'}`;
+    return node.additionalProperties.properties
+      ? 'object of NAME → object'
+      : `object of ${node.additionalProperties.type ?? 'value'}`;
   }
   return node.type ?? 'value';
 }

@@ -63,7 +63,13 @@ export async function readApp(dir: string, options: ReadAppOptions = {}): Promis
   const pkg = importer === '' ? rootPkg : await readPackageJson(absDir);
 
   const configFile = path.join(absDir, 'pkgapp.config.json');
-  const fileConfig = (await exists(configFile)) ? await readJsonFile(configFile, 'PKGAPP_CONFIG_FILE', 'Make pkgapp.config.json a readable JSON file, or remove it and configure pkgapp in package.json "pkgapp"') : undefined;
+  const fileConfig = (await exists(configFile))
+    ? await readJsonFile(
+        configFile,
+        'PKGAPP_CONFIG_FILE',
+        'Make pkgapp.config.json a readable JSON file, or remove it and configure pkgapp in package.json "pkgapp"',
+      )
+    : undefined;
   if (fileConfig !== undefined && pkg.pkgapp !== undefined) {
     throw new UserError(`${absDir}: configuration found both in package.json "pkgapp" and in pkgapp.config.json`, {
       code: 'PKGAPP_CONFIG_TWICE',
@@ -74,7 +80,10 @@ export async function readApp(dir: string, options: ReadAppOptions = {}): Promis
   const config = validateConfig(fileConfig ?? pkg.pkgapp ?? {}, configSource);
 
   const { manager, lockfilePath } = await detectManager(root, rootPkg);
-  const importers = new Map<string, PackageJson>([['', rootPkg], ...workspaces.map((w): [string, PackageJson] => [w.dir, w.packageJson])]);
+  const importers = new Map<string, PackageJson>([
+    ['', rootPkg],
+    ...workspaces.map((w): [string, PackageJson] => [w.dir, w.packageJson]),
+  ]);
   const hooks: Partial<Record<HookPhase, string>> = {};
   for (const [phase, file] of Object.entries(config.hooks ?? {}) as [HookPhase, string][]) {
     hooks[phase] = await readHook(absDir, file, phase, configSource);
@@ -93,9 +102,16 @@ export async function readApp(dir: string, options: ReadAppOptions = {}): Promis
 
 async function readPackageJson(dir: string): Promise<PackageJson> {
   const pkgPath = path.join(dir, 'package.json');
-  const packageJson = await readJsonFile(pkgPath, 'PKGAPP_PACKAGE_JSON', `Run pkgapp in the app's directory or pass -C DIR`);
+  const packageJson = await readJsonFile(
+    pkgPath,
+    'PKGAPP_PACKAGE_JSON',
+    `Run pkgapp in the app's directory or pass -C DIR`,
+  );
   if (typeof packageJson !== 'object' || packageJson === null || Array.isArray(packageJson)) {
-    throw new UserError(`${pkgPath}: must contain a JSON object`, { code: 'PKGAPP_PACKAGE_JSON_INVALID', hint: 'package.json holds one object: {"name": …, "version": …}' });
+    throw new UserError(`${pkgPath}: must contain a JSON object`, {
+      code: 'PKGAPP_PACKAGE_JSON_INVALID',
+      hint: 'package.json holds one object: {"name": …, "version": …}',
+    });
   }
   return packageJson as PackageJson;
 }
@@ -106,7 +122,12 @@ async function hasLockfile(dir: string): Promise<boolean> {
 }
 
 /** The monorepo (lockfile and workspaces) above `dir` that lists it as a workspace, if any. */
-async function enclosingMonorepo(dir: string): Promise<{ root: string; rootPkg: PackageJson; workspaces: Awaited<ReturnType<typeof listWorkspaces>>; importer: string } | undefined> {
+async function enclosingMonorepo(
+  dir: string,
+): Promise<
+  | { root: string; rootPkg: PackageJson; workspaces: Awaited<ReturnType<typeof listWorkspaces>>; importer: string }
+  | undefined
+> {
   for (let up = path.dirname(dir); up !== path.dirname(up); up = path.dirname(up)) {
     if (!(await exists(path.join(up, 'package.json'))) || !(await hasLockfile(up))) continue;
     const rootPkg = await readPackageJson(up);
@@ -122,11 +143,14 @@ async function readHook(dir: string, file: string, phase: string, source: string
   try {
     return await readFile(full, 'utf8');
   } catch (error) {
-    throw new UserError(`${source}: hooks.${phase} names "${file}", which cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      code: 'PKGAPP_HOOK_UNREADABLE',
-      hint: 'Hook paths are relative to the app directory',
-      cause: error,
-    });
+    throw new UserError(
+      `${source}: hooks.${phase} names "${file}", which cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      {
+        code: 'PKGAPP_HOOK_UNREADABLE',
+        hint: 'Hook paths are relative to the app directory',
+        cause: error,
+      },
+    );
   }
 }
 

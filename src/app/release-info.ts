@@ -14,9 +14,13 @@ export interface ReleaseInfo {
 
 /** Reads the commit (if any) and hashes the lockfile. */
 export async function readReleaseInfo(dir: string, lockfilePath: string): Promise<ReleaseInfo> {
-  const lockfileSha256 = createHash('sha256').update(await readFile(lockfilePath)).digest('hex');
+  const lockfileSha256 = createHash('sha256')
+    .update(await readFile(lockfilePath))
+    .digest('hex');
   const commit = await tryTool('git', ['rev-parse', '--verify', 'HEAD'], dir).catch(() => undefined);
   if (!commit) return { lockfileSha256 };
-  const status = await tryTool('git', ['status', '--porcelain', '--untracked-files=no', '--', '.'], dir).catch(() => undefined);
+  const status = await tryTool('git', ['status', '--porcelain', '--untracked-files=no', '--', '.'], dir).catch(
+    () => undefined,
+  );
   return { gitCommit: commit, gitDirty: status !== undefined && status !== '', lockfileSha256 };
 }

@@ -17,14 +17,23 @@ export interface Workspace {
 /** The glob patterns naming the workspaces of the project in `root` ([] when it has none). */
 export async function workspacePatterns(root: string, rootPkg: PackageJson): Promise<string[]> {
   const field = rootPkg.workspaces;
-  const fromPkg = Array.isArray(field) ? field : Array.isArray((field as { packages?: unknown } | undefined)?.packages) ? (field as { packages: unknown[] }).packages : [];
+  const fromPkg: unknown[] = Array.isArray(field)
+    ? field
+    : Array.isArray((field as { packages?: unknown } | undefined)?.packages)
+      ? (field as { packages: unknown[] }).packages
+      : [];
   let fromPnpm: unknown[] = [];
   try {
-    const doc = parseYaml(await readFile(path.join(root, 'pnpm-workspace.yaml'), 'utf8')) as { packages?: unknown } | null;
+    const doc = parseYaml(await readFile(path.join(root, 'pnpm-workspace.yaml'), 'utf8')) as {
+      packages?: unknown;
+    } | null;
     if (Array.isArray(doc?.packages)) fromPnpm = doc.packages;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UserError(`${path.join(root, 'pnpm-workspace.yaml')}: ${(error as Error).message}`, { code: 'PKGAPP_WORKSPACE_CONFIG', hint: 'Fix the YAML syntax' });
+      throw new UserError(`${path.join(root, 'pnpm-workspace.yaml')}: ${(error as Error).message}`, {
+        code: 'PKGAPP_WORKSPACE_CONFIG',
+        hint: 'Fix the YAML syntax',
+      });
     }
   }
   return [...fromPkg, ...fromPnpm].filter((p): p is string => typeof p === 'string');
@@ -44,7 +53,12 @@ export async function listWorkspaces(root: string, rootPkg: PackageJson): Promis
     } catch {
       return;
     }
-    if (rel !== '' && include.some((p) => minimatch(rel, p)) && !exclude.some((p) => minimatch(rel, p)) && entries.some((e) => e.name === 'package.json' && e.isFile())) {
+    if (
+      rel !== '' &&
+      include.some((p) => minimatch(rel, p)) &&
+      !exclude.some((p) => minimatch(rel, p)) &&
+      entries.some((e) => e.name === 'package.json' && e.isFile())
+    ) {
       const packageJson = JSON.parse(await readFile(path.join(root, rel, 'package.json'), 'utf8')) as PackageJson;
       result.push({ dir: rel, name: typeof packageJson.name === 'string' ? packageJson.name : undefined, packageJson });
     }
@@ -64,14 +78,20 @@ export function pickWorkspace(root: string, workspaces: Workspace[], wanted: str
   const found = workspaces.find((w) => w.name === wanted) ?? workspaces.find((w) => w.dir === dir);
   if (found) return found;
   // "api" for @acme/api in packages/api, when only one workspace fits
-  const short = workspaces.filter((w) => w.name?.replace(/^@[^/]+\//, '') === wanted || path.posix.basename(w.dir) === wanted);
+  const short = workspaces.filter(
+    (w) => w.name?.replace(/^@[^/]+\//, '') === wanted || path.posix.basename(w.dir) === wanted,
+  );
   if (short.length === 1) return short[0]!;
   const known = workspaces.map((w) => w.name ?? w.dir);
   throw new UserError(
-    known.length ? `${root}: no workspace "${wanted}" (the workspaces are ${known.join(', ')})` : `${root}: no workspace "${wanted}": the project declares no workspaces`,
+    known.length
+      ? `${root}: no workspace "${wanted}" (the workspaces are ${known.join(', ')})`
+      : `${root}: no workspace "${wanted}": the project declares no workspaces`,
     {
       code: 'PKGAPP_WORKSPACE_NOT_FOUND',
-      hint: known.length ? 'Pass --workspace with a package name or a directory from that list' : 'Point -C at the monorepo root, whose package.json "workspaces" (or pnpm-workspace.yaml) lists the workspace',
+      hint: known.length
+        ? 'Pass --workspace with a package name or a directory from that list'
+        : 'Point -C at the monorepo root, whose package.json "workspaces" (or pnpm-workspace.yaml) lists the workspace',
     },
   );
 }

@@ -15,12 +15,21 @@ export function addInspectCommand(program: Command, io: Io): void {
     .option('--json', 'print one JSON document on stdout')
     .action(async (file: string, flags: { key?: string; json?: boolean }) => {
       const options: InspectOptions = flags.key === undefined ? {} : { key: flags.key };
-      const [{ inspect }, { renderInspection }] = await Promise.all([import('../inspect/inspect-package.js'), import('../inspect/render-inspection.js')]);
+      const [{ inspect }, { renderInspection }] = await Promise.all([
+        import('../inspect/inspect-package.js'),
+        import('../inspect/render-inspection.js'),
+      ]);
       const inspection = await inspect(file, options);
       io.stdout(flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : renderInspection(inspection));
       const verification = inspection.signature.verification;
       if (verification && !verification.valid) {
-        throw new UserError(`${file}: ${verification.problem}`, { code: 'PKGAPP_VERIFY_FAILED', exitCode: EXIT_FAILURE, hint: verification.signatures.length ? 'Do not install it; rebuild or re-download the package' : 'Sign packages with pkgapp build --sign-key' });
+        throw new UserError(`${file}: ${verification.problem}`, {
+          code: 'PKGAPP_VERIFY_FAILED',
+          exitCode: EXIT_FAILURE,
+          hint: verification.signatures.length
+            ? 'Do not install it; rebuild or re-download the package'
+            : 'Sign packages with pkgapp build --sign-key',
+        });
       }
     });
 }

@@ -15,15 +15,21 @@ export const INTERRUPT_EXIT: Record<InterruptSignal, number> = { SIGINT: 130, SI
 
 /** The abort reason the operation rejects with, reported like any UserError. */
 export function interruptedError(signal: InterruptSignal): UserError {
-  return new UserError(`interrupted by ${signal}: stopped and removed its temporary files; what was there before is unchanged`, {
-    code: 'PKGAPP_INTERRUPTED',
-    exitCode: INTERRUPT_EXIT[signal],
-    hint: 'Run the command again to finish it',
-  });
+  return new UserError(
+    `interrupted by ${signal}: stopped and removed its temporary files; what was there before is unchanged`,
+    {
+      code: 'PKGAPP_INTERRUPTED',
+      exitCode: INTERRUPT_EXIT[signal],
+      hint: 'Run the command again to finish it',
+    },
+  );
 }
 
 /** Runs `work` with a signal that SIGINT/SIGTERM abort while it runs (io.onInterrupt; none in tests' in-process io). */
-export async function withInterrupts<T>(listen: InterruptListener | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withInterrupts<T>(
+  listen: InterruptListener | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const stop = listen?.((signal) => controller.abort(interruptedError(signal)));
   try {

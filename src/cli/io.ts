@@ -87,7 +87,9 @@ export function unexpectedReport(error: unknown, debug: boolean): string {
   }
   const v = versions();
   lines.push(`  pkgapp ${v.pkgapp}, node ${v.node}, ${v.platform}`);
-  lines.push('  hint: this is a bug in pkgapp or a failure of the system (a full disk?): report it with the command you ran and these lines');
+  lines.push(
+    '  hint: this is a bug in pkgapp or a failure of the system (a full disk?): report it with the command you ran and these lines',
+  );
   lines.push('  code: PKGAPP_UNEXPECTED (docs/errors.md)');
   return `${lines.join('\n')}\n`;
 }

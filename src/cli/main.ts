@@ -28,7 +28,13 @@ export interface ReportContext {
 /** Runs pkgapp with `argv` (without node and script) and returns the exit code; never exits. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const state: ReportContext = { json: jsonRequested(argv), wroteStdout: false, failing: undefined, argv };
-  const out: Io = { ...io, stdout: (text) => { state.wroteStdout = true; io.stdout(text); } };
+  const out: Io = {
+    ...io,
+    stdout: (text) => {
+      state.wroteStdout = true;
+      io.stdout(text);
+    },
+  };
   // commander's own error lines are replaced by pkgapp's (reportError), so they name a code.
   const output = { writeOut: out.stdout, writeErr: out.stderr, outputError: () => {} };
   const program = new Command('pkgapp')
@@ -70,11 +76,27 @@ interface Failure {
 /** Prints `error` as the CLI does (stderr, and stdout in JSON mode) and returns the exit code. */
 export function reportError(error: unknown, io: Io, state: ReportContext = {}): number {
   if (error instanceof CommanderError && error.exitCode === 0) return 0; // --help, --version
-  const failure = error instanceof CommanderError ? usageFailure(error, state.failing, state.argv ?? []) : isUserError(error) ? userFailure(error) : undefined;
+  const failure =
+    error instanceof CommanderError
+      ? usageFailure(error, state.failing, state.argv ?? [])
+      : isUserError(error)
+        ? userFailure(error)
+        : undefined;
   if (!failure) {
     writeSafely(io.stderr, unexpectedReport(error, Boolean(io.env['PKGAPP_DEBUG'])));
     if (state.json && !state.wroteStdout) {
-      writeSafely(io.stdout, jsonDocument({ code: 'PKGAPP_UNEXPECTED', exitCode: EXIT_FAILURE, message: errorMessage(error), hint: catalogueEntry('PKGAPP_UNEXPECTED')?.fix }, { versions: versions() }));
+      writeSafely(
+        io.stdout,
+        jsonDocument(
+          {
+            code: 'PKGAPP_UNEXPECTED',
+            exitCode: EXIT_FAILURE,
+            message: errorMessage(error),
+            hint: catalogueEntry('PKGAPP_UNEXPECTED')?.fix,
+          },
+          { versions: versions() },
+        ),
+      );
     }
     return EXIT_FAILURE;
   }
@@ -88,7 +110,12 @@ export function reportError(error: unknown, io: Io, state: ReportContext = {}): 
 
 /** A UserError; its own hint, else the catalogue's advice for its code. */
 function userFailure(error: { code: string; exitCode: number; message: string; hint: string | undefined }): Failure {
-  return { code: error.code, exitCode: error.exitCode, message: error.message, hint: error.hint ?? catalogueEntry(error.code)?.fix };
+  return {
+    code: error.code,
+    exitCode: error.exitCode,
+    message: error.message,
+    hint: error.hint ?? catalogueEntry(error.code)?.fix,
+  };
 }
 
 /** commander's error codes → pkgapp's (every one in src/error-catalogue.ts). */
@@ -109,15 +136,35 @@ function usageFailure(error: CommanderError, command: Command | undefined, argv:
   const name = command?.parent ? `pkgapp ${command.name()}` : 'pkgapp';
   if (code === 'PKGAPP_USAGE_NO_COMMAND') {
     // commander printed the help: for no command at all, or for `pkgapp help NOT-A-COMMAND`.
-    if (argv[0] === 'help' && argv[1] !== undefined) return { code: 'PKGAPP_USAGE_UNKNOWN_COMMAND', exitCode: EXIT_USAGE, message: `unknown command '${argv[1]}'`, hint: 'The commands are listed above' };
-    return { code, exitCode: EXIT_USAGE, message: 'no command given', hint: 'Give a command, e.g. `pkgapp build`; the commands are listed above' };
+    if (argv[0] === 'help' && argv[1] !== undefined)
+      return {
+        code: 'PKGAPP_USAGE_UNKNOWN_COMMAND',
+        exitCode: EXIT_USAGE,
+        message: `unknown command '${argv[1]}'`,
+        hint: 'The commands are listed above',
+      };
+    return {
+      code,
+      exitCode: EXIT_USAGE,
+      message: 'no command given',
+      hint: 'Give a command, e.g. `pkgapp build`; the commands are listed above',
+    };
   }
-  const message = error.message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  const message = error.message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
   const takesDir = command?.options.some((o) => o.long === '--dir') ?? false;
-  const hint = code === 'PKGAPP_USAGE_UNKNOWN_COMMAND' ? '`pkgapp --help` lists the commands'
-    : code === 'PKGAPP_USAGE_UNKNOWN_OPTION' ? `\`${name} --help\` lists its options`
-      : code === 'PKGAPP_USAGE_EXCESS_ARGUMENTS' && takesDir ? `The app directory is given with -C DIR; \`${name} --help\` shows the usage`
-        : `\`${name} --help\` shows its usage`;
+  const hint =
+    code === 'PKGAPP_USAGE_UNKNOWN_COMMAND'
+      ? '`pkgapp --help` lists the commands'
+      : code === 'PKGAPP_USAGE_UNKNOWN_OPTION'
+        ? `\`${name} --help\` lists its options`
+        : code === 'PKGAPP_USAGE_EXCESS_ARGUMENTS' && takesDir
+          ? `The app directory is given with -C DIR; \`${name} --help\` shows the usage`
+          : `\`${name} --help\` shows its usage`;
   return { code, exitCode: EXIT_USAGE, message, hint };
 }
 

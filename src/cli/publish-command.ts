@@ -19,16 +19,24 @@ interface RepoFlags {
 
 /** Declares publish and promote on `program`. */
 export function addPublishCommands(program: Command, io: Io): void {
-  const repoOptions = (command: Command) => command
-    .requiredOption('--repo <dir>', 'repository root: apt in DIR/apt, yum in DIR/yum')
-    .option('--component <name>', 'apt component', 'main')
-    .option('--keep <n>', 'keep at most N versions of each package in the suite (default: all)')
-    .option('--url <url>', 'where clients reach DIR, for the printed setup')
-    .option('--sign-key <file>', 'OpenPGP secret key for the metadata (or PKGAPP_SIGN_KEY; passphrase in PKGAPP_SIGN_PASSPHRASE)')
-    .option('--json', 'print one JSON document on stdout')
-    .option('-q, --quiet', 'print errors only');
+  const repoOptions = (command: Command) =>
+    command
+      .requiredOption('--repo <dir>', 'repository root: apt in DIR/apt, yum in DIR/yum')
+      .option('--component <name>', 'apt component', 'main')
+      .option('--keep <n>', 'keep at most N versions of each package in the suite (default: all)')
+      .option('--url <url>', 'where clients reach DIR, for the printed setup')
+      .option(
+        '--sign-key <file>',
+        'OpenPGP secret key for the metadata (or PKGAPP_SIGN_KEY; passphrase in PKGAPP_SIGN_PASSPHRASE)',
+      )
+      .option('--json', 'print one JSON document on stdout')
+      .option('-q, --quiet', 'print errors only');
 
-  repoOptions(program.command('publish').description('add packages to the apt and yum repositories in DIR, keeping every version'))
+  repoOptions(
+    program
+      .command('publish')
+      .description('add packages to the apt and yum repositories in DIR, keeping every version'),
+  )
     .argument('<files...>', '.deb and .rpm files')
     .option('--suite <name>', 'apt suite / yum channel', 'stable')
     .action(async (files: string[], flags: RepoFlags) => {
@@ -37,25 +45,45 @@ export function addPublishCommands(program: Command, io: Io): void {
       report(await withInterrupts(io.onInterrupt, (signal) => publish(files, { ...options, signal })), flags, io);
     });
 
-  repoOptions(program.command('promote').description('copy a published version from one suite to another without rebuilding'))
+  repoOptions(
+    program.command('promote').description('copy a published version from one suite to another without rebuilding'),
+  )
     .argument('<name=version>', 'package and version, e.g. acme-hello=1.2.3')
     .requiredOption('--from <suite>', 'suite it is published in, e.g. staging')
     .requiredOption('--to <suite>', 'suite to add it to, e.g. production')
     .action(async (spec: string, flags: RepoFlags & { from: string; to: string }) => {
       const match = /^([^=\s]+)=(\S+)$/.exec(spec);
-      if (!match) throw new UserError(`"${spec}" is not NAME=VERSION`, { code: 'PKGAPP_PROMOTE_SPEC', hint: 'e.g. pkgapp promote --repo repo --from staging --to production acme-hello=1.2.3' });
+      if (!match)
+        throw new UserError(`"${spec}" is not NAME=VERSION`, {
+          code: 'PKGAPP_PROMOTE_SPEC',
+          hint: 'e.g. pkgapp promote --repo repo --from staging --to production acme-hello=1.2.3',
+        });
       const { promote } = await import('../publish/publish.js');
       const options = repositoryOptions(flags, flags.to, io);
-      report(await withInterrupts(io.onInterrupt, (signal) => promote(match[1]!, match[2]!, flags.from, { ...options, signal })), flags, io);
+      report(
+        await withInterrupts(io.onInterrupt, (signal) =>
+          promote(match[1]!, match[2]!, flags.from, { ...options, signal }),
+        ),
+        flags,
+        io,
+      );
     });
 }
 
 function repositoryOptions(flags: RepoFlags, suite: string, io: Io): RepositoryOptions {
   const signKey = signKeyFrom(flags.signKey, io.env);
-  if (!signKey) throw new UserError('repository metadata must be signed: pass --sign-key FILE or set PKGAPP_SIGN_KEY', { code: 'PKGAPP_SIGN_KEY_MISSING', hint: 'Create a key once with `pkgapp keygen`' });
+  if (!signKey)
+    throw new UserError('repository metadata must be signed: pass --sign-key FILE or set PKGAPP_SIGN_KEY', {
+      code: 'PKGAPP_SIGN_KEY_MISSING',
+      hint: 'Create a key once with `pkgapp keygen`',
+    });
   const options: RepositoryOptions = { repoDir: flags.repo, suite, component: flags.component, signKey };
   if (flags.keep !== undefined) {
-    if (!/^\d+$/.test(flags.keep) || Number(flags.keep) < 1) throw new UserError(`--keep "${flags.keep}" must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID', hint: 'e.g. --keep 5 keeps the five highest versions of each package; leave it out to keep every version' });
+    if (!/^\d+$/.test(flags.keep) || Number(flags.keep) < 1)
+      throw new UserError(`--keep "${flags.keep}" must be a whole number of versions, at least 1`, {
+        code: 'PKGAPP_KEEP_INVALID',
+        hint: 'e.g. --keep 5 keeps the five highest versions of each package; leave it out to keep every version',
+      });
     options.keep = Number(flags.keep);
   }
   if (flags.url !== undefined) options.baseUrl = flags.url.replace(/\/+$/, '');
@@ -68,7 +96,10 @@ function report(result: PublishResult, flags: RepoFlags, io: Io): void {
     return;
   }
   if (flags.quiet) return;
-  for (const [side, r] of [['apt', result.apt], ['yum', result.yum]] as const) {
+  for (const [side, r] of [
+    ['apt', result.apt],
+    ['yum', result.yum],
+  ] as const) {
     if (!r) continue;
     for (const f of r.added) io.stderr(`${side}: added ${f}\n`);
     for (const f of r.unchanged) io.stderr(`${side}: already published ${f}\n`);
@@ -76,5 +107,6 @@ function report(result: PublishResult, flags: RepoFlags, io: Io): void {
   }
   io.stderr(`metadata signed by ${result.signedBy}\n`);
   if (result.clientSetup.apt) io.stderr(`\nOn Debian/Ubuntu servers:\n${result.clientSetup.apt.trimEnd()}\n`);
-  if (result.clientSetup.yum) io.stderr(`\nOn Fedora/RHEL servers, as /etc/yum.repos.d/pkgapp.repo:\n${result.clientSetup.yum.trimEnd()}\n`);
+  if (result.clientSetup.yum)
+    io.stderr(`\nOn Fedora/RHEL servers, as /etc/yum.repos.d/pkgapp.repo:\n${result.clientSetup.yum.trimEnd()}\n`);
 }

@@ -16,12 +16,24 @@ export function addVerifyCommand(program: Command, io: Io): void {
       const result = await verify(file, flags.key);
       if (flags.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
       else {
-        for (const s of result.signatures) io.stderr(`${s.valid ? 'OK ' : 'BAD'} ${s.covers} signature by ${s.keyId}${s.signer ? ` (${s.signer})` : ''}${s.reason ? `: ${s.reason}` : ''}\n`);
+        for (const s of result.signatures)
+          io.stderr(
+            `${s.valid ? 'OK ' : 'BAD'} ${s.covers} signature by ${s.keyId}${s.signer ? ` (${s.signer})` : ''}${s.reason ? `: ${s.reason}` : ''}\n`,
+          );
         for (const d of result.digests) io.stderr(`${d.valid ? 'OK ' : 'BAD'} ${d.covers}\n`);
       }
       if (!result.valid) {
-        throw new UserError(`${file}: ${result.problem}`, { code: 'PKGAPP_VERIFY_FAILED', exitCode: EXIT_FAILURE, hint: result.signatures.length ? 'Do not install it; rebuild or re-download the package' : 'Sign packages with pkgapp build --sign-key' });
+        throw new UserError(`${file}: ${result.problem}`, {
+          code: 'PKGAPP_VERIFY_FAILED',
+          exitCode: EXIT_FAILURE,
+          hint: result.signatures.length
+            ? 'Do not install it; rebuild or re-download the package'
+            : 'Sign packages with pkgapp build --sign-key',
+        });
       }
-      if (!flags.json) io.stderr(`${file}: signatures OK, signed by ${result.signatures[0]!.keyId}${result.signatures[0]!.signer ? ` (${result.signatures[0]!.signer})` : ''}\n`);
+      if (!flags.json)
+        io.stderr(
+          `${file}: signatures OK, signed by ${result.signatures[0]!.keyId}${result.signatures[0]!.signer ? ` (${result.signatures[0]!.signer})` : ''}\n`,
+        );
     });
 }

@@ -36,7 +36,7 @@ try {
 try {
   v8.setFlagsFromString('--expose-gc');
   const gc: unknown = vm.runInNewContext('gc');
-  if (typeof gc === 'function') setCollector(() => gc());
+  if (typeof gc === 'function') setCollector(() => void (gc as () => unknown)());
 } catch {
   // No gc extension: V8 collects on its own schedule.
 } finally {

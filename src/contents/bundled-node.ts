@@ -23,14 +23,20 @@ export async function bundledNode(manifest: Manifest, binary: string = process.e
     st = await stat(file).catch(() => undefined);
   }
   if (!st?.isFile() || (st.mode & 0o111) === 0) {
-    throw new UserError(`--node-binary ${binary}: not an executable node binary (nor a directory with bin/node)`, { code: 'PKGAPP_NODE_BINARY_INVALID', hint: 'Point it at an official Node.js build, e.g. node-v20.18.0-linux-x64/' });
+    throw new UserError(`--node-binary ${binary}: not an executable node binary (nor a directory with bin/node)`, {
+      code: 'PKGAPP_NODE_BINARY_INVALID',
+      hint: 'Point it at an official Node.js build, e.g. node-v20.18.0-linux-x64/',
+    });
   }
   const libraries = await tryTool('ldd', [file], path.dirname(file));
   if (libraries?.includes('libnode.so')) {
-    throw new UserError(`${file} is a shared-library build of Node.js (it loads libnode.so), which cannot be bundled alone`, {
-      code: 'PKGAPP_NODE_BINARY_SHARED',
-      hint: 'Bundle an official Node.js build (nodejs.org tarball or NodeSource): --node-binary /path/to/node-v20.x-linux-x64',
-    });
+    throw new UserError(
+      `${file} is a shared-library build of Node.js (it loads libnode.so), which cannot be bundled alone`,
+      {
+        code: 'PKGAPP_NODE_BINARY_SHARED',
+        hint: 'Bundle an official Node.js build (nodejs.org tarball or NodeSource): --node-binary /path/to/node-v20.x-linux-x64',
+      },
+    );
   }
   const version = await tryTool(file, ['--version'], path.dirname(file)).catch(() => undefined);
   const target = manifest.runtime.nodePath.slice(1);

@@ -7,7 +7,15 @@ import type { PinnedPackage } from '../app/lockfile.js';
 import { UserError } from '../errors.js';
 import { EntryStore } from './entry-store.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
-import { dropForeignPackages, isForeignPrebuildDir, isMuslPrebuild, noneDropped, treeSize, type DroppedBinaries, type TargetPlatform } from './platform-filter.js';
+import {
+  dropForeignPackages,
+  isForeignPrebuildDir,
+  isMuslPrebuild,
+  noneDropped,
+  treeSize,
+  type DroppedBinaries,
+  type TargetPlatform,
+} from './platform-filter.js';
 import { TopLevelTally } from './package-summary.js';
 import { mayBeElfLibrary, readPayloadElf, type ElfCandidate, type PayloadElf } from './library-dependencies.js';
 import { rewriteShebang } from './shebang.js';
@@ -103,7 +111,9 @@ export async function collectContents(options: {
   // `gypRoot`: the package's location when it has a binding.gyp (node-gyp output to prune).
   // `prebuilds`: 1 in a prebuilds/ directory (children name platforms), 2 below a kept platform's.
   const walk = (dir: number, rel: string, abs: string, gypRoot: string | undefined, prebuilds: 0 | 1 | 2 = 0) => {
-    const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const child of children) {
       if (isNodeModulesNoise(child.name)) continue;
       if (child.name === 'node_modules' && child.isDirectory()) continue; // nested packages are walked as their own locations
@@ -151,10 +161,13 @@ export async function collectContents(options: {
     for (const link of listBinLinks(root, binDir, packageDirs)) addPath(link);
   }
   if (unbuilt.length) {
-    throw new UserError(`${unbuilt.join(', ')}: native package${unbuilt.length > 1 ? 's' : ''} (binding.gyp) with no compiled addon (.node) in ${root}`, {
-      code: 'PKGAPP_NATIVE_NOT_BUILT',
-      hint: 'Its install script did not run: allow it (npm_config_ignore_scripts unset; npm\'s "allowScripts" in package.json, pnpm\'s onlyBuiltDependencies) and build again; with --no-install, reinstall node_modules with scripts enabled',
-    });
+    throw new UserError(
+      `${unbuilt.join(', ')}: native package${unbuilt.length > 1 ? 's' : ''} (binding.gyp) with no compiled addon (.node) in ${root}`,
+      {
+        code: 'PKGAPP_NATIVE_NOT_BUILT',
+        hint: 'Its install script did not run: allow it (npm_config_ignore_scripts unset; npm\'s "allowScripts" in package.json, pnpm\'s onlyBuiltDependencies) and build again; with --no-install, reinstall node_modules with scripts enabled',
+      },
+    );
   }
   tree.trim();
   const elfObjects = await readPayloadElf(elfCandidates);
@@ -164,7 +177,8 @@ export async function collectContents(options: {
 /** The node_modules directories that hold production packages; each may have a .bin. */
 function binDirs(packages: readonly PinnedPackage[]): string[] {
   const dirs = new Set<string>();
-  for (const p of packages) dirs.add(`${p.location.slice(0, p.location.lastIndexOf('node_modules/'))}node_modules/.bin`);
+  for (const p of packages)
+    dirs.add(`${p.location.slice(0, p.location.lastIndexOf('node_modules/'))}node_modules/.bin`);
   return [...dirs].sort();
 }
 
@@ -210,7 +224,13 @@ interface FileFacts {
  * /bin/bash; a script for another interpreter (python3, perl) stays executable only when the app
  * depends on it (pkgapp.depends), else it loses its execute bit and the build says so.
  */
-function inspectFile(file: string, mode: number, size: number, nodePath: string, declared: ReadonlySet<string>): FileFacts {
+function inspectFile(
+  file: string,
+  mode: number,
+  size: number,
+  nodePath: string,
+  declared: ReadonlySet<string>,
+): FileFacts {
   if ((mode & 0o111) === 0) return { mode: 0o644 };
   const fd = openSync(file, 'r');
   try {
@@ -223,7 +243,9 @@ function inspectFile(file: string, mode: number, size: number, nodePath: string,
       // latin1: one character per byte, so lengths are byte counts and bytes survive unchanged.
       const first = head.subarray(0, newline === -1 ? bytesRead : newline + 1).toString('latin1');
       const rewrite = rewriteShebang(first, nodePath);
-      const rewriteHead = rewrite.changed ? { skip: first.length, insert: Buffer.from(rewrite.line, 'latin1') } : undefined;
+      const rewriteHead = rewrite.changed
+        ? { skip: first.length, insert: Buffer.from(rewrite.line, 'latin1') }
+        : undefined;
       if (rewrite.role === 'other' && rewrite.needs !== undefined && !declared.has(rewrite.needs)) {
         return { mode: 0o644, ...(rewriteHead ? { rewriteHead } : {}), interpreter: rewrite.needs };
       }

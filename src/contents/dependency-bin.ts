@@ -12,7 +12,12 @@ import { UserError } from '../errors.js';
  * `where` names the command's source for messages. A command only a devDependency provides,
  * or none, is a UserError (PKGAPP_START_BIN).
  */
-export async function resolveDependencyBin(root: string, packageJson: PackageJson, bin: string, where: string): Promise<string> {
+export async function resolveDependencyBin(
+  root: string,
+  packageJson: PackageJson,
+  bin: string,
+  where: string,
+): Promise<string> {
   const production = Object.keys({ ...packageJson.dependencies, ...packageJson.optionalDependencies }).sort();
   // The package named like the command first: when two provide it, that is the one meant.
   const order = production.includes(bin) ? [bin, ...production.filter((d) => d !== bin)] : production;
@@ -28,16 +33,20 @@ export async function resolveDependencyBin(root: string, packageJson: PackageJso
       : `${where}: no production dependency provides the command "${bin}" (${production.length ? `none of ${production.join(', ')} has it in its package.json "bin"` : 'package.json has no "dependencies"'})`,
     {
       code: 'PKGAPP_START_BIN',
-      hint: devProvider !== undefined
-        ? `Move ${devProvider} to "dependencies" if the service needs it at run time (then update the lockfile), or start the app without it`
-        : 'Add the package that provides it to "dependencies", or set "pkgapp": { "service": { "entry": "path/to/script.js" } }',
+      hint:
+        devProvider !== undefined
+          ? `Move ${devProvider} to "dependencies" if the service needs it at run time (then update the lockfile), or start the app without it`
+          : 'Add the package that provides it to "dependencies", or set "pkgapp": { "service": { "entry": "path/to/script.js" } }',
     },
   );
 }
 
 async function readManifest(root: string, dependency: string): Promise<{ name?: unknown; bin?: unknown } | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(root, 'node_modules', dependency, 'package.json'), 'utf8')) as { name?: unknown; bin?: unknown };
+    return JSON.parse(await readFile(path.join(root, 'node_modules', dependency, 'package.json'), 'utf8')) as {
+      name?: unknown;
+      bin?: unknown;
+    };
   } catch {
     return undefined; // not installed (an optional dependency for another platform)
   }
@@ -48,7 +57,8 @@ function binsOf(manifest: { name?: unknown; bin?: unknown } | undefined, depende
   const bins = new Map<string, string>();
   const bin = manifest?.bin;
   const name = (typeof manifest?.name === 'string' ? manifest.name : dependency).replace(/^@[^/]+\//, '');
-  const entries = typeof bin === 'string' ? [[name, bin] as const] : bin && typeof bin === 'object' ? Object.entries(bin) : [];
+  const entries =
+    typeof bin === 'string' ? [[name, bin] as const] : bin && typeof bin === 'object' ? Object.entries(bin) : [];
   for (const [command, target] of entries) {
     if (typeof target !== 'string') continue;
     const normalized = path.posix.normalize(target.replace(/\\/g, '/'));

@@ -34,14 +34,19 @@ export interface Placement {
  * dependency at the highest node_modules from which its dependent still finds it, where no
  * other package of that name is (or is found through by an already placed package).
  */
-export function placePackages(importer: string, edges: ReadonlyMap<string, ReadonlyMap<string, string>>, keyOf: (source: string) => string): Placement[] {
+export function placePackages(
+  importer: string,
+  edges: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  keyOf: (source: string) => string,
+): Placement[] {
   const placed = new Map<string, string>(); // location → source
   /** For each name: where packages found it, [from location, found at level]. */
   const resolutions = new Map<string, [string[], string[]][]>();
   const loc = (aliases: string[]) => aliases.map((a) => `node_modules/${a}`).join('/');
   const result: Placement[] = [];
   const queue: [string, string[]][] = [[importer, []]];
-  const isPrefix = (prefix: string[], of: string[]) => prefix.length <= of.length && prefix.every((a, i) => of[i] === a);
+  const isPrefix = (prefix: string[], of: string[]) =>
+    prefix.length <= of.length && prefix.every((a, i) => of[i] === a);
   while (queue.length) {
     const [source, at] = queue.shift()!;
     for (const [alias, child] of edges.get(source) ?? []) {
@@ -66,15 +71,19 @@ export function placePackages(importer: string, edges: ReadonlyMap<string, Reado
         record(found);
         continue;
       }
-      if (free === undefined) throw new Error(`cannot place ${alias} below ${loc(at) || 'the app'}: the name is taken there`);
+      if (free === undefined)
+        throw new Error(`cannot place ${alias} below ${loc(at) || 'the app'}: the name is taken there`);
       // placing it must not shadow a package of that name found from further down through this level
       let level: string[] | undefined;
       for (let n = free.length; n <= at.length && level === undefined; n++) {
         const candidate = at.slice(0, n);
-        const shadows = (resolutions.get(alias) ?? []).some(([from, foundAt]) => isPrefix(candidate, from) && foundAt.length < candidate.length);
+        const shadows = (resolutions.get(alias) ?? []).some(
+          ([from, foundAt]) => isPrefix(candidate, from) && foundAt.length < candidate.length,
+        );
         if (!shadows) level = candidate;
       }
-      if (level === undefined) throw new Error(`cannot place ${alias} below ${loc(at) || 'the app'} without shadowing another version`);
+      if (level === undefined)
+        throw new Error(`cannot place ${alias} below ${loc(at) || 'the app'} without shadowing another version`);
       const location = [...level, alias];
       placed.set(loc(location), child);
       result.push({ location: loc(location), source: child });
@@ -108,10 +117,21 @@ export async function layOutWorkspace(request: LayoutRequest): Promise<Installed
       }
     } else {
       const top = path.join(source, from);
-      await cp(top, dest, { recursive: true, verbatimSymlinks: true, filter: (file) => path.basename(file) !== 'node_modules' || file === top });
+      await cp(top, dest, {
+        recursive: true,
+        verbatimSymlinks: true,
+        filter: (file) => path.basename(file) !== 'node_modules' || file === top,
+      });
     }
     const installed = byLocation.get(from);
-    packages.push({ location, name: node.name, version: node.version, optional: node.optional, license: installed?.license, nodeEngine: installed?.nodeEngine });
+    packages.push({
+      location,
+      name: node.name,
+      version: node.version,
+      optional: node.optional,
+      license: installed?.license,
+      nodeEngine: installed?.nodeEngine,
+    });
   }
   return packages;
 }

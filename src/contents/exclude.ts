@@ -6,7 +6,19 @@ import { MANAGER_CONFIG_FILES } from '../app/lockfiles/package-manager.js';
 import { BUILD_CACHES } from './build-outputs.js';
 
 /** Secrets by default (docs/file-selection.md): env files, npm credentials, VCS data, private keys. */
-const SECRET_PATTERNS = ['**/.env', '**/.env.*', '**/.npmrc', '**/.git', '**/.git/**', '**/*.pem', '**/*.key', '**/id_rsa*', '**/id_ed25519*', '**/*.p12', '**/*.pfx'];
+const SECRET_PATTERNS = [
+  '**/.env',
+  '**/.env.*',
+  '**/.npmrc',
+  '**/.git',
+  '**/.git/**',
+  '**/*.pem',
+  '**/*.key',
+  '**/id_rsa*',
+  '**/id_ed25519*',
+  '**/*.p12',
+  '**/*.pfx',
+];
 
 /**
  * App-root files read by pkgapp or the package manager at build time, never by the app:
@@ -22,7 +34,18 @@ const PKGAPP_PRODUCT = /(\.deb|\.rpm|\.cdx\.json)$|^\..+\.tmp-\d+-[0-9a-f]{8}$/;
  * (package-contains-npm-ignore-file, package-contains-vcs-control-file,
  * package-contains-eslint-config-file).
  */
-const NODE_MODULES_NOISE = new Set(['.npmignore', '.gitignore', '.gitattributes', '.gitmodules', '.npmrc', '.git', '.hgignore', '.travis.yml', '.eslintignore', '.editorconfig']);
+const NODE_MODULES_NOISE = new Set([
+  '.npmignore',
+  '.gitignore',
+  '.gitattributes',
+  '.gitmodules',
+  '.npmrc',
+  '.git',
+  '.hgignore',
+  '.travis.yml',
+  '.eslintignore',
+  '.editorconfig',
+]);
 const NODE_MODULES_NOISE_PATTERN = /^\.eslintrc(\.\w+)?$/;
 
 export interface ExcludeRules {
@@ -64,14 +87,26 @@ export function appFileRule(rules: ExcludeRules, nodeGypApp = false): (relPath: 
     if (excluded !== undefined) return { by: 'exclude', message: `pkgapp.exclude "${excluded}" leaves it out` };
     if (rules.include.some((p) => matchesPattern(relPath, p))) return undefined;
     const secret = SECRET_PATTERNS.find((p) => minimatch(relPath, p));
-    if (secret !== undefined) return { by: 'secret', message: `it matches the secret pattern "${secret}" (list it in pkgapp.include to package it)` };
+    if (secret !== undefined)
+      return {
+        by: 'secret',
+        message: `it matches the secret pattern "${secret}" (list it in pkgapp.include to package it)`,
+      };
     const base = relPath.slice(relPath.lastIndexOf('/') + 1);
-    if (PKGAPP_PRODUCT.test(base)) return { by: 'product', message: 'pkgapp never packages its own output (.deb, .rpm, .cdx.json and their temporary files; list it in pkgapp.include to package it)' };
+    if (PKGAPP_PRODUCT.test(base))
+      return {
+        by: 'product',
+        message:
+          'pkgapp never packages its own output (.deb, .rpm, .cdx.json and their temporary files; list it in pkgapp.include to package it)',
+      };
     const top = relPath.split('/', 1)[0]!;
-    if (BUILD_TIME_ONLY.includes(top)) return { by: 'build-time', message: `${top} is read at build time only and never packaged` };
+    if (BUILD_TIME_ONLY.includes(top))
+      return { by: 'build-time', message: `${top} is read at build time only and never packaged` };
     const cache = BUILD_CACHES.find((p) => matchesPattern(relPath, p));
-    if (cache !== undefined) return { by: 'cache', message: `it is in a build cache (${cache}; list it in pkgapp.include to package it)` };
-    if (nodeGypApp && isNodeGypIntermediate(relPath)) return { by: 'node-gyp', message: "it is node-gyp's intermediate output" };
+    if (cache !== undefined)
+      return { by: 'cache', message: `it is in a build cache (${cache}; list it in pkgapp.include to package it)` };
+    if (nodeGypApp && isNodeGypIntermediate(relPath))
+      return { by: 'node-gyp', message: "it is node-gyp's intermediate output" };
     return undefined;
   };
 }

@@ -20,7 +20,10 @@ export interface InstalledPackage extends PinnedPackage {
 export function declaredFacts(manifest: Record<string, unknown>): Pick<InstalledPackage, 'license' | 'nodeEngine'> {
   const engines = manifest['engines'];
   const node = engines && typeof engines === 'object' ? (engines as Record<string, unknown>)['node'] : undefined;
-  return { license: declaredLicense(manifest), nodeEngine: typeof node === 'string' && node.trim() ? node.trim() : undefined };
+  return {
+    license: declaredLicense(manifest),
+    nodeEngine: typeof node === 'string' && node.trim() ? node.trim() : undefined,
+  };
 }
 
 export interface InstalledTree {
@@ -38,7 +41,13 @@ export interface InstalledTree {
  * Resolves the graph from `importer` (the app's directory, relative to root) in the tree under
  * `root`; every missing or different package is listed in one PKGAPP_NODE_MODULES_MISMATCH.
  */
-export async function resolveInstalledTree(root: string, importer: string, graph: LockGraph, lockfilePath: string, manager: ManagerId): Promise<InstalledTree> {
+export async function resolveInstalledTree(
+  root: string,
+  importer: string,
+  graph: LockGraph,
+  lockfilePath: string,
+  manager: ManagerId,
+): Promise<InstalledTree> {
   const realRoot = realpathSync(root);
   const problems: string[] = [];
   const nodeAt = new Map<string, LockNode>([[importer, graph.root]]);
@@ -56,7 +65,8 @@ export async function resolveInstalledTree(root: string, importer: string, graph
       if (!child) continue;
       const optional = node.optionalNames.has(alias) || child.optional;
       const found = lookUp(realRoot, from, alias);
-      const wanted = child.workspace !== undefined ? `the workspace ${child.workspace}` : `${child.name}@${child.version}`;
+      const wanted =
+        child.workspace !== undefined ? `the workspace ${child.workspace}` : `${child.name}@${child.version}`;
       if (found === undefined) {
         if (!optional) problems.push(`${alias} (needed by ${describe(from)}): missing (the lockfile pins ${wanted})`);
         continue;
@@ -66,15 +76,20 @@ export async function resolveInstalledTree(root: string, importer: string, graph
         continue;
       }
       for (const link of found.links) links.add(link);
-      let manifest: Record<string, unknown> = {};
+      let manifest: Record<string, unknown>;
       try {
-        manifest = JSON.parse(readFileSync(path.join(realRoot, found.real, 'package.json'), 'utf8'));
+        manifest = JSON.parse(readFileSync(path.join(realRoot, found.real, 'package.json'), 'utf8')) as Record<
+          string,
+          unknown
+        >;
       } catch {
         problems.push(`${found.path}: no readable package.json (the lockfile pins ${wanted})`);
         continue;
       }
       if (child.workspace !== undefined ? found.real !== child.workspace : manifest['version'] !== child.version) {
-        problems.push(`${found.path}: ${child.workspace !== undefined ? `is ${found.real}` : `version ${String(manifest['version'])} installed`}, the lockfile pins ${wanted}`);
+        problems.push(
+          `${found.path}: ${child.workspace !== undefined ? `is ${found.real}` : `version ${String(manifest['version'])} installed`}, the lockfile pins ${wanted}`,
+        );
         continue;
       }
       out.set(alias, found.real);
@@ -90,7 +105,15 @@ export async function resolveInstalledTree(root: string, importer: string, graph
   const packages: InstalledPackage[] = [];
   for (const [location, node] of nodeAt) {
     if (location === importer) continue;
-    packages.push({ location, name: node.name, version: node.version, optional: node.optional, license: undefined, nodeEngine: undefined, ...facts.get(location) });
+    packages.push({
+      location,
+      name: node.name,
+      version: node.version,
+      optional: node.optional,
+      license: undefined,
+      nodeEngine: undefined,
+      ...facts.get(location),
+    });
   }
   packages.sort((a, b) => compare(a.location, b.location));
   if (manager === 'pnpm') for (const link of pnpmHoistedLinks(realRoot, nodeAt)) links.add(link);
@@ -114,7 +137,10 @@ function pnpmHoistedLinks(realRoot: string, nodeAt: ReadonlyMap<string, LockNode
     const link = `${dir}/${name}`;
     try {
       if (!lstatSync(path.join(realRoot, link)).isSymbolicLink()) continue;
-      const real = path.relative(realRoot, realpathSync(path.join(realRoot, link))).split(path.sep).join('/');
+      const real = path
+        .relative(realRoot, realpathSync(path.join(realRoot, link)))
+        .split(path.sep)
+        .join('/');
       if (nodeAt.has(real)) found.push(link);
     } catch {
       // a dangling link (a dev dependency that was not installed): not shipped
@@ -144,7 +170,11 @@ function compare(a: string, b: string): number {
  * then each parent's, up to root. Returns the path found, its real directory and the symlinks on
  * the way (the found path itself, and links in its parents, as pnpm makes).
  */
-function lookUp(root: string, from: string, name: string): { path: string; real: string; links: string[]; outside: boolean } | undefined {
+function lookUp(
+  root: string,
+  from: string,
+  name: string,
+): { path: string; real: string; links: string[]; outside: boolean } | undefined {
   const parts = from === '' ? [] : from.split('/');
   for (let n = parts.length; n >= 0; n--) {
     if (n > 0 && parts[n - 1] === 'node_modules') continue;
@@ -163,15 +193,30 @@ function lookUp(root: string, from: string, name: string): { path: string; real:
     }
     const rel = path.relative(root, real);
     const outside = rel.startsWith('..') || path.isAbsolute(rel);
-    return { path: candidate, real: rel.split(path.sep).join('/'), links: st.isSymbolicLink() ? [candidate] : [], outside };
+    return {
+      path: candidate,
+      real: rel.split(path.sep).join('/'),
+      links: st.isSymbolicLink() ? [candidate] : [],
+      outside,
+    };
   }
   return undefined;
 }
 
-export const FROZEN_INSTALL: Record<ManagerId, string> = { npm: 'npm ci', pnpm: 'pnpm install --frozen-lockfile', 'yarn-classic': 'yarn install --frozen-lockfile', 'yarn-berry': 'yarn install --immutable' };
+export const FROZEN_INSTALL: Record<ManagerId, string> = {
+  npm: 'npm ci',
+  pnpm: 'pnpm install --frozen-lockfile',
+  'yarn-classic': 'yarn install --frozen-lockfile',
+  'yarn-berry': 'yarn install --immutable',
+};
 
 /** node_modules differs from the lockfile: every difference, and how to install exactly the lock. */
-export function nodeModulesMismatch(root: string, lockfilePath: string, problems: string[], manager: ManagerId): UserError {
+export function nodeModulesMismatch(
+  root: string,
+  lockfilePath: string,
+  problems: string[],
+  manager: ManagerId,
+): UserError {
   return new UserError(`${root}/node_modules does not match ${lockfilePath}:\n  ${problems.join('\n  ')}`, {
     code: 'PKGAPP_NODE_MODULES_MISMATCH',
     hint: `Run \`${FROZEN_INSTALL[manager]}\` to install exactly the lockfile, or build without --no-install`,

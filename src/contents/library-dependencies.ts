@@ -81,7 +81,11 @@ export async function libraryDependencies(options: {
   const { objects, libraries } = options;
   const shipped = shippedSonames(objects.map((o) => ({ info: o.info })));
   for (const name of options.symlinkNames) shipped.add(name);
-  const accepted = new Set(Object.entries(libraries).filter(([, v]) => v === false).map(([k]) => k));
+  const accepted = new Set(
+    Object.entries(libraries)
+      .filter(([, v]) => v === false)
+      .map(([k]) => k),
+  );
   const rpm = elfRequires(
     objects.map((o) => ({ info: o.info, executable: (o.mode & 0o111) !== 0 })),
     new Set([...shipped, ...accepted]),
@@ -106,7 +110,10 @@ export async function libraryDependencies(options: {
   }
   const warnings = result.problems
     .filter((p) => p.kind === 'unknown-version')
-    .map((p) => `${p.file} needs ${p.soname} version ${p.kind === 'unknown-version' ? p.version : ''}, newer than pkgapp's data on ${p.kind === 'unknown-version' ? p.package : ''}: its floor may be too low`);
+    .map(
+      (p) =>
+        `${p.file} needs ${p.soname} version ${p.kind === 'unknown-version' ? p.version : ''}, newer than pkgapp's data on ${p.kind === 'unknown-version' ? p.package : ''}: its floor may be too low`,
+    );
   const configured = Object.entries(libraries)
     .filter(([soname, v]) => typeof v === 'string' && infos.some((i) => i.needed.includes(soname)))
     .map(([, v]) => v as string);

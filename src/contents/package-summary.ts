@@ -39,7 +39,10 @@ export function formatSummary(items: readonly SummaryItem[], max = 12): string {
   const named = items.length > max ? items.slice(0, max - 1) : items;
   const rest = items.slice(named.length);
   const parts = named.map((i) => {
-    const count = i.packages !== undefined ? `${i.packages} package${i.packages === 1 ? '' : 's'}` : `${i.files} file${i.files === 1 ? '' : 's'}`;
+    const count =
+      i.packages !== undefined
+        ? `${i.packages} package${i.packages === 1 ? '' : 's'}`
+        : `${i.files} file${i.files === 1 ? '' : 's'}`;
     return i.path.endsWith('/') ? `${i.path} ${formatBytes(i.bytes)} (${count})` : `${i.path} ${formatBytes(i.bytes)}`;
   });
   if (rest.length) parts.push(`${rest.length} more ${formatBytes(rest.reduce((n, i) => n + i.bytes, 0))}`);

@@ -27,7 +27,19 @@ export function noneDropped(): DroppedBinaries {
 }
 
 /** node-gyp-build's platform names; "linuxmusl" is an older spelling of linux + musl. */
-const PLATFORMS = new Set(['linux', 'linuxmusl', 'darwin', 'win32', 'freebsd', 'openbsd', 'netbsd', 'android', 'sunos', 'aix', 'cygwin']);
+const PLATFORMS = new Set([
+  'linux',
+  'linuxmusl',
+  'darwin',
+  'win32',
+  'freebsd',
+  'openbsd',
+  'netbsd',
+  'android',
+  'sunos',
+  'aix',
+  'cygwin',
+]);
 
 /**
  * For a directory directly in a prebuilds/ directory: true when its name is a platform-arch pair
@@ -54,7 +66,10 @@ function allows(list: unknown, value: string): boolean {
 }
 
 /** True when a package.json's "os", "cpu" and "libc" admit linux, the target CPU and glibc. */
-export function fitsTarget(packageJson: { os?: unknown; cpu?: unknown; libc?: unknown }, target: TargetPlatform): boolean {
+export function fitsTarget(
+  packageJson: { os?: unknown; cpu?: unknown; libc?: unknown },
+  target: TargetPlatform,
+): boolean {
   return allows(packageJson.os, 'linux') && allows(packageJson.cpu, target.cpu) && allows(packageJson.libc, 'glibc');
 }
 
@@ -62,7 +77,12 @@ export function fitsTarget(packageJson: { os?: unknown; cpu?: unknown; libc?: un
  * Splits the installed packages into those to package and the optional ones built for another
  * platform (only optional packages are read: platform packages are always optional dependencies).
  */
-export function dropForeignPackages<P extends PinnedPackage>(root: string, packages: readonly P[], target: TargetPlatform, dropped: DroppedBinaries): P[] {
+export function dropForeignPackages<P extends PinnedPackage>(
+  root: string,
+  packages: readonly P[],
+  target: TargetPlatform,
+  dropped: DroppedBinaries,
+): P[] {
   const kept: P[] = [];
   for (const pkg of packages) {
     if (pkg.optional && pkg.version !== '') {

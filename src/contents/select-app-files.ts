@@ -63,7 +63,8 @@ export async function selectAppFiles(request: SelectionRequest): Promise<AppSele
 
   const files = [...new Set([...packed, ...why.keys()])].filter((rel) => rule(rel) === undefined).sort();
   const selected = new Set(files);
-  const explain = (rel: string) => explainLeftOut(rel, { dir, packageJson, rule, packed, unhidden, afterBuild: request.buildOutputs !== undefined });
+  const explain = (rel: string) =>
+    explainLeftOut(rel, { dir, packageJson, rule, packed, unhidden, afterBuild: request.buildOutputs !== undefined });
 
   const groups = new Map<string, AddedGroup>();
   for (const rel of files) {
@@ -79,7 +80,9 @@ export async function selectAppFiles(request: SelectionRequest): Promise<AppSele
   // Build output that an explicit declaration leaves out entirely: the known output directories,
   // and each top-level path the build script wrote into.
   const outputs = new Map<string, string[]>();
-  const knownOnDisk = KNOWN_OUTPUT_DIRS.flatMap((d) => [...snapshotTree(path.join(dir, d)).keys()].map((rel) => `${d}/${rel}`));
+  const knownOnDisk = KNOWN_OUTPUT_DIRS.flatMap((d) =>
+    [...snapshotTree(path.join(dir, d)).keys()].map((rel) => `${d}/${rel}`),
+  );
   for (const rel of [...knownOnDisk, ...written]) {
     const top = knownOutputDir(rel) ?? (written.has(rel) ? topOf(rel) : undefined);
     if (top === undefined) continue;
@@ -93,8 +96,11 @@ export async function selectAppFiles(request: SelectionRequest): Promise<AppSele
     // what a pkgapp rule leaves out (exclude, caches, ...) is deliberate: not worth a warning
     const candidates = [...new Set(list)].filter((rel) => rule(rel) === undefined);
     if (candidates.length === 0 || candidates.some((rel) => selected.has(rel))) continue;
-    const label = KNOWN_OUTPUT_DIRS.includes(top as (typeof KNOWN_OUTPUT_DIRS)[number]) || list[0] !== top ? `${top}/` : top;
-    warnings.push(`${label} (${candidates.length} file${candidates.length > 1 ? 's' : ''} of build output) is not packaged: ${explain(candidates[0]!)}`);
+    const label =
+      KNOWN_OUTPUT_DIRS.includes(top as (typeof KNOWN_OUTPUT_DIRS)[number]) || list[0] !== top ? `${top}/` : top;
+    warnings.push(
+      `${label} (${candidates.length} file${candidates.length > 1 ? 's' : ''} of build output) is not packaged: ${explain(candidates[0]!)}`,
+    );
   }
   return { files, added: [...groups.values()], warnings, explain };
 }
@@ -105,7 +111,17 @@ function topOf(rel: string): string {
   return slash === -1 ? rel : `${rel.slice(0, slash + 1)}`;
 }
 
-function explainLeftOut(rel: string, s: { dir: string; packageJson: PackageJson; rule: (rel: string) => LeftOut | undefined; packed: Set<string>; unhidden: Set<string>; afterBuild: boolean }): string {
+function explainLeftOut(
+  rel: string,
+  s: {
+    dir: string;
+    packageJson: PackageJson;
+    rule: (rel: string) => LeftOut | undefined;
+    packed: Set<string>;
+    unhidden: Set<string>;
+    afterBuild: boolean;
+  },
+): string {
   let st;
   try {
     st = lstatSync(path.join(s.dir, rel));
@@ -115,7 +131,8 @@ function explainLeftOut(rel: string, s: { dir: string; packageJson: PackageJson;
   if (!st.isFile()) return `it is ${st.isDirectory() ? 'a directory' : 'not a regular file'}`;
   const ruled = s.rule(rel);
   if (ruled !== undefined) return ruled.message;
-  if (s.unhidden.has(rel) && !s.packed.has(rel)) return '.gitignore hides it and it is not build output (list it in pkgapp.include or package.json "files")';
+  if (s.unhidden.has(rel) && !s.packed.has(rel))
+    return '.gitignore hides it and it is not build output (list it in pkgapp.include or package.json "files")';
   if (Array.isArray(s.packageJson['files'])) return 'package.json "files" does not list it';
   const parts = rel.split('/');
   for (let i = parts.length - 1; i >= 0; i--) {
@@ -130,7 +147,11 @@ function explainLeftOut(rel: string, s: { dir: string; packageJson: PackageJson;
  * defaults). With ignoreGitignore: as if no .gitignore existed, which tells the files that only
  * a .gitignore hides.
  */
-export async function listAppFiles(dir: string, packageJson: PackageJson, options: { ignoreGitignore?: boolean } = {}): Promise<string[]> {
+export async function listAppFiles(
+  dir: string,
+  packageJson: PackageJson,
+  options: { ignoreGitignore?: boolean } = {},
+): Promise<string[]> {
   // npm-packlist only reads these fields of an Arborist node; a full tree load would walk
   // node_modules, which pkgapp reads itself from the lockfile.
   const tree = { path: dir, package: packageJson, isProjectRoot: true, workspaces: null, edgesOut: new Map() };
@@ -148,7 +169,10 @@ interface PackWalker {
   on(event: 'error', listener: (error: Error) => void): PackWalker;
   start(): PackWalker;
 }
-type PackWalkerClass = new (tree: unknown, options: Record<string, unknown>) => PackWalker & {
+type PackWalkerClass = new (
+  tree: unknown,
+  options: Record<string, unknown>,
+) => PackWalker & {
   addIgnoreFile(file: string, then: () => void): void;
   walkerOpt(entry: string, opts: unknown): Record<string, unknown>;
   stat(opts: { entry: string }, then: () => void): void;

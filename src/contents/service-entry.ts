@@ -27,20 +27,30 @@ export function isInNodeModules(file: string): boolean {
  * installed tree can confirm) and the bin scripts must be among the app's files. An entry
  * without extension counts when node would find it (`node server` runs server.js).
  */
-export function checkEntryPoints(manifest: Manifest, appFiles: readonly string[], dir: string, explain?: (file: string) => string): void {
+export function checkEntryPoints(
+  manifest: Manifest,
+  appFiles: readonly string[],
+  dir: string,
+  explain?: (file: string) => string,
+): void {
   const files = new Set(appFiles);
   const service = manifest.service;
   const wanted = [
-    ...(service && service.bin === undefined && !isInNodeModules(service.entry) ? [[service.entry, 'the service entry', true]] : []),
+    ...(service && service.bin === undefined && !isInNodeModules(service.entry)
+      ? [[service.entry, 'the service entry', true]]
+      : []),
     ...manifest.bins.map((b) => [b.target, `bin "${b.name}"`, false]),
   ] as [string, string, boolean][];
   for (const [file, what, asNode] of wanted) {
     if (!(asNode ? nodeCandidates(file) : [file]).some((f) => files.has(f))) {
       // explain (select-app-files.ts) names the rule that left the file out
-      throw new UserError(`${dir}: ${what} "${file}" is not among the app's files${explain ? `: ${explain(file)}` : ''}`, {
-        code: 'PKGAPP_ENTRY_MISSING',
-        hint: 'Create the file, or change the rule named (package.json "files", .npmignore, pkgapp.include / pkgapp.exclude); docs/file-selection.md has the rules',
-      });
+      throw new UserError(
+        `${dir}: ${what} "${file}" is not among the app's files${explain ? `: ${explain(file)}` : ''}`,
+        {
+          code: 'PKGAPP_ENTRY_MISSING',
+          hint: 'Create the file, or change the rule named (package.json "files", .npmignore, pkgapp.include / pkgapp.exclude); docs/file-selection.md has the rules',
+        },
+      );
     }
   }
 }
@@ -54,7 +64,8 @@ export async function resolveServiceEntry(manifest: Manifest, view: InstalledVie
   const service = manifest.service;
   if (service === undefined) return manifest;
   let entry = service.entry;
-  if (service.bin !== undefined) entry = await resolveDependencyBin(view.root, view.packageJson, service.bin, service.source);
+  if (service.bin !== undefined)
+    entry = await resolveDependencyBin(view.root, view.packageJson, service.bin, service.source);
   if (isInNodeModules(entry)) await checkInstalledEntry(entry, view, service.source);
   const { bin: _resolved, ...rest } = service;
   const resolved: ServiceSpec = { ...rest, entry, cacheLinks: frameworkCaches(view.appFiles) };
@@ -63,12 +74,22 @@ export async function resolveServiceEntry(manifest: Manifest, view: InstalledVie
 
 async function checkInstalledEntry(entry: string, view: InstalledView, where: string): Promise<void> {
   const owner = view.packageLocations.filter((l) => entry.startsWith(`${l}/`)).sort((a, b) => b.length - a.length)[0];
-  const found = await Promise.all(nodeCandidates(entry).map((f) => stat(path.join(view.root, f)).then((s) => s.isFile(), () => false)));
+  const found = await Promise.all(
+    nodeCandidates(entry).map((f) =>
+      stat(path.join(view.root, f)).then(
+        (s) => s.isFile(),
+        () => false,
+      ),
+    ),
+  );
   if (owner === undefined || !found.includes(true)) {
-    throw new UserError(`${where}: the service entry "${entry}" is not ${owner === undefined ? 'in any production dependency the package ships' : `a file of ${owner.replace(/^.*node_modules\//, '')}`}`, {
-      code: 'PKGAPP_ENTRY_MISSING',
-      hint: 'Point "pkgapp": { "service": { "entry" } } at a script of a package in "dependencies" (its package.json "bin" names it), or use "command": "BIN ARGS"',
-    });
+    throw new UserError(
+      `${where}: the service entry "${entry}" is not ${owner === undefined ? 'in any production dependency the package ships' : `a file of ${owner.replace(/^.*node_modules\//, '')}`}`,
+      {
+        code: 'PKGAPP_ENTRY_MISSING',
+        hint: 'Point "pkgapp": { "service": { "entry" } } at a script of a package in "dependencies" (its package.json "bin" names it), or use "command": "BIN ARGS"',
+      },
+    );
   }
 }
 

@@ -89,7 +89,7 @@ export function rewriteShebang(firstLine: string, nodePath: string): ShebangRewr
   } else if (ESSENTIAL[name] && (command === name || command === ESSENTIAL[name] || command === `/usr/bin/${name}`)) {
     // Only the names env would look up, and the paths already right, become /bin/sh and /bin/bash:
     // an explicit #!/usr/local/bin/bash is some other bash.
-    interpreter = command === `/usr/bin/${name}` ? command : ESSENTIAL[name]!;
+    interpreter = command === `/usr/bin/${name}` ? command : ESSENTIAL[name];
     role = 'essential';
   } else {
     // brp-mangle-shebangs: env foo -> /usr/bin/foo; env /abs/foo -> /abs/foo; /bin/foo -> /usr/bin/foo.

@@ -14,7 +14,13 @@ import { runTool } from '../util/run-tool.js';
 import { snapshotTree, writtenSince } from './build-outputs.js';
 import { layOutWorkspace } from './deploy-workspace.js';
 import { isPkgappProduct } from './exclude.js';
-import { declaredFacts, FROZEN_INSTALL, nodeModulesMismatch, resolveInstalledTree, type InstalledPackage } from './installed-tree.js';
+import {
+  declaredFacts,
+  FROZEN_INSTALL,
+  nodeModulesMismatch,
+  resolveInstalledTree,
+  type InstalledPackage,
+} from './installed-tree.js';
 import { listAppFiles, selectAppFiles, type AppSelection } from './select-app-files.js';
 
 export { listAppFiles };
@@ -43,7 +49,9 @@ export function projectOf(app: AppSource): AppProject {
 
 /** True when the app is packaged as a deployed workspace rather than in its own tree. */
 export function needsDeploy(project: AppProject, graph: LockGraph): boolean {
-  return project.importer !== '' || [...graph.nodes.values()].some((n) => n !== graph.root && n.workspace !== undefined);
+  return (
+    project.importer !== '' || [...graph.nodes.values()].some((n) => n !== graph.root && n.workspace !== undefined)
+  );
 }
 
 export interface StageRequest {
@@ -75,7 +83,8 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
   try {
     let source = project.root; // where node_modules is installed
     let buildOutputs: string[] = []; // what the build script wrote
-    const run = (args: string[], cwd: string, what: string, code: string) => runTool(tool!.file, [...tool!.prefix, ...args], { cwd, what, code, env: tool!.env });
+    const run = (args: string[], cwd: string, what: string, code: string) =>
+      runTool(tool!.file, [...tool!.prefix, ...args], { cwd, what, code, env: tool!.env });
     const show = (args: string[]) => `${tool!.name} ${args.join(' ')}`;
     if (install) {
       const staging = await temporaryDir('pkgapp-stage-');
@@ -83,25 +92,57 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
       source = staging.path;
       if (buildScript === undefined && !deploy) {
         await copyForInstall(project.root, source, request.selection!.files, app.lockfilePath);
-        await run(tool!.installProduction, source, `${show(tool!.installProduction)} in a staging copy of ${app.dir}`, installErrorCode(tool!));
+        await run(
+          tool!.installProduction,
+          source,
+          `${show(tool!.installProduction)} in a staging copy of ${app.dir}`,
+          installErrorCode(tool!),
+        );
       } else {
         await copyProject(project.root, source);
         const appDir = path.join(source, project.importer);
         if (buildScript !== undefined) {
-          await run(tool!.installAll, source, `${show(tool!.installAll)} in a staging copy of ${project.root}`, 'PKGAPP_BUILD_STEP');
+          await run(
+            tool!.installAll,
+            source,
+            `${show(tool!.installAll)} in a staging copy of ${project.root}`,
+            'PKGAPP_BUILD_STEP',
+          );
           const before = snapshotTree(appDir);
-          await run(tool!.runScript(buildScript), appDir, `${show(tool!.runScript(buildScript))} (pkgapp.buildScript) in a staging copy of ${app.dir}`, 'PKGAPP_BUILD_STEP');
+          await run(
+            tool!.runScript(buildScript),
+            appDir,
+            `${show(tool!.runScript(buildScript))} (pkgapp.buildScript) in a staging copy of ${app.dir}`,
+            'PKGAPP_BUILD_STEP',
+          );
           buildOutputs = writtenSince(before, snapshotTree(appDir));
-          if (tool!.pruneProduction) await run(tool!.pruneProduction, source, `${show(tool!.pruneProduction)} after the build`, 'PKGAPP_BUILD_STEP');
+          if (tool!.pruneProduction)
+            await run(
+              tool!.pruneProduction,
+              source,
+              `${show(tool!.pruneProduction)} after the build`,
+              'PKGAPP_BUILD_STEP',
+            );
         } else {
-          await run(tool!.installProduction, source, `${show(tool!.installProduction)} in a staging copy of ${project.root}`, installErrorCode(tool!));
+          await run(
+            tool!.installProduction,
+            source,
+            `${show(tool!.installProduction)} in a staging copy of ${project.root}`,
+            installErrorCode(tool!),
+          );
         }
       }
     } else {
-      if (graph.nodes.size > 1 && !(await fileExists(path.join(source, 'node_modules')))) throw nodeModulesMissing(source, project.manager);
+      if (graph.nodes.size > 1 && !(await fileExists(path.join(source, 'node_modules'))))
+        throw nodeModulesMissing(source, project.manager);
       if (buildScript !== undefined) {
         const before = snapshotTree(app.dir);
-        await run(tool!.runScript(buildScript), app.dir, `${show(tool!.runScript(buildScript))} in ${app.dir}`, 'PKGAPP_BUILD_STEP');
+        await run(
+          tool!.runScript(buildScript),
+          app.dir,
+          `${show(tool!.runScript(buildScript))} in ${app.dir}`,
+          'PKGAPP_BUILD_STEP',
+        );
         buildOutputs = writtenSince(before, snapshotTree(app.dir));
       }
     }
@@ -120,7 +161,16 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
     const deployDir = await temporaryDir('pkgapp-deploy-');
     temps.push(deployDir);
     const target = deployDir.path;
-    const packages = await layOutWorkspace({ source, importer: project.importer, appFiles, tree, graph, target, importers: project.importers, listFiles: workspaceFiles });
+    const packages = await layOutWorkspace({
+      source,
+      importer: project.importer,
+      appFiles,
+      tree,
+      graph,
+      target,
+      importers: project.importers,
+      listFiles: workspaceFiles,
+    });
     return { root: target, appFiles, selection, packages, links: [], cleanup };
   } catch (error) {
     await cleanup();
@@ -153,7 +203,8 @@ async function copyForInstall(dir: string, root: string, appFiles: string[], loc
     await copyFile(path.join(dir, rel), path.join(root, rel));
   }
   for (const sub of ['.yarn/releases', '.yarn/plugins', '.yarn/patches', 'patches']) {
-    if (await fileExists(path.join(dir, sub))) await cp(path.join(dir, sub), path.join(root, sub), { recursive: true, verbatimSymlinks: true });
+    if (await fileExists(path.join(dir, sub)))
+      await cp(path.join(dir, sub), path.join(root, sub), { recursive: true, verbatimSymlinks: true });
   }
 }
 
@@ -165,16 +216,20 @@ async function copyProject(dir: string, root: string): Promise<void> {
   await cp(dir, root, {
     recursive: true,
     verbatimSymlinks: true,
-    filter: (source) => !['node_modules', '.git'].includes(path.basename(source)) && !isPkgappProduct(path.basename(source)),
+    filter: (source) =>
+      !['node_modules', '.git'].includes(path.basename(source)) && !isPkgappProduct(path.basename(source)),
   });
 }
 
 /** --no-install in a directory that has no node_modules at all: one line, not every package listed. */
 function nodeModulesMissing(dir: string, manager: ManagerId): UserError {
-  return new UserError(`node_modules is missing in ${dir}: run ${FROZEN_INSTALL[manager]}${manager === 'npm' ? " (or your package manager's install)" : ''} first, or drop --no-install`, {
-    code: 'PKGAPP_NODE_MODULES_MISSING',
-    hint: '--no-install packages the node_modules already installed; without it pkgapp installs the lockfile in a staging copy itself',
-  });
+  return new UserError(
+    `node_modules is missing in ${dir}: run ${FROZEN_INSTALL[manager]}${manager === 'npm' ? " (or your package manager's install)" : ''} first, or drop --no-install`,
+    {
+      code: 'PKGAPP_NODE_MODULES_MISSING',
+      hint: '--no-install packages the node_modules already installed; without it pkgapp installs the lockfile in a staging copy itself',
+    },
+  );
 }
 
 /**
@@ -183,13 +238,21 @@ function nodeModulesMissing(dir: string, manager: ManagerId): UserError {
  * binaries) are fine. Returns the packages present, with the license and engines.node their
  * package.json declares.
  */
-export async function checkInstalledTree(root: string, pinned: PinnedPackage[], lockfilePath: string, manager: ManagerId = 'npm'): Promise<InstalledPackage[]> {
+export async function checkInstalledTree(
+  root: string,
+  pinned: PinnedPackage[],
+  lockfilePath: string,
+  manager: ManagerId = 'npm',
+): Promise<InstalledPackage[]> {
   const problems: string[] = [];
   const present: InstalledPackage[] = [];
   for (const pkg of pinned) {
     let manifest: Record<string, unknown> | undefined;
     try {
-      manifest = JSON.parse(await readFile(path.join(root, pkg.location, 'package.json'), 'utf8')) as Record<string, unknown>;
+      manifest = JSON.parse(await readFile(path.join(root, pkg.location, 'package.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
     } catch {
       manifest = undefined;
     }
@@ -197,7 +260,9 @@ export async function checkInstalledTree(root: string, pinned: PinnedPackage[], 
     if (manifest === undefined || installed === undefined) {
       if (!pkg.optional) problems.push(`${pkg.location}: missing (the lockfile pins ${pkg.name}@${pkg.version})`);
     } else if (installed !== pkg.version) {
-      problems.push(`${pkg.location}: version ${String(installed)} installed, the lockfile pins ${pkg.version}`);
+      problems.push(
+        `${pkg.location}: version ${JSON.stringify(installed)} installed, the lockfile pins ${pkg.version}`,
+      );
     } else {
       present.push({ ...pkg, ...declaredFacts(manifest) });
     }
@@ -207,5 +272,8 @@ export async function checkInstalledTree(root: string, pinned: PinnedPackage[], 
 }
 
 async function fileExists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

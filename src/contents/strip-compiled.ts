@@ -65,14 +65,20 @@ function onPath(program: string, searchPath: string): string | undefined {
 /** True when node-gyp configured and built the package in place (its products are there). */
 export function ranNodeGyp(packageDir: string): boolean {
   if (!existsSync(path.join(packageDir, 'binding.gyp'))) return false;
-  return existsSync(path.join(packageDir, 'build', 'config.gypi')) || existsSync(path.join(packageDir, 'build', 'Makefile'));
+  return (
+    existsSync(path.join(packageDir, 'build', 'config.gypi')) || existsSync(path.join(packageDir, 'build', 'Makefile'))
+  );
 }
 
 /** The ELF files node-gyp left in build/Release and build/Debug (not its intermediates), relative to the package. */
-async function compiledObjects(packageDir: string): Promise<{ rel: string; executable: boolean; unstripped: boolean }[]> {
+async function compiledObjects(
+  packageDir: string,
+): Promise<{ rel: string; executable: boolean; unstripped: boolean }[]> {
   const found: { rel: string; executable: boolean; unstripped: boolean }[] = [];
   const visit = async (rel: string): Promise<void> => {
-    for (const child of readdirSync(path.join(packageDir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const child of readdirSync(path.join(packageDir, rel), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       const childRel = `${rel}/${child.name}`;
       if (isNodeGypIntermediate(childRel)) continue; // never packaged: not worth stripping
       if (child.isDirectory()) await visit(childRel);
@@ -80,7 +86,11 @@ async function compiledObjects(packageDir: string): Promise<{ rel: string; execu
         const info = await readElfInfo(path.join(packageDir, childRel));
         if (!info || (info.type !== 'DYN' && info.type !== 'EXEC')) continue;
         // A PIE executable is ET_DYN with an interpreter: dh_strip strips it as an executable.
-        found.push({ rel: childRel, executable: info.interpreter !== undefined, unstripped: info.hasSymtab || info.hasDebugInfo });
+        found.push({
+          rel: childRel,
+          executable: info.interpreter !== undefined,
+          unstripped: info.hasSymtab || info.hasDebugInfo,
+        });
       }
     }
   };
@@ -107,7 +117,9 @@ export async function stripCompiledAddons(request: StripRequest): Promise<StripO
     return outcome;
   }
   if (!request.ownTree) {
-    request.log(`warning: not stripping ${list}: with --no-install pkgapp does not change your node_modules (strip them yourself, or build without --no-install)`);
+    request.log(
+      `warning: not stripping ${list}: with --no-install pkgapp does not change your node_modules (strip them yourself, or build without --no-install)`,
+    );
     return outcome;
   }
   const strip = request.strip ?? onPath('strip', request.searchPath ?? process.env['PATH'] ?? '');
@@ -119,14 +131,18 @@ export async function stripCompiledAddons(request: StripRequest): Promise<StripO
         hint: 'Install binutils on the build machine (apt-get install binutils, dnf install binutils), or pass --keep-symbols (pkgapp.keepSymbols) to ship the symbols',
       });
     }
-    request.log(`warning: "strip" is not installed: the compiled addons keep their symbols (${list}); install binutils to strip them`);
+    request.log(
+      `warning: "strip" is not installed: the compiled addons keep their symbols (${list}); install binutils to strip them`,
+    );
     return outcome;
   }
   for (const object of todo) {
     const file = path.join(request.root, object.rel);
     const args = [...(object.executable ? EXECUTABLE_ARGS : SHARED_OBJECT_ARGS), file];
     const failure = await new Promise<string | undefined>((resolve) => {
-      execFile(strip, args, { encoding: 'utf8' }, (error, _stdout, stderr) => resolve(error ? `${error.message.split('\n')[0]}${stderr.trim() ? `\n${stderr.trim()}` : ''}` : undefined));
+      execFile(strip, args, { encoding: 'utf8' }, (error, _stdout, stderr) =>
+        resolve(error ? `${error.message.split('\n')[0]}${stderr.trim() ? `\n${stderr.trim()}` : ''}` : undefined),
+      );
     });
     if (failure !== undefined) {
       throw new UserError(`stripping ${object.rel} (${strip}) failed: ${failure}`, {
@@ -137,6 +153,8 @@ export async function stripCompiledAddons(request: StripRequest): Promise<StripO
     }
     outcome.stripped.push(object.rel);
   }
-  request.log(`stripped ${outcome.stripped.length} compiled addon file(s) of their symbols and debug information: ${outcome.stripped.join(', ')}`);
+  request.log(
+    `stripped ${outcome.stripped.length} compiled addon file(s) of their symbols and debug information: ${outcome.stripped.join(', ')}`,
+  );
   return outcome;
 }

@@ -11,7 +11,14 @@ export function encodeArHeader(name: string, size: number, mtime: number): Buffe
   if (!Number.isSafeInteger(size) || size < 0 || String(size).length > 10) {
     throw new Error(`ar member ${name} is ${size} bytes; the format holds at most 9999999999`);
   }
-  const header = field(name, 16) + field(String(mtime), 12) + field('0', 6) + field('0', 6) + field('100644', 8) + field(String(size), 10) + '`\n';
+  const header =
+    field(name, 16) +
+    field(String(mtime), 12) +
+    field('0', 6) +
+    field('0', 6) +
+    field('100644', 8) +
+    field(String(size), 10) +
+    '`\n';
   return Buffer.from(header, 'latin1');
 }
 

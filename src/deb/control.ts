@@ -7,7 +7,8 @@ import { higherVersion, relationVersion } from '../runtime/node-floor.js';
 import { wrapText } from '../util/wrap-text.js';
 
 /** One relation, alternatives allowed: "foo (>= 1.0) | bar". */
-const RELATION = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?( \| [a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?)*$/;
+const RELATION =
+  /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?( \| [a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?( \((<<|<=|=|>=|>>) [A-Za-z0-9.+~:-]+\))?)*$/;
 
 /**
  * Depends: the Node.js runtime (unless bundled), the libraries the ELF objects load, adduser for
@@ -19,14 +20,18 @@ export function debDepends(manifest: Manifest): string[] {
   const scripts = manifest.service ? ['adduser'] : [];
   for (const dep of manifest.extraDepends.deb) {
     if (!RELATION.test(dep)) {
-      throw new UserError(`pkgapp.depends.deb: "${dep}" is not a Debian relation such as "libfoo1 (>= 1.2)"`, { code: 'PKGAPP_DEPENDS_INVALID' });
+      throw new UserError(`pkgapp.depends.deb: "${dep}" is not a Debian relation such as "libfoo1 (>= 1.2)"`, {
+        code: 'PKGAPP_DEPENDS_INVALID',
+      });
     }
   }
   // Library packages right after the runtime, as ${shlibs:Depends} comes first in debian/control.
   const libraries = manifest.libraryDepends?.deb ?? [];
   for (const dep of libraries) {
     if (!RELATION.test(dep)) {
-      throw new UserError(`pkgapp.libraries: "${dep}" is not a Debian relation such as "libfoo1 (>= 1.2)"`, { code: 'PKGAPP_DEPENDS_INVALID' });
+      throw new UserError(`pkgapp.libraries: "${dep}" is not a Debian relation such as "libfoo1 (>= 1.2)"`, {
+        code: 'PKGAPP_DEPENDS_INVALID',
+      });
     }
   }
   return [...node, ...libraries, ...scripts, ...manifest.extraDepends.deb];
@@ -71,10 +76,12 @@ export function renderControl(manifest: Manifest, architecture: string, installe
     ['Homepage', manifest.homepage],
     ['Description', `${debianSynopsis(manifest.synopsis)}\n${extendedDescription(manifest.description)}`],
   ];
-  return fields
-    .filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '')
-    .map(([k, v]) => `${k}: ${oneLine(k, v)}`)
-    .join('\n') + '\n';
+  return (
+    fields
+      .filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '')
+      .map(([k, v]) => `${k}: ${oneLine(k, v)}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** Extended description: lines start with a space, paragraphs are separated by " .". */
@@ -89,7 +96,13 @@ export function debianSynopsis(synopsis: string): string {
 }
 
 function extendedDescription(paragraphs: readonly string[]): string {
-  return paragraphs.map((p) => wrapText(p).map((line) => ` ${line}`).join('\n')).join('\n .\n');
+  return paragraphs
+    .map((p) =>
+      wrapText(p)
+        .map((line) => ` ${line}`)
+        .join('\n'),
+    )
+    .join('\n .\n');
 }
 
 /** Every field but Description is a single line: a newline would start a new field. */

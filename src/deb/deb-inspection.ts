@@ -3,7 +3,18 @@ import type { InspectionBase } from '../inspect/inspection.js';
 import type { ControlField } from './read-deb.js';
 
 /** Debian relation fields, in the order dpkg documents them. */
-export const DEB_RELATION_FIELDS = ['Pre-Depends', 'Depends', 'Recommends', 'Suggests', 'Enhances', 'Breaks', 'Conflicts', 'Replaces', 'Provides', 'Built-Using'] as const;
+export const DEB_RELATION_FIELDS = [
+  'Pre-Depends',
+  'Depends',
+  'Recommends',
+  'Suggests',
+  'Enhances',
+  'Breaks',
+  'Conflicts',
+  'Replaces',
+  'Provides',
+  'Built-Using',
+] as const;
 export type DebRelationField = (typeof DEB_RELATION_FIELDS)[number];
 
 export interface DebInspection extends InspectionBase {

@@ -28,7 +28,11 @@ function splitVersion(version: string): { epoch: number; upstream: string; revis
   const epoch = colon >= 0 ? Number(version.slice(0, colon)) : 0;
   const rest = colon >= 0 ? version.slice(colon + 1) : version;
   const hyphen = rest.lastIndexOf('-');
-  return { epoch: Number.isFinite(epoch) ? epoch : 0, upstream: hyphen >= 0 ? rest.slice(0, hyphen) : rest, revision: hyphen >= 0 ? rest.slice(hyphen + 1) : '' };
+  return {
+    epoch: Number.isFinite(epoch) ? epoch : 0,
+    upstream: hyphen >= 0 ? rest.slice(0, hyphen) : rest,
+    revision: hyphen >= 0 ? rest.slice(hyphen + 1) : '',
+  };
 }
 
 /** dpkg's verrevcmp. */

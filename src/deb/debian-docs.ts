@@ -26,7 +26,7 @@ export function debianDocFiles(manifest: Manifest): ContentEntry[] {
     '# it is third-party software that the system package manager should not mix with /usr.',
     `${manifest.name}: dir-or-file-in-opt`,
     '# npm packages keep their license and documentation beside their code; the licenses must',
-    '# stay with the code they cover, and /usr/share/doc is for this package\'s own documents.',
+    "# stay with the code they cover, and /usr/share/doc is for this package's own documents.",
     `${manifest.name}: extra-license-file [${manifest.paths.appDir.slice(1)}/node_modules/*]`,
     `${manifest.name}: package-contains-documentation-outside-usr-share-doc [${manifest.paths.appDir.slice(1)}/node_modules/*]`,
     '# npm nests conflicting versions of a dependency under node_modules/NAME/node_modules.',
@@ -34,7 +34,10 @@ export function debianDocFiles(manifest: Manifest): ContentEntry[] {
     '',
   ].join('\n');
   return [
-    file(`${debLayout(manifest.name).docDir.slice(1)}/${changelogName}`, gzipSync(Buffer.from(changelog), { level: 9 })),
+    file(
+      `${debLayout(manifest.name).docDir.slice(1)}/${changelogName}`,
+      gzipSync(Buffer.from(changelog), { level: 9 }),
+    ),
     file(`usr/share/lintian/overrides/${manifest.name}`, Buffer.from(overrides)),
   ];
 }

@@ -2,12 +2,28 @@
 // scripts and conffiles from control.tar.*, and the file list from data.tar.* streamed through
 // the decompressor header by header (file data is never kept), plus any debsigs members.
 import { UserError } from '../errors.js';
-import { addToSummary, scriptHead, type FileSummary, type FoundSignature, type InspectedConffile, type InspectedFile, type InspectedFileType, type InspectedScript } from '../inspect/inspection.js';
+import {
+  addToSummary,
+  scriptHead,
+  type FileSummary,
+  type FoundSignature,
+  type InspectedConffile,
+  type InspectedFile,
+  type InspectedFileType,
+  type InspectedScript,
+} from '../inspect/inspection.js';
 import { readSignaturePacket } from '../inspect/signature-packet.js';
 import { listTar, type TarHeader } from '../inspect/tar-listing.js';
 import { compressionOfName } from '../util/decompress.js';
 import { DEB_RELATION_FIELDS, type DebInspection } from './deb-inspection.js';
-import { fieldValue, memberStream, parseControlFields, readArMembers, readControlArchive, type ArMember } from './read-deb.js';
+import {
+  fieldValue,
+  memberStream,
+  parseControlFields,
+  readArMembers,
+  readControlArchive,
+  type ArMember,
+} from './read-deb.js';
 
 const SCRIPTS = ['preinst', 'postinst', 'prerm', 'postrm'] as const;
 /** Upper bound for one signature member read into memory (a detached signature is < 2 KiB). */
@@ -16,7 +32,17 @@ const MAX_SIGNATURE_MEMBER = 1 << 20;
 const MAX_LISTED_FILES = 1_000_000;
 const MAX_LISTED_PATH_BYTES = 128 << 20;
 
-const TYPE_BITS: Record<InspectedFileType, number> = { file: 0o100000, hardlink: 0o100000, directory: 0o040000, symlink: 0o120000, 'char-device': 0o020000, 'block-device': 0o060000, fifo: 0o010000, socket: 0o140000, other: 0 };
+const TYPE_BITS: Record<InspectedFileType, number> = {
+  file: 0o100000,
+  hardlink: 0o100000,
+  directory: 0o040000,
+  symlink: 0o120000,
+  'char-device': 0o020000,
+  'block-device': 0o060000,
+  fifo: 0o010000,
+  socket: 0o140000,
+  other: 0,
+};
 
 /** Inspects the .deb `file`; a UserError naming the file when it is not a readable Debian package. */
 export async function inspectDeb(file: string): Promise<DebInspection> {
@@ -40,7 +66,11 @@ export async function inspectDeb(file: string): Promise<DebInspection> {
   const dependencies: DebInspection['dependencies'] = {};
   for (const name of DEB_RELATION_FIELDS) {
     const value = field(name);
-    if (value !== undefined) dependencies[name] = value.split(',').map((c) => c.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    if (value !== undefined)
+      dependencies[name] = value
+        .split(',')
+        .map((c) => c.replace(/\s+/g, ' ').trim())
+        .filter(Boolean);
   }
   const scripts: InspectedScript[] = [];
   for (const name of SCRIPTS) {
@@ -50,7 +80,9 @@ export async function inspectDeb(file: string): Promise<DebInspection> {
   const conffiles = parseConffiles(found.get('conffiles')?.toString('utf8') ?? '');
   const listing = await listData(file, dataMember);
   const signatures = await debSignatures(file, members);
-  const formatVersion = (await readMember(file, { ...members[0]!, size: Math.min(members[0]!.size, 16) })).toString('latin1').split('\n')[0]!;
+  const formatVersion = (await readMember(file, { ...members[0]!, size: Math.min(members[0]!.size, 16) }))
+    .toString('latin1')
+    .split('\n')[0]!;
   return {
     file,
     format: 'deb',
@@ -93,7 +125,12 @@ type Listing = Pick<DebInspection, 'files' | 'filesUnavailable' | 'filesIncomple
 async function listData(file: string, member: ArMember): Promise<Listing> {
   const fileSummary: FileSummary = { entries: 0, directories: 0, files: 0, symlinks: 0, other: 0, bytes: 0 };
   const compression = compressionOfName(member.name);
-  if (compression === undefined) return { files: undefined, filesUnavailable: `${member.name}: this compression is not supported by pkgapp`, fileSummary };
+  if (compression === undefined)
+    return {
+      files: undefined,
+      filesUnavailable: `${member.name}: this compression is not supported by pkgapp`,
+      fileSummary,
+    };
   const files: InspectedFile[] = [];
   let pathBytes = 0;
   let incomplete = false;
@@ -124,7 +161,8 @@ function debFile(header: TarHeader): InspectedFile {
     user: header.uname || String(header.uid ?? 0),
     group: header.gname || String(header.gid ?? 0),
   };
-  if (typeof header.linkname === 'string' && header.linkname) entry.linkTo = type === 'hardlink' ? `/${header.linkname.replace(/^\.?\/+/, '')}` : header.linkname;
+  if (typeof header.linkname === 'string' && header.linkname)
+    entry.linkTo = type === 'hardlink' ? `/${header.linkname.replace(/^\.?\/+/, '')}` : header.linkname;
   if (mtime !== undefined && Number.isFinite(mtime)) entry.mtime = Math.floor(mtime / 1000);
   return entry;
 }
@@ -176,18 +214,29 @@ async function readMember(file: string, member: ArMember): Promise<Buffer> {
   try {
     for await (const chunk of memberStream(file, member)) parts.push(chunk as Buffer);
   } catch (error) {
-    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? oneLine(error)})`, { code: 'PKGAPP_DEB_UNREADABLE', hint: 'Check the file and the disk (was it removed or truncated while being read?), then retry', cause: error });
+    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? oneLine(error)})`, {
+      code: 'PKGAPP_DEB_UNREADABLE',
+      hint: 'Check the file and the disk (was it removed or truncated while being read?), then retry',
+      cause: error,
+    });
   }
   return Buffer.concat(parts);
 }
 
 /** An error's message on one line: "first line: last line" for a tool's multi-line stderr. */
 export function oneLine(error: unknown): string {
-  const lines = String((error as Error)?.message ?? error).split('\n').map((l) => l.trim()).filter(Boolean);
-  return (lines.length > 1 ? `${lines[0]}: ${lines[lines.length - 1]}` : lines[0] ?? 'unknown error').slice(0, 500);
+  const lines = String((error as Error)?.message ?? error)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return (lines.length > 1 ? `${lines[0]}: ${lines[lines.length - 1]}` : (lines[0] ?? 'unknown error')).slice(0, 500);
 }
 
 function notDeb(file: string, why: string, cause?: unknown): UserError {
   if (cause instanceof UserError) return cause;
-  return new UserError(`${file}: not a valid Debian package (${why})`, { code: 'PKGAPP_DEB_INVALID', hint: 'Is it a complete .deb file? Rebuild it, or copy it again', cause });
+  return new UserError(`${file}: not a valid Debian package (${why})`, {
+    code: 'PKGAPP_DEB_INVALID',
+    hint: 'Is it a complete .deb file? Rebuild it, or copy it again',
+    cause,
+  });
 }

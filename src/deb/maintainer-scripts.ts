@@ -12,7 +12,10 @@ export function renderDebScripts(manifest: Manifest): Partial<Record<DebScriptNa
   const instances = (...names: string[]) => (manifest.service?.units.template ? names : []);
   return renderScripts(manifest, 'deb', debVersion(manifest.version, manifest.release), {
     preinst: { hook: 'preinst', steps: ['hook'] },
-    postinst: { hook: 'postinst', steps: [...service('postinst-user'), 'hook', ...single('postinst-systemd'), ...instances('postinst-instances')] },
+    postinst: {
+      hook: 'postinst',
+      steps: [...service('postinst-user'), 'hook', ...single('postinst-systemd'), ...instances('postinst-instances')],
+    },
     prerm: { hook: 'prerm', steps: [...single('prerm-systemd'), ...instances('prerm-instances'), 'hook'] },
     postrm: { hook: 'postrm', steps: [...service('postrm-systemd'), 'hook'] },
   });

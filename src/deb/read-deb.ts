@@ -58,7 +58,15 @@ export async function readDeb(file: string): Promise<DebInfo> {
   const body = read.get('control');
   if (body === undefined) throw notDeb(file, `${controlMember.name} has no control file`);
   const control = body.toString('utf8');
-  return { file, size, members, control, fields: parseControlFields(control, `${file}: control`), controlFiles, hasGpgOrigin: members.some((m) => m.name === '_gpgorigin') };
+  return {
+    file,
+    size,
+    members,
+    control,
+    fields: parseControlFields(control, `${file}: control`),
+    controlFiles,
+    hasGpgOrigin: members.some((m) => m.name === '_gpgorigin'),
+  };
 }
 
 /** The ar members of a .deb, reading only the 60-byte headers; checks the magic, debian-binary first and member sizes. */
@@ -67,7 +75,10 @@ export async function readArMembers(file: string): Promise<{ size: number; membe
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { code: 'PKGAPP_DEB_UNREADABLE', cause: error });
+    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+      code: 'PKGAPP_DEB_UNREADABLE',
+      cause: error,
+    });
   }
   try {
     const size = (await handle.stat()).size;
@@ -89,7 +100,8 @@ export async function readArMembers(file: string): Promise<{ size: number; membe
     if (members[0]?.name !== 'debian-binary') throw notDeb(file, 'the first member is not debian-binary');
     const version = Buffer.alloc(Math.min(members[0].size, 16));
     await handle.read(version, 0, version.length, members[0].offset);
-    if (!/^2\.\d+\n/.test(version.toString('latin1'))) throw notDeb(file, `unsupported format version "${version.toString('latin1').trim()}"`);
+    if (!/^2\.\d+\n/.test(version.toString('latin1')))
+      throw notDeb(file, `unsupported format version "${version.toString('latin1').trim()}"`);
     return { size, members };
   } finally {
     await handle.close();
@@ -106,16 +118,24 @@ export function memberStream(file: string, member: ArMember): Readable {
  * Regular files of a control.tar.* member for which `wanted(name)` is true ("./" stripped),
  * decompressed and read whole (each at most 16 MiB); `wanted` sees every file name in order.
  */
-export async function readControlArchive(file: string, member: ArMember, wanted: (name: string) => boolean): Promise<Map<string, Buffer>> {
+export async function readControlArchive(
+  file: string,
+  member: ArMember,
+  wanted: (name: string) => boolean,
+): Promise<Map<string, Buffer>> {
   const compression = compressionOfName(member.name);
   if (compression === undefined) throw notDeb(file, `unsupported compression of ${member.name}`);
   const extract = tar.extract();
-  const feed = pipeline(memberStream(file, member), createDecompressor(compression), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) {
-      if (!extract.write(chunk)) await once(extract, 'drain');
-    }
-    extract.end(() => undefined); // streamx: a function argument is a finish listener
-  }).catch((error: unknown) => {
+  const feed = pipeline(
+    memberStream(file, member),
+    createDecompressor(compression),
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) {
+        if (!extract.write(chunk)) await once(extract, 'drain');
+      }
+      extract.end(() => undefined); // streamx: a function argument is a finish listener
+    },
+  ).catch((error: unknown) => {
     extract.destroy(error as Error);
     throw error;
   });
@@ -131,20 +151,26 @@ export async function readControlArchive(file: string, member: ArMember, wanted:
       let length = 0;
       for await (const chunk of entry) {
         length += (chunk as Buffer).length;
-        if (length > MAX_CONTROL_FILE) throw notDeb(file, `${member.name}: ${name} is larger than ${MAX_CONTROL_FILE} bytes`);
+        if (length > MAX_CONTROL_FILE)
+          throw notDeb(file, `${member.name}: ${name} is larger than ${MAX_CONTROL_FILE} bytes`);
         chunks.push(chunk as Buffer);
       }
       found.set(name, Buffer.concat(chunks));
     }
   };
   try {
-    await Promise.all([feed, consume().catch((error: unknown) => {
-      extract.destroy(error as Error);
-      throw error;
-    })]);
+    await Promise.all([
+      feed,
+      consume().catch((error: unknown) => {
+        extract.destroy(error as Error);
+        throw error;
+      }),
+    ]);
   } catch (error) {
     if (error instanceof UserError) throw error;
-    const lines = String((error as Error).message ?? error).split('\n').filter((l) => l.trim());
+    const lines = String((error as Error).message ?? error)
+      .split('\n')
+      .filter((l) => l.trim());
     const why = lines.length > 1 ? `${lines[0]}: ${lines[lines.length - 1]!.trim()}` : lines[0];
     throw notDeb(file, `${member.name} cannot be read: ${why}`, error);
   }
@@ -154,7 +180,8 @@ export async function readControlArchive(file: string, member: ArMember, wanted:
 /** Fields of one deb822 stanza (deb-control(5)): "Name: value", continuation lines start with a space or tab. */
 export function parseControlFields(text: string, where: string): ControlField[] {
   const stanzas = parseDeb822(text, where);
-  if (stanzas.length !== 1) throw new UserError(`${where}: expected one stanza, found ${stanzas.length}`, { code: 'PKGAPP_CONTROL_INVALID' });
+  if (stanzas.length !== 1)
+    throw new UserError(`${where}: expected one stanza, found ${stanzas.length}`, { code: 'PKGAPP_CONTROL_INVALID' });
   return stanzas[0]!;
 }
 
@@ -169,11 +196,18 @@ export function parseDeb822(text: string, where: string): ControlField[][] {
       current = [];
     } else if (line.startsWith(' ') || line.startsWith('\t')) {
       const last = current[current.length - 1];
-      if (!last) throw new UserError(`${where}, line ${index + 1}: continuation line without a field`, { code: 'PKGAPP_CONTROL_INVALID' });
+      if (!last)
+        throw new UserError(`${where}, line ${index + 1}: continuation line without a field`, {
+          code: 'PKGAPP_CONTROL_INVALID',
+        });
       last.value += `\n${line.trimEnd()}`;
     } else {
       const match = /^([!-9;-~][!-9;-~]*):(.*)$/.exec(line);
-      if (!match) throw new UserError(`${where}, line ${index + 1}: not a "Field: value" line: ${JSON.stringify(line.slice(0, 80))}`, { code: 'PKGAPP_CONTROL_INVALID' });
+      if (!match)
+        throw new UserError(
+          `${where}, line ${index + 1}: not a "Field: value" line: ${JSON.stringify(line.slice(0, 80))}`,
+          { code: 'PKGAPP_CONTROL_INVALID' },
+        );
       const name = match[1]!;
       if (current.some((f) => f.name.toLowerCase() === name.toLowerCase())) {
         throw new UserError(`${where}, line ${index + 1}: duplicate field ${name}`, { code: 'PKGAPP_CONTROL_INVALID' });
@@ -201,5 +235,9 @@ function decodeArHeader(header: Buffer, offset: number): ArMember | undefined {
 }
 
 function notDeb(file: string, why: string, cause?: unknown): UserError {
-  return new UserError(`${file}: not a valid Debian package (${why})`, { code: 'PKGAPP_DEB_INVALID', hint: 'Pass a .deb built by `pkgapp build --target deb` or dpkg-deb', cause });
+  return new UserError(`${file}: not a valid Debian package (${why})`, {
+    code: 'PKGAPP_DEB_INVALID',
+    hint: 'Pass a .deb built by `pkgapp build --target deb` or dpkg-deb',
+    cause,
+  });
 }

@@ -10,9 +10,12 @@ const RELATION_FIELDS = new Set<string>(DEB_RELATION_FIELDS.map((f) => f.toLower
 /** `inspection` is what inspectDeb returned (the registry only hands a deb's inspection here). */
 export function renderDebDetails(inspection: Inspection, out: string[]): void {
   const d = inspection as DebInspection;
-  out.push(`  Debian binary package, format ${printable(d.formatVersion)}, ${formatBytes(d.size)}: ${d.members.map((m) => `${printable(m.name)} (${formatBytes(m.size)})`).join(', ')}`);
+  out.push(
+    `  Debian binary package, format ${printable(d.formatVersion)}, ${formatBytes(d.size)}: ${d.members.map((m) => `${printable(m.name)} (${formatBytes(m.size)})`).join(', ')}`,
+  );
   out.push('', 'Metadata');
-  for (const f of d.control) if (!RELATION_FIELDS.has(f.name.toLowerCase())) out.push(`  ${f.name}: ${f.value.replace(/\n/g, '\n  ')}`);
+  for (const f of d.control)
+    if (!RELATION_FIELDS.has(f.name.toLowerCase())) out.push(`  ${f.name}: ${f.value.replace(/\n/g, '\n  ')}`);
   out.push('', 'Dependencies');
   const relations = Object.entries(d.dependencies);
   if (relations.length === 0) out.push('  (none)');

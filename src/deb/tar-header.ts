@@ -29,7 +29,16 @@ export function encodeTarHeader(fields: TarHeaderFields): Buffer {
   const blocks: Buffer[] = [];
   if (link.length > 100) blocks.push(...longLink('K', link));
   if (name.length > 100) blocks.push(...longLink('L', name));
-  blocks.push(headerBlock(name.subarray(0, 100), fields.type === 'file' ? fields.size : 0, fields.mode, fields.mtime, TYPEFLAG[fields.type], link.subarray(0, 100)));
+  blocks.push(
+    headerBlock(
+      name.subarray(0, 100),
+      fields.type === 'file' ? fields.size : 0,
+      fields.mode,
+      fields.mtime,
+      TYPEFLAG[fields.type],
+      link.subarray(0, 100),
+    ),
+  );
   return Buffer.concat(blocks);
 }
 
@@ -54,7 +63,13 @@ export class TarHeaderEncoder {
   encode(fields: TarHeaderFields): Buffer {
     const link = fields.linkname ?? '';
     // Long names and targets (././@LongLink) are rare: the allocating encoder handles them.
-    if (fields.name.length > 100 || link.length > 100 || Buffer.byteLength(fields.name) > 100 || Buffer.byteLength(link) > 100) return encodeTarHeader(fields);
+    if (
+      fields.name.length > 100 ||
+      link.length > 100 ||
+      Buffer.byteLength(fields.name) > 100 ||
+      Buffer.byteLength(link) > 100
+    )
+      return encodeTarHeader(fields);
     const block = this.block;
     block.fill(0);
     block.write(fields.name, 0, 'utf8');
@@ -67,10 +82,21 @@ export class TarHeaderEncoder {
 
 function longLink(type: 'K' | 'L', value: Buffer): Buffer[] {
   const data = Buffer.concat([value, Buffer.alloc(1)]); // NUL-terminated, as GNU tar writes it
-  return [headerBlock(Buffer.from('././@LongLink'), data.length, 0o644, 0, type, Buffer.alloc(0)), data, tarPadding(data.length)];
+  return [
+    headerBlock(Buffer.from('././@LongLink'), data.length, 0o644, 0, type, Buffer.alloc(0)),
+    data,
+    tarPadding(data.length),
+  ];
 }
 
-function headerBlock(name: Buffer, size: number, mode: number, mtime: number, typeflag: string, linkname: Buffer): Buffer {
+function headerBlock(
+  name: Buffer,
+  size: number,
+  mode: number,
+  mtime: number,
+  typeflag: string,
+  linkname: Buffer,
+): Buffer {
   const block = Buffer.alloc(BLOCK);
   name.copy(block, 0);
   fillHeader(block, size, mode, mtime, typeflag);

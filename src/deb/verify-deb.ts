@@ -14,13 +14,31 @@ export async function verifyDeb(file: string, keys: Keys): Promise<Omit<VerifyRe
   const origin = members.find((m) => m.name === '_gpgorigin');
   if (!origin) return { file, format: 'deb', signatures: [], digests: [] };
   // A detached signature is a few hundred bytes; a huge member is refused, never read into memory.
-  if (origin.size > MAX_SIGNATURE_MEMBER) return { file, format: 'deb', signatures: [{ covers: 'deb _gpgorigin', valid: false, keyId: '', reason: `the _gpgorigin member is ${origin.size} bytes, not a detached signature` }], digests: [] };
+  if (origin.size > MAX_SIGNATURE_MEMBER)
+    return {
+      file,
+      format: 'deb',
+      signatures: [
+        {
+          covers: 'deb _gpgorigin',
+          valid: false,
+          keyId: '',
+          reason: `the _gpgorigin member is ${origin.size} bytes, not a detached signature`,
+        },
+      ],
+      digests: [],
+    };
   const signed = members.filter((m) => m.name === 'debian-binary' || /^(control|data)\.tar/.test(m.name));
   const signature = await readAll(memberStream(file, origin));
   const data = (async function* () {
     for (const m of signed) yield* memberStream(file, m) as AsyncIterable<Buffer>;
   })();
-  return { file, format: 'deb', signatures: [{ covers: 'deb _gpgorigin', ...(await verifyDetached(signature, data, keys)) }], digests: [] };
+  return {
+    file,
+    format: 'deb',
+    signatures: [{ covers: 'deb _gpgorigin', ...(await verifyDetached(signature, data, keys)) }],
+    digests: [],
+  };
 }
 
 async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {

@@ -62,7 +62,8 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
       if (e.kind !== 'file') continue;
       files++;
       bytes += e.size;
-      if (e.conffile) conffiles += `/${e.path}\n`; // dpkg tracks conffile hashes itself
+      if (e.conffile)
+        conffiles += `/${e.path}\n`; // dpkg tracks conffile hashes itself
       else md5sumsSize += 35 + Buffer.byteLength(e.path);
     }
     input.progress?.start(files, bytes);
@@ -83,26 +84,48 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     // debsigs' origin signature covers the member data of debian-binary, control and data, in
     // that order, without ar headers or padding (docs/internals/deb-archive.md#origin-signature).
     const gpgorigin = input.signer
-      ? await input.signer.signDetached((async function* () {
-          yield debianBinary;
-          yield* control;
-          yield* dataChunks();
-        })())
+      ? await input.signer.signDetached(
+          (async function* () {
+            yield debianBinary;
+            yield* control;
+            yield* dataChunks();
+          })(),
+        )
       : undefined;
 
     const written = new OutputFile(out.tmpPath, true);
     try {
-      for (const part of [AR_MAGIC, encodeArHeader('debian-binary', 4, input.mtime), debianBinary,
-        encodeArHeader('control.tar.gz', controlSize, input.mtime), ...control, arPadding(controlSize),
-        encodeArHeader(dataName, dataSize, input.mtime)]) written.write(part);
+      for (const part of [
+        AR_MAGIC,
+        encodeArHeader('debian-binary', 4, input.mtime),
+        debianBinary,
+        encodeArHeader('control.tar.gz', controlSize, input.mtime),
+        ...control,
+        arPadding(controlSize),
+        encodeArHeader(dataName, dataSize, input.mtime),
+      ])
+        written.write(part);
       forEachPiece(data.tmpPath, written.write);
       written.write(arPadding(dataSize));
       // dpkg ignores members after data.tar; debsig-verify reads this one.
-      if (gpgorigin) for (const part of [encodeArHeader('_gpgorigin', gpgorigin.length, input.mtime), gpgorigin, arPadding(gpgorigin.length)]) written.write(part);
+      if (gpgorigin)
+        for (const part of [
+          encodeArHeader('_gpgorigin', gpgorigin.length, input.mtime),
+          gpgorigin,
+          arPadding(gpgorigin.length),
+        ])
+          written.write(part);
     } finally {
       written.close();
     }
-    return { path: input.outFile, size: written.size, sha256: written.digest(), commit: out.commit, abort: out.abort, commitReversibly: out.commitReversibly };
+    return {
+      path: input.outFile,
+      size: written.size,
+      sha256: written.digest(),
+      commit: out.commit,
+      abort: out.abort,
+      commitReversibly: out.commitReversibly,
+    };
   } catch (error) {
     await out.abort();
     throw error;
@@ -126,9 +149,20 @@ async function writeDataTar(input: DebWriteInput, out: OutputFile, control: Cont
       if (entry.kind === 'dir') {
         writer.write(headers.encode({ name: `./${entry.path}/`, type: 'dir', mode: entry.mode, size: 0, mtime }));
       } else if (entry.kind === 'symlink') {
-        writer.write(headers.encode({ name: `./${entry.path}`, type: 'symlink', mode: 0o777, size: 0, mtime, linkname: entry.target }));
+        writer.write(
+          headers.encode({
+            name: `./${entry.path}`,
+            type: 'symlink',
+            mode: 0o777,
+            size: 0,
+            mtime,
+            linkname: entry.target,
+          }),
+        );
       } else {
-        writer.write(headers.encode({ name: `./${entry.path}`, type: 'file', mode: entry.mode, size: entry.size, mtime }));
+        writer.write(
+          headers.encode({ name: `./${entry.path}`, type: 'file', mode: entry.mode, size: entry.size, mtime }),
+        );
         const md5 = createHash('md5');
         await copyEntry(writer, entry, md5);
         writer.zeros((BLOCK - (entry.size % BLOCK)) % BLOCK);
@@ -162,7 +196,11 @@ class ControlTar {
   private readonly ended: Promise<void> | undefined;
   private lines = '';
 
-  constructor(private readonly input: DebWriteInput, conffiles: string, private readonly md5sumsSize: number) {
+  constructor(
+    private readonly input: DebWriteInput,
+    conffiles: string,
+    private readonly md5sumsSize: number,
+  ) {
     if (md5sumsSize >= 1 << 20) {
       const gzip = createGzip({ level: 9 });
       gzip.on('data', (piece: Buffer) => this.pieces.push(piece));

@@ -39,7 +39,8 @@ export async function readDynamicSymbols(file: string): Promise<ElfDynamicSymbol
     if (ident.length < 52 || ident.readUInt32BE(0) !== ELF_MAGIC) return undefined;
     const bits = ident[4] === 2 ? 64 : ident[4] === 1 ? 32 : undefined;
     const little = ident[5] === 1 ? true : ident[5] === 2 ? false : undefined;
-    if (bits === undefined || little === undefined || (bits === 64 && ident.length < 64)) throw new ElfFormatError(`${file}: unknown ELF class or byte order`);
+    if (bits === undefined || little === undefined || (bits === 64 && ident.length < 64))
+      throw new ElfFormatError(`${file}: unknown ELF class or byte order`);
     const r = reader(ident, little);
     const machine = r.u16(18);
     const osabi = ident[7]!;
@@ -47,7 +48,8 @@ export async function readDynamicSymbols(file: string): Promise<ElfDynamicSymbol
     const shentsize = r.u16(bits === 64 ? 58 : 46);
     let shnum = r.u16(bits === 64 ? 60 : 48);
     if (shoff === 0) return { bits, machine, osabi, imports: [] }; // no section headers (sstrip): nothing to read
-    if (shentsize < (bits === 64 ? 64 : 40)) throw new ElfFormatError(`${file}: section header size ${shentsize} is too small`);
+    if (shentsize < (bits === 64 ? 64 : 40))
+      throw new ElfFormatError(`${file}: section header size ${shentsize} is too small`);
     if (shnum === 0) {
       // More than 0xff00 sections: the real count is in section 0's sh_size.
       const first = reader(await readRange(handle, file, size, shoff, shentsize), little);
@@ -79,7 +81,8 @@ export async function readDynamicSymbols(file: string): Promise<ElfDynamicSymbol
       const bind = info >> 4;
       if (shndx !== SHN_UNDEF || (bind !== STB_GLOBAL && bind !== STB_WEAK) || name === 0) continue;
       const end = strings.indexOf(0, name);
-      if (name >= strings.length || end === -1) throw new ElfFormatError(`${file}: symbol name at ${name} outside .dynstr`);
+      if (name >= strings.length || end === -1)
+        throw new ElfFormatError(`${file}: symbol name at ${name} outside .dynstr`);
       imports.add(strings.toString('latin1', name, end));
     }
     return { bits, machine, osabi, imports: [...imports].sort() };
@@ -88,8 +91,17 @@ export async function readDynamicSymbols(file: string): Promise<ElfDynamicSymbol
   }
 }
 
-async function readRange(handle: FileHandle, file: string, fileSize: number, offset: number, length: number): Promise<Buffer> {
-  if (length > TABLE_LIMIT || offset + length > fileSize) throw new ElfFormatError(`${file}: a table at ${offset} (+${length} bytes) lies outside the file (${fileSize} bytes)`);
+async function readRange(
+  handle: FileHandle,
+  file: string,
+  fileSize: number,
+  offset: number,
+  length: number,
+): Promise<Buffer> {
+  if (length > TABLE_LIMIT || offset + length > fileSize)
+    throw new ElfFormatError(
+      `${file}: a table at ${offset} (+${length} bytes) lies outside the file (${fileSize} bytes)`,
+    );
   const buffer = await readAt(handle, offset, length);
   if (buffer.length < length) throw new ElfFormatError(`${file}: truncated at ${offset + buffer.length}`);
   return buffer;
@@ -121,4 +133,12 @@ function reader(buffer: Buffer, little: boolean) {
 }
 
 /** ELF e_machine of each Node.js process.arch pkgapp builds for. */
-export const ELF_MACHINE: Readonly<Record<string, number>> = { x64: 62, arm64: 183, arm: 40, ia32: 3, ppc64: 21, s390x: 22, riscv64: 243 };
+export const ELF_MACHINE: Readonly<Record<string, number>> = {
+  x64: 62,
+  arm64: 183,
+  arm: 40,
+  ia32: 3,
+  ppc64: 21,
+  s390x: 22,
+  riscv64: 243,
+};

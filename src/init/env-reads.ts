@@ -11,7 +11,8 @@ export interface EnvRead {
 
 const NAME = '[A-Z_][A-Z0-9_]*';
 /** A string or number literal: '…', "…", `…` without substitutions, 3000, 0.5. */
-const LITERAL = String.raw`'([^'\\\n]*)'|"([^"\\\n]*)"|` + '`([^`\\\\$\\n]*)`' + String.raw`|(-?\d+(?:\.\d+)?)(?![\w.])`;
+const LITERAL =
+  String.raw`'([^'\\\n]*)'|"([^"\\\n]*)"|` + '`([^`\\\\$\\n]*)`' + String.raw`|(-?\d+(?:\.\d+)?)(?![\w.])`;
 /**
  * After the read: TypeScript's `!` / `as string`, then a closing call such as
  * `Number(…)`, `parseInt(…, 10)` or a parenthesis, then `||` or `??` and the literal.
@@ -27,7 +28,10 @@ const ALIASES = [
 
 /** Every read of an environment variable in `text`, in source order (one per occurrence). */
 export function findEnvReads(text: string): EnvRead[] {
-  const bases = [String.raw`\bprocess\.env`, ...aliasesIn(text).map((a) => String.raw`(?<![\w$.])${a.replace(/\$/g, '\\$')}`)];
+  const bases = [
+    String.raw`\bprocess\.env`,
+    ...aliasesIn(text).map((a) => String.raw`(?<![\w$.])${a.replace(/\$/g, '\\$')}`),
+  ];
   const base = `(?:${bases.join('|')})`;
   const access = String.raw`${base}\s*(?:\.\s*(${NAME})\b|\[\s*(['"\x60])(${NAME})\2\s*\])`;
   const reads: { at: number; read: EnvRead }[] = [];
@@ -39,10 +43,15 @@ export function findEnvReads(text: string): EnvRead[] {
   // const { PORT = 3000, HOST: host = '0.0.0.0', DATABASE_URL } = process.env
   for (const m of text.matchAll(new RegExp(String.raw`\{([^{}]*)\}\s*=\s*${base}\b(?!\s*[.[])`, 'g'))) {
     for (const part of m[1]!.split(',')) {
-      const d = new RegExp(String.raw`^\s*(${NAME})\s*(?::\s*[A-Za-z_$][\w$]*\s*)?(?:=\s*(?:${LITERAL}))?\s*$`).exec(part);
+      const d = new RegExp(String.raw`^\s*(${NAME})\s*(?::\s*[A-Za-z_$][\w$]*\s*)?(?:=\s*(?:${LITERAL}))?\s*$`).exec(
+        part,
+      );
       if (!d) continue;
       const fallback = d[2] ?? d[3] ?? d[4] ?? d[5];
-      reads.push({ at: m.index, read: fallback === undefined || fallback === '' ? { name: d[1]! } : { name: d[1]!, fallback } });
+      reads.push({
+        at: m.index,
+        read: fallback === undefined || fallback === '' ? { name: d[1]! } : { name: d[1]!, fallback },
+      });
     }
   }
   return reads.sort((a, b) => a.at - b.at).map((r) => r.read);

@@ -10,9 +10,7 @@ interface FrameworkVariable {
 
 /** Dependency (in dependencies or devDependencies) → the variables its server reads. */
 const FRAMEWORKS: Record<string, FrameworkVariable[]> = {
-  next: [
-    { name: 'PORT', default: '3000', description: 'TCP port the server listens on (next start)' },
-  ],
+  next: [{ name: 'PORT', default: '3000', description: 'TCP port the server listens on (next start)' }],
   nuxt: [
     { name: 'PORT', default: '3000', description: 'TCP port the server listens on (Nitro; NITRO_PORT also works)' },
     { name: 'HOST', description: 'Address the server binds to (Nitro; default: all interfaces)' },
@@ -20,7 +18,11 @@ const FRAMEWORKS: Record<string, FrameworkVariable[]> = {
   '@sveltejs/adapter-node': [
     { name: 'PORT', default: '3000', description: 'TCP port the server listens on (adapter-node)' },
     { name: 'HOST', default: '0.0.0.0', description: 'Address the server binds to (adapter-node)' },
-    { name: 'ORIGIN', description: 'Public URL the app is served from, e.g. https://app.example.com (adapter-node: without it, form posts are refused)' },
+    {
+      name: 'ORIGIN',
+      description:
+        'Public URL the app is served from, e.g. https://app.example.com (adapter-node: without it, form posts are refused)',
+    },
   ],
   '@react-router/serve': [
     { name: 'PORT', default: '3000', description: 'TCP port the server listens on (react-router-serve)' },
@@ -31,7 +33,11 @@ const FRAMEWORKS: Record<string, FrameworkVariable[]> = {
     { name: 'HOST', description: 'Address the server binds to (remix-serve; default: all interfaces)' },
   ],
   'node-red': [
-    { name: 'PORT', default: '1880', description: 'TCP port of the editor and HTTP nodes (uiPort in Node-RED\'s default settings.js)' },
+    {
+      name: 'PORT',
+      default: '1880',
+      description: "TCP port of the editor and HTTP nodes (uiPort in Node-RED's default settings.js)",
+    },
   ],
 };
 

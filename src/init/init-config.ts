@@ -24,18 +24,49 @@ export interface InitResult {
 
 /** Variables every process has or systemd sets for the unit: not part of the app's contract. */
 const AMBIENT = new Set([
-  'NODE_ENV', 'HOME', 'PATH', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'TZ', 'LANG', 'TERM', 'TMPDIR', 'CI', 'DEBUG', 'NO_COLOR', 'FORCE_COLOR',
-  'STATE_DIRECTORY', 'CACHE_DIRECTORY', 'RUNTIME_DIRECTORY', 'LOGS_DIRECTORY', 'CONFIGURATION_DIRECTORY', 'INVOCATION_ID', 'JOURNAL_STREAM', 'NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID',
+  'NODE_ENV',
+  'HOME',
+  'PATH',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'PWD',
+  'TZ',
+  'LANG',
+  'TERM',
+  'TMPDIR',
+  'CI',
+  'DEBUG',
+  'NO_COLOR',
+  'FORCE_COLOR',
+  'STATE_DIRECTORY',
+  'CACHE_DIRECTORY',
+  'RUNTIME_DIRECTORY',
+  'LOGS_DIRECTORY',
+  'CONFIGURATION_DIRECTORY',
+  'INVOCATION_ID',
+  'JOURNAL_STREAM',
+  'NOTIFY_SOCKET',
+  'LISTEN_FDS',
+  'LISTEN_PID',
 ]);
 /** Inlined into the client bundle when the app is built: the environment file cannot change them. */
 const BUILD_TIME = /^(?:NEXT_PUBLIC_|VITE_|NUXT_PUBLIC_|REACT_APP_)/;
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 /** Writes DIR/pkgapp.config.json; a UserError when a configuration already exists. */
 export async function initConfig(dir: string): Promise<InitResult> {
   const appDir = path.resolve(dir);
-  const pkg = (await readJsonFile(path.join(appDir, 'package.json'), 'PKGAPP_PACKAGE_JSON', 'Run pkgapp init in the app\'s directory, or pass -C DIR')) as PackageJson;
+  const pkg = (await readJsonFile(
+    path.join(appDir, 'package.json'),
+    'PKGAPP_PACKAGE_JSON',
+    "Run pkgapp init in the app's directory, or pass -C DIR",
+  )) as PackageJson;
   const file = path.join(appDir, 'pkgapp.config.json');
   if (pkg.pkgapp !== undefined) throw existing(`${appDir}/package.json already has a "pkgapp" key`);
   if (await exists(file)) throw existing(`${file} already exists`);
@@ -68,13 +99,24 @@ export async function initConfig(dir: string): Promise<InitResult> {
   const hasBuild = typeof pkg.scripts?.['build'] === 'string';
   const scan = await scanEnvironment(appDir, await sourceFilesToScan(appDir, files, hasBuild, entry));
   addFrameworkVariables(scan, Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }));
-  config['// env'] = 'Every variable the app reads: a required one keeps the service from starting while it is unset. Defaults are the ones the code falls back to.';
-  config['env'] = Object.fromEntries(scan.variables.map((v) => [v.name, { ...(v.fallback === undefined ? { required: false } : { default: v.fallback }), description: v.description ?? knownDescription(v.name) ?? placeholderDescription(v.name) }]));
+  config['// env'] =
+    'Every variable the app reads: a required one keeps the service from starting while it is unset. Defaults are the ones the code falls back to.';
+  config['env'] = Object.fromEntries(
+    scan.variables.map((v) => [
+      v.name,
+      {
+        ...(v.fallback === undefined ? { required: false } : { default: v.fallback }),
+        description: v.description ?? knownDescription(v.name) ?? placeholderDescription(v.name),
+      },
+    ]),
+  );
   notes.push(...envNotes(scan));
 
   if (hasBuild) {
     config['buildScript'] = 'build';
-    notes.push('package.json has a "build" script: pkgapp runs it before packaging (drop "buildScript" if the build output is committed)');
+    notes.push(
+      'package.json has a "build" script: pkgapp runs it before packaging (drop "buildScript" if the build output is committed)',
+    );
   }
   notes.push(await lockfileNote(appDir, pkg));
   notes.push(...(await runtimeNotes(appDir, pkg.engines?.['node'])));
@@ -130,9 +172,17 @@ async function scanEnvironment(dir: string, files: string[]): Promise<EnvScan> {
         continue;
       }
       const known = byName.get(read.name);
-      if (!known) byName.set(read.name, { name: read.name, ...(read.fallback !== undefined ? { fallback: read.fallback } : {}), otherDefaults: [], file });
-      else if (read.fallback !== undefined && known.fallback === undefined) Object.assign(known, { fallback: read.fallback, file });
-      else if (read.fallback !== undefined && read.fallback !== known.fallback) known.otherDefaults.push(`${JSON.stringify(read.fallback)} in ${file}`);
+      if (!known)
+        byName.set(read.name, {
+          name: read.name,
+          ...(read.fallback !== undefined ? { fallback: read.fallback } : {}),
+          otherDefaults: [],
+          file,
+        });
+      else if (read.fallback !== undefined && known.fallback === undefined)
+        Object.assign(known, { fallback: read.fallback, file });
+      else if (read.fallback !== undefined && read.fallback !== known.fallback)
+        known.otherDefaults.push(`${JSON.stringify(read.fallback)} in ${file}`);
     }
   }
   const variables = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -142,7 +192,14 @@ async function scanEnvironment(dir: string, files: string[]): Promise<EnvScan> {
 /** The variables the frameworks among the dependencies read, unless the app's code reads them itself. */
 function addFrameworkVariables(scan: EnvScan, dependencies: string[]): void {
   const added = frameworkVariables(dependencies).filter((f) => !scan.variables.some((v) => v.name === f.name));
-  for (const f of added) scan.variables.push({ name: f.name, ...(f.default !== undefined ? { fallback: f.default } : {}), otherDefaults: [], file: `${f.from}'s server`, description: f.description });
+  for (const f of added)
+    scan.variables.push({
+      name: f.name,
+      ...(f.default !== undefined ? { fallback: f.default } : {}),
+      otherDefaults: [],
+      file: `${f.from}'s server`,
+      description: f.description,
+    });
   scan.variables.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
@@ -151,19 +208,38 @@ function envNotes(scan: EnvScan): string[] {
   const { variables } = scan;
   if (variables.length) {
     const framework = variables.filter((v) => v.description !== undefined);
-    notes.push(`found ${variables.length} environment variable(s) in ${scan.files} code file(s)${framework.length ? ` and the framework's server (${framework.map((v) => `${v.name} from ${v.file.replace(/'s server$/, '')}`).join(', ')})` : ''}: ${variables.map((v) => v.name).join(', ')}; mark the required ones ("required": true)`);
+    notes.push(
+      `found ${variables.length} environment variable(s) in ${scan.files} code file(s)${framework.length ? ` and the framework's server (${framework.map((v) => `${v.name} from ${v.file.replace(/'s server$/, '')}`).join(', ')})` : ''}: ${variables.map((v) => v.name).join(', ')}; mark the required ones ("required": true)`,
+    );
   } else {
     notes.push(`no environment variables found in ${scan.files} code file(s) ("env" lists the ones the app reads)`);
   }
   const defaults = variables.filter((v) => v.fallback !== undefined);
-  if (defaults.length) notes.push(`defaults, as the code falls back to them: ${defaults.map((v) => `${v.name}=${JSON.stringify(v.fallback)} (${v.file})`).join(', ')}`);
-  for (const v of variables.filter((x) => x.otherDefaults.length)) notes.push(`${v.name} has other defaults in the code too: ${v.otherDefaults.join(', ')}; the proposed one is from ${v.file}`);
-  const todo = variables.filter((v) => v.description === undefined && knownDescription(v.name) === undefined).map((v) => v.name);
-  if (todo.length) notes.push(`to describe: ${todo.join(', ')} (their "description" says TODO; it is written above the variable in the environment file)`);
-  if (scan.buildTime.length) notes.push(`${scan.buildTime.join(', ')}: inlined when the app is built (set at build time, not in the environment file; left out of "env")`);
+  if (defaults.length)
+    notes.push(
+      `defaults, as the code falls back to them: ${defaults.map((v) => `${v.name}=${JSON.stringify(v.fallback)} (${v.file})`).join(', ')}`,
+    );
+  for (const v of variables.filter((x) => x.otherDefaults.length))
+    notes.push(
+      `${v.name} has other defaults in the code too: ${v.otherDefaults.join(', ')}; the proposed one is from ${v.file}`,
+    );
+  const todo = variables
+    .filter((v) => v.description === undefined && knownDescription(v.name) === undefined)
+    .map((v) => v.name);
+  if (todo.length)
+    notes.push(
+      `to describe: ${todo.join(', ')} (their "description" says TODO; it is written above the variable in the environment file)`,
+    );
+  if (scan.buildTime.length)
+    notes.push(
+      `${scan.buildTime.join(', ')}: inlined when the app is built (set at build time, not in the environment file; left out of "env")`,
+    );
   return notes;
 }
 
 function existing(what: string): UserError {
-  return new UserError(`${what}; pkgapp init never overwrites a configuration`, { code: 'PKGAPP_INIT_EXISTS', hint: 'Edit the existing configuration (docs/configuration.md lists every key)' });
+  return new UserError(`${what}; pkgapp init never overwrites a configuration`, {
+    code: 'PKGAPP_INIT_EXISTS',
+    hint: 'Edit the existing configuration (docs/configuration.md lists every key)',
+  });
 }

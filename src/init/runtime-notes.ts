@@ -10,9 +10,9 @@ import { isUserError } from '../errors.js';
 import { lowestNodeVersion, relationVersion, type NodeFloor } from '../runtime/node-floor.js';
 import { DEBIAN_12_NODE } from '../runtime/node-requirement.js';
 
-
 /** Dependencies known to ship or build a native addon, by name or scope. */
-const KNOWN_ADDONS = /^(?:sharp|argon2|bcrypt|@node-rs\/[^/]+|better-sqlite3|sqlite3|canvas|@napi-rs\/canvas|bufferutil|utf-8-validate|re2|@parcel\/watcher|lightningcss|@swc\/core|cpu-features|isolated-vm|node-pty|usb|serialport|@serialport\/bindings-cpp|msgpackr-extract|farmhash|leveldown|classic-level|zeromq|kerberos|snappy|@mongodb-js\/zstd)$/;
+const KNOWN_ADDONS =
+  /^(?:sharp|argon2|bcrypt|@node-rs\/[^/]+|better-sqlite3|sqlite3|canvas|@napi-rs\/canvas|bufferutil|utf-8-validate|re2|@parcel\/watcher|lightningcss|@swc\/core|cpu-features|isolated-vm|node-pty|usb|serialport|@serialport\/bindings-cpp|msgpackr-extract|farmhash|leveldown|classic-level|zeromq|kerberos|snappy|@mongodb-js\/zstd)$/;
 /**
  * Install scripts and platform packages that are not addons: executables (esbuild), WebAssembly
  * builds, and postinstall messages. Only the lockfile route needs this; node_modules has the files.
@@ -46,10 +46,17 @@ export async function runtimeNotes(appDir: string, ownEngines: unknown): Promise
     addons = locked.list.filter((f) => f.native !== undefined);
     addonSource = `from ${locked.file}`;
   }
-  if (addons === undefined) notes.push('native addons and the dependencies\' engines.node: not known before an install (no node_modules, no package-lock.json); pkgapp build reports both');
+  if (addons === undefined)
+    notes.push(
+      "native addons and the dependencies' engines.node: not known before an install (no node_modules, no package-lock.json); pkgapp build reports both",
+    );
   else if (addons.length) notes.push(addonNote(addons, addonSource));
   const own = typeof ownEngines === 'string' ? [{ label: 'the app', engines: ownEngines }] : [];
-  const deps = locked ? { list: locked.list, source: `from ${locked.file}` } : installed ? { list: installed.list, source: 'in node_modules, dev dependencies included' } : undefined;
+  const deps = locked
+    ? { list: locked.list, source: `from ${locked.file}` }
+    : installed
+      ? { list: installed.list, source: 'in node_modules, dev dependencies included' }
+      : undefined;
   notes.push(...enginesNotes([...own, ...(deps?.list ?? [])], deps?.source));
   return notes;
 }
@@ -69,12 +76,19 @@ function enginesNotes(list: PackageFacts[], source: string | undefined): string[
     if (!isUserError(error)) throw error;
     return [`${error.message}${error.hint ? ` (${error.hint})` : ''}`];
   }
-  if (floor === undefined) return ['no engines.node of the app or its dependencies sets a Node.js floor: the package accepts any nodejs (native addons may still set one)'];
-  const notes = [`engines.node: the package will need Node.js >= ${relationVersion(floor.version)}, set by ${floor.setBy.join(' and ')}${source ? ` (${source})` : ''}`];
+  if (floor === undefined)
+    return [
+      'no engines.node of the app or its dependencies sets a Node.js floor: the package accepts any nodejs (native addons may still set one)',
+    ];
+  const notes = [
+    `engines.node: the package will need Node.js >= ${relationVersion(floor.version)}, set by ${floor.setBy.join(' and ')}${source ? ` (${source})` : ''}`,
+  ];
   if (semver.gt(floor.version, DEBIAN_12_NODE)) {
     const here = process.versions.node;
     const bundledOk = semver.gte(here, floor.version);
-    notes.push(`that is newer than Debian 12's nodejs ${DEBIAN_12_NODE} (and RHEL 9's default): the package will not install there with the distribution's nodejs. Use "node": "bundled" (--node bundled), which ships this machine's node ${here}${bundledOk ? '' : ' (too old as well: run pkgapp with a newer Node.js or give --node-binary)'}; or, when the ranges are stricter than the code the server runs, "nodeVersion": ">=18" replaces this floor (docs/node-runtime.md)`);
+    notes.push(
+      `that is newer than Debian 12's nodejs ${DEBIAN_12_NODE} (and RHEL 9's default): the package will not install there with the distribution's nodejs. Use "node": "bundled" (--node bundled), which ships this machine's node ${here}${bundledOk ? '' : ' (too old as well: run pkgapp with a newer Node.js or give --node-binary)'}; or, when the ranges are stricter than the code the server runs, "nodeVersion": ">=18" replaces this floor (docs/node-runtime.md)`,
+    );
   }
   return notes;
 }
@@ -83,7 +97,8 @@ function enginesNotes(list: PackageFacts[], source: string | undefined): string[
 async function installedFacts(appDir: string): Promise<{ list: PackageFacts[] } | undefined> {
   const root = path.join(appDir, 'node_modules');
   const top = await readdir(root).catch(() => undefined);
-  if (top === undefined || top.filter((n) => !n.startsWith('.')).length === 0 && !top.includes('.pnpm')) return undefined;
+  if (top === undefined || (top.filter((n) => !n.startsWith('.')).length === 0 && !top.includes('.pnpm')))
+    return undefined;
   const list: PackageFacts[] = [];
   await walkPackages(root, list);
   return { list };
@@ -95,9 +110,11 @@ async function walkPackages(nodeModules: string, into: PackageFacts[]): Promise<
     if (!entry.isDirectory()) continue;
     const dir = path.join(nodeModules, entry.name);
     if (entry.name === '.pnpm') {
-      for (const store of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (store.isDirectory()) await walkPackages(path.join(dir, store.name, 'node_modules'), into);
+      for (const store of await readdir(dir, { withFileTypes: true }).catch(() => []))
+        if (store.isDirectory()) await walkPackages(path.join(dir, store.name, 'node_modules'), into);
     } else if (entry.name.startsWith('@')) {
-      for (const scoped of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (scoped.isDirectory()) await readPackage(path.join(dir, scoped.name), into);
+      for (const scoped of await readdir(dir, { withFileTypes: true }).catch(() => []))
+        if (scoped.isDirectory()) await readPackage(path.join(dir, scoped.name), into);
     } else if (!entry.name.startsWith('.')) {
       await readPackage(dir, into);
     }
@@ -107,14 +124,22 @@ async function walkPackages(nodeModules: string, into: PackageFacts[]): Promise<
 async function readPackage(dir: string, into: PackageFacts[]): Promise<void> {
   let pkg: { name?: unknown; version?: unknown; engines?: { node?: unknown }; gypfile?: unknown };
   try {
-    pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
+    pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as typeof pkg;
   } catch {
     return;
   }
   const label = typeof pkg.name === 'string' ? `${pkg.name}@${String(pkg.version)}` : dir;
   const addon = await findAddonFiles(dir);
-  const native = addon.node.length ? `${addon.node.length} compiled .node file${addon.node.length > 1 ? 's' : ''}` : addon.gyp ? 'binding.gyp, nothing compiled' : undefined;
-  into.push({ label, ...(typeof pkg.engines?.node === 'string' ? { engines: pkg.engines.node } : {}), ...(native ? { native } : {}) });
+  const native = addon.node.length
+    ? `${addon.node.length} compiled .node file${addon.node.length > 1 ? 's' : ''}`
+    : addon.gyp
+      ? 'binding.gyp, nothing compiled'
+      : undefined;
+  into.push({
+    label,
+    ...(typeof pkg.engines?.node === 'string' ? { engines: pkg.engines.node } : {}),
+    ...(native ? { native } : {}),
+  });
   await walkPackages(path.join(dir, 'node_modules'), into);
 }
 
@@ -150,7 +175,7 @@ async function lockfileFacts(appDir: string): Promise<{ list: PackageFacts[]; fi
   for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
     let lock: { packages?: Record<string, NpmLockEntry> };
     try {
-      lock = JSON.parse(await readFile(path.join(appDir, file), 'utf8'));
+      lock = JSON.parse(await readFile(path.join(appDir, file), 'utf8')) as typeof lock;
     } catch {
       continue;
     }
@@ -160,11 +185,20 @@ async function lockfileFacts(appDir: string): Promise<{ list: PackageFacts[]; fi
       if (location === '' || entry.dev || entry.link || !forThisPlatform(entry)) continue;
       const name = entry.name ?? location.replace(/^.*node_modules\//, '');
       const engines = Array.isArray(entry.engines) ? undefined : entry.engines?.['node'];
-      const native = NOT_ADDONS.test(name) ? undefined
-        : entry.os || entry.cpu ? `prebuilt for ${[...(entry.os ?? []), ...(entry.cpu ?? [])].join('-')}`
-        : KNOWN_ADDONS.test(name) ? 'known native addon'
-        : entry.hasInstallScript ? 'install script: may build one' : undefined;
-      list.push({ label: `${name}@${entry.version ?? '?'}`, ...(engines !== undefined ? { engines } : {}), ...(native ? { native } : {}) });
+      const native = NOT_ADDONS.test(name)
+        ? undefined
+        : entry.os || entry.cpu
+          ? `prebuilt for ${[...(entry.os ?? []), ...(entry.cpu ?? [])].join('-')}`
+          : KNOWN_ADDONS.test(name)
+            ? 'known native addon'
+            : entry.hasInstallScript
+              ? 'install script: may build one'
+              : undefined;
+      list.push({
+        label: `${name}@${entry.version ?? '?'}`,
+        ...(engines !== undefined ? { engines } : {}),
+        ...(native ? { native } : {}),
+      });
     }
     return { list, file };
   }

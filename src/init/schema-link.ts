@@ -19,7 +19,12 @@ export function publishedSchemaUrl(version = pkgappVersion()): string {
 export async function schemaLink(appDir: string): Promise<string> {
   for (let dir = path.resolve(appDir); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'node_modules', 'pkgapp', SCHEMA_IN_PACKAGE);
-    if (await access(candidate).then(() => true, () => false)) {
+    if (
+      await access(candidate).then(
+        () => true,
+        () => false,
+      )
+    ) {
       const rel = path.relative(appDir, candidate).split(path.sep).join('/');
       return rel.startsWith('.') ? rel : `./${rel}`;
     }

@@ -6,14 +6,20 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const CODE = /\.(?:[cm]?[jt]s|[jt]sx|vue|svelte|astro)$/;
-const NOT_RUNTIME = /(?:^|\/)(?:__tests__|__mocks__|tests?|spec|e2e|cypress|fixtures?)\/|\.(?:test|spec)\.[^/]+$|\.d\.[cm]?ts$|\.min\.[cm]?js$/;
+const NOT_RUNTIME =
+  /(?:^|\/)(?:__tests__|__mocks__|tests?|spec|e2e|cypress|fixtures?)\/|\.(?:test|spec)\.[^/]+$|\.d\.[cm]?ts$|\.min\.[cm]?js$/;
 /** Directories never walked: dependencies, VCS, and the usual build outputs and caches. */
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', 'public', 'static', 'vendor', 'tmp']);
 const MAX_FILES = 3000;
 const MAX_BYTES = 512 * 1024;
 
 /** App-relative paths of the code files worth scanning, `first` (the entry) at the front. */
-export async function sourceFilesToScan(appDir: string, appFiles: string[], hasBuild: boolean, first?: string): Promise<string[]> {
+export async function sourceFilesToScan(
+  appDir: string,
+  appFiles: string[],
+  hasBuild: boolean,
+  first?: string,
+): Promise<string[]> {
   const picked = new Set<string>();
   if (first !== undefined && CODE.test(first)) picked.add(first);
   for (const file of appFiles) if (CODE.test(file) && !NOT_RUNTIME.test(file)) picked.add(file);
@@ -28,7 +34,8 @@ async function walk(root: string, rel: string, into: Set<string>): Promise<void>
     if (into.size >= MAX_FILES) return;
     const child = rel ? `${rel}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
-      if (!entry.name.startsWith('.') && !SKIP_DIRS.has(entry.name) && !NOT_RUNTIME.test(`${child}/`)) await walk(root, child, into);
+      if (!entry.name.startsWith('.') && !SKIP_DIRS.has(entry.name) && !NOT_RUNTIME.test(`${child}/`))
+        await walk(root, child, into);
     } else if (entry.isFile() && CODE.test(entry.name) && !NOT_RUNTIME.test(child)) {
       into.add(child);
     }

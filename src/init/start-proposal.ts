@@ -34,7 +34,9 @@ export async function proposeStart(appDir: string, pkg: PackageJson, name: strin
     if (!('refused' in understood)) {
       return {
         comment: `pkgapp build runs the "start" script as the service: ${understood.runs}. Set "service": { "command": "…" } to run something else, "service": false for a command-line tool.`,
-        notes: [`service: package.json "start" (${JSON.stringify(script)}) becomes the unit's command: ${understood.runs}${understood.later ? ` (${understood.later})` : ''}`],
+        notes: [
+          `service: package.json "start" (${JSON.stringify(script)}) becomes the unit's command: ${understood.runs}${understood.later ? ` (${understood.later})` : ''}`,
+        ],
         entryFile: understood.entry,
       };
     }
@@ -45,14 +47,20 @@ export async function proposeStart(appDir: string, pkg: PackageJson, name: strin
       return {
         service: { command: candidate.command },
         comment: `The "start" script cannot run as a service; this command, from ${candidate.from}, runs instead: ${alt.runs}.`,
-        notes: [why, `"service.command" proposed from ${candidate.from}: ${JSON.stringify(candidate.command)}, which runs ${alt.runs}; check it is what production runs`],
+        notes: [
+          why,
+          `"service.command" proposed from ${candidate.from}: ${JSON.stringify(candidate.command)}, which runs ${alt.runs}; check it is what production runs`,
+        ],
         entryFile: alt.entry,
       };
     }
     return {
       service: { command: 'TODO: the command that starts the server, e.g. node server.js' },
       comment: `The "start" script cannot run as a service: write the command in "service.command", as ${describeStartCommandForms()}.`,
-      notes: [why, '"service.command" says TODO: write the command that starts the server (pkgapp build refuses the TODO)'],
+      notes: [
+        why,
+        '"service.command" says TODO: write the command that starts the server (pkgapp build refuses the TODO)',
+      ],
     };
   }
   if (main !== undefined) {
@@ -60,20 +68,31 @@ export async function proposeStart(appDir: string, pkg: PackageJson, name: strin
     if (!('refused' in understood)) {
       return {
         comment: `No "start" script: pkgapp build runs "main" as the service: ${understood.runs}. "service": false for a library or command-line tool.`,
-        notes: [`service: no "start" script, so "main" runs: ${understood.runs}; add a "start" script or "service.command" if the server starts otherwise`],
+        notes: [
+          `service: no "start" script, so "main" runs: ${understood.runs}; add a "start" script or "service.command" if the server starts otherwise`,
+        ],
         entryFile: understood.entry,
       };
     }
   }
   return {
     service: false,
-    comment: 'No "start" script and no "main": no service. Set "service": { "command": "node server.js" } if the app is a server.',
-    notes: ['no "start" script and no "main": no service (set "service": { "command": "node server.js" } if it has one)'],
+    comment:
+      'No "start" script and no "main": no service. Set "service": { "command": "node server.js" } if the app is a server.',
+    notes: [
+      'no "start" script and no "main": no service (set "service": { "command": "node server.js" } if it has one)',
+    ],
   };
 }
 
 /** What the unit will run for `command`, or why build would refuse it. */
-async function understand(appDir: string, pkg: PackageJson, command: string, where: string, name: string): Promise<{ runs: string; entry: string; later?: string } | { refused: UserError }> {
+async function understand(
+  appDir: string,
+  pkg: PackageJson,
+  command: string,
+  where: string,
+  name: string,
+): Promise<{ runs: string; entry: string; later?: string } | { refused: UserError }> {
   let parsed: StartCommand;
   try {
     parsed = parseStartCommand(command, where);
@@ -85,12 +104,22 @@ async function understand(appDir: string, pkg: PackageJson, command: string, whe
   let entry: string;
   let later: string | undefined;
   if ('file' in program) {
-    entry = program.file === '.' || program.file === './' ? (typeof pkg.main === 'string' ? pkg.main : 'index.js') : program.file;
+    entry =
+      program.file === '.' || program.file === './'
+        ? typeof pkg.main === 'string'
+          ? pkg.main
+          : 'index.js'
+        : program.file;
   } else {
     const own = ownBins(pkg).get(program.bin);
     if (own !== undefined) {
       entry = own;
-    } else if (await access(path.join(appDir, 'node_modules')).then(() => true, () => false)) {
+    } else if (
+      await access(path.join(appDir, 'node_modules')).then(
+        () => true,
+        () => false,
+      )
+    ) {
       try {
         entry = await resolveDependencyBin(appDir, pkg, program.bin, where);
       } catch (error) {
@@ -110,14 +139,26 @@ async function understand(appDir: string, pkg: PackageJson, command: string, whe
     }
   }
   entry = entry.replace(/^(\.\/)+/, '').replace(/\/+/g, '/');
-  const script = entry === '' && 'bin' in program ? `/opt/${name}/node_modules/<the package with bin "${program.bin}">` : `/opt/${name}/${entry}`;
+  const script =
+    entry === '' && 'bin' in program
+      ? `/opt/${name}/node_modules/<the package with bin "${program.bin}">`
+      : `/opt/${name}/${entry}`;
   const words = ['/usr/bin/node', ...parsed.nodeOptions, script, ...parsed.args];
   const env = parsed.environment.map(([k, v]) => `${k}=${v}`);
-  return { runs: `${words.join(' ')}${env.length ? ` with ${env.join(' ')}` : ''}`, entry, ...(later ? { later } : {}) };
+  return {
+    runs: `${words.join(' ')}${env.length ? ` with ${env.join(' ')}` : ''}`,
+    entry,
+    ...(later ? { later } : {}),
+  };
 }
 
 /** build's refusal of a command no production dependency provides (dependency-bin.ts), without node_modules. */
-async function refusedBin(appDir: string, pkg: PackageJson, bin: string, where: string): Promise<{ refused: UserError }> {
+async function refusedBin(
+  appDir: string,
+  pkg: PackageJson,
+  bin: string,
+  where: string,
+): Promise<{ refused: UserError }> {
   try {
     await resolveDependencyBin(path.join(appDir, 'node_modules', '.pkgapp-init-absent'), pkg, bin, where);
   } catch (error) {
@@ -136,7 +177,10 @@ async function refusedBin(appDir: string, pkg: PackageJson, bin: string, where: 
 async function binFromLockfile(appDir: string, pkg: PackageJson, bin: string): Promise<string | null | undefined> {
   let packages: Record<string, { bin?: Record<string, string> }> | undefined;
   for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
-    packages = await readFile(path.join(appDir, file), 'utf8').then((t) => (JSON.parse(t) as { packages?: typeof packages }).packages, () => undefined);
+    packages = await readFile(path.join(appDir, file), 'utf8').then(
+      (t) => (JSON.parse(t) as { packages?: typeof packages }).packages,
+      () => undefined,
+    );
     if (packages) break;
   }
   if (!packages) return undefined;
@@ -144,7 +188,8 @@ async function binFromLockfile(appDir: string, pkg: PackageJson, bin: string): P
   const order = production.includes(bin) ? [bin, ...production.filter((d) => d !== bin)] : production;
   for (const dependency of order) {
     const target = packages[`node_modules/${dependency}`]?.bin?.[bin];
-    if (typeof target === 'string') return path.posix.join('node_modules', dependency, path.posix.normalize(target.replace(/\\/g, '/')));
+    if (typeof target === 'string')
+      return path.posix.join('node_modules', dependency, path.posix.normalize(target.replace(/\\/g, '/')));
   }
   return null;
 }
@@ -154,7 +199,8 @@ function ownBins(pkg: PackageJson): Map<string, string> {
   const bins = new Map<string, string>();
   const name = typeof pkg.name === 'string' ? pkg.name.replace(/^@[^/]+\//, '') : '';
   if (typeof pkg.bin === 'string') bins.set(name, pkg.bin);
-  else if (pkg.bin && typeof pkg.bin === 'object') for (const [k, v] of Object.entries(pkg.bin)) if (typeof v === 'string') bins.set(k, v);
+  else if (pkg.bin && typeof pkg.bin === 'object')
+    for (const [k, v] of Object.entries(pkg.bin)) if (typeof v === 'string') bins.set(k, v);
   return bins;
 }
 
@@ -165,8 +211,12 @@ function alternatives(pkg: PackageJson, start: string, main: string | undefined)
     const value = pkg.scripts?.[key];
     if (typeof value === 'string') found.push({ command: value, from: `package.json "scripts.${key}"` });
   }
-  const parts = start.split(/&&|;/).map((p) => p.trim()).filter(Boolean);
-  if (parts.length > 1) for (const part of parts.reverse()) found.push({ command: part, from: 'the last part of the "start" script' });
+  const parts = start
+    .split(/&&|;/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length > 1)
+    for (const part of parts.reverse()) found.push({ command: part, from: 'the last part of the "start" script' });
   if (main !== undefined) found.push({ command: `node ${main}`, from: 'package.json "main"' });
   return found;
 }

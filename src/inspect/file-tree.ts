@@ -48,7 +48,10 @@ export function renderFileTree(files: readonly InspectedFile[], maxLines: number
   const stack: [Node, number][] = root.children.map((c): [Node, number] => [c, 0]).reverse();
   while (stack.length && rows.length < maxLines) {
     const [node, depth] = stack.pop()!;
-    const closed = !node.open && node.children.length > 0 ? `  (${node.descendants} entr${node.descendants === 1 ? 'y' : 'ies'}, ${formatBytes(node.bytes)})` : '';
+    const closed =
+      !node.open && node.children.length > 0
+        ? `  (${node.descendants} entr${node.descendants === 1 ? 'y' : 'ies'}, ${formatBytes(node.bytes)})`
+        : '';
     if (node.file) {
       rows.push(entryRow(node.file, depth, node.name, closed));
       shown++;
@@ -57,7 +60,10 @@ export function renderFileTree(files: readonly InspectedFile[], maxLines: number
   }
   const ownerWidth = Math.max(0, ...rows.map((r) => r.owner.length));
   const sizeWidth = Math.max(1, ...rows.map((r) => r.size.length));
-  const lines = rows.map((r) => `${r.mode.padEnd(10)} ${r.owner.padEnd(ownerWidth)} ${r.size.padStart(sizeWidth)}  ${'  '.repeat(Math.min(r.depth, MAX_INDENT))}${r.label}`);
+  const lines = rows.map(
+    (r) =>
+      `${r.mode.padEnd(10)} ${r.owner.padEnd(ownerWidth)} ${r.size.padStart(sizeWidth)}  ${'  '.repeat(Math.min(r.depth, MAX_INDENT))}${r.label}`,
+  );
   return { lines, omitted: files.length - shown };
 }
 
@@ -83,12 +89,27 @@ function buildTree(files: readonly InspectedFile[]): { root: Node; rootEntries: 
     const dir = file.path.slice(0, Math.max(slash, 0));
     if (dir.length > parent.path.length) {
       // Directories between the nearest listed one and this entry: one merged node.
-      const implied: Node = { name: dir.slice(parent.path.length + 1), path: dir, children: [], descendants: 0, bytes: 0, open: false };
+      const implied: Node = {
+        name: dir.slice(parent.path.length + 1),
+        path: dir,
+        children: [],
+        descendants: 0,
+        bytes: 0,
+        open: false,
+      };
       add(implied, parent);
       open.push(implied);
       parent = implied;
     }
-    const node: Node = { name: file.path.slice(slash + 1), path: file.path, file, children: [], descendants: 0, bytes: 0, open: false };
+    const node: Node = {
+      name: file.path.slice(slash + 1),
+      path: file.path,
+      file,
+      children: [],
+      descendants: 0,
+      bytes: 0,
+      open: false,
+    };
     add(node, parent);
     if (file.type === 'directory') open.push(node);
   }
@@ -119,21 +140,40 @@ function entryRow(file: InspectedFile, depth: number, name: string, suffix = '')
   if (file.type === 'symlink') label += ` -> ${shorten(printable(file.linkTo ?? ''))}`;
   if (file.type === 'hardlink') label += ` link to ${shorten(printable(file.linkTo ?? ''))}`;
   if (file.flags?.length) label += ` [${file.flags.join(' ')}]`;
-  return { mode: modeString(file.mode, file.type), owner: `${printable(file.user).slice(0, 32)}/${printable(file.group).slice(0, 32)}`, size: String(file.size), depth, label: label + suffix };
+  return {
+    mode: modeString(file.mode, file.type),
+    owner: `${printable(file.user).slice(0, 32)}/${printable(file.group).slice(0, 32)}`,
+    size: String(file.size),
+    depth,
+    label: label + suffix,
+  };
 }
 
 /** ls -l style permissions: "drwxr-xr-x"; dpkg-deb -c's "h" for hard links. */
 export function modeString(mode: number, type: InspectedFileType): string {
-  const kind = { file: '-', directory: 'd', symlink: 'l', hardlink: 'h', 'char-device': 'c', 'block-device': 'b', fifo: 'p', socket: 's', other: '?' }[type];
+  const kind = {
+    file: '-',
+    directory: 'd',
+    symlink: 'l',
+    hardlink: 'h',
+    'char-device': 'c',
+    'block-device': 'b',
+    fifo: 'p',
+    socket: 's',
+    other: '?',
+  }[type];
   const triple = (shift: number, special: boolean, specialChar: string) => {
     const bits = (mode >> shift) & 7;
     const x = bits & 1 ? (special ? specialChar : 'x') : special ? specialChar.toUpperCase() : '-';
     return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${x}`;
   };
-  return kind + triple(6, (mode & 0o4000) !== 0, 's') + triple(3, (mode & 0o2000) !== 0, 's') + triple(0, (mode & 0o1000) !== 0, 't');
+  return (
+    kind +
+    triple(6, (mode & 0o4000) !== 0, 's') +
+    triple(3, (mode & 0o2000) !== 0, 's') +
+    triple(0, (mode & 0o1000) !== 0, 't')
+  );
 }
-
-
 
 function shorten(text: string): string {
   return text.length > MAX_NAME ? `${text.slice(0, MAX_NAME / 2)}…${text.slice(-MAX_NAME / 2 + 1)}` : text;

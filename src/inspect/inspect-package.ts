@@ -5,7 +5,14 @@ import { formatOfFile } from '../formats.js';
 import { verify } from '../verify/verify-package.js';
 import type { Inspection } from './inspection.js';
 
-export type { FoundSignature, InspectedConffile, InspectedFile, InspectedScript, Inspection, SignatureStatus } from './inspection.js';
+export type {
+  FoundSignature,
+  InspectedConffile,
+  InspectedFile,
+  InspectedScript,
+  Inspection,
+  SignatureStatus,
+} from './inspection.js';
 export type { DebInspection } from '../deb/deb-inspection.js';
 export type { RpmInspection } from '../rpm/rpm-inspection.js';
 

@@ -2,7 +2,8 @@
 // the human view and --json print.
 import type { VerifyResult } from '../verify/verify-result.js';
 
-export type InspectedFileType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other';
+export type InspectedFileType =
+  'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other';
 
 /** One entry of the package's file list (deb: a data.tar header; rpm: the header file list). */
 export interface InspectedFile {

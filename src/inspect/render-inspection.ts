@@ -26,7 +26,11 @@ function renderConffiles(inspection: Inspection, out: string[]): void {
   out.push('', 'Conffiles');
   if (inspection.conffiles.length === 0) out.push('  (none)');
   for (const c of inspection.conffiles) {
-    const notes = [c.noreplace ? 'noreplace' : '', c.missingok ? 'missingok' : '', c.removeOnUpgrade ? 'remove-on-upgrade' : ''].filter(Boolean);
+    const notes = [
+      c.noreplace ? 'noreplace' : '',
+      c.missingok ? 'missingok' : '',
+      c.removeOnUpgrade ? 'remove-on-upgrade' : '',
+    ].filter(Boolean);
     out.push(`  ${printable(c.path)}${notes.length ? ` (${notes.join(', ')})` : ''}`);
   }
 }
@@ -35,28 +39,46 @@ function renderSignature(status: SignatureStatus, out: string[]): void {
   out.push('', 'Signature');
   if (status.signatures.length === 0) out.push('  not signed');
   for (const s of status.signatures) {
-    const what = s.unreadable ? `present but unreadable (${s.unreadable})` : [s.algorithm ? `${s.algorithm} signature` : 'signature', s.keyId ? `key ID ${s.keyId}` : 'no key ID', s.created !== undefined ? `made ${formatTime(s.created)}` : ''].filter(Boolean).join(', ');
+    const what = s.unreadable
+      ? `present but unreadable (${s.unreadable})`
+      : [
+          s.algorithm ? `${s.algorithm} signature` : 'signature',
+          s.keyId ? `key ID ${s.keyId}` : 'no key ID',
+          s.created !== undefined ? `made ${formatTime(s.created)}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
     out.push(`  ${printable(s.source)} (over the ${s.covers}): ${printable(what)}`);
   }
   if (status.digests.length) out.push(`  digests: ${status.digests.join(', ')}`);
   const v = status.verification;
   if (!v) return;
   out.push(`  verified with the given key: ${v.valid ? 'VALID' : `NOT VALID (${printable(v.problem ?? 'unknown')})`}`);
-  for (const s of v.signatures) out.push(`    ${s.valid ? 'OK ' : 'BAD'} ${s.covers} signature by ${s.keyId || 'an unknown key'}${s.signer ? ` (${printable(s.signer)})` : ''}${s.reason ? `: ${printable(s.reason)}` : ''}`);
+  for (const s of v.signatures)
+    out.push(
+      `    ${s.valid ? 'OK ' : 'BAD'} ${s.covers} signature by ${s.keyId || 'an unknown key'}${s.signer ? ` (${printable(s.signer)})` : ''}${s.reason ? `: ${printable(s.reason)}` : ''}`,
+    );
   for (const d of v.digests) out.push(`    ${d.valid ? 'OK ' : 'BAD'} ${d.covers}`);
 }
 
 function renderFiles(inspection: Inspection, maxLines: number, out: string[]): void {
   const s = inspection.fileSummary;
-  out.push('', `Files: ${count(s.entries, 'entry', 'entries')}: ${count(s.directories, 'directory', 'directories')}, ${count(s.files, 'file', 'files')} (${formatBytes(s.bytes)}), ${count(s.symlinks, 'symlink', 'symlinks')}${s.other ? `, ${s.other} other` : ''}`);
+  out.push(
+    '',
+    `Files: ${count(s.entries, 'entry', 'entries')}: ${count(s.directories, 'directory', 'directories')}, ${count(s.files, 'file', 'files')} (${formatBytes(s.bytes)}), ${count(s.symlinks, 'symlink', 'symlinks')}${s.other ? `, ${s.other} other` : ''}`,
+  );
   if (inspection.files === undefined) {
     out.push(`  (no file list: ${printable(inspection.filesUnavailable ?? 'unavailable')})`);
     return;
   }
   const tree = renderFileTree(inspection.files, maxLines);
   out.push(...tree.lines.map((l) => `  ${l}`));
-  if (tree.omitted > 0) out.push(`  (${count(tree.omitted, 'entry', 'entries')} in closed directories not shown; pkgapp inspect --json lists them all)`);
-  if (inspection.filesIncomplete) out.push(`  (the list stops after ${inspection.files.length} entries; the counts above include every entry)`);
+  if (tree.omitted > 0)
+    out.push(
+      `  (${count(tree.omitted, 'entry', 'entries')} in closed directories not shown; pkgapp inspect --json lists them all)`,
+    );
+  if (inspection.filesIncomplete)
+    out.push(`  (the list stops after ${inspection.files.length} entries; the counts above include every entry)`);
 }
 
 function count(n: number, one: string, many: string): string {

@@ -11,8 +11,28 @@ export interface SignaturePacketInfo {
   created?: number;
 }
 
-const PUBLIC_KEY_ALGORITHMS: Record<number, string> = { 1: 'RSA', 2: 'RSA', 3: 'RSA', 16: 'ElGamal', 17: 'DSA', 19: 'ECDSA', 22: 'EdDSA', 27: 'Ed25519', 28: 'Ed448' };
-const HASH_ALGORITHMS: Record<number, string> = { 1: 'MD5', 2: 'SHA1', 3: 'RIPEMD160', 8: 'SHA256', 9: 'SHA384', 10: 'SHA512', 11: 'SHA224', 12: 'SHA3-256', 14: 'SHA3-512' };
+const PUBLIC_KEY_ALGORITHMS: Record<number, string> = {
+  1: 'RSA',
+  2: 'RSA',
+  3: 'RSA',
+  16: 'ElGamal',
+  17: 'DSA',
+  19: 'ECDSA',
+  22: 'EdDSA',
+  27: 'Ed25519',
+  28: 'Ed448',
+};
+const HASH_ALGORITHMS: Record<number, string> = {
+  1: 'MD5',
+  2: 'SHA1',
+  3: 'RIPEMD160',
+  8: 'SHA256',
+  9: 'SHA384',
+  10: 'SHA512',
+  11: 'SHA224',
+  12: 'SHA3-256',
+  14: 'SHA3-512',
+};
 const SIGNATURE_PACKET = 2;
 const SUBPACKET_CREATED = 2;
 const SUBPACKET_ISSUER = 16;
@@ -78,7 +98,11 @@ function firstPacket(data: Buffer): { tag: number; body: Buffer } {
 
 function signatureV3(body: Buffer): SignaturePacketInfo {
   if (byteAt(body, 1) !== 5) throw new Error('malformed v3 signature packet');
-  return { keyId: hex(slice(body, 7, 8)), algorithm: algorithmName(byteAt(body, 15), byteAt(body, 16)), created: uint32At(body, 3) };
+  return {
+    keyId: hex(slice(body, 7, 8)),
+    algorithm: algorithmName(byteAt(body, 15), byteAt(body, 16)),
+    created: uint32At(body, 3),
+  };
 }
 
 /** v4/v5 have 2-byte subpacket area lengths, v6 4-byte ones. */
@@ -112,7 +136,8 @@ function readSubpackets(area: Buffer, info: SignaturePacketInfo): void {
     if (type === SUBPACKET_CREATED && data.length >= 5) info.created ??= data.readUInt32BE(1);
     if (type === SUBPACKET_ISSUER && data.length >= 9) info.keyId ??= hex(data.subarray(1, 9));
     // v4 fingerprint: key ID = last 8 bytes; v5/v6: first 8 bytes.
-    if (type === SUBPACKET_ISSUER_FINGERPRINT && data.length >= 22) info.keyId ??= data[1] === 4 ? hex(data.subarray(data.length - 8)) : hex(data.subarray(2, 10));
+    if (type === SUBPACKET_ISSUER_FINGERPRINT && data.length >= 22)
+      info.keyId ??= data[1] === 4 ? hex(data.subarray(data.length - 8)) : hex(data.subarray(2, 10));
     at += length;
   }
 }

@@ -14,7 +14,11 @@ export type TarHeader = tar.Header;
  * `compression`); rejects with the first error of any stage, or of `onEntry`, after every
  * stage has stopped (a decompressor process is never left running).
  */
-export async function listTar(source: Readable, compression: Compression, onEntry: (header: TarHeader) => void): Promise<void> {
+export async function listTar(
+  source: Readable,
+  compression: Compression,
+  onEntry: (header: TarHeader) => void,
+): Promise<void> {
   const extract = tar.extract();
   let failure: unknown;
   const fail = (error: unknown) => {
@@ -36,9 +40,11 @@ export async function listTar(source: Readable, compression: Compression, onEntr
     extract.on('finish', () => resolve());
     extract.on('error', (error: Error) => {
       failure ??= error;
-      reject(failure);
+      reject(asError(failure));
     });
-    extract.on('close', () => reject(failure ?? new Error('the tar archive ended early')));
+    extract.on('close', () =>
+      reject(failure === undefined ? new Error('the tar archive ended early') : asError(failure)),
+    );
   });
   const fed = pipeline(source, createDecompressor(compression), async (chunks: AsyncIterable<Buffer>) => {
     for await (const chunk of chunks) {
@@ -52,7 +58,7 @@ export async function listTar(source: Readable, compression: Compression, onEntr
     throw error;
   });
   const [list, feed] = await Promise.allSettled([listed, fed]);
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw asError(failure);
   if (list.status === 'rejected') throw list.reason;
   if (feed.status === 'rejected') throw feed.reason;
 }
@@ -74,4 +80,9 @@ function drained(extract: tar.Extract): Promise<void> {
     extract.on('drain', done);
     extract.on('close', done);
   });
+}
+
+/** What a stream reported, as an Error (streams may emit anything). */
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(typeof value === 'string' ? value : 'the tar listing failed');
 }

@@ -7,8 +7,8 @@ import { UserError } from '../errors.js';
 export const NODE_ARCHES = ['x64', 'arm64', 'arm', 'ia32', 'ppc64', 's390x', 'riscv64'] as const;
 export type NodeArch = (typeof NODE_ARCHES)[number];
 
-/** Architecture-independent, or one of NODE_ARCHES. */
-export type Arch = 'all' | string;
+/** 'all' (architecture-independent) or one of NODE_ARCHES. */
+export type Arch = string;
 
 /** How a format names architectures: Node.js's names (process.arch) → the format's. */
 export interface ArchNames {
@@ -27,10 +27,13 @@ export function archName(naming: ArchNames, arch: Arch): string {
 /** The build machine's architecture. */
 export function hostArch(nodeArch: string = process.arch): Arch {
   if (!(NODE_ARCHES as readonly string[]).includes(nodeArch)) {
-    throw new UserError(`this machine's architecture (Node.js "${nodeArch}") has no deb/rpm name pkgapp knows, and the app ships native code`, {
-      code: 'PKGAPP_HOST_ARCH_UNKNOWN',
-      hint: `Build on hardware Node.js calls ${NODE_ARCHES.join(', ')}, or name the target with --arch and --force-arch if the binaries are for it`,
-    });
+    throw new UserError(
+      `this machine's architecture (Node.js "${nodeArch}") has no deb/rpm name pkgapp knows, and the app ships native code`,
+      {
+        code: 'PKGAPP_HOST_ARCH_UNKNOWN',
+        hint: `Build on hardware Node.js calls ${NODE_ARCHES.join(', ')}, or name the target with --arch and --force-arch if the binaries are for it`,
+      },
+    );
   }
   return nodeArch;
 }

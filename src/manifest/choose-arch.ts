@@ -13,7 +13,9 @@ export function parseArch(value: string): Arch {
   if (!arch) {
     throw new UserError(`--arch "${value}" is not an architecture pkgapp knows`, {
       code: 'PKGAPP_ARCH_INVALID',
-      hint: `Use all, ${distinctNamings().map((n) => `${NODE_ARCHES.map((a) => n.names[a]).join(', ')} (${n.label} names)`).join(' or ')}`,
+      hint: `Use all, ${distinctNamings()
+        .map((n) => `${NODE_ARCHES.map((a) => n.names[a]).join(', ')} (${n.label} names)`)
+        .join(' or ')}`,
     });
   }
   return arch;
@@ -24,20 +26,32 @@ export function parseArch(value: string): Arch {
  * runs on this machine's architecture: asking for another one (or for "all") is refused unless
  * `force` says the binaries really are for it (cross-compiled or prebuilt for the target).
  */
-export function chooseArch(requested: Arch | undefined, nativeAddons: readonly string[], force = false, hostOverride?: Arch): Arch {
+export function chooseArch(
+  requested: Arch | undefined,
+  nativeAddons: readonly string[],
+  force = false,
+  hostOverride?: Arch,
+): Arch {
   if (nativeAddons.length === 0) return requested ?? 'all';
   if (requested !== undefined && force) return requested;
   // Only native code needs the host's architecture: pure JavaScript builds anywhere.
   const host = hostOverride ?? hostArch();
   if (requested === undefined || requested === host) return requested ?? host;
-  const examples = nativeAddons.slice(0, 3).map((p) => `/${p}`).join(', ');
+  const examples = nativeAddons
+    .slice(0, 3)
+    .map((p) => `/${p}`)
+    .join(', ');
   const more = nativeAddons.length > 3 ? ` and ${nativeAddons.length - 3} more` : '';
-  throw new UserError(`--arch ${requested === 'all' ? 'all' : spellings(requested)}: the app ships native addons built for this machine (${spellings(host)}): ${examples}${more}`, {
-    code: 'PKGAPP_ARCH_NATIVE_MISMATCH',
-    hint: requested === 'all'
-      ? 'Packages with native code are architecture-specific: leave out --arch'
-      : `Build on ${spellings(requested)} hardware or a CI runner of that architecture, leave out --arch, or add --force-arch if these binaries really are for ${spellings(requested)}`,
-  });
+  throw new UserError(
+    `--arch ${requested === 'all' ? 'all' : spellings(requested)}: the app ships native addons built for this machine (${spellings(host)}): ${examples}${more}`,
+    {
+      code: 'PKGAPP_ARCH_NATIVE_MISMATCH',
+      hint:
+        requested === 'all'
+          ? 'Packages with native code are architecture-specific: leave out --arch'
+          : `Build on ${spellings(requested)} hardware or a CI runner of that architecture, leave out --arch, or add --force-arch if these binaries really are for ${spellings(requested)}`,
+    },
+  );
 }
 
 /** Every spelling the formats use for `arch`, once each: "arm64/aarch64", "s390x". */
@@ -48,10 +62,12 @@ function spellings(arch: Exclude<Arch, 'all'>): string {
 /** The formats' namings, leaving out one that spells every architecture as an earlier one does. */
 function distinctNamings() {
   const seen = new Set<string>();
-  return allFormats().map((f) => f.arch).filter((n) => {
-    const key = NODE_ARCHES.map((a) => n.names[a]).join(',');
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return allFormats()
+    .map((f) => f.arch)
+    .filter((n) => {
+      const key = NODE_ARCHES.map((a) => n.names[a]).join(',');
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }

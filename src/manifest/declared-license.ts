@@ -14,6 +14,11 @@ export function declaredLicense(pkg: { license?: unknown; licenses?: unknown }):
 }
 
 function licenseName(value: unknown): string | undefined {
-  const text = typeof value === 'string' ? value : value && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
+  const text =
+    typeof value === 'string'
+      ? value
+      : value && typeof value === 'object'
+        ? (value as { type?: unknown }).type
+        : undefined;
   return typeof text === 'string' && text.trim() ? text.trim() : undefined;
 }

@@ -12,10 +12,13 @@ export function debianNameFromNpm(npmName: string): string {
 /** Validates a package name; `source` says where it came from, for the error. */
 export function checkPackageName(name: string, source: string): string {
   if (!DEBIAN_NAME.test(name)) {
-    throw new UserError(`${source}: "${name}" is not a valid package name: it must be at least two characters of lowercase letters, digits, "+", "-" and ".", starting with a letter or digit`, {
-      code: 'PKGAPP_NAME_INVALID',
-      hint: 'Set "pkgapp": { "name": "my-app" } in package.json to choose the package name',
-    });
+    throw new UserError(
+      `${source}: "${name}" is not a valid package name: it must be at least two characters of lowercase letters, digits, "+", "-" and ".", starting with a letter or digit`,
+      {
+        code: 'PKGAPP_NAME_INVALID',
+        hint: 'Set "pkgapp": { "name": "my-app" } in package.json to choose the package name',
+      },
+    );
   }
   return name;
 }

@@ -27,26 +27,40 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
   const pkgFile = `${app.dir}/package.json`;
 
   const npmName = requireString(pkg.name, `${pkgFile}: "name"`);
-  const name = cfg.name !== undefined
-    ? checkPackageName(cfg.name, `${app.configSource} "name"`)
-    : checkPackageName(debianNameFromNpm(npmName), `${pkgFile}: "name" ("${npmName}")`);
-  const version = options.version !== undefined
-    ? parseAppVersion(options.version, '--version')
-    : parseAppVersion(requireString(pkg.version, `${pkgFile}: "version"`), `${pkgFile}: "version"`);
+  const name =
+    cfg.name !== undefined
+      ? checkPackageName(cfg.name, `${app.configSource} "name"`)
+      : checkPackageName(debianNameFromNpm(npmName), `${pkgFile}: "name" ("${npmName}")`);
+  const version =
+    options.version !== undefined
+      ? parseAppVersion(options.version, '--version')
+      : parseAppVersion(requireString(pkg.version, `${pkgFile}: "version"`), `${pkgFile}: "version"`);
   const release = options.release === undefined ? undefined : checkRelease(options.release);
 
   const rawDescription = typeof pkg.description === 'string' ? pkg.description : '';
   const synopsis = toSynopsis(rawDescription) || `${name} Node.js application`;
-  const description = cfg.description !== undefined
-    ? cfg.description.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean)
-    : [`This package ships the Node.js application ${npmName} ${version.npm} with its production dependencies, as pinned by its lockfile, under /opt/${name}.`];
+  const description =
+    cfg.description !== undefined
+      ? cfg.description
+          .split(/\n\s*\n/)
+          .map((p) => p.replace(/\s+/g, ' ').trim())
+          .filter(Boolean)
+      : [
+          `This package ships the Node.js application ${npmName} ${version.npm} with its production dependencies, as pinned by its lockfile, under /opt/${name}.`,
+        ];
 
-  const maintainer = cfg.maintainer ?? maintainerFromPackage(pkg.author) ?? maintainerFromPackage(Array.isArray(pkg.maintainers) ? pkg.maintainers[0] : undefined);
+  const maintainer =
+    cfg.maintainer ??
+    maintainerFromPackage(pkg.author) ??
+    maintainerFromPackage(Array.isArray(pkg.maintainers) ? pkg.maintainers[0] : undefined);
   if (maintainer === undefined || !/^[^<>\n]+ <[^<>\s]+@[^<>\s]+>$/.test(maintainer)) {
-    throw new UserError(`${pkgFile}: no maintainer with an email address: package.json "author" is ${JSON.stringify(pkg.author ?? null)}`, {
-      code: 'PKGAPP_MAINTAINER_MISSING',
-      hint: 'Set "author": "Name <email@example.com>" or "pkgapp": { "maintainer": "Name <email>" } in package.json',
-    });
+    throw new UserError(
+      `${pkgFile}: no maintainer with an email address: package.json "author" is ${JSON.stringify(pkg.author ?? null)}`,
+      {
+        code: 'PKGAPP_MAINTAINER_MISSING',
+        hint: 'Set "author": "Name <email@example.com>" or "pkgapp": { "maintainer": "Name <email>" } in package.json',
+      },
+    );
   }
 
   const bins = resolveBins(pkg.bin, npmName, pkgFile);
@@ -67,7 +81,12 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
     section: cfg.section ?? 'misc',
     runtime: resolveRuntime(options.node ?? cfg.node ?? 'system', name),
     // pkgapp.nodeVersion replaces engines.node, which is still checked: the build reads it again.
-    nodeFloor: [nodeFloorFromRange(pkg.engines?.['node'], `${pkgFile}: "engines.node"`), cfg.nodeVersion !== undefined ? nodeFloorFromRange(cfg.nodeVersion, `${app.configSource} "nodeVersion"`) : undefined][cfg.nodeVersion !== undefined ? 1 : 0],
+    nodeFloor: [
+      nodeFloorFromRange(pkg.engines?.['node'], `${pkgFile}: "engines.node"`),
+      cfg.nodeVersion !== undefined
+        ? nodeFloorFromRange(cfg.nodeVersion, `${app.configSource} "nodeVersion"`)
+        : undefined,
+    ][cfg.nodeVersion !== undefined ? 1 : 0],
     nodeVersionSetting: cfg.nodeVersion,
     extraDepends: { deb: cfg.depends?.deb ?? [], rpm: cfg.depends?.rpm ?? [] },
     archOverride: options.arch,
@@ -90,12 +109,17 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
 
 /** Where the service and commands find node: Debian's and Fedora's nodejs both install /usr/bin/node. */
 function resolveRuntime(node: 'system' | 'bundled', name: string): Manifest['runtime'] {
-  return node === 'bundled' ? { bundled: true, nodePath: `/opt/${name}/node/bin/node` } : { bundled: false, nodePath: '/usr/bin/node' };
+  return node === 'bundled'
+    ? { bundled: true, nodePath: `/opt/${name}/node/bin/node` }
+    : { bundled: false, nodePath: '/usr/bin/node' };
 }
 
 function requireString(value: unknown, where: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new UserError(`${where} is missing or not a string`, { code: 'PKGAPP_PACKAGE_JSON_FIELD', hint: 'Add it to package.json' });
+    throw new UserError(`${where} is missing or not a string`, {
+      code: 'PKGAPP_PACKAGE_JSON_FIELD',
+      hint: 'Add it to package.json',
+    });
   }
   return value.trim();
 }
@@ -145,10 +169,13 @@ function resolveService(app: AppSource, name: string, bins: readonly BinEntry[])
   if (cfg === false) return undefined;
   const pkgFile = `${app.dir}/package.json`;
   if (cfg?.command !== undefined && (cfg.entry !== undefined || cfg.args !== undefined)) {
-    throw new UserError(`${app.configSource}: "service.command" and "service.${cfg.entry !== undefined ? 'entry' : 'args'}" both say how to start the service`, {
-      code: 'PKGAPP_CONFIG_INVALID',
-      hint: 'Keep "command" (the whole command line) or "entry" with "args", not both',
-    });
+    throw new UserError(
+      `${app.configSource}: "service.command" and "service.${cfg.entry !== undefined ? 'entry' : 'args'}" both say how to start the service`,
+      {
+        code: 'PKGAPP_CONFIG_INVALID',
+        hint: 'Keep "command" (the whole command line) or "entry" with "args", not both',
+      },
+    );
   }
   const main = typeof app.packageJson.main === 'string' ? app.packageJson.main : undefined;
   const script = app.packageJson.scripts?.['start'];
@@ -175,7 +202,7 @@ function resolveService(app: AppSource, name: string, bins: readonly BinEntry[])
   const program = command.program;
   // The app's own command ("start": "my-app serve" with "bin": { "my-app": … }) needs no lookup.
   const ownBin = 'bin' in program ? bins.find((b) => b.name === program.bin) : undefined;
-  let entry = 'file' in program ? program.file : ownBin?.target ?? '';
+  let entry = 'file' in program ? program.file : (ownBin?.target ?? '');
   // `node .` runs the package's main, as node resolves a directory.
   if (entry === '.' || entry === './') entry = main ?? 'index.js';
   if (entry !== '') checkRelativePath(entry, where);
@@ -202,20 +229,29 @@ function resolveEnv(app: AppSource): EnvVar[] {
         hint: 'A variable with a default is never missing: drop "required" or "default"',
       });
     }
-    return { name, description: v.description ?? '', required: v.required ?? false, ...(v.default !== undefined ? { default: v.default } : {}) };
+    return {
+      name,
+      description: v.description ?? '',
+      required: v.required ?? false,
+      ...(v.default !== undefined ? { default: v.default } : {}),
+    };
   });
 }
 
 function resolveBins(bin: unknown, npmName: string, pkgFile: string): BinEntry[] {
   if (bin === undefined) return [];
-  const entries: [string, unknown][] = typeof bin === 'string' ? [[npmName.replace(/^@[^/]+\//, ''), bin]] : Object.entries(bin as object);
+  const entries: [string, unknown][] =
+    typeof bin === 'string' ? [[npmName.replace(/^@[^/]+\//, ''), bin]] : Object.entries(bin as object);
   return entries
     .map(([name, target]) => {
       if (typeof target !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
-        throw new UserError(`${pkgFile}: "bin.${name}" is not a usable command (name must be letters, digits, ".", "_", "+", "-"; target a path)`, {
-          code: 'PKGAPP_BIN_INVALID',
-          hint: 'e.g. "bin": { "my-tool": "bin/my-tool.js" }',
-        });
+        throw new UserError(
+          `${pkgFile}: "bin.${name}" is not a usable command (name must be letters, digits, ".", "_", "+", "-"; target a path)`,
+          {
+            code: 'PKGAPP_BIN_INVALID',
+            hint: 'e.g. "bin": { "my-tool": "bin/my-tool.js" }',
+          },
+        );
       }
       checkRelativePath(target, `${pkgFile}: "bin.${name}"`);
       return { name, target: normalizeRelative(target) };
@@ -226,7 +262,10 @@ function resolveBins(bin: unknown, npmName: string, pkgFile: string): BinEntry[]
 function checkRelativePath(file: string, where: string): void {
   const parts = normalizeRelative(file).split('/');
   if (file.startsWith('/') || parts.includes('..') || /[\n\r\0]/.test(file)) {
-    throw new UserError(`${where}: "${file}" must be a path inside the app directory`, { code: 'PKGAPP_PATH_OUTSIDE_APP', hint: 'Give a path relative to the app directory, e.g. "server.js" or "dist/main.js"' });
+    throw new UserError(`${where}: "${file}" must be a path inside the app directory`, {
+      code: 'PKGAPP_PATH_OUTSIDE_APP',
+      hint: 'Give a path relative to the app directory, e.g. "server.js" or "dist/main.js"',
+    });
   }
 }
 

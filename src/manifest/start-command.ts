@@ -39,26 +39,90 @@ export function describeStartCommandForms(): string {
 
 /** Node options that take their value as the next word (`-r dotenv/config`), from node(1). */
 const NODE_OPTIONS_WITH_VALUE = new Set([
-  '-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--title',
-  '--env-file', '--env-file-if-exists', '--input-type', '--inspect-port', '--debug-port', '--redirect-warnings', '--icu-data-dir',
-  '--openssl-config', '--tls-cipher-list', '--cpu-prof-dir', '--cpu-prof-name', '--heap-prof-dir', '--heap-prof-name',
-  '--diagnostic-dir', '--report-dir', '--report-directory', '--report-filename', '--secure-heap', '--secure-heap-min',
-  '--stack-trace-limit', '--unhandled-rejections', '--dns-result-order', '--disable-warning', '--max-http-header-size',
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--title',
+  '--env-file',
+  '--env-file-if-exists',
+  '--input-type',
+  '--inspect-port',
+  '--debug-port',
+  '--redirect-warnings',
+  '--icu-data-dir',
+  '--openssl-config',
+  '--tls-cipher-list',
+  '--cpu-prof-dir',
+  '--cpu-prof-name',
+  '--heap-prof-dir',
+  '--heap-prof-name',
+  '--diagnostic-dir',
+  '--report-dir',
+  '--report-directory',
+  '--report-filename',
+  '--secure-heap',
+  '--secure-heap-min',
+  '--stack-trace-limit',
+  '--unhandled-rejections',
+  '--dns-result-order',
+  '--disable-warning',
+  '--max-http-header-size',
 ]);
 
 /** Node options that mean node does not run a file as a server. */
 const NODE_OPTIONS_REFUSED: Record<string, string> = {
-  '-e': 'evaluates a string instead of running a file', '--eval': 'evaluates a string instead of running a file',
-  '-p': 'evaluates a string instead of running a file', '--print': 'evaluates a string instead of running a file',
-  '-i': 'starts the REPL', '--interactive': 'starts the REPL', '-c': 'only checks the syntax', '--check': 'only checks the syntax',
-  '--test': 'runs the test runner', '--watch': 'restarts on file changes, a development mode', '--watch-path': 'restarts on file changes, a development mode',
-  '--run': 'runs a package.json script', '-v': 'prints the version', '--version': 'prints the version', '-h': 'prints help', '--help': 'prints help',
+  '-e': 'evaluates a string instead of running a file',
+  '--eval': 'evaluates a string instead of running a file',
+  '-p': 'evaluates a string instead of running a file',
+  '--print': 'evaluates a string instead of running a file',
+  '-i': 'starts the REPL',
+  '--interactive': 'starts the REPL',
+  '-c': 'only checks the syntax',
+  '--check': 'only checks the syntax',
+  '--test': 'runs the test runner',
+  '--watch': 'restarts on file changes, a development mode',
+  '--watch-path': 'restarts on file changes, a development mode',
+  '--run': 'runs a package.json script',
+  '-v': 'prints the version',
+  '--version': 'prints the version',
+  '-h': 'prints help',
+  '--help': 'prints help',
 };
 
 /** Programs that run another package.json script: the unit would need the package manager. */
 const SCRIPT_RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'corepack']);
 /** Shell builtins and wrappers that change how (or whether) the program runs. */
-const SHELL_WORDS = new Set(['cd', 'export', 'source', '.', 'sh', 'bash', 'zsh', 'dash', 'set', 'unset', 'if', 'then', 'for', 'while', 'test', '[', 'eval', 'sudo', 'su', 'nohup', 'time', 'cross-env-shell', 'true', 'false', 'echo']);
+const SHELL_WORDS = new Set([
+  'cd',
+  'export',
+  'source',
+  '.',
+  'sh',
+  'bash',
+  'zsh',
+  'dash',
+  'set',
+  'unset',
+  'if',
+  'then',
+  'for',
+  'while',
+  'test',
+  '[',
+  'eval',
+  'sudo',
+  'su',
+  'nohup',
+  'time',
+  'cross-env-shell',
+  'true',
+  'false',
+  'echo',
+]);
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
 
@@ -68,7 +132,10 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
  */
 export function parseStartCommand(command: string, where: string): StartCommand {
   const refuse = (part: string, why: string, hint = defaultHint()): never => {
-    throw new UserError(`${where}: cannot run ${JSON.stringify(command)} as a systemd service: ${part} ${why}`, { code: 'PKGAPP_START_COMMAND', hint });
+    throw new UserError(`${where}: cannot run ${JSON.stringify(command)} as a systemd service: ${part} ${why}`, {
+      code: 'PKGAPP_START_COMMAND',
+      hint,
+    });
   };
   const words = splitWords(command, refuse);
   let i = 0;
@@ -83,11 +150,13 @@ export function parseStartCommand(command: string, where: string): StartCommand 
   // Wrappers that only set variables (cross-env exists because Windows shells cannot).
   while (words[i] !== undefined && ['cross-env', 'env', 'exec'].includes(words[i]!.text) && !words[i]!.quoted) {
     const wrapper = words[i++]!.text;
-    if (words[i]?.text.startsWith('-')) refuse(`"${wrapper} ${words[i]!.text}"`, `(an option of ${wrapper}) is not supported`);
+    if (words[i]?.text.startsWith('-'))
+      refuse(`"${wrapper} ${words[i]!.text}"`, `(an option of ${wrapper}) is not supported`);
     takeAssignments();
   }
   const programWord = words[i++];
-  if (programWord === undefined) return refuse('it', environment.length ? 'sets variables but runs no program' : 'is empty');
+  if (programWord === undefined)
+    return refuse('it', environment.length ? 'sets variables but runs no program' : 'is empty');
   const program = programWord.text;
   const rest = () => words.slice(i).map((w) => w.text);
 
@@ -99,7 +168,8 @@ export function parseStartCommand(command: string, where: string): StartCommand 
         i++;
         break;
       }
-      const refused = NODE_OPTIONS_REFUSED[option] ?? (option.startsWith('--watch') ? NODE_OPTIONS_REFUSED['--watch'] : undefined);
+      const refused =
+        NODE_OPTIONS_REFUSED[option] ?? (option.startsWith('--watch') ? NODE_OPTIONS_REFUSED['--watch'] : undefined);
       if (refused !== undefined) refuse(`"node ${w.text}"`, `${refused}, not a service`);
       nodeOptions.push(w.text);
       if (NODE_OPTIONS_WITH_VALUE.has(w.text)) {
@@ -109,22 +179,37 @@ export function parseStartCommand(command: string, where: string): StartCommand 
       }
     }
     const file = words[i++];
-    if (file === undefined) return refuse(`"${words.slice(0, i).map((w) => w.text).join(' ')}"`, 'names no file for node to run (node alone starts the REPL)');
+    if (file === undefined)
+      return refuse(
+        `"${words
+          .slice(0, i)
+          .map((w) => w.text)
+          .join(' ')}"`,
+        'names no file for node to run (node alone starts the REPL)',
+      );
     const bin = binOfDotBin(file.text);
     return { environment, nodeOptions, program: bin !== undefined ? { bin } : { file: file.text }, args: rest() };
   }
   if (program === 'npx' && !programWord.quoted) {
     const bin = words[i++];
-    if (bin === undefined || bin.text.startsWith('-')) return refuse(`"npx${bin ? ` ${bin.text}` : ''}"`, bin ? '(an option of npx) is not supported' : 'names no command');
-    checkBinName(bin!.text, refuse);
-    return { environment, nodeOptions: [], program: { bin: bin!.text }, args: rest() };
+    if (bin === undefined || bin.text.startsWith('-'))
+      return refuse(
+        `"npx${bin ? ` ${bin.text}` : ''}"`,
+        bin ? '(an option of npx) is not supported' : 'names no command',
+      );
+    checkBinName(bin.text, refuse);
+    return { environment, nodeOptions: [], program: { bin: bin.text }, args: rest() };
   }
   if (SCRIPT_RUNNERS.has(program)) {
     const script = words[i]?.text === 'run' || words[i]?.text === 'run-script' ? words[i + 1]?.text : words[i]?.text;
-    return refuse(`"${[program, ...rest()].join(' ')}"`, `runs ${script ? `the package.json script "${script}"` : 'a package manager'} through ${program}, which the service does not have`,
-      `Put the command that script runs in "pkgapp": { "service": { "command": "…" } }: ${describeStartCommandForms()}`);
+    return refuse(
+      `"${[program, ...rest()].join(' ')}"`,
+      `runs ${script ? `the package.json script "${script}"` : 'a package manager'} through ${program}, which the service does not have`,
+      `Put the command that script runs in "pkgapp": { "service": { "command": "…" } }: ${describeStartCommandForms()}`,
+    );
   }
-  if (SHELL_WORDS.has(program)) refuse(`"${program}"`, 'is a shell command: the unit runs one program, without a shell');
+  if (SHELL_WORDS.has(program))
+    refuse(`"${program}"`, 'is a shell command: the unit runs one program, without a shell');
   const dotBin = binOfDotBin(program);
   if (dotBin !== undefined) return { environment, nodeOptions: [], program: { bin: dotBin }, args: rest() };
   if (program.includes('/')) {
@@ -144,7 +229,8 @@ function binOfDotBin(file: string): string | undefined {
 }
 
 function checkBinName(name: string, refuse: (part: string, why: string) => never): void {
-  if (!/^[A-Za-z0-9@][\w@.+-]*$/.test(name)) refuse(`"${name}"`, 'is not a command name a package\'s "bin" can provide');
+  if (!/^[A-Za-z0-9@][\w@.+-]*$/.test(name))
+    refuse(`"${name}"`, 'is not a command name a package\'s "bin" can provide');
 }
 
 interface Word {
@@ -158,9 +244,17 @@ interface Word {
 
 /** What each unquoted operator means to sh, for the refusal. */
 const OPERATORS: [string, string][] = [
-  ['&&', 'runs a second command'], ['||', 'runs a second command'], [';;', 'is shell syntax'], [';', 'runs a second command'],
-  ['|', 'pipes into a second command'], ['&', 'runs the program in the background'], ['>>', 'redirects output'], ['>', 'redirects output'],
-  ['<', 'redirects input'], ['(', 'starts a subshell'], [')', 'ends a subshell'],
+  ['&&', 'runs a second command'],
+  ['||', 'runs a second command'],
+  [';;', 'is shell syntax'],
+  [';', 'runs a second command'],
+  ['|', 'pipes into a second command'],
+  ['&', 'runs the program in the background'],
+  ['>>', 'redirects output'],
+  ['>', 'redirects output'],
+  ['<', 'redirects input'],
+  ['(', 'starts a subshell'],
+  [')', 'ends a subshell'],
 ];
 
 /** sh's word splitting and quote removal; every construct that expands or chains is refused. */
@@ -191,8 +285,14 @@ function splitWords(command: string, refuse: (part: string, why: string, hint?: 
   };
   const expansion = (at: number) => {
     const m = /^\$(\{[^}]*\}?|\(\(?|[A-Za-z_][A-Za-z0-9_]*|.)?/.exec(command.slice(at))![0];
-    const kind = m.startsWith('$(') ? 'is command substitution' : 'is variable expansion, which systemd does not do as sh does';
-    refuse(`"${m}"`, kind, `Let the app read process.env and declare the variable in "pkgapp": { "env": { … } } (a default becomes Environment=), then drop it from the command; or ${defaultHint()}`);
+    const kind = m.startsWith('$(')
+      ? 'is command substitution'
+      : 'is variable expansion, which systemd does not do as sh does';
+    refuse(
+      `"${m}"`,
+      kind,
+      `Let the app read process.env and declare the variable in "pkgapp": { "env": { … } } (a default becomes Environment=), then drop it from the command; or ${defaultHint()}`,
+    );
   };
   for (let at = 0; at < command.length; at++) {
     const c = command[at]!;
@@ -226,7 +326,7 @@ function splitWords(command: string, refuse: (part: string, why: string, hint?: 
         if (d === '\\' && at + 1 < command.length && '$`"\\\n'.includes(command[at + 1]!)) value += command[++at]!;
         else value += d;
       }
-      if (at >= command.length) refuse('a \'"\'', 'is never closed');
+      if (at >= command.length) refuse("a '\"'", 'is never closed');
       append(value, true);
       continue;
     }

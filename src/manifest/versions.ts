@@ -28,16 +28,29 @@ export function parseAppVersion(raw: string, source: string): AppVersion {
   // Debian reads the last '-' of a version as the start of the revision, so a hyphen inside
   // a prerelease or build identifier would silently change what the version means and how it
   // sorts (1.0.0~alpha-10 is upstream "1.0.0~alpha", revision "10"). rpm forbids '-' outright.
-  for (const [part, ids] of [['prerelease', prerelease], ['build metadata', build]] as const) {
+  for (const [part, ids] of [
+    ['prerelease', prerelease],
+    ['build metadata', build],
+  ] as const) {
     const bad = ids.find((id) => id.includes('-'));
     if (bad !== undefined) {
-      throw new UserError(`${source}: ${part} identifier "${bad}" of version "${raw}" contains '-', which Debian and rpm versions reserve for the release`, {
-        code: 'PKGAPP_VERSION_HYPHEN',
-        hint: `Separate identifiers with dots instead, e.g. "${bad.replace(/-/g, '.')}"`,
-      });
+      throw new UserError(
+        `${source}: ${part} identifier "${bad}" of version "${raw}" contains '-', which Debian and rpm versions reserve for the release`,
+        {
+          code: 'PKGAPP_VERSION_HYPHEN',
+          hint: `Separate identifiers with dots instead, e.g. "${bad.replace(/-/g, '.')}"`,
+        },
+      );
     }
   }
-  return { npm: parsed.version + (build.length ? `+${build.join('.')}` : ''), major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease, build };
+  return {
+    npm: parsed.version + (build.length ? `+${build.join('.')}` : ''),
+    major: parsed.major,
+    minor: parsed.minor,
+    patch: parsed.patch,
+    prerelease,
+    build,
+  };
 }
 
 /** Checks a packaging revision given with --release (the Debian revision / rpm Release). */

@@ -54,7 +54,11 @@ export function publish(allFiles: string[], options: RepositoryOptions): Promise
 async function publishFiles(allFiles: string[], options: RepositoryOptions): Promise<PublishResult> {
   // `publish dist/*` is the usual call: the SBOM pkgapp build writes beside the packages stays out.
   const files = allFiles.filter((f) => !f.endsWith('.cdx.json'));
-  if (files.length === 0) throw new UserError('nothing to publish: give .deb and/or .rpm files', { code: 'PKGAPP_PUBLISH_NO_FILES', hint: 'Pass the packages pkgapp build wrote, e.g. pkgapp publish --repo DIR dist/*' });
+  if (files.length === 0)
+    throw new UserError('nothing to publish: give .deb and/or .rpm files', {
+      code: 'PKGAPP_PUBLISH_NO_FILES',
+      hint: 'Pass the packages pkgapp build wrote, e.g. pkgapp publish --repo DIR dist/*',
+    });
   const sides = await repositorySides(files);
   const debs = sides.get('apt') ?? [];
   const rpms = sides.get('yum') ?? [];
@@ -63,7 +67,11 @@ async function publishFiles(allFiles: string[], options: RepositoryOptions): Pro
     if (debs.length) {
       result.apt = await publishApt(debs, { ...common, component: options.component ?? 'main' });
       await writeDebsigPolicy(common.repoDir, signer);
-      result.clientSetup.apt = aptClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite, options.component ?? 'main');
+      result.clientSetup.apt = aptClientSetup(
+        options.baseUrl ?? PLACEHOLDER_URL,
+        common.suite,
+        options.component ?? 'main',
+      );
     }
     if (rpms.length) {
       result.yum = await publishYum(rpms, common);
@@ -83,10 +91,13 @@ async function repositorySides(files: string[]): Promise<Map<string, string[]>> 
   for (const [i, format] of formats.entries()) {
     const repository = format.repository;
     if (repository === undefined || !REPOSITORIES.includes(repository)) {
-      throw new UserError(`${files[i]}: pkgapp cannot publish ${format.target} packages: it keeps ${REPOSITORIES.join(' and ')} repositories${repository === undefined ? '' : `, not ${repository}`}`, {
-        code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
-        hint: 'Publish the .deb and .rpm files only, and put the others where their users fetch them',
-      });
+      throw new UserError(
+        `${files[i]}: pkgapp cannot publish ${format.target} packages: it keeps ${REPOSITORIES.join(' and ')} repositories${repository === undefined ? '' : `, not ${repository}`}`,
+        {
+          code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
+          hint: 'Publish the .deb and .rpm files only, and put the others where their users fetch them',
+        },
+      );
     }
     sides.set(repository, [...(sides.get(repository) ?? []), files[i]!]);
   }
@@ -94,46 +105,71 @@ async function repositorySides(files: string[]): Promise<Map<string, string[]>> 
 }
 
 /** Copies NAME=VERSION from suite `from` to options.suite in both repositories, re-signing only metadata. */
-export function promote(name: string, version: string, from: string, options: RepositoryOptions): Promise<PublishResult> {
-  return runOperation(options.signal, () => withRepository(options, async (signer, common) => {
-    const result: PublishResult = { signedBy: signer.keyId, clientSetup: {} };
-    const notFound: string[] = [];
-    const attempt = async <T>(side: string, run: () => Promise<T>): Promise<T | undefined> => {
-      try {
-        return await run();
-      } catch (error) {
-        if ((error as UserError).code === 'PKGAPP_PROMOTE_NOT_FOUND') {
-          notFound.push(side);
-          return undefined;
+export function promote(
+  name: string,
+  version: string,
+  from: string,
+  options: RepositoryOptions,
+): Promise<PublishResult> {
+  return runOperation(options.signal, () =>
+    withRepository(options, async (signer, common) => {
+      const result: PublishResult = { signedBy: signer.keyId, clientSetup: {} };
+      const notFound: string[] = [];
+      const attempt = async <T>(side: string, run: () => Promise<T>): Promise<T | undefined> => {
+        try {
+          return await run();
+        } catch (error) {
+          if ((error as UserError).code === 'PKGAPP_PROMOTE_NOT_FOUND') {
+            notFound.push(side);
+            return undefined;
+          }
+          throw error;
         }
-        throw error;
+      };
+      const apt = await attempt('apt', () =>
+        promoteApt(name, version, from, { ...common, component: options.component ?? 'main' }),
+      );
+      const yum = await attempt('yum', () => promoteYum(name, version, from, common));
+      if (!apt && !yum) {
+        throw new UserError(
+          `${name}=${version} is not published in suite "${from}" of ${options.repoDir} (looked in ${notFound.join(' and ')})`,
+          {
+            code: 'PKGAPP_PROMOTE_NOT_FOUND',
+            hint: `Check the name and version, or publish it to that suite first: pkgapp publish --repo ${options.repoDir} --suite ${from} FILE...`,
+          },
+        );
       }
-    };
-    const apt = await attempt('apt', () => promoteApt(name, version, from, { ...common, component: options.component ?? 'main' }));
-    const yum = await attempt('yum', () => promoteYum(name, version, from, common));
-    if (!apt && !yum) {
-      throw new UserError(`${name}=${version} is not published in suite "${from}" of ${options.repoDir} (looked in ${notFound.join(' and ')})`, {
-        code: 'PKGAPP_PROMOTE_NOT_FOUND',
-        hint: `Check the name and version, or publish it to that suite first: pkgapp publish --repo ${options.repoDir} --suite ${from} FILE...`,
-      });
-    }
-    if (apt) {
-      result.apt = apt;
-      result.clientSetup.apt = aptClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite, options.component ?? 'main');
-    }
-    if (yum) {
-      result.yum = yum;
-      result.clientSetup.yum = yumClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite);
-    }
-    return result;
-  }));
+      if (apt) {
+        result.apt = apt;
+        result.clientSetup.apt = aptClientSetup(
+          options.baseUrl ?? PLACEHOLDER_URL,
+          common.suite,
+          options.component ?? 'main',
+        );
+      }
+      if (yum) {
+        result.yum = yum;
+        result.clientSetup.yum = yumClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite);
+      }
+      return result;
+    }),
+  );
 }
 
 /** Loads the key, then runs `work` holding the repository's lock (another publisher waits). */
-async function withRepository<T>(options: RepositoryOptions, work: (signer: Signer, common: { repoDir: string; suite: string; signer: Signer; now: Date; keep?: number }) => Promise<T>): Promise<T> {
+async function withRepository<T>(
+  options: RepositoryOptions,
+  work: (
+    signer: Signer,
+    common: { repoDir: string; suite: string; signer: Signer; now: Date; keep?: number },
+  ) => Promise<T>,
+): Promise<T> {
   const suite = checkSuite(options.suite ?? 'stable');
   if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
-    throw new UserError(`--keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID', hint: 'e.g. keep 5 keeps the five highest versions of each package; leave it out to keep every version' });
+    throw new UserError(`--keep ${options.keep} must be a whole number of versions, at least 1`, {
+      code: 'PKGAPP_KEEP_INVALID',
+      hint: 'e.g. keep 5 keeps the five highest versions of each package; leave it out to keep every version',
+    });
   }
   const signer = await loadSigner(options.signKey);
   const repoDir = path.resolve(options.repoDir);
@@ -141,12 +177,21 @@ async function withRepository<T>(options: RepositoryOptions, work: (signer: Sign
     await mkdir(repoDir, { recursive: true });
     await access(repoDir, constants.W_OK);
   } catch (error) {
-    throw new UserError(`--repo ${options.repoDir}: cannot be created or written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give a directory pkgapp can create and write', cause: error });
+    throw new UserError(
+      `--repo ${options.repoDir}: cannot be created or written (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give a directory pkgapp can create and write', cause: error },
+    );
   }
   const release = await lockRepository(repoDir, options.lockTimeout, options.signal);
   try {
     checkAborted();
-    return await work(signer, { repoDir, suite, signer, now: options.now ?? new Date(), ...(options.keep !== undefined ? { keep: options.keep } : {}) });
+    return await work(signer, {
+      repoDir,
+      suite,
+      signer,
+      now: options.now ?? new Date(),
+      ...(options.keep !== undefined ? { keep: options.keep } : {}),
+    });
   } finally {
     await release();
   }
@@ -158,20 +203,40 @@ async function withRepository<T>(options: RepositoryOptions, work: (signer: Sign
  * proper-lockfile is loaded here, not with the library: it hooks the process's signals and exit
  * (through signal-exit, to release its locks), which only a publish needs.
  */
-async function lockRepository(repoDir: string, lockTimeout: number | undefined, signal: AbortSignal | undefined): Promise<() => Promise<void>> {
+async function lockRepository(
+  repoDir: string,
+  lockTimeout: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<() => Promise<void>> {
   const { default: lockfile } = await import('proper-lockfile');
-  const retries = lockTimeout === undefined ? { retries: 120, minTimeout: 250, maxTimeout: 2_000 } : { retries: lockTimeout > 0 ? 1_000 : 0, minTimeout: 250, maxTimeout: 2_000, maxRetryTime: lockTimeout };
-  const locking = lockfile.lock(repoDir, { lockfilePath: path.join(repoDir, '.pkgapp-publish.lock'), stale: 30_000, update: 5_000, retries });
+  const retries =
+    lockTimeout === undefined
+      ? { retries: 120, minTimeout: 250, maxTimeout: 2_000 }
+      : { retries: lockTimeout > 0 ? 1_000 : 0, minTimeout: 250, maxTimeout: 2_000, maxRetryTime: lockTimeout };
+  const locking = lockfile.lock(repoDir, {
+    lockfilePath: path.join(repoDir, '.pkgapp-publish.lock'),
+    stale: 30_000,
+    update: 5_000,
+    retries,
+  });
   let release: () => Promise<void>;
   try {
     release = await untilAborted(locking, signal);
   } catch (error) {
     if (signal?.aborted) {
       // Taken after all, once nobody waits for it: give it back at once.
-      locking.then((late) => late(), () => {});
+      locking.then(
+        (late) => late(),
+        () => {},
+      );
       throw signal.reason;
     }
-    throw new UserError(`${repoDir} is locked by another publisher that did not finish`, { code: 'PKGAPP_REPO_LOCKED', exitCode: EXIT_FAILURE, hint: 'Retry when it is done; a lock left by a crashed publisher expires after 30 seconds', cause: error });
+    throw new UserError(`${repoDir} is locked by another publisher that did not finish`, {
+      code: 'PKGAPP_REPO_LOCKED',
+      exitCode: EXIT_FAILURE,
+      hint: 'Retry when it is done; a lock left by a crashed publisher expires after 30 seconds',
+      cause: error,
+    });
   }
   return release;
 }
@@ -180,6 +245,8 @@ async function lockRepository(repoDir: string, lockTimeout: number | undefined, 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
+    // The abort reason is the caller's, passed on as it is (as Node's own APIs do).
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -197,8 +264,10 @@ async function writeDebsigPolicy(repoDir: string, signer: Signer): Promise<void>
 /** Suite and channel names become directory names: keep them plain. */
 function checkSuite(suite: string): string {
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(suite)) {
-    throw new UserError(`suite "${suite}" must be letters, digits, ".", "_" or "-"`, { code: 'PKGAPP_SUITE_INVALID', hint: 'Give --suite (promote: --to) a plain name such as stable, staging or production' });
+    throw new UserError(`suite "${suite}" must be letters, digits, ".", "_" or "-"`, {
+      code: 'PKGAPP_SUITE_INVALID',
+      hint: 'Give --suite (promote: --to) a plain name such as stable, staging or production',
+    });
   }
   return suite;
 }
-

@@ -13,7 +13,12 @@ export type ScriptPlan = Record<string, { hook: HookPhase; steps: string[] }>;
  * Renders every script of `plan` that has something to do; empty ones are left out. The
  * snippets and the script frame come from templates/TARGET/.
  */
-export function renderScripts(manifest: Manifest, target: string, version: string, plan: ScriptPlan): Record<string, string> {
+export function renderScripts(
+  manifest: Manifest,
+  target: string,
+  version: string,
+  plan: ScriptPlan,
+): Record<string, string> {
   const scripts: Record<string, string> = {};
   for (const [script, { hook, steps }] of Object.entries(plan)) {
     const parts = steps
@@ -49,7 +54,11 @@ function renderHook(manifest: Manifest, phase: HookPhase): string {
 function scriptVariables(manifest: Manifest): string {
   const vars: [string, string][] = [['pkg_name', manifest.name]];
   if (manifest.service) {
-    vars.push(['pkg_user', manifest.service.user], ['pkg_state_dir', manifest.paths.stateDir], ['pkg_unit', `${manifest.name}.service`]);
+    vars.push(
+      ['pkg_user', manifest.service.user],
+      ['pkg_state_dir', manifest.paths.stateDir],
+      ['pkg_unit', `${manifest.name}.service`],
+    );
   }
   return vars.map(([k, v]) => `${k}=${shellQuote(v)}`).join('\n');
 }

@@ -1,7 +1,10 @@
 // cpio "newc" entries for the rpm payload (docs/internals/rpm-package.md#payload). Pure encoders.
 
 /** The newc header, name and padding of one entry; its data follows, padded by cpioPadding. */
-export function encodeCpioHeader(fields: { ino: number; mode: number; size: number; mtime: number; name: string; nlink?: number }, offset: number): Buffer {
+export function encodeCpioHeader(
+  fields: { ino: number; mode: number; size: number; mtime: number; name: string; nlink?: number },
+  offset: number,
+): Buffer {
   const name = Buffer.from(`${fields.name}\0`);
   if (fields.size > 0xffffffff) throw new Error(`cpio newc cannot hold ${fields.name}: ${fields.size} bytes`);
   const hex = (n: number) => n.toString(16).padStart(8, '0');
@@ -32,7 +35,8 @@ export class CpioHeaderEncoder {
   private buffer = Buffer.alloc(512);
 
   encode(fields: { ino: number; mode: number; size: number; mtime: number; name: string }, offset: number): Buffer {
-    if (fields.size > 0xffffffff || fields.mtime > 0xffffffff || fields.ino > 0xffffffff) return encodeCpioHeader({ ...fields, nlink: 1 }, offset);
+    if (fields.size > 0xffffffff || fields.mtime > 0xffffffff || fields.ino > 0xffffffff)
+      return encodeCpioHeader({ ...fields, nlink: 1 }, offset);
     const nameLength = Buffer.byteLength(fields.name) + 1;
     const length = 110 + nameLength + pad4(offset + 110 + nameLength);
     if (this.buffer.length < length) this.buffer = Buffer.alloc(2 * length);

@@ -1,5 +1,4 @@
 // Manifest + file list + payload facts → the entries of the main rpm header (docs/internals/rpm-package.md#main-header).
-import type { ContentEntry } from '../contents/content-entry.js';
 import { UserError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { rpmVersion } from './rpm-version.js';
@@ -81,10 +80,13 @@ export function mainHeaderEntries(input: MainHeaderInput): HeaderEntry[] {
   if (files.count > 0) entries.push(...fileEntries(input));
 
   const provides: Dependency[] = [{ name: manifest.name, flags: SENSE.EQUAL, version: evr }];
-  if (input.arch !== 'noarch') provides.push({ name: `${manifest.name}(${isaName(input.arch)})`, flags: SENSE.EQUAL, version: evr });
+  if (input.arch !== 'noarch')
+    provides.push({ name: `${manifest.name}(${isaName(input.arch)})`, flags: SENSE.EQUAL, version: evr });
   if (hasConfig) provides.push({ name: `config(${manifest.name})`, flags: SENSE.EQUAL | SENSE.CONFIG, version: evr });
   entries.push(...dependencyEntries(TAG.PROVIDENAME, TAG.PROVIDEFLAGS, TAG.PROVIDEVERSION, provides));
-  entries.push(...dependencyEntries(TAG.REQUIRENAME, TAG.REQUIREFLAGS, TAG.REQUIREVERSION, requires(input, evr, hasConfig)));
+  entries.push(
+    ...dependencyEntries(TAG.REQUIRENAME, TAG.REQUIREFLAGS, TAG.REQUIREVERSION, requires(input, evr, hasConfig)),
+  );
   return entries;
 }
 
@@ -199,7 +201,11 @@ const HEX = Buffer.from('0123456789abcdef');
  */
 function nodeRequires({ nodeFloor, nodeAbiMajor }: MainHeaderInput['manifest']): Dependency[] {
   const floor = nodeAbiMajor !== undefined ? higherVersion(nodeFloor, `${nodeAbiMajor}.0.0`) : nodeFloor;
-  const deps: Dependency[] = [floor !== undefined ? { name: nodeFloorRequirement(relationVersion(floor)), flags: 0, version: '' } : { name: 'nodejs', flags: 0, version: '' }];
+  const deps: Dependency[] = [
+    floor !== undefined
+      ? { name: nodeFloorRequirement(relationVersion(floor)), flags: 0, version: '' }
+      : { name: 'nodejs', flags: 0, version: '' },
+  ];
   if (nodeAbiMajor !== undefined) deps.push({ name: `nodejs(abi${nodeAbiMajor})`, flags: 0, version: '' });
   return deps;
 }
@@ -210,7 +216,11 @@ export function nodeFloorRequirement(version: string): string {
 }
 
 /** Requires: Node.js (unless bundled), the configured extras, the scriptlets' shell, config(), and rpmlib() features. */
-export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | 'compression'>, evr: string, hasConfig: boolean): Dependency[] {
+export function requires(
+  input: Pick<MainHeaderInput, 'manifest' | 'scripts' | 'compression'>,
+  evr: string,
+  hasConfig: boolean,
+): Dependency[] {
   const { manifest } = input;
   const node: Dependency[] = manifest.runtime.bundled ? [] : nodeRequires(manifest);
   const deps: Dependency[] = [...node, ...manifest.extraDepends.rpm.map(parseRequire)];
@@ -221,7 +231,8 @@ export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | '
   }
   // Requires(pre): %pre creates the service user with groupadd/useradd under `set -e`, before
   // any file is unpacked; rpmbuild flags `Requires(pre): X` SCRIPT_PRE alone, as here.
-  if (manifest.service && input.scripts.pre !== undefined) deps.push({ name: 'shadow-utils', flags: SENSE.SCRIPT_PRE, version: '' });
+  if (manifest.service && input.scripts.pre !== undefined)
+    deps.push({ name: 'shadow-utils', flags: SENSE.SCRIPT_PRE, version: '' });
   if (hasConfig) deps.push({ name: `config(${manifest.name})`, flags: SENSE.EQUAL | SENSE.CONFIG, version: evr });
   deps.push(
     { name: 'rpmlib(CompressedFileNames)', flags: RPMLIB, version: '3.0.4-1' },
@@ -230,7 +241,8 @@ export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | '
   );
   if (evr.includes('~')) deps.push({ name: 'rpmlib(TildeInVersions)', flags: RPMLIB, version: '4.10.0-1' });
   // as rpmbuild adds it for a Requires in parentheses (rpm >= 4.13 installs them)
-  if (deps.some((d) => d.name.startsWith('('))) deps.push({ name: 'rpmlib(RichDependencies)', flags: RPMLIB, version: '4.12.0-1' });
+  if (deps.some((d) => d.name.startsWith('(')))
+    deps.push({ name: 'rpmlib(RichDependencies)', flags: RPMLIB, version: '4.12.0-1' });
   if (input.compression === 'xz') deps.push({ name: 'rpmlib(PayloadIsXz)', flags: RPMLIB, version: '5.2-1' });
   if (input.compression === 'zstd') deps.push({ name: 'rpmlib(PayloadIsZstd)', flags: RPMLIB, version: '5.4.18-1' });
   return deps;
@@ -240,17 +252,45 @@ export function requires(input: Pick<MainHeaderInput, 'manifest' | 'scripts' | '
 function parseRequire(text: string): Dependency {
   const match = /^(\S+)(?:\s+(<|<=|=|>=|>)\s+(\S+))?$/.exec(text.trim());
   if (!match) {
-    throw new UserError(`pkgapp.depends.rpm: "${text}" is not an rpm requirement such as "libfoo >= 1.2"`, { code: 'PKGAPP_DEPENDS_INVALID' });
+    throw new UserError(`pkgapp.depends.rpm: "${text}" is not an rpm requirement such as "libfoo >= 1.2"`, {
+      code: 'PKGAPP_DEPENDS_INVALID',
+    });
   }
-  const ops: Record<string, number> = { '<': SENSE.LESS, '<=': SENSE.LESS | SENSE.EQUAL, '=': SENSE.EQUAL, '>=': SENSE.GREATER | SENSE.EQUAL, '>': SENSE.GREATER };
+  const ops: Record<string, number> = {
+    '<': SENSE.LESS,
+    '<=': SENSE.LESS | SENSE.EQUAL,
+    '=': SENSE.EQUAL,
+    '>=': SENSE.GREATER | SENSE.EQUAL,
+    '>': SENSE.GREATER,
+  };
   return { name: match[1]!, flags: match[2] ? ops[match[2]]! : 0, version: match[3] ?? '' };
 }
 
 function dependencyEntries(nameTag: number, flagsTag: number, versionTag: number, deps: Dependency[]): HeaderEntry[] {
-  return [h.strings(nameTag, deps.map((d) => d.name)), h.int32(flagsTag, deps.map((d) => d.flags)), h.strings(versionTag, deps.map((d) => d.version))];
+  return [
+    h.strings(
+      nameTag,
+      deps.map((d) => d.name),
+    ),
+    h.int32(
+      flagsTag,
+      deps.map((d) => d.flags),
+    ),
+    h.strings(
+      versionTag,
+      deps.map((d) => d.version),
+    ),
+  ];
 }
 
 /** rpmbuild's arch-specific provide suffix, e.g. name(x86-64). */
 function isaName(arch: string): string {
-  return ({ x86_64: 'x86-64', aarch64: 'aarch-64', i686: 'x86-32', ppc64le: 'ppc-64', s390x: 's390-64' } as Record<string, string>)[arch] ?? arch;
+  return (
+    (
+      { x86_64: 'x86-64', aarch64: 'aarch-64', i686: 'x86-32', ppc64le: 'ppc-64', s390x: 's390-64' } as Record<
+        string,
+        string
+      >
+    )[arch] ?? arch
+  );
 }

@@ -15,7 +15,15 @@ export interface HeaderEntry {
 }
 
 const MAGIC = Buffer.from([0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0]);
-const ALIGN: Record<HeaderValue['type'], number> = { STRING: 1, I18NSTRING: 1, STRING_ARRAY: 1, BIN: 1, INT16: 2, INT32: 4, INT64: 8 };
+const ALIGN: Record<HeaderValue['type'], number> = {
+  STRING: 1,
+  I18NSTRING: 1,
+  STRING_ARRAY: 1,
+  BIN: 1,
+  INT16: 2,
+  INT32: 4,
+  INT64: 8,
+};
 
 /** Convenience constructors, so section code reads like a spec file. */
 export const h = {
@@ -26,7 +34,10 @@ export const h = {
   int32: (tag: number, value: readonly number[]): HeaderEntry => ({ tag, data: { type: 'INT32', value } }),
   int64: (tag: number, value: readonly number[]): HeaderEntry => ({ tag, data: { type: 'INT64', value } }),
   bin: (tag: number, value: Buffer): HeaderEntry => ({ tag, data: { type: 'BIN', value } }),
-  encoded: (tag: number, type: 'STRING_ARRAY' | 'INT16' | 'INT32', encoded: Buffer, count: number): HeaderEntry => ({ tag, data: { type, encoded, count } }),
+  encoded: (tag: number, type: 'STRING_ARRAY' | 'INT16' | 'INT32', encoded: Buffer, count: number): HeaderEntry => ({
+    tag,
+    data: { type, encoded, count },
+  }),
 };
 
 /**

@@ -1,12 +1,41 @@
 // inspect for an .rpm: everything comes from the signature and main headers (readRpm); the
 // payload is never read, the file list is the header's.
-import { scriptHead, summarizeFiles, type FoundSignature, type InspectedConffile, type InspectedFile, type InspectedFileType, type InspectedScript } from '../inspect/inspection.js';
+import {
+  scriptHead,
+  summarizeFiles,
+  type FoundSignature,
+  type InspectedConffile,
+  type InspectedFile,
+  type InspectedFileType,
+  type InspectedScript,
+} from '../inspect/inspection.js';
 import { readSignaturePacket } from '../inspect/signature-packet.js';
-import { headerNumber, headerString, headerStrings, readRpm, rpmDependencies, rpmFileList, rpmNevra, rpmSizes, type RpmDependency, type RpmDependencyKind, type RpmFileInfo } from './read-rpm.js';
+import {
+  headerNumber,
+  headerString,
+  headerStrings,
+  readRpm,
+  rpmDependencies,
+  rpmFileList,
+  rpmNevra,
+  rpmSizes,
+  type RpmDependency,
+  type RpmDependencyKind,
+  type RpmFileInfo,
+} from './read-rpm.js';
 import type { InspectedRpmDependency, RpmInspection, RpmMetadata } from './rpm-inspection.js';
 import { SENSE, SIGTAG, TAG, READTAG } from './tags.js';
 
-const DEPENDENCY_KINDS: readonly RpmDependencyKind[] = ['requires', 'provides', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances'];
+const DEPENDENCY_KINDS: readonly RpmDependencyKind[] = [
+  'requires',
+  'provides',
+  'conflicts',
+  'obsoletes',
+  'recommends',
+  'suggests',
+  'supplements',
+  'enhances',
+];
 
 /** Scriptlet body and interpreter tags (rpmtag.h), in the order rpm runs them on install. */
 const SCRIPTLETS: readonly [string, number, number][] = [
@@ -19,12 +48,29 @@ const SCRIPTLETS: readonly [string, number, number][] = [
 ];
 
 /** File flags by name (rpmfiles.h). */
-const FILE_FLAGS: readonly [string, number][] = [['config', 1], ['doc', 2], ['missingok', 8], ['noreplace', 16], ['ghost', 64], ['license', 128], ['readme', 256], ['artifact', 4096]];
+const FILE_FLAGS: readonly [string, number][] = [
+  ['config', 1],
+  ['doc', 2],
+  ['missingok', 8],
+  ['noreplace', 16],
+  ['ghost', 64],
+  ['license', 128],
+  ['readme', 256],
+  ['artifact', 4096],
+];
 const CONFIG = 1;
 const MISSINGOK = 8;
 const NOREPLACE = 16;
 
-const FILE_TYPES: Record<number, InspectedFileType> = { 0o100000: 'file', 0o040000: 'directory', 0o120000: 'symlink', 0o020000: 'char-device', 0o060000: 'block-device', 0o010000: 'fifo', 0o140000: 'socket' };
+const FILE_TYPES: Record<number, InspectedFileType> = {
+  0o100000: 'file',
+  0o040000: 'directory',
+  0o120000: 'symlink',
+  0o020000: 'char-device',
+  0o060000: 'block-device',
+  0o010000: 'fifo',
+  0o140000: 'socket',
+};
 
 const SIGNATURE_TAGS: readonly [string, number, string][] = [
   ['RSAHEADER', SIGTAG.RSAHEADER, 'header'],
@@ -39,7 +85,9 @@ const HASH_NAMES: Record<number, string> = { 1: 'MD5', 2: 'SHA1', 8: 'SHA256', 9
 export async function inspectRpm(file: string): Promise<RpmInspection> {
   const info = await readRpm(file);
   const metadata = rpmMetadata(info);
-  const dependencies = Object.fromEntries(DEPENDENCY_KINDS.map((kind) => [kind, rpmDependencies(info, kind).map(dependencyText)])) as RpmInspection['dependencies'];
+  const dependencies = Object.fromEntries(
+    DEPENDENCY_KINDS.map((kind) => [kind, rpmDependencies(info, kind).map(dependencyText)]),
+  ) as RpmInspection['dependencies'];
   const list = rpmFileList(info);
   const files = list.map((f): InspectedFile => {
     const type = FILE_TYPES[f.mode & 0o170000] ?? 'other';
@@ -53,7 +101,11 @@ export async function inspectRpm(file: string): Promise<RpmInspection> {
   if (mtimes) files.forEach((f, i) => (f.mtime = mtimes[i]!));
   const conffiles = list
     .filter((f) => f.flags & CONFIG)
-    .map((f): InspectedConffile => ({ path: f.path, noreplace: (f.flags & NOREPLACE) !== 0, missingok: (f.flags & MISSINGOK) !== 0 }));
+    .map((f): InspectedConffile => ({
+      path: f.path,
+      noreplace: (f.flags & NOREPLACE) !== 0,
+      missingok: (f.flags & MISSINGOK) !== 0,
+    }));
   return {
     file,
     format: 'rpm',
@@ -74,7 +126,15 @@ export async function inspectRpm(file: string): Promise<RpmInspection> {
 function rpmMetadata(info: RpmFileInfo): RpmMetadata {
   const nevra = rpmNevra(info);
   const sizes = rpmSizes(info);
-  const metadata: RpmMetadata = { name: nevra.name, version: nevra.version, release: nevra.release, arch: nevra.arch, installedSize: sizes.installed, archiveSize: sizes.archive, payloadSize: info.size - info.headerEnd };
+  const metadata: RpmMetadata = {
+    name: nevra.name,
+    version: nevra.version,
+    release: nevra.release,
+    arch: nevra.arch,
+    installedSize: sizes.installed,
+    archiveSize: sizes.archive,
+    payloadSize: info.size - info.headerEnd,
+  };
   if (nevra.epoch !== undefined) metadata.epoch = nevra.epoch;
   const strings: [keyof RpmMetadata, number][] = [
     ['summary', TAG.SUMMARY],
@@ -113,7 +173,13 @@ function scriptlets(info: RpmFileInfo): InspectedScript[] {
     const prog = headerStrings(info, progTag);
     if (text === undefined && prog.length === 0) continue;
     const body = text ?? '';
-    scripts.push({ name, interpreter: prog.length ? prog.join(' ') : '/bin/sh', firstLine: scriptHead(body).firstLine, text: body, size: Buffer.byteLength(body) });
+    scripts.push({
+      name,
+      interpreter: prog.length ? prog.join(' ') : '/bin/sh',
+      firstLine: scriptHead(body).firstLine,
+      text: body,
+      size: Buffer.byteLength(body),
+    });
   }
   return scripts;
 }
@@ -138,7 +204,8 @@ function rpmSignature(info: RpmFileInfo): RpmInspection['signature'] {
   if (info.signature.has(SIGTAG.SHA256HEADER)) digests.push('header SHA256');
   if (info.signature.has(SIGTAG.SHA1HEADER)) digests.push('header SHA1');
   if (info.signature.has(SIGTAG.MD5)) digests.push('header+payload MD5');
-  if (info.header.has(TAG.PAYLOADDIGEST)) digests.push(`payload ${HASH_NAMES[headerNumber(info, TAG.PAYLOADDIGESTALGO) ?? 8] ?? 'digest'}`);
+  if (info.header.has(TAG.PAYLOADDIGEST))
+    digests.push(`payload ${HASH_NAMES[headerNumber(info, TAG.PAYLOADDIGESTALGO) ?? 8] ?? 'digest'}`);
   if (info.header.has(PAYLOADDIGESTALT)) digests.push('uncompressed payload digest');
   return { signed: signatures.length > 0, signatures, digests };
 }
@@ -146,5 +213,7 @@ function rpmSignature(info: RpmFileInfo): RpmInspection['signature'] {
 /** An integer array that must be parallel to the file list, or undefined when absent or of the wrong length. */
 function headerNumbersOrNone(info: RpmFileInfo, tag: number, length: number): number[] | undefined {
   const values = info.header.get(tag)?.value;
-  return Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'number') ? (values as number[]) : undefined;
+  return Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'number')
+    ? values
+    : undefined;
 }

@@ -36,7 +36,14 @@ const LIMITS = {
 } as const;
 /** Region tags a header may open with: HEADERIMAGE (61, legacy), HEADERSIGNATURES, HEADERIMMUTABLE. */
 const REGION_TAGS = new Set<number>([61, SIGTAG.HEADERSIGNATURES, TAG.HEADERIMMUTABLE]);
-const WIDTH: Record<number, number> = { [RPM_TYPE.CHAR]: 1, [RPM_TYPE.INT8]: 1, [RPM_TYPE.INT16]: 2, [RPM_TYPE.INT32]: 4, [RPM_TYPE.INT64]: 8, [RPM_TYPE.BIN]: 1 };
+const WIDTH: Record<number, number> = {
+  [RPM_TYPE.CHAR]: 1,
+  [RPM_TYPE.INT8]: 1,
+  [RPM_TYPE.INT16]: 2,
+  [RPM_TYPE.INT32]: 4,
+  [RPM_TYPE.INT64]: 8,
+  [RPM_TYPE.BIN]: 1,
+};
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads lead + signature header + main header; every malformation is a UserError naming the file. */
@@ -45,7 +52,10 @@ export async function readRpm(file: string): Promise<RpmFileInfo> {
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { code: 'PKGAPP_RPM_UNREADABLE', cause: error });
+    throw new UserError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+      code: 'PKGAPP_RPM_UNREADABLE',
+      cause: error,
+    });
   }
   try {
     const st = await handle.stat();
@@ -63,7 +73,15 @@ export async function readRpm(file: string): Promise<RpmFileInfo> {
     const signature = await readHeader(handle, LEAD_SIZE, size, 'signature', bad);
     const headerStart = signature.end + ((8 - (signature.end % 8)) % 8);
     const main = await readHeader(handle, headerStart, size, 'main', bad);
-    return { path: file, lead: { name }, signature: signature.entries, header: main.entries, headerStart, headerEnd: main.end, size };
+    return {
+      path: file,
+      lead: { name },
+      signature: signature.entries,
+      header: main.entries,
+      headerStart,
+      headerEnd: main.end,
+      size,
+    };
   } finally {
     await handle.close();
   }
@@ -71,11 +89,22 @@ export async function readRpm(file: string): Promise<RpmFileInfo> {
 
 /** The UserError for a malformed package; `reason` says what and where. */
 function invalid(file: string, reason: string): UserError {
-  return new UserError(`${file}: ${reason}`, { code: 'PKGAPP_RPM_INVALID', hint: 'Is it a complete .rpm file? Rebuild it, or copy it again' });
+  return new UserError(`${file}: ${reason}`, {
+    code: 'PKGAPP_RPM_INVALID',
+    hint: 'Is it a complete .rpm file? Rebuild it, or copy it again',
+  });
 }
 
-async function readAt(handle: FileHandle, position: number, length: number, fileSize: number, bad: (r: string) => UserError, what: string): Promise<Buffer> {
-  if (position + length > fileSize) throw bad(`truncated: the ${what} needs bytes ${position}-${position + length} but the file has ${fileSize}`);
+async function readAt(
+  handle: FileHandle,
+  position: number,
+  length: number,
+  fileSize: number,
+  bad: (r: string) => UserError,
+  what: string,
+): Promise<Buffer> {
+  if (position + length > fileSize)
+    throw bad(`truncated: the ${what} needs bytes ${position}-${position + length} but the file has ${fileSize}`);
   const buf = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
@@ -86,22 +115,35 @@ async function readAt(handle: FileHandle, position: number, length: number, file
   return buf;
 }
 
-async function readHeader(handle: FileHandle, start: number, fileSize: number, kind: keyof typeof LIMITS, bad: (r: string) => UserError): Promise<{ entries: Map<number, RpmHeaderEntry>; end: number }> {
+async function readHeader(
+  handle: FileHandle,
+  start: number,
+  fileSize: number,
+  kind: keyof typeof LIMITS,
+  bad: (r: string) => UserError,
+): Promise<{ entries: Map<number, RpmHeaderEntry>; end: number }> {
   const what = `${kind} header`;
   const intro = await readAt(handle, start, 16, fileSize, bad, what);
   if (intro.readUInt32BE(0) !== HEADER_MAGIC) throw bad(`no ${what} magic at byte ${start}`);
   const il = intro.readUInt32BE(8);
   const dl = intro.readUInt32BE(12);
   const limit = LIMITS[kind];
-  if (il < 1 || il > limit.tags) throw bad(`${what} at byte ${start} claims ${il} index entries (rpm allows 1-${limit.tags})`);
-  if (dl > limit.data) throw bad(`${what} at byte ${start} claims ${dl} bytes of data (rpm allows at most ${limit.data})`);
+  if (il < 1 || il > limit.tags)
+    throw bad(`${what} at byte ${start} claims ${il} index entries (rpm allows 1-${limit.tags})`);
+  if (dl > limit.data)
+    throw bad(`${what} at byte ${start} claims ${dl} bytes of data (rpm allows at most ${limit.data})`);
   const body = await readAt(handle, start + 16, il * 16 + dl, fileSize, bad, what);
   const entries = parseHeaderBody(body, il, dl, (reason) => bad(`${what}: ${reason}`));
   return { entries, end: start + 16 + il * 16 + dl };
 }
 
 /** Decodes an index + data store; pure, so hostile inputs can be tested byte by byte. */
-export function parseHeaderBody(body: Buffer, il: number, dl: number, bad: (reason: string) => Error): Map<number, RpmHeaderEntry> {
+export function parseHeaderBody(
+  body: Buffer,
+  il: number,
+  dl: number,
+  bad: (reason: string) => Error,
+): Map<number, RpmHeaderEntry> {
   const store = body.subarray(il * 16);
   const entries = new Map<number, RpmHeaderEntry>();
   for (let i = 0; i < il; i++) {
@@ -118,25 +160,49 @@ export function parseHeaderBody(body: Buffer, il: number, dl: number, bad: (reas
     }
     if (tag < 100) throw bad(`${where}: tag below 100`);
     if (type < RPM_TYPE.CHAR || type > RPM_TYPE.I18NSTRING) throw bad(`${where}: unknown type`);
-    if (!entries.has(tag)) entries.set(tag, { tag, type, value: decodeValue(store, dl, type, offset, count, (r) => bad(`${where}: ${r}`)) });
+    if (!entries.has(tag))
+      entries.set(tag, { tag, type, value: decodeValue(store, dl, type, offset, count, (r) => bad(`${where}: ${r}`)) });
   }
   return entries;
 }
 
 /** The region entry points at a 16-byte trailer whose negative offset covers at most il entries. */
-function checkRegion(store: Buffer, il: number, dl: number, tag: number, type: number, offset: number, count: number, bad: (r: string) => Error): void {
+function checkRegion(
+  store: Buffer,
+  il: number,
+  dl: number,
+  tag: number,
+  type: number,
+  offset: number,
+  count: number,
+  bad: (r: string) => Error,
+): void {
   if (type !== RPM_TYPE.BIN || count !== 16 || offset + 16 > dl) throw bad('malformed region entry');
   const trailerTag = store.readInt32BE(offset);
   const trailerType = store.readUInt32BE(offset + 4);
   const trailerOffset = store.readInt32BE(offset + 8);
   const trailerCount = store.readUInt32BE(offset + 12);
   const covered = -trailerOffset / 16;
-  if (trailerTag !== tag || trailerType !== RPM_TYPE.BIN || trailerCount !== 16 || !Number.isInteger(covered) || covered < 1 || covered > il) {
+  if (
+    trailerTag !== tag ||
+    trailerType !== RPM_TYPE.BIN ||
+    trailerCount !== 16 ||
+    !Number.isInteger(covered) ||
+    covered < 1 ||
+    covered > il
+  ) {
     throw bad('malformed region trailer');
   }
 }
 
-function decodeValue(store: Buffer, dl: number, type: number, offset: number, count: number, bad: (r: string) => Error): RpmHeaderEntry['value'] {
+function decodeValue(
+  store: Buffer,
+  dl: number,
+  type: number,
+  offset: number,
+  count: number,
+  bad: (r: string) => Error,
+): RpmHeaderEntry['value'] {
   if (type === RPM_TYPE.STRING || type === RPM_TYPE.STRING_ARRAY || type === RPM_TYPE.I18NSTRING) {
     if (type === RPM_TYPE.STRING && count !== 1) throw bad('a STRING must have count 1');
     const strings: string[] = [];
@@ -154,10 +220,17 @@ function decodeValue(store: Buffer, dl: number, type: number, offset: number, co
   const end = offset + count * width;
   if (end > dl) throw bad('data runs past the data store');
   if (type === RPM_TYPE.BIN || type === RPM_TYPE.CHAR) return Buffer.from(store.subarray(offset, end));
-  const values: number[] = new Array(count);
+  const values = new Array<number>(count);
   for (let i = 0; i < count; i++) {
     const at = offset + i * width;
-    values[i] = width === 1 ? store[at]! : width === 2 ? store.readUInt16BE(at) : width === 4 ? store.readUInt32BE(at) : Number(store.readBigUInt64BE(at));
+    values[i] =
+      width === 1
+        ? store[at]!
+        : width === 2
+          ? store.readUInt16BE(at)
+          : width === 4
+            ? store.readUInt32BE(at)
+            : Number(store.readBigUInt64BE(at));
   }
   return values;
 }
@@ -190,7 +263,7 @@ export function headerStrings(info: Source, tag: number): string[] {
   const entry = info.header.get(tag);
   if (entry === undefined) return [];
   if (typeof entry.value === 'string') return [entry.value];
-  if (Array.isArray(entry.value) && entry.value.every((v) => typeof v === 'string')) return entry.value as string[];
+  if (Array.isArray(entry.value) && entry.value.every((v) => typeof v === 'string')) return entry.value;
   throw invalid(info.path, `tag ${tag} is not a string array`);
 }
 
@@ -198,7 +271,7 @@ export function headerStrings(info: Source, tag: number): string[] {
 export function headerNumbers(info: Source, tag: number): number[] {
   const entry = info.header.get(tag);
   if (entry === undefined) return [];
-  if (Array.isArray(entry.value) && entry.value.every((v) => typeof v === 'number')) return entry.value as number[];
+  if (Array.isArray(entry.value) && entry.value.every((v) => typeof v === 'number')) return entry.value;
   throw invalid(info.path, `tag ${tag} is not an integer array`);
 }
 
@@ -252,7 +325,8 @@ export interface RpmDependency {
 }
 
 /** The dependency lists an rpm header can carry. */
-export type RpmDependencyKind = 'provides' | 'requires' | 'conflicts' | 'obsoletes' | 'recommends' | 'suggests' | 'supplements' | 'enhances';
+export type RpmDependencyKind =
+  'provides' | 'requires' | 'conflicts' | 'obsoletes' | 'recommends' | 'suggests' | 'supplements' | 'enhances';
 
 const DEPENDENCY_TAGS: Record<RpmDependencyKind, [number, number, number]> = {
   provides: [TAG.PROVIDENAME, TAG.PROVIDEFLAGS, TAG.PROVIDEVERSION],
@@ -306,12 +380,27 @@ export function rpmFileList(info: Source): RpmFileEntry[] {
   };
   const modes = column(headerNumbers(info, TAG.FILEMODES), 'modes', 0);
   const flags = column(headerNumbers(info, TAG.FILEFLAGS), 'flags', 0);
-  const sizes = column(info.header.has(READTAG.LONGFILESIZES) ? headerNumbers(info, READTAG.LONGFILESIZES) : headerNumbers(info, TAG.FILESIZES), 'sizes', 0);
+  const sizes = column(
+    info.header.has(READTAG.LONGFILESIZES)
+      ? headerNumbers(info, READTAG.LONGFILESIZES)
+      : headerNumbers(info, TAG.FILESIZES),
+    'sizes',
+    0,
+  );
   const links = column(headerStrings(info, TAG.FILELINKTOS), 'link targets', '');
   const digests = column(headerStrings(info, TAG.FILEDIGESTS), 'digests', '');
   const users = column(headerStrings(info, TAG.FILEUSERNAME), 'owners', 'root');
   const groups = column(headerStrings(info, TAG.FILEGROUPNAME), 'groups', 'root');
-  return paths.map((path, i) => ({ path, mode: modes[i]!, flags: flags[i]!, size: sizes[i]!, linkTo: links[i]!, digest: digests[i]!, user: users[i]!, group: groups[i]! }));
+  return paths.map((path, i) => ({
+    path,
+    mode: modes[i]!,
+    flags: flags[i]!,
+    size: sizes[i]!,
+    linkTo: links[i]!,
+    digest: digests[i]!,
+    user: users[i]!,
+    group: groups[i]!,
+  }));
 }
 
 function filePaths(info: Source): string[] {
@@ -344,13 +433,21 @@ export function rpmChangelog(info: Source): RpmChangelogEntry[] {
 }
 
 /** Installed size (SIZE / LONGSIZE) and uncompressed payload size (signature PAYLOADSIZE / LONGARCHIVESIZE). */
-export function rpmSizes(info: Pick<RpmFileInfo, 'path' | 'header' | 'signature'>): { installed: number; archive: number } {
+export function rpmSizes(info: Pick<RpmFileInfo, 'path' | 'header' | 'signature'>): {
+  installed: number;
+  archive: number;
+} {
   const sig = signatureOf(info);
   const installed = headerNumber(info, READTAG.LONGSIZE) ?? headerNumber(info, TAG.SIZE) ?? 0;
-  const archive = headerNumber(sig, SIGTAG.LONGARCHIVESIZE) ?? headerNumber(sig, SIGTAG.PAYLOADSIZE) ?? headerNumber(info, READTAG.ARCHIVESIZE) ?? 0;
+  const archive =
+    headerNumber(sig, SIGTAG.LONGARCHIVESIZE) ??
+    headerNumber(sig, SIGTAG.PAYLOADSIZE) ??
+    headerNumber(info, READTAG.ARCHIVESIZE) ??
+    0;
   return { installed, archive };
 }
 
 function sameLength(info: Source, what: string, ...lengths: number[]): void {
-  if (lengths.some((l) => l !== lengths[0])) throw invalid(info.path, `${what}: parallel header arrays differ in length (${lengths.join(', ')})`);
+  if (lengths.some((l) => l !== lengths[0]))
+    throw invalid(info.path, `${what}: parallel header arrays differ in length (${lengths.join(', ')})`);
 }

@@ -9,7 +9,9 @@ import type { RpmInspection } from './rpm-inspection.js';
 export function renderRpmDetails(inspection: Inspection, out: string[]): void {
   const r = inspection as RpmInspection;
   const m = r.metadata;
-  out.push(`  RPM package, ${formatBytes(r.size)}; payload ${m.payloadFormat ?? 'cpio'}/${m.payloadCompressor ?? 'gzip'}, ${formatBytes(m.payloadSize)} (${formatBytes(m.archiveSize)} uncompressed)`);
+  out.push(
+    `  RPM package, ${formatBytes(r.size)}; payload ${m.payloadFormat ?? 'cpio'}/${m.payloadCompressor ?? 'gzip'}, ${formatBytes(m.payloadSize)} (${formatBytes(m.archiveSize)} uncompressed)`,
+  );
   out.push('', 'Metadata');
   const rows: [string, string | undefined][] = [
     ['Name', m.name],

@@ -52,7 +52,11 @@ export class RpmFileList {
 
   /** Full st_mode: type bits and permissions. */
   mode(entry: ContentEntry): number {
-    return entry.kind === 'dir' ? S_IFDIR | entry.mode : entry.kind === 'symlink' ? S_IFLNK | 0o777 : S_IFREG | entry.mode;
+    return entry.kind === 'dir'
+      ? S_IFDIR | entry.mode
+      : entry.kind === 'symlink'
+        ? S_IFLNK | 0o777
+        : S_IFREG | entry.mode;
   }
 
   /** Bytes in the payload: a symlink's target, a file's contents, nothing for a directory. */
@@ -63,12 +67,16 @@ export class RpmFileList {
   /** %config(noreplace) for conffiles, %doc under the doc directory. */
   flags(entry: ContentEntry): number {
     if (entry.kind !== 'file') return 0;
-    return entry.conffile ? FILEFLAG.CONFIG | FILEFLAG.NOREPLACE : entry.path.startsWith(this.docPrefix) ? FILEFLAG.DOC : 0;
+    return entry.conffile
+      ? FILEFLAG.CONFIG | FILEFLAG.NOREPLACE
+      : entry.path.startsWith(this.docPrefix)
+        ? FILEFLAG.DOC
+        : 0;
   }
 
   /** Owner and group: root, or a directory's owner (the service's state directory). */
   user(entry: ContentEntry): string {
-    return entry.kind === 'dir' ? entry.owner ?? 'root' : 'root';
+    return entry.kind === 'dir' ? (entry.owner ?? 'root') : 'root';
   }
 
   linkTo(entry: ContentEntry): string {
@@ -82,8 +90,11 @@ export class RpmFileList {
  * /usr or /etc that the filesystem package owns.
  */
 export function rpmFiles(entries: Iterable<ContentEntry>, manifest: Manifest): RpmFileList {
-  const owned = [manifest.paths.appDir, rpmLayout(manifest.name).docDir, manifest.paths.stateDir].map((dir) => dir.slice(1));
-  const isOwned = (p: string) => owned.some((dir) => p === dir || (p.startsWith(dir) && p.charCodeAt(dir.length) === 0x2f));
+  const owned = [manifest.paths.appDir, rpmLayout(manifest.name).docDir, manifest.paths.stateDir].map((dir) =>
+    dir.slice(1),
+  );
+  const isOwned = (p: string) =>
+    owned.some((dir) => p === dir || (p.startsWith(dir) && p.charCodeAt(dir.length) === 0x2f));
   const listed: Iterable<ContentEntry> = {
     *[Symbol.iterator]() {
       for (const e of entries) if (e.kind !== 'dir' || isOwned(e.path)) yield e;

@@ -19,7 +19,9 @@ import { writeRpm } from './write-rpm.js';
 
 /** rpm owns /var/lib/NAME (mode 0750, the service user's): the user exists from %pre on. */
 function stateDirectory(manifest: Manifest): ContentEntry[] {
-  return manifest.service ? [{ kind: 'dir', path: manifest.paths.stateDir.slice(1), mode: 0o750, owner: manifest.service.user }] : [];
+  return manifest.service
+    ? [{ kind: 'dir', path: manifest.paths.stateDir.slice(1), mode: 0o750, owner: manifest.service.user }]
+    : [];
 }
 
 async function write(job: PackageJob): Promise<WrittenPackage> {

@@ -1,7 +1,17 @@
 // rpm header tags and flags pkgapp writes, named as in rpm's rpmtag.h / rpmds.h.
 
 /** Data types of header entries (docs/internals/rpm-package.md#header-structure). */
-export const RPM_TYPE = { CHAR: 1, INT8: 2, INT16: 3, INT32: 4, INT64: 5, STRING: 6, BIN: 7, STRING_ARRAY: 8, I18NSTRING: 9 } as const;
+export const RPM_TYPE = {
+  CHAR: 1,
+  INT8: 2,
+  INT16: 3,
+  INT32: 4,
+  INT64: 5,
+  STRING: 6,
+  BIN: 7,
+  STRING_ARRAY: 8,
+  I18NSTRING: 9,
+} as const;
 
 export const SIGTAG = {
   HEADERSIGNATURES: 62,

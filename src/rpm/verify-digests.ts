@@ -58,7 +58,8 @@ export async function checkRpmDigests(info: RpmFileInfo): Promise<RpmDigestRepor
     ['payload SHA256', 'sha256', payloadIsSha256 ? headerStrings(info, TAG.PAYLOADDIGEST)[0] : undefined, payload],
   ] as const;
   const checks: RpmDigestCheck[] = [];
-  for (const [what, algorithm, digest, hash] of stored) if (digest !== undefined) checks.push({ what, algorithm, valid: digest === hash.digest('hex') });
+  for (const [what, algorithm, digest, hash] of stored)
+    if (digest !== undefined) checks.push({ what, algorithm, valid: digest === hash.digest('hex') });
   const declaredSize = headerNumber(sig, SIGTAG.LONGSIGSIZE) ?? headerNumber(sig, SIGTAG.SIZE);
   return { sha256: whole.digest('hex'), size: position, checks, declaredSize };
 }
@@ -69,11 +70,16 @@ export async function checkRpmDigests(info: RpmFileInfo): Promise<RpmDigestRepor
  */
 export async function verifiedRpmSha256(info: RpmFileInfo): Promise<string> {
   const report = await checkRpmDigests(info);
-  const damaged = (what: string) => new UserError(`${info.path}: ${what}; the file is damaged or was changed after it was built`, { code: 'PKGAPP_RPM_DAMAGED', hint: 'Rebuild it, or copy it again' });
+  const damaged = (what: string) =>
+    new UserError(`${info.path}: ${what}; the file is damaged or was changed after it was built`, {
+      code: 'PKGAPP_RPM_DAMAGED',
+      hint: 'Rebuild it, or copy it again',
+    });
   if (report.size !== info.size) throw damaged('its size changed while it was read');
   const bad = report.checks.find((c) => !c.valid);
   if (bad) throw damaged(`${bad.what} digest does not match`);
   const signed = info.size - info.headerStart;
-  if (report.declaredSize !== undefined && report.declaredSize !== signed) throw damaged(`header + payload are ${signed} bytes, the signature header says ${report.declaredSize}`);
+  if (report.declaredSize !== undefined && report.declaredSize !== signed)
+    throw damaged(`header + payload are ${signed} bytes, the signature header says ${report.declaredSize}`);
   return report.sha256;
 }

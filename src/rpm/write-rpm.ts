@@ -70,7 +70,10 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     // (tens of MiB with 100k+ files) are built.
     if (input.files.fileBytes >= LARGE_PAYLOAD) collectGarbage();
     // The main header as its pieces (never joined: with 100k+ files it is tens of MiB).
-    const header = encodeHeaderPieces(TAG.HEADERIMMUTABLE, mainHeaderEntries({ ...input, digests: cpio.digests!, payloadDigest: payloadFile.digest() }));
+    const header = encodeHeaderPieces(
+      TAG.HEADERIMMUTABLE,
+      mainHeaderEntries({ ...input, digests: cpio.digests!, payloadDigest: payloadFile.digest() }),
+    );
     cpio.digests = undefined; // in the header now, as hex
     const payloadSize = payloadFile.size;
     const lead = encodeLead(`${input.manifest.name}-${rpmNevr(input)}`, ARCHNUM[input.arch] ?? 1);
@@ -90,9 +93,14 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
           yield chunk as Buffer;
         }
       };
-      const [headerSig, packageSig] = [await input.signer.signDetached((async function* () {
-        yield* header;
-      })()), await input.signer.signDetached(hashed())];
+      const [headerSig, packageSig] = [
+        await input.signer.signDetached(
+          (async function* () {
+            yield* header;
+          })(),
+        ),
+        await input.signer.signDetached(hashed()),
+      ];
       signatures = { algorithm: input.signer.algorithm, header: headerSig, headerAndPayload: packageSig };
     } else {
       for (const piece of header) md5.update(piece);
@@ -108,7 +116,14 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     } finally {
       written.close();
     }
-    return { path: input.outFile, size: written.size, sha256: written.digest(), commit: out.commit, abort: out.abort, commitReversibly: out.commitReversibly };
+    return {
+      path: input.outFile,
+      size: written.size,
+      sha256: written.digest(),
+      commit: out.commit,
+      abort: out.abort,
+      commitReversibly: out.commitReversibly,
+    };
   } catch (error) {
     await out.abort();
     throw error;
@@ -134,7 +149,13 @@ interface RpmSignatures {
  * header, MD5 of header + payload, their sizes (64-bit tags past 4 GiB) — and, when signing, the
  * header signature (268 RSA / 267 EdDSA) and header+payload signature (1002 RSA / 1005 EdDSA).
  */
-function signatureHeader(header: readonly Buffer[], payloadSize: number, cpioSize: number, md5: Buffer, signatures?: RpmSignatures): Buffer {
+function signatureHeader(
+  header: readonly Buffer[],
+  payloadSize: number,
+  cpioSize: number,
+  md5: Buffer,
+  signatures?: RpmSignatures,
+): Buffer {
   const sha1 = createHash('sha1');
   const sha256 = createHash('sha256');
   let headerSize = 0;
@@ -144,9 +165,12 @@ function signatureHeader(header: readonly Buffer[], payloadSize: number, cpioSiz
     headerSize += piece.length;
   }
   const total = headerSize + payloadSize;
-  const signed = signatures === undefined ? [] : signatures.algorithm === 'rsa'
-    ? [h.bin(SIGTAG.RSAHEADER, signatures.header), h.bin(SIGTAG.PGP, signatures.headerAndPayload)]
-    : [h.bin(SIGTAG.DSAHEADER, signatures.header), h.bin(SIGTAG.GPG, signatures.headerAndPayload)];
+  const signed =
+    signatures === undefined
+      ? []
+      : signatures.algorithm === 'rsa'
+        ? [h.bin(SIGTAG.RSAHEADER, signatures.header), h.bin(SIGTAG.PGP, signatures.headerAndPayload)]
+        : [h.bin(SIGTAG.DSAHEADER, signatures.header), h.bin(SIGTAG.GPG, signatures.headerAndPayload)];
   return encodeHeader(SIGTAG.HEADERSIGNATURES, [
     ...signed,
     h.string(SIGTAG.SHA1HEADER, sha1.digest('hex')),
@@ -175,7 +199,12 @@ async function writeCpio(input: RpmWriteInput, out: OutputFile): Promise<{ diges
   try {
     let i = 0;
     for (const entry of files.entries) {
-      writer.write(headers.encode({ ino: i + 1, mode: files.mode(entry), size: files.size(entry), mtime, name: `./${entry.path}` }, writer.total));
+      writer.write(
+        headers.encode(
+          { ino: i + 1, mode: files.mode(entry), size: files.size(entry), mtime, name: `./${entry.path}` },
+          writer.total,
+        ),
+      );
       if (entry.kind === 'symlink') {
         writer.write(Buffer.from(entry.target));
       } else if (entry.kind === 'file') {

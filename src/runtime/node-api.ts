@@ -11,14 +11,62 @@ import semver from 'semver';
  */
 const NAPI_FUNCTION_VERSION: Readonly<Record<string, number>> = {
   napi_get_uv_event_loop: 2,
-  ...versioned(3, 'napi_add_env_cleanup_hook', 'napi_remove_env_cleanup_hook', 'napi_open_callback_scope', 'napi_close_callback_scope', 'napi_fatal_exception'),
-  ...versioned(4, 'napi_create_threadsafe_function', 'napi_get_threadsafe_function_context', 'napi_call_threadsafe_function', 'napi_acquire_threadsafe_function', 'napi_release_threadsafe_function', 'napi_unref_threadsafe_function', 'napi_ref_threadsafe_function'),
+  ...versioned(
+    3,
+    'napi_add_env_cleanup_hook',
+    'napi_remove_env_cleanup_hook',
+    'napi_open_callback_scope',
+    'napi_close_callback_scope',
+    'napi_fatal_exception',
+  ),
+  ...versioned(
+    4,
+    'napi_create_threadsafe_function',
+    'napi_get_threadsafe_function_context',
+    'napi_call_threadsafe_function',
+    'napi_acquire_threadsafe_function',
+    'napi_release_threadsafe_function',
+    'napi_unref_threadsafe_function',
+    'napi_ref_threadsafe_function',
+  ),
   ...versioned(5, 'napi_create_date', 'napi_is_date', 'napi_get_date_value', 'napi_add_finalizer'),
-  ...versioned(6, 'napi_create_bigint_int64', 'napi_create_bigint_uint64', 'napi_create_bigint_words', 'napi_get_value_bigint_int64', 'napi_get_value_bigint_uint64', 'napi_get_value_bigint_words', 'napi_get_all_property_names', 'napi_set_instance_data', 'napi_get_instance_data'),
+  ...versioned(
+    6,
+    'napi_create_bigint_int64',
+    'napi_create_bigint_uint64',
+    'napi_create_bigint_words',
+    'napi_get_value_bigint_int64',
+    'napi_get_value_bigint_uint64',
+    'napi_get_value_bigint_words',
+    'napi_get_all_property_names',
+    'napi_set_instance_data',
+    'napi_get_instance_data',
+  ),
   ...versioned(7, 'napi_detach_arraybuffer', 'napi_is_detached_arraybuffer'),
-  ...versioned(8, 'napi_type_tag_object', 'napi_check_object_type_tag', 'napi_object_freeze', 'napi_object_seal', 'napi_add_async_cleanup_hook', 'napi_remove_async_cleanup_hook'),
-  ...versioned(9, 'node_api_symbol_for', 'node_api_create_syntax_error', 'node_api_throw_syntax_error', 'node_api_get_module_file_name'),
-  ...versioned(10, 'node_api_create_external_string_latin1', 'node_api_create_external_string_utf16', 'node_api_create_property_key_latin1', 'node_api_create_property_key_utf8', 'node_api_create_property_key_utf16'),
+  ...versioned(
+    8,
+    'napi_type_tag_object',
+    'napi_check_object_type_tag',
+    'napi_object_freeze',
+    'napi_object_seal',
+    'napi_add_async_cleanup_hook',
+    'napi_remove_async_cleanup_hook',
+  ),
+  ...versioned(
+    9,
+    'node_api_symbol_for',
+    'node_api_create_syntax_error',
+    'node_api_throw_syntax_error',
+    'node_api_get_module_file_name',
+  ),
+  ...versioned(
+    10,
+    'node_api_create_external_string_latin1',
+    'node_api_create_external_string_utf16',
+    'node_api_create_property_key_latin1',
+    'node_api_create_property_key_utf8',
+    'node_api_create_property_key_utf16',
+  ),
 };
 
 /**
@@ -41,13 +89,24 @@ export const NAPI_NODE_RELEASES: Readonly<Record<number, readonly string[]>> = {
 const NEWEST_NAPI = 10;
 
 export type AddonKind =
-  | { kind: 'napi'; version: number; /** the functions that need that version (or unknown node_api_* ones) */ because: string[] }
+  | {
+      kind: 'napi';
+      version: number;
+      /** the functions that need that version (or unknown node_api_* ones) */ because: string[];
+    }
   | { kind: 'abi'; /** the V8 / Node C++ symbols it imports (a few) */ because: string[] }
   | { kind: 'none' };
 
 /** Classifies an addon by its undefined dynamic symbols (see the top of this file). */
 export function classifyAddon(imports: readonly string[]): AddonKind {
-  const cxx = imports.filter((s) => s.startsWith('_ZN2v8') || s.startsWith('_ZN4node') || s.startsWith('_ZNK2v8') || s.startsWith('_ZNK4node') || s === 'node_module_register');
+  const cxx = imports.filter(
+    (s) =>
+      s.startsWith('_ZN2v8') ||
+      s.startsWith('_ZN4node') ||
+      s.startsWith('_ZNK2v8') ||
+      s.startsWith('_ZNK4node') ||
+      s === 'node_module_register',
+  );
   if (cxx.length) return { kind: 'abi', because: cxx.slice(0, 3) };
   const napi = imports.filter((s) => s.startsWith('napi_') || s.startsWith('node_api_'));
   if (!napi.length) return { kind: 'none' };

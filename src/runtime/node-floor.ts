@@ -26,7 +26,11 @@ const OPTIONS = { loose: true } as const;
  * The floor of all ranges; undefined when none sets one (no engines, or all allow 0.0.0).
  * Ranges that are not semver are left out and added to `ignored`. An impossible combination is a PKGAPP_NODE_ENGINES_CONFLICT naming the ranges that exclude each other.
  */
-export function lowestNodeVersion(declared: readonly EnginesRange[], where: string, ignored: EnginesRange[] = []): NodeFloor | undefined {
+export function lowestNodeVersion(
+  declared: readonly EnginesRange[],
+  where: string,
+  ignored: EnginesRange[] = [],
+): NodeFloor | undefined {
   // Many packages share a range (">=12"): each distinct range is parsed and checked once.
   const byRange = new Map<string, { range: semver.Range; who: string[] }>();
   for (const d of declared) {
@@ -95,14 +99,18 @@ function conflict(ranges: { range: semver.Range; who: string[] }[], where: strin
   const pairs: string[] = [];
   for (let i = 0; i < ranges.length && pairs.length < 5; i++) {
     for (let j = i + 1; j < ranges.length && pairs.length < 5; j++) {
-      if (!semver.intersects(ranges[i]!.range, ranges[j]!.range, OPTIONS)) pairs.push(`${describe(ranges[i]!)} excludes ${describe(ranges[j]!)}`);
+      if (!semver.intersects(ranges[i]!.range, ranges[j]!.range, OPTIONS))
+        pairs.push(`${describe(ranges[i]!)} excludes ${describe(ranges[j]!)}`);
     }
   }
   const lines = pairs.length ? pairs : ranges.filter((r) => r.range.range !== '').map(describe);
-  return new UserError(`${where}: no Node.js version satisfies every engines.node of the app and its production dependencies:\n  ${lines.join('\n  ')}`, {
-    code: 'PKGAPP_NODE_ENGINES_CONFLICT',
-    hint: 'Update the packages named to versions that agree, or set "pkgapp": { "nodeVersion": ">=N" } to the Node.js versions the app really runs on (it replaces the floor engines.node sets)',
-  });
+  return new UserError(
+    `${where}: no Node.js version satisfies every engines.node of the app and its production dependencies:\n  ${lines.join('\n  ')}`,
+    {
+      code: 'PKGAPP_NODE_ENGINES_CONFLICT',
+      hint: 'Update the packages named to versions that agree, or set "pkgapp": { "nodeVersion": ">=N" } to the Node.js versions the app really runs on (it replaces the floor engines.node sets)',
+    },
+  );
 }
 
 function describe(r: { range: semver.Range; who: string[] }): string {

@@ -43,7 +43,8 @@ export async function resolveNodeRequirement(input: NodeRequirementInput): Promi
   //    installed for this machine are not in the list, so they do not count).
   const declared: EnginesRange[] = [];
   if (input.appEngine !== undefined) declared.push({ who: `the app (${manifest.npmName})`, range: input.appEngine });
-  for (const p of input.packages) if (p.nodeEngine !== undefined) declared.push({ who: `${p.name}@${p.version}`, range: p.nodeEngine });
+  for (const p of input.packages)
+    if (p.nodeEngine !== undefined) declared.push({ who: `${p.name}@${p.version}`, range: p.nodeEngine });
   let floor: string | undefined;
   let reason: string;
   if (manifest.nodeVersionSetting !== undefined) {
@@ -60,7 +61,8 @@ export async function resolveNodeRequirement(input: NodeRequirementInput): Promi
   } else {
     const ignored: EnginesRange[] = [];
     const computed = lowestNodeVersion(declared, where, ignored);
-    for (const d of ignored) log(`warning: ${d.who}: engines.node ${JSON.stringify(d.range)} is not a semver range, left out`);
+    for (const d of ignored)
+      log(`warning: ${d.who}: engines.node ${JSON.stringify(d.range)} is not a semver range, left out`);
     floor = computed?.version;
     reason = computed ? `set by engines.node of ${computed.setBy.join(' and ')}` : 'no engines.node sets one';
   }
@@ -76,41 +78,72 @@ export async function resolveNodeRequirement(input: NodeRequirementInput): Promi
       symbols = await readDynamicSymbols(addon.file);
     } catch (error) {
       if (!(error instanceof ElfFormatError)) throw error;
-      log(`warning: native addon /${addon.path}: ${error.message}; treated as built for Node.js ${semver.major(input.buildNodeVersion)} only`);
+      log(
+        `warning: native addon /${addon.path}: ${error.message}; treated as built for Node.js ${semver.major(input.buildNodeVersion)} only`,
+      );
       pinned.push(addon.path);
       continue;
     }
     // Another platform's prebuild (Mach-O, PE, FreeBSD, another CPU) never loads here: it sets nothing.
-    if (symbols === undefined || (machine !== undefined && symbols.machine !== machine) || (symbols.osabi !== 0 && symbols.osabi !== 3)) {
+    if (
+      symbols === undefined ||
+      (machine !== undefined && symbols.machine !== machine) ||
+      (symbols.osabi !== 0 && symbols.osabi !== 3)
+    ) {
       foreign.push(addon.path);
       continue;
     }
     const kind = classifyAddon(symbols.imports);
     if (kind.kind === 'abi') {
       pinned.push(addon.path);
-      log(`native addon /${addon.path}: compiled against V8/Node.js C++ (imports ${kind.because.join(', ')}): loads on Node.js ${semver.major(input.buildNodeVersion)} only`);
+      log(
+        `native addon /${addon.path}: compiled against V8/Node.js C++ (imports ${kind.because.join(', ')}): loads on Node.js ${semver.major(input.buildNodeVersion)} only`,
+      );
     } else if (kind.kind === 'napi') {
-      log(`native addon /${addon.path}: N-API ${kind.version}${kind.because.length ? ` (uses ${kind.because.join(', ')})` : ''}: any Node.js >= ${napiFloor(kind.version)}, not pinned to a major`);
+      log(
+        `native addon /${addon.path}: N-API ${kind.version}${kind.because.length ? ` (uses ${kind.because.join(', ')})` : ''}: any Node.js >= ${napiFloor(kind.version)}, not pinned to a major`,
+      );
       if (!napi || kind.version > napi.version) napi = { version: kind.version, path: addon.path };
     } else {
       log(`native addon /${addon.path}: imports no Node.js API, not pinned`);
     }
   }
-  if (foreign.length) log(`${foreign.length} native addon(s) built for other platforms, which set no requirement: ${someOf(foreign.map((p) => `/${p}`), 2)}`);
+  if (foreign.length)
+    log(
+      `${foreign.length} native addon(s) built for other platforms, which set no requirement: ${someOf(
+        foreign.map((p) => `/${p}`),
+        2,
+      )}`,
+    );
   if (napi && (floor === undefined || semver.lt(floor, napiFloor(napi.version)))) {
     floor = napiFloor(napi.version);
     reason = `set by N-API ${napi.version} of /${napi.path}`;
   }
   // An ABI-pinned addon also needs its major: the effective floor is at least N.0.0.
   const abiMajor = pinned.length ? semver.major(input.buildNodeVersion) : undefined;
-  log(`Node.js requirement: ${floor !== undefined ? `>= ${relationVersion(floor)} (${reason})` : `any version (${reason})`}${abiMajor !== undefined ? `, and major ${abiMajor} for ${someOf(pinned.map((p) => `/${p}`), 2)}` : ''}`);
+  log(
+    `Node.js requirement: ${floor !== undefined ? `>= ${relationVersion(floor)} (${reason})` : `any version (${reason})`}${
+      abiMajor !== undefined
+        ? `, and major ${abiMajor} for ${someOf(
+            pinned.map((p) => `/${p}`),
+            2,
+          )}`
+        : ''
+    }`,
+  );
 
   // 3. The chosen runtime.
   if (abiMajor !== undefined && floor !== undefined && semver.major(floor) > abiMajor) {
-    throw new UserError(`${where}: ${someOf(pinned.map((p) => `/${p}`), 2)} was compiled for Node.js ${abiMajor} (not N-API), but the app needs Node.js >= ${floor} (${reason})`, {
-      code: 'PKGAPP_NODE_ABI_FLOOR',
-      hint: `Build with Node.js ${semver.major(floor)} or newer so the addon is compiled for it (or use an N-API version of the package), or lower the floor with "pkgapp": { "nodeVersion": ">=${abiMajor}" } if the app runs on Node.js ${abiMajor}`,
-    });
+    throw new UserError(
+      `${where}: ${someOf(
+        pinned.map((p) => `/${p}`),
+        2,
+      )} was compiled for Node.js ${abiMajor} (not N-API), but the app needs Node.js >= ${floor} (${reason})`,
+      {
+        code: 'PKGAPP_NODE_ABI_FLOOR',
+        hint: `Build with Node.js ${semver.major(floor)} or newer so the addon is compiled for it (or use an N-API version of the package), or lower the floor with "pkgapp": { "nodeVersion": ">=${abiMajor}" } if the app runs on Node.js ${abiMajor}`,
+      },
+    );
   }
   if (manifest.runtime.bundled) {
     const bundled = semver.coerce(input.bundledVersion ?? '')?.version;
@@ -118,29 +151,43 @@ export async function resolveNodeRequirement(input: NodeRequirementInput): Promi
       log('warning: the bundled node does not run here, so its version cannot be checked against the requirement');
     } else {
       if (floor !== undefined && semver.lt(bundled, floor)) {
-        throw new UserError(`${where}: the bundled Node.js ${bundled} is older than the app needs: >= ${floor} (${reason})`, {
-          code: 'PKGAPP_NODE_TOO_OLD',
-          hint: `Bundle Node.js ${relationVersion(floor)} or newer with --node-binary (or run pkgapp with it), or lower the floor with "pkgapp": { "nodeVersion": ">=${semver.major(bundled)}" } if the app really runs on ${bundled}`,
-        });
+        throw new UserError(
+          `${where}: the bundled Node.js ${bundled} is older than the app needs: >= ${floor} (${reason})`,
+          {
+            code: 'PKGAPP_NODE_TOO_OLD',
+            hint: `Bundle Node.js ${relationVersion(floor)} or newer with --node-binary (or run pkgapp with it), or lower the floor with "pkgapp": { "nodeVersion": ">=${semver.major(bundled)}" } if the app really runs on ${bundled}`,
+          },
+        );
       }
       if (napi && !nodeHasNapi(bundled, napi.version)) {
-        throw new UserError(`${where}: the bundled Node.js ${bundled} lacks N-API ${napi.version}, which /${napi.path} uses`, {
-          code: 'PKGAPP_NODE_TOO_OLD',
-          hint: `Bundle a Node.js with N-API ${napi.version} (${napiFloor(napi.version)} or a newer line) with --node-binary`,
-        });
+        throw new UserError(
+          `${where}: the bundled Node.js ${bundled} lacks N-API ${napi.version}, which /${napi.path} uses`,
+          {
+            code: 'PKGAPP_NODE_TOO_OLD',
+            hint: `Bundle a Node.js with N-API ${napi.version} (${napiFloor(napi.version)} or a newer line) with --node-binary`,
+          },
+        );
       }
       if (abiMajor !== undefined && semver.major(bundled) !== abiMajor) {
-        throw new UserError(`${where}: ${someOf(pinned.map((p) => `/${p}`), 2)} was compiled for Node.js ${abiMajor} (not N-API) and does not load in the bundled Node.js ${bundled}`, {
-          code: 'PKGAPP_NODE_ABI_FLOOR',
-          hint: `Run pkgapp (and so the install) with the Node.js you bundle, or bundle Node.js ${abiMajor}`,
-        });
+        throw new UserError(
+          `${where}: ${someOf(
+            pinned.map((p) => `/${p}`),
+            2,
+          )} was compiled for Node.js ${abiMajor} (not N-API) and does not load in the bundled Node.js ${bundled}`,
+          {
+            code: 'PKGAPP_NODE_ABI_FLOOR',
+            hint: `Run pkgapp (and so the install) with the Node.js you bundle, or bundle Node.js ${abiMajor}`,
+          },
+        );
       }
     }
     return { nodeFloor: floor };
   }
   const effective = abiMajor !== undefined ? higherVersion(floor, `${abiMajor}.0.0`) : floor;
   if (effective !== undefined && semver.gt(effective, DEBIAN_12_NODE)) {
-    log(`warning: the package needs nodejs >= ${relationVersion(effective)}: it will not install on Debian 12 (nodejs ${DEBIAN_12_NODE}) or RHEL 9 with the distribution's nodejs; ship Node.js inside the package with --node bundled (or "pkgapp": { "node": "bundled" })`);
+    log(
+      `warning: the package needs nodejs >= ${relationVersion(effective)}: it will not install on Debian 12 (nodejs ${DEBIAN_12_NODE}) or RHEL 9 with the distribution's nodejs; ship Node.js inside the package with --node bundled (or "pkgapp": { "node": "bundled" })`,
+    );
   }
   return { nodeFloor: floor, ...(abiMajor !== undefined ? { nodeAbiMajor: abiMajor } : {}) };
 }

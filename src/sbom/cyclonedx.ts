@@ -92,7 +92,13 @@ function component(type: Component['type'], npmName: string, version: string, li
 
 /** packageurl-js's canonical form of an npm purl: namespace and name lowercased, then encoded. */
 function npmPurl(namespace: string | undefined, name: string, version: string): string {
-  const ns = namespace === undefined ? '' : namespace.replace(/^\/+|\/+$/g, '').replace(/\/{2,}/g, '/').toLowerCase();
+  const ns =
+    namespace === undefined
+      ? ''
+      : namespace
+          .replace(/^\/+|\/+$/g, '')
+          .replace(/\/{2,}/g, '/')
+          .toLowerCase();
   const v = version.trim();
   return `pkg:npm/${ns ? `${encodeURIComponent(ns).replace(/%3A/g, ':').replace(/%2F/g, '/')}/` : ''}${encodeURIComponent(name.trim().toLowerCase())}${v ? `@${encodeURIComponent(v).replace(/%3A/g, ':').replace(/%2B/g, '+')}` : ''}`;
 }
@@ -118,7 +124,9 @@ let ids: Map<string, string> | undefined;
 function spdxIds(): Map<string, string> {
   if (!ids) {
     const dir = path.dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json'));
-    const schema = JSON.parse(readFileSync(path.join(dir, 'res', 'schema', 'spdx.SNAPSHOT.schema.json'), 'utf8')) as { enum: string[] };
+    const schema = JSON.parse(readFileSync(path.join(dir, 'res', 'schema', 'spdx.SNAPSHOT.schema.json'), 'utf8')) as {
+      enum: string[];
+    };
     ids = new Map(schema.enum.map((id) => [id.toLowerCase(), id]));
   }
   return ids;

@@ -25,19 +25,37 @@ export interface KeygenResult {
 /** Generates the pair and writes both files; never overwrites an existing file. */
 export async function keygen(options: KeygenOptions): Promise<KeygenResult> {
   if (!/^[^@\s<>]+@[^@\s<>]+$/.test(options.email)) {
-    throw new UserError(`--email "${options.email}" is not an email address`, { code: 'PKGAPP_KEY_USER_ID', hint: 'e.g. --email releases@acme.example' });
+    throw new UserError(`--email "${options.email}" is not an email address`, {
+      code: 'PKGAPP_KEY_USER_ID',
+      hint: 'e.g. --email releases@acme.example',
+    });
   }
   if (!options.name.trim() || /[<>\n]/.test(options.name)) {
-    throw new UserError(`--name "${options.name}" cannot be used in a user ID (empty, or contains < > or a newline)`, { code: 'PKGAPP_KEY_USER_ID', hint: 'e.g. --name "Acme Releases"' });
+    throw new UserError(`--name "${options.name}" cannot be used in a user ID (empty, or contains < > or a newline)`, {
+      code: 'PKGAPP_KEY_USER_ID',
+      hint: 'e.g. --name "Acme Releases"',
+    });
   }
   const secretKeyFile = `${options.out}.key`;
   const publicKeyFile = `${options.out}.asc`;
   for (const file of [secretKeyFile, publicKeyFile]) {
-    if (await access(file).then(() => true, () => false)) throw existsError(file);
+    if (
+      await access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw existsError(file);
   }
   // Found before the (slow, for RSA) key generation.
   const dir = path.dirname(path.resolve(secretKeyFile));
-  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw outError(options.out, `${dir} is not a directory`);
+  if (
+    !(await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    throw outError(options.out, `${dir} is not a directory`);
   const { privateKey, publicKey } = await openpgp.generateKey({
     ...(options.type === 'ed25519' ? { type: 'ecc', curve: 'ed25519Legacy' } : { type: 'rsa', rsaBits: 4096 }),
     userIDs: [{ name: options.name, email: options.email }],
@@ -61,9 +79,16 @@ async function writeNew(file: string, text: string, mode: number): Promise<void>
 }
 
 function existsError(file: string): UserError {
-  return new UserError(`${file} already exists; pkgapp keygen never overwrites a key`, { code: 'PKGAPP_KEY_EXISTS', hint: 'Choose another --out, or move the old key away first' });
+  return new UserError(`${file} already exists; pkgapp keygen never overwrites a key`, {
+    code: 'PKGAPP_KEY_EXISTS',
+    hint: 'Choose another --out, or move the old key away first',
+  });
 }
 
 function outError(where: string, why: string, cause?: unknown): UserError {
-  return new UserError(`--out ${where}: ${why}`, { code: 'PKGAPP_KEY_OUT_INVALID', hint: 'Create the directory first, or choose another --out', cause });
+  return new UserError(`--out ${where}: ${why}`, {
+    code: 'PKGAPP_KEY_OUT_INVALID',
+    hint: 'Create the directory first, or choose another --out',
+    cause,
+  });
 }

@@ -5,9 +5,9 @@ export function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uin
   const iterator = source[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
+      const next = (await iterator.next()) as IteratorResult<Uint8Array, unknown>;
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
     },
     async cancel() {
       await iterator.return?.();
@@ -16,7 +16,9 @@ export function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uin
 }
 
 /** Reads a result that may be a value or a web stream of values to its end. */
-export async function readAll(result: Uint8Array | string | ReadableStream<Uint8Array | string>): Promise<Uint8Array | string> {
+export async function readAll(
+  result: Uint8Array | string | ReadableStream<Uint8Array | string>,
+): Promise<Uint8Array | string> {
   if (typeof result === 'string' || result instanceof Uint8Array) return result;
   const parts: (Uint8Array | string)[] = [];
   const reader = result.getReader();

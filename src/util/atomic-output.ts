@@ -123,7 +123,10 @@ export interface AtomicFile extends PendingFile {
  * leaves out (contents/exclude.ts), so an output directory inside the app is never packaged.
  */
 function siblingName(finalPath: string): string {
-  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return path.join(
+    path.dirname(finalPath),
+    `.${path.basename(finalPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
 }
 
 /** Reserves a temporary path next to `finalPath` (same file system, so rename is atomic). */
@@ -162,7 +165,9 @@ export function atomicFile(finalPath: string): AtomicFile {
 }
 
 /** A hard link to what `finalPath` holds now (a copy where links are refused), or undefined when it does not exist. */
-async function keepPrevious(finalPath: string): Promise<{ restore(): Promise<void>; remove(): Promise<void> } | undefined> {
+async function keepPrevious(
+  finalPath: string,
+): Promise<{ restore(): Promise<void>; remove(): Promise<void> } | undefined> {
   const kept = siblingName(finalPath);
   try {
     await link(finalPath, kept);

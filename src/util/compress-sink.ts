@@ -55,7 +55,12 @@ export function forEachPiece(file: string, use: (piece: Buffer) => void): void {
 }
 
 /** A sink compressing chunks into `out`; chunks go back through `release` once consumed. */
-export function compressingSink(compression: Compression, level: number, out: OutputFile, release: ReleaseChunk): ChunkSink {
+export function compressingSink(
+  compression: Compression,
+  level: number,
+  out: OutputFile,
+  release: ReleaseChunk,
+): ChunkSink {
   switch (compression) {
     case 'gzip':
       return new GzipSink(level, out, release);
@@ -84,11 +89,20 @@ class GzipSink implements ChunkSink {
   private readonly deflate: ParallelDeflate;
   private active = true;
 
-  constructor(level: number, private readonly out: OutputFile, release: ReleaseChunk) {
+  constructor(
+    level: number,
+    private readonly out: OutputFile,
+    release: ReleaseChunk,
+  ) {
     // Cores divided among the gzip sinks writing at the same time: two formats together keep
     // as many chunks in flight as one alone (the cores are as busy, half the buffers).
     activeGzipSinks++;
-    this.deflate = new ParallelDeflate({ level, release, reuseOutput: true, concurrency: () => Math.floor(os.availableParallelism() / activeGzipSinks) });
+    this.deflate = new ParallelDeflate({
+      level,
+      release,
+      reuseOutput: true,
+      concurrency: () => Math.floor(os.availableParallelism() / activeGzipSinks),
+    });
   }
 
   private done(): void {
@@ -127,7 +141,12 @@ class GzipSink implements ChunkSink {
 class ProcessSink implements ChunkSink {
   private readonly filter;
 
-  constructor(file: string, args: readonly string[], out: OutputFile, private readonly release: ReleaseChunk) {
+  constructor(
+    file: string,
+    args: readonly string[],
+    out: OutputFile,
+    private readonly release: ReleaseChunk,
+  ) {
     this.filter = spawnFilter(file, args, out.write);
   }
 

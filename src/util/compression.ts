@@ -22,7 +22,9 @@ export function defaultLevel(compression: Compression): number {
 export function checkLevel(compression: Compression, level: number): number {
   const max = { gzip: 9, xz: 9, zstd: 19, none: 0 }[compression];
   if (!Number.isInteger(level) || level < (compression === 'none' ? 0 : 1) || level > max) {
-    throw new UserError(`--level ${level} is out of range for ${compression} (1-${max})`, { code: 'PKGAPP_LEVEL_INVALID' });
+    throw new UserError(`--level ${level} is out of range for ${compression} (1-${max})`, {
+      code: 'PKGAPP_LEVEL_INVALID',
+    });
   }
   return level;
 }

@@ -31,10 +31,13 @@ export async function copyEntry(writer: ChunkWriter, entry: FileEntry, hash: Has
     closeSync(fd);
   }
   if (read !== expected) {
-    throw new UserError(`${source.file} changed while the package was being built (${expected + skip} bytes when collected, ${read + skip} when read)`, {
-      code: 'PKGAPP_FILE_CHANGED',
-      exitCode: EXIT_FAILURE,
-      hint: 'Do not modify the app directory during a build, then retry',
-    });
+    throw new UserError(
+      `${source.file} changed while the package was being built (${expected + skip} bytes when collected, ${read + skip} when read)`,
+      {
+        code: 'PKGAPP_FILE_CHANGED',
+        exitCode: EXIT_FAILURE,
+        hint: 'Do not modify the app directory during a build, then retry',
+      },
+    );
   }
 }

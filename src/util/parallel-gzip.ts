@@ -66,7 +66,12 @@ export class ParallelDeflate {
    * (V8 would count 1 MiB of new external memory per chunk and collect that much more often).
    */
   /** `concurrency` may be a function, asked each time (cores shared with other writers). */
-  constructor(options: { level: number; concurrency?: number | (() => number); release?: (chunk: Buffer) => void; reuseOutput?: boolean }) {
+  constructor(options: {
+    level: number;
+    concurrency?: number | (() => number);
+    release?: (chunk: Buffer) => void;
+    reuseOutput?: boolean;
+  }) {
     this.level = options.level;
     this.concurrency = options.concurrency ?? os.availableParallelism();
     this.release = options.release ?? (() => {});
@@ -95,7 +100,9 @@ export class ParallelDeflate {
     }
     const output = this.reuseOutput
       ? deflateInto(chunk, options, this.outputs.pop())
-      : new Promise<Deflated>((resolve, reject) => deflateRaw(chunk, options, (error, piece) => (error ? reject(error) : resolve({ piece, buffer: undefined }))));
+      : new Promise<Deflated>((resolve, reject) =>
+          deflateRaw(chunk, options, (error, piece) => (error ? reject(error) : resolve({ piece, buffer: undefined }))),
+        );
     output.catch(() => {}); // observed when taken in order; avoids an unhandled rejection meanwhile
     this.jobs.push({ chunk, output });
     // The next dictionary: the last 32 KiB of everything so far.
@@ -153,7 +160,12 @@ function deflateInto(chunk: Buffer, options: ZlibOptions, out: Buffer | undefine
     let engine = createDeflateRaw({ ...options, chunkSize: constants.Z_MIN_CHUNK });
     const internal = engine as unknown as { _outBuffer?: unknown; _outOffset?: unknown; _chunkSize?: unknown };
     let buffer: Buffer | undefined;
-    if (internal._chunkSize === constants.Z_MIN_CHUNK && internal._outOffset === 0 && Buffer.isBuffer(internal._outBuffer) && internal._outBuffer.length === constants.Z_MIN_CHUNK) {
+    if (
+      internal._chunkSize === constants.Z_MIN_CHUNK &&
+      internal._outOffset === 0 &&
+      Buffer.isBuffer(internal._outBuffer) &&
+      internal._outBuffer.length === constants.Z_MIN_CHUNK
+    ) {
       buffer = out && out.length === size ? out : Buffer.allocUnsafeSlow(size);
       internal._outBuffer = buffer;
       internal._chunkSize = size;
@@ -182,7 +194,10 @@ function deflateInto(chunk: Buffer, options: ZlibOptions, out: Buffer | undefine
 /** A Transform that writes one gzip member, deflating chunks in parallel. */
 export function createParallelGzip(options: ParallelGzipOptions): Transform {
   const chunkSize = options.chunkSize ?? GZIP_CHUNK;
-  const deflate = new ParallelDeflate({ level: options.level, ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}) });
+  const deflate = new ParallelDeflate({
+    level: options.level,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+  });
   let buffered: Buffer[] = [];
   let bufferedLength = 0;
   let headerSent = false;
@@ -197,6 +212,7 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
   };
 
   return new Transform({
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- every path ends in callback(); the promise never rejects
     async transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       try {
         if (!headerSent) {
@@ -214,6 +230,7 @@ export function createParallelGzip(options: ParallelGzipOptions): Transform {
         callback(error as Error);
       }
     },
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- every path ends in callback(); the promise never rejects
     async flush(callback: TransformCallback) {
       try {
         if (!headerSent) this.push(deflate.header());

@@ -21,7 +21,11 @@ const runningGroups = new Set<number>();
  * kill it on exit (signal-exit): that is the embedding program's business, and the pkgapp
  * executable's exit hook calls stopRunningToolsSync().
  */
-export async function runTool(file: string, args: readonly string[], options: Options & { what: string; code: string }): Promise<string> {
+export async function runTool(
+  file: string,
+  args: readonly string[],
+  options: Options & { what: string; code: string },
+): Promise<string> {
   const { what, code, ...execaOptions } = options;
   const { execa } = await import('execa');
   const signal = operationSignal();
@@ -43,12 +47,22 @@ export async function runTool(file: string, args: readonly string[], options: Op
     if (signal?.aborted) throw signal.reason;
     const e = error as { shortMessage?: string; stderr?: unknown; stdout?: unknown; code?: string };
     if (e.code === 'ENOENT') {
-      throw new UserError(`${what}: "${file}" is not installed`, { code: `${code}_NOT_FOUND`, exitCode: EXIT_FAILURE, hint: `Install ${file} and retry`, cause: error });
+      throw new UserError(`${what}: "${file}" is not installed`, {
+        code: `${code}_NOT_FOUND`,
+        exitCode: EXIT_FAILURE,
+        hint: `Install ${file} and retry`,
+        cause: error,
+      });
     }
     // Some tools (tsc, for one) report errors on stdout: show whichever said something.
-    const output = String(e.stderr ?? '').trim() || String(e.stdout ?? '').trim();
+    const text = (v: unknown) => (typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString() : '');
+    const output = text(e.stderr).trim() || text(e.stdout).trim();
     const tail = output.split('\n').slice(-15).join('\n');
-    throw new UserError(`${what} failed: ${e.shortMessage ?? String(error)}${tail ? `\n${tail}` : ''}`, { code, exitCode: EXIT_FAILURE, cause: error });
+    throw new UserError(`${what} failed: ${e.shortMessage ?? String(error)}${tail ? `\n${tail}` : ''}`, {
+      code,
+      exitCode: EXIT_FAILURE,
+      cause: error,
+    });
   } finally {
     signal?.removeEventListener('abort', stop);
     if (group !== undefined) runningGroups.delete(group);

@@ -28,13 +28,25 @@ export function spawnFilter(file: string, args: readonly string[], onOutput: (da
       reject(failure);
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
-      fail(error.code === 'ENOENT'
-        ? new UserError(`"${file}" is not installed: it compresses ${file} payloads`, { code: 'PKGAPP_COMPRESSOR_NOT_FOUND', exitCode: EXIT_FAILURE, hint: `Install ${file}, or choose another --compression`, cause: error })
-        : error);
+      fail(
+        error.code === 'ENOENT'
+          ? new UserError(`"${file}" is not installed: it compresses ${file} payloads`, {
+              code: 'PKGAPP_COMPRESSOR_NOT_FOUND',
+              exitCode: EXIT_FAILURE,
+              hint: `Install ${file}, or choose another --compression`,
+              cause: error,
+            })
+          : error,
+      );
     });
     child.once('close', (code, signal) => {
       if (code === 0 && !failure) resolve();
-      else fail(new Error(`${[file, ...args].join(' ')} failed (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+      else
+        fail(
+          new Error(
+            `${[file, ...args].join(' ')} failed (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ''}`,
+          ),
+        );
     });
   });
   exited.catch(() => {});
@@ -64,7 +76,12 @@ export function spawnFilter(file: string, args: readonly string[], onOutput: (da
     drain() {
       if (failure) return Promise.reject(failure);
       if (!child.stdin.writableNeedDrain) return Promise.resolve();
-      return Promise.race([new Promise<void>((resolve) => child.stdin.once('drain', resolve)), exited.then(() => { throw new Error(`${file} exited before reading all its input`); })]);
+      return Promise.race([
+        new Promise<void>((resolve) => child.stdin.once('drain', resolve)),
+        exited.then(() => {
+          throw new Error(`${file} exited before reading all its input`);
+        }),
+      ]);
     },
     async end() {
       child.stdin.end();
@@ -78,6 +95,8 @@ export function spawnFilter(file: string, args: readonly string[], onOutput: (da
 
 /** The filter as a Duplex stream (for pipelines). */
 export function filterDuplex(file: string, args: readonly string[]): Duplex {
+  // Assigned once the Duplex exists (the filter pushes into it); the callbacks run only after that.
+  // eslint-disable-next-line prefer-const -- a const cannot be declared before its value exists
   let filter!: Filter;
   const duplex = new Duplex({
     write(chunk: Buffer, _encoding, callback) {

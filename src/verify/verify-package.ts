@@ -11,7 +11,10 @@ export async function verify(file: string, keyFile: string): Promise<VerifyResul
   const keys = await readPublicKeys(keyFile);
   const format = await formatOfFile(file);
   const result = await format.reader.verify(file, keys);
-  const bad = [...result.signatures.filter((s) => !s.valid).map((s) => `${s.covers} signature: ${s.reason ?? 'bad'}`), ...result.digests.filter((d) => !d.valid).map((d) => `${d.covers} digest mismatch`)];
+  const bad = [
+    ...result.signatures.filter((s) => !s.valid).map((s) => `${s.covers} signature: ${s.reason ?? 'bad'}`),
+    ...result.digests.filter((d) => !d.valid).map((d) => `${d.covers} digest mismatch`),
+  ];
   if (result.signatures.length === 0) bad.unshift('not signed');
   return { ...result, valid: bad.length === 0, ...(bad.length ? { problem: bad.join('; ') } : {}) };
 }

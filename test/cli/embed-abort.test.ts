@@ -18,7 +18,8 @@ after(cleanupTestDirs);
 const LIBRARY = pathToFileURL(path.join(REPO_ROOT, 'dist', 'index.js')).href;
 
 /** A build script that records its pid in the staging copy, then runs for a minute. */
-const SLOW_BUILD = "node -e \"require('fs').writeFileSync('build-started', String(process.pid)); setTimeout(() => {}, 60000)\"";
+const SLOW_BUILD =
+  "node -e \"require('fs').writeFileSync('build-started', String(process.pid)); setTimeout(() => {}, 60000)\"";
 
 /**
  * The embedding program. argv: the app directory, the output directory, "write" (abort while the
@@ -102,8 +103,16 @@ async function embed(appDir: string, phase: 'write' | 'script'): Promise<{ seen:
   const script = path.join(dir, 'embedder.mjs');
   await writeFile(script, EMBEDDER);
   const out = path.join(dir, 'dist');
-  const result = await execa(process.execPath, [script, appDir, out, phase], { env: { TMPDIR: tmp }, reject: false, timeout: 120_000 });
-  assert.equal(result.exitCode, 0, `the embedder exits on its own, with its own code\n${result.stderr}\n${result.stdout}`);
+  const result = await execa(process.execPath, [script, appDir, out, phase], {
+    env: { TMPDIR: tmp },
+    reject: false,
+    timeout: 120_000,
+  });
+  assert.equal(
+    result.exitCode,
+    0,
+    `the embedder exits on its own, with its own code\n${result.stderr}\n${result.stdout}`,
+  );
   return { seen: JSON.parse(String(result.stdout).trim().split('\n').pop()!) as Seen, exitCode: result.exitCode };
 }
 
@@ -138,9 +147,14 @@ test('pkgapp build: SIGINT during the build script stops it, removes the staging
   const app = await makeApp(minimalApp({ scripts: { build: SLOW_BUILD }, pkgapp: { buildScript: 'build' } }));
   const tmp = await tempDir('pkgapp-cli-tmp-');
   const out = path.join(await tempDir(), 'dist');
-  const child = execa(process.execPath, [CLI, 'build', '-C', app, '-o', out], { env: { TMPDIR: tmp, SOURCE_DATE_EPOCH: '1795651200' }, reject: false, timeout: 120_000 });
+  const child = execa(process.execPath, [CLI, 'build', '-C', app, '-o', out], {
+    env: { TMPDIR: tmp, SOURCE_DATE_EPOCH: '1795651200' },
+    reject: false,
+    timeout: 120_000,
+  });
   const started = async () => {
-    for (const d of await readdir(tmp)) if ((await readdir(path.join(tmp, d)).catch(() => [] as string[])).includes('build-started')) return true;
+    for (const d of await readdir(tmp))
+      if ((await readdir(path.join(tmp, d)).catch(() => [] as string[])).includes('build-started')) return true;
     return false;
   };
   for (let i = 0; i < 3000 && !(await started()); i++) await new Promise((r) => setTimeout(r, 10));
@@ -156,12 +170,22 @@ test('pkgapp build: SIGINT during the build script stops it, removes the staging
   assert.deepEqual(await readdir(out).catch(() => []), []);
 });
 
-test('publish(): an abort while it waits for another publisher\'s lock rejects at once, changes nothing and takes no lock', async () => {
+test("publish(): an abort while it waits for another publisher's lock rejects at once, changes nothing and takes no lock", async () => {
   const { build, keygen, publish } = await import('../../src/index.js');
   const { default: lockfile } = await import('proper-lockfile');
   const app = await makeApp(minimalApp());
-  const [deb] = await build({ dir: app, outDir: await tempDir(), install: false, env: { SOURCE_DATE_EPOCH: '1795651200' } });
-  const key = await keygen({ name: 'Embed Test', email: 'embed@example.com', out: path.join(await tempDir(), 'key'), type: 'ed25519' });
+  const [deb] = await build({
+    dir: app,
+    outDir: await tempDir(),
+    install: false,
+    env: { SOURCE_DATE_EPOCH: '1795651200' },
+  });
+  const key = await keygen({
+    name: 'Embed Test',
+    email: 'embed@example.com',
+    out: path.join(await tempDir(), 'key'),
+    type: 'ed25519',
+  });
   const repo = await tempDir();
   const lockPath = path.join(repo, '.pkgapp-publish.lock');
   const release = await lockfile.lock(repo, { lockfilePath: lockPath });
@@ -170,14 +194,28 @@ test('publish(): an abort while it waits for another publisher\'s lock rejects a
     const reason = new Error('the embedding tool gave up waiting');
     setTimeout(() => controller.abort(reason), 300);
     const started = Date.now();
-    await assert.rejects(publish([deb!.path], { repoDir: repo, signKey: { file: key.secretKeyFile }, signal: controller.signal }), (e) => e === reason);
+    await assert.rejects(
+      publish([deb!.path], { repoDir: repo, signKey: { file: key.secretKeyFile }, signal: controller.signal }),
+      (e) => e === reason,
+    );
     assert.ok(Date.now() - started < 5_000, 'not the minutes a publisher waits for a lock');
-    assert.deepEqual(await readdir(repo), ['.pkgapp-publish.lock'], 'nothing written; the lock is still the other publisher\'s');
+    assert.deepEqual(
+      await readdir(repo),
+      ['.pkgapp-publish.lock'],
+      "nothing written; the lock is still the other publisher's",
+    );
     assert.equal(await lockfile.check(repo, { lockfilePath: lockPath }), true);
   } finally {
     await release();
   }
   // Once the lock is free, an already-aborted signal stops publish() before it touches anything.
-  await assert.rejects(publish([deb!.path], { repoDir: repo, signKey: { file: key.secretKeyFile }, signal: AbortSignal.abort(new Error('too late')) }), /too late/);
+  await assert.rejects(
+    publish([deb!.path], {
+      repoDir: repo,
+      signKey: { file: key.secretKeyFile },
+      signal: AbortSignal.abort(new Error('too late')),
+    }),
+    /too late/,
+  );
   assert.deepEqual(await readdir(repo), []);
 });

@@ -49,7 +49,12 @@ interface Trigger {
 async function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
   let stdout = '';
   let stderr = '';
-  const exitCode = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: { ...env }, interactive: false });
+  const exitCode = await main(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env: { ...env },
+    interactive: false,
+  });
   return { exitCode, stdout, stderr };
 }
 
@@ -60,7 +65,12 @@ async function viaLibrary(call: () => Promise<unknown>): Promise<Outcome> {
   try {
     await call();
   } catch (error) {
-    const exitCode = reportError(error, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: {}, interactive: false });
+    const exitCode = reportError(error, {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      env: {},
+      interactive: false,
+    });
     return { exitCode, stdout, stderr };
   }
   throw new Error('the library call succeeded');
@@ -74,16 +84,28 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
 }
 
 /** A temporary app: minimalApp with package.json overrides and extra files. */
-const app = (overrides: Record<string, unknown> = {}, extra: Record<string, string | object> = {}) => makeApp(minimalApp(overrides, extra));
+const app = (overrides: Record<string, unknown> = {}, extra: Record<string, string | object> = {}) =>
+  makeApp(minimalApp(overrides, extra));
 const pkgJson = (overrides: Record<string, unknown>) => ({ ...(minimalApp()['package.json'] as object), ...overrides });
 const lock = (deps: Record<string, string>, packages: Record<string, object> = {}) => ({
-  name: 'tiny-app', version: '1.0.0', lockfileVersion: 3, requires: true,
+  name: 'tiny-app',
+  version: '1.0.0',
+  lockfileVersion: 3,
+  requires: true,
   packages: { '': { name: 'tiny-app', version: '1.0.0', dependencies: deps }, ...packages },
 });
 
 /** `pkgapp build -C dir -o <new dir> [--no-install] ...args`. */
-async function build(dir: string, args: string[] = [], env: Record<string, string> = {}, install = false): Promise<Outcome> {
-  return cli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist'), ...(install ? [] : ['--no-install']), ...args], { SOURCE_DATE_EPOCH: EPOCH, ...env });
+async function build(
+  dir: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  install = false,
+): Promise<Outcome> {
+  return cli(
+    ['build', '-C', dir, '-o', path.join(await tempDir(), 'dist'), ...(install ? [] : ['--no-install']), ...args],
+    { SOURCE_DATE_EPOCH: EPOCH, ...env },
+  );
 }
 
 /** A package tree as node-gyp leaves it: binding.gyp, build/config.gypi and an unstripped addon. */
@@ -100,7 +122,10 @@ async function compiledAddonTree(): Promise<string> {
 /** A copy of a test/fixtures/apps app (their lockfiles are real). */
 async function fixtureCopy(name: string): Promise<string> {
   const dir = path.join(await tempDir('pkgapp-fixture-'), name);
-  await cp(path.join(REPO_ROOT, 'test/fixtures/apps', name), dir, { recursive: true, filter: (source) => !source.includes(`${path.sep}node_modules`) });
+  await cp(path.join(REPO_ROOT, 'test/fixtures/apps', name), dir, {
+    recursive: true,
+    filter: (source) => !source.includes(`${path.sep}node_modules`),
+  });
   return dir;
 }
 
@@ -113,13 +138,28 @@ const keys = once(async () => {
     await writeFile(p, text);
     return p;
   };
-  const ed = (extra: object = {}) => openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [USER], format: 'armored', ...extra } as never) as unknown as Promise<{ privateKey: string; publicKey: string }>;
+  const ed = (extra: object = {}) =>
+    openpgp.generateKey({
+      type: 'ecc',
+      curve: 'ed25519Legacy',
+      userIDs: [USER],
+      format: 'armored',
+      ...extra,
+    } as never) as unknown as Promise<{ privateKey: string; publicKey: string }>;
   const main = await ed();
   const other = await ed();
   const protectedKey = await ed({ passphrase: 'correct horse' });
   const expired = await ed({ date: new Date(Date.now() - 10 * 86_400_000), keyExpirationTime: 86_400 });
-  const revoked = await openpgp.revokeKey({ key: await openpgp.readPrivateKey({ armoredKey: (await ed()).privateKey }), format: 'armored' });
-  const p256 = (await openpgp.generateKey({ type: 'ecc', curve: 'nistP256', userIDs: [USER], format: 'armored' } as never)) as unknown as { privateKey: string };
+  const revoked = await openpgp.revokeKey({
+    key: await openpgp.readPrivateKey({ armoredKey: (await ed()).privateKey }),
+    format: 'armored',
+  });
+  const p256 = (await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'nistP256',
+    userIDs: [USER],
+    format: 'armored',
+  } as never)) as unknown as { privateKey: string };
   return {
     secret: await file('main.key', main.privateKey),
     public: await file('main.asc', main.publicKey),
@@ -138,10 +178,16 @@ const packages = once(async () => builtPackages(await app(), EPOCH, ['-t', 'deb'
 const rebuilt = once(async () => builtPackages(await app(), String(Number(EPOCH) + 60), ['-t', 'deb', '-t', 'rpm']));
 
 async function builtPackages(dir: string, epoch: string, args: string[]): Promise<{ deb: string; rpm: string }> {
-  const r = await cli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist'), '--no-install', '--json', ...args], { SOURCE_DATE_EPOCH: epoch });
+  const r = await cli(
+    ['build', '-C', dir, '-o', path.join(await tempDir(), 'dist'), '--no-install', '--json', ...args],
+    { SOURCE_DATE_EPOCH: epoch },
+  );
   assert.equal(r.exitCode, 0, r.stderr);
   const built = JSON.parse(r.stdout) as { packages: { format: string; path: string }[] };
-  return { deb: built.packages.find((p) => p.format === 'deb')?.path ?? '', rpm: built.packages.find((p) => p.format === 'rpm')?.path ?? '' };
+  return {
+    deb: built.packages.find((p) => p.format === 'deb')?.path ?? '',
+    rpm: built.packages.find((p) => p.format === 'rpm')?.path ?? '',
+  };
 }
 
 /** `pkgapp publish --repo repo --sign-key KEY ...args`. */
@@ -169,7 +215,9 @@ const triggers: Record<string, Trigger> = {
   // Command line.
   PKGAPP_USAGE_NO_COMMAND: { run: async () => naming(await cli([]), 'no command given') },
   PKGAPP_USAGE_UNKNOWN_COMMAND: { run: async () => naming(await cli(['bild']), "'bild'", 'Did you mean build?') },
-  PKGAPP_USAGE_UNKNOWN_OPTION: { run: async () => naming(await cli(['build', '--frobnicate']), "'--frobnicate'", 'pkgapp build --help') },
+  PKGAPP_USAGE_UNKNOWN_OPTION: {
+    run: async () => naming(await cli(['build', '--frobnicate']), "'--frobnicate'", 'pkgapp build --help'),
+  },
   PKGAPP_USAGE_OPTION_ARGUMENT: { run: async () => naming(await cli(['build', '-C']), '--dir') },
   PKGAPP_USAGE_REQUIRED_OPTION: { run: async () => naming(await cli(['verify', 'x.deb']), '--key') },
   PKGAPP_USAGE_MISSING_ARGUMENT: { run: async () => naming(await cli(['inspect']), "'file'", 'pkgapp inspect --help') },
@@ -177,7 +225,9 @@ const triggers: Record<string, Trigger> = {
 
   // Build options.
   PKGAPP_TARGET_UNKNOWN: { run: async () => naming(await build(await app(), ['-t', 'msi']), '"msi"', '--target') },
-  PKGAPP_COMPRESSION_UNKNOWN: { run: async () => naming(await build(await app(), ['--compression', 'lz4']), '"lz4"', '--compression') },
+  PKGAPP_COMPRESSION_UNKNOWN: {
+    run: async () => naming(await build(await app(), ['--compression', 'lz4']), '"lz4"', '--compression'),
+  },
   PKGAPP_OUT_DIR_INVALID: {
     run: async () => {
       const dir = await app();
@@ -187,7 +237,9 @@ const triggers: Record<string, Trigger> = {
   PKGAPP_LEVEL_INVALID: { run: async () => naming(await build(await app(), ['--level', '12']), '--level 12') },
   PKGAPP_ARCH_INVALID: { run: async () => naming(await build(await app(), ['--arch', 'sparc']), '--arch "sparc"') },
   PKGAPP_NODE_INVALID: { run: async () => naming(await build(await app(), ['--node', 'nodejs']), '--node "nodejs"') },
-  PKGAPP_RELEASE_INVALID: { run: async () => naming(await build(await app(), ['--release', 'x-1']), '--release "x-1"') },
+  PKGAPP_RELEASE_INVALID: {
+    run: async () => naming(await build(await app(), ['--release', 'x-1']), '--release "x-1"'),
+  },
   PKGAPP_VERSION_INVALID: {
     run: async () => {
       const dir = await app({ version: '1.2' });
@@ -200,16 +252,37 @@ const triggers: Record<string, Trigger> = {
       return naming(await build(dir), `${dir}/package.json: "version"`, '"alpha-1"');
     },
   },
-  PKGAPP_SOURCE_DATE_EPOCH_INVALID: { run: async () => naming(await build(await app(), [], { SOURCE_DATE_EPOCH: 'yesterday' }), 'SOURCE_DATE_EPOCH', '"yesterday"') },
-  PKGAPP_NODE_BINARY_INVALID: { run: async () => naming(await build(await app(), ['--node-binary', '/nonexistent/node']), '--node-binary /nonexistent/node') },
+  PKGAPP_SOURCE_DATE_EPOCH_INVALID: {
+    run: async () =>
+      naming(await build(await app(), [], { SOURCE_DATE_EPOCH: 'yesterday' }), 'SOURCE_DATE_EPOCH', '"yesterday"'),
+  },
+  PKGAPP_NODE_BINARY_INVALID: {
+    run: async () =>
+      naming(await build(await app(), ['--node-binary', '/nonexistent/node']), '--node-binary /nonexistent/node'),
+  },
   PKGAPP_NODE_BINARY_SHARED: {
     // No shared-library node here: an `ldd` on PATH reports libnode.so for the binary, as it
     // does for Debian's node. The real CLI process, so the PATH is its own.
     run: async () => {
       const bin = await tempDir('pkgapp-bin-');
-      await writeFile(path.join(bin, 'ldd'), '#!/bin/sh\necho "\tlibnode.so.115 => /usr/lib/x86_64-linux-gnu/libnode.so.115"\n');
+      await writeFile(
+        path.join(bin, 'ldd'),
+        '#!/bin/sh\necho "\tlibnode.so.115 => /usr/lib/x86_64-linux-gnu/libnode.so.115"\n',
+      );
       await chmod(path.join(bin, 'ldd'), 0o755);
-      const result = await runCli(['build', '-C', await app(), '-o', path.join(await tempDir(), 'dist'), '--no-install', '--node-binary', process.execPath], { env: { PATH: `${bin}:${process.env['PATH']}` } });
+      const result = await runCli(
+        [
+          'build',
+          '-C',
+          await app(),
+          '-o',
+          path.join(await tempDir(), 'dist'),
+          '--no-install',
+          '--node-binary',
+          process.execPath,
+        ],
+        { env: { PATH: `${bin}:${process.env['PATH']}` } },
+      );
       return naming(result, process.execPath, 'libnode.so', '--node-binary');
     },
   },
@@ -239,18 +312,72 @@ const triggers: Record<string, Trigger> = {
       return naming(await build(dir), `${dir}/package.json`);
     },
   },
-  PKGAPP_PACKAGE_JSON_MALFORMED: { run: async () => naming(await build(await makeApp({ 'package.json': '{ "name": "x", }' })), /package\.json: malformed JSON/) },
-  PKGAPP_PACKAGE_JSON_INVALID: { run: async () => naming(await build(await makeApp({ 'package.json': '[]' })), /package\.json: must contain a JSON object/) },
-  PKGAPP_PACKAGE_JSON_FIELD: { run: async () => naming(await build(await app({ version: undefined })), /package\.json: "version" is missing/) },
-  PKGAPP_NAME_INVALID: { run: async () => naming(await build(await app({ name: 'My App' })), /package\.json: "name"/, '"My App"') },
-  PKGAPP_MAINTAINER_MISSING: { run: async () => naming(await build(await app({ author: 'Someone' })), /package\.json: no maintainer/, '"author"') },
-  PKGAPP_ENGINES_INVALID: { run: async () => naming(await build(await app({ engines: { node: 'latest' } })), '"engines.node"', '"latest"') },
-  PKGAPP_BIN_INVALID: { run: async () => naming(await build(await app({ bin: { 'bad name': 'server.js' } })), '"bin.bad name"') },
-  PKGAPP_SERVICE_ENTRY: { run: async () => naming(await build(await app({ main: undefined })), /package\.json: cannot tell how to start the service/, '"start"', '"main"') },
-  PKGAPP_START_COMMAND: { run: async () => naming(await build(await app({ scripts: { start: 'npm run build && node server.js' } })), /package\.json: "scripts\.start": cannot run/, '"&&" runs a second command') },
-  PKGAPP_START_BIN: { run: async () => naming(await build(await app({ scripts: { start: 'next start' } })), /package\.json: "scripts\.start": no production dependency provides the command "next"/, '"dependencies"') },
-  PKGAPP_PATH_OUTSIDE_APP: { run: async () => naming(await build(await app({ pkgapp: { service: { entry: '../server.js' } } })), '"service.entry"', '"../server.js"') },
-  PKGAPP_ENTRY_MISSING: { run: async () => naming(await build(await app({ files: ['lib/'], pkgapp: { service: { entry: 'app.js' } } }, { 'app.js': '', 'lib/a.js': '' })), 'the service entry "app.js"', '"files"') },
+  PKGAPP_PACKAGE_JSON_MALFORMED: {
+    run: async () =>
+      naming(await build(await makeApp({ 'package.json': '{ "name": "x", }' })), /package\.json: malformed JSON/),
+  },
+  PKGAPP_PACKAGE_JSON_INVALID: {
+    run: async () =>
+      naming(await build(await makeApp({ 'package.json': '[]' })), /package\.json: must contain a JSON object/),
+  },
+  PKGAPP_PACKAGE_JSON_FIELD: {
+    run: async () => naming(await build(await app({ version: undefined })), /package\.json: "version" is missing/),
+  },
+  PKGAPP_NAME_INVALID: {
+    run: async () => naming(await build(await app({ name: 'My App' })), /package\.json: "name"/, '"My App"'),
+  },
+  PKGAPP_MAINTAINER_MISSING: {
+    run: async () => naming(await build(await app({ author: 'Someone' })), /package\.json: no maintainer/, '"author"'),
+  },
+  PKGAPP_ENGINES_INVALID: {
+    run: async () => naming(await build(await app({ engines: { node: 'latest' } })), '"engines.node"', '"latest"'),
+  },
+  PKGAPP_BIN_INVALID: {
+    run: async () => naming(await build(await app({ bin: { 'bad name': 'server.js' } })), '"bin.bad name"'),
+  },
+  PKGAPP_SERVICE_ENTRY: {
+    run: async () =>
+      naming(
+        await build(await app({ main: undefined })),
+        /package\.json: cannot tell how to start the service/,
+        '"start"',
+        '"main"',
+      ),
+  },
+  PKGAPP_START_COMMAND: {
+    run: async () =>
+      naming(
+        await build(await app({ scripts: { start: 'npm run build && node server.js' } })),
+        /package\.json: "scripts\.start": cannot run/,
+        '"&&" runs a second command',
+      ),
+  },
+  PKGAPP_START_BIN: {
+    run: async () =>
+      naming(
+        await build(await app({ scripts: { start: 'next start' } })),
+        /package\.json: "scripts\.start": no production dependency provides the command "next"/,
+        '"dependencies"',
+      ),
+  },
+  PKGAPP_PATH_OUTSIDE_APP: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: { service: { entry: '../server.js' } } })),
+        '"service.entry"',
+        '"../server.js"',
+      ),
+  },
+  PKGAPP_ENTRY_MISSING: {
+    run: async () =>
+      naming(
+        await build(
+          await app({ files: ['lib/'], pkgapp: { service: { entry: 'app.js' } } }, { 'app.js': '', 'lib/a.js': '' }),
+        ),
+        'the service entry "app.js"',
+        '"files"',
+      ),
+  },
   PKGAPP_CONFIG_FILE_MISSING: {
     run: async () => {
       const dir = await app();
@@ -258,43 +385,134 @@ const triggers: Record<string, Trigger> = {
       return naming(await build(dir), `${dir}/pkgapp.config.json: cannot be read (EISDIR)`);
     },
   },
-  PKGAPP_CONFIG_FILE_MALFORMED: { run: async () => naming(await build(await app({}, { 'pkgapp.config.json': '{ "name": }' })), /pkgapp\.config\.json: malformed JSON/) },
-  PKGAPP_CONFIG_TWICE: { run: async () => naming(await build(await app({ pkgapp: {} }, { 'pkgapp.config.json': {} })), 'package.json "pkgapp"', 'pkgapp.config.json') },
-  PKGAPP_CONFIG_INVALID: { run: async () => naming(await build(await app({ pkgapp: { service: { usr: 'x' } } })), /package\.json "pkgapp": invalid configuration/, '"pkgapp.service.usr"') },
-  PKGAPP_DEPENDS_INVALID: { run: async () => naming(await build(await app({ pkgapp: { depends: { deb: ['libfoo, libbar'] } } })), 'pkgapp.depends.deb', '"libfoo, libbar"') },
-  PKGAPP_HOOK_UNREADABLE: { run: async () => naming(await build(await app({ pkgapp: { hooks: { postinst: 'hooks/nope.sh' } } })), 'hooks.postinst', '"hooks/nope.sh"') },
-  PKGAPP_HOOK_INVALID: { run: async () => naming(await build(await app({ pkgapp: { hooks: { postinst: 'hooks/post.sh' } } }, { 'hooks/post.sh': 'echo hi\nPKGAPP_HOOK_EOF\n' })), 'hooks.postinst', 'PKGAPP_HOOK_EOF') },
+  PKGAPP_CONFIG_FILE_MALFORMED: {
+    run: async () =>
+      naming(
+        await build(await app({}, { 'pkgapp.config.json': '{ "name": }' })),
+        /pkgapp\.config\.json: malformed JSON/,
+      ),
+  },
+  PKGAPP_CONFIG_TWICE: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: {} }, { 'pkgapp.config.json': {} })),
+        'package.json "pkgapp"',
+        'pkgapp.config.json',
+      ),
+  },
+  PKGAPP_CONFIG_INVALID: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: { service: { usr: 'x' } } })),
+        /package\.json "pkgapp": invalid configuration/,
+        '"pkgapp.service.usr"',
+      ),
+  },
+  PKGAPP_DEPENDS_INVALID: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: { depends: { deb: ['libfoo, libbar'] } } })),
+        'pkgapp.depends.deb',
+        '"libfoo, libbar"',
+      ),
+  },
+  PKGAPP_HOOK_UNREADABLE: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: { hooks: { postinst: 'hooks/nope.sh' } } })),
+        'hooks.postinst',
+        '"hooks/nope.sh"',
+      ),
+  },
+  PKGAPP_HOOK_INVALID: {
+    run: async () =>
+      naming(
+        await build(
+          await app(
+            { pkgapp: { hooks: { postinst: 'hooks/post.sh' } } },
+            { 'hooks/post.sh': 'echo hi\nPKGAPP_HOOK_EOF\n' },
+          ),
+        ),
+        'hooks.postinst',
+        'PKGAPP_HOOK_EOF',
+      ),
+  },
   PKGAPP_LOCKFILE_MISSING: {
     run: async () => {
       const dir = await makeApp({ 'package.json': pkgJson({}), 'server.js': '' });
       return naming(await build(dir), dir, 'package-lock.json');
     },
   },
-  PKGAPP_LOCKFILE_MALFORMED: { run: async () => naming(await build(await app({}, { 'package-lock.json': '{ "lockfileVersion": 3,' })), /package-lock\.json: malformed JSON/) },
-  PKGAPP_LOCKFILE_VERSION: { run: async () => naming(await build(await app({}, { 'package-lock.json': { lockfileVersion: 1, dependencies: {} } })), /package-lock\.json: lockfileVersion 1/) },
-  PKGAPP_LOCKFILE_STALE: { run: async () => naming(await build(await app({ dependencies: { express: '^4.0.0' } })), /package-lock\.json is out of sync with package\.json/, 'dependencies.express') },
+  PKGAPP_LOCKFILE_MALFORMED: {
+    run: async () =>
+      naming(
+        await build(await app({}, { 'package-lock.json': '{ "lockfileVersion": 3,' })),
+        /package-lock\.json: malformed JSON/,
+      ),
+  },
+  PKGAPP_LOCKFILE_VERSION: {
+    run: async () =>
+      naming(
+        await build(await app({}, { 'package-lock.json': { lockfileVersion: 1, dependencies: {} } })),
+        /package-lock\.json: lockfileVersion 1/,
+      ),
+  },
+  PKGAPP_LOCKFILE_STALE: {
+    run: async () =>
+      naming(
+        await build(await app({ dependencies: { express: '^4.0.0' } })),
+        /package-lock\.json is out of sync with package\.json/,
+        'dependencies.express',
+      ),
+  },
   PKGAPP_LINK_OUTSIDE: {
     run: async () => {
       const dir = await makeApp({
         ...minimalApp({ dependencies: { shared: 'file:../shared' } }),
-        'package-lock.json': lock({ shared: 'file:../shared' }, { 'node_modules/shared': { resolved: '../shared', link: true }, '../shared': { name: 'shared', version: '1.0.0' } }),
+        'package-lock.json': lock(
+          { shared: 'file:../shared' },
+          {
+            'node_modules/shared': { resolved: '../shared', link: true },
+            '../shared': { name: 'shared', version: '1.0.0' },
+          },
+        ),
       });
       return naming(await build(dir), `${dir}/package-lock.json: shared is linked from ../shared, outside ${dir}`);
     },
   },
-  PKGAPP_PACKAGE_MANAGER_UNSUPPORTED: { run: async () => naming(await build(await app({ packageManager: 'bun@1.1.0' })), /package\.json: "packageManager": "bun@1\.1\.0"/) },
-  PKGAPP_PACKAGE_MANAGER_CONFLICT: { run: async () => naming(await build(await app({ packageManager: 'pnpm@10.5.0' })), /package\.json: "packageManager" is pnpm, but the lockfile is package-lock\.json/) },
+  PKGAPP_PACKAGE_MANAGER_UNSUPPORTED: {
+    run: async () =>
+      naming(await build(await app({ packageManager: 'bun@1.1.0' })), /package\.json: "packageManager": "bun@1\.1\.0"/),
+  },
+  PKGAPP_PACKAGE_MANAGER_CONFLICT: {
+    run: async () =>
+      naming(
+        await build(await app({ packageManager: 'pnpm@10.5.0' })),
+        /package\.json: "packageManager" is pnpm, but the lockfile is package-lock\.json/,
+      ),
+  },
   PKGAPP_PACKAGE_MANAGER_AMBIGUOUS: {
     run: async () => {
       const dir = await app({}, { 'yarn.lock': '# yarn lockfile v1\n' });
-      return naming(await build(dir), `${dir}: lockfiles of several package managers (package-lock.json, yarn.lock)`, '"packageManager"');
+      return naming(
+        await build(dir),
+        `${dir}: lockfiles of several package managers (package-lock.json, yarn.lock)`,
+        '"packageManager"',
+      );
     },
   },
   PKGAPP_PACKAGE_MANAGER_MISSING: {
     // A pnpm app, and no pnpm on the PATH the CLI sees.
     run: async () => {
       const dir = await fixtureCopy('pnpm');
-      return naming(await cli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist')], { SOURCE_DATE_EPOCH: EPOCH, PATH: await pathWithoutNpm() }), 'pnpm', 'PATH');
+      return naming(
+        await cli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist')], {
+          SOURCE_DATE_EPOCH: EPOCH,
+          PATH: await pathWithoutNpm(),
+        }),
+        'pnpm',
+        'PATH',
+      );
     },
   },
   PKGAPP_YARN_PNP_UNSUPPORTED: {
@@ -325,13 +543,25 @@ const triggers: Record<string, Trigger> = {
   },
   PKGAPP_NODE_MODULES_MISMATCH: {
     run: async () => {
-      const dir = await makeApp({ ...minimalApp({ dependencies: { dep: '1.0.0' } }), 'package-lock.json': lock({ dep: '1.0.0' }, { 'node_modules/dep': { version: '1.0.0' } }), 'node_modules/.package-lock.json': {} });
-      return naming(await build(dir), `${dir}/node_modules does not match ${dir}/package-lock.json`, 'node_modules/dep: missing', '--no-install');
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { dep: '1.0.0' } }),
+        'package-lock.json': lock({ dep: '1.0.0' }, { 'node_modules/dep': { version: '1.0.0' } }),
+        'node_modules/.package-lock.json': {},
+      });
+      return naming(
+        await build(dir),
+        `${dir}/node_modules does not match ${dir}/package-lock.json`,
+        'node_modules/dep: missing',
+        '--no-install',
+      );
     },
   },
   PKGAPP_NODE_MODULES_MISSING: {
     run: async () => {
-      const dir = await makeApp({ ...minimalApp({ dependencies: { dep: '1.0.0' } }), 'package-lock.json': lock({ dep: '1.0.0' }, { 'node_modules/dep': { version: '1.0.0' } }) });
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { dep: '1.0.0' } }),
+        'package-lock.json': lock({ dep: '1.0.0' }, { 'node_modules/dep': { version: '1.0.0' } }),
+      });
       return naming(await build(dir), `node_modules is missing in ${dir}: run npm ci`, 'drop --no-install');
     },
   },
@@ -344,7 +574,11 @@ const triggers: Record<string, Trigger> = {
         'node_modules/addon/binding.gyp': "{ 'targets': [] }\n",
         'node_modules/addon/index.js': "module.exports = require('./build/Release/addon.node');\n",
       });
-      return naming(await build(dir), 'node_modules/addon: native package (binding.gyp) with no compiled addon', 'allowScripts');
+      return naming(
+        await build(dir),
+        'node_modules/addon: native package (binding.gyp) with no compiled addon',
+        'allowScripts',
+      );
     },
   },
   PKGAPP_NODE_ENGINES_CONFLICT: {
@@ -361,13 +595,21 @@ const triggers: Record<string, Trigger> = {
     needs: ['gcc'],
     run: async () => {
       const dir = await makeApp({
-        ...minimalApp({ dependencies: { addon: '1.0.0' }, engines: { node: `>=${Number(process.versions.node.split('.')[0]) + 1}` } }),
+        ...minimalApp({
+          dependencies: { addon: '1.0.0' },
+          engines: { node: `>=${Number(process.versions.node.split('.')[0]) + 1}` },
+        }),
         'package-lock.json': lock({ addon: '1.0.0' }, { 'node_modules/addon': { version: '1.0.0' } }),
         'node_modules/addon/package.json': { name: 'addon', version: '1.0.0', license: 'MIT' },
       });
       await mkdir(path.join(dir, 'node_modules/addon/build/Release'), { recursive: true });
       await compileAddon(path.join(dir, 'node_modules/addon/build/Release/addon.node'), V8_ADDON_IMPORTS);
-      return naming(await build(dir), '/opt/tiny-app/node_modules/addon/build/Release/addon.node', `compiled for Node.js ${process.versions.node.split('.')[0]}`, 'nodeVersion');
+      return naming(
+        await build(dir),
+        '/opt/tiny-app/node_modules/addon/build/Release/addon.node',
+        `compiled for Node.js ${process.versions.node.split('.')[0]}`,
+        'nodeVersion',
+      );
     },
   },
   PKGAPP_LIBRARY_UNMAPPED: {
@@ -382,8 +624,16 @@ const triggers: Record<string, Trigger> = {
         'node_modules/addon/package.json': { name: 'addon', version: '1.0.0', license: 'MIT' },
       });
       await mkdir(path.join(dir, 'node_modules/addon/build/Release'), { recursive: true });
-      await compileAddon(path.join(dir, 'node_modules/addon/build/Release/addon.node'), NAPI_ADDON_IMPORTS, [`-L${libDir}`, '-Wl,--no-as-needed', '-lpkgapptest']);
-      return naming(await build(dir, ['-t', 'deb']), '/opt/tiny-app/node_modules/addon/build/Release/addon.node needs libpkgapptest.so.1', 'pkgapp.libraries');
+      await compileAddon(path.join(dir, 'node_modules/addon/build/Release/addon.node'), NAPI_ADDON_IMPORTS, [
+        `-L${libDir}`,
+        '-Wl,--no-as-needed',
+        '-lpkgapptest',
+      ]);
+      return naming(
+        await build(dir, ['-t', 'deb']),
+        '/opt/tiny-app/node_modules/addon/build/Release/addon.node needs libpkgapptest.so.1',
+        'pkgapp.libraries',
+      );
     },
   },
   PKGAPP_ELF_INVALID: {
@@ -393,12 +643,33 @@ const triggers: Record<string, Trigger> = {
         'package-lock.json': lock({ addon: '1.0.0' }, { 'node_modules/addon': { version: '1.0.0' } }),
         'node_modules/addon/package.json': { name: 'addon', version: '1.0.0', license: 'MIT' },
         // An ELF header whose program header table lies past the end of the file.
-        'node_modules/addon/addon.node': Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(8), Buffer.from([3, 0, 62, 0, 1, 0, 0, 0]), Buffer.alloc(8), Buffer.from([0x40, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(12), Buffer.from([64, 0, 56, 0, 9, 0, 64, 0, 0, 0, 0, 0])]).toString('latin1'),
+        'node_modules/addon/addon.node': Buffer.concat([
+          Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]),
+          Buffer.alloc(8),
+          Buffer.from([3, 0, 62, 0, 1, 0, 0, 0]),
+          Buffer.alloc(8),
+          Buffer.from([0x40, 0, 0, 0, 0, 0, 0, 0]),
+          Buffer.alloc(12),
+          Buffer.from([64, 0, 56, 0, 9, 0, 64, 0, 0, 0, 0, 0]),
+        ]).toString('latin1'),
       });
-      return naming(await build(dir, ['--force-arch']), '/opt/tiny-app/node_modules/addon/addon.node', 'not a readable ELF object', 'pkgapp.exclude');
+      return naming(
+        await build(dir, ['--force-arch']),
+        '/opt/tiny-app/node_modules/addon/addon.node',
+        'not a readable ELF object',
+        'pkgapp.exclude',
+      );
     },
   },
-  PKGAPP_NODE_TOO_OLD: { run: async () => naming(await build(await app({ engines: { node: '>=99' } }), ['--node', 'bundled']), `bundled Node.js ${process.versions.node}`, '>=99', '--node-binary') },
+  PKGAPP_NODE_TOO_OLD: {
+    run: async () =>
+      naming(
+        await build(await app({ engines: { node: '>=99' } }), ['--node', 'bundled']),
+        `bundled Node.js ${process.versions.node}`,
+        '>=99',
+        '--node-binary',
+      ),
+  },
   PKGAPP_INIT_EXISTS: {
     run: async () => {
       const dir = await app({}, { 'pkgapp.config.json': {} });
@@ -412,14 +683,24 @@ const triggers: Record<string, Trigger> = {
     run: async () => {
       const dir = await makeApp({
         ...minimalApp({ dependencies: { absent: '1.0.0' } }),
-        'package-lock.json': lock({ absent: '1.0.0' }, { 'node_modules/absent': { version: '1.0.0', resolved: 'file:absent-1.0.0.tgz' } }),
+        'package-lock.json': lock(
+          { absent: '1.0.0' },
+          { 'node_modules/absent': { version: '1.0.0', resolved: 'file:absent-1.0.0.tgz' } },
+        ),
       });
-      return naming(await build(dir, [], {}, true), /npm ci --omit=dev .*in a staging copy of .* failed/, dir, 'absent-1.0.0.tgz');
+      return naming(
+        await build(dir, [], {}, true),
+        /npm ci --omit=dev .*in a staging copy of .* failed/,
+        dir,
+        'absent-1.0.0.tgz',
+      );
     },
   },
   PKGAPP_NPM_CI_NOT_FOUND: {
     run: async () => {
-      const result = await runCli(['build', '-C', await app(), '-o', path.join(await tempDir(), 'dist')], { env: { PATH: await pathWithoutNpm() } });
+      const result = await runCli(['build', '-C', await app(), '-o', path.join(await tempDir(), 'dist')], {
+        env: { PATH: await pathWithoutNpm() },
+      });
       return naming(result, /npm ci --omit=dev .*: "npm" is not installed/);
     },
   },
@@ -428,9 +709,14 @@ const triggers: Record<string, Trigger> = {
     run: async () => {
       const dir = await fixtureCopy('pnpm');
       const bin = await pathWithoutNpm();
-      await writeFile(path.join(bin, 'pnpm'), '#!/bin/sh\nif [ "$1" = --version ]; then echo 10.34.9; exit 0; fi\necho "ERR_PNPM_FETCH_404 GET https://registry.npmjs.org/debug: Not Found" >&2\nexit 1\n');
+      await writeFile(
+        path.join(bin, 'pnpm'),
+        '#!/bin/sh\nif [ "$1" = --version ]; then echo 10.34.9; exit 0; fi\necho "ERR_PNPM_FETCH_404 GET https://registry.npmjs.org/debug: Not Found" >&2\nexit 1\n',
+      );
       await chmod(path.join(bin, 'pnpm'), 0o755);
-      const result = await runCli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist')], { env: { PATH: bin } });
+      const result = await runCli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist')], {
+        env: { PATH: bin },
+      });
       return naming(result, /pnpm install .* in a staging copy of .* failed/, 'ERR_PNPM_FETCH_404');
     },
   },
@@ -439,19 +725,32 @@ const triggers: Record<string, Trigger> = {
     // itself, with the code the pnpm and Yarn installs pass it.
     run: async () => {
       const { runTool } = await import('../../src/util/run-tool.js');
-      return naming(await viaLibrary(() => runTool('pkgapp-vanished-pnpm', ['install'], { what: 'pnpm install in a staging copy of /srv/app', code: 'PKGAPP_INSTALL_FAILED' })), '"pkgapp-vanished-pnpm" is not installed');
+      return naming(
+        await viaLibrary(() =>
+          runTool('pkgapp-vanished-pnpm', ['install'], {
+            what: 'pnpm install in a staging copy of /srv/app',
+            code: 'PKGAPP_INSTALL_FAILED',
+          }),
+        ),
+        '"pkgapp-vanished-pnpm" is not installed',
+      );
     },
   },
   PKGAPP_BUILD_STEP: {
     run: async () => {
-      const dir = await app({ scripts: { build: 'echo the compiler says no >&2; exit 3' }, pkgapp: { buildScript: 'build' } });
+      const dir = await app({
+        scripts: { build: 'echo the compiler says no >&2; exit 3' },
+        pkgapp: { buildScript: 'build' },
+      });
       return naming(await build(dir), `npm run build in ${dir} failed`, 'the compiler says no');
     },
   },
   PKGAPP_BUILD_STEP_NOT_FOUND: {
     run: async () => {
       const dir = await app({ scripts: { build: 'true' }, pkgapp: { buildScript: 'build' } });
-      const result = await runCli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist'), '--no-install'], { env: { PATH: await pathWithoutNpm() } });
+      const result = await runCli(['build', '-C', dir, '-o', path.join(await tempDir(), 'dist'), '--no-install'], {
+        env: { PATH: await pathWithoutNpm() },
+      });
       return naming(result, `npm run build in ${dir}: "npm" is not installed`);
     },
   },
@@ -460,24 +759,66 @@ const triggers: Record<string, Trigger> = {
     // The library: the CLI strips only in its own staging copy, made by a real install.
     run: async () => {
       const root = await compiledAddonTree();
-      const result = await viaLibrary(() => stripCompiledAddons({ root, locations: ['node_modules/addon'], ownTree: true, keepSymbols: false, ci: true, searchPath: '/nonexistent', log: () => {} }));
-      return naming(result, 'node_modules/addon/build/Release/addon.node', '"strip" is not installed', 'CI=true', '--keep-symbols');
+      const result = await viaLibrary(() =>
+        stripCompiledAddons({
+          root,
+          locations: ['node_modules/addon'],
+          ownTree: true,
+          keepSymbols: false,
+          ci: true,
+          searchPath: '/nonexistent',
+          log: () => {},
+        }),
+      );
+      return naming(
+        result,
+        'node_modules/addon/build/Release/addon.node',
+        '"strip" is not installed',
+        'CI=true',
+        '--keep-symbols',
+      );
     },
   },
   PKGAPP_STRIP_FAILED: {
     needs: ['gcc'],
     run: async () => {
       const root = await compiledAddonTree();
-      const result = await viaLibrary(() => stripCompiledAddons({ root, locations: ['node_modules/addon'], ownTree: true, keepSymbols: false, ci: false, strip: '/bin/false', log: () => {} }));
+      const result = await viaLibrary(() =>
+        stripCompiledAddons({
+          root,
+          locations: ['node_modules/addon'],
+          ownTree: true,
+          keepSymbols: false,
+          ci: false,
+          strip: '/bin/false',
+          log: () => {},
+        }),
+      );
       return naming(result, 'stripping node_modules/addon/build/Release/addon.node (/bin/false) failed');
     },
   },
-  PKGAPP_PATH_CONFLICT: { run: async () => naming(await build(await app({}, { '.pkgapp/release.json': '{}' })), '/opt/tiny-app/.pkgapp/release.json') },
+  PKGAPP_PATH_CONFLICT: {
+    run: async () =>
+      naming(await build(await app({}, { '.pkgapp/release.json': '{}' })), '/opt/tiny-app/.pkgapp/release.json'),
+  },
   PKGAPP_COMPRESSOR_NOT_FOUND: {
     // A child process: the compressor is looked up on the PATH of pkgapp's own process.
     run: async () => {
-      const args = ['build', '-C', await app(), '-o', path.join(await tempDir(), 'dist'), '--no-install', '--compression', 'zstd'];
-      return naming(await runCli(args, { env: { SOURCE_DATE_EPOCH: EPOCH, PATH: await pathWithoutNpm() } }), '"zstd" is not installed', '--compression');
+      const args = [
+        'build',
+        '-C',
+        await app(),
+        '-o',
+        path.join(await tempDir(), 'dist'),
+        '--no-install',
+        '--compression',
+        'zstd',
+      ];
+      return naming(
+        await runCli(args, { env: { SOURCE_DATE_EPOCH: EPOCH, PATH: await pathWithoutNpm() } }),
+        '"zstd" is not installed',
+        '--compression',
+      );
     },
   },
   PKGAPP_RPM_FILE_TOO_LARGE: {
@@ -495,41 +836,174 @@ const triggers: Record<string, Trigger> = {
       const dir = await app({}, { 'a.bin': 'a'.repeat(8 << 20), 'z.bin': 'z'.repeat(1 << 20) });
       const { build: buildLibrary } = await import('../../src/build.js');
       let shrunk = false;
-      const result = await viaLibrary(() => buildLibrary({
-        dir, outDir: path.join(dir, 'out'), install: false, env: { SOURCE_DATE_EPOCH: EPOCH },
-        progress: () => {
-          if (!shrunk) truncateSync(path.join(dir, 'z.bin'), 10);
-          shrunk = true;
-        },
-      }));
+      const result = await viaLibrary(() =>
+        buildLibrary({
+          dir,
+          outDir: path.join(dir, 'out'),
+          install: false,
+          env: { SOURCE_DATE_EPOCH: EPOCH },
+          progress: () => {
+            if (!shrunk) truncateSync(path.join(dir, 'z.bin'), 10);
+            shrunk = true;
+          },
+        }),
+      );
       return naming(result, `${dir}/z.bin changed while the package was being built`);
     },
   },
 
   // Signing keys.
-  PKGAPP_SIGN_KEY_MISSING: { run: async () => naming(await cli(['publish', '--repo', await tempDir(), (await packages()).deb]), '--sign-key', 'PKGAPP_SIGN_KEY') },
-  PKGAPP_SIGN_KEY_UNREADABLE: { run: async () => naming(await build(await app(), ['--sign-key', '/nonexistent/signing.key']), '--sign-key /nonexistent/signing.key: cannot be read (ENOENT)') },
-  PKGAPP_SIGN_KEY_INVALID: { run: async () => naming(await build(await app(), ['--sign-key', (await keys()).garbage]), `${(await keys()).garbage}: not an OpenPGP key`) },
-  PKGAPP_SIGN_KEY_PUBLIC: { run: async () => naming(await build(await app(), ['--sign-key', (await keys()).public]), `${(await keys()).public}: this is a public key`) },
-  PKGAPP_SIGN_KEY_UNSUPPORTED: { run: async () => naming(await build(await app(), [], { PKGAPP_SIGN_KEY: (await keys()).p256Armored }), /PKGAPP_SIGN_KEY: ecdsa \(nistP256\) signing keys are not accepted/) },
-  PKGAPP_SIGN_KEY_EXPIRED: { run: async () => naming(await build(await app(), ['--sign-key', (await keys()).expiredSecret]), `${(await keys()).expiredSecret}: the key expired on`) },
-  PKGAPP_SIGN_KEY_UNUSABLE: { run: async () => naming(await build(await app(), ['--sign-key', (await keys()).revokedSecret]), `${(await keys()).revokedSecret}: the key has no valid signing key`) },
-  PKGAPP_SIGN_PASSPHRASE_MISSING: { run: async () => naming(await build(await app(), ['--sign-key', (await keys()).protectedSecret]), `${(await keys()).protectedSecret}: the key is protected by a passphrase`, 'PKGAPP_SIGN_PASSPHRASE') },
-  PKGAPP_SIGN_PASSPHRASE_WRONG: { run: async () => naming(await build(await app(), ['--sign-key', (await keys()).protectedSecret], { PKGAPP_SIGN_PASSPHRASE: 'wrong' }), `${(await keys()).protectedSecret}: wrong passphrase (PKGAPP_SIGN_PASSPHRASE)`) },
-  PKGAPP_KEY_TYPE: { run: async () => naming(await cli(['keygen', '--name', 'A', '--email', 'a@example.com', '--type', 'dsa', '--out', path.join(await tempDir(), 'k')]), '--type "dsa"') },
-  PKGAPP_KEY_EXPIRES: { run: async () => naming(await cli(['keygen', '--name', 'A', '--email', 'a@example.com', '--expires', 'soon', '--out', path.join(await tempDir(), 'k')]), '--expires "soon"') },
-  PKGAPP_KEY_USER_ID: { run: async () => naming(await cli(['keygen', '--name', 'A', '--email', 'nope', '--type', 'ed25519', '--out', path.join(await tempDir(), 'k')]), '--email "nope"') },
+  PKGAPP_SIGN_KEY_MISSING: {
+    run: async () =>
+      naming(
+        await cli(['publish', '--repo', await tempDir(), (await packages()).deb]),
+        '--sign-key',
+        'PKGAPP_SIGN_KEY',
+      ),
+  },
+  PKGAPP_SIGN_KEY_UNREADABLE: {
+    run: async () =>
+      naming(
+        await build(await app(), ['--sign-key', '/nonexistent/signing.key']),
+        '--sign-key /nonexistent/signing.key: cannot be read (ENOENT)',
+      ),
+  },
+  PKGAPP_SIGN_KEY_INVALID: {
+    run: async () =>
+      naming(
+        await build(await app(), ['--sign-key', (await keys()).garbage]),
+        `${(await keys()).garbage}: not an OpenPGP key`,
+      ),
+  },
+  PKGAPP_SIGN_KEY_PUBLIC: {
+    run: async () =>
+      naming(
+        await build(await app(), ['--sign-key', (await keys()).public]),
+        `${(await keys()).public}: this is a public key`,
+      ),
+  },
+  PKGAPP_SIGN_KEY_UNSUPPORTED: {
+    run: async () =>
+      naming(
+        await build(await app(), [], { PKGAPP_SIGN_KEY: (await keys()).p256Armored }),
+        /PKGAPP_SIGN_KEY: ecdsa \(nistP256\) signing keys are not accepted/,
+      ),
+  },
+  PKGAPP_SIGN_KEY_EXPIRED: {
+    run: async () =>
+      naming(
+        await build(await app(), ['--sign-key', (await keys()).expiredSecret]),
+        `${(await keys()).expiredSecret}: the key expired on`,
+      ),
+  },
+  PKGAPP_SIGN_KEY_UNUSABLE: {
+    run: async () =>
+      naming(
+        await build(await app(), ['--sign-key', (await keys()).revokedSecret]),
+        `${(await keys()).revokedSecret}: the key has no valid signing key`,
+      ),
+  },
+  PKGAPP_SIGN_PASSPHRASE_MISSING: {
+    run: async () =>
+      naming(
+        await build(await app(), ['--sign-key', (await keys()).protectedSecret]),
+        `${(await keys()).protectedSecret}: the key is protected by a passphrase`,
+        'PKGAPP_SIGN_PASSPHRASE',
+      ),
+  },
+  PKGAPP_SIGN_PASSPHRASE_WRONG: {
+    run: async () =>
+      naming(
+        await build(await app(), ['--sign-key', (await keys()).protectedSecret], { PKGAPP_SIGN_PASSPHRASE: 'wrong' }),
+        `${(await keys()).protectedSecret}: wrong passphrase (PKGAPP_SIGN_PASSPHRASE)`,
+      ),
+  },
+  PKGAPP_KEY_TYPE: {
+    run: async () =>
+      naming(
+        await cli([
+          'keygen',
+          '--name',
+          'A',
+          '--email',
+          'a@example.com',
+          '--type',
+          'dsa',
+          '--out',
+          path.join(await tempDir(), 'k'),
+        ]),
+        '--type "dsa"',
+      ),
+  },
+  PKGAPP_KEY_EXPIRES: {
+    run: async () =>
+      naming(
+        await cli([
+          'keygen',
+          '--name',
+          'A',
+          '--email',
+          'a@example.com',
+          '--expires',
+          'soon',
+          '--out',
+          path.join(await tempDir(), 'k'),
+        ]),
+        '--expires "soon"',
+      ),
+  },
+  PKGAPP_KEY_USER_ID: {
+    run: async () =>
+      naming(
+        await cli([
+          'keygen',
+          '--name',
+          'A',
+          '--email',
+          'nope',
+          '--type',
+          'ed25519',
+          '--out',
+          path.join(await tempDir(), 'k'),
+        ]),
+        '--email "nope"',
+      ),
+  },
   PKGAPP_KEY_EXISTS: {
     run: async () => {
       const base = path.join(await tempDir(), 'signing');
       await writeFile(`${base}.key`, 'old key');
-      return naming(await cli(['keygen', '--name', 'A', '--email', 'a@example.com', '--type', 'ed25519', '--out', base]), `${base}.key already exists`, '--out');
+      return naming(
+        await cli(['keygen', '--name', 'A', '--email', 'a@example.com', '--type', 'ed25519', '--out', base]),
+        `${base}.key already exists`,
+        '--out',
+      );
     },
   },
-  PKGAPP_KEY_OUT_INVALID: { run: async () => naming(await cli(['keygen', '--name', 'A', '--email', 'a@example.com', '--type', 'ed25519', '--out', '/nonexistent/dir/signing']), '--out /nonexistent/dir/signing', '/nonexistent/dir is not a directory') },
+  PKGAPP_KEY_OUT_INVALID: {
+    run: async () =>
+      naming(
+        await cli([
+          'keygen',
+          '--name',
+          'A',
+          '--email',
+          'a@example.com',
+          '--type',
+          'ed25519',
+          '--out',
+          '/nonexistent/dir/signing',
+        ]),
+        '--out /nonexistent/dir/signing',
+        '/nonexistent/dir is not a directory',
+      ),
+  },
 
   // Reading packages.
-  PKGAPP_FILE_UNREADABLE: { run: async () => naming(await cli(['inspect', '/nonexistent/app.deb']), '/nonexistent/app.deb: cannot be read (ENOENT)') },
+  PKGAPP_FILE_UNREADABLE: {
+    run: async () =>
+      naming(await cli(['inspect', '/nonexistent/app.deb']), '/nonexistent/app.deb: cannot be read (ENOENT)'),
+  },
   PKGAPP_NOT_A_PACKAGE: {
     run: async () => {
       const file = path.join(await app(), 'package.json');
@@ -541,7 +1015,10 @@ const triggers: Record<string, Trigger> = {
     // reader itself, on a file that is not there.
     run: async () => {
       const { readArMembers } = await import('../../src/deb/read-deb.js');
-      return naming(await viaLibrary(() => readArMembers('/nonexistent/gone.deb')), '/nonexistent/gone.deb: cannot be read (ENOENT)');
+      return naming(
+        await viaLibrary(() => readArMembers('/nonexistent/gone.deb')),
+        '/nonexistent/gone.deb: cannot be read (ENOENT)',
+      );
     },
   },
   PKGAPP_DEB_INVALID: {
@@ -563,7 +1040,10 @@ const triggers: Record<string, Trigger> = {
   PKGAPP_RPM_UNREADABLE: {
     run: async () => {
       const { readRpm } = await import('../../src/rpm/read-rpm.js');
-      return naming(await viaLibrary(() => readRpm('/nonexistent/gone.rpm')), '/nonexistent/gone.rpm: cannot be read (ENOENT)');
+      return naming(
+        await viaLibrary(() => readRpm('/nonexistent/gone.rpm')),
+        '/nonexistent/gone.rpm: cannot be read (ENOENT)',
+      );
     },
   },
   PKGAPP_RPM_INVALID: {
@@ -582,9 +1062,28 @@ const triggers: Record<string, Trigger> = {
       return naming(await publish(await tempDir(), [file]), `${file}: payload SHA256 digest does not match`);
     },
   },
-  PKGAPP_VERIFY_KEY_UNREADABLE: { run: async () => naming(await cli(['verify', (await packages()).deb, '--key', '/nonexistent/key.asc']), '--key /nonexistent/key.asc: cannot be read (ENOENT)') },
-  PKGAPP_VERIFY_KEY_INVALID: { run: async () => naming(await cli(['verify', (await packages()).deb, '--key', (await keys()).garbage]), `--key ${(await keys()).garbage}: not an OpenPGP public key`) },
-  PKGAPP_VERIFY_FAILED: { run: async () => naming(await cli(['verify', (await packages()).deb, '--key', (await keys()).public]), `${(await packages()).deb}: not signed`, '--sign-key') },
+  PKGAPP_VERIFY_KEY_UNREADABLE: {
+    run: async () =>
+      naming(
+        await cli(['verify', (await packages()).deb, '--key', '/nonexistent/key.asc']),
+        '--key /nonexistent/key.asc: cannot be read (ENOENT)',
+      ),
+  },
+  PKGAPP_VERIFY_KEY_INVALID: {
+    run: async () =>
+      naming(
+        await cli(['verify', (await packages()).deb, '--key', (await keys()).garbage]),
+        `--key ${(await keys()).garbage}: not an OpenPGP public key`,
+      ),
+  },
+  PKGAPP_VERIFY_FAILED: {
+    run: async () =>
+      naming(
+        await cli(['verify', (await packages()).deb, '--key', (await keys()).public]),
+        `${(await packages()).deb}: not signed`,
+        '--sign-key',
+      ),
+  },
 
   // Repositories.
   PKGAPP_PUBLISH_NO_FILES: {
@@ -597,24 +1096,74 @@ const triggers: Record<string, Trigger> = {
   PKGAPP_PUBLISH_FORMAT_UNSUPPORTED: {
     // A format registered through the library (test/helpers/tgz-format.ts) declares no repository: refused, never dropped.
     run: async () => {
-      const [{ registerFormat }, { tgzFormat }, { publish: publishLibrary }] = await Promise.all([import('../../src/index.js'), import('../helpers/tgz-format.js'), import('../../src/publish/publish.js')]);
+      const [{ registerFormat }, { tgzFormat }, { publish: publishLibrary }] = await Promise.all([
+        import('../../src/index.js'),
+        import('../helpers/tgz-format.js'),
+        import('../../src/publish/publish.js'),
+      ]);
       const tarball = path.join(await tempDir(), 'tiny-app_1.0.0_any.tar.gz');
       await writeFile(tarball, gzipSync('not much of an installed tree'));
       const unregister = registerFormat(tgzFormat);
       try {
         const [{ deb }, { secret }, repoDir] = await Promise.all([packages(), keys(), tempDir()]);
-        return naming(await viaLibrary(() => publishLibrary([deb, tarball], { repoDir, signKey: { file: secret } })), tarball, 'tgz packages');
+        return naming(
+          await viaLibrary(() => publishLibrary([deb, tarball], { repoDir, signKey: { file: secret } })),
+          tarball,
+          'tgz packages',
+        );
       } finally {
         unregister();
       }
     },
   },
-  PKGAPP_PROMOTE_SPEC: { run: async () => naming(await cli(['promote', '--repo', await tempDir(), '--from', 'staging', '--to', 'production', '--sign-key', (await keys()).secret, 'tiny-app']), '"tiny-app" is not NAME=VERSION') },
-  PKGAPP_SUITE_INVALID: { run: async () => naming(await publish(await tempDir(), ['--suite', 'a/b', (await packages()).deb]), 'suite "a/b"', '--suite') },
-  PKGAPP_APT_NAME_INVALID: { run: async () => naming(await publish(await tempDir(), ['--component', 'a/b', (await packages()).deb]), 'apt component "a/b"', '--component') },
-  PKGAPP_YUM_CHANNEL_INVALID: { run: async () => naming(await publish(await tempDir(), ['--suite', 'pool', (await packages()).rpm]), 'yum channel "pool"', '--suite') },
-  PKGAPP_KEEP_INVALID: { run: async () => naming(await publish(await tempDir(), ['--keep', '0', (await packages()).deb]), '--keep "0"') },
-  PKGAPP_REPO_UNWRITABLE: { run: async () => naming(await publish('/dev/null/repo', [(await packages()).deb]), '--repo /dev/null/repo: cannot be created or written') },
+  PKGAPP_PROMOTE_SPEC: {
+    run: async () =>
+      naming(
+        await cli([
+          'promote',
+          '--repo',
+          await tempDir(),
+          '--from',
+          'staging',
+          '--to',
+          'production',
+          '--sign-key',
+          (await keys()).secret,
+          'tiny-app',
+        ]),
+        '"tiny-app" is not NAME=VERSION',
+      ),
+  },
+  PKGAPP_SUITE_INVALID: {
+    run: async () =>
+      naming(await publish(await tempDir(), ['--suite', 'a/b', (await packages()).deb]), 'suite "a/b"', '--suite'),
+  },
+  PKGAPP_APT_NAME_INVALID: {
+    run: async () =>
+      naming(
+        await publish(await tempDir(), ['--component', 'a/b', (await packages()).deb]),
+        'apt component "a/b"',
+        '--component',
+      ),
+  },
+  PKGAPP_YUM_CHANNEL_INVALID: {
+    run: async () =>
+      naming(
+        await publish(await tempDir(), ['--suite', 'pool', (await packages()).rpm]),
+        'yum channel "pool"',
+        '--suite',
+      ),
+  },
+  PKGAPP_KEEP_INVALID: {
+    run: async () => naming(await publish(await tempDir(), ['--keep', '0', (await packages()).deb]), '--keep "0"'),
+  },
+  PKGAPP_REPO_UNWRITABLE: {
+    run: async () =>
+      naming(
+        await publish('/dev/null/repo', [(await packages()).deb]),
+        '--repo /dev/null/repo: cannot be created or written',
+      ),
+  },
   PKGAPP_REPO_LOCKED: {
     // Another publisher holds the lock: the library with lockTimeout 0 instead of the CLI's minutes of waiting.
     run: async () => {
@@ -623,7 +1172,10 @@ const triggers: Record<string, Trigger> = {
       try {
         const { publish: publishLibrary } = await import('../../src/publish/publish.js');
         const [{ deb }, { secret }] = await Promise.all([packages(), keys()]);
-        return naming(await viaLibrary(() => publishLibrary([deb], { repoDir: repo, signKey: { file: secret }, lockTimeout: 0 })), `${repo} is locked by another publisher`);
+        return naming(
+          await viaLibrary(() => publishLibrary([deb], { repoDir: repo, signKey: { file: secret }, lockTimeout: 0 })),
+          `${repo} is locked by another publisher`,
+        );
       } finally {
         await release();
       }
@@ -632,18 +1184,52 @@ const triggers: Record<string, Trigger> = {
   PKGAPP_REPO_URL_INVALID: {
     run: async () => {
       const { parseRepoLocation } = await import('../../src/publish/storage/repo-url.js');
-      return naming(await viaLibrary(async () => parseRepoLocation('s3://Acme_Packages/apt')), '--repo "s3://Acme_Packages/apt"', 'bucket "Acme_Packages"');
+      return naming(
+        await viaLibrary(async () => parseRepoLocation('s3://Acme_Packages/apt')),
+        '--repo "s3://Acme_Packages/apt"',
+        'bucket "Acme_Packages"',
+      );
     },
   },
   PKGAPP_S3_REQUEST_FAILED: {
     // Nothing listens on port 9: the S3 client's connection error, as publish would report it.
     run: async () => {
       const { S3Storage } = await import('../../src/publish/storage/s3-storage.js');
-      const storage = new S3Storage({ bucket: 'pkgapp-repo', prefix: 'apt', endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
-      return naming(await viaLibrary(() => storage.head('dists/stable/InRelease')), 's3://pkgapp-repo/apt', 'HEAD dists/stable/InRelease', 'ECONNREFUSED');
+      const storage = new S3Storage({
+        bucket: 'pkgapp-repo',
+        prefix: 'apt',
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+        maxAttempts: 1,
+      });
+      return naming(
+        await viaLibrary(() => storage.head('dists/stable/InRelease')),
+        's3://pkgapp-repo/apt',
+        'HEAD dists/stable/InRelease',
+        'ECONNREFUSED',
+      );
     },
   },
-  PKGAPP_PROMOTE_NOT_FOUND: { run: async () => naming(await cli(['promote', '--repo', await tempDir(), '--from', 'staging', '--to', 'production', '--sign-key', (await keys()).secret, 'tiny-app=9.9.9']), 'tiny-app=9.9.9', 'suite "staging"') },
+  PKGAPP_PROMOTE_NOT_FOUND: {
+    run: async () =>
+      naming(
+        await cli([
+          'promote',
+          '--repo',
+          await tempDir(),
+          '--from',
+          'staging',
+          '--to',
+          'production',
+          '--sign-key',
+          (await keys()).secret,
+          'tiny-app=9.9.9',
+        ]),
+        'tiny-app=9.9.9',
+        'suite "staging"',
+      ),
+  },
   PKGAPP_APT_VERSION_EXISTS: {
     run: async () => {
       const { deb } = await packages();
@@ -666,7 +1252,11 @@ const triggers: Record<string, Trigger> = {
     run: async () => {
       const repo = await tempDir();
       assert.equal((await publish(repo, [(await packages()).deb])).exitCode, 0);
-      return naming(await publish(repo, [(await packages()).deb], (await keys()).otherSecret), `${repo}/apt is signed with key`, 'pkgapp-archive-keyring.gpg');
+      return naming(
+        await publish(repo, [(await packages()).deb], (await keys()).otherSecret),
+        `${repo}/apt is signed with key`,
+        'pkgapp-archive-keyring.gpg',
+      );
     },
   },
   PKGAPP_APT_POOL_DAMAGED: {
@@ -675,7 +1265,21 @@ const triggers: Record<string, Trigger> = {
       assert.equal((await publish(repo, ['--suite', 'staging', (await packages()).deb])).exitCode, 0);
       const pooled = path.join(repo, 'apt/pool/main/t/tiny-app/tiny-app_1.0.0_all.deb');
       await rm(pooled);
-      return naming(await cli(['promote', '--repo', repo, '--from', 'staging', '--to', 'production', '--sign-key', (await keys()).secret, 'tiny-app=1.0.0']), `${pooled}: listed in suite "staging" but missing`);
+      return naming(
+        await cli([
+          'promote',
+          '--repo',
+          repo,
+          '--from',
+          'staging',
+          '--to',
+          'production',
+          '--sign-key',
+          (await keys()).secret,
+          'tiny-app=1.0.0',
+        ]),
+        `${pooled}: listed in suite "staging" but missing`,
+      );
     },
   },
   PKGAPP_APT_INDEX_INVALID: {
@@ -706,12 +1310,19 @@ const triggers: Record<string, Trigger> = {
     run: async () => {
       const dir = await app({}, { 'big.bin': Buffer.alloc(64 * 1024 * 1024, 7).toString('latin1') });
       const out = path.join(await tempDir(), 'dist');
-      const child = execa(process.execPath, [CLI, 'build', '-C', dir, '-o', out, '--no-install', '--level', '9'], { reject: false, env: { SOURCE_DATE_EPOCH: EPOCH } });
-      for (let i = 0; i < 1000 && (await readdir(out).catch(() => [])).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const child = execa(process.execPath, [CLI, 'build', '-C', dir, '-o', out, '--no-install', '--level', '9'], {
+        reject: false,
+        env: { SOURCE_DATE_EPOCH: EPOCH },
+      });
+      for (let i = 0; i < 1000 && (await readdir(out).catch(() => [])).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
       child.kill('SIGINT');
       const r = await child;
       assert.deepEqual(await readdir(out).catch(() => []), [], 'no temporary file left');
-      return naming({ exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }, 'interrupted by SIGINT');
+      return naming(
+        { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) },
+        'interrupted by SIGINT',
+      );
     },
   },
 
@@ -720,7 +1331,10 @@ const triggers: Record<string, Trigger> = {
     run: async () => {
       const full = openSync('/dev/full', 'w');
       try {
-        const r = spawnSync(process.execPath, [CLI, '--version'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+        const r = spawnSync(process.execPath, [CLI, '--version'], {
+          stdio: ['ignore', full, 'pipe'],
+          encoding: 'utf8',
+        });
         return naming({ exitCode: r.status ?? -1, stdout: '', stderr: r.stderr }, 'ENOSPC: no space left on device');
       } finally {
         closeSync(full);
@@ -733,11 +1347,22 @@ const triggers: Record<string, Trigger> = {
 async function rpmNamed(name: string): Promise<string> {
   const dir = await app();
   const [{ readApp }, { resolveManifest }, { formatFor }, { EntryStore }] = await Promise.all([
-    import('../../src/app/read-app.js'), import('../../src/manifest/resolve-manifest.js'), import('../../src/formats.js'), import('../../src/contents/entry-store.js'),
+    import('../../src/app/read-app.js'),
+    import('../../src/manifest/resolve-manifest.js'),
+    import('../../src/formats.js'),
+    import('../../src/contents/entry-store.js'),
   ]);
   const manifest = { ...resolveManifest(await readApp(dir), { buildTime: Number(EPOCH) }), name };
   const outDir = await tempDir();
-  const written = await formatFor('rpm').write({ manifest, contents: new EntryStore(), bundled: [], arch: 'all', outDir, compression: 'gzip', level: 1 });
+  const written = await formatFor('rpm').write({
+    manifest,
+    contents: new EntryStore(),
+    bundled: [],
+    arch: 'all',
+    outDir,
+    compression: 'gzip',
+    level: 1,
+  });
   await written.commit();
   return written.path;
 }
@@ -748,7 +1373,12 @@ function assertReported(t: TestContext, entry: CatalogueEntry, { result, names }
   const context = `${entry.code}: exit ${result.exitCode}\n--- stderr\n${stderr}--- stdout\n${result.stdout}`;
   assert.equal(result.exitCode, entry.exitCode, context);
   const headline = entry.code === 'PKGAPP_UNEXPECTED' ? 'pkgapp: unexpected failure: ' : 'pkgapp: error: ';
-  assert.equal(stderr.split('\n').filter((l) => l.startsWith('pkgapp: error: ') || l.startsWith('pkgapp: unexpected failure: ')).length, 1, `one error line\n${context}`);
+  assert.equal(
+    stderr.split('\n').filter((l) => l.startsWith('pkgapp: error: ') || l.startsWith('pkgapp: unexpected failure: '))
+      .length,
+    1,
+    `one error line\n${context}`,
+  );
   const report = stderr.slice(stderr.indexOf(headline));
   assert.ok(stderr.includes(headline), context);
   for (const name of names) {
@@ -765,17 +1395,25 @@ function assertReported(t: TestContext, entry: CatalogueEntry, { result, names }
 for (const entry of ERROR_CATALOGUE) {
   test(`${entry.code} (exit ${entry.exitCode}): ${entry.when}`, async (t) => {
     const trigger = triggers[entry.code];
-    assert.ok(trigger, `no test triggers ${entry.code}: add an entry to \`triggers\` in test/cli/error-catalogue.test.ts`);
+    assert.ok(
+      trigger,
+      `no test triggers ${entry.code}: add an entry to \`triggers\` in test/cli/error-catalogue.test.ts`,
+    );
     if (trigger.needs && !requireTools(t, trigger.needs)) return;
     assertReported(t, entry, await trigger.run());
   });
 }
 
-
 // --- The catalogue cannot drift from the code. ---
 
 /** 'PKGAPP_…' strings in src/ that are not error codes (environment variables, markers). */
-const NOT_ERROR_CODES = new Set(['PKGAPP_SIGN_KEY', 'PKGAPP_SIGN_PASSPHRASE', 'PKGAPP_HOOK_EOF', 'PKGAPP_HOOK_PHASE', 'PKGAPP_DEBUG']);
+const NOT_ERROR_CODES = new Set([
+  'PKGAPP_SIGN_KEY',
+  'PKGAPP_SIGN_PASSPHRASE',
+  'PKGAPP_HOOK_EOF',
+  'PKGAPP_HOOK_PHASE',
+  'PKGAPP_DEBUG',
+]);
 
 /**
  * Codes built from a base code with a template. read-app.ts readJsonFile(file, BASE, hint) throws
@@ -791,7 +1429,10 @@ const KNOWN_TEMPLATES = new Set(['`${code}_MISSING`', '`${code}_MALFORMED`', '`$
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort();
 }
 
 /** [start, end) of every `new UserError(...)` call in `text`. */
@@ -838,27 +1479,49 @@ async function codesInSource(): Promise<{ used: Map<string, Set<string>>; unknow
 test('every error code used in src/ is in the catalogue, and every catalogue entry is used', async () => {
   const { used, unknownTemplates } = await codesInSource();
   const catalogued = new Set(ERROR_CATALOGUE.map((e) => e.code));
-  const missing = [...used].filter(([code]) => !catalogued.has(code)).map(([code, files]) => `  ${code} (${[...files].join(', ')})`);
-  assert.deepEqual(missing, [], [
-    'These error codes are used in src/ but are not in the error catalogue:',
-    ...missing,
-    'For each one:',
-    '  1. add an entry to ERROR_CATALOGUE in src/error-catalogue.ts, in its section:',
-    "     { code: 'PKGAPP_…', exitCode: U (2: bad usage or input) or F (1: a step failed), section: 'app', when: 'when it happens, one line for users', fix: 'what to do' },",
-    '  2. add a trigger to `triggers` in test/cli/error-catalogue.test.ts that makes pkgapp report it (CLI through cli()/runCli(), or the library through viaLibrary()),',
-    '  3. run `npm run docs` to regenerate docs/errors.md.',
-    'A PKGAPP_ string that is not an error code (an environment variable name) goes into NOT_ERROR_CODES in this test instead.',
-  ].join('\n'));
-  assert.deepEqual(unknownTemplates, [], 'an error code built with a template: teach codesInSource() and KNOWN_TEMPLATES in test/cli/error-catalogue.test.ts which codes it makes, and catalogue them');
+  const missing = [...used]
+    .filter(([code]) => !catalogued.has(code))
+    .map(([code, files]) => `  ${code} (${[...files].join(', ')})`);
+  assert.deepEqual(
+    missing,
+    [],
+    [
+      'These error codes are used in src/ but are not in the error catalogue:',
+      ...missing,
+      'For each one:',
+      '  1. add an entry to ERROR_CATALOGUE in src/error-catalogue.ts, in its section:',
+      "     { code: 'PKGAPP_…', exitCode: U (2: bad usage or input) or F (1: a step failed), section: 'app', when: 'when it happens, one line for users', fix: 'what to do' },",
+      '  2. add a trigger to `triggers` in test/cli/error-catalogue.test.ts that makes pkgapp report it (CLI through cli()/runCli(), or the library through viaLibrary()),',
+      '  3. run `npm run docs` to regenerate docs/errors.md.',
+      'A PKGAPP_ string that is not an error code (an environment variable name) goes into NOT_ERROR_CODES in this test instead.',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    unknownTemplates,
+    [],
+    'an error code built with a template: teach codesInSource() and KNOWN_TEMPLATES in test/cli/error-catalogue.test.ts which codes it makes, and catalogue them',
+  );
   const unused = [...catalogued].filter((code) => !used.has(code));
-  assert.deepEqual(unused, [], 'catalogue entries no code in src/ reports: remove them from src/error-catalogue.ts (and their triggers here), then `npm run docs`');
+  assert.deepEqual(
+    unused,
+    [],
+    'catalogue entries no code in src/ reports: remove them from src/error-catalogue.ts (and their triggers here), then `npm run docs`',
+  );
 });
 
 test('every catalogue entry has a trigger here, and every trigger is for a catalogued code', () => {
   const catalogued = new Set(ERROR_CATALOGUE.map((e) => e.code));
   assert.equal(catalogued.size, ERROR_CATALOGUE.length, 'no code twice in the catalogue');
-  assert.deepEqual(ERROR_CATALOGUE.map((e) => e.code).filter((code) => !triggers[code]), [], 'add a trigger to `triggers` for each of these catalogue entries');
-  assert.deepEqual(Object.keys(triggers).filter((code) => !catalogued.has(code)), [], 'triggers for codes the catalogue does not list');
+  assert.deepEqual(
+    ERROR_CATALOGUE.map((e) => e.code).filter((code) => !triggers[code]),
+    [],
+    'add a trigger to `triggers` for each of these catalogue entries',
+  );
+  assert.deepEqual(
+    Object.keys(triggers).filter((code) => !catalogued.has(code)),
+    [],
+    'triggers for codes the catalogue does not list',
+  );
 });
 
 // --- JSON mode and unexpected failures. ---
@@ -871,7 +1534,11 @@ test('--json: a failure before the result is one JSON error document on stdout, 
   assert.deepEqual(Object.keys(error), ['code', 'exitCode', 'message', 'hint']);
   assert.deepEqual([error['code'], error['exitCode']], ['PKGAPP_LOCKFILE_MISSING', 2]);
   assert.match(String(error['message']), new RegExp(`^${dir}: no package-lock\\.json`));
-  assert.match(failed.stderr, new RegExp(`^ {2}hint: ${String(error['hint']).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), 'the same hint as on stderr');
+  assert.match(
+    failed.stderr,
+    new RegExp(`^ {2}hint: ${String(error['hint']).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),
+    'the same hint as on stderr',
+  );
   assert.match(failed.stderr, /^pkgapp: error: .*no package-lock\.json/m, 'the human report stays on stderr');
 
   const usage = await cli(['build', '--json', '--frobnicate']);
@@ -900,7 +1567,12 @@ test('an unexpected failure in a command: a short report with the versions, exit
   const brokenStdout = (env: Record<string, string>) => {
     let stderr = '';
     const io = {
-      stdout: () => { throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO', cause: new Error('the terminal went away') }); },
+      stdout: () => {
+        throw Object.assign(new Error('EIO: i/o error, write'), {
+          code: 'EIO',
+          cause: new Error('the terminal went away'),
+        });
+      },
       stderr: (t: string) => void (stderr += t),
       env,
       interactive: false,
@@ -912,7 +1584,10 @@ test('an unexpected failure in a command: a short report with the versions, exit
   const report = short.stderr();
   const version = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
   assert.match(report, /^pkgapp: unexpected failure: EIO: i\/o error, write\n/);
-  assert.ok(report.includes(`  pkgapp ${version}, node ${process.version}, ${process.platform}-${process.arch}\n`), report);
+  assert.ok(
+    report.includes(`  pkgapp ${version}, node ${process.version}, ${process.platform}-${process.arch}\n`),
+    report,
+  );
   assert.match(report, /^ {2}cause: the terminal went away$/m);
   assert.match(report, /^ {2}code: PKGAPP_UNEXPECTED \(docs\/errors\.md\)$/m);
   assert.ok(report.split('\n').filter((l) => /^\s+at /.test(l)).length <= 5, `at most 5 stack frames:\n${report}`);
@@ -920,23 +1595,41 @@ test('an unexpected failure in a command: a short report with the versions, exit
 
   const debug = brokenStdout({ PKGAPP_DEBUG: '1' });
   assert.equal(await main(['init', '-C', await app(), '--json'], debug.io), 1);
-  assert.ok(debug.stderr().split('\n').filter((l) => /^\s+at /.test(l)).length > 5, debug.stderr());
+  assert.ok(
+    debug
+      .stderr()
+      .split('\n')
+      .filter((l) => /^\s+at /.test(l)).length > 5,
+    debug.stderr(),
+  );
   assert.match(debug.stderr(), /the terminal went away/);
 
   // With --json and a working stdout, the document says so too.
   let stdout = '';
-  const exitCode = reportError(new TypeError('Cannot read properties of undefined'), { stdout: (t) => void (stdout += t), stderr: () => {}, env: {}, interactive: false }, { json: true });
+  const exitCode = reportError(
+    new TypeError('Cannot read properties of undefined'),
+    { stdout: (t) => void (stdout += t), stderr: () => {}, env: {}, interactive: false },
+    { json: true },
+  );
   assert.equal(exitCode, 1);
-  const doc = JSON.parse(stdout) as { error: { code: string; exitCode: number; message: string; versions: { pkgapp: string; node: string } } };
+  const doc = JSON.parse(stdout) as {
+    error: { code: string; exitCode: number; message: string; versions: { pkgapp: string; node: string } };
+  };
   assert.equal(doc.error.code, 'PKGAPP_UNEXPECTED');
   assert.equal(doc.error.message, 'TypeError: Cannot read properties of undefined');
-  assert.deepEqual([doc.error.exitCode, doc.error.versions.pkgapp, doc.error.versions.node], [1, version, process.version]);
+  assert.deepEqual(
+    [doc.error.exitCode, doc.error.versions.pkgapp, doc.error.versions.node],
+    [1, version, process.version],
+  );
 });
 
 test('the real CLI process: exit codes and the report as main() gives them', async () => {
   const usage = await runCli(['build', '--frobnicate']);
   assert.equal(usage.exitCode, 2);
-  assert.equal(usage.stderr, "pkgapp: error: unknown option '--frobnicate'\n  hint: `pkgapp build --help` lists its options\n  code: PKGAPP_USAGE_UNKNOWN_OPTION (docs/errors.md)"); // execa drops the final newline
+  assert.equal(
+    usage.stderr,
+    "pkgapp: error: unknown option '--frobnicate'\n  hint: `pkgapp build --help` lists its options\n  code: PKGAPP_USAGE_UNKNOWN_OPTION (docs/errors.md)",
+  ); // execa drops the final newline
   const dir = await makeApp({ 'package.json': pkgJson({}), 'server.js': '' });
   const json = await runCli(['build', '-C', dir, '--json']);
   assert.equal(json.exitCode, 2);

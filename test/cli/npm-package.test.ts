@@ -13,15 +13,37 @@ test('npm pack → npm install -g → `pkgapp build` builds a package', async ()
   const [{ filename, files }] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
   const shipped = files.map((f) => f.path);
   assert.ok(shipped.includes('dist/cli.js') && shipped.includes('templates/systemd/app.service'));
-  assert.ok(!shipped.some((f) => f.endsWith('.map') || f.startsWith('test/') || f.startsWith('src/')), 'only the runtime ships');
+  assert.ok(
+    !shipped.some((f) => f.endsWith('.map') || f.startsWith('test/') || f.startsWith('src/')),
+    'only the runtime ships',
+  );
 
   const prefix = await tempDir();
-  await execa('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', path.join(packDir, filename)]);
+  await execa('npm', [
+    'install',
+    '--global',
+    '--prefix',
+    prefix,
+    '--no-audit',
+    '--no-fund',
+    path.join(packDir, filename),
+  ]);
   const app = await makeApp(minimalApp());
   const out = await tempDir();
-  const build = await execa(path.join(prefix, 'bin', 'pkgapp'), ['build', '-C', app, '-o', out, '--no-install', '--json'], { cwd: prefix });
+  const build = await execa(
+    path.join(prefix, 'bin', 'pkgapp'),
+    ['build', '-C', app, '-o', out, '--no-install', '--json'],
+    { cwd: prefix },
+  );
   const [pkg] = JSON.parse(build.stdout).packages as { path: string }[];
   assert.equal(path.basename(pkg!.path), 'tiny-app_1.0.0_all.deb');
-  const { stdout: unit } = await execa('dpkg-deb', ['--fsys-tarfile', pkg!.path]).pipe('tar', ['-xOf', '-', './lib/systemd/system/tiny-app.service']);
-  assert.match(unit, /^ExecStart="\/opt\/tiny-app\/\.pkgapp\/check-env" "\/usr\/bin\/node" "\/opt\/tiny-app\/server\.js"$/m);
+  const { stdout: unit } = await execa('dpkg-deb', ['--fsys-tarfile', pkg!.path]).pipe('tar', [
+    '-xOf',
+    '-',
+    './lib/systemd/system/tiny-app.service',
+  ]);
+  assert.match(
+    unit,
+    /^ExecStart="\/opt\/tiny-app\/\.pkgapp\/check-env" "\/usr\/bin\/node" "\/opt\/tiny-app\/server\.js"$/m,
+  );
 });

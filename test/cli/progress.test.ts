@@ -16,9 +16,13 @@ test('under a pseudo-terminal the writing line is redrawn in place, then the sum
   const command = `node ${CLI} build -C ${app} -o ${path.join(app, 'out')} --no-install -t deb -t rpm`;
   await execa('script', ['-q', '-e', '-c', command, transcript], { env: { CI: '', TERM: 'xterm' } });
   const screen = await readFile(transcript, 'utf8');
+  // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence
   assert.match(screen, /\r\x1b\[K\[ {0,4}\d+\.\ds\] writing: \d+\/\d+ files/, 'a redrawn progress line');
   assert.match(screen, /\[ {0,4}\d+\.\ds\] collecting \d+ app files/);
-  assert.match(screen, /built .*tiny-app_1\.0\.0_all\.deb\r?\n {2}deb 1\.0\.0 all, \d+ files, \d+ bytes, sha256 [0-9a-f]{64}/);
+  assert.match(
+    screen,
+    /built .*tiny-app_1\.0\.0_all\.deb\r?\n {2}deb 1\.0\.0 all, \d+ files, \d+ bytes, sha256 [0-9a-f]{64}/,
+  );
   assert.match(screen, /SBOM .*tiny-app-1\.0\.0\.cdx\.json/);
 });
 

@@ -12,7 +12,10 @@ after(cleanupTestDirs);
 async function quickStart(): Promise<string[]> {
   const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const block = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-  return block.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+  return block
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
 }
 
 test('the README quick start: the first command installs and packages the example on a fresh copy', async () => {
@@ -23,11 +26,16 @@ test('the README quick start: the first command installs and packages the exampl
 
   // A fresh copy: the files git knows, as they are in the working tree.
   const copy = await tempDir('pkgapp-readme-');
-  const { stdout } = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT });
+  const { stdout } = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: REPO_ROOT,
+  });
   for (const file of stdout.split('\0').filter(Boolean)) {
     await mkdir(path.dirname(path.join(copy, file)), { recursive: true });
     await cp(path.join(REPO_ROOT, file), path.join(copy, file), { verbatimSymlinks: true }).catch(() => {}); // deleted but not yet committed files
   }
   await execa('sh', ['-c', install!], { cwd: copy, env: { npm_config_update_notifier: 'false' } });
-  assert.deepEqual((await readdir(path.join(copy, 'examples/hello/dist'))).filter((f) => f.endsWith('.deb')), ['acme-hello_1.0.0_all.deb']);
+  assert.deepEqual(
+    (await readdir(path.join(copy, 'examples/hello/dist'))).filter((f) => f.endsWith('.deb')),
+    ['acme-hello_1.0.0_all.deb'],
+  );
 });

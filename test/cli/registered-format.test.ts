@@ -27,7 +27,10 @@ async function readTarball(file: string): Promise<Map<string, { type: string; bo
     const parts: Buffer[] = [];
     stream.on('data', (chunk) => void parts.push(chunk as Buffer));
     stream.on('end', () => {
-      entries.set(header.name.replace(/\/$/, ''), { type: header.type ?? 'file', body: Buffer.concat(parts).toString('utf8') });
+      entries.set(header.name.replace(/\/$/, ''), {
+        type: header.type ?? 'file',
+        body: Buffer.concat(parts).toString('utf8'),
+      });
       next();
     });
   });
@@ -42,7 +45,8 @@ let built: Promise<Awaited<ReturnType<typeof build>>> | undefined;
 function buildExample(): Promise<Awaited<ReturnType<typeof build>>> {
   built ??= (async () => {
     const dir = await tempDir('pkgapp-tgz-');
-    for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin']) await cp(path.join(EXAMPLE_APP, f), path.join(dir, f), { recursive: true });
+    for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin'])
+      await cp(path.join(EXAMPLE_APP, f), path.join(dir, f), { recursive: true });
     return build({ dir, targets: ['deb', 'tgz'], env: { ...process.env, SOURCE_DATE_EPOCH: '1795651200' } });
   })();
   return built;
@@ -50,22 +54,38 @@ function buildExample(): Promise<Awaited<ReturnType<typeof build>>> {
 
 test('build() writes the registered format beside the deb, named and laid out by the format', async () => {
   const packages = await buildExample();
-  assert.deepEqual(packages.map((p) => p.format), ['deb', 'tgz']);
+  assert.deepEqual(
+    packages.map((p) => p.format),
+    ['deb', 'tgz'],
+  );
   const tgz = packages[1]!;
   assert.equal(path.basename(tgz.path), 'acme-hello_1.0.0_any.tar.gz');
   assert.equal(tgz.architecture, 'any');
   const entries = await readTarball(tgz.path);
   // The tgz layout, not Debian's or rpm's.
   const unit = entries.get('etc/systemd/system/acme-hello.service');
-  assert.ok(unit, `no unit in etc/systemd/system: ${[...entries.keys()].filter((p) => p.includes('systemd')).join(', ')}`);
+  assert.ok(
+    unit,
+    `no unit in etc/systemd/system: ${[...entries.keys()].filter((p) => p.includes('systemd')).join(', ')}`,
+  );
   assert.match(unit.body, /^EnvironmentFile=-\/etc\/acme-hello\/acme-hello\.env$/m);
   const envFile = entries.get('etc/acme-hello/acme-hello.env');
   assert.ok(envFile, 'the environment file is where the tgz layout puts it');
   assert.match(envFile.body, /^#GREETING=$/m);
-  assert.match(entries.get('opt/acme-hello/.pkgapp/check-env')?.body ?? '', /'\/etc\/acme-hello\/acme-hello\.env'/, 'the start check reads the environment file where the layout puts it');
-  assert.ok(entries.has('usr/local/share/doc/acme-hello/copyright'), 'documents under the layout\'s docDir');
+  assert.match(
+    entries.get('opt/acme-hello/.pkgapp/check-env')?.body ?? '',
+    /'\/etc\/acme-hello\/acme-hello\.env'/,
+    'the start check reads the environment file where the layout puts it',
+  );
+  assert.ok(entries.has('usr/local/share/doc/acme-hello/copyright'), "documents under the layout's docDir");
   assert.ok(entries.has('usr/local/share/doc/acme-hello/sbom.cdx.json'));
-  for (const elsewhere of ['lib/systemd/system/acme-hello.service', 'usr/lib/systemd/system/acme-hello.service', 'etc/default/acme-hello', 'etc/sysconfig/acme-hello', 'usr/share/doc/acme-hello/copyright']) {
+  for (const elsewhere of [
+    'lib/systemd/system/acme-hello.service',
+    'usr/lib/systemd/system/acme-hello.service',
+    'etc/default/acme-hello',
+    'etc/sysconfig/acme-hello',
+    'usr/share/doc/acme-hello/copyright',
+  ]) {
     assert.ok(!entries.has(elsewhere), `${elsewhere} belongs to another format's layout`);
   }
   // The shared contents: the app, its node_modules, the /usr/bin wrapper, every parent directory.
@@ -97,29 +117,38 @@ test('inspect() and verify() read the registered format through its reader, foun
   assert.equal(verified.problem, 'not signed');
 });
 
-test('--target and --arch know the registered format\'s names', async () => {
+test("--target and --arch know the registered format's names", async () => {
   assert.equal(parseArch('any'), 'all');
-  await assert.rejects(build({ dir: EXAMPLE_APP, targets: ['zip'] }), (error: Error & { code?: string; hint?: string }) => {
-    assert.equal(error.code, 'PKGAPP_TARGET_UNKNOWN');
-    assert.match(error.hint ?? '', /deb or rpm or tgz/);
-    return true;
-  });
+  await assert.rejects(
+    build({ dir: EXAMPLE_APP, targets: ['zip'] }),
+    (error: Error & { code?: string; hint?: string }) => {
+      assert.equal(error.code, 'PKGAPP_TARGET_UNKNOWN');
+      assert.match(error.hint ?? '', /deb or rpm or tgz/);
+      return true;
+    },
+  );
 });
 
 test('publish() refuses the registered format, which has no repository, instead of dropping it', async () => {
   const [deb, tgz] = await buildExample();
-  await assert.rejects(publish([deb!.path, tgz!.path], { repoDir: await tempDir(), signKey: { file: '/nonexistent/key' } }), (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED');
-    assert.match(error.message, /acme-hello_1\.0\.0_any\.tar\.gz: pkgapp cannot publish tgz packages/);
-    return true;
-  });
+  await assert.rejects(
+    publish([deb!.path, tgz!.path], { repoDir: await tempDir(), signKey: { file: '/nonexistent/key' } }),
+    (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED');
+      assert.match(error.message, /acme-hello_1\.0\.0_any\.tar\.gz: pkgapp cannot publish tgz packages/);
+      return true;
+    },
+  );
 });
 
 test('once removed, the format is unknown again', async () => {
   const tgz = (await buildExample())[1]!;
   unregister();
   try {
-    await assert.rejects(inspect(tgz.path), { code: 'PKGAPP_NOT_A_PACKAGE', message: /neither a \.deb nor an \.rpm package/ });
+    await assert.rejects(inspect(tgz.path), {
+      code: 'PKGAPP_NOT_A_PACKAGE',
+      message: /neither a \.deb nor an \.rpm package/,
+    });
     assert.throws(() => parseArch('any'), { code: 'PKGAPP_ARCH_INVALID' });
     assert.equal((await readFile(tgz.path)).subarray(0, 2).toString('hex'), '1f8b');
   } finally {

@@ -65,9 +65,13 @@ async function index(dir: string): Promise<void> {
   const packages = await execa('apt-ftparchive', ['packages', '.'], { cwd: dir });
   await writeAtomic(path.join(dir, 'Packages'), packages.stdout + '\n');
   // Release lists Packages' checksums; apt then notices every regeneration.
-  const release = await execa('apt-ftparchive', ['-o', 'APT::FTPArchive::Release::Origin=pkgapp-test', 'release', '.'], {
-    cwd: dir,
-  });
+  const release = await execa(
+    'apt-ftparchive',
+    ['-o', 'APT::FTPArchive::Release::Origin=pkgapp-test', 'release', '.'],
+    {
+      cwd: dir,
+    },
+  );
   await writeAtomic(path.join(dir, 'Release'), release.stdout + '\n');
 }
 

@@ -16,7 +16,9 @@ export async function mainPid(b: Booted): Promise<string> {
 }
 
 /** The service's HTTP answer, retried while it starts. */
-export async function fetchApp(b: Booted): Promise<{ greeting: string; version: string; visits: number; user: string; pid: number }> {
+export async function fetchApp(
+  b: Booted,
+): Promise<{ greeting: string; version: string; visits: number; user: string; pid: number }> {
   for (let i = 0; i < 50; i++) {
     const r = await b.exec(['curl', '-sf', 'http://127.0.0.1:3000/']);
     if (r.exitCode === 0) return JSON.parse(r.stdout);

@@ -161,7 +161,9 @@ async function buildImage(image: string, packages: string[]): Promise<string> {
     await rename(tmp, image);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`mmdebstrap failed building ${image}:\n${tail((err as { all?: string }).all ?? String(err))}`);
+    throw new Error(`mmdebstrap failed building ${image}:\n${tail((err as { all?: string }).all ?? String(err))}`, {
+      cause: err,
+    });
   }
   return image;
 }

@@ -13,20 +13,33 @@ export const HOOK_LOG = '/var/log/acme-hello-hooks.log';
  * maintainer-script phase has a hook that logs the version, phase and arguments to HOOK_LOG.
  * `extraArgs` go to pkgapp build (e.g. --sign-key); `configure` may change the pkgapp config.
  */
-export async function buildExampleVersion(version: string, targets: ('deb' | 'rpm')[], extraArgs: string[] = [], configure?: (pkgapp: Record<string, unknown>) => void): Promise<Record<string, string>> {
+export async function buildExampleVersion(
+  version: string,
+  targets: ('deb' | 'rpm')[],
+  extraArgs: string[] = [],
+  configure?: (pkgapp: Record<string, unknown>) => void,
+): Promise<Record<string, string>> {
   const dir = await tempDir('pkgapp-example-');
-  for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin']) await cp(path.join(EXAMPLE_APP, f), path.join(dir, f), { recursive: true });
+  for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin'])
+    await cp(path.join(EXAMPLE_APP, f), path.join(dir, f), { recursive: true });
   const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
   const lock = JSON.parse(await readFile(path.join(dir, 'package-lock.json'), 'utf8'));
   pkg.version = lock.version = lock.packages[''].version = version;
   if (version !== '1.0.0') pkg.pkgapp.env.LOG_LEVEL = { default: 'info', description: 'Log verbosity' };
   await mkdir(path.join(dir, 'hooks'));
   await writeFile(path.join(dir, 'hooks/log.sh'), `echo "${version} $PKGAPP_HOOK_PHASE $#: $*" >> ${HOOK_LOG}\n`);
-  pkg.pkgapp.hooks = { preinst: 'hooks/log.sh', postinst: 'hooks/log.sh', prerm: 'hooks/log.sh', postrm: 'hooks/log.sh' };
+  pkg.pkgapp.hooks = {
+    preinst: 'hooks/log.sh',
+    postinst: 'hooks/log.sh',
+    prerm: 'hooks/log.sh',
+    postrm: 'hooks/log.sh',
+  };
   configure?.(pkg.pkgapp);
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   await writeFile(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
-  const result = await runCli(['build', '-C', dir, ...targets.flatMap((t) => ['-t', t]), ...extraArgs, '--json'], { env: { SOURCE_DATE_EPOCH: '1795651200' } });
+  const result = await runCli(['build', '-C', dir, ...targets.flatMap((t) => ['-t', t]), ...extraArgs, '--json'], {
+    env: { SOURCE_DATE_EPOCH: '1795651200' },
+  });
   assert.equal(result.exitCode, 0, result.stderr);
   const built = JSON.parse(result.stdout).packages as { format: string; path: string }[];
   return Object.fromEntries(built.map((p) => [p.format, p.path]));

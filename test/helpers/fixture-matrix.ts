@@ -56,7 +56,8 @@ export function localNodeHeaders(): Record<string, string> {
   try {
     const header = readFileSync(path.join(prefix, 'include/node/node_version.h'), 'utf8');
     const part = (name: string) => new RegExp(`#define NODE_${name}_VERSION (\\d+)`).exec(header)?.[1];
-    if (`v${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` === process.version) return { npm_config_nodedir: prefix };
+    if (`v${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` === process.version)
+      return { npm_config_nodedir: prefix };
   } catch {
     // no headers beside this node
   }
@@ -65,7 +66,10 @@ export function localNodeHeaders(): Record<string, string> {
 
 /** The host's architecture in Debian's and rpm's names. */
 export function hostPackageArch(): { deb: string; rpm: string } {
-  const table: Record<string, { deb: string; rpm: string }> = { x64: { deb: 'amd64', rpm: 'x86_64' }, arm64: { deb: 'arm64', rpm: 'aarch64' } };
+  const table: Record<string, { deb: string; rpm: string }> = {
+    x64: { deb: 'amd64', rpm: 'x86_64' },
+    arm64: { deb: 'arm64', rpm: 'aarch64' },
+  };
   const arch = table[process.arch];
   if (!arch) throw new Error(`no deb/rpm architecture known here for ${process.arch}`);
   return arch;
@@ -92,7 +96,9 @@ export function pathWith(manager: Manager): Promise<Record<string, string>> {
       const file = path.join(REPO_ROOT, script);
       assert.ok(existsSync(file), `${file} is missing: run npm ci in the repository (it is a devDependency)`);
       const dir = await tempDir(`pkgapp-${manager}-`);
-      await writeFile(path.join(dir, program), `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(file)} "$@"\n`, { mode: 0o755 });
+      await writeFile(path.join(dir, program), `#!/bin/sh\nexec ${shQuote(process.execPath)} ${shQuote(file)} "$@"\n`, {
+        mode: 0o755,
+      });
       return { PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}` };
     })();
     managerPaths.set(manager, env);
@@ -105,7 +111,10 @@ export function pathWith(manager: Manager): Promise<Record<string, string>> {
  * `says`): its service answers JSON, its bin prints JSON computed by its production dependency.
  */
 function lockfileApp(dir: string, manager: Manager, says: string, id = says): MatrixFixture {
-  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/apps', dir, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/apps', dir, 'package.json'), 'utf8')) as {
+    name: string;
+    bin: Record<string, string>;
+  };
   const bin = Object.keys(pkg.bin)[0]!;
   return {
     id: `${id} (${dir})`,
@@ -135,7 +144,14 @@ function monorepoApi(dir: string, manager: Manager | 'npm', says: string, id: st
       assert.match(String(a.libMs), /^2\.1\./, 'the sibling workspace gets its ms 2.1.x');
       return `HTTP ${String(a.app)} (${says}): ms ${String(a.ms)}, lib's ms ${String(a.libMs)}`;
     },
-    bins: [{ command: 'mono-api-hello', stdout: new RegExp(`^\\{"app":"@mono/api","manager":"${says}","ms":"2\\.0\\.0","libMs":"2\\.1\\.\\d+","humanized":"2 minutes"\\}$`) }],
+    bins: [
+      {
+        command: 'mono-api-hello',
+        stdout: new RegExp(
+          `^\\{"app":"@mono/api","manager":"${says}","ms":"2\\.0\\.0","libMs":"2\\.1\\.\\d+","humanized":"2 minutes"\\}$`,
+        ),
+      },
+    ],
   };
 }
 
@@ -188,10 +204,21 @@ export const FIXTURES: MatrixFixture[] = [
       const after = await fetchJson(b, port);
       assert.equal(after.visits, Number(before.visits) + 1, 'visits are counted in the database, kept across restarts');
       assert.equal(await shIn(b, `stat -c %U /var/lib/${name}/visits.sqlite`), name);
-      assert.equal(await shIn(b, `readlink /proc/$(systemctl show -p MainPID --value ${name})/exe`), `/opt/${name}/node/bin/node`);
+      assert.equal(
+        await shIn(b, `readlink /proc/$(systemctl show -p MainPID --value ${name})/exe`),
+        `/opt/${name}/node/bin/node`,
+      );
       // Why the node is bundled: Debian's node 18 cannot load an addon built for Node 20.
-      const debianNode = await b.exec(['/usr/bin/node', '-e', `require('/opt/${name}/node_modules/better-sqlite3')(':memory:')`]);
-      assert.notEqual(debianNode.exitCode, 0, "Debian's node loads the addon: the ABI argument for --node bundled no longer holds");
+      const debianNode = await b.exec([
+        '/usr/bin/node',
+        '-e',
+        `require('/opt/${name}/node_modules/better-sqlite3')(':memory:')`,
+      ]);
+      assert.notEqual(
+        debianNode.exitCode,
+        0,
+        "Debian's node loads the addon: the ABI argument for --node bundled no longer holds",
+      );
       assert.match(debianNode.stderr, /NODE_MODULE_VERSION/);
       return "state kept across restart; Debian's node 18 refuses the addon (NODE_MODULE_VERSION)";
     },
@@ -230,17 +257,31 @@ export interface BuiltFixture {
 export async function buildFixture(fixture: MatrixFixture): Promise<BuiltFixture> {
   const copy = await tempDir('pkgapp-matrix-');
   const source = path.join(REPO_ROOT, fixture.source);
-  await cp(source, copy, { recursive: true, verbatimSymlinks: true, filter: (f) => !/[/\\](node_modules|dist)$/.test(f.slice(source.length)) });
+  await cp(source, copy, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (f) => !/[/\\](node_modules|dist)$/.test(f.slice(source.length)),
+  });
   const appDir = path.join(copy, fixture.appDir ?? '');
   const out = await tempDir('pkgapp-matrix-out-');
   const started = Date.now();
-  const result = await runCli(['build', '-C', appDir, '-o', out, ...TARGETS.flatMap((t) => ['-t', t]), ...(fixture.args ?? []), '--json'], {
-    env: { SOURCE_DATE_EPOCH: '1795651200', ...(await fixture.buildEnv?.()) },
-  });
+  const result = await runCli(
+    ['build', '-C', appDir, '-o', out, ...TARGETS.flatMap((t) => ['-t', t]), ...(fixture.args ?? []), '--json'],
+    {
+      env: { SOURCE_DATE_EPOCH: '1795651200', ...(await fixture.buildEnv?.()) },
+    },
+  );
   const seconds = (Date.now() - started) / 1000;
   assert.equal(result.exitCode, 0, `pkgapp build of ${fixture.source} failed:\n${result.stderr}`);
-  const built = JSON.parse(result.stdout).packages as { format: Target; path: string; name: string; architecture: string }[];
-  const packages = Object.fromEntries(built.map((p) => [p.format, { path: p.path, architecture: p.architecture }])) as Record<Target, BuiltPackageInfo>;
+  const built = JSON.parse(result.stdout).packages as {
+    format: Target;
+    path: string;
+    name: string;
+    architecture: string;
+  }[];
+  const packages = Object.fromEntries(
+    built.map((p) => [p.format, { path: p.path, architecture: p.architecture }]),
+  ) as Record<Target, BuiltPackageInfo>;
   return { name: built[0]!.name, appDir, packages, seconds };
 }
 
@@ -279,12 +320,15 @@ export async function configureAndRun(fixture: MatrixFixture, ctx: RunContext): 
     const envFile = target === 'deb' ? `/etc/default/${name}` : `/etc/sysconfig/${name}`;
     const lines = Object.entries({ PORT: String(port), ...fixture.config }).map(([k, v]) => shQuote(`${k}=${v}`));
     // reset-failed: until configured, the service may have failed often enough to hit its start limit.
-    await shIn(b, `printf '%s\\n' ${lines.join(' ')} >> ${envFile} && systemctl reset-failed ${name}; systemctl restart ${name}`);
+    await shIn(
+      b,
+      `printf '%s\\n' ${lines.join(' ')} >> ${envFile} && systemctl reset-failed ${name}; systemctl restart ${name}`,
+    );
     let answer: Record<string, unknown>;
     try {
       answer = await fetchJson(b, port);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\njournal:\n${await b.journal(name)}`);
+      throw new Error(`${(error as Error).message}\njournal:\n${await b.journal(name)}`, { cause: error });
     }
     ran.push(`${fixture.http(answer, ctx)} (:${port})`);
   }
@@ -319,8 +363,9 @@ export function renderMatrix(rows: readonly MatrixRow[]): string {
   return [
     '| fixture | extra build flags | target | package | build s | installed | ran |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) =>
-      `| ${[r.fixture, r.flags || '–', r.target, r.file || '–', r.buildSeconds === undefined ? '–' : r.buildSeconds.toFixed(0), mark(r.installed), `${mark(r.ok)} ${r.ran}`].map(cell).join(' | ')} |`,
+    ...rows.map(
+      (r) =>
+        `| ${[r.fixture, r.flags || '–', r.target, r.file || '–', r.buildSeconds === undefined ? '–' : r.buildSeconds.toFixed(0), mark(r.installed), `${mark(r.ok)} ${r.ran}`].map(cell).join(' | ')} |`,
     ),
   ].join('\n');
 }

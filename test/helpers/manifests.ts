@@ -21,23 +21,29 @@ export function appSource(pkg: PackageJson, hooks: AppSource['hooks'] = {}): App
 
 /** The example app's metadata, as a manifest. */
 export function exampleManifest(extra: Partial<PackageJson> = {}, hooks: AppSource['hooks'] = {}): Manifest {
-  return resolveManifest(appSource({
-    name: '@acme/hello',
-    version: '1.0.0',
-    description: 'Tiny HTTP greeting service, packaged by pkgapp',
-    author: 'Acme Ops <ops@acme.example>',
-    license: 'MIT',
-    homepage: 'https://github.com/acme/hello',
-    main: 'server.js',
-    bin: { 'hello-greet': 'bin/greet.js' },
-    engines: { node: '>=18' },
-    dependencies: { express: '^4.21.2' },
-    pkgapp: {
-      env: {
-        GREETING: { required: true, description: 'Text the service greets visitors with' },
-        PORT: { default: '3000', description: 'TCP port to listen on' },
+  return resolveManifest(
+    appSource(
+      {
+        name: '@acme/hello',
+        version: '1.0.0',
+        description: 'Tiny HTTP greeting service, packaged by pkgapp',
+        author: 'Acme Ops <ops@acme.example>',
+        license: 'MIT',
+        homepage: 'https://github.com/acme/hello',
+        main: 'server.js',
+        bin: { 'hello-greet': 'bin/greet.js' },
+        engines: { node: '>=18' },
+        dependencies: { express: '^4.21.2' },
+        pkgapp: {
+          env: {
+            GREETING: { required: true, description: 'Text the service greets visitors with' },
+            PORT: { default: '3000', description: 'TCP port to listen on' },
+          },
+        },
+        ...extra,
       },
-    },
-    ...extra,
-  }, hooks), { buildTime: BUILD_TIME });
+      hooks,
+    ),
+    { buildTime: BUILD_TIME },
+  );
 }

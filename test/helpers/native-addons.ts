@@ -6,7 +6,11 @@ import path from 'node:path';
 import { execa } from 'execa';
 
 /** Compiles `out` (a .node file) that calls each of `imports` (left undefined for the loader). */
-export async function compileAddon(out: string, imports: readonly string[], flags: readonly string[] = []): Promise<string> {
+export async function compileAddon(
+  out: string,
+  imports: readonly string[],
+  flags: readonly string[] = [],
+): Promise<string> {
   const source = `${out}.c`;
   // Mangled C++ names are valid C identifiers: declared as functions, they are imported as such.
   const text = [
@@ -28,7 +32,8 @@ export async function readelfImports(file: string): Promise<string[]> {
   for (const line of stdout.split('\n')) {
     const cols = line.trim().split(/\s+/);
     // Num: Value Size Type Bind Vis Ndx Name
-    if (cols.length >= 8 && cols[6] === 'UND' && (cols[4] === 'GLOBAL' || cols[4] === 'WEAK')) names.add(cols[7]!.replace(/@.*$/, ''));
+    if (cols.length >= 8 && cols[6] === 'UND' && (cols[4] === 'GLOBAL' || cols[4] === 'WEAK'))
+      names.add(cols[7]!.replace(/@.*$/, ''));
   }
   return [...names].sort();
 }

@@ -52,7 +52,16 @@ export interface RealApp {
 }
 
 /** Build outputs of the frameworks (gitignored in their scaffolds): never copied from the repository. */
-const BUILD_OUTPUTS = new Set(['node_modules', '.next', '.nuxt', '.output', '.svelte-kit', '.react-router', 'build', 'dist']);
+const BUILD_OUTPUTS = new Set([
+  'node_modules',
+  '.next',
+  '.nuxt',
+  '.output',
+  '.svelte-kit',
+  '.react-router',
+  'build',
+  'dist',
+]);
 
 export interface BuiltApp {
   name: string;
@@ -81,7 +90,11 @@ export async function attemptBuild(app: RealApp, args: readonly string[]): Promi
   await cp(source, copy, { recursive: true, filter: (f) => !BUILD_OUTPUTS.has(path.basename(f)) || f === source });
   const started = Date.now();
   const r = await runCli(['build', '-C', copy, ...TARGETS.flatMap((t) => ['-t', t]), ...args], {
-    env: { SOURCE_DATE_EPOCH: '1795651200', PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
+    env: {
+      SOURCE_DATE_EPOCH: '1795651200',
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+    },
   });
   const seconds = (Date.now() - started) / 1000;
   // "built /path/NAME_VERSION_ARCH.deb" and "built /path/NAME-VERSION-RELEASE.ARCH.rpm"
@@ -97,16 +110,36 @@ export async function attemptBuild(app: RealApp, args: readonly string[]): Promi
 /** Builds the app with the options it needs; fails with pkgapp's output unless both packages were written. */
 export async function buildRealApp(app: RealApp): Promise<BuiltApp> {
   const r = await attemptBuild(app, app.args ?? []);
-  assert.equal(r.exitCode, 0, `pkgapp build -t deb -t rpm ${(app.args ?? []).join(' ')} of ${app.id} failed (exit ${r.exitCode}):\n${r.stderr.split('\n').filter((l) => !/^\[ *[\d.]+s\] writing:/.test(l)).slice(-25).join('\n')}`);
-  assert.deepEqual(r.packages.map((p) => p.format).sort(), [...TARGETS].sort(), `one package per target in the build's log:\n${r.stderr}`);
+  assert.equal(
+    r.exitCode,
+    0,
+    `pkgapp build -t deb -t rpm ${(app.args ?? []).join(' ')} of ${app.id} failed (exit ${r.exitCode}):\n${r.stderr
+      .split('\n')
+      .filter((l) => !/^\[ *[\d.]+s\] writing:/.test(l))
+      .slice(-25)
+      .join('\n')}`,
+  );
+  assert.deepEqual(
+    r.packages.map((p) => p.format).sort(),
+    [...TARGETS].sort(),
+    `one package per target in the build's log:\n${r.stderr}`,
+  );
   const packages = {} as BuiltApp['packages'];
   for (const p of r.packages) packages[p.format] = { path: p.path, bytes: (await stat(p.path)).size };
-  return { name: r.packages[0]!.name, version: lockedVersion(app.id, app.framework), packages, seconds: r.seconds, log: r.stderr };
+  return {
+    name: r.packages[0]!.name,
+    version: lockedVersion(app.id, app.framework),
+    packages,
+    seconds: r.seconds,
+    log: r.stderr,
+  };
 }
 
 /** The version of `pkg` the wrapper's lockfile pins. */
 export function lockedVersion(id: string, pkg: string): string {
-  const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/real-apps', id, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  const lock = JSON.parse(
+    readFileSync(path.join(REPO_ROOT, 'test/fixtures/real-apps', id, 'package-lock.json'), 'utf8'),
+  ) as { packages: Record<string, { version?: string }> };
   return lock.packages[`node_modules/${pkg}`]?.version ?? '?';
 }
 
@@ -134,20 +167,33 @@ export interface HttpOptions {
 export async function http(b: Booted, url: string, opts: HttpOptions = {}): Promise<HttpAnswer> {
   const headers = { ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
   const input = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
-  const cmd = ['curl', '-sS', '-w', '\n%{http_code} %{content_type}', '-X', opts.method ?? (input === undefined ? 'GET' : 'POST'), ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), ...(input === undefined ? [] : ['--data-binary', '@-']), url];
+  const cmd = [
+    'curl',
+    '-sS',
+    '-w',
+    '\n%{http_code} %{content_type}',
+    '-X',
+    opts.method ?? (input === undefined ? 'GET' : 'POST'),
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    ...(input === undefined ? [] : ['--data-binary', '@-']),
+    url,
+  ];
   const deadline = Date.now() + (opts.seconds ?? 60) * 1000;
-  let last = '';
+  let last: string;
   for (;;) {
     const r = await b.exec(cmd, input === undefined ? {} : { input });
     if (r.exitCode === 0) {
       const cut = r.stdout.lastIndexOf('\n');
       const [status, contentType = ''] = r.stdout.slice(cut + 1).split(' ');
       // 502/503: a framework still starting behind its own proxy; anything else is the answer.
-      if (!['502', '503'].includes(status!)) return { status: Number(status), body: r.stdout.slice(0, cut), contentType };
+      if (!['502', '503'].includes(status!))
+        return { status: Number(status), body: r.stdout.slice(0, cut), contentType };
     }
     last = `${r.stderr.trim()} ${r.stdout.slice(-200)}`;
     if (opts.unit && (await b.exec(['systemctl', 'is-failed', '--quiet', opts.unit])).exitCode === 0) {
-      throw new Error(`${opts.unit} failed (systemd gave up restarting it), no answer from ${url}: ${await journalErrors(b, opts.unit)}`);
+      throw new Error(
+        `${opts.unit} failed (systemd gave up restarting it), no answer from ${url}: ${await journalErrors(b, opts.unit)}`,
+      );
     }
     if (Date.now() > deadline) throw new Error(`no HTTP answer from ${url} within ${opts.seconds ?? 60} s: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -156,15 +202,22 @@ export async function http(b: Booted, url: string, opts: HttpOptions = {}): Prom
 
 /** The journal lines of a unit that say what went wrong (the last few), on one line. */
 export async function journalErrors(b: Booted, unit: string): Promise<string> {
-  const lines = (await b.journal(unit)).split('\n').filter((l) => /error|cannot|could not|not found|denied|EROFS|ENOENT|EACCES|requires|failed/i.test(l));
-  return lines.slice(-4).map((l) => l.replace(/^\[\s*[\d.]+\]\s+\S+\s+/, '')).join(' | ');
+  const lines = (await b.journal(unit))
+    .split('\n')
+    .filter((l) => /error|cannot|could not|not found|denied|EROFS|ENOENT|EACCES|requires|failed/i.test(l));
+  return lines
+    .slice(-4)
+    .map((l) => l.replace(/^\[\s*[\d.]+\]\s+\S+\s+/, ''))
+    .join(' | ');
 }
 
 /** A successful (2xx) answer's body; otherwise fails showing the answer and the service's journal. */
 export async function ok(ctx: AppContext, urlPath: string, opts: HttpOptions = {}): Promise<string> {
   const a = await http(ctx.b, `http://127.0.0.1:${ctx.port}${urlPath}`, { unit: ctx.name, ...opts });
   if (a.status < 200 || a.status > 299) {
-    throw new Error(`${opts.method ?? (opts.json || opts.body ? 'POST' : 'GET')} ${urlPath} answered ${a.status}: ${a.body.slice(0, 500)}\njournal:\n${(await ctx.b.journal(ctx.name)).split('\n').slice(-30).join('\n')}`);
+    throw new Error(
+      `${opts.method ?? (opts.json || opts.body ? 'POST' : 'GET')} ${urlPath} answered ${a.status}: ${a.body.slice(0, 500)}\njournal:\n${(await ctx.b.journal(ctx.name)).split('\n').slice(-30).join('\n')}`,
+    );
   }
   return a.body;
 }
@@ -172,7 +225,11 @@ export async function ok(ctx: AppContext, urlPath: string, opts: HttpOptions = {
 /** Width and height from a PNG's IHDR chunk, read inside the root. */
 export async function pngSize(b: Booted, file: string): Promise<{ width: number; height: number; signature: string }> {
   const hex = (await shIn(b, `od -An -tx1 -v -N24 ${shQuote(file)}`)).replace(/\s+/g, '');
-  return { signature: hex.slice(0, 16), width: parseInt(hex.slice(32, 40), 16), height: parseInt(hex.slice(40, 48), 16) };
+  return {
+    signature: hex.slice(0, 16),
+    width: parseInt(hex.slice(32, 40), 16),
+    height: parseInt(hex.slice(40, 48), 16),
+  };
 }
 
 /** The text content of the element with this id in server-rendered HTML. */
@@ -214,23 +271,42 @@ function greetingSite(id: string, framework: string, port: number, extra: Partia
 const NODE_RED_FLOW = [
   { id: 'ra0tab', type: 'tab', label: 'real-app matrix' },
   { id: 'ra0in', type: 'http in', z: 'ra0tab', name: '', url: '/hello', method: 'get', wires: [['ra0tpl']] },
-  { id: 'ra0tpl', type: 'template', z: 'ra0tab', name: '', field: 'payload', fieldType: 'msg', format: 'text', syntax: 'plain', template: 'hello from a Node-RED flow', output: 'str', wires: [['ra0out']] },
+  {
+    id: 'ra0tpl',
+    type: 'template',
+    z: 'ra0tab',
+    name: '',
+    field: 'payload',
+    fieldType: 'msg',
+    format: 'text',
+    syntax: 'plain',
+    template: 'hello from a Node-RED flow',
+    output: 'str',
+    wires: [['ra0out']],
+  },
   { id: 'ra0out', type: 'http response', z: 'ra0tab', name: '', statusCode: '', headers: {}, wires: [] },
 ];
 
 /** A 400×300 SVG: sharp (libvips with librsvg) reads it. */
-const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#3a7"/><circle cx="200" cy="150" r="100" fill="#fff"/></svg>';
+const SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#3a7"/><circle cx="200" cy="150" r="100" fill="#fff"/></svg>';
 
 export const REAL_APPS: RealApp[] = [
   greetingSite('nextjs', 'next', 3201, {
     answer: async (ctx) => {
       const html = await greets(ctx, greeting('nextjs'));
       // next/image optimises public/dot.png at run time and caches the result under .next/cache.
-      const image = await http(ctx.b, `http://127.0.0.1:${ctx.port}/_next/image?url=%2Fdot.png&w=32&q=75`, { unit: ctx.name });
+      const image = await http(ctx.b, `http://127.0.0.1:${ctx.port}/_next/image?url=%2Fdot.png&w=32&q=75`, {
+        unit: ctx.name,
+      });
       assert.equal(image.status, 200, `/_next/image answered ${image.status}: ${image.body.slice(0, 300)}`);
       assert.match(image.contentType, /^image\//);
       const journal = await ctx.b.journal(ctx.name);
-      assert.doesNotMatch(journal, /Failed to write image to cache|EROFS|read-only file system|ENOENT[^\n]*\.next\/cache/i, 'Next.js could write its cache');
+      assert.doesNotMatch(
+        journal,
+        /Failed to write image to cache|EROFS|read-only file system|ENOENT[^\n]*\.next\/cache/i,
+        'Next.js could write its cache',
+      );
       return `page rendered by ${runtimeOf(html)}; /_next/image ${image.contentType}, cache written`;
     },
   }),
@@ -247,7 +323,7 @@ export const REAL_APPS: RealApp[] = [
     answer: async (ctx) => {
       const html = await ok(ctx, '/');
       assert.equal(textOf(html, 'title'), 'Nuxt on pkgapp');
-      assert.equal(textOf(html, 'greeting'), greeting('nuxt'), 'server-rendered with the API route\'s answer');
+      assert.equal(textOf(html, 'greeting'), greeting('nuxt'), "server-rendered with the API route's answer");
       const api = JSON.parse(await ok(ctx, '/api/hello')) as { greeting: string; node: string };
       assert.equal(api.greeting, greeting('nuxt'));
       return `page + /api/hello by Node.js ${api.node}`;
@@ -267,20 +343,29 @@ export const REAL_APPS: RealApp[] = [
     answer: async (ctx) => {
       const note = JSON.parse(await ok(ctx, '/notes', { json: { text: 'stored by the matrix' } })) as { id: number };
       const notes = JSON.parse(await ok(ctx, '/notes')) as { id: number; text: string }[];
-      assert.ok(notes.some((n) => n.id === note.id && n.text === 'stored by the matrix'), JSON.stringify(notes));
+      assert.ok(
+        notes.some((n) => n.id === note.id && n.text === 'stored by the matrix'),
+        JSON.stringify(notes),
+      );
       const info = JSON.parse(await ok(ctx, '/')) as { node: string; store: string };
       assert.equal(info.store, `/var/lib/${ctx.name}/notes.json`);
       return `note ${note.id} stored and read back (Node.js ${info.node})`;
     },
     afterRestart: async (ctx) => {
       const notes = JSON.parse(await ok(ctx, '/notes')) as { text: string }[];
-      assert.ok(notes.some((n) => n.text === 'stored by the matrix'), 'the note survived the restart');
+      assert.ok(
+        notes.some((n) => n.text === 'stored by the matrix'),
+        'the note survived the restart',
+      );
       return `${notes.length} note(s) kept`;
     },
     stateFiles: ['notes.json'],
   },
   // React Router 7 needs Node.js >= 20 (engines of react-router, @react-router/node, serve, express).
-  greetingSite('react-router', 'react-router', 3205, { args: ['--node', 'bundled'], needsNewerNode: { major: 20, because: 'react-router' } }),
+  greetingSite('react-router', 'react-router', 3205, {
+    args: ['--node', 'bundled'],
+    needsNewerNode: { major: 20, because: 'react-router' },
+  }),
   {
     id: 'node-red',
     framework: 'node-red',
@@ -299,7 +384,11 @@ export const REAL_APPS: RealApp[] = [
       return 'flow deployed through the admin API, /hello answers';
     },
     afterRestart: async (ctx) => {
-      assert.equal(await ok(ctx, '/hello', { seconds: 90 }), 'hello from a Node-RED flow', 'the flow was reloaded from the state directory');
+      assert.equal(
+        await ok(ctx, '/hello', { seconds: 90 }),
+        'hello from a Node-RED flow',
+        'the flow was reloaded from the state directory',
+      );
       return 'flow reloaded from /var/lib';
     },
     stateFiles: ['flows.json', 'settings.js'],
@@ -318,7 +407,10 @@ export const REAL_APPS: RealApp[] = [
     },
     afterRestart: async (ctx) => {
       const posts = JSON.parse(await ok(ctx, '/posts')) as { title: string }[];
-      assert.ok(posts.some((p) => p.title === 'stored by the matrix'), 'the record survived the restart');
+      assert.ok(
+        posts.some((p) => p.title === 'stored by the matrix'),
+        'the record survived the restart',
+      );
       return `${posts.length} record(s) kept`;
     },
     stateFiles: ['db.json'],
@@ -331,20 +423,46 @@ export const REAL_APPS: RealApp[] = [
     answer: async (ctx) => {
       await ok(ctx, '/'); // listening
       const png = `/tmp/${ctx.name}-resized.png`;
-      const r = await ctx.b.exec(['curl', '-sSf', '-o', png, '-H', 'content-type: image/svg+xml', '--data-binary', '@-', `http://127.0.0.1:${ctx.port}/resize?width=100`], { input: SVG });
+      const r = await ctx.b.exec(
+        [
+          'curl',
+          '-sSf',
+          '-o',
+          png,
+          '-H',
+          'content-type: image/svg+xml',
+          '--data-binary',
+          '@-',
+          `http://127.0.0.1:${ctx.port}/resize?width=100`,
+        ],
+        { input: SVG },
+      );
       assert.equal(r.exitCode, 0, `POST /resize: ${r.stderr}\n${await ctx.b.journal(ctx.name)}`);
       const size = await pngSize(ctx.b, png);
-      assert.deepEqual(size, { signature: '89504e470d0a1a0a', width: 100, height: 75 }, 'a 400×300 SVG resized to a 100×75 PNG');
+      assert.deepEqual(
+        size,
+        { signature: '89504e470d0a1a0a', width: 100, height: 75 },
+        'a 400×300 SVG resized to a 100×75 PNG',
+      );
       await ok(ctx, '/users', { json: { name: 'ada', password: 'correct horse' } });
-      const login = JSON.parse(await ok(ctx, '/login', { json: { name: 'ada', password: 'correct horse' } })) as Record<string, boolean>;
+      const login = JSON.parse(await ok(ctx, '/login', { json: { name: 'ada', password: 'correct horse' } })) as Record<
+        string,
+        boolean
+      >;
       assert.deepEqual(login, { argon2: true, bcrypt: true });
-      const wrong = await http(ctx.b, `http://127.0.0.1:${ctx.port}/login`, { json: { name: 'ada', password: 'wrong' }, unit: ctx.name });
+      const wrong = await http(ctx.b, `http://127.0.0.1:${ctx.port}/login`, {
+        json: { name: 'ada', password: 'wrong' },
+        unit: ctx.name,
+      });
       assert.equal(wrong.status, 401);
       const info = JSON.parse(await ok(ctx, '/')) as { node: string; vips: string };
       return `SVG 400×300 → PNG ${size.width}×${size.height} (vips ${info.vips}); argon2 + bcrypt login (Node.js ${info.node})`;
     },
     afterRestart: async (ctx) => {
-      const login = JSON.parse(await ok(ctx, '/login', { json: { name: 'ada', password: 'correct horse' } })) as Record<string, boolean>;
+      const login = JSON.parse(await ok(ctx, '/login', { json: { name: 'ada', password: 'correct horse' } })) as Record<
+        string,
+        boolean
+      >;
       assert.deepEqual(login, { argon2: true, bcrypt: true }, 'the account survived the restart');
       return 'account kept, login ok';
     },
@@ -365,12 +483,20 @@ export async function configure(app: RealApp, ctx: AppContext): Promise<void> {
 /** Checks that the service is active and the state files exist in /var/lib/NAME, owned by its user. */
 export async function checkState(app: RealApp, ctx: AppContext): Promise<string> {
   const active = await ctx.b.exec(['systemctl', 'is-active', ctx.name]);
-  assert.equal(active.stdout.trim(), 'active', `${ctx.name} is ${active.stdout.trim()}\n${await ctx.b.journal(ctx.name)}`);
+  assert.equal(
+    active.stdout.trim(),
+    'active',
+    `${ctx.name} is ${active.stdout.trim()}\n${await ctx.b.journal(ctx.name)}`,
+  );
   const owners: string[] = [];
   for (const file of app.stateFiles ?? []) {
     const full = `/var/lib/${ctx.name}/${file}`;
     const owner = await ctx.b.exec(['stat', '-c', '%U', full]);
-    assert.equal(owner.exitCode, 0, `${full} is missing: ${owner.stderr}\n${await shIn(ctx.b, `ls -la /var/lib/${ctx.name}/ || true`)}`);
+    assert.equal(
+      owner.exitCode,
+      0,
+      `${full} is missing: ${owner.stderr}\n${await shIn(ctx.b, `ls -la /var/lib/${ctx.name}/ || true`)}`,
+    );
     assert.equal(owner.stdout.trim(), ctx.name, `${full} belongs to the service user`);
     owners.push(file);
   }
@@ -400,6 +526,9 @@ export function renderRealApps(rows: readonly RealAppRow[]): string {
   return [
     '| app | version | build options | target | build s | package | installed | answered |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${[r.app, r.version, r.options || 'default', r.target, r.buildSeconds === undefined ? '–' : r.buildSeconds.toFixed(0), size(r.bytes), mark(r.installed), `${mark(r.answered)} ${r.note}`].map(cell).join(' | ')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${[r.app, r.version, r.options || 'default', r.target, r.buildSeconds === undefined ? '–' : r.buildSeconds.toFixed(0), size(r.bytes), mark(r.installed), `${mark(r.answered)} ${r.note}`].map(cell).join(' | ')} |`,
+    ),
   ].join('\n');
 }

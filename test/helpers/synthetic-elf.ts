@@ -71,17 +71,20 @@ class Bytes {
   }
   u16(v: number) {
     const b = Buffer.alloc(2);
-    this.little ? b.writeUInt16LE(v) : b.writeUInt16BE(v);
+    if (this.little) b.writeUInt16LE(v);
+    else b.writeUInt16BE(v);
     return this.push(b);
   }
   u32(v: number) {
     const b = Buffer.alloc(4);
-    this.little ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0);
+    if (this.little) b.writeUInt32LE(v >>> 0);
+    else b.writeUInt32BE(v >>> 0);
     return this.push(b);
   }
   u64(v: number | bigint) {
     const b = Buffer.alloc(8);
-    this.little ? b.writeBigUInt64LE(BigInt(v)) : b.writeBigUInt64BE(BigInt(v));
+    if (this.little) b.writeBigUInt64LE(BigInt(v));
+    else b.writeBigUInt64BE(BigInt(v));
     return this.push(b);
   }
   word(bits: 32 | 64, v: number) {

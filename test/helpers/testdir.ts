@@ -30,11 +30,28 @@ export async function makeApp(files: Record<string, string | object>): Promise<s
 }
 
 /** package.json + a matching v3 lockfile for an app without dependencies. */
-export function minimalApp(overrides: Record<string, unknown> = {}, extraFiles: Record<string, string | object> = {}): Record<string, string | object> {
-  const pkg = { name: 'tiny-app', version: '1.0.0', description: 'Tiny test service', author: 'Test Person <test@example.com>', license: 'MIT', main: 'server.js', ...overrides };
+export function minimalApp(
+  overrides: Record<string, unknown> = {},
+  extraFiles: Record<string, string | object> = {},
+): Record<string, string | object> {
+  const pkg = {
+    name: 'tiny-app',
+    version: '1.0.0',
+    description: 'Tiny test service',
+    author: 'Test Person <test@example.com>',
+    license: 'MIT',
+    main: 'server.js',
+    ...overrides,
+  };
   return {
     'package.json': pkg,
-    'package-lock.json': { name: pkg.name, version: pkg.version, lockfileVersion: 3, requires: true, packages: { '': { name: pkg.name, version: pkg.version } } },
+    'package-lock.json': {
+      name: pkg.name,
+      version: pkg.version,
+      lockfileVersion: 3,
+      requires: true,
+      packages: { '': { name: pkg.name, version: pkg.version } },
+    },
     'server.js': "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT || 3000);\n",
     ...extraFiles,
   };
@@ -47,8 +64,15 @@ export interface CliResult {
 }
 
 /** Runs `node dist/cli.js args` (build first: `npm run build`). */
-export async function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  const result = await execa('node', [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? {}, reject: false });
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const result = await execa('node', [CLI, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? {},
+    reject: false,
+  });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 

@@ -22,7 +22,11 @@ import type { PackageFormat, PackageJob, WrittenPackage } from '../../src/packag
 import { atomicFile } from '../../src/util/atomic-output.js';
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
-const TGZ_ARCH: ArchNames = { label: 'tgz', all: 'any', names: { x64: 'x64', arm64: 'arm64', arm: 'arm', ia32: 'ia32', ppc64: 'ppc64', s390x: 's390x', riscv64: 'riscv64' } };
+const TGZ_ARCH: ArchNames = {
+  label: 'tgz',
+  all: 'any',
+  names: { x64: 'x64', arm64: 'arm64', arm: 'arm', ia32: 'ia32', ppc64: 'ppc64', s390x: 's390x', riscv64: 'riscv64' },
+};
 
 function tgzLayout(name: string): TargetLayout {
   return {
@@ -48,15 +52,32 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
   const written = pipeline(pack, createGzip({ level: job.level }), createWriteStream(out.tmpPath));
   let files = 0;
   try {
-    const all = [...job.contents.ordered(generatedFiles(manifest, tgzLayout(manifest.name), job.bundled), 'slash-first')];
-    job.progress?.start(all.filter((e) => e.kind === 'file').length, all.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0));
+    const all = [
+      ...job.contents.ordered(generatedFiles(manifest, tgzLayout(manifest.name), job.bundled), 'slash-first'),
+    ];
+    job.progress?.start(
+      all.filter((e) => e.kind === 'file').length,
+      all.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0),
+    );
     for (const entry of all) {
-      const header = { name: entry.path, mtime: new Date(manifest.buildTime * 1000), uid: 0, gid: 0, uname: 'root', gname: 'root' };
+      const header = {
+        name: entry.path,
+        mtime: new Date(manifest.buildTime * 1000),
+        uid: 0,
+        gid: 0,
+        uname: 'root',
+        gname: 'root',
+      };
       if (entry.kind === 'dir') pack.entry({ ...header, type: 'directory', mode: entry.mode });
-      else if (entry.kind === 'symlink') pack.entry({ ...header, type: 'symlink', mode: 0o777, linkname: entry.target });
+      else if (entry.kind === 'symlink')
+        pack.entry({ ...header, type: 'symlink', mode: 0o777, linkname: entry.target });
       else {
         const body = await fileBody(entry);
-        await new Promise<void>((resolve, reject) => pack.entry({ ...header, type: 'file', mode: entry.mode, size: body.length }, body, (error) => (error ? reject(error) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          pack.entry({ ...header, type: 'file', mode: entry.mode, size: body.length }, body, (error) =>
+            error ? reject(error) : resolve(),
+          ),
+        );
         files++;
         job.progress?.file(body.length);
       }
@@ -70,7 +91,17 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     throw error;
   }
   const bytes = await readFile(out.tmpPath);
-  return { commit: () => out.commit(), abort: () => out.abort(), commitReversibly: () => out.commitReversibly(), path: path.join(job.outDir, fileName(manifest.name, version, architecture)), version, architecture, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), files };
+  return {
+    commit: () => out.commit(),
+    abort: () => out.abort(),
+    commitReversibly: () => out.commitReversibly(),
+    path: path.join(job.outDir, fileName(manifest.name, version, architecture)),
+    version,
+    architecture,
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    files,
+  };
 }
 
 async function fileBody(entry: FileEntry): Promise<Buffer> {
@@ -83,13 +114,30 @@ async function fileBody(entry: FileEntry): Promise<Buffer> {
 async function inspectTgz(file: string): Promise<Inspection> {
   const files: InspectedFile[] = [];
   await listTar(createReadStream(file), 'gzip', (h) => {
-    const type = h.type === 'directory' ? 'directory' : h.type === 'symlink' ? 'symlink' : h.type === 'file' ? 'file' : 'other';
-    files.push({ path: `/${h.name.replace(/\/$/, '')}`, type, mode: h.mode ?? 0, size: h.size ?? 0, user: h.uname ?? '', group: h.gname ?? '', ...(h.linkname ? { linkTo: h.linkname } : {}) });
+    const type =
+      h.type === 'directory' ? 'directory' : h.type === 'symlink' ? 'symlink' : h.type === 'file' ? 'file' : 'other';
+    files.push({
+      path: `/${h.name.replace(/\/$/, '')}`,
+      type,
+      mode: h.mode ?? 0,
+      size: h.size ?? 0,
+      user: h.uname ?? '',
+      group: h.gname ?? '',
+      ...(h.linkname ? { linkTo: h.linkname } : {}),
+    });
   });
   const [name = '', version = '', architecture = ''] = path.basename(file, '.tar.gz').split('_');
   return {
-    file, format: 'tgz', size: (await stat(file)).size, name, version, architecture,
-    scripts: [], conffiles: [], files, fileSummary: summarizeFiles(files),
+    file,
+    format: 'tgz',
+    size: (await stat(file)).size,
+    name,
+    version,
+    architecture,
+    scripts: [],
+    conffiles: [],
+    files,
+    fileSummary: summarizeFiles(files),
     signature: { signed: false, signatures: [], digests: [] },
   };
 }
@@ -102,12 +150,17 @@ export const tgzFormat: PackageFormat = {
   detect: (head) => head.length >= GZIP_MAGIC.length && head.subarray(0, GZIP_MAGIC.length).equals(GZIP_MAGIC),
   check: (manifest) => {
     // No maintainer scripts run from a tarball: hooks would be silently lost.
-    if (Object.keys(manifest.hooks).length) throw new UserError('pkgapp.hooks: a tgz package runs no scripts', { code: 'PKGAPP_HOOK_INVALID', hint: 'Build a deb or rpm for an app with hooks' });
+    if (Object.keys(manifest.hooks).length)
+      throw new UserError('pkgapp.hooks: a tgz package runs no scripts', {
+        code: 'PKGAPP_HOOK_INVALID',
+        hint: 'Build a deb or rpm for an app with hooks',
+      });
   },
   write,
   reader: {
     inspect: inspectTgz,
-    renderDetails: (inspection, out) => out.push('  gzip-compressed tar of the installed tree (no metadata, no scripts)'),
+    renderDetails: (inspection, out) =>
+      out.push('  gzip-compressed tar of the installed tree (no metadata, no scripts)'),
     // A tarball carries no signature: verify() reports it as not signed.
     verify: async (file) => ({ file, format: 'tgz', signatures: [], digests: [] }),
   },

@@ -46,7 +46,16 @@ export const TOOL_PACKAGES: Record<string, string> = {
 };
 
 /** Tools needed by chroot.ts + apt-repo.ts. */
-export const E2E_TOOLS = ['mmdebstrap', 'systemd-nspawn', 'nsenter', 'apt-ftparchive', 'dpkg-deb', 'tar', 'mount', 'umount'];
+export const E2E_TOOLS = [
+  'mmdebstrap',
+  'systemd-nspawn',
+  'nsenter',
+  'apt-ftparchive',
+  'dpkg-deb',
+  'tar',
+  'mount',
+  'umount',
+];
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;

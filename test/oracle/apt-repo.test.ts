@@ -36,15 +36,27 @@ let fixtures: Promise<Fixtures> | undefined;
 /** The example app at 1.0.0 and 1.1.0 and a fresh Ed25519 key, made once for the whole file. */
 function getFixtures(): Promise<Fixtures> {
   fixtures ??= (async () => {
-    const [v100, v110] = [(await buildExampleVersion('1.0.0', ['deb'])).deb!, (await buildExampleVersion('1.1.0', ['deb'])).deb!];
+    const [v100, v110] = [
+      (await buildExampleVersion('1.0.0', ['deb'])).deb!,
+      (await buildExampleVersion('1.1.0', ['deb'])).deb!,
+    ];
     const keyDir = await tempDir('pkgapp-apt-key-');
-    const { secretKeyFile } = await keygen({ name: 'pkgapp test archive', email: 'apt@example.com', out: path.join(keyDir, 'archive'), type: 'ed25519' });
+    const { secretKeyFile } = await keygen({
+      name: 'pkgapp test archive',
+      email: 'apt@example.com',
+      out: path.join(keyDir, 'archive'),
+      type: 'ed25519',
+    });
     return { v100, v110, signer: await loadSigner({ file: secretKeyFile }) };
   })();
   return fixtures;
 }
 
-async function newRepo(signer: Signer, suite = 'stable', extra: Partial<AptPublishOptions> = {}): Promise<AptPublishOptions & { apt: string }> {
+async function newRepo(
+  signer: Signer,
+  suite = 'stable',
+  extra: Partial<AptPublishOptions> = {},
+): Promise<AptPublishOptions & { apt: string }> {
   const repoDir = await tempDir('pkgapp-apt-repo-');
   return { repoDir, suite, component: 'main', signer, now: new Date(), apt: path.join(repoDir, 'apt'), ...extra };
 }
@@ -66,25 +78,51 @@ async function gpgvSuite(t: TestContext, aptDir: string, suite: string): Promise
   const dist = path.join(aptDir, 'dists', suite);
   const inline = await execa('gpgv', ['--keyring', keyring, path.join(dist, 'InRelease')], { reject: false });
   assert.equal(inline.exitCode, 0, inline.stderr);
-  const detached = await execa('gpgv', ['--keyring', keyring, path.join(dist, 'Release.gpg'), path.join(dist, 'Release')], { reject: false });
+  const detached = await execa(
+    'gpgv',
+    ['--keyring', keyring, path.join(dist, 'Release.gpg'), path.join(dist, 'Release')],
+    { reject: false },
+  );
   assert.equal(detached.exitCode, 0, detached.stderr);
-  t.diagnostic(`gpgv ${suite}/InRelease: ${inline.stderr.split('\n').filter((l) => /Good signature/.test(l)).join(' ')}`);
-  t.diagnostic(`gpgv ${suite}/Release.gpg: ${detached.stderr.split('\n').filter((l) => /Good signature/.test(l)).join(' ')}`);
+  t.diagnostic(
+    `gpgv ${suite}/InRelease: ${inline.stderr
+      .split('\n')
+      .filter((l) => /Good signature/.test(l))
+      .join(' ')}`,
+  );
+  t.diagnostic(
+    `gpgv ${suite}/Release.gpg: ${detached.stderr
+      .split('\n')
+      .filter((l) => /Good signature/.test(l))
+      .join(' ')}`,
+  );
 }
 
 /** Versions listed in dists/SUITE/main/binary-ARCH/Packages. */
 async function listed(aptDir: string, suite: string, arch: string): Promise<string[]> {
-  const text = await readFile(path.join(aptDir, 'dists', suite, 'main', `binary-${arch}`, 'Packages'), 'utf8').catch(() => '');
-  return parseDeb822(text, 'Packages').map((s) => `${s.find((f) => f.name === 'Package')!.value}=${s.find((f) => f.name === 'Version')!.value}`);
+  const text = await readFile(path.join(aptDir, 'dists', suite, 'main', `binary-${arch}`, 'Packages'), 'utf8').catch(
+    () => '',
+  );
+  return parseDeb822(text, 'Packages').map(
+    (s) => `${s.find((f) => f.name === 'Package')!.value}=${s.find((f) => f.name === 'Version')!.value}`,
+  );
 }
 
 test('two published versions: gpgv accepts InRelease and Release.gpg, Release covers every index, by-hash keeps the previous generation', async (t) => {
   if (!requireTools(t, ['gpgv', 'xz'])) return;
   const { v100, v110, signer } = await getFixtures();
   const repo = await newRepo(signer);
-  assert.deepEqual(await publishApt([v100], repo), { added: [`pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`], unchanged: [], removed: [] });
+  assert.deepEqual(await publishApt([v100], repo), {
+    added: [`pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`],
+    unchanged: [],
+    removed: [],
+  });
   const firstGeneration = await readFile(path.join(repo.apt, 'dists/stable/main/binary-amd64/Packages'));
-  assert.deepEqual(await publishApt([v110], { ...repo, now: new Date() }), { added: [`pool/main/a/${NAME}/${NAME}_1.1.0_all.deb`], unchanged: [], removed: [] });
+  assert.deepEqual(await publishApt([v110], { ...repo, now: new Date() }), {
+    added: [`pool/main/a/${NAME}/${NAME}_1.1.0_all.deb`],
+    unchanged: [],
+    removed: [],
+  });
   await gpgvSuite(t, repo.apt, 'stable');
 
   const dist = path.join(repo.apt, 'dists/stable');
@@ -94,24 +132,50 @@ test('two published versions: gpgv accepts InRelease and Release.gpg, Release co
   assert.equal(field('Architectures'), 'amd64 arm64 all');
   assert.equal(field('Acquire-By-Hash'), 'yes');
   assert.match(field('Date')!, /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
-  const sha256 = field('SHA256')!.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/) as [string, string, string]);
+  const sha256 = field('SHA256')!
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.trim().split(/\s+/) as [string, string, string]);
   assert.equal(sha256.length, 9, 'Packages, .gz and .xz for binary-all, binary-amd64, binary-arm64');
   for (const [hash, size, rel] of sha256) {
     const data = await readFile(path.join(dist, rel));
     assert.equal(String(data.length), size, rel);
     assert.equal(createHash('sha256').update(data).digest('hex'), hash, rel);
-    assert.ok((await readFile(path.join(dist, path.dirname(rel), 'by-hash/SHA256', hash))).equals(data), `by-hash copy of ${rel}`);
+    assert.ok(
+      (await readFile(path.join(dist, path.dirname(rel), 'by-hash/SHA256', hash))).equals(data),
+      `by-hash copy of ${rel}`,
+    );
   }
   for (const arch of ['amd64', 'arm64', 'all']) {
     assert.deepEqual(await listed(repo.apt, 'stable', arch), [`${NAME}=1.0.0`, `${NAME}=1.1.0`], `binary-${arch}`);
     const plain = await readFile(path.join(dist, `main/binary-${arch}/Packages`));
     assert.ok(gunzipSync(await readFile(path.join(dist, `main/binary-${arch}/Packages.gz`))).equals(plain));
-    assert.ok(Buffer.from((await execa('xz', ['-dc', path.join(dist, `main/binary-${arch}/Packages.xz`)], { encoding: 'buffer', stripFinalNewline: false })).stdout).equals(plain));
+    assert.ok(
+      Buffer.from(
+        (
+          await execa('xz', ['-dc', path.join(dist, `main/binary-${arch}/Packages.xz`)], {
+            encoding: 'buffer',
+            stripFinalNewline: false,
+          })
+        ).stdout,
+      ).equals(plain),
+    );
   }
   const previous = createHash('sha256').update(firstGeneration).digest('hex');
-  assert.ok((await readFile(path.join(dist, 'main/binary-amd64/by-hash/SHA256', previous))).equals(firstGeneration), 'the previous Packages stays reachable by hash');
-  assert.equal((await readdir(path.join(dist, 'main/binary-amd64/by-hash/SHA256'))).length, 6, 'two generations of three files');
-  assert.ok((await readFile(path.join(repo.apt, 'pkgapp-archive-keyring.asc'), 'utf8')).startsWith('-----BEGIN PGP PUBLIC KEY BLOCK-----'));
+  assert.ok(
+    (await readFile(path.join(dist, 'main/binary-amd64/by-hash/SHA256', previous))).equals(firstGeneration),
+    'the previous Packages stays reachable by hash',
+  );
+  assert.equal(
+    (await readdir(path.join(dist, 'main/binary-amd64/by-hash/SHA256'))).length,
+    6,
+    'two generations of three files',
+  );
+  assert.ok(
+    (await readFile(path.join(repo.apt, 'pkgapp-archive-keyring.asc'), 'utf8')).startsWith(
+      '-----BEGIN PGP PUBLIC KEY BLOCK-----',
+    ),
+  );
 });
 
 test('Packages has the same fields and values as apt-ftparchive packages for the same pool', async (t) => {
@@ -120,7 +184,13 @@ test('Packages has the same fields and values as apt-ftparchive packages for the
   const repo = await newRepo(signer);
   await publishApt([v110, v100], repo);
   const { stdout } = await execa('apt-ftparchive', ['packages', 'pool'], { cwd: repo.apt });
-  const byFilename = (text: string) => new Map(parseDeb822(text, 'Packages').map((s) => [s.find((f) => f.name === 'Filename')!.value, Object.fromEntries(s.map((f) => [f.name, f.value]))]));
+  const byFilename = (text: string) =>
+    new Map(
+      parseDeb822(text, 'Packages').map((s) => [
+        s.find((f) => f.name === 'Filename')!.value,
+        Object.fromEntries(s.map((f) => [f.name, f.value])),
+      ]),
+    );
   const reference = byFilename(stdout);
   const ours = byFilename(await readFile(path.join(repo.apt, 'dists/stable/main/binary-amd64/Packages'), 'utf8'));
   assert.equal(reference.size, 2);
@@ -145,7 +215,11 @@ test('publishing the same file again changes nothing; another file with the same
     assert.ok(isUserError(error));
     assert.equal(error.exitCode, 2);
     assert.equal(error.code, 'PKGAPP_APT_VERSION_EXISTS');
-    assert.ok(error.message.includes(other) && error.message.includes(path.join(repo.apt, `pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`)), error.message);
+    assert.ok(
+      error.message.includes(other) &&
+        error.message.includes(path.join(repo.apt, `pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`)),
+      error.message,
+    );
     assert.match(error.hint ?? '', /bump the version.*--release/);
     return true;
   });
@@ -172,7 +246,9 @@ test('keep drops old versions, and deletes a pool file only when no suite lists 
   const pool100 = path.join(repo.apt, `pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`);
   await publishApt([v100], { ...repo, suite: 'staging' });
   await publishApt([v100], repo);
-  assert.deepEqual((await publishApt([v110], { ...repo, keep: 1 })).removed, [`pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`]);
+  assert.deepEqual((await publishApt([v110], { ...repo, keep: 1 })).removed, [
+    `pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`,
+  ]);
   assert.deepEqual(await listed(repo.apt, 'stable', 'amd64'), [`${NAME}=1.1.0`]);
   await stat(pool100); // still listed by staging
   await publishApt([v110], { ...repo, suite: 'staging', keep: 1 });
@@ -187,16 +263,31 @@ test('another signing key is refused; after deleting the exported keyring every 
   await publishApt([v100], { ...repo, suite: 'staging' });
   await publishApt([v100], repo);
   const keyDir = await tempDir('pkgapp-apt-key-');
-  const { secretKeyFile } = await keygen({ name: 'pkgapp next key', email: 'apt@example.com', out: path.join(keyDir, 'next'), type: 'ed25519' });
+  const { secretKeyFile } = await keygen({
+    name: 'pkgapp next key',
+    email: 'apt@example.com',
+    out: path.join(keyDir, 'next'),
+    type: 'ed25519',
+  });
   const next = await loadSigner({ file: secretKeyFile });
   const before = await snapshot(repo.apt);
-  await assert.rejects(publishApt([v110], { ...repo, signer: next }), (e: unknown) => isUserError(e) && e.exitCode === 2 && e.code === 'PKGAPP_APT_KEY_MISMATCH' && e.message.includes(signer.fingerprint) && e.message.includes(next.fingerprint));
+  await assert.rejects(
+    publishApt([v110], { ...repo, signer: next }),
+    (e: unknown) =>
+      isUserError(e) &&
+      e.exitCode === 2 &&
+      e.code === 'PKGAPP_APT_KEY_MISMATCH' &&
+      e.message.includes(signer.fingerprint) &&
+      e.message.includes(next.fingerprint),
+  );
   assert.deepEqual(await snapshot(repo.apt), before);
 
   await rm(path.join(repo.apt, 'pkgapp-archive-keyring.gpg'));
   await rm(path.join(repo.apt, 'pkgapp-archive-keyring.asc'));
   await publishApt([v110], { ...repo, signer: next });
-  assert.ok((await readFile(path.join(repo.apt, 'pkgapp-archive-keyring.gpg'))).equals(Buffer.from(next.publicKey.binary)));
+  assert.ok(
+    (await readFile(path.join(repo.apt, 'pkgapp-archive-keyring.gpg'))).equals(Buffer.from(next.publicKey.binary)),
+  );
   await gpgvSuite(t, repo.apt, 'stable');
   await gpgvSuite(t, repo.apt, 'staging');
 });
@@ -210,18 +301,27 @@ test('promote lists the same pool file in another suite and re-signs only that s
   const result = await promoteApt(NAME, '1.0.0', 'staging', { ...repo, suite: 'production' });
   assert.deepEqual(result, { added: [`pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`], unchanged: [], removed: [] });
   assert.deepEqual(await listed(repo.apt, 'production', 'amd64'), [`${NAME}=1.0.0`]);
-  const [prod, stag] = await Promise.all(['production', 'staging'].map((s) => readFile(path.join(repo.apt, 'dists', s, 'main/binary-all/Packages'), 'utf8')));
+  const [prod, stag] = await Promise.all(
+    ['production', 'staging'].map((s) => readFile(path.join(repo.apt, 'dists', s, 'main/binary-all/Packages'), 'utf8')),
+  );
   assert.ok(stag!.includes(prod!.trimEnd()), 'the same stanza: same Filename, size and digests');
   assert.deepEqual(await snapshot(path.join(repo.apt, 'dists/staging')), staging);
   await gpgvSuite(t, repo.apt, 'production');
-  assert.deepEqual((await promoteApt(NAME, '1.0.0', 'staging', { ...repo, suite: 'production' })).unchanged, [`pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`]);
-  await assert.rejects(promoteApt(NAME, '9.9.9', 'staging', { ...repo, suite: 'production' }), (e: unknown) => isUserError(e) && e.exitCode === 2 && e.code === 'PKGAPP_PROMOTE_NOT_FOUND' && /1\.0\.0, 1\.1\.0/.test(e.message));
+  assert.deepEqual((await promoteApt(NAME, '1.0.0', 'staging', { ...repo, suite: 'production' })).unchanged, [
+    `pool/main/a/${NAME}/${NAME}_1.0.0_all.deb`,
+  ]);
+  await assert.rejects(
+    promoteApt(NAME, '9.9.9', 'staging', { ...repo, suite: 'production' }),
+    (e: unknown) =>
+      isUserError(e) && e.exitCode === 2 && e.code === 'PKGAPP_PROMOTE_NOT_FOUND' && /1\.0\.0, 1\.1\.0/.test(e.message),
+  );
 });
 
 test('readDeb agrees with dpkg-deb for gzip, xz and zstd control archives and refuses other files', async (t) => {
   if (!requireTools(t, ['dpkg-deb', 'ar', 'xz', 'zstd'])) return;
   const dir = await tempDir();
-  const control = 'Package: x-tool\nVersion: 1:2.0-1\nArchitecture: amd64\nMaintainer: T <t@example.com>\nDescription: test tool\n First paragraph.\n .\n  verbatim\n';
+  const control =
+    'Package: x-tool\nVersion: 1:2.0-1\nArchitecture: amd64\nMaintainer: T <t@example.com>\nDescription: test tool\n First paragraph.\n .\n  verbatim\n';
   await mkdir(path.join(dir, 'p/DEBIAN'), { recursive: true });
   await mkdir(path.join(dir, 'p/usr/share/doc/x-tool'), { recursive: true });
   await writeFile(path.join(dir, 'p/DEBIAN/control'), control);
@@ -230,13 +330,27 @@ test('readDeb agrees with dpkg-deb for gzip, xz and zstd control archives and re
     const deb = path.join(dir, `x-${z}.deb`);
     await execa('dpkg-deb', ['--root-owner-group', `-Z${z}`, '--build', path.join(dir, 'p'), deb]);
     const info = await readDeb(deb);
-    assert.equal(info.control, (await execa('dpkg-deb', ['--info', deb, 'control'], { stripFinalNewline: false })).stdout, z);
-    assert.deepEqual(info.members.map((m) => m.name), (await execa('ar', ['t', deb])).stdout.split('\n'));
+    assert.equal(
+      info.control,
+      (await execa('dpkg-deb', ['--info', deb, 'control'], { stripFinalNewline: false })).stdout,
+      z,
+    );
+    assert.deepEqual(
+      info.members.map((m) => m.name),
+      (await execa('ar', ['t', deb])).stdout.split('\n'),
+    );
     const last = info.members[2]!;
-    assert.equal(last.offset + last.size + (last.size % 2), (await stat(deb)).size, 'the last member ends the file (plus its pad byte)');
+    assert.equal(
+      last.offset + last.size + (last.size % 2),
+      (await stat(deb)).size,
+      'the last member ends the file (plus its pad byte)',
+    );
     assert.deepEqual(info.controlFiles, ['control']);
     assert.equal(info.hasGpgOrigin, false);
-    assert.equal(info.fields.find((f) => f.name === 'Description')!.value, 'test tool\n First paragraph.\n .\n  verbatim');
+    assert.equal(
+      info.fields.find((f) => f.name === 'Description')!.value,
+      'test tool\n First paragraph.\n .\n  verbatim',
+    );
   }
   const signed = path.join(dir, 'signed.deb');
   await copyFile(path.join(dir, 'x-xz.deb'), signed);
@@ -248,7 +362,10 @@ test('readDeb agrees with dpkg-deb for gzip, xz and zstd control archives and re
   const truncated = path.join(dir, 'truncated.deb');
   await writeFile(truncated, (await readFile(path.join(dir, 'x-gzip.deb'))).subarray(0, 200));
   for (const bad of [notDeb, truncated, path.join(dir, 'missing.deb')]) {
-    await assert.rejects(readDeb(bad), (e: unknown) => isUserError(e) && e.exitCode === 2 && e.message.startsWith(`${bad}: `));
+    await assert.rejects(
+      readDeb(bad),
+      (e: unknown) => isUserError(e) && e.exitCode === 2 && e.message.startsWith(`${bad}: `),
+    );
   }
 });
 
@@ -257,7 +374,10 @@ test('architecture-specific packages go to their own binary-ARCH; Architecture: 
   const { v100, signer } = await getFixtures();
   const dir = await tempDir();
   await mkdir(path.join(dir, 'p/DEBIAN'), { recursive: true });
-  await writeFile(path.join(dir, 'p/DEBIAN/control'), 'Package: libnative-addon\nVersion: 0.1.0\nArchitecture: armhf\nMaintainer: T <t@example.com>\nDescription: native addon\n');
+  await writeFile(
+    path.join(dir, 'p/DEBIAN/control'),
+    'Package: libnative-addon\nVersion: 0.1.0\nArchitecture: armhf\nMaintainer: T <t@example.com>\nDescription: native addon\n',
+  );
   const native = path.join(dir, 'libnative-addon_0.1.0_armhf.deb');
   await execa('dpkg-deb', ['--root-owner-group', '--build', path.join(dir, 'p'), native]);
   const repo = await newRepo(signer);
@@ -284,10 +404,30 @@ test('apt-get in Debian 12 trusts the signed repository, installs, upgrades and 
     await chmod(served, 0o755);
     await cp(repo.apt, path.join(served, 'apt'), { recursive: true });
     const list = '/etc/apt/sources.list.d/pkgapp.list';
-    await writeFile(path.join(root.path, list), 'deb [signed-by=/srv/repo/apt/pkgapp-archive-keyring.gpg] file:/srv/repo/apt stable main\n', { mode: 0o644 });
+    await writeFile(
+      path.join(root.path, list),
+      'deb [signed-by=/srv/repo/apt/pkgapp-archive-keyring.gpg] file:/srv/repo/apt stable main\n',
+      { mode: 0o644 },
+    );
     const b = await root.boot();
-    const update = () => apt(root!, ['update', '-o', `Dir::Etc::SourceList=${list}`, '-o', 'Dir::Etc::SourceParts=-', '-o', 'APT::Get::List-Cleanup=0',
-      '-o', 'Acquire::Check-Valid-Until=true', '-o', 'Acquire::Check-Date=true'], { check: false });
+    const update = () =>
+      apt(
+        root!,
+        [
+          'update',
+          '-o',
+          `Dir::Etc::SourceList=${list}`,
+          '-o',
+          'Dir::Etc::SourceParts=-',
+          '-o',
+          'APT::Get::List-Cleanup=0',
+          '-o',
+          'Acquire::Check-Valid-Until=true',
+          '-o',
+          'Acquire::Check-Date=true',
+        ],
+        { check: false },
+      );
 
     const updated = await update();
     const updateOutput = `${updated.stdout}${updated.stderr}`;

@@ -25,7 +25,11 @@ test('pkgapp.buildScript: built output and production dependencies only, and the
   const deb = packages.find((p) => p.format === 'deb')!.path;
   const contents = (await execa('dpkg-deb', ['--contents', deb])).stdout;
   assert.match(contents, /\.\/opt\/ts-build-app\/dist\/server\.js$/m, 'the build output is packaged');
-  assert.match(contents, /\.\/opt\/ts-build-app\/node_modules\/ms\/index\.js$/m, 'production dependencies are packaged');
+  assert.match(
+    contents,
+    /\.\/opt\/ts-build-app\/node_modules\/ms\/index\.js$/m,
+    'production dependencies are packaged',
+  );
   assert.doesNotMatch(contents, /node_modules\/typescript|node_modules\/@types/, 'dev dependencies are not');
   assert.doesNotMatch(contents, /\/src\/server\.ts|tsconfig\.json/, 'sources outside "files" are not');
   const rpmFiles = (await execa('rpm', ['-qpl', packages.find((p) => p.format === 'rpm')!.path])).stdout;
@@ -39,7 +43,8 @@ test('pkgapp.buildScript: built output and production dependencies only, and the
     await createAptRepo(root, [deb]);
     const b = await root.boot();
     await apt(root, ['install', '-y', 'ts-build-app']);
-    for (let i = 0; i < 50 && (await b.exec(['curl', '-sf', 'http://127.0.0.1:3000/'])).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 50 && (await b.exec(['curl', '-sf', 'http://127.0.0.1:3000/'])).exitCode !== 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
     const answer = JSON.parse(await sh(b, 'curl -sf http://127.0.0.1:3000/'));
     assert.equal(answer.app, 'ts-build');
     assert.equal(answer.typescript, true);

@@ -13,13 +13,34 @@ after(cleanupTestDirs);
 test('a bundled-node package runs where no nodejs package is installed', async (t) => {
   if (!requireTools(t, ['root', ...E2E_TOOLS])) return;
   const out = await tempDir();
-  const built = await runCli(['build', '-C', EXAMPLE_APP, '-o', out, '-t', 'deb', '-t', 'rpm', '--node', 'bundled', '--json']);
+  const built = await runCli([
+    'build',
+    '-C',
+    EXAMPLE_APP,
+    '-o',
+    out,
+    '-t',
+    'deb',
+    '-t',
+    'rpm',
+    '--node',
+    'bundled',
+    '--json',
+  ]);
   assert.equal(built.exitCode, 0, built.stderr);
   const packages = JSON.parse(built.stdout).packages as { format: string; path: string; architecture: string }[];
   const deb = packages.find((p) => p.format === 'deb')!;
-  if (process.arch === 'x64') assert.deepEqual(packages.map((p) => p.architecture).sort(), ['amd64', 'x86_64'], 'a bundled node makes the package architecture-specific');
+  if (process.arch === 'x64')
+    assert.deepEqual(
+      packages.map((p) => p.architecture).sort(),
+      ['amd64', 'x86_64'],
+      'a bundled node makes the package architecture-specific',
+    );
   assert.doesNotMatch((await execa('dpkg-deb', ['--field', deb.path, 'Depends'])).stdout, /nodejs/);
-  assert.doesNotMatch((await execa('rpm', ['-qp', '--requires', packages.find((p) => p.format === 'rpm')!.path])).stdout, /nodejs/);
+  assert.doesNotMatch(
+    (await execa('rpm', ['-qp', '--requires', packages.find((p) => p.format === 'rpm')!.path])).stdout,
+    /nodejs/,
+  );
 
   let root: Root | undefined;
   try {
@@ -34,20 +55,32 @@ test('a bundled-node package runs where no nodejs package is installed', async (
     await waitActive(b);
     const answer = await fetchApp(b);
     assert.equal(answer.greeting, 'from a bundled node');
-    assert.equal(await sh(b, `readlink /proc/$(systemctl show -p MainPID --value ${NAME})/exe`), `/opt/${NAME}/node/bin/node`);
+    assert.equal(
+      await sh(b, `readlink /proc/$(systemctl show -p MainPID --value ${NAME})/exe`),
+      `/opt/${NAME}/node/bin/node`,
+    );
     await b.shutdown();
   } finally {
     await root?.destroy();
   }
 });
 
-test('a shared-library node (Debian\'s, which needs libnode.so) is refused for bundling', async (t) => {
+test("a shared-library node (Debian's, which needs libnode.so) is refused for bundling", async (t) => {
   if (!requireTools(t, ['root', ...E2E_TOOLS])) return;
   let root: Root | undefined;
   try {
     root = await createRoot();
     const debianNode = `${root.path}/usr/bin/node`;
-    const r = await runCli(['build', '-C', await makeApp(minimalApp()), '-o', await tempDir(), '--no-install', '--node-binary', debianNode]);
+    const r = await runCli([
+      'build',
+      '-C',
+      await makeApp(minimalApp()),
+      '-o',
+      await tempDir(),
+      '--no-install',
+      '--node-binary',
+      debianNode,
+    ]);
     assert.equal(r.exitCode, 2, r.stderr);
     assert.match(r.stderr, /shared-library build of Node\.js|not an executable node binary/);
   } finally {

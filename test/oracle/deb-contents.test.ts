@@ -16,14 +16,28 @@ const DEEP_CLI = `${'very-long-directory-name/'.repeat(6)}cli.js`;
 
 /** An app with a production and a dev dependency installed by hand, matching its lockfile. */
 function appWithModules(overrides: Record<string, unknown> = {}): Record<string, string | object> {
-  const base = minimalApp({ name: 'contents-app', dependencies: { prod: '^1.0.0' }, devDependencies: { devtool: '^2.0.0' }, pkgapp: { service: false, include: ['certs/public.pem'] }, ...overrides });
+  const base = minimalApp({
+    name: 'contents-app',
+    dependencies: { prod: '^1.0.0' },
+    devDependencies: { devtool: '^2.0.0' },
+    pkgapp: { service: false, include: ['certs/public.pem'] },
+    ...overrides,
+  });
   const pkg = base['package.json'] as { name: string; version: string };
   return {
     ...base,
     'package-lock.json': {
-      name: pkg.name, version: pkg.version, lockfileVersion: 3, requires: true,
+      name: pkg.name,
+      version: pkg.version,
+      lockfileVersion: 3,
+      requires: true,
       packages: {
-        '': { name: pkg.name, version: pkg.version, dependencies: { prod: '^1.0.0' }, devDependencies: { devtool: '^2.0.0' } },
+        '': {
+          name: pkg.name,
+          version: pkg.version,
+          dependencies: { prod: '^1.0.0' },
+          devDependencies: { devtool: '^2.0.0' },
+        },
         'node_modules/prod': { version: '1.0.0', license: 'ISC', bin: { 'prod-cli': DEEP_CLI } },
         'node_modules/devtool': { version: '2.0.0', dev: true },
       },
@@ -44,7 +58,9 @@ function appWithModules(overrides: Record<string, unknown> = {}): Record<string,
   };
 }
 
-async function buildNoInstall(files: Record<string, string | object>): Promise<{ dir: string; out: string; result: Awaited<ReturnType<typeof runCli>> }> {
+async function buildNoInstall(
+  files: Record<string, string | object>,
+): Promise<{ dir: string; out: string; result: Awaited<ReturnType<typeof runCli>> }> {
   const dir = await makeApp(files);
   if (files['node_modules/prod/package.json']) {
     await mkdir(path.join(dir, 'node_modules/.bin'), { recursive: true });
@@ -54,7 +70,9 @@ async function buildNoInstall(files: Record<string, string | object>): Promise<{
     await chmod(path.join(dir, 'node_modules/prod/index.js'), 0o775); // a stray exec bit, as some tarballs have
   }
   const out = await tempDir();
-  const result = await runCli(['build', '-C', dir, '-o', out, '--no-install', '--json'], { env: { SOURCE_DATE_EPOCH: '1795651200' } });
+  const result = await runCli(['build', '-C', dir, '-o', out, '--no-install', '--json'], {
+    env: { SOURCE_DATE_EPOCH: '1795651200' },
+  });
   return { dir, out, result };
 }
 
@@ -69,19 +87,37 @@ test('dpkg installs long, non-ASCII paths and long symlink targets; secrets and 
   const root = await tempDir('pkgapp-dpkg-root-');
   for (const d of ['info', 'updates', 'triggers']) await mkdir(path.join(root, 'var/lib/dpkg', d), { recursive: true });
   await execa('touch', [path.join(root, 'var/lib/dpkg/status')]);
-  const install = await execa('dpkg', [`--root=${root}`, '--force-depends', '--force-script-chrootless', '-i', deb], { reject: false });
+  const install = await execa('dpkg', [`--root=${root}`, '--force-depends', '--force-script-chrootless', '-i', deb], {
+    reject: false,
+  });
   assert.equal(install.exitCode, 0, install.stderr);
 
   const app = path.join(root, 'opt/contents-app');
   assert.equal(await readFile(path.join(app, LONG_FILE), 'utf8'), 'module.exports = "long";\n');
   assert.equal(await readlink(path.join(app, 'node_modules/.bin/prod-cli')), `../prod/${DEEP_CLI}`);
-  assert.equal(((await lstat(path.join(app, 'node_modules/prod', DEEP_CLI))).mode & 0o777), 0o755, 'a script with #! keeps its exec bit');
-  assert.equal(((await lstat(path.join(app, 'node_modules/prod/index.js'))).mode & 0o777), 0o644, 'a stray exec bit is dropped');
-  assert.equal(await readFile(path.join(app, 'certs/public.pem'), 'utf8'), 'PUBLIC CERT\n', 'pkgapp.include lets one key file in');
+  assert.equal(
+    (await lstat(path.join(app, 'node_modules/prod', DEEP_CLI))).mode & 0o777,
+    0o755,
+    'a script with #! keeps its exec bit',
+  );
+  assert.equal(
+    (await lstat(path.join(app, 'node_modules/prod/index.js'))).mode & 0o777,
+    0o644,
+    'a stray exec bit is dropped',
+  );
+  assert.equal(
+    await readFile(path.join(app, 'certs/public.pem'), 'utf8'),
+    'PUBLIC CERT\n',
+    'pkgapp.include lets one key file in',
+  );
 
   const packaged = (await execa('dpkg-deb', ['--contents', deb])).stdout;
   for (const secret of ['.env', '.env.production', 'config/server.key', 'certs/other.pem']) {
-    assert.doesNotMatch(packaged, new RegExp(`/opt/contents-app/${secret.replace(/\./g, '\\.')}$`, 'm'), `${secret} must not be packaged`);
+    assert.doesNotMatch(
+      packaged,
+      new RegExp(`/opt/contents-app/${secret.replace(/\./g, '\\.')}$`, 'm'),
+      `${secret} must not be packaged`,
+    );
   }
   assert.doesNotMatch(packaged, /node_modules\/devtool/, 'dev dependencies are not packaged');
   assert.doesNotMatch(packaged, /node_modules\/\.bin\/devtool/, 'nor their .bin links');
@@ -104,12 +140,16 @@ test('--no-install refuses node_modules that differ from the lockfile, listing e
   assert.deepEqual(await listDir(out), []);
 });
 
-test('packages built into the app\'s own dist/ are never packaged again', async () => {
+test("packages built into the app's own dist/ are never packaged again", async () => {
   const dir = await makeApp(minimalApp({ pkgapp: { service: false } }));
   for (let i = 0; i < 2; i++) {
     const result = await runCli(['build', '-C', dir, '--no-install', '--json']);
     assert.equal(result.exitCode, 0, result.stderr);
-    assert.equal(path.dirname(JSON.parse(result.stdout).packages[0].path), path.join(dir, 'dist'), '-o is relative to -C');
+    assert.equal(
+      path.dirname(JSON.parse(result.stdout).packages[0].path),
+      path.join(dir, 'dist'),
+      '-o is relative to -C',
+    );
   }
   const contents = (await execa('dpkg-deb', ['--contents', path.join(dir, 'dist', 'tiny-app_1.0.0_all.deb')])).stdout;
   assert.doesNotMatch(contents, /\.deb$/m);

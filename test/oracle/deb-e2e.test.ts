@@ -16,7 +16,10 @@ const ENV_FILE = `/etc/default/${NAME}`;
 
 test('install, configure, upgrade, downgrade, remove and purge through apt with systemd running', async (t) => {
   if (!requireTools(t, ['root', ...E2E_TOOLS])) return;
-  const [v100, v110] = [(await buildExampleVersion('1.0.0', ['deb'])).deb!, (await buildExampleVersion('1.1.0', ['deb'])).deb!];
+  const [v100, v110] = [
+    (await buildExampleVersion('1.0.0', ['deb'])).deb!,
+    (await buildExampleVersion('1.1.0', ['deb'])).deb!,
+  ];
   let root: Root | undefined;
   try {
     root = await createRoot();
@@ -54,7 +57,11 @@ test('install, configure, upgrade, downgrade, remove and purge through apt with 
     await apt(root, ['install', '-y', NAME]);
     assert.equal(await sh(b, `dpkg-query -W -f='\${Version}' ${NAME}`), '1.1.0');
     assert.match(await sh(b, `cat ${ENV_FILE}`), /^GREETING=hello from the e2e test$/m);
-    assert.match(await sh(b, `cat ${ENV_FILE}.dpkg-dist`), /LOG_LEVEL/, 'the new version is offered beside the edited file');
+    assert.match(
+      await sh(b, `cat ${ENV_FILE}.dpkg-dist`),
+      /LOG_LEVEL/,
+      'the new version is offered beside the edited file',
+    );
     const pid2 = await waitActive(b, pid1);
     const answer2 = await fetchApp(b);
     assert.equal(answer2.version, '1.1.0');

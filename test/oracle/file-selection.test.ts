@@ -15,14 +15,17 @@ const EPOCH = { SOURCE_DATE_EPOCH: '1795651200' };
 
 async function debFiles(deb: string): Promise<string[]> {
   const { stdout } = await execa('dpkg-deb', ['--contents', deb]);
-  return stdout.split('\n').map((l) => l.slice(l.indexOf('./') + 1).replace(/ -> .*$/, '')).filter((p) => !p.endsWith('/'));
+  return stdout
+    .split('\n')
+    .map((l) => l.slice(l.indexOf('./') + 1).replace(/ -> .*$/, ''))
+    .filter((p) => !p.endsWith('/'));
 }
 
 async function rpmFiles(rpm: string): Promise<string[]> {
   return (await execa('rpm', ['-qlp', rpm])).stdout.split('\n');
 }
 
-test('a build script\'s gitignored output (.next-like) is packaged without its cache; pkgapp.config.json is not', async (t) => {
+test("a build script's gitignored output (.next-like) is packaged without its cache; pkgapp.config.json is not", async (t) => {
   if (!requireTools(t, ['dpkg-deb', 'rpm'])) return;
   const base = minimalApp({ name: 'next-like', scripts: { build: 'node build.js', start: 'node server.js' } });
   const dir = await makeApp({
@@ -44,13 +47,18 @@ test('a build script\'s gitignored output (.next-like) is packaged without its c
   const out = await tempDir();
   const built = await runCli(['build', '-C', dir, '-o', out, '-t', 'deb', '-t', 'rpm'], { env: EPOCH });
   assert.equal(built.exitCode, 0, built.stderr);
-  assert.match(built.stderr, /including \.next\/ \S+ B \(2 files\): written by the build script, hidden by \.gitignore/);
+  assert.match(
+    built.stderr,
+    /including \.next\/ \S+ B \(2 files\): written by the build script, hidden by \.gitignore/,
+  );
   assert.match(built.stderr, /packaging \.next\/ \S+ B \(2 files\), .*server\.js/);
   const deb = await debFiles(path.join(out, 'next-like_1.0.0_all.deb'));
   const rpm = await rpmFiles(path.join(out, 'next-like-1.0.0-1.noarch.rpm'));
   for (const files of [deb, rpm]) {
-    for (const f of ['.next/BUILD_ID', '.next/server/app/index.html', 'next-env.d.ts', 'server.js']) assert.ok(files.includes(`/opt/next-like/${f}`), `${f} in ${files.join(' ')}`);
-    for (const f of ['.next/cache/images/x.webp', 'tsconfig.tsbuildinfo', 'pkgapp.config.json']) assert.ok(!files.includes(`/opt/next-like/${f}`), `${f} left out`);
+    for (const f of ['.next/BUILD_ID', '.next/server/app/index.html', 'next-env.d.ts', 'server.js'])
+      assert.ok(files.includes(`/opt/next-like/${f}`), `${f} in ${files.join(' ')}`);
+    for (const f of ['.next/cache/images/x.webp', 'tsconfig.tsbuildinfo', 'pkgapp.config.json'])
+      assert.ok(!files.includes(`/opt/next-like/${f}`), `${f} left out`);
   }
 });
 
@@ -71,33 +79,64 @@ test('main dist/server.js with the default -o dist: both coexist, old packages a
   const firstBytes = await readFile(deb);
   const second = await runCli(['build', '-C', dir], { env: EPOCH }); // dist/ now holds the first build's .deb and SBOM
   assert.equal(second.exitCode, 0, second.stderr);
-  assert.ok(firstBytes.equals(await readFile(deb)), 'the second build is byte-identical: the first one\'s products were not packaged');
+  assert.ok(
+    firstBytes.equals(await readFile(deb)),
+    "the second build is byte-identical: the first one's products were not packaged",
+  );
   const files = await debFiles(deb);
   assert.ok(files.includes('/opt/dist-app/dist/server.js'));
   assert.ok(files.includes('/opt/dist-app/dist/routes.js'), 'the rest of a gitignored dist/ too');
-  assert.deepEqual(files.filter((f) => f.startsWith('/opt/') && (/\.(deb|rpm|cdx\.json)$/.test(f) || f.includes('dist-system'))), []);
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('/opt/') && (/\.(deb|rpm|cdx\.json)$/.test(f) || f.includes('dist-system'))),
+    [],
+  );
 });
 
 test('the service entry left out: the error names the rule', async () => {
-  const dir = await makeApp({ ...minimalApp({ name: 'hidden-entry', files: ['lib/'], pkgapp: { service: { entry: 'app.js' } } }), 'app.js': '', 'lib/a.js': '' });
+  const dir = await makeApp({
+    ...minimalApp({ name: 'hidden-entry', files: ['lib/'], pkgapp: { service: { entry: 'app.js' } } }),
+    'app.js': '',
+    'lib/a.js': '',
+  });
   const r = await runCli(['build', '-C', dir, '-o', await tempDir(), '--no-install'], { env: EPOCH });
   assert.equal(r.exitCode, 2);
-  assert.match(r.stderr, /the service entry "app\.js" is not among the app's files: package\.json "files" does not list it/);
+  assert.match(
+    r.stderr,
+    /the service entry "app\.js" is not among the app's files: package\.json "files" does not list it/,
+  );
 });
 
 test('prebuilt binaries for other platforms and foreign optional packages are dropped, and the log says how much', async (t) => {
   if (!requireTools(t, ['dpkg-deb'])) return;
   const cpu = process.arch;
   const other = cpu === 'arm64' ? 'x64' : 'arm64';
-  const pkg = minimalApp({ name: 'prebuilt-app', dependencies: { 'ws-addon': '1.0.0' }, optionalDependencies: { [`@esb/darwin-${other}`]: '1.0.0' } });
+  const pkg = minimalApp({
+    name: 'prebuilt-app',
+    dependencies: { 'ws-addon': '1.0.0' },
+    optionalDependencies: { [`@esb/darwin-${other}`]: '1.0.0' },
+  });
   const dir = await makeApp({
     ...pkg,
     'package-lock.json': {
-      name: 'prebuilt-app', version: '1.0.0', lockfileVersion: 3, requires: true,
+      name: 'prebuilt-app',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
       packages: {
-        '': { name: 'prebuilt-app', version: '1.0.0', dependencies: { 'ws-addon': '1.0.0' }, optionalDependencies: { [`@esb/darwin-${other}`]: '1.0.0' } },
+        '': {
+          name: 'prebuilt-app',
+          version: '1.0.0',
+          dependencies: { 'ws-addon': '1.0.0' },
+          optionalDependencies: { [`@esb/darwin-${other}`]: '1.0.0' },
+        },
         'node_modules/ws-addon': { version: '1.0.0', license: 'MIT' },
-        [`node_modules/@esb/darwin-${other}`]: { version: '1.0.0', license: 'MIT', optional: true, os: ['darwin'], cpu: [other] },
+        [`node_modules/@esb/darwin-${other}`]: {
+          version: '1.0.0',
+          license: 'MIT',
+          optional: true,
+          os: ['darwin'],
+          cpu: [other],
+        },
       },
     },
     'node_modules/ws-addon/package.json': { name: 'ws-addon', version: '1.0.0', license: 'MIT' },
@@ -107,21 +146,42 @@ test('prebuilt binaries for other platforms and foreign optional packages are dr
     [`node_modules/ws-addon/prebuilds/linux-${other}/node.napi.node`]: 'other cpu '.repeat(100),
     'node_modules/ws-addon/prebuilds/darwin-x64+arm64/node.napi.node': 'mac '.repeat(100),
     'node_modules/ws-addon/prebuilds/win32-x64/node.napi.node': 'windows '.repeat(100),
-    [`node_modules/@esb/darwin-${other}/package.json`]: { name: `@esb/darwin-${other}`, version: '1.0.0', license: 'MIT', os: ['darwin'], cpu: [other] },
+    [`node_modules/@esb/darwin-${other}/package.json`]: {
+      name: `@esb/darwin-${other}`,
+      version: '1.0.0',
+      license: 'MIT',
+      os: ['darwin'],
+      cpu: [other],
+    },
     [`node_modules/@esb/darwin-${other}/bin/esb`]: 'mac binary '.repeat(100),
   });
   const out = await tempDir();
   const r = await runCli(['build', '-C', dir, '-o', out, '--no-install', '--json'], { env: EPOCH });
   assert.equal(r.exitCode, 0, r.stderr);
   const built = JSON.parse(r.stdout).packages[0] as { path: string; contents: { path: string; packages?: number }[] };
-  assert.equal(built.contents.find((c) => c.path === 'node_modules/')?.packages, 1, 'the foreign optional package is not counted');
+  assert.equal(
+    built.contents.find((c) => c.path === 'node_modules/')?.packages,
+    1,
+    'the foreign optional package is not counted',
+  );
   const files = await debFiles(built.path);
   const addon = '/opt/prebuilt-app/node_modules/ws-addon/prebuilds';
-  assert.deepEqual(files.filter((f) => f.startsWith(addon)), [`${addon}/linux-${cpu}/node.napi.glibc.node`]);
-  assert.deepEqual(files.filter((f) => f.includes('@esb')), []);
+  assert.deepEqual(
+    files.filter((f) => f.startsWith(addon)),
+    [`${addon}/linux-${cpu}/node.napi.glibc.node`],
+  );
+  assert.deepEqual(
+    files.filter((f) => f.includes('@esb')),
+    [],
+  );
   const sbom = await readFile(path.join(out, 'prebuilt-app-1.0.0.cdx.json'), 'utf8');
   assert.doesNotMatch(sbom, /@esb/, 'nor in the SBOM');
 
   const logged = await runCli(['build', '-C', dir, '-o', await tempDir(), '--no-install'], { env: EPOCH });
-  assert.match(logged.stderr, new RegExp(`leaving out native binaries for other platforms than linux-${cpu} \\(glibc\\): 1 optional package \\(@esb/darwin-${other}@1\\.0\\.0\\) and 4 prebuilds paths .*, 6 files, \\d+\\.\\d KiB`));
+  assert.match(
+    logged.stderr,
+    new RegExp(
+      `leaving out native binaries for other platforms than linux-${cpu} \\(glibc\\): 1 optional package \\(@esb/darwin-${other}@1\\.0\\.0\\) and 4 prebuilds paths .*, 6 files, \\d+\\.\\d KiB`,
+    ),
+  );
 });

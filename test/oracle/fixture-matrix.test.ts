@@ -39,9 +39,12 @@ const buildFailed = new Map<MatrixFixture, string>();
 const rows: MatrixRow[] = [];
 
 after(async () => {
-  const order = (r: MatrixRow) => FIXTURES.findIndex((f) => f.id === r.fixture) * TARGETS.length + TARGETS.indexOf(r.target);
+  const order = (r: MatrixRow) =>
+    FIXTURES.findIndex((f) => f.id === r.fixture) * TARGETS.length + TARGETS.indexOf(r.target);
   if (rows.length) {
-    console.log(`\nfixture × target matrix (${((Date.now() - started) / 1000).toFixed(0)} s, Node ${process.version}, ${process.arch}):\n\n${renderMatrix([...rows].sort((a, b) => order(a) - order(b)))}\n`);
+    console.log(
+      `\nfixture × target matrix (${((Date.now() - started) / 1000).toFixed(0)} s, Node ${process.version}, ${process.arch}):\n\n${renderMatrix([...rows].sort((a, b) => order(a) - order(b)))}\n`,
+    );
   }
   await cleanupTestDirs();
 });
@@ -53,7 +56,9 @@ for (const fixture of FIXTURES) {
     try {
       const result = await buildFixture(fixture);
       built.set(fixture, result);
-      t.diagnostic(`${result.name}: ${TARGETS.map((target) => path.basename(result.packages[target].path)).join(', ')} in ${result.seconds.toFixed(1)} s`);
+      t.diagnostic(
+        `${result.name}: ${TARGETS.map((target) => path.basename(result.packages[target].path)).join(', ')} in ${result.seconds.toFixed(1)} s`,
+      );
     } catch (error) {
       buildFailed.set(fixture, (error as Error).message.split('\n')[0]!);
       throw error;
@@ -100,12 +105,30 @@ test('native-sqlite: the compiled addon alone makes the packages amd64 / x86_64'
   assert.equal((await execa('rpm', ['-qp', '--qf', '%{ARCH}', rpm])).stdout, host.rpm);
   assert.match(path.basename(deb), new RegExp(`_${host.deb}\\.deb$`));
   assert.match(path.basename(rpm), new RegExp(`\\.${host.rpm}\\.rpm$`));
-  assert.match((await execa('dpkg-deb', ['--contents', deb])).stdout, /\.\/opt\/native-sqlite-app\/node_modules\/better-sqlite3\/build\/Release\/better_sqlite3\.node$/m);
-  assert.match((await execa('rpm', ['-qpl', rpm])).stdout, /^\/opt\/native-sqlite-app\/node_modules\/better-sqlite3\/build\/Release\/better_sqlite3\.node$/m);
+  assert.match(
+    (await execa('dpkg-deb', ['--contents', deb])).stdout,
+    /\.\/opt\/native-sqlite-app\/node_modules\/better-sqlite3\/build\/Release\/better_sqlite3\.node$/m,
+  );
+  assert.match(
+    (await execa('rpm', ['-qpl', rpm])).stdout,
+    /^\/opt\/native-sqlite-app\/node_modules\/better-sqlite3\/build\/Release\/better_sqlite3\.node$/m,
+  );
 
   // That build also bundles node, itself architecture-specific: without it, the addon alone decides.
   const out = await tempDir();
-  const r = await runCli(['build', '-C', await nativeInstalledTree(), '-o', out, '-t', 'deb', '-t', 'rpm', '--no-install', '--json']);
+  const r = await runCli([
+    'build',
+    '-C',
+    await nativeInstalledTree(),
+    '-o',
+    out,
+    '-t',
+    'deb',
+    '-t',
+    'rpm',
+    '--no-install',
+    '--json',
+  ]);
   assert.equal(r.exitCode, 0, r.stderr);
   const archs = (JSON.parse(r.stdout).packages as { architecture: string }[]).map((p) => p.architecture);
   assert.deepEqual(archs, [host.deb, host.rpm]);
@@ -118,22 +141,53 @@ test('native-sqlite: a foreign --arch is refused naming the addon (exit 2); --fo
   const foreign = process.arch === 'arm64' ? { deb: 'amd64', rpm: 'x86_64' } : { deb: 'arm64', rpm: 'aarch64' };
   const host = hostPackageArch();
 
-  for (const [target, arch] of [['deb', foreign.deb], ['rpm', foreign.rpm]] as const) {
+  for (const [target, arch] of [
+    ['deb', foreign.deb],
+    ['rpm', foreign.rpm],
+  ] as const) {
     const out = path.join(await tempDir(), 'dist');
     const refused = await runCli(['build', '-C', tree, '-o', out, '-t', target, '--arch', arch, '--no-install']);
     assert.equal(refused.exitCode, 2, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`--arch ${foreign.deb}/${foreign.rpm}: the app ships native addons built for this machine \\(${host.deb}/${host.rpm}\\)`));
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `--arch ${foreign.deb}/${foreign.rpm}: the app ships native addons built for this machine \\(${host.deb}/${host.rpm}\\)`,
+      ),
+    );
     assert.match(refused.stderr, ADDON, 'the message names the native file');
     assert.match(refused.stderr, /--force-arch/, 'and says how to override');
     assert.deepEqual(await listDir(out), [], 'nothing written');
-    t.diagnostic(`-t ${target} --arch ${arch}: ${refused.stderr.split('\n').filter((l) => /native addons|--force-arch/.test(l)).join(' / ')}`);
+    t.diagnostic(
+      `-t ${target} --arch ${arch}: ${refused.stderr
+        .split('\n')
+        .filter((l) => /native addons|--force-arch/.test(l))
+        .join(' / ')}`,
+    );
   }
 
   const out = await tempDir();
-  const forced = await runCli(['build', '-C', tree, '-o', out, '-t', 'deb', '-t', 'rpm', '--arch', foreign.deb, '--force-arch', '--no-install', '--json']);
+  const forced = await runCli([
+    'build',
+    '-C',
+    tree,
+    '-o',
+    out,
+    '-t',
+    'deb',
+    '-t',
+    'rpm',
+    '--arch',
+    foreign.deb,
+    '--force-arch',
+    '--no-install',
+    '--json',
+  ]);
   assert.equal(forced.exitCode, 0, forced.stderr);
   const packages = JSON.parse(forced.stdout).packages as { format: Target; path: string; architecture: string }[];
-  assert.deepEqual(packages.map((p) => p.architecture), [foreign.deb, foreign.rpm]);
+  assert.deepEqual(
+    packages.map((p) => p.architecture),
+    [foreign.deb, foreign.rpm],
+  );
   assert.equal((await execa('dpkg-deb', ['--field', packages[0]!.path, 'Architecture'])).stdout, foreign.deb);
   assert.equal((await execa('rpm', ['-qp', '--qf', '%{ARCH}', packages[1]!.path])).stdout, foreign.rpm);
 });
@@ -141,21 +195,31 @@ test('native-sqlite: a foreign --arch is refused naming the addon (exit 2); --fo
 // node-gyp leaves ~17 MB of intermediates in build/ (obj/, obj.target/, *.o, sqlite3.a), and its
 // Makefile, config.gypi and .deps/*.d name the random staging directory: packaged, they made two
 // builds with the same SOURCE_DATE_EPOCH differ (the linked .node itself is byte-identical).
-test(
-  'native-sqlite: the package holds the compiled addon, not node-gyp intermediates or build-machine paths',
-  async (t) => {
-    const native = nativeBuild(t);
-    if (!native || !requireTools(t, ['dpkg-deb'])) return;
-    // The deb as unpacked by dpkg-deb -x (shared with the tests above).
-    const tree = await nativeInstalledTree();
-    const files = (await readdir(path.join(tree, 'node_modules'), { recursive: true })).map((f) => `node_modules/${f}`);
-    const intermediates = files.filter((f) => /\/build\/(Makefile|config\.gypi|.*\.(o|a|d|mk)$|Release\/(obj|obj\.target|\.deps)(\/|$))/.test(f));
-    assert.deepEqual(intermediates.slice(0, 5), [], `${intermediates.length} node-gyp intermediates packaged`);
-    const leaks = (await execa('grep', ['-rl', 'pkgapp-stage-', path.join(tree, 'node_modules')], { reject: false })).stdout.split('\n').filter(Boolean);
-    assert.deepEqual(leaks.map((f) => path.relative(tree, f)), [], 'files naming the staging directory');
-    assert.ok(files.includes('node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'the addon itself is packaged');
-  },
-);
+test('native-sqlite: the package holds the compiled addon, not node-gyp intermediates or build-machine paths', async (t) => {
+  const native = nativeBuild(t);
+  if (!native || !requireTools(t, ['dpkg-deb'])) return;
+  // The deb as unpacked by dpkg-deb -x (shared with the tests above).
+  const tree = await nativeInstalledTree();
+  const files = (await readdir(path.join(tree, 'node_modules'), { recursive: true })).map((f) => `node_modules/${f}`);
+  const intermediates = files.filter((f) =>
+    /\/build\/(Makefile|config\.gypi|.*\.(o|a|d|mk)$|Release\/(obj|obj\.target|\.deps)(\/|$))/.test(f),
+  );
+  assert.deepEqual(intermediates.slice(0, 5), [], `${intermediates.length} node-gyp intermediates packaged`);
+  const leaks = (
+    await execa('grep', ['-rl', 'pkgapp-stage-', path.join(tree, 'node_modules')], { reject: false })
+  ).stdout
+    .split('\n')
+    .filter(Boolean);
+  assert.deepEqual(
+    leaks.map((f) => path.relative(tree, f)),
+    [],
+    'files naming the staging directory',
+  );
+  assert.ok(
+    files.includes('node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
+    'the addon itself is packaged',
+  );
+});
 
 // ---------------------------------------------------------------------------------------------
 // Installed and running
@@ -201,10 +265,23 @@ for (const target of TARGETS) {
       for (const fixture of FIXTURES) {
         await t.test(fixture.id, async (st) => {
           const app = built.get(fixture);
-          const row: MatrixRow = { fixture: fixture.id, flags: (fixture.args ?? []).join(' '), target, file: '', buildSeconds: app?.seconds, installed: undefined, ok: undefined, ran: '' };
+          const row: MatrixRow = {
+            fixture: fixture.id,
+            flags: (fixture.args ?? []).join(' '),
+            target,
+            file: '',
+            buildSeconds: app?.seconds,
+            installed: undefined,
+            ok: undefined,
+            ran: '',
+          };
           rows.push(row);
           if (!app) {
-            row.ran = buildFailed.has(fixture) ? `build failed: ${buildFailed.get(fixture)}` : selected(fixture) ? 'not built (tools missing)' : 'not selected';
+            row.ran = buildFailed.has(fixture)
+              ? `build failed: ${buildFailed.get(fixture)}`
+              : selected(fixture)
+                ? 'not built (tools missing)'
+                : 'not selected';
             if (buildFailed.has(fixture)) {
               row.ok = false;
               assert.fail(row.ran);
@@ -220,7 +297,9 @@ for (const target of TARGETS) {
             await install(target, root!, b, packageIn(fixture, app, target));
             installed.add(app.name);
             row.installed = true;
-            row.ran = (replaces ? `(replaced the ${app.name} installed before) ` : '') + (await configureAndRun(fixture, { b, target, name: app.name, port: portOf(fixture) }));
+            row.ran =
+              (replaces ? `(replaced the ${app.name} installed before) ` : '') +
+              (await configureAndRun(fixture, { b, target, name: app.name, port: portOf(fixture) }));
             row.ok = true;
             st.diagnostic(row.ran);
           } catch (error) {
@@ -238,7 +317,9 @@ for (const target of TARGETS) {
 }
 
 test('every fixture under test/fixtures/apps is in the matrix', async () => {
-  const dirs = (await readdir(path.join(REPO_ROOT, 'test/fixtures/apps'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => `test/fixtures/apps/${d.name}`);
+  const dirs = (await readdir(path.join(REPO_ROOT, 'test/fixtures/apps'), { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => `test/fixtures/apps/${d.name}`);
   const missing = dirs.filter((d) => !FIXTURES.some((f) => f.source === d || f.source.startsWith(`${d}/`)));
   assert.deepEqual(missing, [], 'add an entry to FIXTURES in test/helpers/fixture-matrix.ts');
 });

@@ -33,8 +33,15 @@ test('NAME@PORT instances run side by side, restart on upgrade and stop on remov
     const repo = await createAptRepo(root, [v100]);
     const b = await root.boot();
     await apt(root, ['install', '-y', `${NAME}=1.0.0`]);
-    assert.notEqual((await b.exec(['systemctl', 'cat', `${NAME}.service`])).exitCode, 0, 'no single unit with instances "only"');
-    await sh(b, `echo 'GREETING=hello instances' >> /etc/default/${NAME} && systemctl enable --now ${NAME}@3001 ${NAME}@3002`);
+    assert.notEqual(
+      (await b.exec(['systemctl', 'cat', `${NAME}.service`])).exitCode,
+      0,
+      'no single unit with instances "only"',
+    );
+    await sh(
+      b,
+      `echo 'GREETING=hello instances' >> /etc/default/${NAME} && systemctl enable --now ${NAME}@3001 ${NAME}@3002`,
+    );
     const [a1, b1] = [await answer(b, 3001), await answer(b, 3002)];
     assert.equal(a1.version, '1.0.0');
     assert.notEqual(a1.pid, b1.pid, 'two processes');
@@ -47,7 +54,8 @@ test('NAME@PORT instances run side by side, restart on upgrade and stop on remov
     assert.ok(a2.pid !== a1.pid && b2.pid !== b1.pid);
 
     await apt(root, ['remove', '-y', NAME]);
-    for (const port of [3001, 3002]) assert.notEqual((await b.exec(['systemctl', 'is-active', `${NAME}@${port}`])).stdout.trim(), 'active');
+    for (const port of [3001, 3002])
+      assert.notEqual((await b.exec(['systemctl', 'is-active', `${NAME}@${port}`])).stdout.trim(), 'active');
     await b.shutdown();
   } finally {
     await root?.destroy();

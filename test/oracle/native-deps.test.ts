@@ -44,7 +44,9 @@ function needBuild(t: TestContext, tools: string[]): BuiltFixture | undefined {
 
 /** rpm with a private HOME and database: Debian's rpm keeps them in ~/.rpmdb. */
 async function rpm(args: string[]): Promise<string> {
-  return (await execa('rpm', ['--dbpath', path.join(rpmHome, '.rpmdb'), ...args], { env: { HOME: rpmHome, LANG: 'C.UTF-8' } })).stdout;
+  return (
+    await execa('rpm', ['--dbpath', path.join(rpmHome, '.rpmdb'), ...args], { env: { HOME: rpmHome, LANG: 'C.UTF-8' } })
+  ).stdout;
 }
 
 /** Every ELF file under `dir` (type EXEC or DYN), absolute. */
@@ -62,20 +64,33 @@ async function elfFiles(dir: string): Promise<string[]> {
 test('lintian: no missing-dependency-on-libc, no unstripped-binary-or-object', async (t) => {
   const b = needBuild(t, ['lintian']);
   if (!b) return;
-  const { stdout } = await execa('lintian', ['--tag-display-limit', '0', b.packages.deb.path], { reject: false, env: { LANG: 'C.UTF-8' } });
+  const { stdout } = await execa('lintian', ['--tag-display-limit', '0', b.packages.deb.path], {
+    reject: false,
+    env: { LANG: 'C.UTF-8' },
+  });
   t.diagnostic(`lintian:\n${stdout}`);
   assert.ok(!stdout.includes('missing-dependency-on-libc'), `lintian reports missing-dependency-on-libc:\n${stdout}`);
   // The addons compiled during the build are stripped; the bundled node is the build machine's
   // binary, shipped as its maker built it (as prebuilt objects are).
   const unstripped = stdout.split('\n').filter((l) => l.includes('unstripped-binary-or-object'));
-  assert.deepEqual(unstripped.filter((l) => l.includes('/node_modules/')), [], 'compiled addons are stripped');
-  assert.ok(unstripped.every((l) => l.includes(`[opt/${b.name}/node/bin/node]`)), unstripped.join('\n'));
+  assert.deepEqual(
+    unstripped.filter((l) => l.includes('/node_modules/')),
+    [],
+    'compiled addons are stripped',
+  );
+  assert.ok(
+    unstripped.every((l) => l.includes(`[opt/${b.name}/node/bin/node]`)),
+    unstripped.join('\n'),
+  );
 });
 
 test('rpmlint: no shared-library-without-dependency-information, no env-script-interpreter', async (t) => {
   const b = needBuild(t, ['rpmlint', 'rpm2cpio', 'cpio']);
   if (!b) return;
-  const { stdout } = await execa('rpmlint', [b.packages.rpm.path], { reject: false, env: { HOME: rpmHome, LANG: 'C.UTF-8' } });
+  const { stdout } = await execa('rpmlint', [b.packages.rpm.path], {
+    reject: false,
+    env: { HOME: rpmHome, LANG: 'C.UTF-8' },
+  });
   t.diagnostic(`rpmlint:\n${stdout.split('\n').slice(0, 60).join('\n')}`);
   assert.match(stdout, /E: dir-or-file-in-opt/, 'rpmlint really looked at the files');
   assert.ok(!stdout.includes('env-script-interpreter'), `rpmlint reports env-script-interpreter:\n${stdout}`);
@@ -87,7 +102,11 @@ test('rpmlint: no shared-library-without-dependency-information, no env-script-i
   for (const line of stdout.split('\n').filter((l) => l.includes('shared-library-without-dependency-information'))) {
     const file = line.trim().split(' ').pop()!;
     const info = await readElfInfo(path.join(dir, file));
-    assert.deepEqual(info?.needed, [], `${line}: the object names libraries, yet rpmlint finds no dependency information`);
+    assert.deepEqual(
+      info?.needed,
+      [],
+      `${line}: the object names libraries, yet rpmlint finds no dependency information`,
+    );
     t.diagnostic(`left: ${line.trim()} (the object has no DT_NEEDED)`);
   }
 });
@@ -96,7 +115,14 @@ test("the rpm's ELF Requires equal elfdeps --requires on the files extracted fro
   const b = needBuild(t, ['rpm2cpio', 'cpio']);
   if (!b) return;
   let elfdeps: string | undefined;
-  for (const candidate of ELFDEPS) if (await stat(candidate).then(() => true, () => false)) elfdeps ??= candidate;
+  for (const candidate of ELFDEPS)
+    if (
+      await stat(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      elfdeps ??= candidate;
   if (!elfdeps) {
     if (process.env['CI'] === 'true') throw new Error("needs rpm's elfdeps (CI=true)");
     t.skip("needs rpm's elfdeps: apt-get install rpm");
@@ -105,17 +131,25 @@ test("the rpm's ELF Requires equal elfdeps --requires on the files extracted fro
   const dir = await tempDir();
   await execa('sh', ['-c', `rpm2cpio "$1" | cpio -idm --quiet`, 'sh', b.packages.rpm.path], { cwd: dir });
   const files = await elfFiles(dir);
-  assert.ok(files.some((f) => f.endsWith('better_sqlite3.node')), files.join('\n'));
+  assert.ok(
+    files.some((f) => f.endsWith('better_sqlite3.node')),
+    files.join('\n'),
+  );
   const theirs = new Set<string>();
   for (const file of files) {
     const { stdout } = await execa(elfdeps, ['--requires', file]);
     for (const line of stdout.split('\n')) if (line) theirs.add(line);
   }
-  const requires = (await rpm(['-qp', '--qf', '[%{REQUIRENAME}\\t%{REQUIREFLAGS}\\n]', b.packages.rpm.path])).split('\n').filter(Boolean);
+  const requires = (await rpm(['-qp', '--qf', '[%{REQUIRENAME}\\t%{REQUIREFLAGS}\\n]', b.packages.rpm.path]))
+    .split('\n')
+    .filter(Boolean);
   const ours = requires.filter((l) => Number(l.split('\t')[1]) & FIND_REQUIRES).map((l) => l.split('\t')[0]!);
   t.diagnostic(`${files.length} ELF files; Requires:\n${ours.join('\n')}`);
   assert.ok(ours.includes('libc.so.6()(64bit)') || ours.includes('libc.so.6'), 'the C library is required');
-  assert.deepEqual(ours, [...theirs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  assert.deepEqual(
+    ours,
+    [...theirs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
 });
 
 test("the deb's library Depends: dpkg-shlibdeps' packages on the extracted files, floors no lower", async (t) => {
@@ -124,7 +158,10 @@ test("the deb's library Depends: dpkg-shlibdeps' packages on the extracted files
   const dir = await tempDir();
   await execa('dpkg-deb', ['-x', b.packages.deb.path, path.join(dir, 'root')]);
   await mkdir(path.join(dir, 'debian'));
-  await writeFile(path.join(dir, 'debian/control'), 'Source: pkgapp-oracle\n\nPackage: pkgapp-oracle\nArchitecture: any\n');
+  await writeFile(
+    path.join(dir, 'debian/control'),
+    'Source: pkgapp-oracle\n\nPackage: pkgapp-oracle\nArchitecture: any\n',
+  );
   const files = await elfFiles(path.join(dir, 'root'));
   const { stdout } = await execa('dpkg-shlibdeps', ['-O', ...files], { cwd: dir });
   const theirs = relations(/^shlibs:Depends=(.*)$/m.exec(stdout)?.[1] ?? '');
@@ -137,18 +174,27 @@ test("the deb's library Depends: dpkg-shlibdeps' packages on the extracted files
   for (const [pkg, floor] of theirs) {
     if (floor === undefined) continue;
     const mine = ours.get(pkg);
-    assert.ok(mine !== undefined && compareDebVersions(mine, floor) >= 0, `${pkg}: floor ${mine ?? '(none)'} below dpkg-shlibdeps' ${floor}`);
+    assert.ok(
+      mine !== undefined && compareDebVersions(mine, floor) >= 0,
+      `${pkg}: floor ${mine ?? '(none)'} below dpkg-shlibdeps' ${floor}`,
+    );
   }
 });
 
 /** "a (>= 1), b" → package → highest floor (first alternative of each relation). */
 function relations(text: string): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
-  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const m = /^([^\s(|]+)\s*(?:\((>=|>>|=)\s*([^)]+)\))?/.exec(entry.split('|')[0]!.trim())!;
     const floor = m[3]?.trim();
     const before = out.get(m[1]!);
-    out.set(m[1]!, before === undefined ? floor : floor === undefined || compareDebVersions(before, floor) >= 0 ? before : floor);
+    out.set(
+      m[1]!,
+      before === undefined ? floor : floor === undefined || compareDebVersions(before, floor) >= 0 ? before : floor,
+    );
   }
   return out;
 }

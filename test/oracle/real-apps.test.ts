@@ -45,8 +45,13 @@ const rows: RealAppRow[] = [];
 
 after(async () => {
   if (rows.length) {
-    const order = (r: RealAppRow) => REAL_APPS.findIndex((a) => a.id === r.app) * 10 + (r.options.includes('default') ? 0 : 1) * 2 + TARGETS.indexOf(r.target);
-    console.log(`\nreal-app matrix (${((Date.now() - started) / 1000).toFixed(0)} s, build machine Node ${process.version}, ${process.arch}):\n\n${renderRealApps([...rows].sort((a, b) => order(a) - order(b)))}\n`);
+    const order = (r: RealAppRow) =>
+      REAL_APPS.findIndex((a) => a.id === r.app) * 10 +
+      (r.options.includes('default') ? 0 : 1) * 2 +
+      TARGETS.indexOf(r.target);
+    console.log(
+      `\nreal-app matrix (${((Date.now() - started) / 1000).toFixed(0)} s, build machine Node ${process.version}, ${process.arch}):\n\n${renderRealApps([...rows].sort((a, b) => order(a) - order(b)))}\n`,
+    );
   }
   await cleanupTestDirs();
 });
@@ -90,7 +95,9 @@ for (const app of REAL_APPS) {
     try {
       const result = await builds.get(app)!;
       built.set(app, result);
-      t.diagnostic(`${result.name}: ${TARGETS.map((target) => `${path.basename(result.packages[target].path)} (${(result.packages[target].bytes / 1048576).toFixed(1)} MiB)`).join(', ')} in ${result.seconds.toFixed(0)} s`);
+      t.diagnostic(
+        `${result.name}: ${TARGETS.map((target) => `${path.basename(result.packages[target].path)} (${(result.packages[target].bytes / 1048576).toFixed(1)} MiB)`).join(', ')} in ${result.seconds.toFixed(0)} s`,
+      );
     } catch (error) {
       buildFailed.set(app, (error as Error).message.split('\n').slice(0, 3).join(' '));
       throw error;
@@ -103,14 +110,28 @@ for (const app of REAL_APPS) {
       if (!selected(app)) return t.skip('not in PKGAPP_REAL_APPS_ONLY');
       if (!requireTools(t, ['dpkg-deb'])) return;
       const r = await defaultAttempts.get(app)!;
-      const row: RealAppRow = { app: app.id, version: lockedVersion(app.id, app.framework), options: 'default', target: 'deb', buildSeconds: r.seconds, bytes: undefined, installed: undefined, answered: undefined, note: '' };
+      const row: RealAppRow = {
+        app: app.id,
+        version: lockedVersion(app.id, app.framework),
+        options: 'default',
+        target: 'deb',
+        buildSeconds: r.seconds,
+        bytes: undefined,
+        installed: undefined,
+        answered: undefined,
+        note: '',
+      };
       rows.push(row);
       const said = `${r.stdout}\n${r.stderr}`;
       if (r.exitCode !== 0) {
         // Refused: the message names the package that sets the floor and the way out.
         row.note = `build refused (exit ${r.exitCode}): ${r.stderr.split('\n').find((l) => /error/.test(l)) ?? r.stderr.split('\n')[0]}`;
         assert.equal(r.exitCode, 2, r.stderr);
-        assert.match(said, new RegExp(because.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&')), 'names the package whose engines set the floor');
+        assert.match(
+          said,
+          new RegExp(because.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&')),
+          'names the package whose engines set the floor',
+        );
         assert.match(said, new RegExp(`\\b${major}\\b`), 'names the Node.js it needs');
         assert.match(said, /--node bundled|"node": "bundled"/, 'says how to ship a newer node');
         return;
@@ -121,12 +142,24 @@ for (const app of REAL_APPS) {
       const rpm = r.packages.find((p) => p.format === 'rpm')!.path;
       const depends = (await execa('dpkg-deb', ['--field', deb, 'Depends'])).stdout;
       row.note = `built; Depends: ${depends}`;
-      assert.match(depends, new RegExp(`nodejs \\(>= ${major}[.)~]`), `the deb's Depends carries the engines floor (Depends: ${depends})`);
-      assert.match(r.stderr, new RegExp(because.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&')), `the build output names ${because} as what sets the floor`);
+      assert.match(
+        depends,
+        new RegExp(`nodejs \\(>= ${major}[.)~]`),
+        `the deb's Depends carries the engines floor (Depends: ${depends})`,
+      );
+      assert.match(
+        r.stderr,
+        new RegExp(because.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&')),
+        `the build output names ${because} as what sets the floor`,
+      );
       if (requireTools(t, ['rpm'])) {
         const requires = (await execa('rpm', ['-qp', '--requires', rpm])).stdout;
         // Fedora's and RHEL's nodejs carry Epoch 1: an epoch-less `nodejs >= 20` is satisfied by their 1:18.
-        assert.match(requires, new RegExp(`nodejs >= 1:${major}\\b`), `the rpm requires it with Fedora/RHEL's epoch (Requires: ${requires.replace(/\n/g, ', ')})`);
+        assert.match(
+          requires,
+          new RegExp(`nodejs >= 1:${major}\\b`),
+          `the rpm requires it with Fedora/RHEL's epoch (Requires: ${requires.replace(/\n/g, ', ')})`,
+        );
       }
     });
   }
@@ -134,7 +167,10 @@ for (const app of REAL_APPS) {
 
 /** The lines of a failure that say why (apt's "Depends:"/"E:" lines, an assertion), on one line. */
 function briefly(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const why = lines.filter((l) => /Depends:|^E: |unmet|error|Error/.test(l));
   return [lines[0]!.slice(0, 200), ...why.slice(0, 3)].join(' ').slice(0, 500);
 }
@@ -163,7 +199,8 @@ for (const target of TARGETS) {
         return inside;
       };
       for (const [app, result] of built) await copyIn(result.packages[target].path, app.id);
-      for (const [app, r] of defaultBuilds) await copyIn(r.packages.find((p) => p.format === target)!.path, `${app.id}-default`);
+      for (const [app, r] of defaultBuilds)
+        await copyIn(r.packages.find((p) => p.format === target)!.path, `${app.id}-default`);
       const b = await root.boot();
       if (target === 'rpm') await shIn(b, 'mkdir -p /var/lib/rpm && rpm --dbpath /var/lib/rpm --initdb');
 
@@ -176,7 +213,11 @@ for (const target of TARGETS) {
             const row = rows.find((x) => x.app === app.id && x.options === 'default');
             if (row) row.installed = refused.exitCode === 0;
             assert.notEqual(refused.exitCode, 0, `apt installed ${file} on Debian 12 (nodejs 18)`);
-            assert.match(refused.stdout + refused.stderr, /Depends: nodejs \(>= \d+/, 'apt names the nodejs requirement');
+            assert.match(
+              refused.stdout + refused.stderr,
+              /Depends: nodejs \(>= \d+/,
+              'apt names the nodejs requirement',
+            );
             if (row) row.note += '; apt refuses it on Debian 12';
           });
         }
@@ -185,10 +226,24 @@ for (const target of TARGETS) {
       for (const app of REAL_APPS) {
         await t.test(app.id, async (st) => {
           const result = built.get(app);
-          const row: RealAppRow = { app: app.id, version: lockedVersion(app.id, app.framework), options: optionsOf(app), target, buildSeconds: result?.seconds, bytes: result?.packages[target].bytes, installed: undefined, answered: undefined, note: '' };
+          const row: RealAppRow = {
+            app: app.id,
+            version: lockedVersion(app.id, app.framework),
+            options: optionsOf(app),
+            target,
+            buildSeconds: result?.seconds,
+            bytes: result?.packages[target].bytes,
+            installed: undefined,
+            answered: undefined,
+            note: '',
+          };
           rows.push(row);
           if (!result) {
-            row.note = buildFailed.has(app) ? `build failed: ${buildFailed.get(app)}` : selected(app) ? 'not built' : 'not selected';
+            row.note = buildFailed.has(app)
+              ? `build failed: ${buildFailed.get(app)}`
+              : selected(app)
+                ? 'not built'
+                : 'not selected';
             if (buildFailed.has(app)) {
               row.answered = false;
               assert.fail(row.note);
@@ -228,5 +283,9 @@ for (const target of TARGETS) {
 
 test('every wrapper under test/fixtures/real-apps is in the matrix', async () => {
   const dirs = await listDir(path.join(path.dirname(new URL(import.meta.url).pathname), '../fixtures/real-apps'));
-  assert.deepEqual(dirs.filter((d) => !REAL_APPS.some((a) => a.id === d)), [], 'add an entry to REAL_APPS in test/helpers/real-apps.ts');
+  assert.deepEqual(
+    dirs.filter((d) => !REAL_APPS.some((a) => a.id === d)),
+    [],
+    'add an entry to REAL_APPS in test/helpers/real-apps.ts',
+  );
 });

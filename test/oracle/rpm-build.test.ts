@@ -65,7 +65,7 @@ before(async () => {
   assert.deepEqual([pkg!.name, pkg!.version, pkg!.architecture], ['acme-hello', '1.0.0-1', 'noarch']);
   rpmFile = pkg!.path;
   rpmSha256 = pkg!.sha256;
-  assert.equal(sha256(await readFile(rpmFile)), rpmSha256, '--json sha256 is the file\'s');
+  assert.equal(sha256(await readFile(rpmFile)), rpmSha256, "--json sha256 is the file's");
 });
 after(cleanupTestDirs);
 
@@ -86,16 +86,41 @@ test('rpm -qpi, --requires, --provides, --scripts and the payload tags', async (
   assert.equal(await queryFormat(rpmFile, '%{BUILDTIME}'), EPOCH);
 
   const requires = lines((await rpm(['-qp', '--requires', rpmFile])).stdout);
-  assert.deepEqual([...new Set(requires)].sort(), ['(nodejs(engine) >= 18 or (nodejs >= 18 with nodejs < 1:0) or (nodejs >= 1:18 with nodejs < 2:0) or nodejs >= 2:18)', '/bin/sh', 'config(acme-hello) = 1.0.0-1', 'rpmlib(CompressedFileNames) <= 3.0.4-1', 'rpmlib(FileDigests) <= 4.6.0-1', 'rpmlib(PayloadFilesHavePrefix) <= 4.0-1', 'rpmlib(RichDependencies) <= 4.12.0-1', 'shadow-utils']);
+  assert.deepEqual([...new Set(requires)].sort(), [
+    '(nodejs(engine) >= 18 or (nodejs >= 18 with nodejs < 1:0) or (nodejs >= 1:18 with nodejs < 2:0) or nodejs >= 2:18)',
+    '/bin/sh',
+    'config(acme-hello) = 1.0.0-1',
+    'rpmlib(CompressedFileNames) <= 3.0.4-1',
+    'rpmlib(FileDigests) <= 4.6.0-1',
+    'rpmlib(PayloadFilesHavePrefix) <= 4.0-1',
+    'rpmlib(RichDependencies) <= 4.12.0-1',
+    'shadow-utils',
+  ]);
   // %pre runs groupadd/useradd: Requires(pre), flagged as rpmbuild flags it.
-  assert.deepEqual(lines(await queryFormat(rpmFile, '[%{REQUIRENAME} %{REQUIREFLAGS:deptype}\n]')).filter((l) => l.startsWith('shadow-utils ')), ['shadow-utils pre']);
+  assert.deepEqual(
+    lines(await queryFormat(rpmFile, '[%{REQUIRENAME} %{REQUIREFLAGS:deptype}\n]')).filter((l) =>
+      l.startsWith('shadow-utils '),
+    ),
+    ['shadow-utils pre'],
+  );
   // One /bin/sh per scriptlet, flagged as its interpreter exactly as rpmbuild writes it (docs/internals/rpm-package.md#dependencies).
-  const shells = lines(await queryFormat(rpmFile, '[%{REQUIRENAME} %{REQUIREFLAGS:deptype}\n]')).filter((l) => l.startsWith('/bin/sh '));
-  assert.deepEqual(shells, ['/bin/sh pre,interp', '/bin/sh post,interp', '/bin/sh preun,interp', '/bin/sh postun,interp']);
-  assert.deepEqual(lines((await rpm(['-qp', '--provides', rpmFile])).stdout).sort(), ['acme-hello = 1.0.0-1', 'config(acme-hello) = 1.0.0-1']);
+  const shells = lines(await queryFormat(rpmFile, '[%{REQUIRENAME} %{REQUIREFLAGS:deptype}\n]')).filter((l) =>
+    l.startsWith('/bin/sh '),
+  );
+  assert.deepEqual(shells, [
+    '/bin/sh pre,interp',
+    '/bin/sh post,interp',
+    '/bin/sh preun,interp',
+    '/bin/sh postun,interp',
+  ]);
+  assert.deepEqual(lines((await rpm(['-qp', '--provides', rpmFile])).stdout).sort(), [
+    'acme-hello = 1.0.0-1',
+    'config(acme-hello) = 1.0.0-1',
+  ]);
 
   const scripts = (await rpm(['-qp', '--scripts', rpmFile])).stdout;
-  for (const s of ['preinstall', 'postinstall', 'preuninstall', 'postuninstall']) assert.match(scripts, new RegExp(`^${s} scriptlet \\(using /bin/sh\\):$`, 'm'));
+  for (const s of ['preinstall', 'postinstall', 'preuninstall', 'postuninstall'])
+    assert.match(scripts, new RegExp(`^${s} scriptlet \\(using /bin/sh\\):$`, 'm'));
   assert.match(scripts, /useradd --system/);
   assert.match(scripts, /systemctl --no-reload disable --now "\$pkg_unit"/);
 
@@ -110,7 +135,11 @@ test('rpm -qp --dump agrees with the files rpm2cpio | cpio -idm extracts', async
   const kinds = { dir: 0, file: 0, symlink: 0 };
   for (const e of dump) {
     const st = await lstat(path.join(root, e.path));
-    assert.equal(st.mode, e.mode, `${e.path}: mode ${st.mode.toString(8)} on disk, ${e.mode.toString(8)} in the header`);
+    assert.equal(
+      st.mode,
+      e.mode,
+      `${e.path}: mode ${st.mode.toString(8)} on disk, ${e.mode.toString(8)} in the header`,
+    );
     assert.equal(e.mtime, Number(EPOCH), e.path);
     if (st.isFile()) {
       kinds.file++;
@@ -132,8 +161,17 @@ test('rpm -qp --dump agrees with the files rpm2cpio | cpio -idm extracts', async
 
   const byPath = new Map(dump.map((e) => [e.path, e]));
   assert.equal(byPath.get('/opt/acme-hello/node_modules/.bin/mime')?.linkTo, '../mime/cli.js');
-  assert.equal((await readFile(path.join(root, 'opt/acme-hello/node_modules/mime/cli.js'), 'utf8')).split('\n')[0], '#!/usr/bin/node');
-  for (const f of ['/usr/lib/systemd/system/acme-hello.service', '/usr/bin/hello-greet', '/usr/share/doc/acme-hello/copyright', '/opt/acme-hello/server.js']) assert.ok(byPath.has(f), f);
+  assert.equal(
+    (await readFile(path.join(root, 'opt/acme-hello/node_modules/mime/cli.js'), 'utf8')).split('\n')[0],
+    '#!/usr/bin/node',
+  );
+  for (const f of [
+    '/usr/lib/systemd/system/acme-hello.service',
+    '/usr/bin/hello-greet',
+    '/usr/share/doc/acme-hello/copyright',
+    '/opt/acme-hello/server.js',
+  ])
+    assert.ok(byPath.has(f), f);
   assert.equal(byPath.get('/usr/bin/hello-greet')!.mode, 0o100755);
 
   // Owners: root everywhere but the state directory, which belongs to the service user.
@@ -144,27 +182,54 @@ test('rpm -qp --dump agrees with the files rpm2cpio | cpio -idm extracts', async
   assert.equal(byPath.get('/var/lib/acme-hello')!.mode, 0o040750);
 
   // Only the env file is %config(noreplace); only the copyright is %doc.
-  assert.deepEqual(dump.filter((e) => e.isConfig).map((e) => e.path), ['/etc/sysconfig/acme-hello']);
-  assert.deepEqual(dump.filter((e) => e.isDoc).map((e) => e.path), ['/usr/share/doc/acme-hello/copyright', '/usr/share/doc/acme-hello/sbom.cdx.json']);
-  const flags = new Map(lines(await queryFormat(rpmFile, '[%{FILENAMES} %{FILEFLAGS:fflags}\n]')).map((l) => [l.split(' ')[0], l.split(' ')[1] ?? '']));
+  assert.deepEqual(
+    dump.filter((e) => e.isConfig).map((e) => e.path),
+    ['/etc/sysconfig/acme-hello'],
+  );
+  assert.deepEqual(
+    dump.filter((e) => e.isDoc).map((e) => e.path),
+    ['/usr/share/doc/acme-hello/copyright', '/usr/share/doc/acme-hello/sbom.cdx.json'],
+  );
+  const flags = new Map(
+    lines(await queryFormat(rpmFile, '[%{FILENAMES} %{FILEFLAGS:fflags}\n]')).map((l) => [
+      l.split(' ')[0],
+      l.split(' ')[1] ?? '',
+    ]),
+  );
   assert.equal(flags.get('/etc/sysconfig/acme-hello'), 'cn');
   assert.equal(flags.get('/usr/share/doc/acme-hello/copyright'), 'd');
 
   // Directories: only the package's own, never system ones.
   const dirs = dump.filter((e) => (e.mode & 0o170000) === 0o040000).map((e) => e.path);
-  for (const d of dirs) assert.ok(OWNED_DIRS.some((o) => d === o || d.startsWith(`${o}/`)), `the package must not own ${d}`);
+  for (const d of dirs)
+    assert.ok(
+      OWNED_DIRS.some((o) => d === o || d.startsWith(`${o}/`)),
+      `the package must not own ${d}`,
+    );
   for (const o of OWNED_DIRS) assert.ok(dirs.includes(o), `owns ${o}`);
 
   // The header's file list is the payload's, in the same (byte-sorted) order.
   const cpioNames = lines(await rpm2cpio(rpmFile, ['-it', '--quiet']));
-  assert.deepEqual(cpioNames, dump.map((e) => `.${e.path}`));
-  assert.deepEqual(dump.map((e) => e.path), dump.map((e) => e.path).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  assert.deepEqual(
+    cpioNames,
+    dump.map((e) => `.${e.path}`),
+  );
+  assert.deepEqual(
+    dump.map((e) => e.path),
+    dump.map((e) => e.path).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+  );
 });
 
-test('one run with -t deb -t rpm: the rpm payload under /opt/acme-hello is the deb\'s, byte for byte', async (t) => {
+test("one run with -t deb -t rpm: the rpm payload under /opt/acme-hello is the deb's, byte for byte", async (t) => {
   if (!requireTools(t, [...RPM_TOOLS, 'dpkg-deb'])) return;
   const packages = await buildApp(EXAMPLE_APP, ['-t', 'deb', '-t', 'rpm']);
-  assert.deepEqual(packages.map((p) => [p.format, path.basename(p.path)]), [['deb', 'acme-hello_1.0.0_all.deb'], ['rpm', 'acme-hello-1.0.0-1.noarch.rpm']]);
+  assert.deepEqual(
+    packages.map((p) => [p.format, path.basename(p.path)]),
+    [
+      ['deb', 'acme-hello_1.0.0_all.deb'],
+      ['rpm', 'acme-hello-1.0.0-1.noarch.rpm'],
+    ],
+  );
   for (const p of packages) assert.equal(sha256(await readFile(p.path)), p.sha256, p.path);
   const [deb, rpmPkg] = packages as [BuiltPackage, BuiltPackage];
   assert.equal(path.dirname(deb.path), path.dirname(rpmPkg.path), 'both packages in the one output directory');
@@ -198,7 +263,8 @@ test('rpm -K --nosignature: digests OK, and a flipped payload byte is caught', a
   assert.equal(ok.stdout, `${rpmFile}: digests OK`);
   const verbose = await rpm(['-Kv', '--nosignature', rpmFile]);
   t.diagnostic(`rpm -Kv --nosignature:\n${verbose.stdout}`);
-  for (const d of ['Header SHA256 digest: OK', 'Header SHA1 digest: OK', 'Payload SHA256 digest: OK', 'MD5 digest: OK']) assert.match(verbose.stdout, new RegExp(`^\\s+${d.replace(/[()]/g, '\\$&')}$`, 'm'));
+  for (const d of ['Header SHA256 digest: OK', 'Header SHA1 digest: OK', 'Payload SHA256 digest: OK', 'MD5 digest: OK'])
+    assert.match(verbose.stdout, new RegExp(`^\\s+${d.replace(/[()]/g, '\\$&')}$`, 'm'));
 
   const bytes = await readFile(rpmFile);
   const start = payloadOffset(bytes);
@@ -231,21 +297,28 @@ test('rpmlint: no errors or warnings beyond the accepted ones', async (t) => {
     (tag, args) => tag === 'E: no-signature' && args === '',
     // Warnings.
     (tag, args) => tag === 'W: only-non-binary-in-usr-lib' && args === '',
-    (tag, args) => (tag === 'W: non-standard-uid' || tag === 'W: non-standard-gid') && args === '/var/lib/acme-hello acme-hello',
+    (tag, args) =>
+      (tag === 'W: non-standard-uid' || tag === 'W: non-standard-gid') && args === '/var/lib/acme-hello acme-hello',
     (tag, args) => tag === 'W: no-manual-page-for-binary' && args === 'hello-greet',
     (tag, args) => tag === 'W: invalid-license' && args === 'MIT', // Debian's rpmlint: empty ValidLicenses
     // .pkgapp, node_modules/.bin, and the dotfiles npm packages ship (.github, .nycrc, …), as the
     // deb does; a dotfile of the app itself (a leaked .env) would not be accepted.
-    (tag, args) => tag === 'W: hidden-file-or-dir' && (args === '/opt/acme-hello/.pkgapp' || under('/opt/acme-hello/node_modules', args)),
+    (tag, args) =>
+      tag === 'W: hidden-file-or-dir' &&
+      (args === '/opt/acme-hello/.pkgapp' || under('/opt/acme-hello/node_modules', args)),
     // Identical LICENSE, .nycrc, tsconfig.json files across npm packages.
-    (tag, args) => tag === 'W: files-duplicate' && args.split(/[ :]/).every((p) => under('/opt/acme-hello/node_modules', p)),
+    (tag, args) =>
+      tag === 'W: files-duplicate' && args.split(/[ :]/).every((p) => under('/opt/acme-hello/node_modules', p)),
   ];
   const unexpected = diagnostics.filter((line) => {
     const m = /^acme-hello\.noarch: ([EW]: \S+)(?: (.*))?$/.exec(line);
     return !m || !accepted.some((a) => a(m[1]!, m[2] ?? ''));
   });
   assert.deepEqual(unexpected, []);
-  assert.ok(diagnostics.some((l) => l.includes('E: dir-or-file-in-opt')), 'rpmlint really looked at the files');
+  assert.ok(
+    diagnostics.some((l) => l.includes('E: dir-or-file-in-opt')),
+    'rpmlint really looked at the files',
+  );
 });
 
 test('a rebuild with the same SOURCE_DATE_EPOCH is byte-identical', async () => {
@@ -257,19 +330,28 @@ test('a rebuild with the same SOURCE_DATE_EPOCH is byte-identical', async () => 
 test('xz and zstd payloads: digests OK, rpmlib() requirement, and rpm2cpio unpacks the same cpio', async (t) => {
   if (!requireTools(t, [...RPM_TOOLS, 'xz', 'zstd'])) return;
   const gzipCpio = await cpioArchive(rpmFile);
-  for (const [compression, requirement] of [['xz', 'rpmlib(PayloadIsXz) <= 5.2-1'], ['zstd', 'rpmlib(PayloadIsZstd) <= 5.4.18-1']] as const) {
+  for (const [compression, requirement] of [
+    ['xz', 'rpmlib(PayloadIsXz) <= 5.2-1'],
+    ['zstd', 'rpmlib(PayloadIsZstd) <= 5.4.18-1'],
+  ] as const) {
     const [pkg] = await buildApp(EXAMPLE_APP, ['-t', 'rpm', '--compression', compression]);
     const file = pkg!.path;
     const k = await rpm(['-K', '--nosignature', file], { reject: false });
     assert.equal(k.exitCode, 0, `${compression}: ${k.stdout}${k.stderr}`);
     assert.equal(k.stdout, `${file}: digests OK`);
     assert.equal(await queryFormat(file, '%{PAYLOADFORMAT} %{PAYLOADCOMPRESSOR}'), `cpio ${compression}`);
-    assert.ok(lines((await rpm(['-qp', '--requires', file])).stdout).includes(requirement), `${compression} requires ${requirement}`);
+    assert.ok(
+      lines((await rpm(['-qp', '--requires', file])).stdout).includes(requirement),
+      `${compression} requires ${requirement}`,
+    );
     // Same archive inside, only compressed differently.
     assert.ok((await cpioArchive(file)).equals(gzipCpio), `${compression}: the cpio archive equals the gzip package's`);
     const root = await tempDir();
     await extractRpm(file, root);
-    assert.equal(await readFile(path.join(root, 'opt/acme-hello/server.js'), 'utf8'), await readFile(path.join(EXAMPLE_APP, 'server.js'), 'utf8'));
+    assert.equal(
+      await readFile(path.join(root, 'opt/acme-hello/server.js'), 'utf8'),
+      await readFile(path.join(EXAMPLE_APP, 'server.js'), 'utf8'),
+    );
     assert.equal(await readlink(path.join(root, 'opt/acme-hello/node_modules/.bin/mime')), '../mime/cli.js');
   }
 });
@@ -285,17 +367,41 @@ test('rpmbuild, given the same tree, writes the same header values and file meta
   await extractRpm(ours, buildroot);
   const topdir = await tempDir('pkgapp-rpmbuild-');
   const spec = path.join(topdir, 'tiny-app.spec');
-  await writeFile(spec, await referenceSpec(buildroot, { name: 'tiny-app', version: '1.0.0', release: '1', license: 'MIT', url: 'https://example.com/tiny-app', summary: 'Tiny test service', requires: 'nodejs' }, ['/opt/tiny-app', '/usr/share/doc/tiny-app']));
-  await mkdir(path.join(topdir, 'tmp'));
-  const built = await execa('rpmbuild', [
-    '-bb',
-    '--define', `_topdir ${topdir}`,
-    '--define', `_tmppath ${path.join(topdir, 'tmp')}`,
-    '--define', '_binary_payload w9.gzdio',
-    '--define', '_build_id_links none',
-    '--define', 'source_date_epoch_from_changelog 0',
+  await writeFile(
     spec,
-  ], { env: rpmEnv(), reject: false, all: true });
+    await referenceSpec(
+      buildroot,
+      {
+        name: 'tiny-app',
+        version: '1.0.0',
+        release: '1',
+        license: 'MIT',
+        url: 'https://example.com/tiny-app',
+        summary: 'Tiny test service',
+        requires: 'nodejs',
+      },
+      ['/opt/tiny-app', '/usr/share/doc/tiny-app'],
+    ),
+  );
+  await mkdir(path.join(topdir, 'tmp'));
+  const built = await execa(
+    'rpmbuild',
+    [
+      '-bb',
+      '--define',
+      `_topdir ${topdir}`,
+      '--define',
+      `_tmppath ${path.join(topdir, 'tmp')}`,
+      '--define',
+      '_binary_payload w9.gzdio',
+      '--define',
+      '_build_id_links none',
+      '--define',
+      'source_date_epoch_from_changelog 0',
+      spec,
+    ],
+    { env: rpmEnv(), reject: false, all: true },
+  );
   assert.equal(built.exitCode, 0, built.all);
   const theirs = path.join(topdir, 'RPMS/noarch/tiny-app-1.0.0-1.noarch.rpm');
 
@@ -303,11 +409,19 @@ test('rpmbuild, given the same tree, writes the same header values and file meta
     const k = await rpm(['-K', '--nosignature', file], { reject: false });
     assert.equal(k.exitCode, 0, `${file}: ${k.stdout}${k.stderr}`);
   }
-  const tags = '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE} %{URL} %{SUMMARY} %{PAYLOADFORMAT} %{PAYLOADCOMPRESSOR} %{FILEDIGESTALGO}';
+  const tags =
+    '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE} %{URL} %{SUMMARY} %{PAYLOADFORMAT} %{PAYLOADCOMPRESSOR} %{FILEDIGESTALGO}';
   assert.equal(await queryFormat(ours, tags), await queryFormat(theirs, tags));
-  assert.equal(await queryFormat(ours, tags), 'tiny-app 1.0.0 1 noarch MIT https://example.com/tiny-app Tiny test service cpio gzip 8');
+  assert.equal(
+    await queryFormat(ours, tags),
+    'tiny-app 1.0.0 1 noarch MIT https://example.com/tiny-app Tiny test service cpio gzip 8',
+  );
   for (const deps of ['--requires', '--provides']) {
-    assert.deepEqual(lines((await rpm(['-qp', deps, ours])).stdout).sort(), lines((await rpm(['-qp', deps, theirs])).stdout).sort(), deps);
+    assert.deepEqual(
+      lines((await rpm(['-qp', deps, ours])).stdout).sort(),
+      lines((await rpm(['-qp', deps, theirs])).stdout).sort(),
+      deps,
+    );
   }
 
   // Per file: regular files and symlinks must match exactly (rpmbuild may own extra directories).
@@ -316,32 +430,65 @@ test('rpmbuild, given the same tree, writes the same header values and file meta
   const oursFiles = lines(await queryFormat(ours, perFile)).filter(notDir);
   const theirFiles = lines(await queryFormat(theirs, perFile)).filter(notDir);
   assert.deepEqual(oursFiles, theirFiles);
-  assert.ok(oursFiles.some((l) => / 120777 18 +\.\.\/tiny-dep\/cli\.js$/.test(l)), `a symlink is compared:\n${oursFiles.join('\n')}`);
-  assert.ok(oursFiles.some((l) => l.startsWith('/usr/share/doc/tiny-app/copyright ') && / d $/.test(l)), 'a %doc file is compared');
-  assert.ok(oursFiles.some((l) => l.startsWith('/usr/bin/tiny-greet 100755 ')), 'an executable is compared');
+  assert.ok(
+    oursFiles.some((l) => / 120777 18 +\.\.\/tiny-dep\/cli\.js$/.test(l)),
+    `a symlink is compared:\n${oursFiles.join('\n')}`,
+  );
+  assert.ok(
+    oursFiles.some((l) => l.startsWith('/usr/share/doc/tiny-app/copyright ') && / d $/.test(l)),
+    'a %doc file is compared',
+  );
+  assert.ok(
+    oursFiles.some((l) => l.startsWith('/usr/bin/tiny-greet 100755 ')),
+    'an executable is compared',
+  );
   // Directories both list agree too.
-  const dirsOf = async (file: string) => new Map(lines(await queryFormat(file, '[%{FILENAMES} %{FILEMODES:octal} %{FILEUSERNAME} %{FILEGROUPNAME}\n]')).filter((l) => !notDir(l)).map((l) => [l.split(' ')[0]!, l]));
+  const dirsOf = async (file: string) =>
+    new Map(
+      lines(await queryFormat(file, '[%{FILENAMES} %{FILEMODES:octal} %{FILEUSERNAME} %{FILEGROUPNAME}\n]'))
+        .filter((l) => !notDir(l))
+        .map((l) => [l.split(' ')[0]!, l]),
+    );
   const theirDirs = await dirsOf(theirs);
   for (const [dir, line] of await dirsOf(ours)) if (theirDirs.has(dir)) assert.equal(line, theirDirs.get(dir), dir);
 });
 
 test('rpm orders the mapped versions as semver does', async (t) => {
   if (!requireTools(t, ['rpm'])) return;
-  const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.10.0', '2.0.0-rc.1', '2.0.0'];
+  const ordered = [
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-beta',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0',
+    '1.0.1',
+    '1.10.0',
+    '2.0.0-rc.1',
+    '2.0.0',
+  ];
   const mapped = ordered.map((v) => rpmVersion(parseAppVersion(v, 't')));
   assert.ok(mapped.every((m) => m.release === '1'));
   assert.equal(mapped[0]!.version, '1.0.0~alpha');
   for (let i = 0; i + 1 < ordered.length; i++) {
     const [a, b] = [ordered[i]!, ordered[i + 1]!];
     assert.equal(semver.compare(a, b), -1, `semver: ${a} < ${b}`);
-    assert.equal(await vercmp(mapped[i]!.version, mapped[i + 1]!.version), -1, `rpm: ${mapped[i]!.version} < ${mapped[i + 1]!.version} (${a} < ${b})`);
+    assert.equal(
+      await vercmp(mapped[i]!.version, mapped[i + 1]!.version),
+      -1,
+      `rpm: ${mapped[i]!.version} < ${mapped[i + 1]!.version} (${a} < ${b})`,
+    );
   }
 });
 
 test('rpm diverges from semver on numeric vs alphanumeric pre-release identifiers (docs/internals/versions.md)', async (t) => {
   if (!requireTools(t, ['rpm'])) return;
   // semver: numeric identifiers sort before alphanumeric ones; rpm: a numeric segment is newer.
-  for (const [a, b] of [['1.0.0-alpha.1', '1.0.0-alpha.beta'], ['1.0.0-0', '1.0.0-alpha']] as const) {
+  for (const [a, b] of [
+    ['1.0.0-alpha.1', '1.0.0-alpha.beta'],
+    ['1.0.0-0', '1.0.0-alpha'],
+  ] as const) {
     const [ra, rb] = [rpmVersion(parseAppVersion(a, 't')).version, rpmVersion(parseAppVersion(b, 't')).version];
     assert.equal(semver.compare(a, b), -1, `semver: ${a} < ${b}`);
     assert.equal(await vercmp(ra, rb), 1, `rpm: ${ra} > ${rb}, unlike semver`);
@@ -351,7 +498,9 @@ test('rpm diverges from semver on numeric vs alphanumeric pre-release identifier
 /** Runs `pkgapp build -C dir ... --json` with the fixed epoch; returns the built packages. */
 async function buildApp(dir: string, args: string[]): Promise<BuiltPackage[]> {
   const out = args.includes('-o') ? [] : ['-o', await tempDir()];
-  const result = await runCli(['build', '-C', dir, ...out, ...args, '--json'], { env: { SOURCE_DATE_EPOCH: EPOCH, PATH: process.env['PATH']! } });
+  const result = await runCli(['build', '-C', dir, ...out, ...args, '--json'], {
+    env: { SOURCE_DATE_EPOCH: EPOCH, PATH: process.env['PATH']! },
+  });
   assert.equal(result.exitCode, 0, result.stderr);
   return (JSON.parse(result.stdout) as { packages: BuiltPackage[] }).packages;
 }
@@ -363,7 +512,10 @@ function rpmEnv(): Record<string, string> {
 
 /** rpm with the private database; reject: false returns a failing exit code instead of throwing. */
 async function rpm(args: string[], options: { reject?: boolean } = {}): Promise<ToolResult> {
-  const r = await execa('rpm', ['--dbpath', path.join(rpmHome, '.rpmdb'), ...args], { env: rpmEnv(), reject: options.reject ?? true });
+  const r = await execa('rpm', ['--dbpath', path.join(rpmHome, '.rpmdb'), ...args], {
+    env: rpmEnv(),
+    reject: options.reject ?? true,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -401,8 +553,31 @@ async function dumpEntries(file: string): Promise<DumpEntry[]> {
   return lines((await rpm(['-qp', '--dump', file])).stdout).map((line) => {
     const fields = line.split(' ');
     assert.ok(fields.length === 11, `a path with spaces or an unexpected --dump line: ${line}`);
-    const [p, size, mtime, digest, mode, owner, group, isConfig, isDoc, , linkTo] = fields as [string, string, string, string, string, string, string, string, string, string, string];
-    return { path: p, size: Number(size), mtime: Number(mtime), digest, mode: parseInt(mode, 8), owner, group, isConfig: isConfig === '1', isDoc: isDoc === '1', linkTo: linkTo === 'X' ? '' : linkTo };
+    const [p, size, mtime, digest, mode, owner, group, isConfig, isDoc, , linkTo] = fields as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    return {
+      path: p,
+      size: Number(size),
+      mtime: Number(mtime),
+      digest,
+      mode: parseInt(mode, 8),
+      owner,
+      group,
+      isConfig: isConfig === '1',
+      isDoc: isDoc === '1',
+      linkTo: linkTo === 'X' ? '' : linkTo,
+    };
   });
 }
 
@@ -444,15 +619,29 @@ async function treeEntries(root: string): Promise<Map<string, string>> {
  */
 async function tinyApp(): Promise<string> {
   const dep = { name: 'tiny-dep', version: '1.0.0', license: 'MIT', bin: { 'tiny-dep': 'cli.js' } };
-  const files = minimalApp({ homepage: 'https://example.com/tiny-app', bin: { 'tiny-greet': 'bin/greet.js' }, dependencies: { 'tiny-dep': '1.0.0' }, pkgapp: { service: false } }, {
-    'package-lock.json': {
-      name: 'tiny-app', version: '1.0.0', lockfileVersion: 3, requires: true,
-      packages: { '': { name: 'tiny-app', version: '1.0.0', dependencies: { 'tiny-dep': '1.0.0' } }, 'node_modules/tiny-dep': { version: dep.version, license: dep.license, bin: dep.bin } },
+  const files = minimalApp(
+    {
+      homepage: 'https://example.com/tiny-app',
+      bin: { 'tiny-greet': 'bin/greet.js' },
+      dependencies: { 'tiny-dep': '1.0.0' },
+      pkgapp: { service: false },
     },
-    'bin/greet.js': '#!/usr/bin/env node\nconsole.log("hello");\n',
-    'node_modules/tiny-dep/package.json': dep,
-    'node_modules/tiny-dep/cli.js': '#!/usr/bin/env node\nconsole.log("dep");\n',
-  });
+    {
+      'package-lock.json': {
+        name: 'tiny-app',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        requires: true,
+        packages: {
+          '': { name: 'tiny-app', version: '1.0.0', dependencies: { 'tiny-dep': '1.0.0' } },
+          'node_modules/tiny-dep': { version: dep.version, license: dep.license, bin: dep.bin },
+        },
+      },
+      'bin/greet.js': '#!/usr/bin/env node\nconsole.log("hello");\n',
+      'node_modules/tiny-dep/package.json': dep,
+      'node_modules/tiny-dep/cli.js': '#!/usr/bin/env node\nconsole.log("dep");\n',
+    },
+  );
   const dir = await makeApp(files);
   for (const f of ['bin/greet.js', 'node_modules/tiny-dep/cli.js']) await chmod(path.join(dir, f), 0o755);
   await mkdir(path.join(dir, 'node_modules/.bin'));
@@ -465,7 +654,19 @@ async function tinyApp(): Promise<string> {
  * (%dir for directories), files under /usr/share/doc as %doc, under /etc as %config(noreplace),
  * any other file by itself. No automatic requires or provides.
  */
-async function referenceSpec(buildroot: string, meta: { name: string; version: string; release: string; license: string; url: string; summary: string; requires: string }, ownedDirs: string[]): Promise<string> {
+async function referenceSpec(
+  buildroot: string,
+  meta: {
+    name: string;
+    version: string;
+    release: string;
+    license: string;
+    url: string;
+    summary: string;
+    requires: string;
+  },
+  ownedDirs: string[],
+): Promise<string> {
   const entries: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     for (const name of (await listDir(path.join(buildroot, rel))).sort()) {
@@ -476,7 +677,9 @@ async function referenceSpec(buildroot: string, meta: { name: string; version: s
         if (owned) entries.push(`%dir ${p}`);
         await walk(p);
       } else {
-        entries.push(p.startsWith('/usr/share/doc/') ? `%doc ${p}` : p.startsWith('/etc/') ? `%config(noreplace) ${p}` : p);
+        entries.push(
+          p.startsWith('/usr/share/doc/') ? `%doc ${p}` : p.startsWith('/etc/') ? `%config(noreplace) ${p}` : p,
+        );
       }
     }
   };
@@ -518,7 +721,9 @@ function foldLint(diagnostics: string[]): string[] {
     const key = /^\S+ [EW]: \S+/.exec(line)?.[0] ?? line;
     groups.set(key, [...(groups.get(key) ?? []), line]);
   }
-  return [...groups.entries()].flatMap(([key, all]) => (all.length > 3 ? [`${key} ×${all.length}, e.g. ${all[0]!.slice(key.length + 1)}`] : all));
+  return [...groups.entries()].flatMap(([key, all]) =>
+    all.length > 3 ? [`${key} ×${all.length}, e.g. ${all[0]!.slice(key.length + 1)}`] : all,
+  );
 }
 
 function lines(text: string): string[] {

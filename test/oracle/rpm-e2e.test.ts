@@ -35,15 +35,25 @@ test('rpm install, configure, upgrade, downgrade and erase with systemd running'
     // Install: %pre creates the user before the state directory it owns is unpacked.
     await rpm(b, '-Uvh /srv/rpms/acme-hello-1.0.0-1.noarch.rpm');
     assert.equal(await sh(b, `rpm --dbpath /var/lib/rpm -q ${NAME}`), 'acme-hello-1.0.0-1.noarch');
-    assert.match(await sh(b, `getent passwd ${NAME}`), /^acme-hello:x:\d+:\d+::\/var\/lib\/acme-hello:\/sbin\/nologin$/);
+    assert.match(
+      await sh(b, `getent passwd ${NAME}`),
+      /^acme-hello:x:\d+:\d+::\/var\/lib\/acme-hello:\/sbin\/nologin$/,
+    );
     assert.equal(await sh(b, `stat -c '%U:%G %a' /var/lib/${NAME}`), `${NAME}:${NAME} 750`);
     assert.equal(await sh(b, `systemctl is-enabled ${NAME}`), 'enabled');
     const verify = await b.exec(['rpm', '--dbpath', '/var/lib/rpm', '--nodeps', '-V', NAME]);
-    assert.equal(verify.exitCode, 0, `rpm -V: every installed file matches the package\n${verify.stdout}${verify.stderr}`);
+    assert.equal(
+      verify.exitCode,
+      0,
+      `rpm -V: every installed file matches the package\n${verify.stdout}${verify.stderr}`,
+    );
 
     // It refuses to start without the required variable, naming the file to set it in.
     await sh(b, `systemctl start ${NAME} || true`);
-    assert.match(await b.journal(NAME), /required variable GREETING is not set: set it in \/etc\/sysconfig\/acme-hello/);
+    assert.match(
+      await b.journal(NAME),
+      /required variable GREETING is not set: set it in \/etc\/sysconfig\/acme-hello/,
+    );
 
     await sh(b, `echo 'GREETING=hello from rpm' >> ${ENV_FILE} && systemctl restart ${NAME}`);
     const pid1 = await waitActive(b);
@@ -68,7 +78,10 @@ test('rpm install, configure, upgrade, downgrade and erase with systemd running'
     // Erase: stopped and disabled; the edited file is saved as .rpmsave; state and user stay.
     await rpm(b, `-e ${NAME}`);
     assert.notEqual((await b.exec(['systemctl', 'is-active', NAME])).stdout.trim(), 'active');
-    assert.equal(await sh(b, `test ! -e /usr/lib/systemd/system/${NAME}.service && test ! -e /opt/${NAME}/server.js && echo gone`), 'gone');
+    assert.equal(
+      await sh(b, `test ! -e /usr/lib/systemd/system/${NAME}.service && test ! -e /opt/${NAME}/server.js && echo gone`),
+      'gone',
+    );
     assert.match(await sh(b, `cat ${ENV_FILE}.rpmsave`), /^GREETING=hello from rpm$/m);
     assert.equal(await sh(b, `cat /var/lib/${NAME}/visits`), String(rolledBack.visits));
     assert.match(await sh(b, `getent passwd ${NAME}`), /^acme-hello:/);

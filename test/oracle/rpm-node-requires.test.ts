@@ -33,8 +33,23 @@ const RUNTIMES: Runtime[] = [
 
 async function rpmbuild(top: string, name: string, lines: string[]): Promise<string> {
   const spec = path.join(top, `${name}.spec`);
-  await writeFile(spec, [...lines, 'Release: 1', 'Summary: test package', 'License: MIT', 'BuildArch: noarch', '%description', 'test package', '%files', ''].join('\n'));
-  await execa('rpmbuild', ['--define', `_topdir ${top}`, '--define', '_build_id_links none', '-bb', spec], { env: { HOME: top } });
+  await writeFile(
+    spec,
+    [
+      ...lines,
+      'Release: 1',
+      'Summary: test package',
+      'License: MIT',
+      'BuildArch: noarch',
+      '%description',
+      'test package',
+      '%files',
+      '',
+    ].join('\n'),
+  );
+  await execa('rpmbuild', ['--define', `_topdir ${top}`, '--define', '_build_id_links none', '-bb', spec], {
+    env: { HOME: top },
+  });
   const { stdout } = await execa('find', [path.join(top, 'RPMS'), '-name', `${name}-*.rpm`]);
   return stdout.split('\n').filter(Boolean).sort().at(-1)!;
 }
@@ -54,12 +69,19 @@ test('rpm: the Node.js floor holds for nodejs 22+ of any epoch and for no older 
   const top = await tempDir('pkgapp-rpmtop-');
   await mkdir(path.join(top, 'RPMS'), { recursive: true });
   // /bin/sh for the package's scriptlets and shadow-utils for %pre's useradd, as the base system provides them.
-  const shell = await rpmbuild(top, 'fake-shell', ['Name: fake-shell', 'Version: 1', 'Provides: /bin/sh', 'Provides: shadow-utils']);
+  const shell = await rpmbuild(top, 'fake-shell', [
+    'Name: fake-shell',
+    'Version: 1',
+    'Provides: /bin/sh',
+    'Provides: shadow-utils',
+  ]);
   const naive = await rpmbuild(top, 'naive', ['Name: naive', 'Version: 1', 'Requires: nodejs >= 22']);
 
   const dir = await makeApp(minimalApp({ engines: { node: '>=22' } }));
   const out = await tempDir();
-  const result = await runCli(['build', '-C', dir, '-o', out, '-t', 'rpm', '--no-install'], { env: { SOURCE_DATE_EPOCH: EPOCH, PATH: process.env['PATH']! } });
+  const result = await runCli(['build', '-C', dir, '-o', out, '-t', 'rpm', '--no-install'], {
+    env: { SOURCE_DATE_EPOCH: EPOCH, PATH: process.env['PATH']! },
+  });
   assert.equal(result.exitCode, 0, result.stderr);
   const pkg = path.join(out, 'tiny-app-1.0.0-1.noarch.rpm');
   const log = result.stdout + result.stderr;
@@ -67,13 +89,27 @@ test('rpm: the Node.js floor holds for nodejs 22+ of any epoch and for no older 
   assert.match(log, /warning: the package needs nodejs >= 22: it will not install on Debian 12/);
 
   for (const runtime of RUNTIMES) {
-    const lines = [`Name: nodejs`, `Version: ${runtime.version}`, ...(runtime.epoch !== undefined ? [`Epoch: ${runtime.epoch}`] : []), ...(runtime.engine ? [`Provides: nodejs(engine) = ${runtime.version}`] : [])];
+    const lines = [
+      `Name: nodejs`,
+      `Version: ${runtime.version}`,
+      ...(runtime.epoch !== undefined ? [`Epoch: ${runtime.epoch}`] : []),
+      ...(runtime.engine ? [`Provides: nodejs(engine) = ${runtime.version}`] : []),
+    ];
     const sub = path.join(top, `n-${runtime.epoch ?? 'none'}-${runtime.version}`);
     await mkdir(path.join(sub, 'RPMS'), { recursive: true });
     const nodejs = await rpmbuild(sub, 'nodejs', lines);
     const label = `nodejs-${runtime.epoch ?? '(none)'}:${runtime.version}`;
     const enough = Number(runtime.version.split('.')[0]) >= 22;
-    assert.equal(await installable(top, [shell, nodejs], pkg), enough, `${label}: pkgapp's requirement ${enough ? 'holds' : 'does not hold'}`);
-    if (runtime.epoch === 1 && !enough) assert.equal(await installable(top, [shell, nodejs], naive), true, `${label} satisfies the naive "nodejs >= 22" (the defect)`);
+    assert.equal(
+      await installable(top, [shell, nodejs], pkg),
+      enough,
+      `${label}: pkgapp's requirement ${enough ? 'holds' : 'does not hold'}`,
+    );
+    if (runtime.epoch === 1 && !enough)
+      assert.equal(
+        await installable(top, [shell, nodejs], naive),
+        true,
+        `${label} satisfies the naive "nodejs >= 22" (the defect)`,
+      );
   }
 });

@@ -39,13 +39,16 @@ function bootedRoot(t: TestContext): { root: Root; b: Booted } | undefined {
 /** Builds an app as a deb (with its node_modules as they are: --no-install). */
 async function buildDeb(files: Record<string, string | object>): Promise<string> {
   const dir = await makeApp(files);
-  const result = await runCli(['build', '-C', dir, '-t', 'deb', '--no-install', '--json'], { env: { SOURCE_DATE_EPOCH: '1795651200' } });
+  const result = await runCli(['build', '-C', dir, '-t', 'deb', '--no-install', '--json'], {
+    env: { SOURCE_DATE_EPOCH: '1795651200' },
+  });
   assert.equal(result.exitCode, 0, result.stderr);
   return (JSON.parse(result.stdout).packages as { path: string }[])[0]!.path;
 }
 
 /** A one-file app; `pkgapp` is its configuration. */
-const oneFile = (name: string, server: string, pkgapp: Record<string, unknown> = {}) => buildDeb(minimalApp({ name, pkgapp }, { 'server.js': server }));
+const oneFile = (name: string, server: string, pkgapp: Record<string, unknown> = {}) =>
+  buildDeb(minimalApp({ name, pkgapp }, { 'server.js': server }));
 
 async function install(root: Root, b: Booted, deb: string): Promise<void> {
   await copyFile(deb, path.join(root.path, 'srv', path.basename(deb)));
@@ -61,7 +64,9 @@ async function waitState(b: Booted, unit: string, want: string, limitSeconds: nu
     if ((await state(b, unit)) === want) return (Date.now() - start) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  assert.fail(`${unit} is "${await state(b, unit)}", not "${want}", after ${limitSeconds} s; journal:\n${await b.journal(unit)}`);
+  assert.fail(
+    `${unit} is "${await state(b, unit)}", not "${want}", after ${limitSeconds} s; journal:\n${await b.journal(unit)}`,
+  );
 }
 
 const CRASHER = "console.error('crasher: this app requires at least Node.js v99');\nprocess.exit(1);\n";
@@ -75,7 +80,11 @@ const CONFIGURED = "require('http').createServer((q, s) => s.end(process.env.TOK
 
 /** A dependency with a bin, as npm installs it, and the lockfile entry that pins it. */
 const TINY_SERVER = {
-  'node_modules/tiny-server/package.json': { name: 'tiny-server', version: '2.0.0', bin: { 'tiny-server': './bin/cli.js' } },
+  'node_modules/tiny-server/package.json': {
+    name: 'tiny-server',
+    version: '2.0.0',
+    bin: { 'tiny-server': './bin/cli.js' },
+  },
   'node_modules/tiny-server/bin/cli.js': `#!/usr/bin/env node
 // tiny-server --port N FILE: answers with GREETING, FILE's text (relative to the working
 // directory) and what it could write into .next/cache.
@@ -96,27 +105,41 @@ require('http').createServer((q, s) => {
 `,
 };
 
-test('a start script that runs a dependency\'s bin with variables and arguments; .next/cache is writable', async (t) => {
+test("a start script that runs a dependency's bin with variables and arguments; .next/cache is writable", async (t) => {
   const booted = bootedRoot(t);
   if (!booted) return;
   const { root, b } = booted;
-  const app = minimalApp({
-    name: 'bin-app',
-    main: undefined,
-    dependencies: { 'tiny-server': '2.0.0' },
-    scripts: { start: "GREETING='hello from the start script' tiny-server --port 3002 ./greeting.txt" },
-  }, {
-    'greeting.txt': 'a file of the app\n',
-    '.next/BUILD_ID': 'build-1\n',
-    ...TINY_SERVER,
-  });
+  const app = minimalApp(
+    {
+      name: 'bin-app',
+      main: undefined,
+      dependencies: { 'tiny-server': '2.0.0' },
+      scripts: { start: "GREETING='hello from the start script' tiny-server --port 3002 ./greeting.txt" },
+    },
+    {
+      'greeting.txt': 'a file of the app\n',
+      '.next/BUILD_ID': 'build-1\n',
+      ...TINY_SERVER,
+    },
+  );
   app['package-lock.json'] = {
-    name: 'bin-app', version: '1.0.0', lockfileVersion: 3, requires: true,
-    packages: { '': { name: 'bin-app', version: '1.0.0', dependencies: { 'tiny-server': '2.0.0' } }, 'node_modules/tiny-server': { version: '2.0.0', bin: { 'tiny-server': 'bin/cli.js' } } },
+    name: 'bin-app',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'bin-app', version: '1.0.0', dependencies: { 'tiny-server': '2.0.0' } },
+      'node_modules/tiny-server': { version: '2.0.0', bin: { 'tiny-server': 'bin/cli.js' } },
+    },
   };
   await install(root, b, await buildDeb(app));
-  assert.match(await sh(b, 'systemctl cat bin-app'), /^ExecStart="\/opt\/bin-app\/.pkgapp\/check-env" "\/usr\/bin\/node" "\/opt\/bin-app\/node_modules\/tiny-server\/bin\/cli\.js" "--port" "3002" "\.\/greeting\.txt"$/m);
-  const answer = JSON.parse(await sh(b, 'for i in $(seq 50); do curl -sf http://127.0.0.1:3002/ && exit 0; sleep 0.2; done; exit 1'));
+  assert.match(
+    await sh(b, 'systemctl cat bin-app'),
+    /^ExecStart="\/opt\/bin-app\/.pkgapp\/check-env" "\/usr\/bin\/node" "\/opt\/bin-app\/node_modules\/tiny-server\/bin\/cli\.js" "--port" "3002" "\.\/greeting\.txt"$/m,
+  );
+  const answer = JSON.parse(
+    await sh(b, 'for i in $(seq 50); do curl -sf http://127.0.0.1:3002/ && exit 0; sleep 0.2; done; exit 1'),
+  );
   assert.deepEqual(answer, {
     greeting: 'hello from the start script',
     file: 'a file of the app',
@@ -130,7 +153,9 @@ test('a start script that runs a dependency\'s bin with variables and arguments;
   assert.equal(await sh(b, 'stat -c %U /var/cache/bin-app/next/images/probe'), 'bin-app');
   // The environment file still overrides the start script's variable.
   await sh(b, "echo 'GREETING=from the environment file' >> /etc/default/bin-app && systemctl restart bin-app");
-  const again = JSON.parse(await sh(b, 'for i in $(seq 50); do curl -sf http://127.0.0.1:3002/ && exit 0; sleep 0.2; done; exit 1'));
+  const again = JSON.parse(
+    await sh(b, 'for i in $(seq 50); do curl -sf http://127.0.0.1:3002/ && exit 0; sleep 0.2; done; exit 1'),
+  );
   assert.equal(again.greeting, 'from the environment file');
 });
 
@@ -148,10 +173,16 @@ test('a crash loop ends "failed" within the start limit; one crash restarts; a m
   const installed = Date.now();
   await install(root, b, debs.crasher);
   const seconds = await waitState(b, 'crasher', 'failed', 45);
-  t.diagnostic(`crasher failed ${((Date.now() - installed) / 1000).toFixed(1)} s after install began (${seconds.toFixed(1)} s after it)`);
-  assert.equal(await sh(b, 'systemctl show -p NRestarts --value crasher'), '5', 'five runs; the fifth restart (sixth start) is refused');
+  t.diagnostic(
+    `crasher failed ${((Date.now() - installed) / 1000).toFixed(1)} s after install began (${seconds.toFixed(1)} s after it)`,
+  );
+  assert.equal(
+    await sh(b, 'systemctl show -p NRestarts --value crasher'),
+    '5',
+    'five runs; the fifth restart (sixth start) is refused',
+  );
   const journal = await b.journal('crasher');
-  assert.match(journal, /crasher: this app requires at least Node\.js v99/, 'the app\'s own reason');
+  assert.match(journal, /crasher: this app requires at least Node\.js v99/, "the app's own reason");
   assert.match(journal, /Start request repeated too quickly/);
   // It stays failed: nothing restarts it any more.
   await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -162,7 +193,10 @@ test('a crash loop ends "failed" within the start limit; one crash restarts; a m
   await waitState(b, 'once', 'active', 20);
   const pid = await sh(b, 'for i in $(seq 50); do curl -sf http://127.0.0.1:3000/ && exit 0; sleep 0.2; done; exit 1');
   await b.exec(['curl', '-s', 'http://127.0.0.1:3000/crash']);
-  const again = await sh(b, 'for i in $(seq 50); do curl -sf http://127.0.0.1:3000/ && exit 0; sleep 0.2; done; exit 1');
+  const again = await sh(
+    b,
+    'for i in $(seq 50); do curl -sf http://127.0.0.1:3000/ && exit 0; sleep 0.2; done; exit 1',
+  );
   assert.notEqual(again, pid, 'a new process after the crash');
   assert.equal(await state(b, 'once'), 'active');
   assert.equal(await sh(b, 'systemctl show -p NRestarts --value once'), '1');
@@ -180,6 +214,13 @@ test('a crash loop ends "failed" within the start limit; one crash restarts; a m
   for (let i = 0; i < 2; i++) await b.exec(['systemctl', 'restart', 'configured']); // the admin tries again before fixing it
   await sh(b, "echo 'TOKEN=set' >> /etc/default/configured");
   const restart = await b.exec(['systemctl', 'restart', 'configured']);
-  assert.equal(restart.exitCode, 0, `${restart.stderr}\n${await b.journal('configured')}\n${await sh(b, 'cat /etc/default/configured')}`);
-  assert.equal(await sh(b, 'for i in $(seq 50); do curl -sf http://127.0.0.1:3001/ && exit 0; sleep 0.2; done; exit 1'), 'set');
+  assert.equal(
+    restart.exitCode,
+    0,
+    `${restart.stderr}\n${await b.journal('configured')}\n${await sh(b, 'cat /etc/default/configured')}`,
+  );
+  assert.equal(
+    await sh(b, 'for i in $(seq 50); do curl -sf http://127.0.0.1:3001/ && exit 0; sleep 0.2; done; exit 1'),
+    'set',
+  );
 });

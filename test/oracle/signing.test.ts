@@ -16,24 +16,42 @@ const EPOCH = '1795651200'; // 2026-11-26, after the keys' creation date below
 let keys: string;
 
 /** A v4 key created on 2026-01-01, so SOURCE_DATE_EPOCH may date its signatures (reproducible). */
-async function writeKey(name: string, options: Partial<Parameters<typeof openpgp.generateKey>[0]> = {}): Promise<{ secret: string; public: string; keyId: string }> {
+async function writeKey(
+  name: string,
+  options: Partial<Parameters<typeof openpgp.generateKey>[0]> = {},
+): Promise<{ secret: string; public: string; keyId: string }> {
   const { privateKey, publicKey } = await openpgp.generateKey({
-    type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: `Test ${name}`, email: `${name}@example.com` }],
-    date: new Date('2026-01-01T00:00:00Z'), format: 'armored', ...options,
+    type: 'ecc',
+    curve: 'ed25519Legacy',
+    userIDs: [{ name: `Test ${name}`, email: `${name}@example.com` }],
+    date: new Date('2026-01-01T00:00:00Z'),
+    format: 'armored',
+    ...options,
   } as Parameters<typeof openpgp.generateKey>[0] & { format: 'armored' });
   const secret = path.join(keys, `${name}.key`);
   const pub = path.join(keys, `${name}.asc`);
-  await writeFile(secret, privateKey as string);
-  await writeFile(pub, publicKey as string);
-  const key = await openpgp.readKey({ armoredKey: publicKey as string });
+  await writeFile(secret, privateKey);
+  await writeFile(pub, publicKey);
+  const key = await openpgp.readKey({ armoredKey: publicKey });
   return { secret, public: pub, keyId: (await key.getSigningKey()).getKeyID().toHex().toUpperCase() };
 }
 
-async function buildSigned(key: string, env: Record<string, string> = {}): Promise<{ deb: string; rpm: string; sha: Record<string, string> }> {
+async function buildSigned(
+  key: string,
+  env: Record<string, string> = {},
+): Promise<{ deb: string; rpm: string; sha: Record<string, string> }> {
   const out = await tempDir();
-  const result = await runCli(['build', '-C', EXAMPLE_APP, '-o', out, '-t', 'deb', '-t', 'rpm', '--sign-key', key, '--json'], { env: { SOURCE_DATE_EPOCH: EPOCH, ...env } });
+  const result = await runCli(
+    ['build', '-C', EXAMPLE_APP, '-o', out, '-t', 'deb', '-t', 'rpm', '--sign-key', key, '--json'],
+    { env: { SOURCE_DATE_EPOCH: EPOCH, ...env } },
+  );
   assert.equal(result.exitCode, 0, result.stderr);
-  const packages = JSON.parse(result.stdout).packages as { format: string; path: string; sha256: string; signedBy: string }[];
+  const packages = JSON.parse(result.stdout).packages as {
+    format: string;
+    path: string;
+    sha256: string;
+    signedBy: string;
+  }[];
   assert.ok(packages.every((p) => /^[0-9A-F]{16}$/.test(p.signedBy)));
   const by = (f: string) => packages.find((p) => p.format === f)!;
   return { deb: by('deb').path, rpm: by('rpm').path, sha: { deb: by('deb').sha256, rpm: by('rpm').sha256 } };
@@ -55,7 +73,18 @@ before(async () => {
 test('pkgapp keygen writes a v4 key pair: secret 0600, public armored', async () => {
   for (const type of ['rsa', 'ed25519']) {
     const base = path.join(keys, `gen-${type}`);
-    const r = await runCli(['keygen', '--name', 'Acme Releases', '--email', 'releases@acme.example', '--type', type, '--out', base, '--json']);
+    const r = await runCli([
+      'keygen',
+      '--name',
+      'Acme Releases',
+      '--email',
+      'releases@acme.example',
+      '--type',
+      type,
+      '--out',
+      base,
+      '--json',
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     const { secretKeyFile, publicKeyFile, fingerprint } = JSON.parse(r.stdout);
     assert.equal((await stat(secretKeyFile)).mode & 0o777, 0o600);
@@ -63,7 +92,11 @@ test('pkgapp keygen writes a v4 key pair: secret 0600, public armored', async ()
     assert.equal(pub.isPrivate(), false);
     assert.equal(pub.keyPacket.version, 4);
     assert.equal(pub.getFingerprint().toUpperCase(), fingerprint);
-    assert.equal((await runCli(['keygen', '--name', 'x', '--email', 'x@y', '--out', base])).exitCode, 2, 'never overwrites');
+    assert.equal(
+      (await runCli(['keygen', '--name', 'x', '--email', 'x@y', '--out', base])).exitCode,
+      2,
+      'never overwrites',
+    );
   }
 });
 
@@ -81,8 +114,14 @@ test('rpm: rpmkeys accepts both signatures with the key imported, and catches ta
     t.diagnostic(`${type}:\n${ok.stdout}`);
     assert.equal(ok.exitCode, 0, ok.stdout);
     const algo = type === 'rsa' ? 'RSA' : 'EdDSA';
-    assert.match(ok.stdout, new RegExp(`Header V4 ${algo}/SHA\\d+ Signature, key ID ${key.keyId.slice(-8).toLowerCase()}: OK`));
-    assert.match(ok.stdout, new RegExp(`^\\s+V4 ${algo}/SHA\\d+ Signature, key ID ${key.keyId.slice(-8).toLowerCase()}: OK`, 'm'));
+    assert.match(
+      ok.stdout,
+      new RegExp(`Header V4 ${algo}/SHA\\d+ Signature, key ID ${key.keyId.slice(-8).toLowerCase()}: OK`),
+    );
+    assert.match(
+      ok.stdout,
+      new RegExp(`^\\s+V4 ${algo}/SHA\\d+ Signature, key ID ${key.keyId.slice(-8).toLowerCase()}: OK`, 'm'),
+    );
     assert.equal((await execa('rpmkeys', ['--dbpath', db, '-K', rpm])).stdout, `${rpm}: digests signatures OK`);
     const bad = await execa('rpmkeys', ['--dbpath', db, '-K', await tampered(rpm)], { reject: false });
     assert.equal(bad.exitCode, 1);
@@ -90,11 +129,16 @@ test('rpm: rpmkeys accepts both signatures with the key imported, and catches ta
   }
 });
 
-test('deb: debsig-verify accepts the _gpgorigin signature with pkgapp\'s policy, and catches tampering', async (t) => {
+test("deb: debsig-verify accepts the _gpgorigin signature with pkgapp's policy, and catches tampering", async (t) => {
   if (!requireTools(t, ['debsig-verify', 'gpg'])) return;
   const key = await writeKey('deb');
   const { deb } = await buildSigned(key.secret);
-  assert.deepEqual((await execa('ar', ['t', deb])).stdout.split('\n'), ['debian-binary', 'control.tar.gz', 'data.tar.gz', '_gpgorigin']);
+  assert.deepEqual((await execa('ar', ['t', deb])).stdout.split('\n'), [
+    'debian-binary',
+    'control.tar.gz',
+    'data.tar.gz',
+    '_gpgorigin',
+  ]);
   assert.match((await execa('dpkg-deb', ['--field', deb, 'Package'])).stdout, /acme-hello/, 'dpkg still reads it');
   const policies = path.join(await tempDir(), 'policies');
   const keyrings = path.join(path.dirname(policies), 'keyrings');
@@ -103,7 +147,8 @@ test('deb: debsig-verify accepts the _gpgorigin signature with pkgapp\'s policy,
   await writeFile(path.join(policies, key.keyId, 'pkgapp.pol'), renderDebsigPolicy(key.keyId));
   const binaryKey = (await openpgp.readKey({ armoredKey: await readFile(key.public, 'utf8') })).write();
   await writeFile(path.join(keyrings, key.keyId, 'pkgapp.gpg'), binaryKey);
-  const verify = (file: string) => execa('debsig-verify', ['--policies-dir', policies, '--keyrings-dir', keyrings, file], { reject: false });
+  const verify = (file: string) =>
+    execa('debsig-verify', ['--policies-dir', policies, '--keyrings-dir', keyrings, file], { reject: false });
   const ok = await verify(deb);
   t.diagnostic(ok.stdout + ok.stderr);
   assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
@@ -124,18 +169,32 @@ test('PKGAPP_SIGN_KEY and PKGAPP_SIGN_PASSPHRASE sign without a key file', async
   const { rpm } = await buildSigned(key.secret, {}).catch(() => ({ rpm: '' }));
   assert.equal(rpm, '', 'a protected key without passphrase fails');
   const out = await tempDir();
-  const r = await runCli(['build', '-C', EXAMPLE_APP, '-o', out, '-t', 'rpm', '--json'], { env: { PKGAPP_SIGN_KEY: await readFile(key.secret, 'utf8'), PKGAPP_SIGN_PASSPHRASE: 'correct horse' } });
+  const r = await runCli(['build', '-C', EXAMPLE_APP, '-o', out, '-t', 'rpm', '--json'], {
+    env: { PKGAPP_SIGN_KEY: await readFile(key.secret, 'utf8'), PKGAPP_SIGN_PASSPHRASE: 'correct horse' },
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   const db = await tempDir();
   await execa('rpmkeys', ['--dbpath', db, '--import', key.public]);
-  assert.match((await execa('rpmkeys', ['--dbpath', db, '-K', JSON.parse(r.stdout).packages[0].path])).stdout, /digests signatures OK$/);
+  assert.match(
+    (await execa('rpmkeys', ['--dbpath', db, '-K', JSON.parse(r.stdout).packages[0].path])).stdout,
+    /digests signatures OK$/,
+  );
 });
 
 /** A secret key that expired in 2020, made by gpg with a faked clock (OpenPGP.js refuses to). */
 async function expiredGpgKey(): Promise<string> {
   const home = await tempDir('pkgapp-gnupg-');
-  const gpg = (...args: string[]) => execa('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args]);
-  await gpg('--faked-system-time', '20200101T000000', '--quick-gen-key', 'Expired <expired@example.com>', 'ed25519', 'sign', '1d');
+  const gpg = (...args: string[]) =>
+    execa('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args]);
+  await gpg(
+    '--faked-system-time',
+    '20200101T000000',
+    '--quick-gen-key',
+    'Expired <expired@example.com>',
+    'ed25519',
+    'sign',
+    '1d',
+  );
   const file = path.join(keys, 'expired.key');
   await gpg('--armor', '--output', file, '--export-secret-keys', 'expired@example.com');
   return file;
@@ -174,7 +233,13 @@ test('pkgapp verify: names the signer when the signatures hold; exit 1 when they
     assert.equal(ok.exitCode, 0, ok.stderr);
     const result = JSON.parse(ok.stdout);
     assert.equal(result.valid, true);
-    assert.ok(result.signatures.length >= 1 && result.signatures.every((s: { keyId: string; signer: string }) => s.keyId === key.keyId && s.signer === 'Test verify <verify@example.com>'));
+    assert.ok(
+      result.signatures.length >= 1 &&
+        result.signatures.every(
+          (s: { keyId: string; signer: string }) =>
+            s.keyId === key.keyId && s.signer === 'Test verify <verify@example.com>',
+        ),
+    );
     const wrongKey = await runCli(['verify', file, '--key', other.public]);
     assert.equal(wrongKey.exitCode, 1);
     assert.match(wrongKey.stderr, new RegExp(`signed by ${key.keyId}, which is not in the given key file`));
@@ -183,7 +248,15 @@ test('pkgapp verify: names the signer when the signatures hold; exit 1 when they
     assert.match(bad.stderr, /BAD /);
   }
   const unsignedOut = await tempDir();
-  const unsigned = await runCli(['build', '-C', await makeApp(minimalApp()), '-o', unsignedOut, '--no-install', '--json']);
+  const unsigned = await runCli([
+    'build',
+    '-C',
+    await makeApp(minimalApp()),
+    '-o',
+    unsignedOut,
+    '--no-install',
+    '--json',
+  ]);
   const notSigned = await runCli(['verify', JSON.parse(unsigned.stdout).packages[0].path, '--key', key.public]);
   assert.equal(notSigned.exitCode, 1);
   assert.match(notSigned.stderr, /not signed/);

@@ -41,14 +41,37 @@ async function debEntries(deb: string): Promise<Map<string, string>> {
 async function checkDeployed(deb: string, label: string): Promise<void> {
   const entries = await debEntries(deb);
   const paths = [...entries.keys()];
-  for (const file of ['server.js', 'bin/hello.js', 'package.json', 'node_modules/@mono/lib/index.js', 'node_modules/@mono/lib/package.json', 'node_modules/ms/package.json', 'node_modules/debug/package.json']) {
+  for (const file of [
+    'server.js',
+    'bin/hello.js',
+    'package.json',
+    'node_modules/@mono/lib/index.js',
+    'node_modules/@mono/lib/package.json',
+    'node_modules/ms/package.json',
+    'node_modules/debug/package.json',
+  ]) {
     assert.equal(entries.get(`${OPT}/${file}`), '-', `${file} is a regular file`);
   }
-  assert.equal(entries.get(`${OPT}/node_modules/@mono/lib`), 'd', 'the sibling workspace is a real directory, not a link');
-  assert.ok(entries.has(`${OPT}/node_modules/@mono/lib/node_modules/ms/index.js`), 'lib keeps its own ms 2.1.3 below it');
+  assert.equal(
+    entries.get(`${OPT}/node_modules/@mono/lib`),
+    'd',
+    'the sibling workspace is a real directory, not a link',
+  );
+  assert.ok(
+    entries.has(`${OPT}/node_modules/@mono/lib/node_modules/ms/index.js`),
+    'lib keeps its own ms 2.1.3 below it',
+  );
   assert.ok(entries.has(`${OPT}/node_modules/debug/node_modules/ms/index.js`), 'debug keeps its own ms 2.1.3 below it');
-  assert.deepEqual(paths.filter((p) => [...entries].some(([q, kind]) => q === p && kind === 'l')), [], 'no links at all');
-  assert.deepEqual(paths.filter((p) => /escape-html|is-number|@mono\/web|\/packages\/|lib\/test|\.bin/.test(p)), [], 'nothing of other workspaces, dev dependencies or lib\'s unpublished files');
+  assert.deepEqual(
+    paths.filter((p) => [...entries].some(([q, kind]) => q === p && kind === 'l')),
+    [],
+    'no links at all',
+  );
+  assert.deepEqual(
+    paths.filter((p) => /escape-html|is-number|@mono\/web|\/packages\/|lib\/test|\.bin/.test(p)),
+    [],
+    "nothing of other workspaces, dev dependencies or lib's unpublished files",
+  );
 
   const root = await tempDir('pkgapp-unpacked-');
   await execa('dpkg-deb', ['-x', deb, root]);
@@ -60,18 +83,31 @@ for (const repo of MONOREPOS) {
   test(`${repo.dir}: --workspace api packages that workspace and its production closure only, as deb and rpm`, async (t) => {
     if (!requireTools(t, ['dpkg-deb', 'rpm'])) return;
     const app = await copyFixture(repo.dir);
-    const r = await runCli(['build', '-C', app, '--workspace', 'api', '-t', 'deb', '-t', 'rpm', '--json'], { env: { ...ENV, PATH: await pathFor(repo.manager) } });
+    const r = await runCli(['build', '-C', app, '--workspace', 'api', '-t', 'deb', '-t', 'rpm', '--json'], {
+      env: { ...ENV, PATH: await pathFor(repo.manager) },
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     const built = JSON.parse(r.stdout).packages as { format: string; path: string; sbom: string }[];
     assert.equal(path.dirname(built[0]!.path), path.join(app, 'dist'), '-o is relative to -C, the monorepo root');
     await checkDeployed(built.find((p) => p.format === 'deb')!.path, repo.label);
     const rpmFiles = (await execa('rpm', ['-qlp', built.find((p) => p.format === 'rpm')!.path])).stdout.split('\n');
     assert.ok(rpmFiles.includes(`${OPT}/node_modules/@mono/lib/index.js`));
-    assert.deepEqual(rpmFiles.filter((f) => /escape-html|is-number|@mono\/web/.test(f)), []);
+    assert.deepEqual(
+      rpmFiles.filter((f) => /escape-html|is-number|@mono\/web/.test(f)),
+      [],
+    );
 
-    const sbom = JSON.parse(await readFile(built[0]!.sbom, 'utf8')) as { metadata: { component: { purl: string } }; components: { group?: string; name: string; version: string }[] };
+    const sbom = JSON.parse(await readFile(built[0]!.sbom, 'utf8')) as {
+      metadata: { component: { purl: string } };
+      components: { group?: string; name: string; version: string }[];
+    };
     assert.equal(sbom.metadata.component.purl, 'pkg:npm/%40mono/api@1.2.0');
-    assert.deepEqual(sbom.components.map((c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`).sort(), ['@mono/lib@1.0.0', 'debug@4.4.3', 'ms@2.0.0', 'ms@2.1.3']);
+    assert.deepEqual(sbom.components.map((c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`).sort(), [
+      '@mono/lib@1.0.0',
+      'debug@4.4.3',
+      'ms@2.0.0',
+      'ms@2.1.3',
+    ]);
   });
 }
 
@@ -79,7 +115,11 @@ test('monorepo: the workspace named by package name, by directory, or by -C into
   if (!requireTools(t, ['dpkg-deb'])) return;
   const app = await copyFixture('monorepo');
   const PATH = await pathFor('npm');
-  for (const args of [['-C', app, '--workspace', '@mono/api'], ['-C', app, '-w', 'packages/api'], ['-C', path.join(app, 'packages/api')]]) {
+  for (const args of [
+    ['-C', app, '--workspace', '@mono/api'],
+    ['-C', app, '-w', 'packages/api'],
+    ['-C', path.join(app, 'packages/api')],
+  ]) {
     const out = await tempDir();
     const r = await runCli(['build', ...args, '-o', out, '--json'], { env: { ...ENV, PATH } });
     assert.equal(r.exitCode, 0, `${args.join(' ')}: ${r.stderr}`);
@@ -93,7 +133,9 @@ test('monorepo: --no-install deploys the workspace from the installed monorepo',
   const [file, ...args] = FROZEN_INSTALL.npm;
   await execa(file!, args, { cwd: app });
   const out = await tempDir();
-  const r = await runCli(['build', '-C', app, '-w', 'api', '-o', out, '--no-install', '--json'], { env: { ...ENV, PATH: pathWithoutManagers() } });
+  const r = await runCli(['build', '-C', app, '-w', 'api', '-o', out, '--no-install', '--json'], {
+    env: { ...ENV, PATH: pathWithoutManagers() },
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   await checkDeployed((JSON.parse(r.stdout).packages as { path: string }[])[0]!.path, 'npm');
 });
@@ -117,5 +159,8 @@ test('a sibling workspace out of sync with the lockfile is listed as stale', asy
   await writeFile(libPkg, JSON.stringify(lib, null, 2));
   const r = await runCli(['build', '-C', app, '--workspace', 'api'], { env: { ...ENV, PATH: await pathFor('pnpm') } });
   assert.equal(r.exitCode, 2, r.stderr);
-  assert.match(r.stderr, /pnpm-lock\.yaml is out of sync with packages\/api\/package\.json:\n {2}packages\/lib\/package\.json: dependencies\.ms is "\^2\.0\.0" in package\.json but "\^2\.1\.3" in the lockfile/);
+  assert.match(
+    r.stderr,
+    /pnpm-lock\.yaml is out of sync with packages\/api\/package\.json:\n {2}packages\/lib\/package\.json: dependencies\.ms is "\^2\.0\.0" in package\.json but "\^2\.1\.3" in the lockfile/,
+  );
 });

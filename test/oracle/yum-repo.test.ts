@@ -37,7 +37,12 @@ let v2: string;
 
 before(async () => {
   keyDir = await tempDir('pkgapp-yumkey-');
-  const key = await keygen({ name: 'pkgapp test', email: 'test@example.com', out: path.join(keyDir, 'key'), type: 'ed25519' });
+  const key = await keygen({
+    name: 'pkgapp test',
+    email: 'test@example.com',
+    out: path.join(keyDir, 'key'),
+    type: 'ed25519',
+  });
   signer = await loadSigner({ file: key.secretKeyFile });
   home = await tempDir('pkgapp-yumhome-');
   await mkdir(path.join(home, '.rpmdb'));
@@ -56,16 +61,32 @@ function options(repoDir: string, suite: string, extra: Partial<YumPublishOption
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-test('readRpm reads pkgapp\'s rpms as rpm does', async (t) => {
+test("readRpm reads pkgapp's rpms as rpm does", async (t) => {
   if (!requireTools(t, ['rpm'])) return;
   for (const file of [v1, v2]) {
     const info = await readRpm(file);
-    const q = async (format: string) => (await execa('rpm', ['--dbpath', path.join(home, '.rpmdb'), '-qp', '--qf', format, file], { env: env() })).stdout;
+    const q = async (format: string) =>
+      (await execa('rpm', ['--dbpath', path.join(home, '.rpmdb'), '-qp', '--qf', format, file], { env: env() })).stdout;
     const n = rpmNevra(info);
     assert.equal(`${n.name}-${n.version}-${n.release}.${n.arch}`, await q('%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}'));
-    assert.equal(rpmDependencies(info, 'requires').map((d) => `${d.name}|${d.flags}|${d.version}`).join('\n'), (await q('[%{REQUIRENAME}|%{REQUIREFLAGS}|%{REQUIREVERSION}\n]')).trimEnd());
-    assert.equal(rpmDependencies(info, 'provides').map((d) => `${d.name}|${d.flags}|${d.version}`).join('\n'), (await q('[%{PROVIDENAME}|%{PROVIDEFLAGS}|%{PROVIDEVERSION}\n]')).trimEnd());
-    assert.equal(rpmFileList(info).map((f) => `${f.path}|${f.mode}|${f.flags}|${f.digest}`).join('\n'), (await q('[%{FILENAMES}|%{FILEMODES}|%{FILEFLAGS}|%{FILEDIGESTS}\n]')).trimEnd());
+    assert.equal(
+      rpmDependencies(info, 'requires')
+        .map((d) => `${d.name}|${d.flags}|${d.version}`)
+        .join('\n'),
+      (await q('[%{REQUIRENAME}|%{REQUIREFLAGS}|%{REQUIREVERSION}\n]')).trimEnd(),
+    );
+    assert.equal(
+      rpmDependencies(info, 'provides')
+        .map((d) => `${d.name}|${d.flags}|${d.version}`)
+        .join('\n'),
+      (await q('[%{PROVIDENAME}|%{PROVIDEFLAGS}|%{PROVIDEVERSION}\n]')).trimEnd(),
+    );
+    assert.equal(
+      rpmFileList(info)
+        .map((f) => `${f.path}|${f.mode}|${f.flags}|${f.digest}`)
+        .join('\n'),
+      (await q('[%{FILENAMES}|%{FILEMODES}|%{FILEFLAGS}|%{FILEDIGESTS}\n]')).trimEnd(),
+    );
     const bytes = await readFile(file);
     assert.equal(sha256(bytes.subarray(info.headerStart, info.headerEnd)), await q('%{SHA256HEADER}'));
   }
@@ -81,7 +102,11 @@ function sharedRepo(): Promise<{ repoDir: string; provider: string }> {
     const repoDir = await tempDir('pkgapp-yumrepo-');
     const provider = await rpmbuild('fake-base', '1', '1', PROVIDER_SPEC);
     const stable = await publishYum([v1, v2], options(repoDir, 'stable'));
-    assert.deepEqual(stable, { added: [`stable/Packages/${NAME}-1.0.0-1.noarch.rpm`, `stable/Packages/${NAME}-1.1.0-1.noarch.rpm`], unchanged: [], removed: [] });
+    assert.deepEqual(stable, {
+      added: [`stable/Packages/${NAME}-1.0.0-1.noarch.rpm`, `stable/Packages/${NAME}-1.1.0-1.noarch.rpm`],
+      unchanged: [],
+      removed: [],
+    });
     await publishYum([provider], options(repoDir, 'base'));
     return { repoDir, provider };
   })();
@@ -95,13 +120,23 @@ test('layout: pool/<name>/ hard-linked into <channel>/Packages/, armored key, si
   const pooled = await stat(path.join(yum, 'pool', NAME, `${NAME}-1.0.0-1.noarch.rpm`));
   const linked = await stat(path.join(yum, 'stable/Packages', `${NAME}-1.0.0-1.noarch.rpm`));
   assert.equal(pooled.ino, linked.ino, 'the channel file is a hard link of the pool file');
-  assert.equal(sha256(await readFile(path.join(yum, 'stable/Packages', `${NAME}-1.0.0-1.noarch.rpm`))), sha256(await readFile(v1)));
+  assert.equal(
+    sha256(await readFile(path.join(yum, 'stable/Packages', `${NAME}-1.0.0-1.noarch.rpm`))),
+    sha256(await readFile(v1)),
+  );
   assert.equal(await readFile(path.join(yum, 'RPM-GPG-KEY-pkgapp'), 'utf8'), signer.publicKey.armored);
   const repodata = (await readdir(path.join(yum, 'stable/repodata'))).sort();
   assert.equal(repodata.length, 5, repodata.join(' '));
-  for (const type of ['primary', 'filelists', 'other']) assert.ok(repodata.some((n) => new RegExp(`^[0-9a-f]{64}-${type}\\.xml\\.gz$`).test(n)), type);
+  for (const type of ['primary', 'filelists', 'other'])
+    assert.ok(
+      repodata.some((n) => new RegExp(`^[0-9a-f]{64}-${type}\\.xml\\.gz$`).test(n)),
+      type,
+    );
   assert.ok(repodata.includes('repomd.xml') && repodata.includes('repomd.xml.asc'));
-  assert.match(await readFile(path.join(yum, 'stable/repodata/repomd.xml.asc'), 'utf8'), /^-----BEGIN PGP SIGNATURE-----/);
+  assert.match(
+    await readFile(path.join(yum, 'stable/repodata/repomd.xml.asc'), 'utf8'),
+    /^-----BEGIN PGP SIGNATURE-----/,
+  );
   // repomd.xml describes each file truthfully: checksum, open-checksum, sizes.
   const repomd = await readFile(path.join(yum, 'stable/repodata/repomd.xml'), 'utf8');
   for (const record of parseRepomd(repomd)) {
@@ -120,13 +155,23 @@ test('primary, filelists and other say what createrepo_c says for the same rpms'
     const dir = path.join(repoDir, 'yum', channel);
     const out = await tempDir('pkgapp-createrepo-');
     // createrepo_c reads the very same files (same mtimes) and writes its repodata elsewhere.
-    const r = await execa('createrepo_c', ['--no-database', '--outputdir', out, dir], { env: env(), reject: false, all: true });
+    const r = await execa('createrepo_c', ['--no-database', '--outputdir', out, dir], {
+      env: env(),
+      reject: false,
+      all: true,
+    });
     assert.equal(r.exitCode, 0, r.all);
     const ours = await canonical(path.join(dir, 'repodata'));
     const theirs = await canonical(path.join(out, 'repodata'));
     assert.deepEqual(ours, theirs, channel);
-    const same = await Promise.all(['primary', 'filelists', 'other'].map(async (type) => (await xmlOf(path.join(dir, 'repodata'), type)).equals(await xmlOf(path.join(out, 'repodata'), type))));
-    t.diagnostic(`${channel}: byte-identical to createrepo_c ${(await execa('createrepo_c', ['--version'])).stdout.split(' ')[1]}: ${same.join(', ')}`);
+    const same = await Promise.all(
+      ['primary', 'filelists', 'other'].map(async (type) =>
+        (await xmlOf(path.join(dir, 'repodata'), type)).equals(await xmlOf(path.join(out, 'repodata'), type)),
+      ),
+    );
+    t.diagnostic(
+      `${channel}: byte-identical to createrepo_c ${(await execa('createrepo_c', ['--version'])).stdout.split(' ')[1]}: ${same.join(', ')}`,
+    );
   }
   const { primary } = await canonical(path.join(repoDir, 'yum/stable/repodata'));
   assert.equal(primary!.packages.length, 2, 'both versions are listed');
@@ -150,7 +195,9 @@ print(json.dumps(out))
 }
 
 async function dataFile(repodata: string, type: string): Promise<string> {
-  const href = parseRepomd(await readFile(path.join(repodata, 'repomd.xml'), 'utf8')).find((r) => r.type === type)!.href;
+  const href = parseRepomd(await readFile(path.join(repodata, 'repomd.xml'), 'utf8')).find(
+    (r) => r.type === type,
+  )!.href;
   return path.join(repodata, '..', href);
 }
 
@@ -163,11 +210,22 @@ test('gpgv accepts repomd.xml.asc with the exported key, and refuses a changed r
   const { repoDir } = await sharedRepo();
   const repodata = path.join(repoDir, 'yum/stable/repodata');
   const keyring = await dearmor(path.join(repoDir, 'yum/RPM-GPG-KEY-pkgapp'));
-  const good = await execa('gpgv', ['--keyring', keyring, path.join(repodata, 'repomd.xml.asc'), path.join(repodata, 'repomd.xml')], { env: env(), reject: false, all: true });
+  const good = await execa(
+    'gpgv',
+    ['--keyring', keyring, path.join(repodata, 'repomd.xml.asc'), path.join(repodata, 'repomd.xml')],
+    { env: env(), reject: false, all: true },
+  );
   assert.equal(good.exitCode, 0, good.all);
   const tampered = path.join(await tempDir(), 'repomd.xml');
-  await writeFile(tampered, (await readFile(path.join(repodata, 'repomd.xml'), 'utf8')).replace('<revision>', '<revision>1'));
-  const bad = await execa('gpgv', ['--keyring', keyring, path.join(repodata, 'repomd.xml.asc'), tampered], { env: env(), reject: false, all: true });
+  await writeFile(
+    tampered,
+    (await readFile(path.join(repodata, 'repomd.xml'), 'utf8')).replace('<revision>', '<revision>1'),
+  );
+  const bad = await execa('gpgv', ['--keyring', keyring, path.join(repodata, 'repomd.xml.asc'), tampered], {
+    env: env(),
+    reject: false,
+    all: true,
+  });
   assert.notEqual(bad.exitCode, 0, bad.all);
 });
 
@@ -189,7 +247,12 @@ test('dnf: makecache (repo_gpgcheck), list every version, install 1.0.0, upgrade
   assert.ok(cache.includes(signer.fingerprint.match(/.{4}/g)!.join(' ')), `dnf shows the key's fingerprint:\n${cache}`);
 
   const list = await dnf.run(['list', '--showduplicates', NAME]);
-  for (const version of ['1.0.0-1', '1.1.0-1']) assert.match(list, new RegExp(`^${NAME}\\.noarch\\s+${version.replace(/\./g, '\\.')}\\s+pkgapp-stable$`, 'm'), list);
+  for (const version of ['1.0.0-1', '1.1.0-1'])
+    assert.match(
+      list,
+      new RegExp(`^${NAME}\\.noarch\\s+${version.replace(/\./g, '\\.')}\\s+pkgapp-stable$`, 'm'),
+      list,
+    );
 
   await dnf.run(['install', `${NAME}-1.0.0-1`]);
   assert.equal(await dnf.installed(), '1.0.0-1');
@@ -232,8 +295,12 @@ async function dnfClient(repoDir: string): Promise<DnfClient> {
   await mkdir(reposDir);
   await mkdir(root);
   const conf = path.join(dir, 'dnf.conf');
-  await writeFile(conf, `[main]\nreposdir=${reposDir}\ncachedir=/var/cache/dnf\nplugins=0\ninstall_weak_deps=0\nbest=1\nskip_if_unavailable=0\n`);
-  for (const channel of ['stable', 'base']) await writeFile(path.join(reposDir, `pkgapp-${channel}.repo`), yumClientSetup(`file://${repoDir}`, channel));
+  await writeFile(
+    conf,
+    `[main]\nreposdir=${reposDir}\ncachedir=/var/cache/dnf\nplugins=0\ninstall_weak_deps=0\nbest=1\nskip_if_unavailable=0\n`,
+  );
+  for (const channel of ['stable', 'base'])
+    await writeFile(path.join(reposDir, `pkgapp-${channel}.repo`), yumClientSetup(`file://${repoDir}`, channel));
   const setopts = ['--setopt=pkgapp-base.gpgcheck=0', ...(RPMS_SIGNED ? [] : ['--setopt=pkgapp-stable.gpgcheck=0'])];
   const base = ['-c', conf, '--installroot', root, '--releasever', '1', '-y', '--setopt=tsflags=noscripts', ...setopts];
   async function run(args: string[], check = true): Promise<never> {
@@ -248,7 +315,7 @@ async function dnfClient(repoDir: string): Promise<DnfClient> {
       const out: string = await run(['list', '--installed', NAME]);
       return new RegExp(`^${NAME}\\.noarch\\s+(\\S+)`, 'm').exec(out)?.[1] ?? `not installed:\n${out}`;
     },
-  } as DnfClient;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +325,9 @@ async function dnfClient(repoDir: string): Promise<DnfClient> {
 async function snapshot(repoDir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string): Promise<void> => {
-    for (const entry of (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(file);
       else {
@@ -277,8 +346,15 @@ test('publishing the same rpms again changes nothing, even under another file na
   const before = await snapshot(repoDir);
   const renamed = path.join(await tempDir(), 'renamed.rpm');
   await copyFile(v1, renamed);
-  const again = await publishYum([v2, renamed], options(repoDir, 'stable', { now: new Date(NOW.getTime() + 3_600_000) }));
-  assert.deepEqual(again, { added: [], unchanged: [`stable/Packages/${NAME}-1.1.0-1.noarch.rpm`, `stable/Packages/${NAME}-1.0.0-1.noarch.rpm`], removed: [] });
+  const again = await publishYum(
+    [v2, renamed],
+    options(repoDir, 'stable', { now: new Date(NOW.getTime() + 3_600_000) }),
+  );
+  assert.deepEqual(again, {
+    added: [],
+    unchanged: [`stable/Packages/${NAME}-1.1.0-1.noarch.rpm`, `stable/Packages/${NAME}-1.0.0-1.noarch.rpm`],
+    removed: [],
+  });
   assert.deepEqual(await snapshot(repoDir), before);
 });
 
@@ -290,15 +366,27 @@ test('a different rpm with a published name-version-release.arch is refused, nam
   await publishYum([first], options(repoDir, 'base'));
   const before = await snapshot(repoDir);
   for (const suite of ['base', 'elsewhere']) {
-    await assert.rejects(publishYum([other], options(repoDir, suite)), (e: unknown) => {
-      assert.ok(isUserError(e), String(e));
-      assert.equal(e.code, 'PKGAPP_YUM_VERSION_EXISTS');
-      assert.ok(e.message.includes(other) && e.message.includes('fake-base-1-1.noarch.rpm') && e.message.includes(path.join(repoDir, 'yum')), e.message);
-      assert.match(e.hint ?? '', /bump the version.*--release/);
-      return true;
-    }, suite);
+    await assert.rejects(
+      publishYum([other], options(repoDir, suite)),
+      (e: unknown) => {
+        assert.ok(isUserError(e), String(e));
+        assert.equal(e.code, 'PKGAPP_YUM_VERSION_EXISTS');
+        assert.ok(
+          e.message.includes(other) &&
+            e.message.includes('fake-base-1-1.noarch.rpm') &&
+            e.message.includes(path.join(repoDir, 'yum')),
+          e.message,
+        );
+        assert.match(e.hint ?? '', /bump the version.*--release/);
+        return true;
+      },
+      suite,
+    );
   }
-  await assert.rejects(publishYum([first, other], options(repoDir, 'fresh')), (e: unknown) => isUserError(e) && e.message.includes(first) && e.message.includes(other));
+  await assert.rejects(
+    publishYum([first, other], options(repoDir, 'fresh')),
+    (e: unknown) => isUserError(e) && e.message.includes(first) && e.message.includes(other),
+  );
   assert.deepEqual(await snapshot(repoDir), before);
 });
 
@@ -310,10 +398,18 @@ test('damaged rpms are refused before anything is written', async () => {
   const dir = await tempDir();
   const flipped = Buffer.from(bytes);
   flipped[flipped.length - 100]! ^= 0xff;
-  const cases: [string, Buffer, string][] = [['truncated.rpm', bytes.subarray(0, bytes.length - 1000), 'PKGAPP_RPM_DAMAGED'], ['flipped.rpm', flipped, 'PKGAPP_RPM_DAMAGED'], ['cut.rpm', bytes.subarray(0, 2000), 'PKGAPP_RPM_INVALID']];
+  const cases: [string, Buffer, string][] = [
+    ['truncated.rpm', bytes.subarray(0, bytes.length - 1000), 'PKGAPP_RPM_DAMAGED'],
+    ['flipped.rpm', flipped, 'PKGAPP_RPM_DAMAGED'],
+    ['cut.rpm', bytes.subarray(0, 2000), 'PKGAPP_RPM_INVALID'],
+  ];
   for (const [name, data, code] of cases) {
     await writeFile(path.join(dir, name), data);
-    await assert.rejects(publishYum([path.join(dir, name)], options(repoDir, 'stable')), (e: unknown) => isUserError(e) && e.code === code && e.message.includes(name), name);
+    await assert.rejects(
+      publishYum([path.join(dir, name)], options(repoDir, 'stable')),
+      (e: unknown) => isUserError(e) && e.code === code && e.message.includes(name),
+      name,
+    );
   }
   assert.deepEqual(await snapshot(repoDir), before);
 });
@@ -335,31 +431,87 @@ test('promote: the same bytes (same inode) in the target channel, metadata signe
   assert.deepEqual(promoted, { added: [`production/Packages/${NAME}-1.0.0-1.noarch.rpm`], unchanged: [], removed: [] });
   const yum = path.join(repoDir, 'yum');
   const inode = async (rel: string) => (await stat(path.join(yum, rel))).ino;
-  assert.equal(await inode(`production/Packages/${NAME}-1.0.0-1.noarch.rpm`), await inode(`staging/Packages/${NAME}-1.0.0-1.noarch.rpm`));
-  assert.deepEqual(await promoteYum(NAME, '1.0.0-1', 'staging', options(repoDir, 'production')), { added: [], unchanged: [`production/Packages/${NAME}-1.0.0-1.noarch.rpm`], removed: [] });
-  assert.deepEqual((await promoteYum(NAME, '1.1.0', 'staging', options(repoDir, 'production'))).added, [`production/Packages/${NAME}-1.1.0-1.noarch.rpm`]);
+  assert.equal(
+    await inode(`production/Packages/${NAME}-1.0.0-1.noarch.rpm`),
+    await inode(`staging/Packages/${NAME}-1.0.0-1.noarch.rpm`),
+  );
+  assert.deepEqual(await promoteYum(NAME, '1.0.0-1', 'staging', options(repoDir, 'production')), {
+    added: [],
+    unchanged: [`production/Packages/${NAME}-1.0.0-1.noarch.rpm`],
+    removed: [],
+  });
+  assert.deepEqual((await promoteYum(NAME, '1.1.0', 'staging', options(repoDir, 'production'))).added, [
+    `production/Packages/${NAME}-1.1.0-1.noarch.rpm`,
+  ]);
   const keyring = await dearmor(path.join(yum, 'RPM-GPG-KEY-pkgapp'));
-  const verified = await execa('gpgv', ['--keyring', keyring, path.join(yum, 'production/repodata/repomd.xml.asc'), path.join(yum, 'production/repodata/repomd.xml')], { env: env(), reject: false, all: true });
+  const verified = await execa(
+    'gpgv',
+    [
+      '--keyring',
+      keyring,
+      path.join(yum, 'production/repodata/repomd.xml.asc'),
+      path.join(yum, 'production/repodata/repomd.xml'),
+    ],
+    { env: env(), reject: false, all: true },
+  );
   assert.equal(verified.exitCode, 0, verified.all);
-  assert.match((await xmlOf(path.join(yum, 'production/repodata'), 'primary')).toString(), /<metadata [^>]*packages="2">/);
-  for (const [version, from] of [['9.9.9', 'staging'], ['1.0.0', 'nowhere']]) {
-    await assert.rejects(promoteYum(NAME, version!, from!, options(repoDir, 'production')), (e: unknown) => isUserError(e) && e.code === 'PKGAPP_PROMOTE_NOT_FOUND' && e.message.includes(`${NAME}-${version}`), `${version} from ${from}`);
+  assert.match(
+    (await xmlOf(path.join(yum, 'production/repodata'), 'primary')).toString(),
+    /<metadata [^>]*packages="2">/,
+  );
+  for (const [version, from] of [
+    ['9.9.9', 'staging'],
+    ['1.0.0', 'nowhere'],
+  ]) {
+    await assert.rejects(
+      promoteYum(NAME, version!, from!, options(repoDir, 'production')),
+      (e: unknown) =>
+        isUserError(e) && e.code === 'PKGAPP_PROMOTE_NOT_FOUND' && e.message.includes(`${NAME}-${version}`),
+      `${version} from ${from}`,
+    );
   }
-  await assert.rejects(promoteYum(NAME, '1.0.0', 'staging', options(repoDir, 'pool')), (e: unknown) => isUserError(e) && e.code === 'PKGAPP_YUM_CHANNEL_INVALID');
+  await assert.rejects(
+    promoteYum(NAME, '1.0.0', 'staging', options(repoDir, 'pool')),
+    (e: unknown) => isUserError(e) && e.code === 'PKGAPP_YUM_CHANNEL_INVALID',
+  );
 });
 
-test('keep: older versions leave the channel (this run\'s stay); pool files go when no channel holds them', async (t) => {
+test("keep: older versions leave the channel (this run's stay); pool files go when no channel holds them", async (t) => {
   if (!requireTools(t, ['rpmbuild'])) return;
   const repoDir = await tempDir('pkgapp-yumrepo-');
-  const [g1, g2, g3] = await Promise.all(['1', '2', '3'].map((v) => rpmbuild('gc-test', v, '1', GC_SPEC.replace('@VERSION@', v))));
+  const [g1, g2, g3] = await Promise.all(
+    ['1', '2', '3'].map((v) => rpmbuild('gc-test', v, '1', GC_SPEC.replace('@VERSION@', v))),
+  );
   const pool = (v: string) => path.join(repoDir, 'yum/pool/gc-test', `gc-test-${v}-1.noarch.rpm`);
-  assert.deepEqual((await publishYum([g1!, g2!], options(repoDir, 'solo', { keep: 1 }))).removed, [], 'both are this run\'s packages');
+  assert.deepEqual(
+    (await publishYum([g1!, g2!], options(repoDir, 'solo', { keep: 1 }))).removed,
+    [],
+    "both are this run's packages",
+  );
   await publishYum([g2!], options(repoDir, 'other'));
   const result = await publishYum([g3!], options(repoDir, 'solo', { keep: 1 }));
-  assert.deepEqual(result, { added: ['solo/Packages/gc-test-3-1.noarch.rpm'], unchanged: [], removed: ['solo/Packages/gc-test-1-1.noarch.rpm', 'solo/Packages/gc-test-2-1.noarch.rpm'] });
+  assert.deepEqual(result, {
+    added: ['solo/Packages/gc-test-3-1.noarch.rpm'],
+    unchanged: [],
+    removed: ['solo/Packages/gc-test-1-1.noarch.rpm', 'solo/Packages/gc-test-2-1.noarch.rpm'],
+  });
   assert.deepEqual(await readdir(path.join(repoDir, 'yum/solo/Packages')), ['gc-test-3-1.noarch.rpm']);
-  assert.equal(await stat(pool('1')).then(() => true, () => false), false, 'no channel holds 1 any more');
-  assert.equal(await stat(pool('2')).then(() => true, () => false), true, 'channel "other" still holds 2');
+  assert.equal(
+    await stat(pool('1')).then(
+      () => true,
+      () => false,
+    ),
+    false,
+    'no channel holds 1 any more',
+  );
+  assert.equal(
+    await stat(pool('2')).then(
+      () => true,
+      () => false,
+    ),
+    true,
+    'channel "other" still holds 2',
+  );
   const primary = (await xmlOf(path.join(repoDir, 'yum/solo/repodata'), 'primary')).toString();
   assert.match(primary, /packages="1"/);
   assert.match(primary, /ver="3"/);
@@ -372,12 +524,18 @@ test('generations: the previous data files stay for readers of the old repomd.xm
   const hrefs: string[][] = [];
   for (const v of ['1', '2', '3']) {
     await publishYum([await rpmbuild('gc-test', v, '1', GC_SPEC.replace('@VERSION@', v))], options(repoDir, 'gen'));
-    hrefs.push(parseRepomd(await readFile(path.join(repodata, 'repomd.xml'), 'utf8')).map((r) => path.basename(r.href)));
+    hrefs.push(
+      parseRepomd(await readFile(path.join(repodata, 'repomd.xml'), 'utf8')).map((r) => path.basename(r.href)),
+    );
   }
   const present = (await readdir(repodata)).filter((n) => n.endsWith('.xml.gz')).sort();
   assert.deepEqual(present, [...hrefs[1]!, ...hrefs[2]!].sort());
   assert.ok(hrefs[0]!.every((n) => !present.includes(n)));
-  assert.deepEqual((await readdir(repodata)).filter((n) => n.startsWith('.')), [], 'no temporary files are left');
+  assert.deepEqual(
+    (await readdir(repodata)).filter((n) => n.startsWith('.')),
+    [],
+    'no temporary files are left',
+  );
 });
 
 test('a new signing key replaces RPM-GPG-KEY-pkgapp and re-signs every channel', async (t) => {
@@ -385,7 +543,12 @@ test('a new signing key replaces RPM-GPG-KEY-pkgapp and re-signs every channel',
   const repoDir = await tempDir('pkgapp-yumrepo-');
   await publishYum([v1], options(repoDir, 'staging'));
   await publishYum([v1], options(repoDir, 'production'));
-  const key = await keygen({ name: 'rotated', email: 'rotated@example.com', out: path.join(keyDir, 'rotated'), type: 'rsa' });
+  const key = await keygen({
+    name: 'rotated',
+    email: 'rotated@example.com',
+    out: path.join(keyDir, 'rotated'),
+    type: 'rsa',
+  });
   const next = await loadSigner({ file: key.secretKeyFile });
   const result = await publishYum([v2], { ...options(repoDir, 'staging'), signer: next });
   assert.deepEqual(result.added, [`staging/Packages/${NAME}-1.1.0-1.noarch.rpm`]);
@@ -393,7 +556,16 @@ test('a new signing key replaces RPM-GPG-KEY-pkgapp and re-signs every channel',
   assert.equal(await readFile(path.join(yum, 'RPM-GPG-KEY-pkgapp'), 'utf8'), next.publicKey.armored);
   const keyring = await dearmor(path.join(yum, 'RPM-GPG-KEY-pkgapp'));
   for (const channel of ['staging', 'production']) {
-    const r = await execa('gpgv', ['--keyring', keyring, path.join(yum, channel, 'repodata/repomd.xml.asc'), path.join(yum, channel, 'repodata/repomd.xml')], { env: env(), reject: false, all: true });
+    const r = await execa(
+      'gpgv',
+      [
+        '--keyring',
+        keyring,
+        path.join(yum, channel, 'repodata/repomd.xml.asc'),
+        path.join(yum, channel, 'repodata/repomd.xml'),
+      ],
+      { env: env(), reject: false, all: true },
+    );
     assert.equal(r.exitCode, 0, `${channel}: ${r.all}`);
   }
 });
@@ -434,7 +606,11 @@ async function rpmbuild(name: string, version: string, release: string, spec: st
   const top = await tempDir('pkgapp-rpmbuild-');
   const specFile = path.join(top, `${name}.spec`);
   await writeFile(specFile, spec);
-  const r = await execa('rpmbuild', ['-bb', '--define', `_topdir ${top}`, '--define', '_build_id_links none', specFile], { env: env(), reject: false, all: true });
+  const r = await execa(
+    'rpmbuild',
+    ['-bb', '--define', `_topdir ${top}`, '--define', '_build_id_links none', specFile],
+    { env: env(), reject: false, all: true },
+  );
   assert.equal(r.exitCode, 0, r.all);
   return path.join(top, 'RPMS/noarch', `${name}-${version}-${release}.noarch.rpm`);
 }

@@ -5,7 +5,15 @@ import { execa } from 'execa';
 import { compareDebVersions } from '../../src/deb/deb-version.js';
 import { parseControlFields, parseDeb822 } from '../../src/deb/read-deb.js';
 import { isUserError } from '../../src/errors.js';
-import { dedupeStanzas, packageStanza, renderPackages, stanzaOf, stanzasBeyondKeep, stanzasForArch, type PoolFile } from '../../src/publish/apt/packages-index.js';
+import {
+  dedupeStanzas,
+  packageStanza,
+  renderPackages,
+  stanzaOf,
+  stanzasBeyondKeep,
+  stanzasForArch,
+  type PoolFile,
+} from '../../src/publish/apt/packages-index.js';
 import { renderRelease, rfc2822Date } from '../../src/publish/apt/release-file.js';
 import { aptClientSetup } from '../../src/publish/apt/publish-apt.js';
 import { assertGolden } from '../helpers/golden.js';
@@ -27,11 +35,22 @@ function control(name: string, version: string, arch: string): string {
 
 function poolFile(name: string, version: string, arch: string, seed: string): PoolFile {
   const hex = (n: number) => seed.repeat(n).slice(0, n);
-  return { filename: `pool/main/${name[0]}/${name}/${name}_${version}_${arch}.deb`, size: 710036, md5: hex(32), sha1: hex(40), sha256: hex(64), sha512: hex(128) };
+  return {
+    filename: `pool/main/${name[0]}/${name}/${name}_${version}_${arch}.deb`,
+    size: 710036,
+    md5: hex(32),
+    sha1: hex(40),
+    sha256: hex(64),
+    sha512: hex(128),
+  };
 }
 
 function stanza(name: string, version: string, arch: string, seed: string) {
-  return packageStanza(parseControlFields(control(name, version, arch), 'control'), poolFile(name, version, arch, seed), 'test');
+  return packageStanza(
+    parseControlFields(control(name, version, arch), 'control'),
+    poolFile(name, version, arch, seed),
+    'test',
+  );
 }
 
 test('Packages: control fields in order, then Filename, Size and digests; sorted by name and dpkg version', () => {
@@ -43,8 +62,16 @@ test('Packages: control fields in order, then Filename, Size and digests; sorted
     stanza('acme-hello', '1:0.1.0', 'all', 'e'),
   ]);
   assertGolden('apt/Packages', text);
-  const versions = parseDeb822(text, 'Packages').map((f) => stanzaOf(f, 'Packages')).map((s) => `${s.package}=${s.version}`);
-  assert.deepEqual(versions, ['acme-hello=1.9.0', 'acme-hello=1.10.0~rc.1', 'acme-hello=1.10.0', 'acme-hello=1:0.1.0', 'zeta-tool=0.1.0']);
+  const versions = parseDeb822(text, 'Packages')
+    .map((f) => stanzaOf(f, 'Packages'))
+    .map((s) => `${s.package}=${s.version}`);
+  assert.deepEqual(versions, [
+    'acme-hello=1.9.0',
+    'acme-hello=1.10.0~rc.1',
+    'acme-hello=1.10.0',
+    'acme-hello=1:0.1.0',
+    'zeta-tool=0.1.0',
+  ]);
 });
 
 test('Packages: the Description keeps its folding (continuation lines, " .", verbatim lines)', () => {
@@ -62,15 +89,22 @@ test('Packages: parsing and rendering again gives the same bytes (the files are 
   assert.equal(renderPackages([]), '');
 });
 
-test('Packages: digests in the control file are replaced by the pool file\'s', () => {
+test("Packages: digests in the control file are replaced by the pool file's", () => {
   const fields = parseControlFields(`${control('acme-hello', '1.0.0', 'all')}SHA256: bogus\n`, 'control');
   const s = packageStanza(fields, poolFile('acme-hello', '1.0.0', 'all', 'f'), 'test');
-  assert.deepEqual(s.fields.filter((f) => f.name === 'SHA256').map((f) => f.value), ['f'.repeat(64)]);
+  assert.deepEqual(
+    s.fields.filter((f) => f.name === 'SHA256').map((f) => f.value),
+    ['f'.repeat(64)],
+  );
   assert.equal(s.sha256, 'f'.repeat(64));
 });
 
 test('each binary-ARCH index gets its own architecture and Architecture: all; binary-all only all', () => {
-  const stanzas = [stanza('app', '1.0.0', 'all', 'a'), stanza('addon', '1.0.0', 'amd64', 'b'), stanza('addon', '1.0.0', 'arm64', 'c')];
+  const stanzas = [
+    stanza('app', '1.0.0', 'all', 'a'),
+    stanza('addon', '1.0.0', 'amd64', 'b'),
+    stanza('addon', '1.0.0', 'arm64', 'c'),
+  ];
   const names = (arch: string) => stanzasForArch(stanzas, arch).map((s) => `${s.package}:${s.architecture}`);
   assert.deepEqual(names('amd64'), ['app:all', 'addon:amd64']);
   assert.deepEqual(names('arm64'), ['app:all', 'addon:arm64']);
@@ -84,7 +118,10 @@ test('keep: the highest versions per name and architecture stay, protected files
   stanzas.push(stanza('app', '1.0.0', 'amd64', '9'), stanza('other', '0.1.0', 'all', '8'));
   const file = (v: string, arch = 'all') => `pool/main/a/app/app_${v}_${arch}.deb`;
   assert.deepEqual([...stanzasBeyondKeep(stanzas, 2, new Set())].sort(), [file('1.10.0~rc.1'), file('1.9.0')]);
-  assert.deepEqual([...stanzasBeyondKeep(stanzas, 1, new Set([file('1.9.0')]))].sort(), [file('1.10.0'), file('1.10.0~rc.1')]);
+  assert.deepEqual([...stanzasBeyondKeep(stanzas, 1, new Set([file('1.9.0')]))].sort(), [
+    file('1.10.0'),
+    file('1.10.0~rc.1'),
+  ]);
   assert.equal(stanzasBeyondKeep(stanzas, 4, new Set()).size, 0);
 });
 
@@ -96,16 +133,34 @@ test('deb822: continuation lines, case-insensitive duplicates and stray lines', 
   ]);
   assert.equal(parseDeb822('A: 1\n\n\nA: 2\n', 'x').length, 2);
   for (const bad of [' leading\n', 'A: 1\na: 2\n', 'no colon here\n']) {
-    assert.throws(() => parseControlFields(bad, 'ctl'), (e: unknown) => isUserError(e) && /^ctl, line \d/.test(e.message));
+    assert.throws(
+      () => parseControlFields(bad, 'ctl'),
+      (e: unknown) => isUserError(e) && /^ctl, line \d/.test(e.message),
+    );
   }
 });
 
 test('Release: fields, MD5Sum and SHA256 lists relative to dists/SUITE/, sorted, sizes aligned', () => {
-  const file = (p: string, size: number, seed: string) => ({ path: p, size, md5: seed.repeat(32), sha256: seed.repeat(64) });
+  const file = (p: string, size: number, seed: string) => ({
+    path: p,
+    size,
+    md5: seed.repeat(32),
+    sha256: seed.repeat(64),
+  });
   const text = renderRelease({
-    origin: 'pkgapp', label: 'pkgapp', suite: 'stable', codename: 'stable', date: new Date(Date.UTC(2026, 10, 26, 12, 29, 16)),
-    architectures: ['amd64', 'arm64', 'all'], components: ['main'], acquireByHash: true,
-    files: [file('main/binary-amd64/Packages.xz', 812, '1'), file('main/binary-amd64/Packages', 1593, '2'), file('main/binary-all/Packages', 0, '3')],
+    origin: 'pkgapp',
+    label: 'pkgapp',
+    suite: 'stable',
+    codename: 'stable',
+    date: new Date(Date.UTC(2026, 10, 26, 12, 29, 16)),
+    architectures: ['amd64', 'arm64', 'all'],
+    components: ['main'],
+    acquireByHash: true,
+    files: [
+      file('main/binary-amd64/Packages.xz', 812, '1'),
+      file('main/binary-amd64/Packages', 1593, '2'),
+      file('main/binary-all/Packages', 0, '3'),
+    ],
   });
   assertGolden('apt/Release', text);
   assert.ok(!/ Release$/m.test(text), 'Release does not list itself');
@@ -118,8 +173,14 @@ test('Release Date is RFC 2822 in UTC', () => {
 
 test('client setup: keyring in /usr/share/keyrings and a signed-by sources line', () => {
   const setup = aptClientSetup('https://repo.example.com/pkgapp/', 'stable', 'main');
-  assert.match(setup, /curl -fsSL -o \/usr\/share\/keyrings\/pkgapp-archive-keyring\.gpg https:\/\/repo\.example\.com\/pkgapp\/apt\/pkgapp-archive-keyring\.gpg/);
-  assert.match(setup, /^echo 'deb \[signed-by=\/usr\/share\/keyrings\/pkgapp-archive-keyring\.gpg\] https:\/\/repo\.example\.com\/pkgapp\/apt stable main' \| sudo tee /m);
+  assert.match(
+    setup,
+    /curl -fsSL -o \/usr\/share\/keyrings\/pkgapp-archive-keyring\.gpg https:\/\/repo\.example\.com\/pkgapp\/apt\/pkgapp-archive-keyring\.gpg/,
+  );
+  assert.match(
+    setup,
+    /^echo 'deb \[signed-by=\/usr\/share\/keyrings\/pkgapp-archive-keyring\.gpg\] https:\/\/repo\.example\.com\/pkgapp\/apt stable main' \| sudo tee /m,
+  );
 });
 
 /** Pairs from docs/internals/versions.md and dpkg's own test cases, with dpkg's answer (-1 a<b, 0, 1 a>b). */
@@ -168,8 +229,13 @@ test('dpkg version order: known answers', () => {
 test('dpkg version order agrees with dpkg --compare-versions', async (t) => {
   if (!requireTools(t, ['dpkg'])) return;
   const quote = (s: string) => `'${s}'`;
-  const script = VERSION_PAIRS.map(([a, b]) => `if dpkg --compare-versions ${quote(a)} lt ${quote(b)}; then echo -1; elif dpkg --compare-versions ${quote(a)} eq ${quote(b)}; then echo 0; else echo 1; fi`).join('\n');
+  const script = VERSION_PAIRS.map(
+    ([a, b]) =>
+      `if dpkg --compare-versions ${quote(a)} lt ${quote(b)}; then echo -1; elif dpkg --compare-versions ${quote(a)} eq ${quote(b)}; then echo 0; else echo 1; fi`,
+  ).join('\n');
   const { stdout } = await execa('sh', ['-c', script]);
   const answers = stdout.split('\n').map(Number);
-  VERSION_PAIRS.forEach(([a, b], i) => assert.equal(compareDebVersions(a, b), answers[i], `dpkg says ${a} vs ${b} is ${answers[i]}`));
+  VERSION_PAIRS.forEach(([a, b], i) =>
+    assert.equal(compareDebVersions(a, b), answers[i], `dpkg says ${a} vs ${b} is ${answers[i]}`),
+  );
 });

@@ -7,7 +7,8 @@ import { readAr } from '../helpers/decoders/ar.js';
 
 function arArchive(members: [string, Buffer][], mtime: number): Buffer {
   const parts: Buffer[] = [AR_MAGIC];
-  for (const [name, data] of members) parts.push(encodeArHeader(name, data.length, mtime), data, arPadding(data.length));
+  for (const [name, data] of members)
+    parts.push(encodeArHeader(name, data.length, mtime), data, arPadding(data.length));
   return Buffer.concat(parts);
 }
 
@@ -15,8 +16,14 @@ test('magic and a member header, byte for byte (deb(5): root, mode 100644, decim
   assert.equal(AR_MAGIC.toString('latin1'), '!<arch>\n');
   const header = encodeArHeader('control.tar.gz', 1234, 1795651200);
   //                                 name(16)          mtime(12)     uid(6) gid(6) mode(8)   size(10)    end
-  assert.equal(header.toString('latin1'), 'control.tar.gz  ' + '1795651200  ' + '0     ' + '0     ' + '100644  ' + '1234      ' + '`\n');
-  assert.equal(encodeArHeader('x', 0, 0).toString('latin1'), 'x               0           0     0     100644  0         `\n');
+  assert.equal(
+    header.toString('latin1'),
+    'control.tar.gz  ' + '1795651200  ' + '0     ' + '0     ' + '100644  ' + '1234      ' + '`\n',
+  );
+  assert.equal(
+    encodeArHeader('x', 0, 0).toString('latin1'),
+    'x               0           0     0     100644  0         `\n',
+  );
   assert.equal(encodeArHeader('data.tar.xz', 9999999999, 0).subarray(48, 58).toString('latin1'), '9999999999');
 });
 
@@ -29,7 +36,10 @@ test('members of odd and even sizes read back in order, each at an even offset, 
     ['_gpgorigin', Buffer.from([0, 1, 2, 0x0a, 0x60])],
   ];
   const read = readAr(arArchive(members, 1795651200));
-  assert.deepEqual(read.map((m) => [m.name, m.size, m.mtime, m.uid, m.gid, m.mode]), members.map(([name, data]) => [name, data.length, 1795651200, 0, 0, 0o100644]));
+  assert.deepEqual(
+    read.map((m) => [m.name, m.size, m.mtime, m.uid, m.gid, m.mode]),
+    members.map(([name, data]) => [name, data.length, 1795651200, 0, 0, 0o100644]),
+  );
   for (const [i, m] of read.entries()) {
     assert.ok(m.data.equals(members[i]![1]), m.name);
     assert.equal(m.offset % 2, 0, `${m.name} at ${m.offset}`);
@@ -37,7 +47,10 @@ test('members of odd and even sizes read back in order, each at an even offset, 
 });
 
 test('padding: one newline after odd-sized data, nothing after even', () => {
-  assert.deepEqual([0, 1, 2, 3, 4097].map((n) => arPadding(n).toString('latin1')), ['', '\n', '', '\n', '\n']);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4097].map((n) => arPadding(n).toString('latin1')),
+    ['', '\n', '', '\n', '\n'],
+  );
 });
 
 test('names and sizes the format cannot hold are refused', () => {
@@ -46,7 +59,10 @@ test('names and sizes the format cannot hold are refused', () => {
   assert.throws(() => encodeArHeader('with space', 1, 0), /invalid ar member name/);
   assert.throws(() => encodeArHeader('', 1, 0), /invalid ar member name/);
   assert.throws(() => encodeArHeader('dätä', 1, 0), /invalid ar member name/);
-  assert.throws(() => encodeArHeader('data.tar', 10000000000, 0), /data.tar is 10000000000 bytes; the format holds at most 9999999999/);
+  assert.throws(
+    () => encodeArHeader('data.tar', 10000000000, 0),
+    /data.tar is 10000000000 bytes; the format holds at most 9999999999/,
+  );
   assert.throws(() => encodeArHeader('data.tar', -1, 0), /at most 9999999999/);
   assert.throws(() => encodeArHeader('data.tar', 1.5, 0), /at most 9999999999/);
   assert.throws(() => encodeArHeader('data.tar', 1, 1e12), /wider than 12/);

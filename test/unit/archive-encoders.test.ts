@@ -37,7 +37,9 @@ test('long names and link targets use ././@LongLink, never PAX, and read back wi
   const longTarget = `../${'x'.repeat(150)}/target.js`;
   const body = Buffer.from('hello');
   const archive = Buffer.concat([
-    encodeTarHeader({ name: longName, type: 'file', mode: 0o644, size: body.length, mtime: 0 }), body, tarPadding(body.length),
+    encodeTarHeader({ name: longName, type: 'file', mode: 0o644, size: body.length, mtime: 0 }),
+    body,
+    tarPadding(body.length),
     encodeTarHeader({ name: './opt/app/link', type: 'symlink', mode: 0o777, size: 0, mtime: 0, linkname: longTarget }),
     encodeTarHeader({ name: './opt/app/dir/', type: 'dir', mode: 0o755, size: 0, mtime: 0 }),
     tarTrailer(),
@@ -48,10 +50,29 @@ test('long names and link targets use ././@LongLink, never PAX, and read back wi
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-    stream.on('end', () => { seen.push({ name: header.name, type: header.type ?? '', linkname: header.linkname, body: Buffer.concat(chunks).toString() }); next(); });
+    stream.on('end', () => {
+      seen.push({
+        name: header.name,
+        type: header.type ?? '',
+        linkname: header.linkname,
+        body: Buffer.concat(chunks).toString(),
+      });
+      next();
+    });
   });
-  await new Promise<void>((resolve, reject) => { extract.on('finish', resolve); extract.on('error', reject); Readable.from([archive]).pipe(extract); });
-  assert.deepEqual(seen.map((e) => [e.name, e.type]), [[longName, 'file'], ['./opt/app/link', 'symlink'], ['./opt/app/dir/', 'directory']]);
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    Readable.from([archive]).pipe(extract);
+  });
+  assert.deepEqual(
+    seen.map((e) => [e.name, e.type]),
+    [
+      [longName, 'file'],
+      ['./opt/app/link', 'symlink'],
+      ['./opt/app/dir/', 'directory'],
+    ],
+  );
   assert.equal(seen[0]!.body, 'hello');
   assert.equal(seen[1]!.linkname, longTarget);
 });

@@ -8,7 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import {
-  atomicFile, checkAborted, commitAll, pendingTemporaries, removeTemporariesSync, runOperation, scratchFile, temporaryDir, writeFileAtomic,
+  atomicFile,
+  checkAborted,
+  commitAll,
+  pendingTemporaries,
+  removeTemporariesSync,
+  runOperation,
+  scratchFile,
+  temporaryDir,
+  writeFileAtomic,
 } from '../../src/util/atomic-output.js';
 import { runTool } from '../../src/util/run-tool.js';
 
@@ -93,7 +101,9 @@ test('a rename that fails (a directory in the way) leaves the directory alone an
   await writeFile(path.join(final, 'keep'), 'x');
   const out = atomicFile(final);
   await writeFile(out.tmpPath, 'package');
-  await assert.rejects(out.commit(), (e: NodeJS.ErrnoException) => ['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code ?? ''));
+  await assert.rejects(out.commit(), (e: NodeJS.ErrnoException) =>
+    ['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code ?? ''),
+  );
   assert.deepEqual(pendingIn(dir), [out.tmpPath], 'still pending until aborted');
   await out.abort();
   assert.deepEqual((await readdir(dir)).sort(), ['app.deb']);
@@ -106,7 +116,9 @@ test('writeFileAtomic: a rename failure throws and leaves no temporary file', as
   const final = path.join(dir, 'InRelease');
   await mkdir(final);
   await writeFile(path.join(final, 'x'), 'x');
-  await assert.rejects(writeFileAtomic(final, 'signed'), (e: NodeJS.ErrnoException) => ['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code ?? ''));
+  await assert.rejects(writeFileAtomic(final, 'signed'), (e: NodeJS.ErrnoException) =>
+    ['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code ?? ''),
+  );
   assert.deepEqual(await readdir(dir), ['InRelease']);
   assert.deepEqual(pendingIn(dir), []);
 });
@@ -140,17 +152,23 @@ test('abort between stages: the next stage rejects with the abort reason, every 
 test('an abort that surfaces as another failure still rejects with the abort reason', async () => {
   const controller = new AbortController();
   const reason = new Error('interrupted');
-  await assert.rejects(runOperation(controller.signal, async () => {
-    controller.abort(reason);
-    throw new Error('npm ci failed: killed by SIGTERM');
-  }), (e) => e === reason);
+  await assert.rejects(
+    runOperation(controller.signal, async () => {
+      controller.abort(reason);
+      throw new Error('npm ci failed: killed by SIGTERM');
+    }),
+    (e) => e === reason,
+  );
 });
 
 test('an operation whose signal already fired does not start', async () => {
   let ran = false;
-  await assert.rejects(runOperation(AbortSignal.abort(new Error('too late')), async () => {
-    ran = true;
-  }), /too late/);
+  await assert.rejects(
+    runOperation(AbortSignal.abort(new Error('too late')), async () => {
+      ran = true;
+    }),
+    /too late/,
+  );
   assert.equal(ran, false);
 });
 
@@ -160,7 +178,9 @@ test('an abort stops a running tool (its whole process group) and rejects with t
   const started = Date.now();
   setTimeout(() => controller.abort(reason), 200);
   await assert.rejects(
-    runOperation(controller.signal, () => runTool(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { what: 'a long tool', code: 'PKGAPP_TEST' })),
+    runOperation(controller.signal, () =>
+      runTool(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { what: 'a long tool', code: 'PKGAPP_TEST' }),
+    ),
     (e) => e === reason,
   );
   assert.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms, not after the tool's minute`);
@@ -211,9 +231,14 @@ test('commitAll: when a later rename fails, the files already renamed are taken 
   await mkdir(path.join(dir, 'app.rpm')); // in the way of the third rename
   await writeFile(path.join(dir, 'app.rpm', 'x'), 'x');
   const before = (await readdir(dir)).sort();
-  const files = ['app.deb', 'app.cdx.json', 'app.rpm', 'later.txt'].map((name) => ({ name, out: atomicFile(path.join(dir, name)) }));
+  const files = ['app.deb', 'app.cdx.json', 'app.rpm', 'later.txt'].map((name) => ({
+    name,
+    out: atomicFile(path.join(dir, name)),
+  }));
   for (const { name, out } of files) await writeFile(out.tmpPath, `new ${name}`);
-  await assert.rejects(commitAll(files.map((f) => f.out)), (e: NodeJS.ErrnoException) => ['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code ?? ''));
+  await assert.rejects(commitAll(files.map((f) => f.out)), (e: NodeJS.ErrnoException) =>
+    ['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code ?? ''),
+  );
   assert.deepEqual((await readdir(dir)).sort(), before, 'the directory is as it was: no new file, no temporary name');
   assert.equal(await readFile(path.join(dir, 'app.deb'), 'utf8'), 'old deb');
   assert.equal(await readFile(path.join(dir, 'app.cdx.json'), 'utf8'), 'old sbom');
@@ -247,9 +272,20 @@ test('removeTemporariesSync (the CLI exit hook) removes every pending file and d
 });
 
 test('importing the library installs no signal handler and no exit hook', async () => {
-  const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM'), exit: process.listenerCount('exit') };
+  const before = {
+    int: process.listenerCount('SIGINT'),
+    term: process.listenerCount('SIGTERM'),
+    exit: process.listenerCount('exit'),
+  };
   await import('../../src/index.js');
   const dir = await scratch();
   await writeFileAtomic(path.join(dir, 'f'), 'x');
-  assert.deepEqual({ int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM'), exit: process.listenerCount('exit') }, before);
+  assert.deepEqual(
+    {
+      int: process.listenerCount('SIGINT'),
+      term: process.listenerCount('SIGTERM'),
+      exit: process.listenerCount('exit'),
+    },
+    before,
+  );
 });

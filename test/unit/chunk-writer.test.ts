@@ -21,7 +21,11 @@ class RecordingSink implements ChunkSink {
   failure: Error | undefined;
   private consuming: Promise<void> | undefined;
 
-  constructor(private readonly release: (chunk: Buffer) => void, private readonly limit = Infinity, private readonly delayMs = 0) {}
+  constructor(
+    private readonly release: (chunk: Buffer) => void,
+    private readonly limit = Infinity,
+    private readonly delayMs = 0,
+  ) {}
 
   push(chunk: Buffer, last: boolean): void {
     assert.ok(!this.finished, 'push after finish');
@@ -68,7 +72,11 @@ class RecordingSink implements ChunkSink {
   }
 }
 
-function writerWithSink(chunkSize: number, limit?: number, delayMs?: number): { writer: ChunkWriter; sink: RecordingSink } {
+function writerWithSink(
+  chunkSize: number,
+  limit?: number,
+  delayMs?: number,
+): { writer: ChunkWriter; sink: RecordingSink } {
   const writer = new ChunkWriter(chunkSize);
   const sink = new RecordingSink(writer.release, limit, delayMs);
   writer.attach(sink);
@@ -83,7 +91,10 @@ function assertChunked(sink: RecordingSink, chunkSize: number, expected: Buffer)
     if (!isLast) assert.equal(c.bytes.length, chunkSize, `chunk ${i} is a full chunk`);
   });
   const last = sink.chunks.at(-1)!;
-  assert.ok(expected.length === 0 ? last.bytes.length === 0 : last.bytes.length > 0, 'the last chunk is empty only for an empty archive');
+  assert.ok(
+    expected.length === 0 ? last.bytes.length === 0 : last.bytes.length > 0,
+    'the last chunk is empty only for an empty archive',
+  );
 }
 
 test('writes and zeros across chunk boundaries: full chunks, then the rest; total counts every byte', async () => {
@@ -111,11 +122,17 @@ test('an archive of exactly one chunk is one last chunk, not a full chunk and an
   const exact = writerWithSink(32);
   exact.writer.write(Buffer.alloc(32, 1));
   await exact.writer.end();
-  assert.deepEqual(exact.sink.chunks.map((c) => [c.bytes.length, c.last]), [[32, true]]);
+  assert.deepEqual(
+    exact.sink.chunks.map((c) => [c.bytes.length, c.last]),
+    [[32, true]],
+  );
 
   const empty = writerWithSink(32);
   await empty.writer.end();
-  assert.deepEqual(empty.sink.chunks.map((c) => [c.bytes.length, c.last]), [[0, true]]);
+  assert.deepEqual(
+    empty.sink.chunks.map((c) => [c.bytes.length, c.last]),
+    [[0, true]],
+  );
   assert.equal(empty.writer.total, 0);
 });
 
@@ -188,7 +205,13 @@ test('readFrom of a file that ends exactly at a chunk boundary hands over no chu
   assert.equal(read, 128);
   assert.equal(sink.chunks.length, 1, 'only the first full chunk so far; the second is kept until more bytes or end()');
   await writer.end();
-  assert.deepEqual(sink.chunks.map((c) => [c.bytes.length, c.last]), [[64, false], [64, true]]);
+  assert.deepEqual(
+    sink.chunks.map((c) => [c.bytes.length, c.last]),
+    [
+      [64, false],
+      [64, true],
+    ],
+  );
 });
 
 test('backpressure: with a slow sink, readFrom waits so the sink never holds more than its limit + 1 chunks; nothing is lost', async () => {

@@ -31,17 +31,24 @@ function sample(size: number): Buffer {
  * Writes `input` through a ChunkWriter into `compressingSink` as write-deb and write-rpm do
  * (write, then drain when busy), and returns what reached the file plus what was observed.
  */
-async function compressThrough(compression: Compression, input: Buffer, file: string, options: { chunkSize?: number; writeSize?: number; level?: number } = {}): Promise<{ output: Buffer; size: number; sha256: string; released: number; busySeen: number }> {
+async function compressThrough(
+  compression: Compression,
+  input: Buffer,
+  file: string,
+  options: { chunkSize?: number; writeSize?: number; level?: number } = {},
+): Promise<{ output: Buffer; size: number; sha256: string; released: number; busySeen: number }> {
   const chunkSize = options.chunkSize ?? 65536;
   const writeSize = options.writeSize ?? 10_000;
   const out = new OutputFile(file, true);
   const writer = new ChunkWriter(chunkSize);
   let released = 0;
   let busySeen = 0;
-  writer.attach(compressingSink(compression, options.level ?? 6, out, (chunk) => {
-    released++;
-    writer.release(chunk);
-  }));
+  writer.attach(
+    compressingSink(compression, options.level ?? 6, out, (chunk) => {
+      released++;
+      writer.release(chunk);
+    }),
+  );
   try {
     for (let i = 0; i < input.length; i += writeSize) {
       writer.write(input.subarray(i, i + writeSize));
@@ -93,9 +100,13 @@ test('gzip sink: inflates to the input, same bytes as createParallelGzip, every 
     assert.equal(result.sha256, createHash('sha256').update(result.output).digest('hex'));
     assert.equal(result.released, Math.max(1, Math.ceil(size / 65536)));
     const reference: Buffer[] = [];
-    await pipeline(Readable.from(size ? [input] : []), createParallelGzip({ level: 6, chunkSize: 65536 }), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) reference.push(chunk);
-    });
+    await pipeline(
+      Readable.from(size ? [input] : []),
+      createParallelGzip({ level: 6, chunkSize: 65536 }),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) reference.push(chunk);
+      },
+    );
     assert.ok(result.output.equals(Buffer.concat(reference)), `${size} bytes: same as the Transform`);
   }
 });
@@ -104,8 +115,14 @@ test('gzip sink: two archives compressed at the same time give the bytes each gi
   const dir = await tempDir();
   const a = Buffer.concat([sample(900_000), randomBytes(200_000)]);
   const b = sample(1_300_000);
-  const [aloneA, aloneB] = [await compressThrough('gzip', a, path.join(dir, 'a1')), await compressThrough('gzip', b, path.join(dir, 'b1'))];
-  const [togetherA, togetherB] = await Promise.all([compressThrough('gzip', a, path.join(dir, 'a2'), { writeSize: 777 }), compressThrough('gzip', b, path.join(dir, 'b2'), { writeSize: 65536 })]);
+  const [aloneA, aloneB] = [
+    await compressThrough('gzip', a, path.join(dir, 'a1')),
+    await compressThrough('gzip', b, path.join(dir, 'b1')),
+  ];
+  const [togetherA, togetherB] = await Promise.all([
+    compressThrough('gzip', a, path.join(dir, 'a2'), { writeSize: 777 }),
+    compressThrough('gzip', b, path.join(dir, 'b2'), { writeSize: 65536 }),
+  ]);
   assert.ok(togetherA.output.equals(aloneA.output));
   assert.ok(togetherB.output.equals(aloneB.output));
   assert.ok(aloneA.busySeen > 0, 'the gzip sink pushed back at least once');
@@ -119,18 +136,30 @@ test('none: the chunks land in the file as they are', async () => {
   assert.equal(result.released, 4);
 });
 
-test('a destination that fails (disk full) fails the write with its error, for gzip and none', { skip: process.platform !== 'linux' }, async () => {
-  for (const compression of ['gzip', 'none'] as const) {
-    await assert.rejects(compressThrough(compression, sample(300_000), '/dev/full'), /ENOSPC/, compression);
-  }
-});
+test(
+  'a destination that fails (disk full) fails the write with its error, for gzip and none',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    for (const compression of ['gzip', 'none'] as const) {
+      await assert.rejects(compressThrough(compression, sample(300_000), '/dev/full'), /ENOSPC/, compression);
+    }
+  },
+);
 
 test('program sink: a slow program pushes back (busy, drain) and every byte reaches the file in order', async () => {
   const dir = await standInProgram('xz', SLOW_COPY);
   const input = randomBytes(3 << 20);
-  const result = await withPath(dir, () => compressThrough('xz', input, path.join(dir, 'out.xz'), { writeSize: 50_000, level: 4 }));
+  const result = await withPath(dir, () =>
+    compressThrough('xz', input, path.join(dir, 'out.xz'), { writeSize: 50_000, level: 4 }),
+  );
   const newline = result.output.indexOf(0x0a);
-  assert.deepEqual(JSON.parse(result.output.subarray(0, newline).toString()), ['--compress', '--stdout', '-4', '--threads=2', '--quiet']);
+  assert.deepEqual(JSON.parse(result.output.subarray(0, newline).toString()), [
+    '--compress',
+    '--stdout',
+    '-4',
+    '--threads=2',
+    '--quiet',
+  ]);
   assert.ok(result.output.subarray(newline + 1).equals(input), 'no byte lost, duplicated or reordered');
   assert.ok(result.busySeen > 0, 'the program pushed back');
   assert.equal(result.released, 3 << 4);
@@ -138,38 +167,63 @@ test('program sink: a slow program pushes back (busy, drain) and every byte reac
 
 test('program sink: a program that fails mid-stream fails the write with its exit code and stderr', async () => {
   const dir = await standInProgram('xz', FAIL_MIDWAY);
-  await assert.rejects(withPath(dir, () => compressThrough('xz', randomBytes(2 << 20), path.join(dir, 'out.xz'))), (error: Error) => {
-    assert.match(error.message, /^xz --compress --stdout -6 --threads=2 --quiet failed \(exit code 3\): xz: \(stdin\): Cannot allocate memory$/);
-    return true;
-  });
+  await assert.rejects(
+    withPath(dir, () => compressThrough('xz', randomBytes(2 << 20), path.join(dir, 'out.xz'))),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /^xz --compress --stdout -6 --threads=2 --quiet failed \(exit code 3\): xz: \(stdin\): Cannot allocate memory$/,
+      );
+      return true;
+    },
+  );
 });
 
 test('program sink: a program that fails at the end (after reading everything) fails end()', async () => {
-  const dir = await standInProgram('xz', `
+  const dir = await standInProgram(
+    'xz',
+    `
 process.stdin.resume();
-process.stdin.on('end', () => process.exit(1));`);
-  await assert.rejects(withPath(dir, () => compressThrough('xz', sample(1000), path.join(dir, 'out.xz'))), /failed \(exit code 1\)/);
+process.stdin.on('end', () => process.exit(1));`,
+  );
+  await assert.rejects(
+    withPath(dir, () => compressThrough('xz', sample(1000), path.join(dir, 'out.xz'))),
+    /failed \(exit code 1\)/,
+  );
 });
 
 test('program sink: a missing program is a clear error naming it and what to do', async () => {
   const empty = await tempDir('pkgapp-empty-path-');
-  await assert.rejects(withPath(empty, () => compressThrough('xz', sample(200_000), path.join(empty, 'out.xz'))), (error: Error & { code?: string; hint?: string }) => {
-    assert.equal(error.code, 'PKGAPP_COMPRESSOR_NOT_FOUND');
-    assert.match(error.message, /"xz" is not installed/);
-    assert.match(error.hint ?? '', /Install xz, or choose another --compression/);
-    return true;
-  });
+  await assert.rejects(
+    withPath(empty, () => compressThrough('xz', sample(200_000), path.join(empty, 'out.xz'))),
+    (error: Error & { code?: string; hint?: string }) => {
+      assert.equal(error.code, 'PKGAPP_COMPRESSOR_NOT_FOUND');
+      assert.match(error.message, /"xz" is not installed/);
+      assert.match(error.hint ?? '', /Install xz, or choose another --compression/);
+      return true;
+    },
+  );
 });
 
-test('program sink: a destination that fails (disk full) fails the write with its error instead of crashing', { skip: process.platform !== 'linux' }, async () => {
-  const dir = await standInProgram('xz', `process.stdin.pipe(process.stdout);`);
-  await assert.rejects(withPath(dir, () => compressThrough('xz', randomBytes(1 << 20), '/dev/full')), /ENOSPC/);
-});
+test(
+  'program sink: a destination that fails (disk full) fails the write with its error instead of crashing',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    const dir = await standInProgram('xz', `process.stdin.pipe(process.stdout);`);
+    await assert.rejects(
+      withPath(dir, () => compressThrough('xz', randomBytes(1 << 20), '/dev/full')),
+      /ENOSPC/,
+    );
+  },
+);
 
 test('program sink: abort stops the program', async () => {
-  const dir = await standInProgram('xz', `
+  const dir = await standInProgram(
+    'xz',
+    `
 process.stdin.resume();
-setInterval(() => {}, 1000);`);
+setInterval(() => {}, 1000);`,
+  );
   const out = new OutputFile(path.join(dir, 'out.xz'), false);
   const writer = new ChunkWriter(1024);
   const sink = await withPath(dir, async () => compressingSink('xz', 6, out, writer.release));

@@ -15,11 +15,24 @@ function errorOf(value: unknown): string {
 
 test('accepts a full configuration', () => {
   const config = {
-    name: 'my-app', maintainer: 'A <a@b.c>', description: 'Long text', section: 'web', homepage: 'https://x',
+    name: 'my-app',
+    maintainer: 'A <a@b.c>',
+    description: 'Long text',
+    section: 'web',
+    homepage: 'https://x',
     depends: { deb: ['libfoo1'], rpm: ['foo'] },
-    service: { entry: 'server.js', args: ['--port', '3000'], user: 'svc', restart: 'always', unit: { LimitNOFILE: '65536' } },
+    service: {
+      entry: 'server.js',
+      args: ['--port', '3000'],
+      user: 'svc',
+      restart: 'always',
+      unit: { LimitNOFILE: '65536' },
+    },
     env: { PORT: { default: '3000', description: 'port' }, DB_URL: { required: true } },
-    include: ['certs/public.pem'], exclude: ['docs/**'], hooks: { postinst: 'hooks/postinst.sh' }, node: 'system',
+    include: ['certs/public.pem'],
+    exclude: ['docs/**'],
+    hooks: { postinst: 'hooks/postinst.sh' },
+    node: 'system',
   };
   assert.deepEqual(validateConfig(config, 'x'), config);
   assert.deepEqual(validateConfig({ service: false }, 'x'), { service: false });
@@ -35,7 +48,10 @@ test('a wrong type is named by its path', () => {
   assert.match(errorOf({ name: 5 }), /"pkgapp\.name" must be string/);
   assert.match(errorOf({ depends: { deb: 'libfoo' } }), /"pkgapp\.depends\.deb" must be array/);
   assert.match(errorOf({ env: { PORT: { required: 'yes' } } }), /"pkgapp\.env\.PORT\.required" must be boolean/);
-  assert.match(errorOf({ service: { restart: 'sometimes' } }), /"pkgapp\.service\.restart" must be one of "no", "on-success"/);
+  assert.match(
+    errorOf({ service: { restart: 'sometimes' } }),
+    /"pkgapp\.service\.restart" must be one of "no", "on-success"/,
+  );
   assert.match(errorOf({ service: true }), /"pkgapp\.service"/);
 });
 

@@ -17,7 +17,10 @@ test('a file entry header, byte for byte: 13 hex fields, the name with its NUL, 
     '00000001', // nlink
     '6b077680', // mtime 1795651200
     '00000005', // filesize
-    '00000000', '00000000', '00000000', '00000000', // dev and rdev major/minor
+    '00000000',
+    '00000000',
+    '00000000',
+    '00000000', // dev and rdev major/minor
     '00000004', // namesize, NUL included
     '00000000', // check
   ];
@@ -26,17 +29,33 @@ test('a file entry header, byte for byte: 13 hex fields, the name with its NUL, 
 
 test('the trailer, byte for byte, and its padding from the archive offset', () => {
   const trailer = encodeCpioTrailer(0);
-  assert.equal(trailer.toString('latin1'), `070701${'00000000'.repeat(4)}00000001${'00000000'.repeat(6)}0000000b00000000TRAILER!!!\0\0\0\0`); // 110 + 11 = 121, padded to 124
-  for (const offset of [0, 1, 2, 3, 4, 1001]) assert.equal((offset + encodeCpioTrailer(offset).length) % 4, 0, `offset ${offset}`);
+  assert.equal(
+    trailer.toString('latin1'),
+    `070701${'00000000'.repeat(4)}00000001${'00000000'.repeat(6)}0000000b00000000TRAILER!!!\0\0\0\0`,
+  ); // 110 + 11 = 121, padded to 124
+  for (const offset of [0, 1, 2, 3, 4, 1001])
+    assert.equal((offset + encodeCpioTrailer(offset).length) % 4, 0, `offset ${offset}`);
 });
 
 test('CpioHeaderEncoder writes what encodeCpioHeader writes, for every padding case and after longer names', () => {
   const encoder = new CpioHeaderEncoder();
-  const names = ['.', './a', './ab', './abc', './abcd', './opt/app/ünïcödé.js', `./opt/app/${'x/'.repeat(400)}end`, './b'];
+  const names = [
+    '.',
+    './a',
+    './ab',
+    './abc',
+    './abcd',
+    './opt/app/ünïcödé.js',
+    `./opt/app/${'x/'.repeat(400)}end`,
+    './b',
+  ];
   for (const name of names) {
     for (const offset of [0, 1, 2, 3, 4096]) {
       const fields: Fields = { ino: 7, mode: 0o100755, size: 123456, mtime: 1795651200, name };
-      assert.ok(encoder.encode(fields, offset).equals(encodeCpioHeader(fields, offset)), `${name.slice(0, 20)} at ${offset}`);
+      assert.ok(
+        encoder.encode(fields, offset).equals(encodeCpioHeader(fields, offset)),
+        `${name.slice(0, 20)} at ${offset}`,
+      );
     }
   }
   const max: Fields = { ino: 0xffffffff, mode: 0o120777, size: 0xffffffff, mtime: 0xffffffff, name: './max' };
@@ -51,7 +70,14 @@ test('an archive of files, directories and symlinks reads back with every field,
     { ino: 3, mode: 0o100755, size: 1, mtime: 1795651200, name: './opt/app/one', data: Buffer.from('1') },
     { ino: 4, mode: 0o100600, size: 6, mtime: 0, name: './opt/app/ünï', data: Buffer.from('sixsix') },
     { ino: 5, mode: 0o120777, size: 9, mtime: 1, name: './usr/bin/hello', data: Buffer.from('../x/y.js') },
-    { ino: 6, mode: 0o104755, size: 4096, mtime: 2, name: `./opt/app/${'deep/'.repeat(100)}f`, data: Buffer.alloc(4096, 0xa5) },
+    {
+      ino: 6,
+      mode: 0o104755,
+      size: 4096,
+      mtime: 2,
+      name: `./opt/app/${'deep/'.repeat(100)}f`,
+      data: Buffer.alloc(4096, 0xa5),
+    },
   ];
   const encoder = new CpioHeaderEncoder();
   const parts: Buffer[] = [];
@@ -70,14 +96,33 @@ test('an archive of files, directories and symlinks reads back with every field,
   assert.equal(archive.length % 4, 0);
   const read = readNewc(archive);
   assert.equal(read.length, archive.length);
-  assert.deepEqual(read.entries.map((r) => [r.ino, r.mode, r.uid, r.gid, r.nlink, r.mtime, r.size, r.devMajor, r.devMinor, r.rdevMajor, r.rdevMinor, r.check, r.name]),
-    entries.map((e) => [e.ino, e.mode, 0, 0, 1, e.mtime, e.size, 0, 0, 0, 0, 0, e.name]));
+  assert.deepEqual(
+    read.entries.map((r) => [
+      r.ino,
+      r.mode,
+      r.uid,
+      r.gid,
+      r.nlink,
+      r.mtime,
+      r.size,
+      r.devMajor,
+      r.devMinor,
+      r.rdevMajor,
+      r.rdevMinor,
+      r.check,
+      r.name,
+    ]),
+    entries.map((e) => [e.ino, e.mode, 0, 0, 1, e.mtime, e.size, 0, 0, 0, 0, 0, e.name]),
+  );
   read.entries.forEach((r, i) => assert.ok(r.data.equals(entries[i]!.data), r.name));
   assert.deepEqual([read.trailer.ino, read.trailer.mode, read.trailer.nlink, read.trailer.size], [0, 0, 1, 0]);
 });
 
 test('padding brings the offset to a multiple of 4 with zeros', () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 110, 111].map((n) => cpioPadding(n).length), [0, 3, 2, 1, 0, 3, 2, 1]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 110, 111].map((n) => cpioPadding(n).length),
+    [0, 3, 2, 1, 0, 3, 2, 1],
+  );
   assert.ok(cpioPadding(1).every((b) => b === 0));
 });
 

@@ -33,7 +33,7 @@ test('maintainer scripts of the example app, and sh -n accepts them', async () =
   const scripts = renderDebScripts(exampleManifest({}, { postinst: 'echo "configured $1"\n' }));
   assert.deepEqual(Object.keys(scripts).sort(), ['postinst', 'postrm', 'prerm']);
   for (const [name, text] of Object.entries(scripts)) {
-    assertGolden(`deb/${name}`, text!);
+    assertGolden(`deb/${name}`, text);
     await execa('sh', ['-n'], { input: text });
   }
 });
@@ -41,10 +41,16 @@ test('maintainer scripts of the example app, and sh -n accepts them', async () =
 test('instances: a templated unit NAME@.service with PORT from the instance name, and scripts that restart instances', async () => {
   const m = exampleManifest({ pkgapp: { env: { PORT: { default: '3000' } }, service: { instances: 'only' } } });
   const files = generatedFiles(m, layout, []).map((e) => e.path);
-  assert.ok(files.includes('lib/systemd/system/acme-hello@.service') && !files.includes('lib/systemd/system/acme-hello.service'));
+  assert.ok(
+    files.includes('lib/systemd/system/acme-hello@.service') &&
+      !files.includes('lib/systemd/system/acme-hello.service'),
+  );
   const unit = bodyOf(m, 'lib/systemd/system/acme-hello@.service');
   assertGolden('deb/acme-hello@.service', unit);
-  assert.match(unit, /^Environment="PORT=3000"\n# Instance NAME@PORT: the instance name is the port\.\nEnvironment=PORT=%i$/m);
+  assert.match(
+    unit,
+    /^Environment="PORT=3000"\n# Instance NAME@PORT: the instance name is the port\.\nEnvironment=PORT=%i$/m,
+  );
   assert.match(unit, /^StateDirectory=acme-hello\/%i$/m);
   const scripts = renderDebScripts(m);
   assert.match(scripts.postinst!, /try-restart "\$pkg_name@\*\.service"/);
@@ -56,7 +62,12 @@ test('instances: a templated unit NAME@.service with PORT from the instance name
 test('an app without a service gets no unit, no user and no systemd steps', () => {
   const m = exampleManifest({ pkgapp: { service: false } });
   const paths = generatedFiles(m, layout, []).map((e) => e.path);
-  assert.deepEqual(paths.sort(), ['opt/acme-hello/.pkgapp/release.json', 'usr/bin/hello-greet', 'usr/share/doc/acme-hello/copyright', 'usr/share/doc/acme-hello/sbom.cdx.json']);
+  assert.deepEqual(paths.sort(), [
+    'opt/acme-hello/.pkgapp/release.json',
+    'usr/bin/hello-greet',
+    'usr/share/doc/acme-hello/copyright',
+    'usr/share/doc/acme-hello/sbom.cdx.json',
+  ]);
   assert.deepEqual(renderDebScripts(m), {});
   assert.doesNotMatch(renderControl(m, 'all', 1), /adduser/);
 });
@@ -64,27 +75,56 @@ test('an app without a service gets no unit, no user and no systemd steps', () =
 test('release.json tells which build runs: version, build time, commit, lockfile hash', () => {
   const m = exampleManifest();
   const release = JSON.parse(bodyOf(m, 'opt/acme-hello/.pkgapp/release.json'));
-  assert.deepEqual({ ...release, builtWith: undefined }, {
-    name: 'acme-hello', npmName: '@acme/hello', version: '1.0.0', release: null, buildTime: '2026-11-26T00:00:00.000Z',
-    gitCommit: null, gitDirty: null, lockfileSha256: '0'.repeat(64), builtWith: undefined,
-  });
+  assert.deepEqual(
+    { ...release, builtWith: undefined },
+    {
+      name: 'acme-hello',
+      npmName: '@acme/hello',
+      version: '1.0.0',
+      release: null,
+      buildTime: '2026-11-26T00:00:00.000Z',
+      gitCommit: null,
+      gitDirty: null,
+      lockfileSha256: '0'.repeat(64),
+      builtWith: undefined,
+    },
+  );
   assert.match(release.builtWith, /^pkgapp \d+\.\d+\.\d+/);
 });
 
 test('Installed-Size rounds every file up to whole KiB and counts directories (Policy 5.6.20)', () => {
-  const file = (size: number) => ({ kind: 'file' as const, path: `f${size}`, mode: 0o644, size, source: { body: Buffer.alloc(0) } });
+  const file = (size: number) => ({
+    kind: 'file' as const,
+    path: `f${size}`,
+    mode: 0o644,
+    size,
+    source: { body: Buffer.alloc(0) },
+  });
   assert.equal(installedSizeKiB([file(1025)]), 2);
   assert.equal(installedSizeKiB([file(1024)]), 1);
   assert.equal(installedSizeKiB([file(0)]), 0);
-  assert.equal(installedSizeKiB([{ kind: 'dir', path: 'd', mode: 0o755 }, { kind: 'symlink', path: 's', target: 'x' }]), 2);
+  assert.equal(
+    installedSizeKiB([
+      { kind: 'dir', path: 'd', mode: 0o755 },
+      { kind: 'symlink', path: 's', target: 'x' },
+    ]),
+    2,
+  );
 });
 
 test('hostile package.json text cannot escape its quoting', async () => {
   const evil = `x'; touch /tmp/pwned; echo '$(id)\`id\` %n "q" \\`;
-  const m = resolveManifest(appSource({
-    name: 'evil', version: '1.0.0', description: `${evil}\nInjected=1`, author: 'A <a@b.c>', main: 'server.js',
-    pkgapp: { service: { entry: `dir/${evil}.js`, args: [evil] }, env: { V: { default: evil } } },
-  }), { buildTime: BUILD_TIME });
+  const m = resolveManifest(
+    appSource({
+      name: 'evil',
+      version: '1.0.0',
+      description: `${evil}\nInjected=1`,
+      author: 'A <a@b.c>',
+      main: 'server.js',
+      pkgapp: { service: { entry: `dir/${evil}.js`, args: [evil] }, env: { V: { default: evil } } },
+    }),
+    { buildTime: BUILD_TIME },
+  );
   const unit = bodyOf(m, 'lib/systemd/system/evil.service');
   assert.doesNotMatch(unit, /^Injected=/m, 'a newline in the description cannot add a unit setting');
   const execStart = unit.split('\n').find((l) => l.startsWith('ExecStart='))!;
@@ -96,16 +136,30 @@ test('hostile package.json text cannot escape its quoting', async () => {
 });
 
 test('a hook containing the here-document delimiter is refused', () => {
-  assert.throws(() => renderDebScripts(exampleManifest({}, { prerm: 'echo hi\nPKGAPP_HOOK_EOF\nrm -rf /\n' })), { code: 'PKGAPP_HOOK_INVALID' });
+  assert.throws(() => renderDebScripts(exampleManifest({}, { prerm: 'echo hi\nPKGAPP_HOOK_EOF\nrm -rf /\n' })), {
+    code: 'PKGAPP_HOOK_INVALID',
+  });
 });
 
 test('Depends: nodejs from the Node.js floor; addons compiled against V8 pin the major they were built for', () => {
   const manifest = exampleManifest({ engines: { node: '>=18' } });
   assert.equal(debDepends(manifest)[0], 'nodejs (>= 18)');
   assert.equal(debDepends(exampleManifest({ engines: { node: '^18.17.0 || >=20.3.0' } }))[0], 'nodejs (>= 18.17.0)');
-  assert.equal(debDepends(exampleManifest({ engines: { node: '*' } }))[0], 'nodejs', 'a range that allows every version sets no floor');
+  assert.equal(
+    debDepends(exampleManifest({ engines: { node: '*' } }))[0],
+    'nodejs',
+    'a range that allows every version sets no floor',
+  );
   assert.equal(debDepends({ ...manifest, nodeFloor: '22.11.0' })[0], 'nodejs (>= 22.11.0)');
   assert.deepEqual(debDepends({ ...manifest, nodeAbiMajor: 20 }).slice(0, 2), ['nodejs (>= 20)', 'nodejs (<< 21)']);
-  assert.deepEqual(debDepends({ ...manifest, nodeFloor: '22.3.0', nodeAbiMajor: 22 }).slice(0, 2), ['nodejs (>= 22.3.0)', 'nodejs (<< 23)']);
-  assert.ok(!debDepends({ ...manifest, runtime: { ...manifest.runtime, bundled: true }, nodeAbiMajor: 20 }).some((d) => d.startsWith('nodejs')), 'a bundled node needs no nodejs');
+  assert.deepEqual(debDepends({ ...manifest, nodeFloor: '22.3.0', nodeAbiMajor: 22 }).slice(0, 2), [
+    'nodejs (>= 22.3.0)',
+    'nodejs (<< 23)',
+  ]);
+  assert.ok(
+    !debDepends({ ...manifest, runtime: { ...manifest.runtime, bundled: true }, nodeAbiMajor: 20 }).some((d) =>
+      d.startsWith('nodejs'),
+    ),
+    'a bundled node needs no nodejs',
+  );
 });

@@ -6,7 +6,13 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { ElfFormatError, ELF_MACHINE, readDynamicSymbols } from '../../src/elf/dynamic-symbols.js';
 import { classifyAddon, napiFloor, nodeHasNapi } from '../../src/runtime/node-api.js';
-import { addonPath, compileAddon, NAPI_ADDON_IMPORTS, readelfImports, V8_ADDON_IMPORTS } from '../helpers/native-addons.js';
+import {
+  addonPath,
+  compileAddon,
+  NAPI_ADDON_IMPORTS,
+  readelfImports,
+  V8_ADDON_IMPORTS,
+} from '../helpers/native-addons.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
 
@@ -24,7 +30,11 @@ test('reads the undefined dynamic symbols of an N-API and a V8 addon as readelf 
     assert.equal(read.machine, ELF_MACHINE[process.arch]);
     assert.deepEqual(read.imports, await readelfImports(file), file);
   }
-  assert.deepEqual(classifyAddon((await readDynamicSymbols(napi))!.imports), { kind: 'napi', version: 5, because: ['napi_add_finalizer'] });
+  assert.deepEqual(classifyAddon((await readDynamicSymbols(napi))!.imports), {
+    kind: 'napi',
+    version: 5,
+    because: ['napi_add_finalizer'],
+  });
   assert.deepEqual(classifyAddon((await readDynamicSymbols(v8))!.imports), { kind: 'abi', because: V8_ADDON_IMPORTS });
 });
 
@@ -33,7 +43,11 @@ test('a 32-bit object, a stripped object and a big object with the tables far in
   const dir = await tempDir();
   // -nostdlib: no 32-bit C runtime (gcc-multilib) is needed for an object that only imports.
   if (process.arch === 'x64') {
-    const m32 = await compileAddon(addonPath(dir, 'm32'), ['napi_create_function', 'napi_get_uv_event_loop'], ['-m32', '-nostdlib']);
+    const m32 = await compileAddon(
+      addonPath(dir, 'm32'),
+      ['napi_create_function', 'napi_get_uv_event_loop'],
+      ['-m32', '-nostdlib'],
+    );
     const read32 = (await readDynamicSymbols(m32))!;
     assert.equal(read32.bits, 32);
     assert.equal(read32.machine, 3);
@@ -41,10 +55,17 @@ test('a 32-bit object, a stripped object and a big object with the tables far in
     assert.deepEqual(read32.imports, ['napi_create_function', 'napi_get_uv_event_loop']);
   }
   const stripped = await compileAddon(addonPath(dir, 'stripped'), ['node_api_symbol_for'], ['-s']);
-  assert.deepEqual(classifyAddon((await readDynamicSymbols(stripped))!.imports), { kind: 'napi', version: 9, because: ['node_api_symbol_for'] });
+  assert.deepEqual(classifyAddon((await readDynamicSymbols(stripped))!.imports), {
+    kind: 'napi',
+    version: 9,
+    because: ['node_api_symbol_for'],
+  });
   // 20 MiB of data before the section headers: read by ranges, the answer is the same.
   const big = path.join(dir, 'big.c');
-  await writeFile(big, 'static const char pad[20 << 20] = { 1 };\nextern void napi_create_function(void);\nconst char *f(void) { napi_create_function(); return pad; }\n');
+  await writeFile(
+    big,
+    'static const char pad[20 << 20] = { 1 };\nextern void napi_create_function(void);\nconst char *f(void) { napi_create_function(); return pad; }\n',
+  );
   const bigOut = addonPath(dir, 'big');
   const { execa } = await import('execa');
   await execa('gcc', ['-shared', '-fPIC', '-o', bigOut, big]);
@@ -71,10 +92,26 @@ test('non-ELF files are not addons; truncated ELF files are an error, never a cr
 
 test('N-API versions: the functions an addon imports give the version, and the version the Node.js releases', () => {
   assert.deepEqual(classifyAddon(['napi_create_function', 'malloc']), { kind: 'napi', version: 1, because: [] });
-  assert.deepEqual(classifyAddon(['napi_create_function', 'napi_create_threadsafe_function', 'node_api_symbol_for']), { kind: 'napi', version: 9, because: ['node_api_symbol_for'] });
-  assert.deepEqual(classifyAddon(['node_api_create_property_key_utf8']), { kind: 'napi', version: 10, because: ['node_api_create_property_key_utf8'] });
-  assert.deepEqual(classifyAddon(['node_api_some_future_function']), { kind: 'napi', version: 10, because: ['node_api_some_future_function'] }, 'an unknown node_api_ function: the newest version known');
-  assert.deepEqual(classifyAddon(['napi_create_function', '_ZN4node12AtExitEPFvPvES0_']), { kind: 'abi', because: ['_ZN4node12AtExitEPFvPvES0_'] }, 'any V8/node C++ import pins');
+  assert.deepEqual(classifyAddon(['napi_create_function', 'napi_create_threadsafe_function', 'node_api_symbol_for']), {
+    kind: 'napi',
+    version: 9,
+    because: ['node_api_symbol_for'],
+  });
+  assert.deepEqual(classifyAddon(['node_api_create_property_key_utf8']), {
+    kind: 'napi',
+    version: 10,
+    because: ['node_api_create_property_key_utf8'],
+  });
+  assert.deepEqual(
+    classifyAddon(['node_api_some_future_function']),
+    { kind: 'napi', version: 10, because: ['node_api_some_future_function'] },
+    'an unknown node_api_ function: the newest version known',
+  );
+  assert.deepEqual(
+    classifyAddon(['napi_create_function', '_ZN4node12AtExitEPFvPvES0_']),
+    { kind: 'abi', because: ['_ZN4node12AtExitEPFvPvES0_'] },
+    'any V8/node C++ import pins',
+  );
   assert.deepEqual(classifyAddon(['malloc', 'uv_loop_init']), { kind: 'none' });
   assert.equal(napiFloor(9), '18.17.0');
   assert.equal(napiFloor(10), '22.14.0');

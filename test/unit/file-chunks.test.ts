@@ -16,7 +16,12 @@ after(cleanupTestDirs);
 async function archive(fn: (writer: ChunkWriter) => Promise<void>): Promise<Buffer> {
   const writer = new ChunkWriter(1000);
   const chunks: Buffer[] = [];
-  writer.attach({ push: (chunk) => chunks.push(Buffer.from(chunk)), busy: false, drain: async () => {}, finish: async () => {} });
+  writer.attach({
+    push: (chunk) => chunks.push(Buffer.from(chunk)),
+    busy: false,
+    drain: async () => {},
+    finish: async () => {},
+  });
   await fn(writer);
   await writer.end();
   return Buffer.concat(chunks);
@@ -49,7 +54,9 @@ test('a rewritten head: the first `skip` bytes replaced by `insert`, the hash ov
   const insert = Buffer.from('#!/usr/bin/node');
   const expected = Buffer.concat([insert, script.subarray(19)]);
   const hash = createHash('md5');
-  const bytes = await archive((writer) => copyEntry(writer, file(path.join(dir, 'cli.js'), expected.length, { rewriteHead: { skip: 19, insert } }), hash));
+  const bytes = await archive((writer) =>
+    copyEntry(writer, file(path.join(dir, 'cli.js'), expected.length, { rewriteHead: { skip: 19, insert } }), hash),
+  );
   assert.ok(bytes.equals(expected));
   assert.equal(hash.digest('hex'), createHash('md5').update(expected).digest('hex'));
 });
@@ -58,13 +65,22 @@ test('a file that grew or shrank since it was collected: PKGAPP_FILE_CHANGED nam
   const dir = await tempDir();
   const f = path.join(dir, 'changing');
   writeFileSync(f, Buffer.alloc(100, 1));
-  for (const [collected, now] of [[99, 100], [150, 100]] as const) {
-    await assert.rejects(archive((writer) => copyEntry(writer, file(f, collected), undefined)), (error: Error & { code?: string; exitCode?: number; hint?: string }) => {
-      assert.equal(error.code, 'PKGAPP_FILE_CHANGED');
-      assert.equal(error.exitCode, 1);
-      assert.equal(error.message, `${f} changed while the package was being built (${collected} bytes when collected, ${now} when read)`);
-      assert.match(error.hint ?? '', /Do not modify the app directory during a build/);
-      return true;
-    });
+  for (const [collected, now] of [
+    [99, 100],
+    [150, 100],
+  ] as const) {
+    await assert.rejects(
+      archive((writer) => copyEntry(writer, file(f, collected), undefined)),
+      (error: Error & { code?: string; exitCode?: number; hint?: string }) => {
+        assert.equal(error.code, 'PKGAPP_FILE_CHANGED');
+        assert.equal(error.exitCode, 1);
+        assert.equal(
+          error.message,
+          `${f} changed while the package was being built (${collected} bytes when collected, ${now} when read)`,
+        );
+        assert.match(error.hint ?? '', /Do not modify the app directory during a build/);
+        return true;
+      },
+    );
   }
 });

@@ -12,15 +12,21 @@ import { tgzFormat } from '../helpers/tgz-format.js';
 after(cleanupTestDirs);
 
 test('deb and rpm are built in, in that order, and each names every architecture', () => {
-  assert.deepEqual(allFormats().map((f) => f.target), ['deb', 'rpm']);
+  assert.deepEqual(
+    allFormats().map((f) => f.target),
+    ['deb', 'rpm'],
+  );
   assert.equal(parseArch('amd64'), 'x64');
   assert.equal(parseArch('x86_64'), 'x64');
   assert.equal(parseArch('noarch'), 'all');
-  assert.throws(() => parseArch('mips'), (error: Error & { hint?: string }) => /\(Debian names\) or .*\(rpm names\)/.test(error.hint ?? ''));
+  assert.throws(
+    () => parseArch('mips'),
+    (error: Error & { hint?: string }) => /\(Debian names\) or .*\(rpm names\)/.test(error.hint ?? ''),
+  );
   assert.throws(() => formatFor('zip'), { code: 'PKGAPP_TARGET_UNKNOWN' });
 });
 
-test('a file\'s format comes from its magic bytes, never its name; short and foreign files are refused', async () => {
+test("a file's format comes from its magic bytes, never its name; short and foreign files are refused", async () => {
   const dir = await tempDir();
   const file = async (name: string, bytes: Buffer) => {
     await writeFile(path.join(dir, name), bytes);
@@ -28,7 +34,10 @@ test('a file\'s format comes from its magic bytes, never its name; short and for
   };
   assert.equal((await formatOfFile(await file('x.rpm', Buffer.from('!<arch>\ndebian-binary')))).target, 'deb');
   assert.equal((await formatOfFile(await file('x.deb', Buffer.from([0xed, 0xab, 0xee, 0xdb, 3, 0])))).target, 'rpm');
-  await assert.rejects(formatOfFile(await file('short', Buffer.from('!<ar'))), { code: 'PKGAPP_NOT_A_PACKAGE', message: /neither a \.deb nor an \.rpm package/ });
+  await assert.rejects(formatOfFile(await file('short', Buffer.from('!<ar'))), {
+    code: 'PKGAPP_NOT_A_PACKAGE',
+    message: /neither a \.deb nor an \.rpm package/,
+  });
   await assert.rejects(formatOfFile(await file('empty', Buffer.alloc(0))), { code: 'PKGAPP_NOT_A_PACKAGE' });
   await assert.rejects(formatOfFile(path.join(dir, 'missing')), { code: 'PKGAPP_FILE_UNREADABLE' });
 });

@@ -7,9 +7,20 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { detectManager, parseLock, parsePackageManagerField } from '../../src/app/lockfiles/package-manager.js';
 import { npmLockGraph, npmProductionPackages, parseNpmLockfile } from '../../src/app/lockfiles/npm.js';
-import { parsePnpmLockfile, pnpmLockGraph, pnpmLockfileMismatches, pnpmRefToKey, type PnpmLockfile } from '../../src/app/lockfiles/pnpm.js';
+import {
+  parsePnpmLockfile,
+  pnpmLockGraph,
+  pnpmLockfileMismatches,
+  pnpmRefToKey,
+  type PnpmLockfile,
+} from '../../src/app/lockfiles/pnpm.js';
 import type { LockGraph, ManagerId } from '../../src/app/lockfiles/types.js';
-import { walkLockGraph, workspacePackage, type WalkEdge, type WalkPackage } from '../../src/app/lockfiles/walk-graph.js';
+import {
+  walkLockGraph,
+  workspacePackage,
+  type WalkEdge,
+  type WalkPackage,
+} from '../../src/app/lockfiles/walk-graph.js';
 import { normalizeRange, parseYarnBerryLockfile, yarnBerryGraph } from '../../src/app/lockfiles/yarn-berry.js';
 import { parseYarnClassicLockfile, splitDescriptor, yarnClassicGraph } from '../../src/app/lockfiles/yarn-classic.js';
 import type { PackageJson } from '../../src/app/package-json.js';
@@ -25,7 +36,10 @@ const APPS = path.join(REPO_ROOT, 'test/fixtures/apps');
 async function fixtureLock(dir: string, manager: ManagerId, lockfile: string) {
   const root = path.join(APPS, dir);
   const rootPkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as PackageJson;
-  const importers = new Map<string, PackageJson>([['', rootPkg], ...(await listWorkspaces(root, rootPkg)).map((w): [string, PackageJson] => [w.dir, w.packageJson])]);
+  const importers = new Map<string, PackageJson>([
+    ['', rootPkg],
+    ...(await listWorkspaces(root, rootPkg)).map((w): [string, PackageJson] => [w.dir, w.packageJson]),
+  ]);
   const file = path.join(root, lockfile);
   return { lock: parseLock(manager, await readFile(file, 'utf8'), file, importers), importers };
 }
@@ -33,7 +47,13 @@ async function fixtureLock(dir: string, manager: ManagerId, lockfile: string) {
 /** name@version of every node but the root (once: npm's nodes are locations), and the root's direct dependencies. */
 function summary(graph: LockGraph): { packages: string[]; direct: string[] } {
   return {
-    packages: [...new Set([...graph.nodes.values()].filter((n) => n !== graph.root).map((n) => `${n.name}@${n.version}${n.workspace ? ` (${n.workspace})` : ''}`))].sort(),
+    packages: [
+      ...new Set(
+        [...graph.nodes.values()]
+          .filter((n) => n !== graph.root)
+          .map((n) => `${n.name}@${n.version}${n.workspace ? ` (${n.workspace})` : ''}`),
+      ),
+    ].sort(),
     direct: [...graph.root.dependencies.keys()].sort(),
   };
 }
@@ -55,18 +75,38 @@ for (const [dir, manager, lockfile] of SINGLE) {
 
   test(`${dir}: mismatches name the missing, changed and extra dependencies`, async () => {
     const { importers } = await fixtureLock(dir, manager, lockfile);
-    const pkg = { ...importers.get('')!, dependencies: { debug: '^4.4.0', 'escape-html': '^1.0.3' }, devDependencies: {} };
+    const pkg = {
+      ...importers.get('')!,
+      dependencies: { debug: '^4.4.0', 'escape-html': '^1.0.3' },
+      devDependencies: {},
+    };
     const file = path.join(APPS, dir, lockfile);
     const lock = parseLock(manager, await readFile(file, 'utf8'), file, new Map([['', pkg]]));
     const problems = lock.mismatches('');
-    assert.ok(problems.some((p) => p.startsWith('dependencies.escape-html (^1.0.3) is in package.json but not in the lockfile')), problems.join('\n'));
-    assert.ok(problems.some((p) => p.includes('dependencies.debug')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) =>
+        p.startsWith('dependencies.escape-html (^1.0.3) is in package.json but not in the lockfile'),
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => p.includes('dependencies.debug')),
+      problems.join('\n'),
+    );
     // yarn classic's lock has no record of what package.json asked for, so extras cannot be seen
-    if (manager !== 'yarn-classic') assert.ok(problems.some((p) => /is-number.* is in the lockfile but not in package\.json/.test(p)), problems.join('\n'));
+    if (manager !== 'yarn-classic')
+      assert.ok(
+        problems.some((p) => /is-number.* is in the lockfile but not in package\.json/.test(p)),
+        problems.join('\n'),
+      );
   });
 }
 
-for (const [dir, manager, lockfile] of [['monorepo', 'npm', 'package-lock.json'], ['monorepo-pnpm', 'pnpm', 'pnpm-lock.yaml'], ['monorepo-yarn', 'yarn-berry', 'yarn.lock']] as [string, ManagerId, string][]) {
+for (const [dir, manager, lockfile] of [
+  ['monorepo', 'npm', 'package-lock.json'],
+  ['monorepo-pnpm', 'pnpm', 'pnpm-lock.yaml'],
+  ['monorepo-yarn', 'yarn-berry', 'yarn.lock'],
+] as [string, ManagerId, string][]) {
   test(`${dir}: a workspace's closure includes its sibling workspace and nothing of the others`, async () => {
     const { lock } = await fixtureLock(dir, manager, lockfile);
     assert.deepEqual(lock.mismatches('packages/api'), []);
@@ -79,7 +119,10 @@ for (const [dir, manager, lockfile] of [['monorepo', 'npm', 'package-lock.json']
 }
 
 test('npm: v1 lockfiles are refused with a hint; links need the graph reader', async () => {
-  assert.throws(() => parseNpmLockfile(JSON.stringify({ lockfileVersion: 1, dependencies: {} }), 'package-lock.json'), (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_VERSION' && /npm 7/.test(e.hint ?? ''));
+  assert.throws(
+    () => parseNpmLockfile(JSON.stringify({ lockfileVersion: 1, dependencies: {} }), 'package-lock.json'),
+    (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_VERSION' && /npm 7/.test(e.hint ?? ''),
+  );
   const file = path.join(APPS, 'monorepo/package-lock.json');
   const lock = parseNpmLockfile(await readFile(file, 'utf8'), file);
   assert.throws(() => npmProductionPackages(lock), /npmLockGraph/);
@@ -93,8 +136,14 @@ test('pnpm: dependency references map to snapshot keys, links to workspaces', ()
   assert.equal(pnpmRefToKey('alias', '@scope/real@1.0.0'), '@scope/real@1.0.0');
   assert.equal(pnpmRefToKey('ms', '/ms@2.1.3'), 'ms@2.1.3');
   assert.equal(pnpmRefToKey('@mono/lib', 'link:../lib'), undefined);
-  assert.throws(() => parsePnpmLockfile('lockfileVersion: 5.4\n', 'pnpm-lock.yaml'), (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_VERSION');
-  assert.throws(() => parsePnpmLockfile('lockfileVersion: [\n', 'pnpm-lock.yaml'), (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_MALFORMED');
+  assert.throws(
+    () => parsePnpmLockfile('lockfileVersion: 5.4\n', 'pnpm-lock.yaml'),
+    (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_VERSION',
+  );
+  assert.throws(
+    () => parsePnpmLockfile('lockfileVersion: [\n', 'pnpm-lock.yaml'),
+    (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_MALFORMED',
+  );
 });
 
 test('pnpm: peers, aliases and optional packages in a 9.0 lockfile', () => {
@@ -123,7 +172,10 @@ test('pnpm: peers, aliases and optional packages in a 9.0 lockfile', () => {
     ].join('\n'),
     'pnpm-lock.yaml',
   );
-  const pkg = { dependencies: { 'react-dom': '^18.2.0', react: '^18.2.0', old: 'npm:legacy@^1.0.0' }, optionalDependencies: { fsevents: '^2.3.3' } };
+  const pkg = {
+    dependencies: { 'react-dom': '^18.2.0', react: '^18.2.0', old: 'npm:legacy@^1.0.0' },
+    optionalDependencies: { fsevents: '^2.3.3' },
+  };
   const full = pnpmSummary(lock, pkg);
   assert.deepEqual(full.mismatches, []);
   assert.deepEqual(full.packages, ['fsevents@2.3.3 optional', 'legacy@1.0.0', 'react-dom@18.2.0', 'react@18.2.0']);
@@ -134,7 +186,10 @@ function pnpmSummary(lock: PnpmLockfile, pkg: PackageJson) {
   const graph = pnpmLockGraph(lock, '', new Map([['', pkg]]));
   return {
     mismatches: pnpmLockfileMismatches(lock, pkg, ''),
-    packages: [...graph.nodes.values()].filter((n) => n !== graph.root).map((n) => `${n.name}@${n.version}${n.optional ? ' optional' : ''}`).sort(),
+    packages: [...graph.nodes.values()]
+      .filter((n) => n !== graph.root)
+      .map((n) => `${n.name}@${n.version}${n.optional ? ' optional' : ''}`)
+      .sort(),
     aliases: graph.root.dependencies,
   };
 }
@@ -142,11 +197,24 @@ function pnpmSummary(lock: PnpmLockfile, pkg: PackageJson) {
 test('yarn classic: descriptors, aliases, merge conflicts', () => {
   assert.deepEqual(splitDescriptor('@scope/name@^1.0.0'), ['@scope/name', '^1.0.0']);
   assert.deepEqual(splitDescriptor('alias@npm:real@^1'), ['alias', 'npm:real@^1']);
-  const text = '# yarn lockfile v1\n\n\n"old@npm:legacy@^1.0.0":\n  version "1.0.0"\n  resolved "https://registry.npmjs.org/legacy/-/legacy-1.0.0.tgz"\n';
-  const lock = parseLock('yarn-classic', text, 'yarn.lock', new Map([['', { dependencies: { old: 'npm:legacy@^1.0.0' } }]]));
+  const text =
+    '# yarn lockfile v1\n\n\n"old@npm:legacy@^1.0.0":\n  version "1.0.0"\n  resolved "https://registry.npmjs.org/legacy/-/legacy-1.0.0.tgz"\n';
+  const lock = parseLock(
+    'yarn-classic',
+    text,
+    'yarn.lock',
+    new Map([['', { dependencies: { old: 'npm:legacy@^1.0.0' } }]]),
+  );
   assert.deepEqual(lock.mismatches(''), []);
   assert.deepEqual(summary(lock.graph('')), { packages: ['legacy@1.0.0'], direct: ['old'] });
-  assert.throws(() => parseYarnClassicLockfile('# yarn lockfile v1\n<<<<<<< HEAD\na@^1:\n  version "1.0.0"\n=======\na@^1:\n  version "1.0.1"\n>>>>>>> b\n', 'yarn.lock'), (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_MALFORMED');
+  assert.throws(
+    () =>
+      parseYarnClassicLockfile(
+        '# yarn lockfile v1\n<<<<<<< HEAD\na@^1:\n  version "1.0.0"\n=======\na@^1:\n  version "1.0.1"\n>>>>>>> b\n',
+        'yarn.lock',
+      ),
+    (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_MALFORMED',
+  );
 });
 
 test('yarn berry: ranges are normalized as Yarn writes them; old lockfiles are refused', () => {
@@ -154,7 +222,10 @@ test('yarn berry: ranges are normalized as Yarn writes them; old lockfiles are r
   assert.equal(normalizeRange('latest'), 'npm:latest');
   assert.equal(normalizeRange('workspace:^'), 'workspace:^');
   assert.equal(normalizeRange('npm:legacy@^1'), 'npm:legacy@^1');
-  assert.throws(() => parseYarnBerryLockfile('__metadata:\n  version: 3\n', 'yarn.lock'), (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_VERSION');
+  assert.throws(
+    () => parseYarnBerryLockfile('__metadata:\n  version: 3\n', 'yarn.lock'),
+    (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_VERSION',
+  );
 });
 
 test('packageManager field: name and version', () => {
@@ -176,25 +247,67 @@ test('detectManager: lockfile and packageManager decide; conflicts and unknown t
   const berry = '__metadata:\n  version: 8\n';
   const code = (c: string) => (e: unknown) => isUserError(e) && e.code === c;
   assert.equal((await detectManager(await dir({ 'package-lock.json': '{}' }), {})).manager, 'npm');
-  assert.equal(path.basename((await detectManager(await dir({ 'package-lock.json': '{}', 'npm-shrinkwrap.json': '{}' }), {})).lockfilePath), 'npm-shrinkwrap.json');
+  assert.equal(
+    path.basename(
+      (await detectManager(await dir({ 'package-lock.json': '{}', 'npm-shrinkwrap.json': '{}' }), {})).lockfilePath,
+    ),
+    'npm-shrinkwrap.json',
+  );
   assert.equal((await detectManager(await dir({ 'yarn.lock': classic }), {})).manager, 'yarn-classic');
   assert.equal((await detectManager(await dir({ 'yarn.lock': berry }), {})).manager, 'yarn-berry');
   assert.equal((await detectManager(await dir({ 'pnpm-lock.yaml': '' }), {})).manager, 'pnpm');
-  assert.equal((await detectManager(await dir({ 'pnpm-lock.yaml': '', 'yarn.lock': classic }), { packageManager: 'pnpm@10.0.0' })).manager, 'pnpm', 'packageManager chooses');
-  await assert.rejects(detectManager(await dir({ 'pnpm-lock.yaml': '', 'yarn.lock': classic }), {}), code('PKGAPP_PACKAGE_MANAGER_AMBIGUOUS'));
-  await assert.rejects(detectManager(await dir({ 'package-lock.json': '{}' }), { packageManager: 'bun@1.1.0' }), code('PKGAPP_PACKAGE_MANAGER_UNSUPPORTED'));
+  assert.equal(
+    (await detectManager(await dir({ 'pnpm-lock.yaml': '', 'yarn.lock': classic }), { packageManager: 'pnpm@10.0.0' }))
+      .manager,
+    'pnpm',
+    'packageManager chooses',
+  );
+  await assert.rejects(
+    detectManager(await dir({ 'pnpm-lock.yaml': '', 'yarn.lock': classic }), {}),
+    code('PKGAPP_PACKAGE_MANAGER_AMBIGUOUS'),
+  );
+  await assert.rejects(
+    detectManager(await dir({ 'package-lock.json': '{}' }), { packageManager: 'bun@1.1.0' }),
+    code('PKGAPP_PACKAGE_MANAGER_UNSUPPORTED'),
+  );
   await assert.rejects(detectManager(await dir({ 'bun.lockb': '' }), {}), code('PKGAPP_PACKAGE_MANAGER_UNSUPPORTED'));
-  await assert.rejects(detectManager(await dir({ 'package-lock.json': '{}' }), { packageManager: 'pnpm@10.0.0' }), code('PKGAPP_PACKAGE_MANAGER_CONFLICT'));
-  await assert.rejects(detectManager(await dir({ 'yarn.lock': classic }), { packageManager: 'yarn@4.9.4' }), code('PKGAPP_PACKAGE_MANAGER_CONFLICT'));
-  await assert.rejects(detectManager(await dir({ 'yarn.lock': berry }), { packageManager: 'yarn@1.22.22' }), code('PKGAPP_PACKAGE_MANAGER_CONFLICT'));
-  await assert.rejects(detectManager(await dir({}), {}), (e) => code('PKGAPP_LOCKFILE_MISSING')(e) && /no package-lock\.json or npm-shrinkwrap\.json/.test((e as Error).message));
+  await assert.rejects(
+    detectManager(await dir({ 'package-lock.json': '{}' }), { packageManager: 'pnpm@10.0.0' }),
+    code('PKGAPP_PACKAGE_MANAGER_CONFLICT'),
+  );
+  await assert.rejects(
+    detectManager(await dir({ 'yarn.lock': classic }), { packageManager: 'yarn@4.9.4' }),
+    code('PKGAPP_PACKAGE_MANAGER_CONFLICT'),
+  );
+  await assert.rejects(
+    detectManager(await dir({ 'yarn.lock': berry }), { packageManager: 'yarn@1.22.22' }),
+    code('PKGAPP_PACKAGE_MANAGER_CONFLICT'),
+  );
+  await assert.rejects(
+    detectManager(await dir({}), {}),
+    (e) =>
+      code('PKGAPP_LOCKFILE_MISSING')(e) && /no package-lock\.json or npm-shrinkwrap\.json/.test((e as Error).message),
+  );
 });
 
 test('placePackages: hoists where nothing is in the way, nests where another version is, never shadows', () => {
   // app → a, b@1; a → b@2, c; c → b@1 (found at the top); d/e cycle
   const edges = new Map<string, Map<string, string>>([
-    ['', new Map([['a', 'A'], ['b', 'B1'], ['d', 'D']])],
-    ['A', new Map([['b', 'B2'], ['c', 'C']])],
+    [
+      '',
+      new Map([
+        ['a', 'A'],
+        ['b', 'B1'],
+        ['d', 'D'],
+      ]),
+    ],
+    [
+      'A',
+      new Map([
+        ['b', 'B2'],
+        ['c', 'C'],
+      ]),
+    ],
     ['C', new Map([['b', 'B1']])],
     ['D', new Map([['e', 'E']])],
     ['E', new Map([['d', 'D']])],
@@ -202,18 +315,40 @@ test('placePackages: hoists where nothing is in the way, nests where another ver
   const placed = placePackages('', edges, (s) => s);
   assert.deepEqual(
     placed.map((p) => `${p.location}=${p.source}`),
-    ['node_modules/a=A', 'node_modules/a/node_modules/b=B2', 'node_modules/b=B1', 'node_modules/c=C', 'node_modules/d=D', 'node_modules/e=E'],
+    [
+      'node_modules/a=A',
+      'node_modules/a/node_modules/b=B2',
+      'node_modules/b=B1',
+      'node_modules/c=C',
+      'node_modules/d=D',
+      'node_modules/e=E',
+    ],
   );
   // c, hoisted to the top, finds b@1 there, while a finds its own b@2: the same as in the source tree.
   // A package that would shadow an earlier lookup through its level goes deeper instead:
   const shadow = new Map<string, Map<string, string>>([
-    ['', new Map([['x', 'X'], ['y', 'Y']])],
-    ['X', new Map([['q', 'Q'], ['z', 'Z1']])],
+    [
+      '',
+      new Map([
+        ['x', 'X'],
+        ['y', 'Y'],
+      ]),
+    ],
+    [
+      'X',
+      new Map([
+        ['q', 'Q'],
+        ['z', 'Z1'],
+      ]),
+    ],
     ['Q', new Map([['z', 'Z2']])],
     ['Y', new Map([['z', 'Z2']])],
   ]);
   const layout = placePackages('', shadow, (s) => s).map((p) => `${p.location}=${p.source}`);
-  assert.ok(layout.includes('node_modules/z=Z1') || layout.includes('node_modules/x/node_modules/z=Z1'), layout.join(' '));
+  assert.ok(
+    layout.includes('node_modules/z=Z1') || layout.includes('node_modules/x/node_modules/z=Z1'),
+    layout.join(' '),
+  );
   // Whatever the order, every dependent must find the version it needs by walking up:
   const at = new Map(placePackages('', shadow, (s) => s).map((p) => [p.location, p.source]));
   const find = (from: string, name: string) => {
@@ -224,19 +359,31 @@ test('placePackages: hoists where nothing is in the way, nests where another ver
     }
     return undefined;
   };
-  for (const [location, source] of at) for (const [name, wanted] of shadow.get(source) ?? []) assert.equal(find(location, name), wanted, `${location} → ${name}`);
+  for (const [location, source] of at)
+    for (const [name, wanted] of shadow.get(source) ?? [])
+      assert.equal(find(location, name), wanted, `${location} → ${name}`);
 });
 
 test('npm: "extraneous" entries (optional peers npm 11 recorded but npm ci never installs) are not part of the tree', () => {
-  const lock = parseNpmLockfile(JSON.stringify({
-    lockfileVersion: 3,
-    packages: {
-      '': { dependencies: { kit: '^1.0.0' } },
-      'node_modules/kit': { version: '1.0.0', peerDependencies: { schema: '*' }, peerDependenciesMeta: { schema: { optional: true } } },
-      'node_modules/schema': { version: '4.0.0', extraneous: true },
-    },
-  }), 'package-lock.json');
-  assert.deepEqual(npmProductionPackages(lock).map((p) => p.location), ['node_modules/kit']);
+  const lock = parseNpmLockfile(
+    JSON.stringify({
+      lockfileVersion: 3,
+      packages: {
+        '': { dependencies: { kit: '^1.0.0' } },
+        'node_modules/kit': {
+          version: '1.0.0',
+          peerDependencies: { schema: '*' },
+          peerDependenciesMeta: { schema: { optional: true } },
+        },
+        'node_modules/schema': { version: '4.0.0', extraneous: true },
+      },
+    }),
+    'package-lock.json',
+  );
+  assert.deepEqual(
+    npmProductionPackages(lock).map((p) => p.location),
+    ['node_modules/kit'],
+  );
   assert.deepEqual([...npmLockGraph(lock, '').nodes.keys()].sort(), ['', 'node_modules/kit']);
 });
 
@@ -262,7 +409,13 @@ function plainGraph(deps: Record<string, string[]>, manager: ManagerId = 'npm'):
     *dependencies(): Generator<WalkEdge> {
       for (const dep of deps[key] ?? []) {
         if (dep.startsWith('!')) yield { missing: dep.slice(1) };
-        else yield { alias: dep.replace('?', ''), key: dep.replace('?', ''), optional: dep.endsWith('?'), describe: (reached) => describe(dep.replace('?', ''), reached) };
+        else
+          yield {
+            alias: dep.replace('?', ''),
+            key: dep.replace('?', ''),
+            optional: dep.endsWith('?'),
+            describe: (reached) => describe(dep.replace('?', ''), reached),
+          };
       }
     },
   });
@@ -290,28 +443,63 @@ test('walk: optional reach is carried down; the first (shortest) path to a packa
   ]);
 });
 
-test('walk: every hole in the lock is listed in one error, with the command that refreshes that manager\'s lock', () => {
-  for (const [manager, command] of [['npm', 'npm install'], ['pnpm', 'pnpm install'], ['yarn-classic', 'yarn install'], ['yarn-berry', 'yarn install']] as [ManagerId, string][]) {
+test("walk: every hole in the lock is listed in one error, with the command that refreshes that manager's lock", () => {
+  for (const [manager, command] of [
+    ['npm', 'npm install'],
+    ['pnpm', 'pnpm install'],
+    ['yarn-classic', 'yarn install'],
+    ['yarn-berry', 'yarn install'],
+  ] as [ManagerId, string][]) {
     assert.throws(
       () => plainGraph({ root: ['a', '!x is gone'], a: ['!y is gone'] }, manager),
-      (e) => isUserError(e) && e.code === 'PKGAPP_LOCKFILE_STALE' && e.message === '/app/lock is incomplete:\n  x is gone\n  y is gone' && e.hint === `Run \`${command}\` to update the lockfile, then commit it`,
+      (e) =>
+        isUserError(e) &&
+        e.code === 'PKGAPP_LOCKFILE_STALE' &&
+        e.message === '/app/lock is incomplete:\n  x is gone\n  y is gone' &&
+        e.hint === `Run \`${command}\` to update the lockfile, then commit it`,
     );
   }
 });
 
 test('walk: a workspace package is named by its package.json, never optional, and marked with its directory (the root project is not)', () => {
   const none = () => [];
-  assert.deepEqual(workspacePackage('packages/lib', { name: '@mono/lib', version: '0.1.0' }, 'lib', none), { name: '@mono/lib', version: '0.1.0', optional: false, workspace: 'packages/lib', dependencies: none });
-  assert.deepEqual(workspacePackage('', undefined, 'fallback', none), { name: 'fallback', version: '', optional: false, workspace: undefined, dependencies: none });
-  const graph = walkLockGraph({ path: 'lock', manager: 'pnpm' }, 'link:', workspacePackage('', { name: 'app' }, '', none));
+  assert.deepEqual(workspacePackage('packages/lib', { name: '@mono/lib', version: '0.1.0' }, 'lib', none), {
+    name: '@mono/lib',
+    version: '0.1.0',
+    optional: false,
+    workspace: 'packages/lib',
+    dependencies: none,
+  });
+  assert.deepEqual(workspacePackage('', undefined, 'fallback', none), {
+    name: 'fallback',
+    version: '',
+    optional: false,
+    workspace: undefined,
+    dependencies: none,
+  });
+  const graph = walkLockGraph(
+    { path: 'lock', manager: 'pnpm' },
+    'link:',
+    workspacePackage('', { name: 'app' }, '', none),
+  );
   assert.equal('workspace' in graph.root, false);
 });
 
 test('npm reader: cycle, alias, optional and peer edges, dev entries left out, links to workspaces', () => {
   const packages: Record<string, object> = {
-    '': { name: 'app', dependencies: { a: '^1.0.0', old: 'npm:legacy@^1.2.0' }, optionalDependencies: { fsevents: '^2.3.3' }, devDependencies: { tool: '^1.0.0' } },
+    '': {
+      name: 'app',
+      dependencies: { a: '^1.0.0', old: 'npm:legacy@^1.2.0' },
+      optionalDependencies: { fsevents: '^2.3.3' },
+      devDependencies: { tool: '^1.0.0' },
+    },
     'node_modules/a': { version: '1.0.0', dependencies: { b: '^1.0.0' } },
-    'node_modules/b': { version: '1.0.0', dependencies: { a: '^1.0.0' }, peerDependencies: { a: '^1.0.0', host: '*', extra: '*' }, peerDependenciesMeta: { extra: { optional: true } } },
+    'node_modules/b': {
+      version: '1.0.0',
+      dependencies: { a: '^1.0.0' },
+      peerDependencies: { a: '^1.0.0', host: '*', extra: '*' },
+      peerDependenciesMeta: { extra: { optional: true } },
+    },
     'node_modules/old': { name: 'legacy', version: '1.2.0' },
     'node_modules/tool': { version: '1.0.0', dev: true, dependencies: { gone: '^1.0.0' } },
     'node_modules/lib': { resolved: 'packages/lib', link: true },
@@ -333,8 +521,20 @@ test('npm reader: cycle, alias, optional and peer edges, dev entries left out, l
     'node_modules/b: b@1.0.0 -> a=node_modules/a',
   ]);
   const { 'node_modules/b': _b, ...withoutB } = packages;
-  const holed = parseNpmLockfile(JSON.stringify({ lockfileVersion: 3, packages: { ...withoutB, '': { dependencies: { a: '^1.0.0', gone: '^1.0.0' } } } }), 'package-lock.json');
-  assert.throws(() => npmLockGraph(holed, ''), (e) => isUserError(e) && e.message === 'package-lock.json is incomplete:\n  gone, a dependency of the root project, is not in the lockfile\n  b, a dependency of node_modules/a, is not in the lockfile');
+  const holed = parseNpmLockfile(
+    JSON.stringify({
+      lockfileVersion: 3,
+      packages: { ...withoutB, '': { dependencies: { a: '^1.0.0', gone: '^1.0.0' } } },
+    }),
+    'package-lock.json',
+  );
+  assert.throws(
+    () => npmLockGraph(holed, ''),
+    (e) =>
+      isUserError(e) &&
+      e.message ===
+        'package-lock.json is incomplete:\n  gone, a dependency of the root project, is not in the lockfile\n  b, a dependency of node_modules/a, is not in the lockfile',
+  );
 });
 
 const PNPM_WALK = [
@@ -390,8 +590,20 @@ test('pnpm reader: cycle, alias, optional reach carried to dependencies, dev imp
     'a@1.0.0: a@1.0.0 -> b=b@1.0.0',
     'b@1.0.0: b@1.0.0 -> a=a@1.0.0',
   ]);
-  const holed = parsePnpmLockfile(PNPM_WALK.replace('  b@1.0.0: {dependencies: {a: 1.0.0}}\n', '').replace('  b@1.0.0: {resolution: {integrity: x}}\n', ''), 'pnpm-lock.yaml');
-  assert.throws(() => pnpmLockGraph(holed, '', WALK_IMPORTERS), (e) => isUserError(e) && e.message === 'pnpm-lock.yaml is incomplete:\n  b@1.0.0 is referenced but not described' && /pnpm install/.test(e.hint ?? ''));
+  const holed = parsePnpmLockfile(
+    PNPM_WALK.replace('  b@1.0.0: {dependencies: {a: 1.0.0}}\n', '').replace(
+      '  b@1.0.0: {resolution: {integrity: x}}\n',
+      '',
+    ),
+    'pnpm-lock.yaml',
+  );
+  assert.throws(
+    () => pnpmLockGraph(holed, '', WALK_IMPORTERS),
+    (e) =>
+      isUserError(e) &&
+      e.message === 'pnpm-lock.yaml is incomplete:\n  b@1.0.0 is referenced but not described' &&
+      /pnpm install/.test(e.hint ?? ''),
+  );
 });
 
 const CLASSIC_WALK = [
@@ -416,19 +628,38 @@ const CLASSIC_WALK = [
 
 test('yarn classic reader: cycle, alias, a missing optional dependency, dev dependencies left out, workspaces by name and range', () => {
   const importers = new Map<string, PackageJson>([
-    ['', { name: 'app', version: '1.0.0', dependencies: { a: '^1.0.0' }, optionalDependencies: { absent: '^1.0.0' }, devDependencies: { tool: '^1.0.0' } }],
+    [
+      '',
+      {
+        name: 'app',
+        version: '1.0.0',
+        dependencies: { a: '^1.0.0' },
+        optionalDependencies: { absent: '^1.0.0' },
+        devDependencies: { tool: '^1.0.0' },
+      },
+    ],
     ['packages/api', { name: 'api', version: '0.1.0', dependencies: { lib: '^0.1.0' } }],
     ['packages/lib', { name: 'lib', version: '0.1.0', dependencies: { old: 'npm:legacy@^1.0.0' } }],
   ]);
   const lock = parseYarnClassicLockfile(CLASSIC_WALK, 'yarn.lock');
-  assert.deepEqual(walkLines(yarnClassicGraph(lock, importers, '')), ['workspace:: app@1.0.0 -> a=a@1.0.0', 'a@1.0.0: a@1.0.0 -> b=b@1.0.0', 'b@1.0.0: b@1.0.0 -> a=a@1.0.0']);
+  assert.deepEqual(walkLines(yarnClassicGraph(lock, importers, '')), [
+    'workspace:: app@1.0.0 -> a=a@1.0.0',
+    'a@1.0.0: a@1.0.0 -> b=b@1.0.0',
+    'b@1.0.0: b@1.0.0 -> a=a@1.0.0',
+  ]);
   assert.deepEqual(walkLines(yarnClassicGraph(lock, importers, 'packages/api')), [
     'workspace:packages/api: api@0.1.0 workspace=packages/api -> lib=workspace:packages/lib',
     'workspace:packages/lib: lib@0.1.0 workspace=packages/lib -> old=legacy@1.0.0',
     'legacy@1.0.0: legacy@1.0.0 -> (none)',
   ]);
-  const holed = parseYarnClassicLockfile(CLASSIC_WALK.replace(/b@\^1\.0\.0:\n(  .*\n)+/, ''), 'yarn.lock');
-  assert.throws(() => yarnClassicGraph(holed, importers, ''), (e) => isUserError(e) && e.message === 'yarn.lock is incomplete:\n  b@^1.0.0, a dependency of a@1.0.0, is not in the lockfile' && /yarn install/.test(e.hint ?? ''));
+  const holed = parseYarnClassicLockfile(CLASSIC_WALK.replace(/b@\^1\.0\.0:\n( {2}.*\n)+/, ''), 'yarn.lock');
+  assert.throws(
+    () => yarnClassicGraph(holed, importers, ''),
+    (e) =>
+      isUserError(e) &&
+      e.message === 'yarn.lock is incomplete:\n  b@^1.0.0, a dependency of a@1.0.0, is not in the lockfile' &&
+      /yarn install/.test(e.hint ?? ''),
+  );
 });
 
 const BERRY_WALK = [
@@ -466,9 +697,17 @@ const BERRY_WALK = [
   '',
 ].join('\n');
 
-test('yarn berry reader: cycle, optional dependenciesMeta, a workspace entry\'s dev dependencies left out by its package.json, workspace links', () => {
+test("yarn berry reader: cycle, optional dependenciesMeta, a workspace entry's dev dependencies left out by its package.json, workspace links", () => {
   const importers = new Map<string, PackageJson>([
-    ['', { name: 'app', version: '1.0.0', dependencies: { a: '^1.0.0', lib: 'workspace:packages/lib' }, devDependencies: { tool: '^1.0.0' } }],
+    [
+      '',
+      {
+        name: 'app',
+        version: '1.0.0',
+        dependencies: { a: '^1.0.0', lib: 'workspace:packages/lib' },
+        devDependencies: { tool: '^1.0.0' },
+      },
+    ],
     ['packages/lib', { name: 'lib', version: '0.1.0' }],
   ]);
   const lock = parseYarnBerryLockfile(BERRY_WALK, 'yarn.lock');
@@ -479,9 +718,24 @@ test('yarn berry reader: cycle, optional dependenciesMeta, a workspace entry\'s 
     'b@npm:1.0.0: b@1.0.0 -> a=a@npm:1.0.0',
   ]);
   // Yarn records another platform's optional binary too: it is an optional edge, to an optional package
-  const withBinary = parseYarnBerryLockfile(`${BERRY_WALK}\n"fsevents@npm:^2.3.3":\n  version: 2.3.3\n  resolution: "fsevents@npm:2.3.3"\n  conditions: os=darwin\n`, 'yarn.lock');
-  assert.deepEqual(walkLines(yarnBerryGraph(withBinary, importers, '')).slice(1, 2), ['a@npm:1.0.0: a@1.0.0 -> b=b@npm:1.0.0 fsevents?=fsevents@npm:2.3.3']);
-  assert.ok(walkLines(yarnBerryGraph(withBinary, importers, '')).includes('fsevents@npm:2.3.3: fsevents@2.3.3 optional -> (none)'));
-  const holed = parseYarnBerryLockfile(BERRY_WALK.replace(/"b@npm:\^1\.0\.0":\n(  .*\n)+/, ''), 'yarn.lock');
-  assert.throws(() => yarnBerryGraph(holed, importers, ''), (e) => isUserError(e) && e.message === 'yarn.lock is incomplete:\n  b@npm:^1.0.0, a dependency of a@npm:1.0.0, is not in the lockfile' && /yarn install/.test(e.hint ?? ''));
+  const withBinary = parseYarnBerryLockfile(
+    `${BERRY_WALK}\n"fsevents@npm:^2.3.3":\n  version: 2.3.3\n  resolution: "fsevents@npm:2.3.3"\n  conditions: os=darwin\n`,
+    'yarn.lock',
+  );
+  assert.deepEqual(walkLines(yarnBerryGraph(withBinary, importers, '')).slice(1, 2), [
+    'a@npm:1.0.0: a@1.0.0 -> b=b@npm:1.0.0 fsevents?=fsevents@npm:2.3.3',
+  ]);
+  assert.ok(
+    walkLines(yarnBerryGraph(withBinary, importers, '')).includes(
+      'fsevents@npm:2.3.3: fsevents@2.3.3 optional -> (none)',
+    ),
+  );
+  const holed = parseYarnBerryLockfile(BERRY_WALK.replace(/"b@npm:\^1\.0\.0":\n( {2}.*\n)+/, ''), 'yarn.lock');
+  assert.throws(
+    () => yarnBerryGraph(holed, importers, ''),
+    (e) =>
+      isUserError(e) &&
+      e.message === 'yarn.lock is incomplete:\n  b@npm:^1.0.0, a dependency of a@npm:1.0.0, is not in the lockfile' &&
+      /yarn install/.test(e.hint ?? ''),
+  );
 });

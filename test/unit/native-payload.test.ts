@@ -39,7 +39,14 @@ test('node-gyp output is stripped as dh_strip does; prebuilt objects, --keep-sym
   const neededBefore = (await readElfInfo(compiled))!.needed;
   assert.equal((await readElfInfo(compiled))!.hasSymtab, true, 'compiled with its symbols');
   const lines: string[] = [];
-  const outcome = await stripCompiledAddons({ root, locations: ['node_modules/compiled', 'node_modules/prebuilt'], ownTree: true, keepSymbols: false, ci: true, log: (l) => lines.push(l) });
+  const outcome = await stripCompiledAddons({
+    root,
+    locations: ['node_modules/compiled', 'node_modules/prebuilt'],
+    ownTree: true,
+    keepSymbols: false,
+    ci: true,
+    log: (l) => lines.push(l),
+  });
   assert.deepEqual(outcome.stripped, ['node_modules/compiled/build/Release/addon.node']);
   const info = (await readElfInfo(compiled))!;
   assert.equal(info.hasSymtab, false, 'no .symtab left');
@@ -49,16 +56,33 @@ test('node-gyp output is stripped as dh_strip does; prebuilt objects, --keep-sym
   assert.deepEqual(await readFile(prebuilt), before, 'a prebuilt addon is shipped as its publisher made it');
   assert.match(lines.join('\n'), /stripped 1 compiled addon file/);
 
-  for (const options of [{ keepSymbols: true, ownTree: true }, { keepSymbols: false, ownTree: false }]) {
+  for (const options of [
+    { keepSymbols: true, ownTree: true },
+    { keepSymbols: false, ownTree: false },
+  ]) {
     const log: string[] = [];
-    const left = await stripCompiledAddons({ root: keepRoot, locations: ['node_modules/compiled'], ci: false, log: (l) => log.push(l), ...options });
+    const left = await stripCompiledAddons({
+      root: keepRoot,
+      locations: ['node_modules/compiled'],
+      ci: false,
+      log: (l) => log.push(l),
+      ...options,
+    });
     assert.deepEqual(left.stripped, [], JSON.stringify(options));
     assert.deepEqual(await readFile(kept), keptBytes, JSON.stringify(options));
     assert.match(log.join('\n'), options.keepSymbols ? /keeping the symbols/ : /not stripping .*--no-install/);
   }
   // Without strip and outside CI: a warning, the file unchanged.
   const log: string[] = [];
-  await stripCompiledAddons({ root: keepRoot, locations: ['node_modules/compiled'], ownTree: true, keepSymbols: false, ci: false, searchPath: '/nonexistent', log: (l) => log.push(l) });
+  await stripCompiledAddons({
+    root: keepRoot,
+    locations: ['node_modules/compiled'],
+    ownTree: true,
+    keepSymbols: false,
+    ci: false,
+    searchPath: '/nonexistent',
+    log: (l) => log.push(l),
+  });
   assert.match(log.join('\n'), /warning: "strip" is not installed/);
   assert.deepEqual(await readFile(kept), keptBytes);
 });
@@ -67,8 +91,15 @@ test('library dependencies: libc from the machine or the table, pkgapp.libraries
   if (!requireTools(t, ['gcc'])) return;
   const dir = await tempDir();
   await compileAddon(path.join(dir, 'libpkgapptest.so'), [], ['-Wl,-soname,libpkgapptest.so.1']);
-  const addon = await compileAddon(path.join(dir, 'addon.node'), NAPI_ADDON_IMPORTS, [`-L${dir}`, '-Wl,--no-as-needed', '-lpkgapptest']);
-  const objects = await readPayloadElf([{ path: 'opt/app/addon.node', file: addon, mode: 0o644 }, { path: 'opt/app/README', file: path.join(dir, 'addon.node.c'), mode: 0o644 }]);
+  const addon = await compileAddon(path.join(dir, 'addon.node'), NAPI_ADDON_IMPORTS, [
+    `-L${dir}`,
+    '-Wl,--no-as-needed',
+    '-lpkgapptest',
+  ]);
+  const objects = await readPayloadElf([
+    { path: 'opt/app/addon.node', file: addon, mode: 0o644 },
+    { path: 'opt/app/README', file: path.join(dir, 'addon.node.c'), mode: 0o644 },
+  ]);
   assert.equal(objects.length, 1, 'a non-ELF candidate drops out');
   assert.equal(objects[0]!.info.path, '/opt/app/addon.node');
   const base = { objects, symlinkNames: [], librariesKey: 'package.json pkgapp "libraries"', debArch: 'amd64' };
@@ -80,8 +111,14 @@ test('library dependencies: libc from the machine or the table, pkgapp.libraries
     assert.match(e.hint!, /"libpkgapptest\.so\.1": "PACKAGE \(>= VERSION\)"/);
     return true;
   });
-  const declared = await libraryDependencies({ ...base, libraries: { 'libpkgapptest.so.1': 'libpkgapptest1 (>= 1.0)' } });
-  assert.ok(declared.deb.some((d) => /^libc6( \(>= [\d.]+\))?$/.test(d)), declared.deb.join(', '));
+  const declared = await libraryDependencies({
+    ...base,
+    libraries: { 'libpkgapptest.so.1': 'libpkgapptest1 (>= 1.0)' },
+  });
+  assert.ok(
+    declared.deb.some((d) => /^libc6( \(>= [\d.]+\))?$/.test(d)),
+    declared.deb.join(', '),
+  );
   assert.ok(declared.deb.includes('libpkgapptest1 (>= 1.0)'));
   assert.ok(declared.rpm.includes('libpkgapptest.so.1()(64bit)'), 'the rpm requires the soname itself');
   assert.ok(declared.rpm.includes('libc.so.6()(64bit)'));
@@ -114,18 +151,34 @@ test('collection: #! lines point at interpreters the server has; an undeclared p
   }
   await copyFile(process.execPath, path.join(root, 'bin/prog')); // an ELF program shipped by the app
   const collected = await collectContents({
-    root, appFiles: [...Object.keys(scripts), 'bin/prog'].sort(), packages: [], installDir: '/opt/app', rules: { include: [], exclude: [] },
-    nodePath: '/opt/app/node/bin/node', target: { cpu: process.arch }, declaredInterpreters: new Set(['perl']),
+    root,
+    appFiles: [...Object.keys(scripts), 'bin/prog'].sort(),
+    packages: [],
+    installDir: '/opt/app',
+    rules: { include: [], exclude: [] },
+    nodePath: '/opt/app/node/bin/node',
+    target: { cpu: process.arch },
+    declaredInterpreters: new Set(['perl']),
   });
   const files = new Map<string, { mode: number; size: number; head: string }>();
   for (const entry of collected.entries.ordered([], 'slash-first')) {
     if (entry.kind !== 'file') continue;
     const source = await readFile((entry.source as { file: string }).file);
-    const head = entry.rewriteHead ? Buffer.concat([entry.rewriteHead.insert, source.subarray(entry.rewriteHead.skip)]) : source;
+    const head = entry.rewriteHead
+      ? Buffer.concat([entry.rewriteHead.insert, source.subarray(entry.rewriteHead.skip)])
+      : source;
     assert.equal(head.length, entry.size, `${entry.path}: size is the rewritten file's`);
-    files.set(entry.path.replace('opt/app/', ''), { mode: entry.mode, size: entry.size, head: head.toString('latin1').split('\n')[0]! });
+    files.set(entry.path.replace('opt/app/', ''), {
+      mode: entry.mode,
+      size: entry.size,
+      head: head.toString('latin1').split('\n')[0]!,
+    });
   }
-  assert.deepEqual(files.get('bin/spaced.js'), { mode: 0o755, size: files.get('bin/spaced.js')!.size, head: '#!/opt/app/node/bin/node' });
+  assert.deepEqual(files.get('bin/spaced.js'), {
+    mode: 0o755,
+    size: files.get('bin/spaced.js')!.size,
+    head: '#!/opt/app/node/bin/node',
+  });
   assert.equal(files.get('bin/split.js')!.head, '#!/opt/app/node/bin/node --no-warnings');
   assert.equal(files.get('bin/run.sh')!.head, '#!/bin/bash');
   assert.equal(files.get('bin/run.sh')!.mode, 0o755);
@@ -134,5 +187,9 @@ test('collection: #! lines point at interpreters the server has; an undeclared p
   assert.equal(files.get('bin/kept.pl')!.mode, 0o755, 'perl is declared: stays executable');
   assert.equal(files.get('bin/plain.txt')!.mode, 0o644);
   assert.deepEqual([...collected.undeclaredInterpreters], [['python3', ['/opt/app/bin/tool.py']]]);
-  assert.deepEqual(collected.elfObjects.map((o) => o.info.path), ['/opt/app/bin/prog'], 'the shipped program is read as ELF');
+  assert.deepEqual(
+    collected.elfObjects.map((o) => o.info.path),
+    ['/opt/app/bin/prog'],
+    'the shipped program is read as ELF',
+  );
 });

@@ -5,7 +5,11 @@ import { declaredLicense } from '../../src/manifest/declared-license.js';
 import { lowestNodeVersion, relationVersion } from '../../src/runtime/node-floor.js';
 import { UserError } from '../../src/errors.js';
 
-const floor = (...ranges: [string, string][]) => lowestNodeVersion(ranges.map(([who, range]) => ({ who, range })), 'app 1.0.0');
+const floor = (...ranges: [string, string][]) =>
+  lowestNodeVersion(
+    ranges.map(([who, range]) => ({ who, range })),
+    'app 1.0.0',
+  );
 
 test('the floor is the lowest version every range allows, and says who set it', () => {
   assert.equal(floor(['the app', '>=18'], ['next@16.0.1', '>=20.9.0'], ['lodash@4', '>=4'])?.version, '20.9.0');
@@ -19,7 +23,11 @@ test('the floor is the lowest version every range allows, and says who set it', 
   assert.equal(floor(['a', '^14 || ^16 || >=18'], ['b', '>=15'])?.version, '16.0.0');
   assert.equal(floor(['a', '12.x || 14.x || >= 16'], ['b', '>= 13.5'])?.version, '14.0.0');
   assert.equal(floor(['a', '~20.11'], ['b', '20.x'])?.version, '20.11.0');
-  assert.deepEqual(floor(['a', '>=20'], ['b', '>=20'], ['c', '>=20'])?.setBy, ['a, b and 1 more (>=20)'], 'one range, many packages');
+  assert.deepEqual(
+    floor(['a', '>=20'], ['b', '>=20'], ['c', '>=20'])?.setBy,
+    ['a, b and 1 more (>=20)'],
+    'one range, many packages',
+  );
 });
 
 test('no floor without a lower bound; invalid dependency ranges are left out, not fatal', () => {
@@ -35,14 +43,17 @@ test('no floor without a lower bound; invalid dependency ranges are left out, no
 });
 
 test('ranges no version satisfies are an error naming the packages that exclude each other', () => {
-  assert.throws(() => floor(['the app', '>=20'], ['old@1.0.0', '<18'], ['fine@1', '>=8']), (error: unknown) => {
-    assert.ok(error instanceof UserError);
-    assert.equal(error.code, 'PKGAPP_NODE_ENGINES_CONFLICT');
-    assert.match(error.message, /node ">=20" \(the app\) excludes node "<18" \(old@1\.0\.0\)/);
-    assert.doesNotMatch(error.message, /fine@1/);
-    assert.match(error.hint ?? '', /nodeVersion/);
-    return true;
-  });
+  assert.throws(
+    () => floor(['the app', '>=20'], ['old@1.0.0', '<18'], ['fine@1', '>=8']),
+    (error: unknown) => {
+      assert.ok(error instanceof UserError);
+      assert.equal(error.code, 'PKGAPP_NODE_ENGINES_CONFLICT');
+      assert.match(error.message, /node ">=20" \(the app\) excludes node "<18" \(old@1\.0\.0\)/);
+      assert.doesNotMatch(error.message, /fine@1/);
+      assert.match(error.hint ?? '', /nodeVersion/);
+      return true;
+    },
+  );
 });
 
 test('relation versions are short for whole majors only', () => {
@@ -57,9 +68,16 @@ test('licenses in every form npm has accepted', () => {
   assert.equal(declaredLicense({ license: { type: 'BSD-3-Clause', url: 'https://example.com' } }), 'BSD-3-Clause');
   assert.equal(declaredLicense({ licenses: [{ type: 'MIT', url: 'x' }] }), 'MIT');
   assert.equal(declaredLicense({ licenses: [{ type: 'MIT' }, { type: 'Apache-2.0' }] }), 'MIT OR Apache-2.0');
-  assert.equal(declaredLicense({ licenses: ['MIT', 'GPL-2.0-or-later WITH Classpath-exception-2.0'] }), 'MIT OR (GPL-2.0-or-later WITH Classpath-exception-2.0)');
+  assert.equal(
+    declaredLicense({ licenses: ['MIT', 'GPL-2.0-or-later WITH Classpath-exception-2.0'] }),
+    'MIT OR (GPL-2.0-or-later WITH Classpath-exception-2.0)',
+  );
   assert.equal(declaredLicense({ licenses: { type: 'ISC' } }), 'ISC');
-  assert.equal(declaredLicense({ license: '', licenses: [{ type: 'MIT' }, { type: 'MIT' }] }), 'MIT', 'duplicates once');
+  assert.equal(
+    declaredLicense({ license: '', licenses: [{ type: 'MIT' }, { type: 'MIT' }] }),
+    'MIT',
+    'duplicates once',
+  );
   assert.equal(declaredLicense({}), undefined);
   assert.equal(declaredLicense({ licenses: [{ url: 'x' }] }), undefined);
 });

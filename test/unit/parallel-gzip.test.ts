@@ -8,10 +8,16 @@ import { execa } from 'execa';
 import { createParallelGzip, ParallelDeflate } from '../../src/util/parallel-gzip.js';
 import { which } from '../helpers/tools.js';
 
-async function gzip(input: Buffer, options: { level: number; concurrency?: number; chunkSize?: number }, pieces = 7): Promise<Buffer> {
+async function gzip(
+  input: Buffer,
+  options: { level: number; concurrency?: number; chunkSize?: number },
+  pieces = 7,
+): Promise<Buffer> {
   const out: Buffer[] = [];
   const step = Math.max(1, Math.ceil(input.length / pieces));
-  const parts = Array.from({ length: Math.ceil(input.length / step) }, (_, i) => input.subarray(i * step, (i + 1) * step));
+  const parts = Array.from({ length: Math.ceil(input.length / step) }, (_, i) =>
+    input.subarray(i * step, (i + 1) * step),
+  );
   await pipeline(Readable.from(parts), createParallelGzip(options), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) out.push(chunk);
   });
@@ -23,7 +29,8 @@ function sample(size: number): Buffer {
   const words = ['const', 'function', 'require', 'module.exports', '=>', '{', '}', 'return', 'null', 'undefined'];
   let text = '';
   const noise = randomBytes(size);
-  for (let i = 0; text.length < size; i++) text += `${words[noise[i % size]! % words.length]} ${noise[i % size]! % 97}\n`;
+  for (let i = 0; text.length < size; i++)
+    text += `${words[noise[i % size]! % words.length]} ${noise[i % size]! % 97}\n`;
   return Buffer.from(text.slice(0, size));
 }
 
@@ -56,7 +63,11 @@ test('the ratio stays close to single-stream gzip (dictionary carried across chu
 // Per-module checks of src/util/parallel-gzip.ts against zlib's own inflate (no external tool).
 
 /** Splits `input` into writes of `size` bytes (the last one shorter) and gzips them. */
-async function gzipInWrites(input: Buffer, writeSize: number, options: { level: number; concurrency?: number; chunkSize?: number }): Promise<Buffer> {
+async function gzipInWrites(
+  input: Buffer,
+  writeSize: number,
+  options: { level: number; concurrency?: number; chunkSize?: number },
+): Promise<Buffer> {
   const writes: Buffer[] = [];
   for (let i = 0; i < input.length; i += writeSize) writes.push(input.subarray(i, i + writeSize));
   const out: Buffer[] = [];
@@ -67,11 +78,16 @@ async function gzipInWrites(input: Buffer, writeSize: number, options: { level: 
 }
 
 /** The deflate pieces of `input` cut into `chunkSize` chunks, one ParallelDeflate call per chunk. */
-async function deflatePieces(input: Buffer, chunkSize: number, options: { level: number; concurrency?: number; reuseOutput?: boolean; release?: (c: Buffer) => void }): Promise<{ header: Buffer; pieces: Buffer[]; trailer: Buffer }> {
+async function deflatePieces(
+  input: Buffer,
+  chunkSize: number,
+  options: { level: number; concurrency?: number; reuseOutput?: boolean; release?: (c: Buffer) => void },
+): Promise<{ header: Buffer; pieces: Buffer[]; trailer: Buffer }> {
   const deflate = new ParallelDeflate(options);
   const pieces: Buffer[] = [];
   const chunks: Buffer[] = [];
-  for (let i = 0; i < input.length || chunks.length === 0; i += chunkSize) chunks.push(input.subarray(i, i + chunkSize));
+  for (let i = 0; i < input.length || chunks.length === 0; i += chunkSize)
+    chunks.push(input.subarray(i, i + chunkSize));
   for (const [i, chunk] of chunks.entries()) {
     deflate.push(chunk, i === chunks.length - 1);
     // With reused output buffers a piece is valid until the next call: copy it at once.
@@ -102,9 +118,13 @@ test('empty input: a valid gzip member of nothing, with or without empty writes'
   assert.deepEqual(inflateGzip(none), Buffer.alloc(0));
   assert.equal(none.subarray(-8).toString('hex'), '0000000000000000'); // CRC-32 and ISIZE of nothing
   const out: Buffer[] = [];
-  await pipeline(Readable.from([Buffer.alloc(0), Buffer.alloc(0)]), createParallelGzip({ level: 6 }), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) out.push(chunk);
-  });
+  await pipeline(
+    Readable.from([Buffer.alloc(0), Buffer.alloc(0)]),
+    createParallelGzip({ level: 6 }),
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) out.push(chunk);
+    },
+  );
   assert.ok(Buffer.concat(out).equals(none));
   const pieces = await deflatePieces(Buffer.alloc(0), 1024, { level: 6 });
   assert.ok(Buffer.concat([pieces.header, ...pieces.pieces, pieces.trailer]).equals(none));
@@ -113,7 +133,9 @@ test('empty input: a valid gzip member of nothing, with or without empty writes'
 test('inputs at the chunk boundaries and chunk sizes below the 32 KiB window inflate to the input', async () => {
   for (const chunkSize of [1, 1000, 32 * 1024 - 1, 32 * 1024, 40_000]) {
     const input = sample(chunkSize === 1 ? 3000 : 150_000);
-    for (const size of [chunkSize - 1, chunkSize, chunkSize + 1, 3 * chunkSize, input.length].filter((n) => n >= 0 && n <= input.length)) {
+    for (const size of [chunkSize - 1, chunkSize, chunkSize + 1, 3 * chunkSize, input.length].filter(
+      (n) => n >= 0 && n <= input.length,
+    )) {
       const data = input.subarray(0, size);
       const out = await gzipInWrites(data, 997, { level: 6, chunkSize });
       assert.deepEqual(inflateGzip(out), data, `chunk ${chunkSize}, ${size} bytes`);
@@ -133,7 +155,11 @@ test('many small writes with many workers: same bytes as a sequential run, at ev
 
 test('the member: RFC 1952 header (mtime 0, XFL by level, OS 3), sync-flushed pieces, CRC-32 and length trailer', async () => {
   const input = sample(200_000);
-  for (const [level, xfl] of [[1, 4], [6, 0], [9, 2]] as const) {
+  for (const [level, xfl] of [
+    [1, 4],
+    [6, 0],
+    [9, 2],
+  ] as const) {
     const { header, pieces, trailer } = await deflatePieces(input, 65536, { level });
     assert.equal(header.toString('hex'), `1f8b0800000000000${xfl}03`);
     assert.equal(pieces.length, 4);
@@ -148,7 +174,12 @@ test('the member: RFC 1952 header (mtime 0, XFL by level, OS 3), sync-flushed pi
 test('reused output buffers give the same bytes; every chunk is released once, in order, after its piece is taken', async () => {
   const input = Buffer.concat([sample(400_000), randomBytes(300_000)]);
   const released: Buffer[] = [];
-  const reused = await deflatePieces(input, 65536, { level: 6, concurrency: 2, reuseOutput: true, release: (c) => released.push(c) });
+  const reused = await deflatePieces(input, 65536, {
+    level: 6,
+    concurrency: 2,
+    reuseOutput: true,
+    release: (c) => released.push(c),
+  });
   const fresh = await deflatePieces(input, 65536, { level: 6, concurrency: 2 });
   assert.ok(Buffer.concat(reused.pieces).equals(Buffer.concat(fresh.pieces)));
   assert.equal(released.length, Math.ceil(input.length / 65536));

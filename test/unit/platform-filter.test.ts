@@ -6,8 +6,20 @@ import { fitsTarget, isForeignPrebuildDir, isMuslPrebuild } from '../../src/cont
 
 test('prebuilds directories of other platforms or CPUs are foreign; unknown names are kept', () => {
   const x64 = { cpu: 'x64' };
-  for (const name of ['darwin-x64', 'darwin-x64+arm64', 'win32-x64', 'win32-ia32', 'linux-arm64', 'linux-arm', 'android-arm64', 'linuxmusl-x64', 'freebsd-x64']) assert.equal(isForeignPrebuildDir(name, x64), true, name);
-  for (const name of ['linux-x64', 'linux-x64+arm64', 'napi-v3', 'binding', 'Release']) assert.equal(isForeignPrebuildDir(name, x64), false, name);
+  for (const name of [
+    'darwin-x64',
+    'darwin-x64+arm64',
+    'win32-x64',
+    'win32-ia32',
+    'linux-arm64',
+    'linux-arm',
+    'android-arm64',
+    'linuxmusl-x64',
+    'freebsd-x64',
+  ])
+    assert.equal(isForeignPrebuildDir(name, x64), true, name);
+  for (const name of ['linux-x64', 'linux-x64+arm64', 'napi-v3', 'binding', 'Release'])
+    assert.equal(isForeignPrebuildDir(name, x64), false, name);
   assert.equal(isForeignPrebuildDir('linux-arm64', { cpu: 'arm64' }), false);
   assert.equal(isForeignPrebuildDir('linux-x64', { cpu: 'arm64' }), true);
 });
@@ -15,7 +27,8 @@ test('prebuilds directories of other platforms or CPUs are foreign; unknown name
 test('musl-tagged prebuilds are dropped for glibc targets', () => {
   assert.equal(isMuslPrebuild('node.napi.musl.node'), true);
   assert.equal(isMuslPrebuild('classic-level.musl.node'), true);
-  for (const name of ['node.napi.glibc.node', 'node.napi.node', 'musl.js', 'node.napi.armv7.node']) assert.equal(isMuslPrebuild(name), false, name);
+  for (const name of ['node.napi.glibc.node', 'node.napi.node', 'musl.js', 'node.napi.armv7.node'])
+    assert.equal(isMuslPrebuild(name), false, name);
 });
 
 test("optional packages: npm's os/cpu/libc rules against linux, the CPU and glibc", () => {

@@ -20,7 +20,9 @@ function withoutArgsLine(output: Buffer): { args: unknown; rest: Buffer } {
 test('spawnFilter: every write is taken (done called once each), busy until drained, output complete and in order', async () => {
   const dir = await standInProgram('copy', SLOW_COPY);
   const output: Buffer[] = [];
-  const filter = await withPath(dir, async () => spawnFilter('copy', ['-x', 'y'], (data) => output.push(Buffer.from(data))));
+  const filter = await withPath(dir, async () =>
+    spawnFilter('copy', ['-x', 'y'], (data) => output.push(Buffer.from(data))),
+  );
   const chunks = Array.from({ length: 40 }, () => randomBytes(50_000));
   let done = 0;
   let busySeen = false;
@@ -66,10 +68,12 @@ test('spawnFilter: a missing program is PKGAPP_COMPRESSOR_NOT_FOUND, naming it',
 test('spawnFilter: an output callback that throws (disk full) stops the program and is the error end() reports', async () => {
   const dir = await standInProgram('copy', SLOW_COPY);
   let calls = 0;
-  const filter = await withPath(dir, async () => spawnFilter('copy', [], () => {
-    calls++;
-    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-  }));
+  const filter = await withPath(dir, async () =>
+    spawnFilter('copy', [], () => {
+      calls++;
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }),
+  );
   filter.write(randomBytes(100_000));
   await assert.rejects(filter.end(), /ENOSPC/);
   assert.equal(calls, 1, 'no output is delivered after the failure');
@@ -79,15 +83,22 @@ test('filterDuplex: in a pipeline, bytes through the program in order; a failing
   const copy = await standInProgram('copy', SLOW_COPY);
   const input = Array.from({ length: 30 }, () => randomBytes(33_333));
   const out: Buffer[] = [];
-  await withPath(copy, () => pipeline(Readable.from(input), filterDuplex('copy', ['--stdout']), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) out.push(chunk);
-  }));
+  await withPath(copy, () =>
+    pipeline(Readable.from(input), filterDuplex('copy', ['--stdout']), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) out.push(chunk);
+    }),
+  );
   const { args, rest } = withoutArgsLine(Buffer.concat(out));
   assert.deepEqual(args, ['--stdout']);
   assert.ok(rest.equals(Buffer.concat(input)));
 
   const failing = await standInProgram('xz', FAIL_MIDWAY);
-  await assert.rejects(withPath(failing, () => pipeline(Readable.from(input), filterDuplex('xz', []), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) void chunk;
-  })), /^Error: xz failed \(exit code 3\): xz: \(stdin\): Cannot allocate memory$/);
+  await assert.rejects(
+    withPath(failing, () =>
+      pipeline(Readable.from(input), filterDuplex('xz', []), async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) void chunk;
+      }),
+    ),
+    /^Error: xz failed \(exit code 3\): xz: \(stdin\): Cannot allocate memory$/,
+  );
 });

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { BLOCK, encodeTarHeader, TarHeaderEncoder, tarPadding, tarTrailer, type TarHeaderFields } from '../../src/deb/tar-header.js';
+import {
+  BLOCK,
+  encodeTarHeader,
+  TarHeaderEncoder,
+  tarPadding,
+  tarTrailer,
+  type TarHeaderFields,
+} from '../../src/deb/tar-header.js';
 import { headerChecksum, readTar, readTarHeader } from '../helpers/decoders/tar.js';
 
 /** A 512-byte block: zeros except the given latin1 strings at their offsets. */
@@ -29,14 +36,43 @@ function body(size: number): Buffer {
   return Buffer.from(Array.from({ length: size }, (_, i) => 0x41 + (i % 26)));
 }
 
-async function tarStream(bytes: Buffer): Promise<{ name: string; type: string; mode: number; size: number; mtime: number; linkname: string; uname: string; data: Buffer }[]> {
-  const seen: { name: string; type: string; mode: number; size: number; mtime: number; linkname: string; uname: string; data: Buffer }[] = [];
+async function tarStream(bytes: Buffer): Promise<
+  {
+    name: string;
+    type: string;
+    mode: number;
+    size: number;
+    mtime: number;
+    linkname: string;
+    uname: string;
+    data: Buffer;
+  }[]
+> {
+  const seen: {
+    name: string;
+    type: string;
+    mode: number;
+    size: number;
+    mtime: number;
+    linkname: string;
+    uname: string;
+    data: Buffer;
+  }[] = [];
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => {
-      seen.push({ name: header.name, type: header.type ?? '', mode: header.mode ?? -1, size: header.size ?? -1, mtime: (header.mtime?.getTime() ?? -1) / 1000, linkname: header.linkname ?? '', uname: header.uname ?? '', data: Buffer.concat(chunks) });
+      seen.push({
+        name: header.name,
+        type: header.type ?? '',
+        mode: header.mode ?? -1,
+        size: header.size ?? -1,
+        mtime: (header.mtime?.getTime() ?? -1) / 1000,
+        linkname: header.linkname ?? '',
+        uname: header.uname ?? '',
+        data: Buffer.concat(chunks),
+      });
       next();
     });
   });
@@ -69,16 +105,69 @@ test('a regular file header, byte for byte (GNU format, as dpkg-deb writes it)',
 
 test('a directory and a symlink header, byte for byte: size 0, typeflag 5 and 2, target at 157', () => {
   const dir = encodeTarHeader({ name: './opt/app/', type: 'dir', mode: 0o755, size: 4096, mtime: 0 });
-  assert.equal(dir.toString('hex'), block({ 0: './opt/app/', 100: '0000755\0', 108: '0000000\0', 116: '0000000\0', 124: '00000000000\0', 136: '00000000000\0', 148: '011234\0 ', 156: '5', 257: 'ustar  \0', 265: 'root', 297: 'root' }).toString('hex'));
-  const link = encodeTarHeader({ name: './usr/bin/hello', type: 'symlink', mode: 0o777, size: 0, mtime: 0, linkname: '../../opt/app/bin/hello.js' });
-  assert.equal(link.toString('hex'), block({ 0: './usr/bin/hello', 100: '0000777\0', 108: '0000000\0', 116: '0000000\0', 124: '00000000000\0', 136: '00000000000\0', 148: '016477\0 ', 156: '2', 157: '../../opt/app/bin/hello.js', 257: 'ustar  \0', 265: 'root', 297: 'root' }).toString('hex'));
+  assert.equal(
+    dir.toString('hex'),
+    block({
+      0: './opt/app/',
+      100: '0000755\0',
+      108: '0000000\0',
+      116: '0000000\0',
+      124: '00000000000\0',
+      136: '00000000000\0',
+      148: '011234\0 ',
+      156: '5',
+      257: 'ustar  \0',
+      265: 'root',
+      297: 'root',
+    }).toString('hex'),
+  );
+  const link = encodeTarHeader({
+    name: './usr/bin/hello',
+    type: 'symlink',
+    mode: 0o777,
+    size: 0,
+    mtime: 0,
+    linkname: '../../opt/app/bin/hello.js',
+  });
+  assert.equal(
+    link.toString('hex'),
+    block({
+      0: './usr/bin/hello',
+      100: '0000777\0',
+      108: '0000000\0',
+      116: '0000000\0',
+      124: '00000000000\0',
+      136: '00000000000\0',
+      148: '016477\0 ',
+      156: '2',
+      157: '../../opt/app/bin/hello.js',
+      257: 'ustar  \0',
+      265: 'root',
+      297: 'root',
+    }).toString('hex'),
+  );
 });
 
 test('a ././@LongLink pair, byte for byte: the name NUL-terminated in its own padded block', () => {
   const name = `./opt/app/${'n'.repeat(95)}`; // 105 bytes
   const bytes = encodeTarHeader({ name, type: 'file', mode: 0o644, size: 0, mtime: 0 });
   assert.equal(bytes.length, 3 * BLOCK);
-  assert.equal(bytes.subarray(0, 512).toString('hex'), block({ 0: '././@LongLink', 100: '0000644\0', 108: '0000000\0', 116: '0000000\0', 124: '00000000152\0', 136: '00000000000\0', 148: '011601\0 ', 156: 'L', 257: 'ustar  \0', 265: 'root', 297: 'root' }).toString('hex'));
+  assert.equal(
+    bytes.subarray(0, 512).toString('hex'),
+    block({
+      0: '././@LongLink',
+      100: '0000644\0',
+      108: '0000000\0',
+      116: '0000000\0',
+      124: '00000000152\0',
+      136: '00000000000\0',
+      148: '011601\0 ',
+      156: 'L',
+      257: 'ustar  \0',
+      265: 'root',
+      297: 'root',
+    }).toString('hex'),
+  );
   assert.equal(bytes.subarray(512, 1024).toString('hex'), block({ 0: `${name}\0` }).toString('hex'));
   // The member's own header keeps the first 100 bytes of the name, as GNU tar does.
   assert.equal(bytes.subarray(1024, 1124).toString('latin1'), name.slice(0, 100));
@@ -96,7 +185,14 @@ const VARIETY: TarHeaderFields[] = [
   { name: `./opt/app/${'ü'.repeat(46)}`, type: 'file', mode: 0o644, size: 7, mtime: 5 }, // 56 characters, 102 bytes
   { name: './opt/app/link100', type: 'symlink', mode: 0o777, size: 0, mtime: 9, linkname: 'l'.repeat(100) },
   { name: './opt/app/link101', type: 'symlink', mode: 0o777, size: 0, mtime: 9, linkname: 'l'.repeat(101) },
-  { name: `./opt/app/${'long/'.repeat(30)}both`, type: 'symlink', mode: 0o777, size: 0, mtime: 9, linkname: `../${'t'.repeat(200)}` },
+  {
+    name: `./opt/app/${'long/'.repeat(30)}both`,
+    type: 'symlink',
+    mode: 0o777,
+    size: 0,
+    mtime: 9,
+    linkname: `../${'t'.repeat(200)}`,
+  },
   { name: `./opt/app/${'deep/'.repeat(40)}`, type: 'dir', mode: 0o755, size: 0, mtime: 9 },
 ];
 
@@ -114,16 +210,28 @@ test('every field reads back with the strict decoder: names, long names, modes, 
     assert.equal(m.linkname, expected.linkname ?? '', what);
     assert.deepEqual([m.uid, m.gid, m.uname, m.gname, m.magic], [0, 0, 'root', 'root', 'ustar  \0'], what);
     assert.ok(m.data.equals(body(m.size)), what);
-    const long = [...(Buffer.byteLength(expected.linkname ?? '') > 100 ? ['K'] : []), ...(Buffer.byteLength(expected.name) > 100 ? ['L'] : [])];
+    const long = [
+      ...(Buffer.byteLength(expected.linkname ?? '') > 100 ? ['K'] : []),
+      ...(Buffer.byteLength(expected.name) > 100 ? ['L'] : []),
+    ];
     assert.deepEqual(m.longLinks, long, what);
   });
 });
 
 test('tar-stream reads the same archive the same way', async () => {
   const seen = await tarStream(archive(VARIETY));
-  assert.deepEqual(seen.map((e) => [e.name, e.type, e.mode, e.size, e.mtime, e.linkname, e.uname]), VARIETY.map((e) => [
-    e.name, { file: 'file', dir: 'directory', symlink: 'symlink' }[e.type], e.mode, e.type === 'file' ? e.size : 0, e.mtime, e.linkname ?? '', 'root',
-  ]));
+  assert.deepEqual(
+    seen.map((e) => [e.name, e.type, e.mode, e.size, e.mtime, e.linkname, e.uname]),
+    VARIETY.map((e) => [
+      e.name,
+      { file: 'file', dir: 'directory', symlink: 'symlink' }[e.type],
+      e.mode,
+      e.type === 'file' ? e.size : 0,
+      e.mtime,
+      e.linkname ?? '',
+      'root',
+    ]),
+  );
 });
 
 test('TarHeaderEncoder writes the same bytes as encodeTarHeader, and nothing stale from the previous entry', () => {
@@ -135,17 +243,30 @@ test('TarHeaderEncoder writes the same bytes as encodeTarHeader, and nothing sta
 });
 
 test('sizes: 11 octal digits up to 8 GiB - 1, GNU base-256 above; directories and symlinks store 0', () => {
-  const sizeField = (size: number) => encodeTarHeader({ name: './big', type: 'file', mode: 0o644, size, mtime: 0 }).subarray(124, 136);
+  const sizeField = (size: number) =>
+    encodeTarHeader({ name: './big', type: 'file', mode: 0o644, size, mtime: 0 }).subarray(124, 136);
   assert.equal(sizeField(0o77777777777).toString('latin1'), '77777777777\0');
   assert.equal(sizeField(2 ** 33).toString('hex'), '800000000000000200000000');
   assert.equal(sizeField(Number.MAX_SAFE_INTEGER).toString('hex'), '80000000001fffffffffffff');
   for (const size of [0o77777777777, 2 ** 33, 2 ** 33 + 5, 5 * 2 ** 40 + 1, Number.MAX_SAFE_INTEGER]) {
     const header = encodeTarHeader({ name: './big', type: 'file', mode: 0o644, size, mtime: 0 });
     assert.equal(readTarHeader(header).size, size);
-    assert.ok(new TarHeaderEncoder().encode({ name: './big', type: 'file', mode: 0o644, size, mtime: 0 }).equals(header));
+    assert.ok(
+      new TarHeaderEncoder().encode({ name: './big', type: 'file', mode: 0o644, size, mtime: 0 }).equals(header),
+    );
   }
-  assert.equal(encodeTarHeader({ name: './d/', type: 'dir', mode: 0o755, size: 99, mtime: 0 }).subarray(124, 136).toString('latin1'), '00000000000\0');
-  assert.equal(encodeTarHeader({ name: './l', type: 'symlink', mode: 0o777, size: 99, mtime: 0, linkname: 'x' }).subarray(124, 136).toString('latin1'), '00000000000\0');
+  assert.equal(
+    encodeTarHeader({ name: './d/', type: 'dir', mode: 0o755, size: 99, mtime: 0 })
+      .subarray(124, 136)
+      .toString('latin1'),
+    '00000000000\0',
+  );
+  assert.equal(
+    encodeTarHeader({ name: './l', type: 'symlink', mode: 0o777, size: 99, mtime: 0, linkname: 'x' })
+      .subarray(124, 136)
+      .toString('latin1'),
+    '00000000000\0',
+  );
 });
 
 test('values that do not fit are refused, not truncated', () => {
@@ -159,7 +280,10 @@ test('values that do not fit are refused, not truncated', () => {
 });
 
 test('padding to whole blocks and the two-block end marker', () => {
-  assert.deepEqual([0, 1, 511, 512, 513, 1024, 1025].map((n) => tarPadding(n).length), [0, 511, 1, 0, 511, 0, 511]);
+  assert.deepEqual(
+    [0, 1, 511, 512, 513, 1024, 1025].map((n) => tarPadding(n).length),
+    [0, 511, 1, 0, 511, 0, 511],
+  );
   assert.ok([1, 100, 511].every((n) => tarPadding(n).every((b) => b === 0)));
   const trailer = tarTrailer();
   assert.equal(trailer.length, 2 * BLOCK);

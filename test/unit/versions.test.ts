@@ -17,8 +17,14 @@ test('maps npm versions to Debian versions', () => {
 });
 
 test('refuses versions that are not semver, naming the source', () => {
-  assert.throws(() => parseAppVersion('1.2', 'package.json "version"'), { code: 'PKGAPP_VERSION_INVALID', message: /package\.json "version": "1\.2" is not a valid semver/ });
-  assert.throws(() => parseAppVersion('latest', '--version'), { code: 'PKGAPP_VERSION_INVALID', message: /^--version/ });
+  assert.throws(() => parseAppVersion('1.2', 'package.json "version"'), {
+    code: 'PKGAPP_VERSION_INVALID',
+    message: /package\.json "version": "1\.2" is not a valid semver/,
+  });
+  assert.throws(() => parseAppVersion('latest', '--version'), {
+    code: 'PKGAPP_VERSION_INVALID',
+    message: /^--version/,
+  });
 });
 
 test('refuses hyphens inside prerelease and build identifiers (Debian reads them as a revision)', () => {
@@ -29,7 +35,8 @@ test('refuses hyphens inside prerelease and build identifiers (Debian reads them
 test('checks --release', () => {
   assert.equal(checkRelease('3'), '3');
   assert.equal(checkRelease('1ubuntu1'), '1ubuntu1');
-  for (const bad of ['', 'a1', '1-2', '1_2', '1 2']) assert.throws(() => checkRelease(bad), { code: 'PKGAPP_RELEASE_INVALID' });
+  for (const bad of ['', 'a1', '1-2', '1_2', '1 2'])
+    assert.throws(() => checkRelease(bad), { code: 'PKGAPP_RELEASE_INVALID' });
 });
 
 async function dpkgCompare(a: string, op: 'lt' | 'eq' | 'gt', b: string): Promise<boolean> {
@@ -38,8 +45,25 @@ async function dpkgCompare(a: string, op: 'lt' | 'eq' | 'gt', b: string): Promis
 }
 
 test('mapped versions sort in dpkg as they sort in npm semver', async () => {
-  const ordered = ['1.0.0-0', '1.0.0-1', '1.0.0-RC.1', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2',
-    '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.9.0', '1.10.0', '2.0.0-rc.1', '2.0.0', '10.0.0'];
+  const ordered = [
+    '1.0.0-0',
+    '1.0.0-1',
+    '1.0.0-RC.1',
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-alpha.beta',
+    '1.0.0-beta',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0',
+    '1.0.1',
+    '1.9.0',
+    '1.10.0',
+    '2.0.0-rc.1',
+    '2.0.0',
+    '10.0.0',
+  ];
   assert.deepEqual([...ordered].sort(semver.compare), ordered, 'the fixture is in semver order');
   for (let i = 1; i < ordered.length; i++) {
     const [a, b] = [ordered[i - 1]!, ordered[i]!];

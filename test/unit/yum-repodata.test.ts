@@ -9,12 +9,31 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { isUserError } from '../../src/errors.js';
-import { comparePackages, FILELISTS, OTHER, parseEvr, PRIMARY, renderDocument, repoPackage, type RepoPackage } from '../../src/publish/yum/repodata.js';
+import {
+  comparePackages,
+  FILELISTS,
+  OTHER,
+  parseEvr,
+  PRIMARY,
+  renderDocument,
+  repoPackage,
+  type RepoPackage,
+} from '../../src/publish/yum/repodata.js';
 import { parseRepomd, repomdXml } from '../../src/publish/yum/repomd.js';
 import { publishYum, yumClientSetup } from '../../src/publish/yum/publish-yum.js';
 import type { Signer } from '../../src/sign/signer.js';
 import { encodeHeader, encodeLead, h, signaturePadding, type HeaderEntry } from '../../src/rpm/header.js';
-import { parseHeaderBody, readRpm, rpmChangelog, rpmDependencies, rpmFileList, rpmNevra, rpmSizes, type RpmFileInfo, type RpmHeaderEntry } from '../../src/rpm/read-rpm.js';
+import {
+  parseHeaderBody,
+  readRpm,
+  rpmChangelog,
+  rpmDependencies,
+  rpmFileList,
+  rpmNevra,
+  rpmSizes,
+  type RpmFileInfo,
+  type RpmHeaderEntry,
+} from '../../src/rpm/read-rpm.js';
 import { compareEvr, rpmvercmp } from '../../src/rpm/rpm-vercmp.js';
 import { RPM_TYPE, SENSE, SIGTAG, TAG } from '../../src/rpm/tags.js';
 import { assertGolden } from '../helpers/golden.js';
@@ -28,13 +47,33 @@ const FILE = 0o100644;
 const EXEC = 0o100755;
 
 /** An in-memory RpmFileInfo: header tags with the type their value implies. */
-function fakeRpm(tags: Record<number, RpmHeaderEntry['value']>, signature: Record<number, RpmHeaderEntry['value']> = {}): RpmFileInfo {
+function fakeRpm(
+  tags: Record<number, RpmHeaderEntry['value']>,
+  signature: Record<number, RpmHeaderEntry['value']> = {},
+): RpmFileInfo {
   const entries = (source: Record<number, RpmHeaderEntry['value']>) =>
-    new Map(Object.entries(source).map(([tag, value]) => {
-      const type = typeof value === 'string' ? RPM_TYPE.STRING : Buffer.isBuffer(value) ? RPM_TYPE.BIN : typeof value[0] === 'string' ? RPM_TYPE.STRING_ARRAY : RPM_TYPE.INT32;
-      return [Number(tag), { tag: Number(tag), type, value }];
-    }));
-  return { path: '/fake/test.rpm', lead: { name: 'test' }, signature: entries(signature), header: entries(tags), headerStart: 4504, headerEnd: 9000, size: 12345 };
+    new Map(
+      Object.entries(source).map(([tag, value]) => {
+        const type =
+          typeof value === 'string'
+            ? RPM_TYPE.STRING
+            : Buffer.isBuffer(value)
+              ? RPM_TYPE.BIN
+              : typeof value[0] === 'string'
+                ? RPM_TYPE.STRING_ARRAY
+                : RPM_TYPE.INT32;
+        return [Number(tag), { tag: Number(tag), type, value }];
+      }),
+    );
+  return {
+    path: '/fake/test.rpm',
+    lead: { name: 'test' },
+    signature: entries(signature),
+    header: entries(tags),
+    headerStart: 4504,
+    headerEnd: 9000,
+    size: 12345,
+  };
 }
 
 const RPMLIB = SENSE.RPMLIB | SENSE.LESS | SENSE.EQUAL;
@@ -42,59 +81,115 @@ const RPMLIB = SENSE.RPMLIB | SENSE.LESS | SENSE.EQUAL;
 /** A typical package (docs/internals/yum-repository.md) plus every awkward case: escapes, epochs, ghosts, weak deps, equal changelog times. */
 function acmeApp(version: string, release: string, extra: Record<number, RpmHeaderEntry['value']> = {}): RpmFileInfo {
   const evr = `${version}-${release}`;
-  return fakeRpm({
-    [TAG.NAME]: 'acme-app',
-    [TAG.VERSION]: version,
-    [TAG.RELEASE]: release,
-    [TAG.ARCH]: 'noarch',
-    [TAG.SUMMARY]: ['Acme & <co> "app"'],
-    [TAG.DESCRIPTION]: ['Line one & more\r\nline <two>\n\nParagraph "two".'],
-    [TAG.PACKAGER]: 'Jane Doe <jane@example.com>',
-    [TAG.URL]: 'https://example.com/app?a=1&b=2',
-    [TAG.BUILDTIME]: [1795651200],
-    [TAG.BUILDHOST]: 'localhost',
-    [TAG.SIZE]: [149],
-    [TAG.LICENSE]: 'MIT',
-    [TAG.GROUP]: ['Applications/System'],
-    [TAG.SOURCERPM]: `acme-app-${evr}.src.rpm`,
-    [TAG.DIRNAMES]: ['/etc/', '/etc/acme-app/', '/opt/', '/opt/acme-app/', '/usr/bin/', '/var/log/'],
-    [TAG.BASENAMES]: ['acme-app', 'config.ini', 'acme-app', 'main.js', 'acme-app', 'acme-app.log'],
-    [TAG.DIRINDEXES]: [0, 1, 2, 3, 4, 5],
-    [TAG.FILEMODES]: [DIR, FILE, DIR, FILE, EXEC, FILE],
-    [TAG.FILEFLAGS]: [0, 17, 0, 0, 0, 64],
-    [TAG.FILESIZES]: [0, 8, 0, 12, 129, 0],
-    [TAG.PROVIDENAME]: ['acme-api', 'acme-app', 'config(acme-app)'],
-    [TAG.PROVIDEFLAGS]: [SENSE.EQUAL, SENSE.EQUAL, SENSE.EQUAL | SENSE.CONFIG],
-    [TAG.PROVIDEVERSION]: ['3', evr, evr],
-    [TAG.REQUIRENAME]: ['nodejs', '/bin/sh', '/bin/sh', '/bin/sh', '/bin/sh', 'acme-api', 'acme-api', 'config(acme-app)', '/etc/acme-app/config.ini', '/opt/acme-app/main.js', 'broken', 'bash-completion', 'rpmlib(CompressedFileNames)'],
-    [TAG.REQUIREFLAGS]: [SENSE.GREATER | SENSE.EQUAL, SENSE.INTERP | SENSE.SCRIPT_PRE, SENSE.INTERP | SENSE.SCRIPT_POST, SENSE.INTERP | SENSE.SCRIPT_PREUN, SENSE.INTERP | SENSE.SCRIPT_POSTUN, SENSE.EQUAL, SENSE.GREATER | SENSE.EQUAL, SENSE.EQUAL | SENSE.CONFIG, 0, 0, SENSE.EQUAL, 1 << 19, RPMLIB],
-    [TAG.REQUIREVERSION]: ['1:18.0-2', '', '', '', '', '3', '2', evr, '', '', 'x:1.0', '', '3.0.4-1'],
-    [1054]: ['old-thing'], [1053]: [SENSE.LESS], [1055]: ['2'],
-    [5049]: ['acme-docs'], [5051]: [0], [5050]: [''],
-    [TAG.CHANGELOGTIME]: [1795651200, 1795651200, 1795564800],
-    [TAG.CHANGELOGNAME]: [`Jane Doe <jane@example.com> - ${evr}  `, 'Jane Doe <jane@example.com> - 0.9-2', 'Jane Doe <jane@example.com> - 0.9-1'],
-    [TAG.CHANGELOGTEXT]: ['- Third & <newest>', '- Second, same day', '- First'],
-    ...extra,
-  }, { [SIGTAG.PAYLOADSIZE]: [1208] });
+  return fakeRpm(
+    {
+      [TAG.NAME]: 'acme-app',
+      [TAG.VERSION]: version,
+      [TAG.RELEASE]: release,
+      [TAG.ARCH]: 'noarch',
+      [TAG.SUMMARY]: ['Acme & <co> "app"'],
+      [TAG.DESCRIPTION]: ['Line one & more\r\nline <two>\n\nParagraph "two".'],
+      [TAG.PACKAGER]: 'Jane Doe <jane@example.com>',
+      [TAG.URL]: 'https://example.com/app?a=1&b=2',
+      [TAG.BUILDTIME]: [1795651200],
+      [TAG.BUILDHOST]: 'localhost',
+      [TAG.SIZE]: [149],
+      [TAG.LICENSE]: 'MIT',
+      [TAG.GROUP]: ['Applications/System'],
+      [TAG.SOURCERPM]: `acme-app-${evr}.src.rpm`,
+      [TAG.DIRNAMES]: ['/etc/', '/etc/acme-app/', '/opt/', '/opt/acme-app/', '/usr/bin/', '/var/log/'],
+      [TAG.BASENAMES]: ['acme-app', 'config.ini', 'acme-app', 'main.js', 'acme-app', 'acme-app.log'],
+      [TAG.DIRINDEXES]: [0, 1, 2, 3, 4, 5],
+      [TAG.FILEMODES]: [DIR, FILE, DIR, FILE, EXEC, FILE],
+      [TAG.FILEFLAGS]: [0, 17, 0, 0, 0, 64],
+      [TAG.FILESIZES]: [0, 8, 0, 12, 129, 0],
+      [TAG.PROVIDENAME]: ['acme-api', 'acme-app', 'config(acme-app)'],
+      [TAG.PROVIDEFLAGS]: [SENSE.EQUAL, SENSE.EQUAL, SENSE.EQUAL | SENSE.CONFIG],
+      [TAG.PROVIDEVERSION]: ['3', evr, evr],
+      [TAG.REQUIRENAME]: [
+        'nodejs',
+        '/bin/sh',
+        '/bin/sh',
+        '/bin/sh',
+        '/bin/sh',
+        'acme-api',
+        'acme-api',
+        'config(acme-app)',
+        '/etc/acme-app/config.ini',
+        '/opt/acme-app/main.js',
+        'broken',
+        'bash-completion',
+        'rpmlib(CompressedFileNames)',
+      ],
+      [TAG.REQUIREFLAGS]: [
+        SENSE.GREATER | SENSE.EQUAL,
+        SENSE.INTERP | SENSE.SCRIPT_PRE,
+        SENSE.INTERP | SENSE.SCRIPT_POST,
+        SENSE.INTERP | SENSE.SCRIPT_PREUN,
+        SENSE.INTERP | SENSE.SCRIPT_POSTUN,
+        SENSE.EQUAL,
+        SENSE.GREATER | SENSE.EQUAL,
+        SENSE.EQUAL | SENSE.CONFIG,
+        0,
+        0,
+        SENSE.EQUAL,
+        1 << 19,
+        RPMLIB,
+      ],
+      [TAG.REQUIREVERSION]: ['1:18.0-2', '', '', '', '', '3', '2', evr, '', '', 'x:1.0', '', '3.0.4-1'],
+      [1054]: ['old-thing'],
+      [1053]: [SENSE.LESS],
+      [1055]: ['2'],
+      [5049]: ['acme-docs'],
+      [5051]: [0],
+      [5050]: [''],
+      [TAG.CHANGELOGTIME]: [1795651200, 1795651200, 1795564800],
+      [TAG.CHANGELOGNAME]: [
+        `Jane Doe <jane@example.com> - ${evr}  `,
+        'Jane Doe <jane@example.com> - 0.9-2',
+        'Jane Doe <jane@example.com> - 0.9-1',
+      ],
+      [TAG.CHANGELOGTEXT]: ['- Third & <newest>', '- Second, same day', '- First'],
+      ...extra,
+    },
+    { [SIGTAG.PAYLOADSIZE]: [1208] },
+  );
 }
 
 function repo(info: RpmFileInfo, seed: string): RepoPackage {
   const n = rpmNevra(info);
-  return repoPackage(info, { sha256: seed.repeat(64).slice(0, 64), mtime: 1795696313, location: `Packages/${n.name}-${n.version}-${n.release}.${n.arch}.rpm` });
+  return repoPackage(info, {
+    sha256: seed.repeat(64).slice(0, 64),
+    mtime: 1795696313,
+    location: `Packages/${n.name}-${n.version}-${n.release}.${n.arch}.rpm`,
+  });
 }
 
 function goldenPackages(): RepoPackage[] {
   const packages = [
     repo(acmeApp('1.10.0', '1'), 'b'),
     repo(acmeApp('1.2.0~beta.1', '1'), 'a'),
-    repo(fakeRpm({ [TAG.NAME]: 'acme-agent', [TAG.VERSION]: '2.0', [TAG.RELEASE]: '3', [TAG.ARCH]: 'x86_64', 1003: [1], [TAG.SUMMARY]: 'Agent' }), 'c'),
+    repo(
+      fakeRpm({
+        [TAG.NAME]: 'acme-agent',
+        [TAG.VERSION]: '2.0',
+        [TAG.RELEASE]: '3',
+        [TAG.ARCH]: 'x86_64',
+        1003: [1],
+        [TAG.SUMMARY]: 'Agent',
+      }),
+      'c',
+    ),
   ];
   return packages.sort(comparePackages);
 }
 
 test('primary.xml, filelists.xml and other.xml match their goldens (createrepo_c layout)', () => {
   const packages = goldenPackages();
-  assert.deepEqual(packages.map((p) => `${p.name}-${p.version}`), ['acme-agent-2.0', 'acme-app-1.2.0~beta.1', 'acme-app-1.10.0']);
+  assert.deepEqual(
+    packages.map((p) => `${p.name}-${p.version}`),
+    ['acme-agent-2.0', 'acme-app-1.2.0~beta.1', 'acme-app-1.10.0'],
+  );
   assertGolden('yum/primary.xml', renderDocument(PRIMARY, packages));
   assertGolden('yum/filelists.xml', renderDocument(FILELISTS, packages));
   assertGolden('yum/other.xml', renderDocument(OTHER, packages));
@@ -112,8 +207,14 @@ test('repomd.xml matches its golden and parses back to its records', () => {
   }));
   const xml = repomdXml(1795696313, records);
   assertGolden('yum/repomd.xml', xml);
-  assert.deepEqual(parseRepomd(xml).map((r) => r.type), ['primary', 'filelists', 'other']);
-  assert.deepEqual(parseRepomd(xml).find((r) => r.type === 'other'), { type: 'other', href: records[0]!.href, openChecksum: records[0]!.openChecksum });
+  assert.deepEqual(
+    parseRepomd(xml).map((r) => r.type),
+    ['primary', 'filelists', 'other'],
+  );
+  assert.deepEqual(
+    parseRepomd(xml).find((r) => r.type === 'other'),
+    { type: 'other', href: records[0]!.href, openChecksum: records[0]!.openChecksum },
+  );
 });
 
 test('requires: no rpmlib(), no own primary files, no exact self-provides, duplicates folded, pre for %pre/%post', () => {
@@ -127,7 +228,10 @@ test('requires: no rpmlib(), no own primary files, no exact self-provides, dupli
   ]);
   // A Requires marked "missing ok" is a legacy weak dependency: createrepo_c lists it as recommended.
   assert.deepEqual(pkg.recommends, [{ name: 'bash-completion' }]);
-  assert.deepEqual(pkg.provides.map((d) => d.name), ['acme-api', 'acme-app', 'config(acme-app)']);
+  assert.deepEqual(
+    pkg.provides.map((d) => d.name),
+    ['acme-api', 'acme-app', 'config(acme-app)'],
+  );
   assert.deepEqual(pkg.provides[1], { name: 'acme-app', flags: 'EQ', epoch: '0', ver: '1.0.0', rel: '1' });
   assert.deepEqual(pkg.conflicts, [{ name: 'old-thing', flags: 'LT', epoch: '0', ver: '2' }]);
   assert.deepEqual(pkg.suggests, [{ name: 'acme-docs' }]);
@@ -135,42 +239,134 @@ test('requires: no rpmlib(), no own primary files, no exact self-provides, dupli
 
 test('files: dirs and ghosts typed; changelog: newest 10, oldest first, equal times nudged, authors trimmed', () => {
   const pkg = repo(acmeApp('1.0.0', '1'), 'a');
-  assert.deepEqual(pkg.files.map((f) => `${f.type} ${f.path}`), ['dir /etc/acme-app', 'file /etc/acme-app/config.ini', 'dir /opt/acme-app', 'file /opt/acme-app/main.js', 'file /usr/bin/acme-app', 'ghost /var/log/acme-app.log']);
-  assert.deepEqual(pkg.changelog.map((c) => [c.date, c.author, c.text]), [
-    [1795564800, 'Jane Doe <jane@example.com> - 0.9-1', '- First'],
-    [1795651200, 'Jane Doe <jane@example.com> - 0.9-2', '- Second, same day'],
-    [1795651201, 'Jane Doe <jane@example.com> - 1.0.0-1', '- Third & <newest>'],
-  ]);
+  assert.deepEqual(
+    pkg.files.map((f) => `${f.type} ${f.path}`),
+    [
+      'dir /etc/acme-app',
+      'file /etc/acme-app/config.ini',
+      'dir /opt/acme-app',
+      'file /opt/acme-app/main.js',
+      'file /usr/bin/acme-app',
+      'ghost /var/log/acme-app.log',
+    ],
+  );
+  assert.deepEqual(
+    pkg.changelog.map((c) => [c.date, c.author, c.text]),
+    [
+      [1795564800, 'Jane Doe <jane@example.com> - 0.9-1', '- First'],
+      [1795651200, 'Jane Doe <jane@example.com> - 0.9-2', '- Second, same day'],
+      [1795651201, 'Jane Doe <jane@example.com> - 1.0.0-1', '- Third & <newest>'],
+    ],
+  );
   const many = Array.from({ length: 12 }, (_, i) => 1795651200 - i * 86400);
-  const long = repo(acmeApp('1.0.0', '1', { [TAG.CHANGELOGTIME]: many, [TAG.CHANGELOGNAME]: many.map((t) => `n${t}`), [TAG.CHANGELOGTEXT]: many.map((t) => `t${t}`) }), 'a');
-  assert.deepEqual(long.changelog.map((c) => c.date), many.slice(0, 10).reverse());
+  const long = repo(
+    acmeApp('1.0.0', '1', {
+      [TAG.CHANGELOGTIME]: many,
+      [TAG.CHANGELOGNAME]: many.map((t) => `n${t}`),
+      [TAG.CHANGELOGTEXT]: many.map((t) => `t${t}`),
+    }),
+    'a',
+  );
+  assert.deepEqual(
+    long.changelog.map((c) => c.date),
+    many.slice(0, 10).reverse(),
+  );
   assert.equal(pkg.archiveSize, 1208);
   assert.equal(pkg.installedSize, 149);
 });
 
 test('a package whose metadata holds control characters is refused, naming the file', () => {
-  assert.throws(() => repo(acmeApp('1.0.0', '1', { [TAG.SUMMARY]: 'bell \u0007' }), 'a'), (e: unknown) => isUserError(e) && e.code === 'PKGAPP_RPM_CONTROL_CHARS' && e.message.includes('/fake/test.rpm'));
+  assert.throws(
+    () => repo(acmeApp('1.0.0', '1', { [TAG.SUMMARY]: 'bell \u0007' }), 'a'),
+    (e: unknown) => isUserError(e) && e.code === 'PKGAPP_RPM_CONTROL_CHARS' && e.message.includes('/fake/test.rpm'),
+  );
   assert.doesNotThrow(() => repo(acmeApp('1.0.0', '1', { [TAG.SUMMARY]: 'tab\tand newline\n' }), 'a'));
 });
 
 test('metadata order: name bytewise, then epoch-version-release as rpm orders them, then arch', () => {
-  const p = (name: string, epoch: number, version: string, release: string, arch = 'noarch') => ({ name, epoch, version, release, arch, location: '' });
-  const sorted = [p('b', 0, '1', '1'), p('a', 0, '1.10', '1'), p('a', 1, '0.1', '1'), p('a', 0, '1.9', '2'), p('a', 0, '1.10~rc1', '1'), p('a', 0, '1.9', '10'), p('a', 0, '1.9', '10', 'aarch64'), p('B', 0, '9', '9')].sort(comparePackages);
-  assert.deepEqual(sorted.map((x) => `${x.name}-${x.epoch}:${x.version}-${x.release}.${x.arch}`), ['B-0:9-9.noarch', 'a-0:1.9-2.noarch', 'a-0:1.9-10.aarch64', 'a-0:1.9-10.noarch', 'a-0:1.10~rc1-1.noarch', 'a-0:1.10-1.noarch', 'a-1:0.1-1.noarch', 'b-0:1-1.noarch']);
+  const p = (name: string, epoch: number, version: string, release: string, arch = 'noarch') => ({
+    name,
+    epoch,
+    version,
+    release,
+    arch,
+    location: '',
+  });
+  const sorted = [
+    p('b', 0, '1', '1'),
+    p('a', 0, '1.10', '1'),
+    p('a', 1, '0.1', '1'),
+    p('a', 0, '1.9', '2'),
+    p('a', 0, '1.10~rc1', '1'),
+    p('a', 0, '1.9', '10'),
+    p('a', 0, '1.9', '10', 'aarch64'),
+    p('B', 0, '9', '9'),
+  ].sort(comparePackages);
+  assert.deepEqual(
+    sorted.map((x) => `${x.name}-${x.epoch}:${x.version}-${x.release}.${x.arch}`),
+    [
+      'B-0:9-9.noarch',
+      'a-0:1.9-2.noarch',
+      'a-0:1.9-10.aarch64',
+      'a-0:1.9-10.noarch',
+      'a-0:1.10~rc1-1.noarch',
+      'a-0:1.10-1.noarch',
+      'a-1:0.1-1.noarch',
+      'b-0:1-1.noarch',
+    ],
+  );
 });
 
 /** Tricky pairs and rpm 4.18's answer (rpm --eval '%{lua: print(rpm.vercmp(a, b))}'). */
 const VERCMP: [string, string, number][] = [
-  ['1.0', '1.0', 0], ['1.0', '2.0', -1], ['2.0.1', '2.0', 1], ['1.0a', '1.0', 1], ['1.0~rc1', '1.0', -1], ['1.0~rc1', '1.0~rc2', -1],
-  ['1.0~~', '1.0~', -1], ['1.0^', '1.0', 1], ['1.0^git1', '1.0', 1], ['1.0^git1', '1.0.1', -1], ['1.0^git1', '1.0~rc1', 1], ['1.0^1^2', '1.0^1', 1],
-  ['1.0', '1.0.', 0], ['1.0', '1_0', 0], ['010', '10', 0], ['1.001', '1.1', 0], ['a', '1', -1], ['alpha', 'beta', -1], ['1.0a', '1.0.a', 0],
-  ['2.0a', '2.0.1', -1], ['5.5p1', '5.5p10', -1], ['5.5p10', '5.5p1', 1], ['10xyz', '10.1xyz', -1], ['xyz10', 'xyz10.1', -1], ['xyz.4', '8', -1],
-  ['1.2.3~beta.1', '1.2.3~beta.11', -1], ['1.0~rc1^git1', '1.0~rc1', 1], ['1.0+1', '1.0', 1], ['1.0', '1.0+', 0], ['1\u00e9', '1', 0],
-  ['99999999999999999999', '100000000000000000000', -1], ['1.2.0~alpha.beta', '1.2.0~alpha.1', -1], ['1.0.0', '1.0.0~0', 1], ['abc', 'ABC', 1],
-  ['1.0~', '1.0', -1], ['1.0^', '1.0~', 1], ['~1', '^1', -1], ['1...2', '1.2', 0],
+  ['1.0', '1.0', 0],
+  ['1.0', '2.0', -1],
+  ['2.0.1', '2.0', 1],
+  ['1.0a', '1.0', 1],
+  ['1.0~rc1', '1.0', -1],
+  ['1.0~rc1', '1.0~rc2', -1],
+  ['1.0~~', '1.0~', -1],
+  ['1.0^', '1.0', 1],
+  ['1.0^git1', '1.0', 1],
+  ['1.0^git1', '1.0.1', -1],
+  ['1.0^git1', '1.0~rc1', 1],
+  ['1.0^1^2', '1.0^1', 1],
+  ['1.0', '1.0.', 0],
+  ['1.0', '1_0', 0],
+  ['010', '10', 0],
+  ['1.001', '1.1', 0],
+  ['a', '1', -1],
+  ['alpha', 'beta', -1],
+  ['1.0a', '1.0.a', 0],
+  ['2.0a', '2.0.1', -1],
+  ['5.5p1', '5.5p10', -1],
+  ['5.5p10', '5.5p1', 1],
+  ['10xyz', '10.1xyz', -1],
+  ['xyz10', 'xyz10.1', -1],
+  ['xyz.4', '8', -1],
+  ['1.2.3~beta.1', '1.2.3~beta.11', -1],
+  ['1.0~rc1^git1', '1.0~rc1', 1],
+  ['1.0+1', '1.0', 1],
+  ['1.0', '1.0+', 0],
+  ['1\u00e9', '1', 0],
+  ['99999999999999999999', '100000000000000000000', -1],
+  ['1.2.0~alpha.beta', '1.2.0~alpha.1', -1],
+  ['1.0.0', '1.0.0~0', 1],
+  ['abc', 'ABC', 1],
+  ['1.0~', '1.0', -1],
+  ['1.0^', '1.0~', 1],
+  ['~1', '^1', -1],
+  ['1...2', '1.2', 0],
 ];
 /** Whole EVRs: rpm.vercmp parses [E:]V[-R]. */
-const EVRCMP: [string, string, number][] = [['1:1.0-1', '2.0-1', 1], ['1.0-2', '1.0-10', -1], ['1.0-1', '1.0', 1], ['0:1.0-1', '1.0-1', 0], ['2:0.1-1', '1:9.9-9', 1], ['1.0-1~rc1', '1.0-1', -1]];
+const EVRCMP: [string, string, number][] = [
+  ['1:1.0-1', '2.0-1', 1],
+  ['1.0-2', '1.0-10', -1],
+  ['1.0-1', '1.0', 1],
+  ['0:1.0-1', '1.0-1', 0],
+  ['2:0.1-1', '1:9.9-9', 1],
+  ['1.0-1~rc1', '1.0-1', -1],
+];
 
 function evr(text: string) {
   const parsed = parseEvr(text)!;
@@ -190,21 +386,27 @@ test('the table is what rpm itself answers', async (t) => {
   const pairs = [...VERCMP, ...EVRCMP];
   const lua = pairs.map(([a, b]) => `print(rpm.vercmp([[${a}]], [[${b}]]) .. " ")`).join(' ');
   const { stdout } = await execa('rpm', ['--eval', `%{lua: ${lua}}`], { env: await rpmEnv() });
-  assert.deepEqual(stdout.trim().split(/\s+/).map(Number), pairs.map(([, , want]) => want));
+  assert.deepEqual(
+    stdout.trim().split(/\s+/).map(Number),
+    pairs.map(([, , want]) => want),
+  );
 });
 
 test('yumClientSetup: a .repo file checking package and metadata signatures', () => {
-  assert.equal(yumClientSetup('https://repo.example.com/pkgapp/', 'stable'), [
-    '[pkgapp-stable]',
-    'name=pkgapp stable',
-    'baseurl=https://repo.example.com/pkgapp/yum/stable',
-    'enabled=1',
-    'gpgcheck=1',
-    'repo_gpgcheck=1',
-    'gpgkey=https://repo.example.com/pkgapp/yum/RPM-GPG-KEY-pkgapp',
-    'metadata_expire=300',
-    '',
-  ].join('\n'));
+  assert.equal(
+    yumClientSetup('https://repo.example.com/pkgapp/', 'stable'),
+    [
+      '[pkgapp-stable]',
+      'name=pkgapp stable',
+      'baseurl=https://repo.example.com/pkgapp/yum/stable',
+      'enabled=1',
+      'gpgcheck=1',
+      'repo_gpgcheck=1',
+      'gpgkey=https://repo.example.com/pkgapp/yum/RPM-GPG-KEY-pkgapp',
+      'metadata_expire=300',
+      '',
+    ].join('\n'),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +447,11 @@ const TINY_ENTRIES: HeaderEntry[] = [
 function tinyRpm(entries: HeaderEntry[] = TINY_ENTRIES): Buffer {
   const payload = Buffer.from('payload bytes');
   const header = encodeHeader(TAG.HEADERIMMUTABLE, entries);
-  const signature = encodeHeader(SIGTAG.HEADERSIGNATURES, [h.string(SIGTAG.SHA256HEADER, sha256(header)), h.int32(SIGTAG.SIZE, [header.length + payload.length]), h.int32(SIGTAG.PAYLOADSIZE, [512])]);
+  const signature = encodeHeader(SIGTAG.HEADERSIGNATURES, [
+    h.string(SIGTAG.SHA256HEADER, sha256(header)),
+    h.int32(SIGTAG.SIZE, [header.length + payload.length]),
+    h.int32(SIGTAG.PAYLOADSIZE, [512]),
+  ]);
   return Buffer.concat([encodeLead('tiny-1.0-1', 1), signature, signaturePadding(signature.length), header, payload]);
 }
 
@@ -263,12 +469,23 @@ test('readRpm: lead, both headers, byte range and typed accessors of an encoder-
   assert.equal(info.size, bytes.length);
   const sigEnd = 96 + 16 + bytes.readUInt32BE(104) * 16 + bytes.readUInt32BE(108);
   assert.equal(info.headerStart, sigEnd + ((8 - (sigEnd % 8)) % 8));
-  assert.equal(sha256(bytes.subarray(info.headerStart, info.headerEnd)), info.signature.get(SIGTAG.SHA256HEADER)!.value);
+  assert.equal(
+    sha256(bytes.subarray(info.headerStart, info.headerEnd)),
+    info.signature.get(SIGTAG.SHA256HEADER)!.value,
+  );
   assert.equal(bytes.subarray(info.headerEnd).toString(), 'payload bytes');
   assert.deepEqual(rpmNevra(info), { name: 'tiny', epoch: undefined, version: '1.0', release: '1', arch: 'noarch' });
   assert.deepEqual(info.header.get(TAG.SUMMARY), { tag: TAG.SUMMARY, type: RPM_TYPE.I18NSTRING, value: ['Tiny'] });
-  assert.deepEqual(rpmFileList(info).map((f) => [f.path, f.mode, f.flags, f.size]), [['/etc/tiny', DIR, 0, 0], ['/etc/tiny/tiny.conf', FILE, 17, 5]]);
-  assert.deepEqual(rpmDependencies(info, 'requires'), [{ name: 'rpmlib(CompressedFileNames)', flags: RPMLIB, version: '3.0.4-1' }]);
+  assert.deepEqual(
+    rpmFileList(info).map((f) => [f.path, f.mode, f.flags, f.size]),
+    [
+      ['/etc/tiny', DIR, 0, 0],
+      ['/etc/tiny/tiny.conf', FILE, 17, 5],
+    ],
+  );
+  assert.deepEqual(rpmDependencies(info, 'requires'), [
+    { name: 'rpmlib(CompressedFileNames)', flags: RPMLIB, version: '3.0.4-1' },
+  ]);
   assert.deepEqual(rpmSizes(info), { installed: 5, archive: 512 });
 });
 
@@ -276,20 +493,53 @@ test('readRpm on a package rpmbuild made agrees with rpm -q on every field the r
   if (!requireTools(t, ['rpm', 'rpmbuild'])) return;
   const file = await buildRich();
   const info = await readRpm(file);
-  const q = async (format: string) => (await execa('rpm', ['--dbpath', path.join(home!, '.rpmdb'), '-qp', '--qf', format, file], { env: await rpmEnv() })).stdout;
+  const q = async (format: string) =>
+    (await execa('rpm', ['--dbpath', path.join(home!, '.rpmdb'), '-qp', '--qf', format, file], { env: await rpmEnv() }))
+      .stdout;
   const n = rpmNevra(info);
-  assert.equal(`${n.name} ${n.epoch} ${n.version} ${n.release} ${n.arch}`, await q('%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}'));
-  for (const [kind, tag] of [['requires', 'REQUIRE'], ['provides', 'PROVIDE'], ['conflicts', 'CONFLICT'], ['obsoletes', 'OBSOLETE'], ['recommends', 'RECOMMEND'], ['suggests', 'SUGGEST'], ['supplements', 'SUPPLEMENT'], ['enhances', 'ENHANCE']] as const) {
-    const ours = rpmDependencies(info, kind).map((d) => `${d.name}|${d.flags}|${d.version}`).join('\n');
+  assert.equal(
+    `${n.name} ${n.epoch} ${n.version} ${n.release} ${n.arch}`,
+    await q('%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}'),
+  );
+  for (const [kind, tag] of [
+    ['requires', 'REQUIRE'],
+    ['provides', 'PROVIDE'],
+    ['conflicts', 'CONFLICT'],
+    ['obsoletes', 'OBSOLETE'],
+    ['recommends', 'RECOMMEND'],
+    ['suggests', 'SUGGEST'],
+    ['supplements', 'SUPPLEMENT'],
+    ['enhances', 'ENHANCE'],
+  ] as const) {
+    const ours = rpmDependencies(info, kind)
+      .map((d) => `${d.name}|${d.flags}|${d.version}`)
+      .join('\n');
     assert.equal(ours, await q(`[%{${tag}NAME}|%{${tag}FLAGS}|%{${tag}VERSION}\n]`).then((s) => s.trimEnd()), kind);
   }
-  const files = rpmFileList(info).map((f) => `${f.path}|${f.mode}|${f.flags}|${f.size}|${f.linkTo}|${f.digest}|${f.user}|${f.group}`).join('\n');
-  assert.equal(files, (await q('[%{FILENAMES}|%{FILEMODES}|%{FILEFLAGS}|%{FILESIZES}|%{FILELINKTOS}|%{FILEDIGESTS}|%{FILEUSERNAME}|%{FILEGROUPNAME}\n]')).trimEnd());
-  assert.ok(rpmFileList(info).some((f) => f.linkTo === '../../usr/bin/rich') && rpmFileList(info).some((f) => f.flags & 64), 'a symlink and a %ghost are compared');
-  const changelog = rpmChangelog(info).map((c) => `${c.time}|${c.author}|${c.text}`).join('\n');
+  const files = rpmFileList(info)
+    .map((f) => `${f.path}|${f.mode}|${f.flags}|${f.size}|${f.linkTo}|${f.digest}|${f.user}|${f.group}`)
+    .join('\n');
+  assert.equal(
+    files,
+    (
+      await q(
+        '[%{FILENAMES}|%{FILEMODES}|%{FILEFLAGS}|%{FILESIZES}|%{FILELINKTOS}|%{FILEDIGESTS}|%{FILEUSERNAME}|%{FILEGROUPNAME}\n]',
+      )
+    ).trimEnd(),
+  );
+  assert.ok(
+    rpmFileList(info).some((f) => f.linkTo === '../../usr/bin/rich') && rpmFileList(info).some((f) => f.flags & 64),
+    'a symlink and a %ghost are compared',
+  );
+  const changelog = rpmChangelog(info)
+    .map((c) => `${c.time}|${c.author}|${c.text}`)
+    .join('\n');
   assert.equal(changelog, (await q('[%{CHANGELOGTIME}|%{CHANGELOGNAME}|%{CHANGELOGTEXT}\n]')).trimEnd());
   const pkg = repoPackage(info, { sha256: 'x', mtime: 0, location: 'x' });
-  assert.equal(`${pkg.summary}|${pkg.description}|${pkg.url}|${pkg.vendor}|${pkg.packager}|${pkg.license}|${pkg.group}|${pkg.installedSize}|${pkg.archiveSize}`, await q('%{SUMMARY}|%{DESCRIPTION}|%{URL}|%{VENDOR}|%{PACKAGER}|%{LICENSE}|%{GROUP}|%{SIZE}|%{ARCHIVESIZE}'));
+  assert.equal(
+    `${pkg.summary}|${pkg.description}|${pkg.url}|${pkg.vendor}|${pkg.packager}|${pkg.license}|${pkg.group}|${pkg.installedSize}|${pkg.archiveSize}`,
+    await q('%{SUMMARY}|%{DESCRIPTION}|%{URL}|%{VENDOR}|%{PACKAGER}|%{LICENSE}|%{GROUP}|%{SIZE}|%{ARCHIVESIZE}'),
+  );
   // The byte range, checked by the digests rpm stored: header SHA256, payload SHA256, header+payload size.
   const bytes = await readFile(file);
   assert.equal(sha256(bytes.subarray(info.headerStart, info.headerEnd)), await q('%{SHA256HEADER}'));
@@ -302,7 +552,11 @@ async function buildRich(): Promise<string> {
   const top = await tempDir('pkgapp-rpmbuild-');
   const spec = path.join(top, 'rich.spec');
   await writeFile(spec, RICH_SPEC);
-  const r = await execa('rpmbuild', ['-bb', '--define', `_topdir ${top}`, '--define', '_build_id_links none', spec], { env: await rpmEnv(), reject: false, all: true });
+  const r = await execa('rpmbuild', ['-bb', '--define', `_topdir ${top}`, '--define', '_build_id_links none', spec], {
+    env: await rpmEnv(),
+    reject: false,
+    all: true,
+  });
   assert.equal(r.exitCode, 0, r.all);
   return path.join(top, 'RPMS/noarch/rich-test-1.2.3~rc1-4.noarch.rpm');
 }
@@ -394,14 +648,35 @@ const HOSTILE: [string, (b: Buffer) => Buffer, RegExp][] = [
   ['an offset past the store', (b) => patch(b, mainIndex(b, TAG.NAME) + 8, 0x7fffffff), /offset outside/],
   ['count 0', (b) => patch(b, mainIndex(b, TAG.FILESIZES) + 12, 0), /impossible count/],
   ['count 0xffffffff', (b) => patch(b, mainIndex(b, TAG.FILESIZES) + 12, 0xffffffff), /impossible count/],
-  ['an INT32 array running past the store', (b) => patch(b, mainIndex(b, TAG.FILESIZES) + 12, mainDl(b) >> 1), /past the data store/],
-  ['a string array running past the store', (b) => patch(b, mainIndex(b, TAG.DIRNAMES) + 12, mainDl(b)), /past the data store/],
+  [
+    'an INT32 array running past the store',
+    (b) => patch(b, mainIndex(b, TAG.FILESIZES) + 12, mainDl(b) >> 1),
+    /past the data store/,
+  ],
+  [
+    'a string array running past the store',
+    (b) => patch(b, mainIndex(b, TAG.DIRNAMES) + 12, mainDl(b)),
+    /past the data store/,
+  ],
   ['type 0', (b) => patch(b, mainIndex(b, TAG.NAME) + 4, 0), /unknown type/],
   ['type 42', (b) => patch(b, mainIndex(b, TAG.NAME) + 4, 42), /unknown type/],
-  ['a misaligned INT32', (b) => patch(b, mainIndex(b, TAG.BUILDTIME) + 8, b.readInt32BE(mainIndex(b, TAG.BUILDTIME) + 8) + 1), /misaligned/],
+  [
+    'a misaligned INT32',
+    (b) => patch(b, mainIndex(b, TAG.BUILDTIME) + 8, b.readInt32BE(mainIndex(b, TAG.BUILDTIME) + 8) + 1),
+    /misaligned/,
+  ],
   ['a STRING with count 2', (b) => patch(b, mainIndex(b, TAG.NAME) + 12, 2), /count 1/],
   ['a tag below 100', (b) => patch(b, mainIndex(b, TAG.NAME), 7), /tag below 100/],
-  ['a broken region trailer', (b) => patch(b, headerStartOf(b) + 16 + 16 * b.readUInt32BE(headerStartOf(b) + 8) + b.readUInt32BE(headerStartOf(b) + 12) - 8, 0x12345678), /region trailer/],
+  [
+    'a broken region trailer',
+    (b) =>
+      patch(
+        b,
+        headerStartOf(b) + 16 + 16 * b.readUInt32BE(headerStartOf(b) + 8) + b.readUInt32BE(headerStartOf(b) + 12) - 8,
+        0x12345678,
+      ),
+    /region trailer/,
+  ],
 ];
 
 function mainDl(bytes: Buffer): number {
@@ -426,7 +701,10 @@ test('readRpm refuses hostile or damaged files with a UserError naming the file,
       assert.match(e.message, message, what);
       return true;
     });
-    assert.ok(process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024, `${what}: allocated ${process.memoryUsage().arrayBuffers - before} bytes`);
+    assert.ok(
+      process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024,
+      `${what}: allocated ${process.memoryUsage().arrayBuffers - before} bytes`,
+    );
   }
 });
 
@@ -447,34 +725,80 @@ test('parseHeaderBody: a string without its NUL, a bad region entry', () => {
     return b;
   };
   const bad = (reason: string) => new Error(reason);
-  assert.throws(() => parseHeaderBody(Buffer.concat([entry(1000, RPM_TYPE.STRING, 0, 1), Buffer.from('abc')]), 1, 3, bad), /string runs past/);
-  assert.throws(() => parseHeaderBody(Buffer.concat([entry(63, RPM_TYPE.BIN, 0, 16), Buffer.alloc(16)]), 1, 16, bad), /region trailer/);
-  assert.throws(() => parseHeaderBody(Buffer.concat([entry(63, RPM_TYPE.INT32, 0, 16), Buffer.alloc(16)]), 1, 16, bad), /malformed region entry/);
-  assert.deepEqual([...parseHeaderBody(Buffer.concat([entry(1000, RPM_TYPE.STRING, 0, 1), Buffer.from('ab\0')]), 1, 3, bad).values()], [{ tag: 1000, type: RPM_TYPE.STRING, value: 'ab' }]);
+  assert.throws(
+    () => parseHeaderBody(Buffer.concat([entry(1000, RPM_TYPE.STRING, 0, 1), Buffer.from('abc')]), 1, 3, bad),
+    /string runs past/,
+  );
+  assert.throws(
+    () => parseHeaderBody(Buffer.concat([entry(63, RPM_TYPE.BIN, 0, 16), Buffer.alloc(16)]), 1, 16, bad),
+    /region trailer/,
+  );
+  assert.throws(
+    () => parseHeaderBody(Buffer.concat([entry(63, RPM_TYPE.INT32, 0, 16), Buffer.alloc(16)]), 1, 16, bad),
+    /malformed region entry/,
+  );
+  assert.deepEqual(
+    [...parseHeaderBody(Buffer.concat([entry(1000, RPM_TYPE.STRING, 0, 1), Buffer.from('ab\0')]), 1, 3, bad).values()],
+    [{ tag: 1000, type: RPM_TYPE.STRING, value: 'ab' }],
+  );
 });
 
 test('accessors refuse inconsistent parallel arrays with a UserError naming the file', () => {
-  const info = (extra: Record<number, RpmHeaderEntry['value']>) => fakeRpm({ [TAG.NAME]: 'x', [TAG.DIRNAMES]: ['/a/'], [TAG.BASENAMES]: ['b', 'c'], [TAG.DIRINDEXES]: [0, 0], ...extra });
-  const refused = (e: unknown) => isUserError(e) && e.code === 'PKGAPP_RPM_INVALID' && e.message.startsWith('/fake/test.rpm: ');
+  const info = (extra: Record<number, RpmHeaderEntry['value']>) =>
+    fakeRpm({
+      [TAG.NAME]: 'x',
+      [TAG.DIRNAMES]: ['/a/'],
+      [TAG.BASENAMES]: ['b', 'c'],
+      [TAG.DIRINDEXES]: [0, 0],
+      ...extra,
+    });
+  const refused = (e: unknown) =>
+    isUserError(e) && e.code === 'PKGAPP_RPM_INVALID' && e.message.startsWith('/fake/test.rpm: ');
   assert.throws(() => rpmFileList(info({ [TAG.DIRINDEXES]: [0] })), refused);
   assert.throws(() => rpmFileList(info({ [TAG.DIRINDEXES]: [0, 5] })), refused);
   assert.throws(() => rpmFileList(info({ [TAG.FILEMODES]: [DIR] })), refused);
-  assert.throws(() => rpmDependencies(info({ [TAG.REQUIRENAME]: ['a', 'b'], [TAG.REQUIREFLAGS]: [0], [TAG.REQUIREVERSION]: ['', ''] }), 'requires'), refused);
+  assert.throws(
+    () =>
+      rpmDependencies(
+        info({ [TAG.REQUIRENAME]: ['a', 'b'], [TAG.REQUIREFLAGS]: [0], [TAG.REQUIREVERSION]: ['', ''] }),
+        'requires',
+      ),
+    refused,
+  );
   assert.throws(() => rpmNevra(info({})), refused);
-  assert.deepEqual(rpmFileList(info({})).map((f) => f.path), ['/a/b', '/a/c']);
+  assert.deepEqual(
+    rpmFileList(info({})).map((f) => f.path),
+    ['/a/b', '/a/c'],
+  );
 });
 
 test('publishYum refuses an rpm whose name, version or arch would leave the pool, before writing anything', async () => {
-  const signer = { publicKey: { armored: 'KEY', binary: new Uint8Array() }, signDetachedArmored: async () => 'SIG' } as unknown as Signer;
+  const signer = {
+    publicKey: { armored: 'KEY', binary: new Uint8Array() },
+    signDetachedArmored: async () => 'SIG',
+  } as unknown as Signer;
   const repoDir = await tempDir('pkgapp-yumrepo-');
-  for (const [tag, value] of [[TAG.NAME, '../../evil'], [TAG.VERSION, '1/../../x'], [TAG.ARCH, 'noarch/..']] as const) {
+  for (const [tag, value] of [
+    [TAG.NAME, '../../evil'],
+    [TAG.VERSION, '1/../../x'],
+    [TAG.ARCH, 'noarch/..'],
+  ] as const) {
     const entries = TINY_ENTRIES.map((e) => (e.tag === tag ? h.string(tag, value) : e));
     const file = await writeTemp('evil.rpm', tinyRpm(entries));
-    await assert.rejects(publishYum([file], { repoDir, suite: 'stable', signer, now: new Date(0) }), (e: unknown) => isUserError(e) && e.code === 'PKGAPP_RPM_NAME_INVALID' && e.message.startsWith(file), value);
+    await assert.rejects(
+      publishYum([file], { repoDir, suite: 'stable', signer, now: new Date(0) }),
+      (e: unknown) => isUserError(e) && e.code === 'PKGAPP_RPM_NAME_INVALID' && e.message.startsWith(file),
+      value,
+    );
   }
   assert.deepEqual(await readdir(repoDir), []);
   // The well-formed tiny package itself publishes fine with the same (fake) signer.
-  const ok = await publishYum([await writeTemp('tiny.rpm', tinyRpm())], { repoDir, suite: 'stable', signer, now: new Date(0) });
+  const ok = await publishYum([await writeTemp('tiny.rpm', tinyRpm())], {
+    repoDir,
+    suite: 'stable',
+    signer,
+    now: new Date(0),
+  });
   assert.deepEqual(ok.added, ['stable/Packages/tiny-1.0-1.noarch.rpm']);
   assert.equal(await readFile(path.join(repoDir, 'yum/stable/repodata/repomd.xml.asc'), 'utf8'), 'SIG');
 });

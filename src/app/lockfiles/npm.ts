@@ -34,20 +34,28 @@ export interface NpmLockfile {
 export function parseNpmLockfile(text: string, path: string): NpmLockfile {
   let data: { lockfileVersion?: unknown; packages?: unknown };
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text) as typeof data;
   } catch (error) {
-    throw new UserError(`${path}: malformed JSON: ${(error as Error).message}`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: 'Regenerate it with `npm install`' });
+    throw new UserError(`${path}: malformed JSON: ${(error as Error).message}`, {
+      code: 'PKGAPP_LOCKFILE_MALFORMED',
+      hint: 'Regenerate it with `npm install`',
+    });
   }
   const version = data.lockfileVersion;
   if (version === 1 || typeof data.packages !== 'object' || data.packages === null) {
-    throw new UserError(`${path}: lockfileVersion ${String(version)} is not supported (pkgapp reads versions 2 and 3)`, {
-      code: 'PKGAPP_LOCKFILE_VERSION',
-      hint: 'Upgrade it with npm 7 or newer: `npm install --package-lock-only`',
-    });
+    throw new UserError(
+      `${path}: lockfileVersion ${String(version)} is not supported (pkgapp reads versions 2 and 3)`,
+      {
+        code: 'PKGAPP_LOCKFILE_VERSION',
+        hint: 'Upgrade it with npm 7 or newer: `npm install --package-lock-only`',
+      },
+    );
   }
   // npm 11 records optional peers it resolved but did not install as "extraneous" (Nuxt 3:
   // @nuxt/schema 4, commander 14); npm ci never installs them, so they are not part of the tree.
-  const packages = Object.fromEntries(Object.entries(data.packages as Record<string, LockPackage>).filter(([, entry]) => entry.extraneous !== true));
+  const packages = Object.fromEntries(
+    Object.entries(data.packages as Record<string, LockPackage>).filter(([, entry]) => entry.extraneous !== true),
+  );
   return { path, lockfileVersion: Number(version), packages };
 }
 
@@ -70,7 +78,11 @@ export function npmLockfileMismatches(lock: NpmLockfile, pkg: Record<string, unk
       } else {
         const at = resolveLocation(lock, importer, name);
         const pinned = at === undefined ? undefined : lock.packages[at]?.version;
-        if (pinned !== undefined && semver.validRange(spec) && !semver.satisfies(pinned, spec, { includePrerelease: true })) {
+        if (
+          pinned !== undefined &&
+          semver.validRange(spec) &&
+          !semver.satisfies(pinned, spec, { includePrerelease: true })
+        ) {
           problems.push(`${field}.${name}: the lockfile pins ${pinned}, outside "${spec}"`);
         }
       }
@@ -92,10 +104,17 @@ export function npmProductionPackages(lock: NpmLockfile): PinnedPackage[] {
     if (location === '' || entry.dev) continue;
     if (!location.startsWith('node_modules/') && !location.includes('/node_modules/')) continue; // workspace folders
     if (entry.link) {
-      throw new Error(`${lock.path}: "${location}" is a link to ${entry.resolved ?? 'another directory'}: use npmLockGraph() for lockfiles with links`);
+      throw new Error(
+        `${lock.path}: "${location}" is a link to ${entry.resolved ?? 'another directory'}: use npmLockGraph() for lockfiles with links`,
+      );
     }
     const name = location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    result.push({ location, name, version: entry.version ?? '', optional: entry.optional === true || entry.devOptional === true });
+    result.push({
+      location,
+      name,
+      version: entry.version ?? '',
+      optional: entry.optional === true || entry.devOptional === true,
+    });
   }
   return result.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
 }
@@ -125,7 +144,11 @@ export function npmLockGraph(lock: NpmLockfile, importer: string): LockGraph {
   const describe = (location: string, linked: boolean): WalkPackage => {
     const entry = lock.packages[location] ?? {};
     return {
-      name: entry.name ?? location.slice(location.lastIndexOf('node_modules/') + (location.includes('node_modules/') ? 'node_modules/'.length : 0)),
+      name:
+        entry.name ??
+        location.slice(
+          location.lastIndexOf('node_modules/') + (location.includes('node_modules/') ? 'node_modules/'.length : 0),
+        ),
       version: entry.version ?? '',
       // npm marks what only optional dependencies reach itself: the path the walk took does not matter
       optional: entry.optional === true || entry.devOptional === true,
@@ -137,11 +160,19 @@ export function npmLockGraph(lock: NpmLockfile, importer: string): LockGraph {
 }
 
 /** What the package at `location` requires, found by Node's lookup from there; each name once (dependencies first, then optional, then peers). */
-function* npmEdges(lock: NpmLockfile, location: string, entry: LockPackage, describe: (location: string, linked: boolean) => WalkPackage): Generator<WalkEdge> {
+function* npmEdges(
+  lock: NpmLockfile,
+  location: string,
+  entry: LockPackage,
+  describe: (location: string, linked: boolean) => WalkPackage,
+): Generator<WalkEdge> {
   const wanted: [string, boolean][] = [
     ...Object.keys(entry.dependencies ?? {}).map((n): [string, boolean] => [n, false]),
     ...Object.keys(entry.optionalDependencies ?? {}).map((n): [string, boolean] => [n, true]),
-    ...Object.keys(entry.peerDependencies ?? {}).map((n): [string, boolean] => [n, entry.peerDependenciesMeta?.[n]?.optional === true]),
+    ...Object.keys(entry.peerDependencies ?? {}).map((n): [string, boolean] => [
+      n,
+      entry.peerDependenciesMeta?.[n]?.optional === true,
+    ]),
   ];
   const found = new Set<string>();
   for (const [name, optional] of wanted) {
@@ -149,7 +180,8 @@ function* npmEdges(lock: NpmLockfile, location: string, entry: LockPackage, desc
     const at = resolveLocation(lock, location, name);
     if (at === undefined) {
       // npm leaves out optional dependencies and peers it did not install; anything else is a hole in the lock
-      if (!optional && !entry.peerDependencies?.[name]) yield { missing: `${name}, a dependency of ${location || 'the root project'}, is not in the lockfile` };
+      if (!optional && !entry.peerDependencies?.[name])
+        yield { missing: `${name}, a dependency of ${location || 'the root project'}, is not in the lockfile` };
       continue;
     }
     found.add(name);

@@ -13,7 +13,12 @@ import type { Importers, Lock, ManagerId } from './types.js';
 import { parseYarnBerryLockfile, yarnBerryLock } from './yarn-berry.js';
 import { parseYarnClassicLockfile, yarnClassicLock } from './yarn-classic.js';
 
-export const MANAGER_LABELS: Record<ManagerId, string> = { npm: 'npm', 'yarn-classic': 'Yarn classic', 'yarn-berry': 'Yarn Berry', pnpm: 'pnpm' };
+export const MANAGER_LABELS: Record<ManagerId, string> = {
+  npm: 'npm',
+  'yarn-classic': 'Yarn classic',
+  'yarn-berry': 'Yarn Berry',
+  pnpm: 'pnpm',
+};
 
 /** Lockfile names pkgapp reads, in precedence order (npm prefers npm-shrinkwrap.json). */
 const LOCKFILES: [string, 'npm' | 'yarn' | 'pnpm' | 'bun'][] = [
@@ -26,7 +31,9 @@ const LOCKFILES: [string, 'npm' | 'yarn' | 'pnpm' | 'bun'][] = [
 ];
 
 /** The lockfiles of the package managers pkgapp installs with (not Bun's): a directory holding one is a project's root. */
-export const PROJECT_LOCKFILE_NAMES: readonly string[] = LOCKFILES.filter(([, kind]) => kind !== 'bun').map(([name]) => name);
+export const PROJECT_LOCKFILE_NAMES: readonly string[] = LOCKFILES.filter(([, kind]) => kind !== 'bun').map(
+  ([name]) => name,
+);
 
 /** The files besides package.json a package manager reads its settings from (never packaged). */
 export const MANAGER_CONFIG_FILES = ['.npmrc', '.yarnrc', '.yarnrc.yml', 'pnpm-workspace.yaml', '.pnpmfile.cjs'];
@@ -56,10 +63,13 @@ export async function detectManager(dir: string, packageJson: PackageJson): Prom
   const field = parsePackageManagerField(packageJson.packageManager);
   const pkgPath = path.join(dir, 'package.json');
   if (field && !['npm', 'yarn', 'pnpm'].includes(field.name)) {
-    throw new UserError(`${pkgPath}: "packageManager": "${String(packageJson.packageManager)}" names a package manager pkgapp does not support`, {
-      code: 'PKGAPP_PACKAGE_MANAGER_UNSUPPORTED',
-      hint: 'pkgapp installs apps with npm, Yarn (classic, or Berry with nodeLinker: node-modules) or pnpm: use one of them and commit its lockfile',
-    });
+    throw new UserError(
+      `${pkgPath}: "packageManager": "${String(packageJson.packageManager)}" names a package manager pkgapp does not support`,
+      {
+        code: 'PKGAPP_PACKAGE_MANAGER_UNSUPPORTED',
+        hint: 'pkgapp installs apps with npm, Yarn (classic, or Berry with nodeLinker: node-modules) or pnpm: use one of them and commit its lockfile',
+      },
+    );
   }
   const supported = found.filter((f) => f.kind !== 'bun');
   const kinds = [...new Set(supported.map((f) => f.kind))];
@@ -67,16 +77,22 @@ export async function detectManager(dir: string, packageJson: PackageJson): Prom
   if (field) {
     chosen = supported.find((f) => f.kind === field.name) as typeof chosen;
     if (!chosen && supported.length) {
-      throw new UserError(`${pkgPath}: "packageManager" is ${field.name}, but the lockfile is ${supported.map((f) => path.basename(f.file)).join(' and ')}`, {
-        code: 'PKGAPP_PACKAGE_MANAGER_CONFLICT',
-        hint: `Install with ${field.name} and commit its lockfile, or change "packageManager" to the tool that wrote the lockfile`,
-      });
+      throw new UserError(
+        `${pkgPath}: "packageManager" is ${field.name}, but the lockfile is ${supported.map((f) => path.basename(f.file)).join(' and ')}`,
+        {
+          code: 'PKGAPP_PACKAGE_MANAGER_CONFLICT',
+          hint: `Install with ${field.name} and commit its lockfile, or change "packageManager" to the tool that wrote the lockfile`,
+        },
+      );
     }
   } else if (kinds.length > 1) {
-    throw new UserError(`${dir}: lockfiles of several package managers (${supported.map((f) => path.basename(f.file)).join(', ')})`, {
-      code: 'PKGAPP_PACKAGE_MANAGER_AMBIGUOUS',
-      hint: 'Delete the ones you do not use, or name the package manager in package.json "packageManager" (e.g. "pnpm@10.5.0")',
-    });
+    throw new UserError(
+      `${dir}: lockfiles of several package managers (${supported.map((f) => path.basename(f.file)).join(', ')})`,
+      {
+        code: 'PKGAPP_PACKAGE_MANAGER_AMBIGUOUS',
+        hint: 'Delete the ones you do not use, or name the package manager in package.json "packageManager" (e.g. "pnpm@10.5.0")',
+      },
+    );
   } else {
     chosen = supported[0] as typeof chosen;
   }
@@ -96,10 +112,15 @@ export async function detectManager(dir: string, packageJson: PackageJson): Prom
   const berry = isBerryLockfile(await readFile(chosen.file, 'utf8'));
   const wantsBerry = field ? Number.parseInt(field.version, 10) >= 2 : undefined;
   if (wantsBerry !== undefined && wantsBerry !== berry) {
-    throw new UserError(`${chosen.file} is a ${berry ? 'Yarn Berry' : 'Yarn classic (v1)'} lockfile, but package.json "packageManager" is ${String(packageJson.packageManager)}`, {
-      code: 'PKGAPP_PACKAGE_MANAGER_CONFLICT',
-      hint: berry ? 'Set "packageManager" to the Yarn version that wrote yarn.lock' : 'Run `yarn install` with that Yarn version to migrate yarn.lock, and commit it',
-    });
+    throw new UserError(
+      `${chosen.file} is a ${berry ? 'Yarn Berry' : 'Yarn classic (v1)'} lockfile, but package.json "packageManager" is ${String(packageJson.packageManager)}`,
+      {
+        code: 'PKGAPP_PACKAGE_MANAGER_CONFLICT',
+        hint: berry
+          ? 'Set "packageManager" to the Yarn version that wrote yarn.lock'
+          : 'Run `yarn install` with that Yarn version to migrate yarn.lock, and commit it',
+      },
+    );
   }
   return { manager: berry ? 'yarn-berry' : 'yarn-classic', lockfilePath: chosen.file };
 }
@@ -156,7 +177,12 @@ const TOOL_ENV = {
  * project's .yarnrc.yml names. A missing tool, or a yarn of the wrong generation, is bad input
  * naming how to install it. `dir` is the lockfile's directory.
  */
-export async function findTool(manager: ManagerId, dir: string, packageJson: PackageJson, env: NodeJS.ProcessEnv = process.env): Promise<ManagerTool> {
+export async function findTool(
+  manager: ManagerId,
+  dir: string,
+  packageJson: PackageJson,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ManagerTool> {
   const field = parsePackageManagerField(packageJson.packageManager);
   const pinned = field?.version ? `@${field.version}` : '';
   const base = { manager, env: TOOL_ENV, prefix: [] as string[] };
@@ -188,7 +214,14 @@ export async function findTool(manager: ManagerId, dir: string, packageJson: Pac
     }
     case 'yarn-classic': {
       const version = await toolVersion('yarn', [], dir, env);
-      if (version === undefined || !version.startsWith('1.')) throw missingTool(manager, dir, 'yarn', version, `npm install -g yarn${pinned.startsWith('@1') ? pinned : '@1'}`);
+      if (version === undefined || !version.startsWith('1.'))
+        throw missingTool(
+          manager,
+          dir,
+          'yarn',
+          version,
+          `npm install -g yarn${pinned.startsWith('@1') ? pinned : '@1'}`,
+        );
       return {
         ...base,
         file: 'yarn',
@@ -203,24 +236,36 @@ export async function findTool(manager: ManagerId, dir: string, packageJson: Pac
       const rc = await readYarnrc(dir);
       const linker = typeof rc['nodeLinker'] === 'string' ? rc['nodeLinker'] : 'pnp';
       if (linker !== 'node-modules') {
-        throw new UserError(`${path.join(dir, '.yarnrc.yml')}: nodeLinker is "${linker}"${rc['nodeLinker'] === undefined ? ' (the default)' : ''}; pkgapp packages a node_modules directory`, {
-          code: 'PKGAPP_YARN_PNP_UNSUPPORTED',
-          hint: 'Add `nodeLinker: node-modules` to .yarnrc.yml and run `yarn install`',
-        });
+        throw new UserError(
+          `${path.join(dir, '.yarnrc.yml')}: nodeLinker is "${linker}"${rc['nodeLinker'] === undefined ? ' (the default)' : ''}; pkgapp packages a node_modules directory`,
+          {
+            code: 'PKGAPP_YARN_PNP_UNSUPPORTED',
+            hint: 'Add `nodeLinker: node-modules` to .yarnrc.yml and run `yarn install`',
+          },
+        );
       }
       let file = 'yarn';
       let prefix: string[] = [];
       if (typeof rc['yarnPath'] === 'string') {
         const yarnPath = path.resolve(dir, rc['yarnPath']);
         if (!(await exists(yarnPath))) {
-          throw new UserError(`${path.join(dir, '.yarnrc.yml')}: yarnPath ${rc['yarnPath']} does not exist`, { code: 'PKGAPP_PACKAGE_MANAGER_MISSING', hint: 'Commit the Yarn release (`yarn set version`) or remove yarnPath' });
+          throw new UserError(`${path.join(dir, '.yarnrc.yml')}: yarnPath ${rc['yarnPath']} does not exist`, {
+            code: 'PKGAPP_PACKAGE_MANAGER_MISSING',
+            hint: 'Commit the Yarn release (`yarn set version`) or remove yarnPath',
+          });
         }
         file = process.execPath;
         prefix = [yarnPath];
       }
       const version = await toolVersion(file, prefix, dir, env);
       if (version === undefined || Number.parseInt(version, 10) < 2) {
-        throw missingTool(manager, dir, 'yarn', version, `npm install -g @yarnpkg/cli-dist${pinned || '@4'}` + '`, or commit a release with `yarn set version');
+        throw missingTool(
+          manager,
+          dir,
+          'yarn',
+          version,
+          `npm install -g @yarnpkg/cli-dist${pinned || '@4'}` + '`, or commit a release with `yarn set version',
+        );
       }
       return {
         ...base,
@@ -238,18 +283,43 @@ export async function findTool(manager: ManagerId, dir: string, packageJson: Pac
   }
 }
 
-function missingTool(manager: ManagerId, dir: string, program: string, found: string | undefined, install: string): UserError {
-  const wanted = manager === 'yarn-classic' ? 'Yarn classic (1.x)' : manager === 'yarn-berry' ? 'Yarn 2 or newer' : MANAGER_LABELS[manager];
-  return new UserError(`${dir}: the lockfile needs ${wanted}, but ${found === undefined ? `no \`${program}\` is on PATH` : `\`${program}\` on PATH is version ${found}`}`, {
-    code: 'PKGAPP_PACKAGE_MANAGER_MISSING',
-    exitCode: EXIT_USAGE,
-    hint: `Install it (\`${install}\`) or put it first on PATH, then retry`,
-  });
+function missingTool(
+  manager: ManagerId,
+  dir: string,
+  program: string,
+  found: string | undefined,
+  install: string,
+): UserError {
+  const wanted =
+    manager === 'yarn-classic'
+      ? 'Yarn classic (1.x)'
+      : manager === 'yarn-berry'
+        ? 'Yarn 2 or newer'
+        : MANAGER_LABELS[manager];
+  return new UserError(
+    `${dir}: the lockfile needs ${wanted}, but ${found === undefined ? `no \`${program}\` is on PATH` : `\`${program}\` on PATH is version ${found}`}`,
+    {
+      code: 'PKGAPP_PACKAGE_MANAGER_MISSING',
+      exitCode: EXIT_USAGE,
+      hint: `Install it (\`${install}\`) or put it first on PATH, then retry`,
+    },
+  );
 }
 
 /** `program --version`, or undefined when it cannot run. */
-async function toolVersion(file: string, prefix: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const result = await execa(file, [...prefix, '--version'], { cwd, env: { ...env, ...TOOL_ENV }, reject: false, stripFinalNewline: true, timeout: 60_000 });
+async function toolVersion(
+  file: string,
+  prefix: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const result = await execa(file, [...prefix, '--version'], {
+    cwd,
+    env: { ...env, ...TOOL_ENV },
+    reject: false,
+    stripFinalNewline: true,
+    timeout: 60_000,
+  });
   if (result.exitCode !== 0) return undefined;
   const match = /\d+\.\d+\.\d+\S*/.exec(String(result.stdout));
   return match?.[0];
@@ -265,12 +335,18 @@ async function readYarnrc(dir: string): Promise<Record<string, unknown>> {
     return {};
   }
   try {
-    return (parseSyml(text) ?? {}) as Record<string, unknown>;
+    return parseSyml(text) ?? {};
   } catch (error) {
-    throw new UserError(`${file}: malformed: ${(error as Error).message}`, { code: 'PKGAPP_YARNRC_MALFORMED', hint: 'Fix the YAML syntax of .yarnrc.yml' });
+    throw new UserError(`${file}: malformed: ${(error as Error).message}`, {
+      code: 'PKGAPP_YARNRC_MALFORMED',
+      hint: 'Fix the YAML syntax of .yarnrc.yml',
+    });
   }
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -42,27 +42,36 @@ export function parsePnpmLockfile(text: string, file: string): PnpmLockfile {
   try {
     data = parseYaml(text) as Record<string, unknown>;
   } catch (error) {
-    throw new UserError(`${file}: malformed YAML: ${(error as Error).message}`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: HINT });
+    throw new UserError(`${file}: malformed YAML: ${(error as Error).message}`, {
+      code: 'PKGAPP_LOCKFILE_MALFORMED',
+      hint: HINT,
+    });
   }
-  if (data === null || typeof data !== 'object') throw new UserError(`${file}: not a pnpm lockfile`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: HINT });
-  const version = String(data['lockfileVersion'] ?? '');
+  if (data === null || typeof data !== 'object')
+    throw new UserError(`${file}: not a pnpm lockfile`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: HINT });
+  const raw = data['lockfileVersion'];
+  const version = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
   const major = Number.parseInt(version, 10);
   if (!(major === 6 || major === 9)) {
-    throw new UserError(`${file}: lockfileVersion ${version || '(none)'} is not supported (pkgapp reads pnpm lockfile versions 6 and 9)`, {
-      code: 'PKGAPP_LOCKFILE_VERSION',
-      hint: 'Upgrade it with pnpm 9 or newer: `pnpm install --lockfile-only`',
-    });
+    throw new UserError(
+      `${file}: lockfileVersion ${version || '(none)'} is not supported (pkgapp reads pnpm lockfile versions 6 and 9)`,
+      {
+        code: 'PKGAPP_LOCKFILE_VERSION',
+        hint: 'Upgrade it with pnpm 9 or newer: `pnpm install --lockfile-only`',
+      },
+    );
   }
   const importers = new Map<string, PnpmImporter>();
   const rawImporters = data['importers'] as Record<string, PnpmImporter> | undefined;
   if (rawImporters) {
     for (const [dir, importer] of Object.entries(rawImporters)) importers.set(dir === '.' ? '' : dir, importer ?? {});
   } else {
-    importers.set('', data as PnpmImporter); // a v6 lockfile of a single project keeps them at the top
+    importers.set('', data); // a v6 lockfile of a single project keeps them at the top
   }
   const packages = new Map<string, PnpmSnapshot>();
   const strip = (key: string) => (key.startsWith('/') ? key.slice(1) : key);
-  for (const [key, meta] of Object.entries((data['packages'] ?? {}) as Record<string, PnpmSnapshot>)) packages.set(strip(key), { ...meta });
+  for (const [key, meta] of Object.entries((data['packages'] ?? {}) as Record<string, PnpmSnapshot>))
+    packages.set(strip(key), { ...meta });
   for (const [key, snapshot] of Object.entries((data['snapshots'] ?? {}) as Record<string, PnpmSnapshot>)) {
     const meta = packages.get(baseKey(key)) ?? {};
     packages.set(key, { ...meta, ...snapshot });
@@ -109,7 +118,8 @@ export function pnpmLockfileMismatches(lock: PnpmLockfile, pkg: Record<string, u
     for (const [name, spec] of Object.entries(wanted)) {
       const entry = pinned[name];
       if (entry === undefined) problems.push(`${field}.${name} (${spec}) is in package.json but not in the lockfile`);
-      else if (entry.specifier !== undefined && entry.specifier !== spec) problems.push(`${field}.${name} is "${spec}" in package.json but "${entry.specifier}" in the lockfile`);
+      else if (entry.specifier !== undefined && entry.specifier !== spec)
+        problems.push(`${field}.${name} is "${spec}" in package.json but "${entry.specifier}" in the lockfile`);
     }
     for (const name of Object.keys(pinned)) {
       if (wanted[name] === undefined) problems.push(`${field}.${name} is in the lockfile but not in package.json`);
@@ -124,8 +134,10 @@ export function pnpmLockGraph(lock: PnpmLockfile, importer: string, importers: I
   const workspace = (dir: string): WalkPackage => {
     const entry = lock.importers.get(dir) ?? {};
     return workspacePackage(dir, importers.get(dir), path.posix.basename(dir), function* () {
-      for (const [alias, dep] of Object.entries(entry.dependencies ?? {})) yield edge(alias, dep.version ?? '', false, dir);
-      for (const [alias, dep] of Object.entries(entry.optionalDependencies ?? {})) yield edge(alias, dep.version ?? '', true, dir);
+      for (const [alias, dep] of Object.entries(entry.dependencies ?? {}))
+        yield edge(alias, dep.version ?? '', false, dir);
+      for (const [alias, dep] of Object.entries(entry.optionalDependencies ?? {}))
+        yield edge(alias, dep.version ?? '', true, dir);
     });
   };
   const snapshot = (key: string, reachedOptionally: boolean): WalkPackage => {
@@ -136,13 +148,15 @@ export function pnpmLockGraph(lock: PnpmLockfile, importer: string, importers: I
       *dependencies() {
         if (meta === undefined) yield { missing: `${key} is referenced but not described` };
         for (const [alias, ref] of Object.entries(meta?.dependencies ?? {})) yield edge(alias, ref, false, undefined);
-        for (const [alias, ref] of Object.entries(meta?.optionalDependencies ?? {})) yield edge(alias, ref, true, undefined);
+        for (const [alias, ref] of Object.entries(meta?.optionalDependencies ?? {}))
+          yield edge(alias, ref, true, undefined);
       },
     };
   };
   const edge = (alias: string, ref: string, optional: boolean, importerDir: string | undefined): WalkEdge => {
     const key = pnpmRefToKey(alias, ref);
-    if (key !== undefined) return { alias, key, optional, describe: (reachedOptionally) => snapshot(key, reachedOptionally) };
+    if (key !== undefined)
+      return { alias, key, optional, describe: (reachedOptionally) => snapshot(key, reachedOptionally) };
     // link:DIR, relative to the importer (or, for a package, to the lockfile's directory)
     const joined = path.posix.normalize(path.posix.join(importerDir ?? '', ref.slice('link:'.length)));
     const dir = joined === '.' ? '' : joined;

@@ -5,7 +5,12 @@ import type { PackageJson } from '../package-json.js';
 export type ManagerId = 'npm' | 'yarn-classic' | 'yarn-berry' | 'pnpm';
 
 /** The command that brings each manager's lockfile up to date with package.json, for hints. */
-export const INSTALL_COMMAND: Record<ManagerId, string> = { npm: 'npm install', pnpm: 'pnpm install', 'yarn-classic': 'yarn install', 'yarn-berry': 'yarn install' };
+export const INSTALL_COMMAND: Record<ManagerId, string> = {
+  npm: 'npm install',
+  pnpm: 'pnpm install',
+  'yarn-classic': 'yarn install',
+  'yarn-berry': 'yarn install',
+};
 
 /** A production package the lock pins, where it is installed ("node_modules/a/node_modules/b"). */
 export interface PinnedPackage {
@@ -61,7 +66,9 @@ export interface Lock {
 export const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'devDependencies'] as const;
 
 /** name@spec for every dependency of a package.json, by field. */
-export function declaredDependencies(pkg: PackageJson | undefined): { field: (typeof DEPENDENCY_FIELDS)[number]; name: string; spec: string }[] {
+export function declaredDependencies(
+  pkg: PackageJson | undefined,
+): { field: (typeof DEPENDENCY_FIELDS)[number]; name: string; spec: string }[] {
   const result: { field: (typeof DEPENDENCY_FIELDS)[number]; name: string; spec: string }[] = [];
   for (const field of DEPENDENCY_FIELDS) {
     const deps = pkg?.[field];

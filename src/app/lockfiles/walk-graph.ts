@@ -44,7 +44,11 @@ export type WalkEdge = ResolvedEdge | MissingEdge;
  * first path decides whether it is optional. A missing dependency fails the whole walk with
  * PKGAPP_LOCKFILE_STALE naming each hole and the command that refreshes `manager`'s lock.
  */
-export function walkLockGraph(lock: { path: string; manager: ManagerId }, rootKey: string, root: WalkPackage): LockGraph {
+export function walkLockGraph(
+  lock: { path: string; manager: ManagerId },
+  rootKey: string,
+  root: WalkPackage,
+): LockGraph {
   const nodes = new Map<string, LockNode>();
   const pending: (WalkPackage | undefined)[] = [];
   const order: LockNode[] = [];
@@ -92,7 +96,12 @@ export function walkLockGraph(lock: { path: string; manager: ManagerId }, rootKe
  * A workspace of the monorepo ("" the root project) as its package.json names it: never
  * optional, whatever path reaches it, because the package manager always links it.
  */
-export function workspacePackage(dir: string, pkg: PackageJson | undefined, fallbackName: string, dependencies: () => Iterable<WalkEdge>): WalkPackage {
+export function workspacePackage(
+  dir: string,
+  pkg: PackageJson | undefined,
+  fallbackName: string,
+  dependencies: () => Iterable<WalkEdge>,
+): WalkPackage {
   return {
     name: typeof pkg?.name === 'string' ? pkg.name : fallbackName,
     version: typeof pkg?.version === 'string' ? pkg.version : '',

@@ -32,13 +32,19 @@ const HINT = 'Regenerate it with `yarn install`';
 export function parseYarnBerryLockfile(text: string, file: string): YarnBerryLockfile {
   let data: Record<string, unknown>;
   try {
-    data = parseSyml(text) as Record<string, unknown>;
+    data = parseSyml(text);
   } catch (error) {
-    throw new UserError(`${file}: malformed yarn.lock: ${(error as Error).message}`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: HINT });
+    throw new UserError(`${file}: malformed yarn.lock: ${(error as Error).message}`, {
+      code: 'PKGAPP_LOCKFILE_MALFORMED',
+      hint: HINT,
+    });
   }
   const version = Number((data['__metadata'] as { version?: unknown } | undefined)?.version);
   if (!(version >= 4)) {
-    throw new UserError(`${file}: __metadata.version ${String(version)} is not supported (pkgapp reads Yarn 2 and newer lockfiles)`, { code: 'PKGAPP_LOCKFILE_VERSION', hint: HINT });
+    throw new UserError(
+      `${file}: __metadata.version ${String(version)} is not supported (pkgapp reads Yarn 2 and newer lockfiles)`,
+      { code: 'PKGAPP_LOCKFILE_VERSION', hint: HINT },
+    );
   }
   const entries = new Map<string, BerryEntry>();
   for (const [keys, entry] of Object.entries(data)) {
@@ -73,9 +79,12 @@ export function yarnBerryMismatches(lock: YarnBerryLockfile, importers: Importer
   for (const { field, name, spec } of declaredDependencies(importers.get(importer))) {
     declared.add(name);
     const range = normalizeRange(spec);
-    if (locked[name] === undefined) problems.push(`${field}.${name} (${spec}) is in package.json but not in the lockfile`);
-    else if (locked[name] !== range) problems.push(`${field}.${name} is "${spec}" in package.json but "${locked[name]}" in the lockfile`);
-    else if (!lock.entries.has(`${name}@${range}`)) problems.push(`${field}.${name}: the lockfile does not resolve ${name}@${range}`);
+    if (locked[name] === undefined)
+      problems.push(`${field}.${name} (${spec}) is in package.json but not in the lockfile`);
+    else if (locked[name] !== range)
+      problems.push(`${field}.${name} is "${spec}" in package.json but "${locked[name]}" in the lockfile`);
+    else if (!lock.entries.has(`${name}@${range}`))
+      problems.push(`${field}.${name}: the lockfile does not resolve ${name}@${range}`);
   }
   for (const name of Object.keys(locked)) {
     if (!declared.has(name)) problems.push(`${name} is in the lockfile but not in package.json`);
@@ -97,13 +106,19 @@ export function yarnBerryGraph(lock: YarnBerryLockfile, importers: Importers, im
       workspace: dir || undefined,
       *dependencies() {
         // a workspace's entry lists its devDependencies too: its package.json tells the production ones
-        const wanted = dir !== undefined ? productionDependencyNames(pkg) : new Map(Object.keys(deps).map((n) => [n, isOptional(entry.dependenciesMeta?.[n])]));
+        const wanted =
+          dir !== undefined
+            ? productionDependencyNames(pkg)
+            : new Map(Object.keys(deps).map((n) => [n, isOptional(entry.dependenciesMeta?.[n])]));
         for (const [name, optional] of wanted) {
           const range = deps[name];
           const target = range === undefined ? undefined : lock.entries.get(`${name}@${range}`);
           const key = target?.resolution;
           if (target === undefined || key === undefined) {
-            if (!optional) yield { missing: `${name}@${range ?? '?'}, a dependency of ${dir === undefined ? resolution : dir || 'the root project'}, is not in the lockfile` };
+            if (!optional)
+              yield {
+                missing: `${name}@${range ?? '?'}, a dependency of ${dir === undefined ? resolution : dir || 'the root project'}, is not in the lockfile`,
+              };
             continue;
           }
           yield { alias: name, key, optional, describe: (reached: boolean) => describe(key, target, reached) };
@@ -112,8 +127,16 @@ export function yarnBerryGraph(lock: YarnBerryLockfile, importers: Importers, im
     };
   };
   const rootEntry = workspaceEntry(lock, importer);
-  if (!rootEntry?.resolution) throw new UserError(`${lock.path}: ${importer || 'the root project'} has no workspace entry`, { code: 'PKGAPP_LOCKFILE_STALE', hint: 'Run `yarn install` to update the lockfile, then commit it' });
-  return walkLockGraph({ path: lock.path, manager: 'yarn-berry' }, rootEntry.resolution, describe(rootEntry.resolution, rootEntry, false));
+  if (!rootEntry?.resolution)
+    throw new UserError(`${lock.path}: ${importer || 'the root project'} has no workspace entry`, {
+      code: 'PKGAPP_LOCKFILE_STALE',
+      hint: 'Run `yarn install` to update the lockfile, then commit it',
+    });
+  return walkLockGraph(
+    { path: lock.path, manager: 'yarn-berry' },
+    rootEntry.resolution,
+    describe(rootEntry.resolution, rootEntry, false),
+  );
 }
 
 /** An optional dependency by the entry's dependenciesMeta (another platform's binary may not be installed). */

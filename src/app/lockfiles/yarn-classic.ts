@@ -25,12 +25,18 @@ export interface YarnClassicLockfile {
 export function parseYarnClassicLockfile(text: string, file: string): YarnClassicLockfile {
   let parsed: { type: string; object: Record<string, ClassicEntry> };
   try {
-    parsed = yarnLockfile.parse(text, file) as typeof parsed;
+    parsed = yarnLockfile.parse(text, file);
   } catch (error) {
-    throw new UserError(`${file}: malformed yarn.lock: ${(error as Error).message}`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: 'Regenerate it with `yarn install`' });
+    throw new UserError(`${file}: malformed yarn.lock: ${(error as Error).message}`, {
+      code: 'PKGAPP_LOCKFILE_MALFORMED',
+      hint: 'Regenerate it with `yarn install`',
+    });
   }
   if (parsed.type !== 'success') {
-    throw new UserError(`${file}: has unresolved merge conflicts`, { code: 'PKGAPP_LOCKFILE_MALFORMED', hint: 'Resolve them with `yarn install` and commit yarn.lock' });
+    throw new UserError(`${file}: has unresolved merge conflicts`, {
+      code: 'PKGAPP_LOCKFILE_MALFORMED',
+      hint: 'Resolve them with `yarn install` and commit yarn.lock',
+    });
   }
   return { path: file, entries: new Map(Object.entries(parsed.object)) };
 }
@@ -56,7 +62,13 @@ function workspaceFor(importers: Importers, name: string, range: string): Worksp
   for (const [dir, pkg] of importers) {
     if (dir === '' || pkg.name !== name) continue;
     const version = typeof pkg.version === 'string' ? pkg.version : '';
-    if (range === '*' || range === '' || range.startsWith('workspace:') || (semver.validRange(range) && semver.satisfies(version, range, { includePrerelease: true }))) return { dir, pkg };
+    if (
+      range === '*' ||
+      range === '' ||
+      range.startsWith('workspace:') ||
+      (semver.validRange(range) && semver.satisfies(version, range, { includePrerelease: true }))
+    )
+      return { dir, pkg };
   }
   return undefined;
 }
@@ -72,7 +84,11 @@ export function yarnClassicMismatches(lock: YarnClassicLockfile, importers: Impo
       continue;
     }
     const range = spec.startsWith('npm:') ? splitDescriptor(spec.slice(4))[1] : spec;
-    if (entry.version !== undefined && semver.validRange(range) && !semver.satisfies(entry.version, range, { includePrerelease: true })) {
+    if (
+      entry.version !== undefined &&
+      semver.validRange(range) &&
+      !semver.satisfies(entry.version, range, { includePrerelease: true })
+    ) {
       problems.push(`${field}.${name}: the lockfile pins ${entry.version}, outside "${spec}"`);
     }
   }
@@ -86,7 +102,8 @@ export function yarnClassicGraph(lock: YarnClassicLockfile, importers: Importers
     const pkg = importers.get(dir);
     const ranges = { ...(pkg?.dependencies ?? {}), ...(pkg?.optionalDependencies ?? {}) };
     return workspacePackage(dir, pkg, dir, function* () {
-      for (const [name, optional] of productionDependencyNames(pkg)) yield* edge(dir || 'the root project', name, ranges[name] ?? '', optional);
+      for (const [name, optional] of productionDependencyNames(pkg))
+        yield* edge(dir || 'the root project', name, ranges[name] ?? '', optional);
     });
   };
   /** The dependency `name@range` of the package `dependent` names: a workspace if one fits, else the lock's entry. */
@@ -113,8 +130,10 @@ export function yarnClassicGraph(lock: YarnClassicLockfile, importers: Importers
         version,
         optional: reachedOptionally,
         *dependencies() {
-          for (const [dep, depRange] of Object.entries(entry.dependencies ?? {})) yield* edge(key, dep, depRange, false);
-          for (const [dep, depRange] of Object.entries(entry.optionalDependencies ?? {})) yield* edge(key, dep, depRange, true);
+          for (const [dep, depRange] of Object.entries(entry.dependencies ?? {}))
+            yield* edge(key, dep, depRange, false);
+          for (const [dep, depRange] of Object.entries(entry.optionalDependencies ?? {}))
+            yield* edge(key, dep, depRange, true);
         },
       }),
     };

@@ -41,11 +41,24 @@ export async function loadArchive(root: string): Promise<Archive> {
 
 /** Refuses a suite or component that is not a plain directory name, and a keep that is not a count. */
 export function checkNames(options: { suite: string; component: string; keep?: number }): void {
-  for (const [what, value] of [['suite', options.suite], ['component', options.component]] as const) {
-    if (!DIR_NAME.test(value)) throw new UserError(`apt ${what} "${value}" must be letters, digits, ".", "_", "+" or "-"`, { code: 'PKGAPP_APT_NAME_INVALID', hint: what === 'component' ? 'Give --component a plain name such as main' : 'Give --suite (promote: --to) a plain name such as stable' });
+  for (const [what, value] of [
+    ['suite', options.suite],
+    ['component', options.component],
+  ] as const) {
+    if (!DIR_NAME.test(value))
+      throw new UserError(`apt ${what} "${value}" must be letters, digits, ".", "_", "+" or "-"`, {
+        code: 'PKGAPP_APT_NAME_INVALID',
+        hint:
+          what === 'component'
+            ? 'Give --component a plain name such as main'
+            : 'Give --suite (promote: --to) a plain name such as stable',
+      });
   }
   if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
-    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID', hint: 'e.g. keep 5; leave it out to keep every version' });
+    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, {
+      code: 'PKGAPP_KEEP_INVALID',
+      hint: 'e.g. keep 5; leave it out to keep every version',
+    });
   }
 }
 
@@ -54,15 +67,19 @@ export function checkConflicts(incoming: readonly Incoming[], archive: Archive, 
   const existing = allStanzas(archive);
   incoming.forEach((item, index) => {
     const { stanza } = item;
-    const clash = (s: PackageStanza) => (sameKey(s, stanza) || s.filename === stanza.filename) && s.sha256 !== stanza.sha256;
+    const clash = (s: PackageStanza) =>
+      (sameKey(s, stanza) || s.filename === stanza.filename) && s.sha256 !== stanza.sha256;
     const other = incoming.slice(0, index).find((i) => clash(i.stanza));
     const published = existing.find(clash);
     if (!other && !published) return;
     const where = other ? other.file : path.join(root, published!.filename);
-    throw new UserError(`${item.file}: ${stanza.package} ${stanza.version} (${stanza.architecture}) differs from ${where}, which has the same name, version and architecture; nothing was published`, {
-      code: 'PKGAPP_APT_VERSION_EXISTS',
-      hint: 'A published version never changes: bump the version in package.json, or rebuild with --release N to add a Debian revision',
-    });
+    throw new UserError(
+      `${item.file}: ${stanza.package} ${stanza.version} (${stanza.architecture}) differs from ${where}, which has the same name, version and architecture; nothing was published`,
+      {
+        code: 'PKGAPP_APT_VERSION_EXISTS',
+        hint: 'A published version never changes: bump the version in package.json, or rebuild with --release N to add a Debian revision',
+      },
+    );
   });
 }
 
@@ -74,7 +91,7 @@ export function referenced(archive: Archive): Set<string> {
 /** The components of `suite`, created empty in the archive when it has none yet. */
 export function suiteOf(archive: Archive, suite: string): Map<string, PackageStanza[]> {
   let components = archive.get(suite);
-  if (!components) archive.set(suite, (components = new Map()));
+  if (!components) archive.set(suite, (components = new Map<string, PackageStanza[]>()));
   return components;
 }
 
@@ -86,7 +103,10 @@ export function sameKey(a: PackageStanza, b: PackageStanza): boolean {
 /** Visible subdirectories of `dir`, sorted ([] when it does not exist). */
 export async function subdirs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
 }
 
 function allStanzas(archive: Archive): PackageStanza[] {

@@ -20,7 +20,11 @@ export async function describeDeb(file: string, component: string): Promise<Inco
   const info = await readDeb(file);
   const get = (name: string, pattern: RegExp): string => {
     const value = fieldValue(info.fields, name) ?? '';
-    if (!pattern.test(value)) throw new UserError(`${file}: control field ${name} ${value ? `"${value}" is invalid` : 'is missing'}`, { code: 'PKGAPP_DEB_INVALID', hint: 'Publish .debs built by pkgapp build (or dpkg-deb) with valid Package, Version and Architecture fields' });
+    if (!pattern.test(value))
+      throw new UserError(`${file}: control field ${name} ${value ? `"${value}" is invalid` : 'is missing'}`, {
+        code: 'PKGAPP_DEB_INVALID',
+        hint: 'Publish .debs built by pkgapp build (or dpkg-deb) with valid Package, Version and Architecture fields',
+      });
     return value;
   };
   const name = get('Package', NAME);
@@ -39,8 +43,12 @@ export async function describeDeb(file: string, component: string): Promise<Inco
  */
 export async function copyToPool({ file, stanza }: Incoming, root: string, listed: Set<string>): Promise<void> {
   const target = path.join(root, stanza.filename);
-  const present = await stat(target).then((s) => s.size, () => -1);
-  if (present === stanza.size && (listed.has(stanza.filename) || (await hashFile(target)).sha256 === stanza.sha256)) return;
+  const present = await stat(target).then(
+    (s) => s.size,
+    () => -1,
+  );
+  if (present === stanza.size && (listed.has(stanza.filename) || (await hashFile(target)).sha256 === stanza.sha256))
+    return;
   await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
   const out = atomicFile(target);
   try {
@@ -60,7 +68,13 @@ export async function removeUnreferenced(root: string, dropped: readonly string[
     if (listed.has(filename)) continue;
     await rm(path.join(root, filename), { force: true });
     for (let dir = path.dirname(filename); dir !== 'pool' && dir !== '.'; dir = path.dirname(dir)) {
-      if (!(await rmdir(path.join(root, dir)).then(() => true, () => false))) break;
+      if (
+        !(await rmdir(path.join(root, dir)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
     }
   }
 }

@@ -22,10 +22,13 @@ export async function checkArchiveKey(root: string, archive: Archive, signer: Si
   if (keyring === undefined) return archive.size > 0;
   const fingerprint = firstKeyFingerprint(keyring);
   if (fingerprint !== signer.fingerprint) {
-    throw new UserError(`${root} is signed with key ${fingerprint ?? '(unreadable keyring)'} (${file}), not with the signing key ${signer.fingerprint}; nothing was published`, {
-      code: 'PKGAPP_APT_KEY_MISMATCH',
-      hint: `Sign with the repository's key. To move the repository to a new key on purpose, delete ${file} and ${APT_KEYRING}.asc, publish, then install the new keyring on every server`,
-    });
+    throw new UserError(
+      `${root} is signed with key ${fingerprint ?? '(unreadable keyring)'} (${file}), not with the signing key ${signer.fingerprint}; nothing was published`,
+      {
+        code: 'PKGAPP_APT_KEY_MISMATCH',
+        hint: `Sign with the repository's key. To move the repository to a new key on purpose, delete ${file} and ${APT_KEYRING}.asc, publish, then install the new keyring on every server`,
+      },
+    );
   }
   return false;
 }
@@ -33,7 +36,10 @@ export async function checkArchiveKey(root: string, archive: Archive, signer: Si
 /** Exports the signing key for clients: signed-by wants the binary .gpg; .asc for humans. */
 export async function exportKeyring(root: string, signer: Signer): Promise<void> {
   await mkdir(root, { recursive: true, mode: 0o755 });
-  for (const [name, data] of [[`${APT_KEYRING}.gpg`, Buffer.from(signer.publicKey.binary)], [`${APT_KEYRING}.asc`, Buffer.from(signer.publicKey.armored)]] as const) {
+  for (const [name, data] of [
+    [`${APT_KEYRING}.gpg`, Buffer.from(signer.publicKey.binary)],
+    [`${APT_KEYRING}.asc`, Buffer.from(signer.publicKey.armored)],
+  ] as const) {
     const file = path.join(root, name);
     if (!(await readFile(file).catch(() => undefined))?.equals(data)) await writeFileAtomic(file, data);
   }

@@ -27,7 +27,8 @@ export interface PackageStanza {
   fields: ControlField[];
 }
 
-const INDEX_HINT = 'The apt repository is damaged: restore DIR/apt from a backup, or republish the packages into a new repository';
+const INDEX_HINT =
+  'The apt repository is damaged: restore DIR/apt from a backup, or republish the packages into a new repository';
 
 /** Fields a Packages stanza adds after the control fields (the names apt-ftparchive writes). */
 const FILE_FIELDS = ['Filename', 'Size', 'MD5sum', 'SHA1', 'SHA256', 'SHA512'] as const;
@@ -45,17 +46,33 @@ export function packageStanza(control: readonly ControlField[], file: PoolFile, 
 export function stanzaOf(fields: ControlField[], where: string): PackageStanza {
   const get = (name: string): string => {
     const value = fieldValue(fields, name);
-    if (value === undefined || value === '') throw new UserError(`${where}: stanza without ${name}`, { code: 'PKGAPP_APT_INDEX_INVALID', hint: INDEX_HINT });
+    if (value === undefined || value === '')
+      throw new UserError(`${where}: stanza without ${name}`, { code: 'PKGAPP_APT_INDEX_INVALID', hint: INDEX_HINT });
     return value;
   };
   const size = Number(get('Size'));
-  if (!Number.isSafeInteger(size) || size < 0) throw new UserError(`${where}: invalid Size "${get('Size')}"`, { code: 'PKGAPP_APT_INDEX_INVALID', hint: INDEX_HINT });
-  return { package: get('Package'), version: get('Version'), architecture: get('Architecture'), filename: get('Filename'), size, sha256: get('SHA256'), fields };
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new UserError(`${where}: invalid Size "${get('Size')}"`, {
+      code: 'PKGAPP_APT_INDEX_INVALID',
+      hint: INDEX_HINT,
+    });
+  return {
+    package: get('Package'),
+    version: get('Version'),
+    architecture: get('Architecture'),
+    filename: get('Filename'),
+    size,
+    sha256: get('SHA256'),
+    fields,
+  };
 }
 
 /** A whole Packages file: stanzas sorted (see compareStanzas), separated by one empty line. */
 export function renderPackages(stanzas: readonly PackageStanza[]): string {
-  return [...stanzas].sort(compareStanzas).map((s) => renderStanza(s.fields)).join('\n');
+  return [...stanzas]
+    .sort(compareStanzas)
+    .map((s) => renderStanza(s.fields))
+    .join('\n');
 }
 
 /** One deb822 stanza ending in "\n"; multi-line values keep their continuation lines. */
@@ -82,12 +99,19 @@ export function stanzasForArch(stanzas: readonly PackageStanza[], arch: string):
  * Filenames to drop so that at most `keep` versions of each name+arch remain: the highest in
  * dpkg order stay, and so do the `protect`ed ones (what this run publishes).
  */
-export function stanzasBeyondKeep(stanzas: readonly PackageStanza[], keep: number, protect: ReadonlySet<string>): Set<string> {
+export function stanzasBeyondKeep(
+  stanzas: readonly PackageStanza[],
+  keep: number,
+  protect: ReadonlySet<string>,
+): Set<string> {
   const groups = new Map<string, PackageStanza[]>();
-  for (const s of stanzas) groups.set(`${s.package} ${s.architecture}`, [...(groups.get(`${s.package} ${s.architecture}`) ?? []), s]);
+  for (const s of stanzas)
+    groups.set(`${s.package} ${s.architecture}`, [...(groups.get(`${s.package} ${s.architecture}`) ?? []), s]);
   const drop = new Set<string>();
   for (const group of groups.values()) {
-    const kept = new Set([...new Set(group.map((s) => s.version))].sort((a, b) => compareDebVersions(b, a)).slice(0, keep));
+    const kept = new Set(
+      [...new Set(group.map((s) => s.version))].sort((a, b) => compareDebVersions(b, a)).slice(0, keep),
+    );
     for (const s of group) if (!kept.has(s.version) && !protect.has(s.filename)) drop.add(s.filename);
   }
   return drop;
@@ -95,7 +119,12 @@ export function stanzasBeyondKeep(stanzas: readonly PackageStanza[], keep: numbe
 
 /** Order of stanzas in Packages: by Package, then dpkg version order, then Architecture. */
 export function compareStanzas(a: PackageStanza, b: PackageStanza): number {
-  return byteOrder(a.package, b.package) || compareDebVersions(a.version, b.version) || byteOrder(a.version, b.version) || byteOrder(a.architecture, b.architecture);
+  return (
+    byteOrder(a.package, b.package) ||
+    compareDebVersions(a.version, b.version) ||
+    byteOrder(a.version, b.version) ||
+    byteOrder(a.architecture, b.architecture)
+  );
 }
 
 function byteOrder(a: string, b: string): number {

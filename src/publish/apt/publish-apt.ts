@@ -9,7 +9,16 @@ import { compareDebVersions } from '../../deb/deb-version.js';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
 import { checkAborted } from '../../util/atomic-output.js';
 import type { Signer } from '../../sign/signer.js';
-import { checkConflicts, checkNames, loadArchive, referenced, sameKey, suiteOf, type Archive, type Incoming } from './apt-archive.js';
+import {
+  checkConflicts,
+  checkNames,
+  loadArchive,
+  referenced,
+  sameKey,
+  suiteOf,
+  type Archive,
+  type Incoming,
+} from './apt-archive.js';
 import { copyToPool, describeDeb, removeUnreferenced } from './apt-pool.js';
 import { APT_KEYRING, checkArchiveKey, exportKeyring } from './archive-key.js';
 import { dedupeStanzas, stanzasBeyondKeep, type PackageStanza } from './packages-index.js';
@@ -59,7 +68,12 @@ export async function publishApt(debs: string[], options: AptPublishOptions): Pr
  * Adds the already-published NAME=VERSION (every arch) of suite `from` to suite options.suite:
  * same pool file, same bytes, only the indexes re-signed. UserError (exit 2) if it is not in `from`.
  */
-export async function promoteApt(name: string, version: string, from: string, options: AptPublishOptions): Promise<AptPublishResult> {
+export async function promoteApt(
+  name: string,
+  version: string,
+  from: string,
+  options: AptPublishOptions,
+): Promise<AptPublishResult> {
   checkNames(options);
   const root = path.join(options.repoDir, 'apt');
   const archive = await loadArchive(root);
@@ -67,18 +81,32 @@ export async function promoteApt(name: string, version: string, from: string, op
   const matches = dedupeStanzas(candidates.filter((s) => compareDebVersions(s.version, version) === 0));
   if (matches.length === 0) {
     const known = [...new Set(candidates.map((s) => s.version))];
-    throw new UserError(`${name}=${version} is not in apt suite "${from}" of ${root}${known.length ? ` (it has ${known.join(', ')})` : ''}`, {
-      code: 'PKGAPP_PROMOTE_NOT_FOUND',
-      hint: `Publish it there first: pkgapp publish --repo ${options.repoDir} --suite ${from} FILE.deb`,
-    });
+    throw new UserError(
+      `${name}=${version} is not in apt suite "${from}" of ${root}${known.length ? ` (it has ${known.join(', ')})` : ''}`,
+      {
+        code: 'PKGAPP_PROMOTE_NOT_FOUND',
+        hint: `Publish it there first: pkgapp publish --repo ${options.repoDir} --suite ${from} FILE.deb`,
+      },
+    );
   }
   for (const stanza of matches) {
-    const size = await stat(path.join(root, stanza.filename)).then((s) => s.size, () => -1);
+    const size = await stat(path.join(root, stanza.filename)).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size !== stanza.size) {
-      throw new UserError(`${path.join(root, stanza.filename)}: listed in suite "${from}" but ${size < 0 ? 'missing' : `${size} bytes instead of ${stanza.size}`}`, { code: 'PKGAPP_APT_POOL_DAMAGED', exitCode: EXIT_FAILURE, hint: 'Publish the .deb again to repair the pool' });
+      throw new UserError(
+        `${path.join(root, stanza.filename)}: listed in suite "${from}" but ${size < 0 ? 'missing' : `${size} bytes instead of ${stanza.size}`}`,
+        { code: 'PKGAPP_APT_POOL_DAMAGED', exitCode: EXIT_FAILURE, hint: 'Publish the .deb again to repair the pool' },
+      );
     }
   }
-  return addToSuite(root, archive, matches.map((stanza) => ({ file: path.join(root, stanza.filename), stanza })), options);
+  return addToSuite(
+    root,
+    archive,
+    matches.map((stanza) => ({ file: path.join(root, stanza.filename), stanza })),
+    options,
+  );
 }
 
 /**
@@ -86,7 +114,12 @@ export async function promoteApt(name: string, version: string, from: string, op
  * `keep`, then writes: key export, new pool files, indexes and signatures, and last removes
  * pool files that no suite lists any more.
  */
-async function addToSuite(root: string, archive: Archive, incoming: readonly Incoming[], options: AptPublishOptions): Promise<AptPublishResult> {
+async function addToSuite(
+  root: string,
+  archive: Archive,
+  incoming: readonly Incoming[],
+  options: AptPublishOptions,
+): Promise<AptPublishResult> {
   checkConflicts(incoming, archive, root);
   const rotated = await checkArchiveKey(root, archive, options.signer);
   const listedBefore = referenced(archive);
@@ -132,6 +165,10 @@ export function aptClientSetup(baseUrl: string, suite: string, component: string
 function applyKeep(components: Map<string, PackageStanza[]>, keep: number | undefined, protect: Set<string>): string[] {
   if (keep === undefined) return [];
   const drop = stanzasBeyondKeep([...components.values()].flat(), keep, protect);
-  for (const [component, stanzas] of components) components.set(component, stanzas.filter((s) => !drop.has(s.filename)));
+  for (const [component, stanzas] of components)
+    components.set(
+      component,
+      stanzas.filter((s) => !drop.has(s.filename)),
+    );
   return [...drop].sort();
 }

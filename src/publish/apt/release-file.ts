@@ -31,7 +31,8 @@ export interface ReleaseInput {
 export function renderRelease(input: ReleaseInput): string {
   const files = [...input.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const width = Math.max(1, ...files.map((f) => String(f.size).length));
-  const list = (digest: (f: ReleaseIndexFile) => string) => files.map((f) => ` ${digest(f)} ${String(f.size).padStart(width)} ${f.path}\n`).join('');
+  const list = (digest: (f: ReleaseIndexFile) => string) =>
+    files.map((f) => ` ${digest(f)} ${String(f.size).padStart(width)} ${f.path}\n`).join('');
   const fields: [string, string][] = [
     ['Origin', input.origin],
     ['Label', input.label],

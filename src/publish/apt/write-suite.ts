@@ -37,10 +37,16 @@ interface IndexFile {
 }
 
 /** Writes options.suite; after a key change, re-signs every other suite too, so all verify with the new key. */
-export async function writeSuites(root: string, archive: Archive, options: SuiteWriteOptions, rotated: boolean): Promise<void> {
+export async function writeSuites(
+  root: string,
+  archive: Archive,
+  options: SuiteWriteOptions,
+  rotated: boolean,
+): Promise<void> {
   await writeSuite(root, options.suite, archive.get(options.suite)!, options, rotated);
   if (!rotated) return;
-  for (const [suite, components] of archive) if (suite !== options.suite) await writeSuite(root, suite, components, options, true);
+  for (const [suite, components] of archive)
+    if (suite !== options.suite) await writeSuite(root, suite, components, options, true);
 }
 
 /**
@@ -48,11 +54,22 @@ export async function writeSuites(root: string, archive: Archive, options: Suite
  * unchanged (a repeated publish is a no-op) unless `resign`; every component gets every
  * architecture's index.
  */
-async function writeSuite(root: string, suite: string, components: Map<string, PackageStanza[]>, options: SuiteWriteOptions, resign: boolean): Promise<void> {
+async function writeSuite(
+  root: string,
+  suite: string,
+  components: Map<string, PackageStanza[]>,
+  options: SuiteWriteOptions,
+  resign: boolean,
+): Promise<void> {
   const dist = path.join(root, 'dists', suite);
   const all = [...components.values()].flat();
-  const existingArches = (await Promise.all([...components.keys()].map((c) => subdirs(path.join(dist, c))))).flat().filter((d) => d.startsWith('binary-')).map((d) => d.slice(7));
-  const arches = [...new Set([...BASE_ARCHES, ...existingArches, ...all.map((s) => s.architecture)])].filter((a) => a !== 'all').sort();
+  const existingArches = (await Promise.all([...components.keys()].map((c) => subdirs(path.join(dist, c)))))
+    .flat()
+    .filter((d) => d.startsWith('binary-'))
+    .map((d) => d.slice(7));
+  const arches = [...new Set([...BASE_ARCHES, ...existingArches, ...all.map((s) => s.architecture)])]
+    .filter((a) => a !== 'all')
+    .sort();
   const componentNames = [...components.keys()].sort();
 
   const files: IndexFile[] = [];
@@ -68,21 +85,55 @@ async function writeSuite(root: string, suite: string, components: Map<string, P
         generation = Object.entries(old);
       } else {
         const plain = Buffer.from(text);
-        generation = [['Packages', plain], ['Packages.gz', gzipSync(plain, { level: 9 })], ['Packages.xz', await compressXz(plain)]];
+        generation = [
+          ['Packages', plain],
+          ['Packages.gz', gzipSync(plain, { level: 9 })],
+          ['Packages.xz', await compressXz(plain)],
+        ];
         changedDirs.set(dir, new Set(old ? Object.values(old).map(sha256) : []));
       }
       for (const [name, data] of generation) files.push({ path: `${dir}/${name}`, data, sha256: sha256(data) });
     }
   }
 
-  const release = (date: Date) => renderRelease({
-    origin: ORIGIN, label: ORIGIN, suite, codename: suite, date, architectures: [...arches, 'all'], components: componentNames, acquireByHash: true,
-    files: files.map((f) => ({ path: f.path, size: f.data.length, md5: createHash('md5').update(f.data).digest('hex'), sha256: f.sha256 } satisfies ReleaseIndexFile)),
-  });
+  const release = (date: Date) =>
+    renderRelease({
+      origin: ORIGIN,
+      label: ORIGIN,
+      suite,
+      codename: suite,
+      date,
+      architectures: [...arches, 'all'],
+      components: componentNames,
+      acquireByHash: true,
+      files: files.map(
+        (f) =>
+          ({
+            path: f.path,
+            size: f.data.length,
+            md5: createHash('md5').update(f.data).digest('hex'),
+            sha256: f.sha256,
+          }) satisfies ReleaseIndexFile,
+      ),
+    });
   const oldRelease = await readFile(path.join(dist, 'Release'), 'utf8').catch(() => undefined);
-  const signed = await Promise.all(['InRelease', 'Release.gpg'].map((n) => stat(path.join(dist, n)).then(() => true, () => false)));
+  const signed = await Promise.all(
+    ['InRelease', 'Release.gpg'].map((n) =>
+      stat(path.join(dist, n)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   const oldDate = oldRelease === undefined ? undefined : releaseDate(oldRelease);
-  if (!resign && changedDirs.size === 0 && oldDate !== undefined && signed.every(Boolean) && oldRelease === release(oldDate)) return;
+  if (
+    !resign &&
+    changedDirs.size === 0 &&
+    oldDate !== undefined &&
+    signed.every(Boolean) &&
+    oldRelease === release(oldDate)
+  )
+    return;
 
   // Sign before touching anything, so a signing failure leaves the suite as it was.
   const text = release(options.now);
@@ -93,7 +144,13 @@ async function writeSuite(root: string, suite: string, components: Map<string, P
   for (const f of changed) {
     const byHash = path.join(dist, path.dirname(f.path), 'by-hash', 'SHA256', f.sha256);
     await mkdir(path.dirname(byHash), { recursive: true, mode: 0o755 });
-    if (!(await stat(byHash).then(() => true, () => false))) await writeFileAtomic(byHash, f.data);
+    if (
+      !(await stat(byHash).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await writeFileAtomic(byHash, f.data);
   }
   for (const f of changed) await writeFileAtomic(path.join(dist, f.path), f.data);
   await writeFileAtomic(path.join(dist, 'Release'), text);
@@ -110,9 +167,13 @@ async function writeSuite(root: string, suite: string, components: Map<string, P
 }
 
 /** The Packages, Packages.gz and Packages.xz of one binary-<arch> dir, if all three exist. */
-async function readIndexes(dir: string): Promise<{ Packages: Buffer; 'Packages.gz': Buffer; 'Packages.xz': Buffer } | undefined> {
+async function readIndexes(
+  dir: string,
+): Promise<{ Packages: Buffer; 'Packages.gz': Buffer; 'Packages.xz': Buffer } | undefined> {
   try {
-    const [plain, gz, xz] = await Promise.all(['Packages', 'Packages.gz', 'Packages.xz'].map((n) => readFile(path.join(dir, n))));
+    const [plain, gz, xz] = await Promise.all(
+      ['Packages', 'Packages.gz', 'Packages.xz'].map((n) => readFile(path.join(dir, n))),
+    );
     return { Packages: plain!, 'Packages.gz': gz!, 'Packages.xz': xz! };
   } catch {
     return undefined;

@@ -31,20 +31,34 @@ const CACHE_FILE = '.pkgapp-checksums.json';
 /** Refuses a channel name that is not a plain directory name, or one of the reserved names. */
 export function checkChannel(name: string): void {
   if (!CHANNEL.test(name) || RESERVED.has(name)) {
-    throw new UserError(`yum channel "${name}" must be letters, digits, ".", "_" or "-", and not ${[...RESERVED].join(', ')}`, { code: 'PKGAPP_YUM_CHANNEL_INVALID', hint: 'Give --suite (promote: --from, --to) another name, such as stable, staging or production' });
+    throw new UserError(
+      `yum channel "${name}" must be letters, digits, ".", "_" or "-", and not ${[...RESERVED].join(', ')}`,
+      {
+        code: 'PKGAPP_YUM_CHANNEL_INVALID',
+        hint: 'Give --suite (promote: --from, --to) another name, such as stable, staging or production',
+      },
+    );
   }
 }
 
 /** The rpms in DIR/yum/<suite>/Packages/ (none when the channel does not exist yet). */
 export async function listChannel(root: string, suite: string, cache: ChecksumCache): Promise<Member[]> {
   const dir = path.join(root, suite, 'Packages');
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.rpm') && !n.startsWith('.')).sort();
+  const names = (await readdir(dir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.rpm') && !n.startsWith('.'))
+    .sort();
   const listed: Member[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
     const st = await lstat(file);
     if (!st.isFile()) continue;
-    listed.push({ file, read: file, nevra: rpmNevra(await readRpm(file)), sha256: await cache.digest(file), mtime: seconds(st.mtimeMs) });
+    listed.push({
+      file,
+      read: file,
+      nevra: rpmNevra(await readRpm(file)),
+      sha256: await cache.digest(file),
+      mtime: seconds(st.mtimeMs),
+    });
   }
   return listed;
 }
@@ -52,7 +66,10 @@ export async function listChannel(root: string, suite: string, cache: ChecksumCa
 /** Every channel directory under DIR/yum. */
 export async function channels(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory() && CHANNEL.test(e.name) && !RESERVED.has(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && CHANNEL.test(e.name) && !RESERVED.has(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Whole seconds of a millisecond time (repodata's file times and timestamps). */
@@ -62,12 +79,18 @@ export function seconds(ms: number): number {
 
 /** True when `file` exists (follows links). */
 export async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** sha256 of files under DIR/yum, remembered by path with size, inode, mtime and ctime. */
 export class ChecksumCache {
-  private readonly entries: Record<string, { size: number; ino: number; mtimeMs: number; ctimeMs: number; sha256: string }>;
+  private readonly entries: Record<
+    string,
+    { size: number; ino: number; mtimeMs: number; ctimeMs: number; sha256: string }
+  >;
   private readonly root: string;
   private dirty = false;
 
@@ -79,8 +102,14 @@ export class ChecksumCache {
   /** The cache of DIR/yum (`root`); empty when the file is missing or unreadable. */
   static async load(root: string): Promise<ChecksumCache> {
     try {
-      const data = JSON.parse(await readFile(path.join(root, CACHE_FILE), 'utf8')) as { version?: number; files?: ChecksumCache['entries'] };
-      return new ChecksumCache(root, data.version === 1 && data.files && typeof data.files === 'object' ? data.files : {});
+      const data = JSON.parse(await readFile(path.join(root, CACHE_FILE), 'utf8')) as {
+        version?: number;
+        files?: ChecksumCache['entries'];
+      };
+      return new ChecksumCache(
+        root,
+        data.version === 1 && data.files && typeof data.files === 'object' ? data.files : {},
+      );
     } catch {
       return new ChecksumCache(root, {});
     }
@@ -91,7 +120,8 @@ export class ChecksumCache {
     const st = await stat(file);
     const key = path.relative(this.root, file);
     const hit = this.entries[key];
-    if (hit && hit.size === st.size && hit.ino === st.ino && hit.mtimeMs === st.mtimeMs && hit.ctimeMs === st.ctimeMs) return hit.sha256;
+    if (hit && hit.size === st.size && hit.ino === st.ino && hit.mtimeMs === st.mtimeMs && hit.ctimeMs === st.ctimeMs)
+      return hit.sha256;
     const hash = createHash('sha256');
     await pipeline(createReadStream(file), hash);
     const sha256 = hash.digest('hex');
@@ -117,6 +147,10 @@ export class ChecksumCache {
         this.dirty = true;
       }
     }
-    if (this.dirty) await writeFileAtomic(path.join(this.root, CACHE_FILE), `${JSON.stringify({ version: 1, files: this.entries })}\n`);
+    if (this.dirty)
+      await writeFileAtomic(
+        path.join(this.root, CACHE_FILE),
+        `${JSON.stringify({ version: 1, files: this.entries })}\n`,
+      );
   }
 }

@@ -47,7 +47,13 @@ export function selectVersion(candidates: Member[], version: string): Member[] {
 
 /** True when both are the same package: name, arch, epoch (absent = 0), version and release. */
 export function sameNevra(a: RpmNevra, b: RpmNevra): boolean {
-  return a.name === b.name && a.arch === b.arch && (a.epoch ?? 0) === (b.epoch ?? 0) && a.version === b.version && a.release === b.release;
+  return (
+    a.name === b.name &&
+    a.arch === b.arch &&
+    (a.epoch ?? 0) === (b.epoch ?? 0) &&
+    a.version === b.version &&
+    a.release === b.release
+  );
 }
 
 /** The rpm version pkgapp builds for an npm version ("1.2.0-beta.1"), or undefined if it is not one. */

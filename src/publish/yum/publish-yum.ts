@@ -66,7 +66,12 @@ export async function publishYum(rpms: string[], options: YumPublishOptions): Pr
  * options.suite: the very same bytes, only metadata re-signed. VERSION is "1.2.3" (the highest
  * release), "1.2.3-2", "1:1.2.3" or the npm version ("1.2.0-beta.1"). UserError if not found.
  */
-export async function promoteYum(name: string, version: string, from: string, options: YumPublishOptions): Promise<YumPublishResult> {
+export async function promoteYum(
+  name: string,
+  version: string,
+  from: string,
+  options: YumPublishOptions,
+): Promise<YumPublishResult> {
   checkOptions(options);
   checkChannel(from);
   const root = path.join(options.repoDir, 'yum');
@@ -75,12 +80,21 @@ export async function promoteYum(name: string, version: string, from: string, op
   const matches = selectVersion(candidates, version);
   if (matches.length === 0) {
     const known = [...new Set(candidates.map((p) => `${p.nevra.version}-${p.nevra.release}`))];
-    throw new UserError(`${name}-${version} is not in yum channel "${from}" of ${root}${known.length ? ` (it has ${known.join(', ')})` : ''}`, {
-      code: 'PKGAPP_PROMOTE_NOT_FOUND',
-      hint: `Publish it there first: pkgapp publish --repo ${options.repoDir} --suite ${from} FILE.rpm`,
-    });
+    throw new UserError(
+      `${name}-${version} is not in yum channel "${from}" of ${root}${known.length ? ` (it has ${known.join(', ')})` : ''}`,
+      {
+        code: 'PKGAPP_PROMOTE_NOT_FOUND',
+        hint: `Publish it there first: pkgapp publish --repo ${options.repoDir} --suite ${from} FILE.rpm`,
+      },
+    );
   }
-  const incoming = matches.map((p): Incoming => ({ source: p.file, published: true, nevra: p.nevra, fileName: rpmFileName(p.nevra), sha256: p.sha256 }));
+  const incoming = matches.map((p): Incoming => ({
+    source: p.file,
+    published: true,
+    nevra: p.nevra,
+    fileName: rpmFileName(p.nevra),
+    sha256: p.sha256,
+  }));
   return addToChannel(root, incoming, options, cache);
 }
 
@@ -103,24 +117,39 @@ export function yumClientSetup(baseUrl: string, suite: string): string {
 function checkOptions(options: YumPublishOptions): void {
   checkChannel(options.suite);
   if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
-    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, { code: 'PKGAPP_KEEP_INVALID', hint: 'e.g. keep 5; leave it out to keep every version' });
+    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, {
+      code: 'PKGAPP_KEEP_INVALID',
+      hint: 'e.g. keep 5; leave it out to keep every version',
+    });
   }
 }
 
 /** Name, version, release and arch become path components: only the characters rpm itself allows. */
 function checkNevra(nevra: RpmNevra, file: string): RpmNevra {
-  const parts: [string, string, RegExp][] = [['name', nevra.name, NEVRA_PART.name], ['version', nevra.version, NEVRA_PART.version], ['release', nevra.release, NEVRA_PART.version], ['arch', nevra.arch, NEVRA_PART.arch]];
+  const parts: [string, string, RegExp][] = [
+    ['name', nevra.name, NEVRA_PART.name],
+    ['version', nevra.version, NEVRA_PART.version],
+    ['release', nevra.release, NEVRA_PART.version],
+    ['arch', nevra.arch, NEVRA_PART.arch],
+  ];
   for (const [what, value, pattern] of parts) {
-    if (!pattern.test(value)) throw new UserError(`${file}: package ${what} "${value}" cannot be published (unexpected characters)`, { code: 'PKGAPP_RPM_NAME_INVALID', hint: 'Rebuild it with a plain name, version and release' });
+    if (!pattern.test(value))
+      throw new UserError(`${file}: package ${what} "${value}" cannot be published (unexpected characters)`, {
+        code: 'PKGAPP_RPM_NAME_INVALID',
+        hint: 'Rebuild it with a plain name, version and release',
+      });
   }
   return nevra;
 }
 
 function versionExists(file: string, nevra: RpmNevra, other: string): UserError {
-  return new UserError(`${file}: ${rpmFileName(nevra).slice(0, -4)} is already published as ${other}, with different contents; nothing was published`, {
-    code: 'PKGAPP_YUM_VERSION_EXISTS',
-    hint: 'A published version never changes: bump the version in package.json, or rebuild with --release N',
-  });
+  return new UserError(
+    `${file}: ${rpmFileName(nevra).slice(0, -4)} is already published as ${other}, with different contents; nothing was published`,
+    {
+      code: 'PKGAPP_YUM_VERSION_EXISTS',
+      hint: 'A published version never changes: bump the version in package.json, or rebuild with --release N',
+    },
+  );
 }
 
 /**
@@ -128,7 +157,12 @@ function versionExists(file: string, nevra: RpmNevra, other: string): UserError 
  * pool and channel files, data files, repomd.xml + .asc. A refused rpm or a signing failure
  * leaves the repository as it was.
  */
-async function addToChannel(root: string, incoming: Incoming[], options: YumPublishOptions, cache: ChecksumCache): Promise<YumPublishResult> {
+async function addToChannel(
+  root: string,
+  incoming: Incoming[],
+  options: YumPublishOptions,
+  cache: ChecksumCache,
+): Promise<YumPublishResult> {
   const { suite } = options;
   const listed = await listChannel(root, suite, cache);
   const result: YumPublishResult = { added: [], unchanged: [], removed: [] };
@@ -156,7 +190,13 @@ async function addToChannel(root: string, incoming: Incoming[], options: YumPubl
   result.removed.push(...dropped.map((p) => path.relative(root, p.file)));
 
   const rotated = await keyChanged(root, options.signer);
-  const next = await prepareChannel(root, suite, members.filter((m) => !dropped.includes(m)), options, rotated);
+  const next = await prepareChannel(
+    root,
+    suite,
+    members.filter((m) => !dropped.includes(m)),
+    options,
+    rotated,
+  );
   try {
     // The last point where stopping (publish's AbortSignal) leaves the repository as it was.
     checkAborted();

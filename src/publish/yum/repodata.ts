@@ -91,7 +91,10 @@ const SENSE_MISSINGOK = 1 << 19;
 export function repoPackage(info: RpmFileInfo, file: { sha256: string; mtime: number; location: string }): RepoPackage {
   const nevra = rpmNevra(info);
   const text = (tag: number) => headerString(info, tag) ?? '';
-  const files: RepoFile[] = rpmFileList(info).map((f) => ({ path: f.path, type: (f.mode & 0o170000) === 0o040000 ? 'dir' : isGhost(f) ? 'ghost' : 'file' }));
+  const files: RepoFile[] = rpmFileList(info).map((f) => ({
+    path: f.path,
+    type: (f.mode & 0o170000) === 0o040000 ? 'dir' : isGhost(f) ? 'ghost' : 'file',
+  }));
   const filePaths = new Set(files.map((f) => f.path));
   const providedKeys = new Set<string>();
   const provides = convert(rpmDependencies(info, 'provides'), (d) => providedKeys.add(depKey(d)));
@@ -140,7 +143,11 @@ export function repoPackage(info: RpmFileInfo, file: { sha256: string; mtime: nu
  * createrepo_c's requires: no rpmlib(), no file the package itself ships in the primary set, no
  * exact self-provide, duplicates folded, `pre` for PreReq and %pre/%post interpreters.
  */
-function requirements(deps: RpmDependency[], filePaths: Set<string>, providedKeys: Set<string>): { requires: RepoDependency[]; recommends: RepoDependency[] } {
+function requirements(
+  deps: RpmDependency[],
+  filePaths: Set<string>,
+  providedKeys: Set<string>,
+): { requires: RepoDependency[]; recommends: RepoDependency[] } {
   const requires: RepoDependency[] = [];
   const recommends: RepoDependency[] = [];
   const last = new Map<string, string>();
@@ -188,7 +195,13 @@ function convertOne(dep: RpmDependency): RepoDependency | undefined {
   }
   const evr = parseEvr(dep.version);
   if (evr === undefined) return undefined;
-  if (flags) Object.assign(entry, { flags, epoch: evr.epoch }, evr.version ? { ver: evr.version } : {}, evr.release ? { rel: evr.release } : {});
+  if (flags)
+    Object.assign(
+      entry,
+      { flags, epoch: evr.epoch },
+      evr.version ? { ver: evr.version } : {},
+      evr.release ? { rel: evr.release } : {},
+    );
   return entry;
 }
 
@@ -209,7 +222,9 @@ export function parseEvr(text: string): { epoch: string; version: string; releas
     rest = text.slice(colon + 1);
   }
   const dash = rest.indexOf('-');
-  return dash < 0 ? { epoch, version: rest, release: '' } : { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
+  return dash < 0
+    ? { epoch, version: rest, release: '' }
+    : { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
 }
 
 /** Files listed in primary.xml: /etc/*, any path containing "bin/", /usr/lib/sendmail (createrepo_c cr_is_primary). */
@@ -235,17 +250,49 @@ function changelogOf(info: RpmFileInfo): RepoChangelog[] {
 
 /** XML 1.0 cannot carry C0 controls other than tab, LF and CR; createrepo_c refuses such packages too. */
 function checkXmlSafe(pkg: RepoPackage, file: string): void {
+  // Characters XML 1.0 cannot carry, control characters included on purpose.
+  // eslint-disable-next-line no-control-regex
   const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
   const check = (what: string, value: string) => {
-    if (bad.test(value)) throw new UserError(`${file}: ${what} contains a control character that repository metadata cannot carry`, { code: 'PKGAPP_RPM_CONTROL_CHARS', hint: 'Rebuild the package without control characters in its metadata' });
+    if (bad.test(value))
+      throw new UserError(`${file}: ${what} contains a control character that repository metadata cannot carry`, {
+        code: 'PKGAPP_RPM_CONTROL_CHARS',
+        hint: 'Rebuild the package without control characters in its metadata',
+      });
   };
-  for (const key of ['name', 'arch', 'version', 'release', 'summary', 'description', 'packager', 'url', 'license', 'vendor', 'group', 'buildhost', 'sourcerpm', 'location'] as const) check(key, pkg[key]);
-  for (const list of DEPENDENCY_LISTS) for (const d of pkg[list]) check(`${list} entry`, `${d.name}${d.ver ?? ''}${d.rel ?? ''}${d.epoch ?? ''}`);
+  for (const key of [
+    'name',
+    'arch',
+    'version',
+    'release',
+    'summary',
+    'description',
+    'packager',
+    'url',
+    'license',
+    'vendor',
+    'group',
+    'buildhost',
+    'sourcerpm',
+    'location',
+  ] as const)
+    check(key, pkg[key]);
+  for (const list of DEPENDENCY_LISTS)
+    for (const d of pkg[list]) check(`${list} entry`, `${d.name}${d.ver ?? ''}${d.rel ?? ''}${d.epoch ?? ''}`);
   for (const f of pkg.files) check('a file name', f.path);
   for (const c of pkg.changelog) check('the changelog', c.author + c.text);
 }
 
-const DEPENDENCY_LISTS = ['provides', 'requires', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'] as const;
+const DEPENDENCY_LISTS = [
+  'provides',
+  'requires',
+  'conflicts',
+  'obsoletes',
+  'suggests',
+  'enhances',
+  'recommends',
+  'supplements',
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // XML
@@ -264,7 +311,8 @@ const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 /** primary.xml: identity, description, dependencies and primary files. */
 export const PRIMARY: RepoDocument = {
   type: 'primary',
-  head: (count) => `${XML_DECL}<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="${NS_RPM}" packages="${count}">\n`,
+  head: (count) =>
+    `${XML_DECL}<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="${NS_RPM}" packages="${count}">\n`,
   entry: primaryEntry,
   tail: '</metadata>',
 };
@@ -281,7 +329,14 @@ export const FILELISTS: RepoDocument = {
 export const OTHER: RepoDocument = {
   type: 'other',
   head: (count) => `${XML_DECL}<otherdata xmlns="http://linux.duke.edu/metadata/other" packages="${count}">\n`,
-  entry: (p) => [packageOpen(p), ...p.changelog.map((c) => `  <changelog author="${attr(c.author)}" date="${c.date}">${text(c.text)}</changelog>\n`), '</package>\n'].join(''),
+  entry: (p) =>
+    [
+      packageOpen(p),
+      ...p.changelog.map(
+        (c) => `  <changelog author="${attr(c.author)}" date="${c.date}">${text(c.text)}</changelog>\n`,
+      ),
+      '</package>\n',
+    ].join(''),
   tail: '</otherdata>',
 };
 
@@ -353,14 +408,20 @@ export function text(value: string): string {
 
 /** Escapes an attribute value (whitespace as references, so parsers do not normalise it away). */
 export function attr(value: string): string {
-  return value.replace(/[&<>"\t\n\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' })[c]!);
+  return value.replace(
+    /[&<>"\t\n\r]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' })[c]!,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Metadata order
 
 /** Metadata order: name (bytewise), then EVR ascending, then arch, then location. */
-export function comparePackages(a: Pick<RepoPackage, 'name' | 'arch' | 'location'> & Evr, b: Pick<RepoPackage, 'name' | 'arch' | 'location'> & Evr): number {
+export function comparePackages(
+  a: Pick<RepoPackage, 'name' | 'arch' | 'location'> & Evr,
+  b: Pick<RepoPackage, 'name' | 'arch' | 'location'> & Evr,
+): number {
   return bytewise(a.name, b.name) || compareEvr(a, b) || bytewise(a.arch, b.arch) || bytewise(a.location, b.location);
 }
 

@@ -38,12 +38,26 @@ const DATA_FILE = /^[0-9a-f]{64}-(primary|filelists|other)\.xml\.gz$/;
  * Streams the channel's primary/filelists/other for `members`, then signs repomd.xml. Undefined
  * (nothing to write) when, unless `force`, the XML is what the current repomd.xml names and signs.
  */
-export async function prepareChannel(root: string, suite: string, members: Member[], options: RepodataWriteOptions, force: boolean): Promise<Generation | undefined> {
+export async function prepareChannel(
+  root: string,
+  suite: string,
+  members: Member[],
+  options: RepodataWriteOptions,
+  force: boolean,
+): Promise<Generation | undefined> {
   const channelDir = path.join(root, suite);
   const repodata = path.join(channelDir, 'repodata');
   await mkdir(repodata, { recursive: true, mode: 0o755 });
   const entries = members
-    .map((m) => ({ ...m, name: m.nevra.name, epoch: m.nevra.epoch ?? 0, version: m.nevra.version, release: m.nevra.release, arch: m.nevra.arch, location: `Packages/${path.basename(m.file)}` }))
+    .map((m) => ({
+      ...m,
+      name: m.nevra.name,
+      epoch: m.nevra.epoch ?? 0,
+      version: m.nevra.version,
+      release: m.nevra.release,
+      arch: m.nevra.arch,
+      location: `Packages/${path.basename(m.file)}`,
+    }))
     .sort(comparePackages);
   const sinks = [PRIMARY, FILELISTS, OTHER].map((doc) => new XmlSink(repodata, doc));
   const temporaries: AtomicFile[] = [];
@@ -55,7 +69,11 @@ export async function prepareChannel(root: string, suite: string, members: Membe
     for (const sink of sinks) await sink.write(sink.doc.head(entries.length));
     for (const entry of entries) {
       checkAborted();
-      const pkg = repoPackage(await readRpm(entry.read), { sha256: entry.sha256, mtime: entry.mtime, location: entry.location });
+      const pkg = repoPackage(await readRpm(entry.read), {
+        sha256: entry.sha256,
+        mtime: entry.mtime,
+        location: entry.location,
+      });
       for (const sink of sinks) await sink.write(sink.doc.entry(pkg));
     }
     for (const sink of sinks) await sink.write(sink.doc.tail);
@@ -66,7 +84,11 @@ export async function prepareChannel(root: string, suite: string, members: Membe
     const repomdFile = path.join(repodata, 'repomd.xml');
     const previous = parseRepomd(await readFile(repomdFile, 'utf8').catch(() => ''));
     const present = await Promise.all(previous.map((r) => exists(path.join(channelDir, r.href))));
-    const same = previous.length === records.length && records.every((r) => previous.some((p, i) => p.type === r.type && p.openChecksum === r.openChecksum && present[i]));
+    const same =
+      previous.length === records.length &&
+      records.every((r) =>
+        previous.some((p, i) => p.type === r.type && p.openChecksum === r.openChecksum && present[i]),
+      );
     if (!force && same && (await exists(path.join(repodata, 'repomd.xml.asc')))) {
       await abort();
       return undefined;
@@ -118,7 +140,11 @@ class XmlSink {
         yield chunk;
       }
     };
-    this.done = pipeline(this.gzip, (source: AsyncIterable<Buffer>) => count(this, source), createWriteStream(this.tmp.tmpPath, { mode: 0o644 }));
+    this.done = pipeline(
+      this.gzip,
+      (source: AsyncIterable<Buffer>) => count(this, source),
+      createWriteStream(this.tmp.tmpPath, { mode: 0o644 }),
+    );
     this.done.catch(() => {});
   }
 
@@ -135,7 +161,14 @@ class XmlSink {
     await syncFile(this.tmp.tmpPath);
     this.checksum = this.hash.digest('hex');
     const href = `repodata/${this.checksum}-${this.doc.type}.xml.gz`;
-    return { type: this.doc.type, checksum: this.checksum, openChecksum: this.openHash.digest('hex'), href, size: this.size, openSize: this.openSize };
+    return {
+      type: this.doc.type,
+      checksum: this.checksum,
+      openChecksum: this.openHash.digest('hex'),
+      href,
+      size: this.size,
+      openSize: this.openSize,
+    };
   }
 
   /** Moves the file to its hashed name (same name = same bytes, so replacing it is harmless). */

@@ -18,5 +18,6 @@ export async function keyChanged(root: string, signer: Signer): Promise<boolean>
 export async function exportKey(root: string, signer: Signer): Promise<void> {
   await mkdir(root, { recursive: true, mode: 0o755 });
   const file = path.join(root, YUM_KEY_FILE);
-  if ((await readFile(file, 'utf8').catch(() => undefined)) !== signer.publicKey.armored) await writeFileAtomic(file, signer.publicKey.armored);
+  if ((await readFile(file, 'utf8').catch(() => undefined)) !== signer.publicKey.armored)
+    await writeFileAtomic(file, signer.publicKey.armored);
 }

@@ -18,7 +18,13 @@ export interface Incoming {
 }
 
 /** Puts the bytes in pool/<name>/ (copy of a user's file, link of a published one) and links them into the channel. */
-export async function linkIntoChannel(root: string, suite: string, item: Incoming, now: Date, cache: ChecksumCache): Promise<void> {
+export async function linkIntoChannel(
+  root: string,
+  suite: string,
+  item: Incoming,
+  now: Date,
+  cache: ChecksumCache,
+): Promise<void> {
   const pooled = path.join(root, 'pool', item.nevra.name, item.fileName);
   const target = path.join(root, suite, 'Packages', item.fileName);
   await mkdir(path.dirname(pooled), { recursive: true, mode: 0o755 });
@@ -33,7 +39,8 @@ export async function linkIntoChannel(root: string, suite: string, item: Incomin
 export async function collectPool(root: string, dropped: Member[]): Promise<void> {
   if (dropped.length === 0) return;
   const inUse = new Set<string>();
-  for (const channel of await channels(root)) for (const n of await readdir(path.join(root, channel, 'Packages')).catch(() => [] as string[])) inUse.add(n);
+  for (const channel of await channels(root))
+    for (const n of await readdir(path.join(root, channel, 'Packages')).catch(() => [] as string[])) inUse.add(n);
   for (const { nevra, file } of dropped) {
     const dir = path.join(root, 'pool', nevra.name);
     if (!inUse.has(path.basename(file))) await rm(path.join(dir, path.basename(file)), { force: true });
@@ -46,7 +53,11 @@ async function placeFile(from: string, to: string, how: 'link' | 'copy', now: Da
   const out = atomicFile(to);
   try {
     let linked = false;
-    if (how === 'link') linked = await link(from, out.tmpPath).then(() => true, () => false);
+    if (how === 'link')
+      linked = await link(from, out.tmpPath).then(
+        () => true,
+        () => false,
+      );
     if (!linked) {
       await copyFile(from, out.tmpPath);
       await syncFile(out.tmpPath);

@@ -26,7 +26,8 @@ export function readAr(archive: Buffer): ArMember[] {
   while (pos < archive.length) {
     const header = archive.subarray(pos, pos + 60);
     if (header.length !== 60) throw new Error(`ar: truncated header at ${pos}`);
-    if (header.subarray(58, 60).toString('latin1') !== '`\n') throw new Error(`ar: header at ${pos} does not end in "\`\\n"`);
+    if (header.subarray(58, 60).toString('latin1') !== '`\n')
+      throw new Error(`ar: header at ${pos} does not end in "\`\\n"`);
     const text = (from: number, to: number) => header.subarray(from, to).toString('latin1');
     const decimal = (from: number, to: number) => {
       const value = text(from, to);
@@ -41,7 +42,17 @@ export function readAr(archive: Buffer): ArMember[] {
     if (!/^[0-7]+ *$/.test(modeText)) throw new Error(`ar: mode "${modeText}" is not octal`);
     const data = archive.subarray(pos + 60, pos + 60 + size);
     if (data.length !== size) throw new Error(`ar: member ${name} runs past the end`);
-    members.push({ offset: pos, name, mtime: decimal(16, 28), uid: decimal(28, 34), gid: decimal(34, 40), mode: parseInt(modeText, 8), size, data: Buffer.from(data), header: Buffer.from(header) });
+    members.push({
+      offset: pos,
+      name,
+      mtime: decimal(16, 28),
+      uid: decimal(28, 34),
+      gid: decimal(34, 40),
+      mode: parseInt(modeText, 8),
+      size,
+      data: Buffer.from(data),
+      header: Buffer.from(header),
+    });
     pos += 60 + size;
     if (size % 2 === 1) {
       if (archive[pos] !== 0x0a) throw new Error(`ar: member ${name} of odd size is not followed by "\\n"`);

@@ -36,16 +36,33 @@ export function readNewc(archive: Buffer): CpioArchive {
   for (;;) {
     const header = archive.subarray(pos, pos + 110).toString('latin1');
     if (header.length !== 110) throw new Error(`cpio: truncated header at ${pos}`);
-    if (!header.startsWith('070701')) throw new Error(`cpio: magic "${header.slice(0, 6)}" at ${pos}, not 070701 (newc)`);
+    if (!header.startsWith('070701'))
+      throw new Error(`cpio: magic "${header.slice(0, 6)}" at ${pos}, not 070701 (newc)`);
     const fields: number[] = [];
     for (let f = 0; f < 13; f++) {
       const hex = header.slice(6 + 8 * f, 14 + 8 * f);
       if (!/^[0-9a-fA-F]{8}$/.test(hex)) throw new Error(`cpio: field ${f} "${hex}" at ${pos} is not 8 hex digits`);
       fields.push(parseInt(hex, 16));
     }
-    const [ino, mode, uid, gid, nlink, mtime, size, devMajor, devMinor, rdevMajor, rdevMinor, nameSize, check] = fields as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+    const [ino, mode, uid, gid, nlink, mtime, size, devMajor, devMinor, rdevMajor, rdevMinor, nameSize, check] =
+      fields as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
     const nameBytes = archive.subarray(pos + 110, pos + 110 + nameSize);
-    if (nameSize === 0 || nameBytes[nameSize - 1] !== 0 || nameBytes.subarray(0, nameSize - 1).includes(0)) throw new Error(`cpio: name size ${nameSize} at ${pos} does not end at the name's NUL`);
+    if (nameSize === 0 || nameBytes[nameSize - 1] !== 0 || nameBytes.subarray(0, nameSize - 1).includes(0))
+      throw new Error(`cpio: name size ${nameSize} at ${pos} does not end at the name's NUL`);
     const name = nameBytes.subarray(0, nameSize - 1).toString('utf8');
     const dataStart = align4(pos + 110 + nameSize);
     zeros(archive, pos + 110 + nameSize, dataStart, name);
@@ -53,7 +70,23 @@ export function readNewc(archive: Buffer): CpioArchive {
     if (data.length !== size) throw new Error(`cpio: ${name} runs past the end`);
     const end = align4(dataStart + size);
     zeros(archive, dataStart + size, end, name);
-    const entry: CpioEntry = { offset: pos, ino, mode, uid, gid, nlink, mtime, size, devMajor, devMinor, rdevMajor, rdevMinor, check, name, data: Buffer.from(data) };
+    const entry: CpioEntry = {
+      offset: pos,
+      ino,
+      mode,
+      uid,
+      gid,
+      nlink,
+      mtime,
+      size,
+      devMajor,
+      devMinor,
+      rdevMajor,
+      rdevMinor,
+      check,
+      name,
+      data: Buffer.from(data),
+    };
     pos = end;
     if (name === 'TRAILER!!!') return { entries, trailer: entry, length: pos };
     entries.push(entry);

@@ -37,7 +37,17 @@ export interface RpmHeader {
   bytes: Buffer;
 }
 
-export const TYPE = { CHAR: 1, INT8: 2, INT16: 3, INT32: 4, INT64: 5, STRING: 6, BIN: 7, STRING_ARRAY: 8, I18NSTRING: 9 } as const;
+export const TYPE = {
+  CHAR: 1,
+  INT8: 2,
+  INT16: 3,
+  INT32: 4,
+  INT64: 5,
+  STRING: 6,
+  BIN: 7,
+  STRING_ARRAY: 8,
+  I18NSTRING: 9,
+} as const;
 const ALIGN: Record<number, number> = { 3: 2, 4: 4, 5: 8 };
 const MAGIC = '8eade80100000000';
 
@@ -47,7 +57,15 @@ export function readLead(file: Buffer): RpmLead {
   const nameField = file.subarray(10, 76);
   const nul = nameField.indexOf(0);
   if (nul === -1) throw new Error('rpm: lead name is not NUL-terminated');
-  return { major: file[4]!, minor: file[5]!, type: file.readUInt16BE(6), archnum: file.readUInt16BE(8), name: nameField.subarray(0, nul).toString(), osnum: file.readUInt16BE(76), signatureType: file.readUInt16BE(78) };
+  return {
+    major: file[4]!,
+    minor: file[5]!,
+    type: file.readUInt16BE(6),
+    archnum: file.readUInt16BE(8),
+    name: nameField.subarray(0, nul).toString(),
+    osnum: file.readUInt16BE(76),
+    signatureType: file.readUInt16BE(78),
+  };
 }
 
 /** One header at `offset` of `file`. */
@@ -70,13 +88,16 @@ export function readHeader(file: Buffer, offset: number): RpmHeader {
     const count = file.readUInt32BE(at + 12);
     if (type < 1 || type > 9) throw new Error(`rpm: tag ${tag} has type ${type}`);
     if (count === 0) throw new Error(`rpm: tag ${tag} has count 0`);
-    if (entryOffset < 0 || entryOffset > dl) throw new Error(`rpm: tag ${tag} points outside the store (${entryOffset})`);
+    if (entryOffset < 0 || entryOffset > dl)
+      throw new Error(`rpm: tag ${tag} points outside the store (${entryOffset})`);
     if (i > 0) {
       if (tag <= index[i - 1]!.tag) throw new Error(`rpm: tags not sorted (${index[i - 1]!.tag} then ${tag})`);
       const align = ALIGN[type] ?? 1;
-      if (entryOffset % align !== 0) throw new Error(`rpm: tag ${tag} (type ${type}) at unaligned offset ${entryOffset}`);
+      if (entryOffset % align !== 0)
+        throw new Error(`rpm: tag ${tag} (type ${type}) at unaligned offset ${entryOffset}`);
       if (entryOffset < end) throw new Error(`rpm: tag ${tag} overlaps the previous entry`);
-      for (let j = end; j < entryOffset; j++) if (store[j] !== 0) throw new Error(`rpm: non-zero alignment padding before tag ${tag}`);
+      for (let j = end; j < entryOffset; j++)
+        if (store[j] !== 0) throw new Error(`rpm: non-zero alignment padding before tag ${tag}`);
     }
     const { value, size } = decode(store, tag, type, entryOffset, count);
     if (i > 0) end = entryOffset + size;
@@ -85,17 +106,31 @@ export function readHeader(file: Buffer, offset: number): RpmHeader {
   // The region: first entry, a 16-byte BIN pointing at the trailer, the store's last 16 bytes,
   // which repeats the tag with a negative offset covering every index entry.
   const region = index[0];
-  if (!region || (region.tag !== 62 && region.tag !== 63)) throw new Error('rpm: the first index entry is not a region tag (62 or 63)');
-  if (region.type !== TYPE.BIN || region.count !== 16 || region.offset !== dl - 16) throw new Error('rpm: region entry is not a 16-byte BIN at the end of the store');
-  if (end !== dl - 16) throw new Error(`rpm: store has ${dl - 16 - end} bytes between the last entry and the region trailer`);
+  if (!region || (region.tag !== 62 && region.tag !== 63))
+    throw new Error('rpm: the first index entry is not a region tag (62 or 63)');
+  if (region.type !== TYPE.BIN || region.count !== 16 || region.offset !== dl - 16)
+    throw new Error('rpm: region entry is not a 16-byte BIN at the end of the store');
+  if (end !== dl - 16)
+    throw new Error(`rpm: store has ${dl - 16 - end} bytes between the last entry and the region trailer`);
   const trailer = store.subarray(dl - 16);
-  if (trailer.readInt32BE(0) !== region.tag || trailer.readUInt32BE(4) !== TYPE.BIN || trailer.readInt32BE(8) !== -16 * il || trailer.readUInt32BE(12) !== 16) {
+  if (
+    trailer.readInt32BE(0) !== region.tag ||
+    trailer.readUInt32BE(4) !== TYPE.BIN ||
+    trailer.readInt32BE(8) !== -16 * il ||
+    trailer.readUInt32BE(12) !== 16
+  ) {
     throw new Error(`rpm: region trailer ${trailer.toString('hex')} does not cover the ${il} index entries`);
   }
   return { length, il, dl, regionTag: region.tag, index, bytes: Buffer.from(file.subarray(offset, offset + length)) };
 }
 
-function decode(store: Buffer, tag: number, type: number, offset: number, count: number): { value: RpmValue; size: number } {
+function decode(
+  store: Buffer,
+  tag: number,
+  type: number,
+  offset: number,
+  count: number,
+): { value: RpmValue; size: number } {
   const need = (size: number) => {
     if (offset + size > store.length) throw new Error(`rpm: tag ${tag} runs past the store`);
   };
@@ -109,7 +144,9 @@ function decode(store: Buffer, tag: number, type: number, offset: number, count:
     case TYPE.INT32: {
       const width = type === TYPE.INT16 ? 2 : 4;
       need(width * count);
-      const values = Array.from({ length: count }, (_, i) => (width === 2 ? store.readUInt16BE(offset + 2 * i) : store.readUInt32BE(offset + 4 * i)));
+      const values = Array.from({ length: count }, (_, i) =>
+        width === 2 ? store.readUInt16BE(offset + 2 * i) : store.readUInt32BE(offset + 4 * i),
+      );
       return { value: values, size: width * count };
     }
     case TYPE.INT64:
@@ -146,9 +183,17 @@ export function readRpm(file: Buffer): RpmFile {
   const signature = readHeader(file, 96);
   const sigEnd = 96 + signature.length;
   const headerOffset = (sigEnd + 7) & ~7;
-  for (let i = sigEnd; i < headerOffset; i++) if (file[i] !== 0) throw new Error('rpm: non-zero padding after the signature header');
+  for (let i = sigEnd; i < headerOffset; i++)
+    if (file[i] !== 0) throw new Error('rpm: non-zero padding after the signature header');
   const header = readHeader(file, headerOffset);
-  return { lead, signature, signaturePadding: headerOffset - sigEnd, header, headerOffset, payload: file.subarray(headerOffset + header.length) };
+  return {
+    lead,
+    signature,
+    signaturePadding: headerOffset - sigEnd,
+    header,
+    headerOffset,
+    payload: file.subarray(headerOffset + header.length),
+  };
 }
 
 /** The value of `tag`, or throws naming it. */

@@ -58,7 +58,8 @@ export function readTar(archive: Buffer): TarMember[] {
     if (!padding.every((b) => b === 0)) throw new Error(`tar: non-zero padding after the member at ${pos}`);
     pos = dataStart + padded;
     if (type === 'L' || type === 'K') {
-      if (cString(header.subarray(0, 100)) !== '././@LongLink') throw new Error(`tar: ${type} record not named ././@LongLink`);
+      if (cString(header.subarray(0, 100)) !== '././@LongLink')
+        throw new Error(`tar: ${type} record not named ././@LongLink`);
       if (data[data.length - 1] !== 0) throw new Error('tar: ././@LongLink value not NUL-terminated');
       const value = data.subarray(0, data.length - 1).toString('utf8');
       if (type === 'L') longName = value;
@@ -90,9 +91,23 @@ export function readTar(archive: Buffer): TarMember[] {
 }
 
 /** One header block's fields (checksum verified), without its data. */
-export function readTarHeader(header: Buffer): { name: string; type: string; mode: number; size: number; mtime: number; linkname: string } {
+export function readTarHeader(header: Buffer): {
+  name: string;
+  type: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  linkname: string;
+} {
   verifyChecksum(header, 0);
-  return { name: cString(header.subarray(0, 100)), type: String.fromCharCode(header[156]!), mode: octal(header.subarray(100, 108)), size: readSize(header.subarray(124, 136)), mtime: octal(header.subarray(136, 148)), linkname: cString(header.subarray(157, 257)) };
+  return {
+    name: cString(header.subarray(0, 100)),
+    type: String.fromCharCode(header[156]!),
+    mode: octal(header.subarray(100, 108)),
+    size: readSize(header.subarray(124, 136)),
+    mtime: octal(header.subarray(136, 148)),
+    linkname: cString(header.subarray(157, 257)),
+  };
 }
 
 /** The header's checksum: the sum of its bytes with the checksum field counted as 8 spaces. */
@@ -104,7 +119,8 @@ export function headerChecksum(header: Buffer): number {
 
 function verifyChecksum(header: Buffer, pos: number): void {
   const stored = octal(header.subarray(148, 156));
-  if (stored !== headerChecksum(header)) throw new Error(`tar: bad header checksum at ${pos} (${stored} stored, ${headerChecksum(header)} computed)`);
+  if (stored !== headerChecksum(header))
+    throw new Error(`tar: bad header checksum at ${pos} (${stored} stored, ${headerChecksum(header)} computed)`);
 }
 
 /** Octal digits terminated by NUL or space; GNU base-256 when the high bit of the first byte is set. */
