@@ -261,7 +261,7 @@ export async function checkInstalledTree(
       if (!pkg.optional) problems.push(`${pkg.location}: missing (the lockfile pins ${pkg.name}@${pkg.version})`);
     } else if (installed !== pkg.version) {
       problems.push(
-        `${pkg.location}: version ${JSON.stringify(installed)} installed, the lockfile pins ${pkg.version}`,
+        `${pkg.location}: version ${typeof installed === 'string' ? installed : JSON.stringify(installed)} installed, the lockfile pins ${pkg.version}`,
       );
     } else {
       present.push({ ...pkg, ...declaredFacts(manifest) });
