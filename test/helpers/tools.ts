@@ -86,6 +86,25 @@ export function requireTool(t: TestContext, name: string): boolean {
   return requireTools(t, [name]);
 }
 
+/** Where rpm keeps its ELF dependency generator (not on PATH), by distribution. */
+const ELFDEPS_CANDIDATES = ['/usr/lib/rpm/elfdeps', '/usr/lib64/rpm/elfdeps'];
+
+/** rpm's elfdeps, or undefined after failing (CI) or skipping the test like requireTool. */
+export function requireElfdeps(t: TestContext): string | undefined {
+  for (const candidate of ELFDEPS_CANDIDATES) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  const why = `needs rpm's elfdeps (${ELFDEPS_CANDIDATES.join(' or ')}): apt-get install rpm`;
+  if (process.env.CI === 'true') throw new Error(`${why} (CI=true, so this is a failure, not a skip)`);
+  t.skip(why);
+  return undefined;
+}
+
 /** requireTool for several names; reports all missing ones in one message. */
 export function requireTools(t: TestContext, names: string[]): boolean {
   const missing = names.filter((n) => (n === 'root' ? !isRoot() : which(n) === undefined));

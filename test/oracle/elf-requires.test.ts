@@ -4,34 +4,18 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { after, test, type TestContext } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readElfInfo, type ElfInfo } from '../../src/elf/elf-info.js';
 import { elfRequires, shippedSonames } from '../../src/rpm/elf-requires.js';
 import { compiledElfSamples, systemElfSamples } from '../helpers/elf-samples.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
-import { requireTools } from '../helpers/tools.js';
+import { requireElfdeps, requireTools } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ELFDEPS_CANDIDATES = ['/usr/lib/rpm/elfdeps', '/usr/lib64/rpm/elfdeps'];
-
-async function findElfdeps(t: TestContext): Promise<string | undefined> {
-  for (const candidate of ELFDEPS_CANDIDATES) {
-    try {
-      await stat(candidate);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  const why = `needs rpm's elfdeps (${ELFDEPS_CANDIDATES.join(' or ')}): apt-get install rpm`;
-  if (process.env.CI === 'true') throw new Error(`${why} (CI=true, so this is a failure, not a skip)`);
-  t.skip(why);
-  return undefined;
-}
 
 async function samples(): Promise<string[]> {
   const dir = await tempDir();
@@ -44,7 +28,7 @@ async function executable(file: string): Promise<boolean> {
 
 test('rpm ELF requirements equal /usr/lib/rpm/elfdeps --requires, file by file', async (t) => {
   if (!requireTools(t, ['gcc', 'readelf'])) return;
-  const elfdeps = await findElfdeps(t);
+  const elfdeps = requireElfdeps(t);
   if (!elfdeps) return;
   const files = await samples();
   assert.ok(files.length >= 30, `only ${files.length} ELF samples found`);

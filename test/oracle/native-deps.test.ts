@@ -11,7 +11,7 @@
 //
 // Run alone: npm run build && node --import tsx --test test/oracle/native-deps.test.ts
 import assert from 'node:assert/strict';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { execa } from 'execa';
@@ -19,13 +19,12 @@ import { compareDebVersions } from '../../src/deb/deb-version.js';
 import { readElfInfo } from '../../src/elf/elf-info.js';
 import { buildFixture, FIXTURES, type BuiltFixture } from '../helpers/fixture-matrix.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
-import { requireTools, which } from '../helpers/tools.js';
+import { requireElfdeps, requireTools, which } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
 
 const FIXTURE = FIXTURES.find((f) => f.source.endsWith('/native-sqlite'))!;
 const FIND_REQUIRES = 1 << 14;
-const ELFDEPS = ['/usr/lib/rpm/elfdeps', '/usr/lib64/rpm/elfdeps'];
 
 let built: BuiltFixture | undefined;
 let rpmHome = '';
@@ -114,20 +113,8 @@ test('rpmlint: no shared-library-without-dependency-information, no env-script-i
 test("the rpm's ELF Requires equal elfdeps --requires on the files extracted from it", async (t) => {
   const b = needBuild(t, ['rpm2cpio', 'cpio']);
   if (!b) return;
-  let elfdeps: string | undefined;
-  for (const candidate of ELFDEPS)
-    if (
-      await stat(candidate).then(
-        () => true,
-        () => false,
-      )
-    )
-      elfdeps ??= candidate;
-  if (!elfdeps) {
-    if (process.env['CI'] === 'true') throw new Error("needs rpm's elfdeps (CI=true)");
-    t.skip("needs rpm's elfdeps: apt-get install rpm");
-    return;
-  }
+  const elfdeps = requireElfdeps(t);
+  if (!elfdeps) return;
   const dir = await tempDir();
   await execa('sh', ['-c', `rpm2cpio "$1" | cpio -idm --quiet`, 'sh', b.packages.rpm.path], { cwd: dir });
   const files = await elfFiles(dir);

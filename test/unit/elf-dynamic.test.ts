@@ -11,7 +11,7 @@ import { machineName } from '../../src/elf/machines.js';
 import { elfRequires } from '../../src/rpm/elf-requires.js';
 import { buildElf, type SyntheticElf } from '../helpers/synthetic-elf.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
-import { which } from '../helpers/tools.js';
+import { requireTool } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
 
@@ -97,7 +97,7 @@ test('32/64-bit, little/big-endian: needed, soname, runpath, version needs and d
 });
 
 test('readelf reads the synthetic images as the reader does (the images are real ELF)', async (t) => {
-  if (!which('readelf')) return t.skip('needs readelf: apt-get install binutils');
+  if (!requireTool(t, 'readelf')) return;
   for (const layout of LAYOUTS.slice(0, 5)) {
     const file = await write(`${layout.name}-readelf.node`, buildElf({ ...LIBRARY, ...layout }));
     const { stdout } = await execa('readelf', ['-d', '-V', '--wide', file]);
