@@ -19,7 +19,13 @@ import { writePackages } from './write-packages.js';
 import { renderSbom } from './sbom/cyclonedx.js';
 import type { SignKeySource } from './sign/openpgp-signer.js';
 import { bundledNode } from './contents/bundled-node.js';
-import { chooseArch, parseArch } from './manifest/choose-arch.js';
+import { chooseArch, parseArch, wrongMachine } from './manifest/choose-arch.js';
+import {
+  checkPrebuildsInLock,
+  checkTargetPackagesInstalled,
+  installTarget,
+  toolForTarget,
+} from './app/target-platform.js';
 import { archName } from './manifest/arch.js';
 import { DEB_ARCH } from './deb/deb-arch.js';
 import type { Manifest } from './manifest/manifest.js';
@@ -133,8 +139,14 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     project.importers,
   );
   const graph = checkLock(lock, project);
+  // --arch: the lockfile is installed for that machine (app/target-platform.ts); a package with
+  // no prebuilt binary for it fails here, before anything is installed.
+  const target = installTarget(manifest.archOverride);
+  if (target) checkPrebuildsInLock(graph, target, app.lockfilePath);
   const outDir = path.resolve(options.dir ?? '.', options.outDir ?? 'dist');
-  const runtime = manifest.runtime.bundled ? await bundledNode(manifest, options.nodeBinary) : undefined;
+  const runtime = manifest.runtime.bundled
+    ? await bundledNode(manifest, options.nodeBinary, target?.cpu ?? process.arch)
+    : undefined;
   for (const format of formats) format.check(manifest);
   // The app's files (contents/select-app-files.ts): npm pack's selection, plus build output a
   // .gitignore hides and pkgapp.include, minus pkgapp's own products (an output directory inside
@@ -150,7 +162,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
 
   const install = options.install !== false;
   // The package manager runs for installs and build scripts; --no-install alone only reads node_modules.
-  const tool =
+  const hostTool =
     install || buildScript !== undefined
       ? await findTool(
           project.manager,
@@ -159,6 +171,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
           options.env ?? process.env,
         )
       : undefined;
+  const tool = hostTool && install && target ? toolForTarget(hostTool, target, project.root) : hostTool;
   let selection: AppSelection | undefined;
   if (buildScript === undefined) {
     // The files are known before installing anything: a missing entry point fails fast.
@@ -186,6 +199,12 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   let appFiles = staged.appFiles;
   try {
     checkAborted();
+    if (target)
+      checkTargetPackagesInstalled(graph, staged.packages, target, {
+        install,
+        manager: tool?.name ?? project.manager,
+        root: staged.root,
+      });
     if (buildScript !== undefined) checkEntryPoints(manifest, appFiles, app.dir, staged.selection.explain);
     for (const added of staged.selection.added)
       log(
@@ -222,10 +241,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     log(`collecting ${appFiles.length} app files and ${staged.packages.length} packages`);
     // Other platforms' binaries are left out; the target CPU is --arch's, else this machine's
     // (what chooseArch below settles on when native code remains).
-    const target = {
-      cpu:
-        manifest.archOverride !== undefined && manifest.archOverride !== 'all' ? manifest.archOverride : process.arch,
-    };
+    const platform = { cpu: target?.cpu ?? process.arch, foreign: target?.foreign ?? false };
     const collected = await collectContents({
       root: staged.root,
       appFiles,
@@ -233,12 +249,12 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       installDir: manifest.paths.appDir,
       rules: manifest,
       nodePath: manifest.runtime.nodePath,
-      target,
+      target: platform,
       declaredInterpreters: declaredPackageNames(manifest),
     });
     const kept = new Set(collected.packages.map((p) => p.location));
     const installed = staged.packages.filter((p) => kept.has(p.location));
-    logDropped(log, collected.dropped, target.cpu);
+    logDropped(log, collected.dropped, platform.cpu);
     const contents = summaryItems(collected.tally, installed.length);
     log(`packaging ${formatSummary(contents)}`);
     for (const [interpreter, scripts] of collected.undeclaredInterpreters) {
@@ -262,7 +278,17 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     const nativeCode = [
       ...new Set([...collected.nativeAddons, ...collected.elfObjects.map((o) => o.info.path.slice(1))]),
     ];
-    const arch = chooseArch(manifest.archOverride, nativeCode, options.forceArch);
+    // Every ELF object must run on the target's machine (an addon compiled here for this one
+    // does not), unless --force-arch.
+    const machines = new Map(collected.elfObjects.map((o) => [o.info.path.slice(1), o.info.machineName]));
+    const arch = chooseArch(manifest.archOverride, nativeCode, options.forceArch, undefined, machines);
+    if (options.forceArch) {
+      const wrong = wrongMachine(nativeCode, machines, arch);
+      if (wrong.length)
+        log(
+          `warning: --force-arch: packaging ${wrong.length} ELF object(s) built for another machine than ${arch}'s: ${wrong.slice(0, 4).join(', ')}${wrong.length > 4 ? ', …' : ''}`,
+        );
+    }
     if (collected.elfObjects.length) {
       const deb = formats.some((f) => f.target === 'deb');
       const libraries = await libraryDependencies({

@@ -181,8 +181,29 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     code: 'PKGAPP_ARCH_NATIVE_MISMATCH',
     exitCode: U,
     section: 'options',
-    when: "`--arch` asks for another architecture (or `all`) than the one the app's native addons were built for.",
-    fix: 'Leave out `--arch`, build on a machine of that architecture, or add `--force-arch` if the binaries really are for it',
+    when: "An ELF object in the package (an addon compiled during the build, a prebuilt binary) is not for the package's machine: `--arch` names another architecture (or `all`) than the one it was built for, or a binary for another machine is inside a package for this one.",
+    fix: 'Use packages with prebuilt binaries for the target (pkgapp installs the lockfile for `--arch`), build on a machine of that architecture, exclude binaries the app never loads (`pkgapp.exclude`), or add `--force-arch` to package them anyway',
+  },
+  {
+    code: 'PKGAPP_ARCH_NO_PREBUILD',
+    exitCode: U,
+    section: 'options',
+    when: '`--arch` names another architecture and a native package has no prebuilt binary for it: its platform packages in the lockfile leave out linux on that CPU with glibc (or offer only musl), or it compiles its addon at install (binding.gyp).',
+    fix: 'Update the package to a version that publishes a linux glibc build for the target and refresh the lockfile, or build on hardware of that architecture',
+  },
+  {
+    code: 'PKGAPP_ARCH_INSTALL_UNSUPPORTED',
+    exitCode: U,
+    section: 'options',
+    when: "`--arch` names another architecture and the app is installed with Yarn classic (1.x), which cannot choose another platform's optional packages.",
+    fix: 'Build on hardware of that architecture, or move the app to Yarn Berry (nodeLinker: node-modules), npm or pnpm',
+  },
+  {
+    code: 'PKGAPP_ARCH_INSTALL_INCOMPLETE',
+    exitCode: U,
+    section: 'options',
+    when: 'After installing for `--arch`, platform packages the lockfile pins for the target are missing: an old npm dropped them (npm/cli#7406), or `--no-install` found a node_modules installed for another machine (exit 1 when the install itself left them out).',
+    fix: 'Use npm 10.8 or newer; with `--no-install`, install node_modules for the target first or drop `--no-install`',
   },
 
   // The app.

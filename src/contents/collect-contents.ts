@@ -4,6 +4,7 @@
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
+import { noPrebuildForTarget } from '../app/target-platform.js';
 import { UserError } from '../errors.js';
 import { EntryStore } from './entry-store.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
@@ -160,6 +161,7 @@ export async function collectContents(options: {
   for (const binDir of binDirs(packages)) {
     for (const link of listBinLinks(root, binDir, packageDirs)) addPath(link);
   }
+  if (unbuilt.length && target.foreign) throw noPrebuildForTarget(unbuilt, target.cpu);
   if (unbuilt.length) {
     throw new UserError(
       `${unbuilt.join(', ')}: native package${unbuilt.length > 1 ? 's' : ''} (binding.gyp) with no compiled addon (.node) in ${root}`,

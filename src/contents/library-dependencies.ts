@@ -10,7 +10,8 @@
 import { readElfInfo, ElfFormatError, type ElfInfo } from '../elf/elf-info.js';
 import { UserError } from '../errors.js';
 import { shlibDepends, type ShlibOrigin } from '../deb/shlib-depends.js';
-import { loadDpkgShlibs } from '../deb/shlibs-data.js';
+import { DEB_ARCH } from '../deb/deb-arch.js';
+import { DPKG_INFO_DIR, loadDpkgShlibs } from '../deb/shlibs-data.js';
 import { pkgappShlibsTable } from '../deb/shlibs-table.js';
 import { elfRequires, shippedSonames } from '../rpm/elf-requires.js';
 
@@ -95,7 +96,8 @@ export async function libraryDependencies(options: {
   // Declared libraries (a relation or false) are the app's word: not looked up.
   const declared = new Set([...shipped, ...Object.keys(libraries)]);
   const infos = objects.map((o) => o.info);
-  const sources = [await loadDpkgShlibs(options.debArch), pkgappShlibsTable()];
+  const native = (DEB_ARCH.names as Record<string, string>)[process.arch] ?? process.arch;
+  const sources = [await loadDpkgShlibs(options.debArch, DPKG_INFO_DIR, native), pkgappShlibsTable()];
   const result = shlibDepends(infos, sources, declared);
   const unmapped = result.problems.filter((p) => p.kind === 'unmapped-library');
   if (unmapped.length) {

@@ -6,10 +6,13 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
+import { allowsValue } from '../app/target-platform.js';
 
 /** The platform packaged for: always linux with glibc; the CPU in Node's naming (x64, arm64, ...). */
 export interface TargetPlatform {
   cpu: string;
+  /** Another architecture than the build machine's (--arch): nothing was compiled for it here. */
+  foreign?: boolean;
 }
 
 /** What was left out, for the build log. */
@@ -56,21 +59,16 @@ export function isMuslPrebuild(fileName: string): boolean {
   return fileName.endsWith('.node') && fileName.split('.').slice(1, -1).includes('musl');
 }
 
-/** npm's os/cpu/libc test: a list of allowed values, or of "!value" exclusions. */
-function allows(list: unknown, value: string): boolean {
-  if (!Array.isArray(list) || list.length === 0) return true;
-  const values = list.filter((v): v is string => typeof v === 'string');
-  if (values.includes(`!${value}`)) return false;
-  const positive = values.filter((v) => !v.startsWith('!'));
-  return positive.length === 0 || positive.includes(value);
-}
-
 /** True when a package.json's "os", "cpu" and "libc" admit linux, the target CPU and glibc. */
 export function fitsTarget(
   packageJson: { os?: unknown; cpu?: unknown; libc?: unknown },
   target: TargetPlatform,
 ): boolean {
-  return allows(packageJson.os, 'linux') && allows(packageJson.cpu, target.cpu) && allows(packageJson.libc, 'glibc');
+  return (
+    allowsValue(packageJson.os, 'linux') &&
+    allowsValue(packageJson.cpu, target.cpu) &&
+    allowsValue(packageJson.libc, 'glibc')
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import { access, copyFile, cp, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppProject, AppSource } from '../app/read-app.js';
 import { MANAGER_CONFIG_FILES, type ManagerTool } from '../app/lockfiles/package-manager.js';
+import { applyStagingSettings } from '../app/target-platform.js';
 import type { Lock, LockGraph, ManagerId, PinnedPackage } from '../app/lockfiles/types.js';
 import { UserError } from '../errors.js';
 import { temporaryDir, type TemporaryDir } from '../util/atomic-output.js';
@@ -92,6 +93,7 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
       source = staging.path;
       if (buildScript === undefined && !deploy) {
         await copyForInstall(project.root, source, request.selection!.files, app.lockfilePath);
+        await applyStagingSettings(tool!, source); // a target install's settings (src/app/target-platform.ts)
         await run(
           tool!.installProduction,
           source,
@@ -116,6 +118,7 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
             'PKGAPP_BUILD_STEP',
           );
           buildOutputs = writtenSince(before, snapshotTree(appDir));
+          if (tool!.pruneProduction) await applyStagingSettings(tool!, source);
           if (tool!.pruneProduction)
             await run(
               tool!.pruneProduction,
@@ -124,6 +127,7 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
               'PKGAPP_BUILD_STEP',
             );
         } else {
+          await applyStagingSettings(tool!, source);
           await run(
             tool!.installProduction,
             source,

@@ -100,10 +100,16 @@ export function parseShlibsFile(text: string, into: ShlibsData = new Map()): Shl
 
 /**
  * The build machine's dpkg records for `arch` (a Debian architecture: amd64, arm64): files named
- * PACKAGE:ARCH.symbols or PACKAGE.symbols (packages that are not Multi-Arch: same). Empty when
- * the machine has no dpkg (a Fedora or macOS build machine).
+ * PACKAGE:ARCH.symbols, and PACKAGE.symbols (packages that are not Multi-Arch: same) when `arch`
+ * is the machine's own (`nativeArch`): an amd64 machine's unqualified records are amd64's, never
+ * arm64's. Empty when the machine has no dpkg (a Fedora or macOS build machine), and for another
+ * architecture unless its libraries are installed (multiarch): pkgapp's table serves then.
  */
-export async function loadDpkgShlibs(arch: string, infoDir = DPKG_INFO_DIR): Promise<ShlibsData> {
+export async function loadDpkgShlibs(
+  arch: string,
+  infoDir = DPKG_INFO_DIR,
+  nativeArch: string = arch,
+): Promise<ShlibsData> {
   let names: string[];
   try {
     names = (await readdir(infoDir)).sort();
@@ -111,7 +117,7 @@ export async function loadDpkgShlibs(arch: string, infoDir = DPKG_INFO_DIR): Pro
     return new Map();
   }
   const forArch = (name: string, ext: string) =>
-    name.endsWith(ext) && (!name.includes(':') || name.endsWith(`:${arch}${ext}`));
+    name.endsWith(ext) && (name.includes(':') ? name.endsWith(`:${arch}${ext}`) : arch === nativeArch);
   const data: ShlibsData = new Map();
   for (const name of names.filter((n) => forArch(n, '.symbols')))
     parseSymbolsFile(await readFile(path.join(infoDir, name), 'utf8'), data);

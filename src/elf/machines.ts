@@ -24,3 +24,14 @@ export function machineName(machine: number, bits: 32 | 64, little: boolean): st
   if (name === undefined) return `EM_${machine}`;
   return typeof name === 'string' ? name : name(bits, little);
 }
+
+/** The machine (as machineName() spells it) that runs each Node.js architecture's (process.arch) programs. */
+export const NODE_ARCH_MACHINE: Readonly<Record<string, string>> = {
+  x64: 'x86_64',
+  arm64: 'aarch64',
+  arm: 'arm',
+  ia32: 'i386',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+};

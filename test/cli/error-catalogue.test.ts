@@ -22,6 +22,7 @@ import { CLI, cleanupTestDirs, makeApp, minimalApp, REPO_ROOT, runCli, tempDir }
 import { requireTools } from '../helpers/tools.js';
 import { compileAddon, NAPI_ADDON_IMPORTS, V8_ADDON_IMPORTS } from '../helpers/native-addons.js';
 import { stripCompiledAddons } from '../../src/contents/strip-compiled.js';
+import type { ManagerTool } from '../../src/app/lockfiles/package-manager.js';
 
 after(cleanupTestDirs);
 
@@ -210,6 +211,7 @@ async function pathWithoutNpm(): Promise<string> {
 }
 
 const otherArch = process.arch === 'arm64' ? 'amd64' : 'arm64';
+const otherCpu = process.arch === 'arm64' ? 'x64' : 'arm64';
 
 const triggers: Record<string, Trigger> = {
   // Command line.
@@ -302,6 +304,82 @@ const triggers: Record<string, Trigger> = {
         'node_modules/addon/build/Release/addon.node': 'ELF',
       });
       return naming(await build(dir, ['--arch', otherArch]), `--arch ${otherArch}`, 'addon.node', '--force-arch');
+    },
+  },
+  PKGAPP_ARCH_NO_PREBUILD: {
+    // The lockfile has a platform package of `imgkit` for this machine's CPU only.
+    run: async () => {
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { imgkit: '1.0.0' } }),
+        'package-lock.json': lock(
+          { imgkit: '1.0.0' },
+          {
+            'node_modules/imgkit': {
+              version: '1.0.0',
+              optionalDependencies: { [`imgkit-linux-${process.arch}`]: '1.0.0' },
+            },
+            [`node_modules/imgkit-linux-${process.arch}`]: {
+              version: '1.0.0',
+              optional: true,
+              os: ['linux'],
+              cpu: [process.arch],
+            },
+          },
+        ),
+      });
+      return naming(
+        await build(dir, ['--arch', otherArch]),
+        'imgkit@1.0.0',
+        `--arch ${otherCpu}`,
+        'no prebuilt binary',
+      );
+    },
+  },
+  PKGAPP_ARCH_INSTALL_UNSUPPORTED: {
+    run: async () => {
+      const { installTarget, toolForTarget } = await import('../../src/app/target-platform.js');
+      const classic: ManagerTool = {
+        manager: 'yarn-classic',
+        file: 'yarn',
+        prefix: [],
+        name: 'yarn',
+        env: {},
+        installProduction: [],
+        installAll: [],
+        pruneProduction: undefined,
+        runScript: () => [],
+      };
+      return naming(
+        await viaLibrary(async () => toolForTarget(classic, installTarget(otherCpu)!, '/srv/app')),
+        '/srv/app/yarn.lock',
+        'Yarn classic',
+        'Yarn Berry',
+      );
+    },
+  },
+  PKGAPP_ARCH_INSTALL_INCOMPLETE: {
+    // node_modules installed for this machine: the target's platform package is missing.
+    run: async () => {
+      const dir = await makeApp({
+        ...minimalApp({ dependencies: { imgkit: '1.0.0' } }),
+        'package-lock.json': lock(
+          { imgkit: '1.0.0' },
+          {
+            'node_modules/imgkit': {
+              version: '1.0.0',
+              optionalDependencies: { [`imgkit-linux-${otherCpu}`]: '1.0.0' },
+            },
+            [`node_modules/imgkit-linux-${otherCpu}`]: {
+              version: '1.0.0',
+              optional: true,
+              os: ['linux'],
+              cpu: [otherCpu],
+            },
+          },
+        ),
+        'node_modules/imgkit/package.json': { name: 'imgkit', version: '1.0.0', license: 'MIT' },
+      });
+      return naming(await build(dir, ['--arch', otherArch]), `imgkit-linux-${otherCpu}@1.0.0`, '--no-install');
     },
   },
 

@@ -113,6 +113,13 @@ export interface Root {
 export interface BaseImageOptions {
   /** Packages added to BASE_PACKAGES (part of the cache key). */
   extraPackages?: string[];
+  /**
+   * A Debian architecture other than the build machine's (arm64): mmdebstrap --arch, and every
+   * program in the root runs under qemu-user-static through binfmt_misc (part of the cache key).
+   */
+  arch?: string;
+  /** Replace BASE_PACKAGES (a foreign-arch root skips what its tests do not need: rpm, dbus). */
+  basePackages?: string[];
 }
 
 const building = new Map<string, Promise<string>>();
@@ -125,30 +132,40 @@ const building = new Map<string, Promise<string>>();
  * in-process map avoids building twice in one process.
  */
 export function ensureBaseImage(opts: BaseImageOptions = {}): Promise<string> {
-  const packages = [...new Set([...BASE_PACKAGES, ...(opts.extraPackages ?? [])])].sort();
-  const key = createHash('sha256')
-    .update(JSON.stringify({ IMAGE_FORMAT, SUITE, MIRRORS, packages }))
-    .digest('hex')
-    .slice(0, 16);
-  const image = path.join(CACHE_DIR, `${SUITE}-${key}.tar`);
+  const packages = [...new Set([...(opts.basePackages ?? BASE_PACKAGES), ...(opts.extraPackages ?? [])])].sort();
+  // The host's images keep their key (no arch in it), so existing caches stay valid.
+  const identity = { IMAGE_FORMAT, SUITE, MIRRORS, packages, ...(opts.arch ? { arch: opts.arch } : {}) };
+  const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
+  const image = path.join(CACHE_DIR, `${SUITE}-${opts.arch ? `${opts.arch}-` : ''}${key}.tar`);
   let p = building.get(image);
   if (!p) {
-    p = buildImage(image, packages);
+    p = buildImage(image, packages, opts.arch);
     building.set(image, p);
     p.catch(() => building.delete(image));
   }
   return p;
 }
 
-async function buildImage(image: string, packages: string[]): Promise<string> {
+async function buildImage(image: string, packages: string[], arch: string | undefined): Promise<string> {
   if (await exists(image)) return image;
   await mkdir(CACHE_DIR, { recursive: true });
+  if (arch) await enableBinfmt(arch);
   const tmp = `${image}.tmp-${process.pid}-${Date.now()}`;
   try {
     await execa(
       'mmdebstrap',
       [
         '--variant=minbase',
+        ...(arch
+          ? [
+              `--arch=${arch}`,
+              // dpkg runs emulated: no fsync per file, and no manual pages or docs to unpack
+              '--dpkgopt=force-unsafe-io',
+              '--dpkgopt=path-exclude=/usr/share/man/*',
+              '--dpkgopt=path-exclude=/usr/share/doc/*',
+              '--dpkgopt=path-exclude=/usr/share/locale/*',
+            ]
+          : []),
         `--include=${packages.join(',')}`,
         // Uncompressed: it is unpacked once per image anyway; compressing only costs build time.
         '--format=tar',
@@ -156,7 +173,8 @@ async function buildImage(image: string, packages: string[]): Promise<string> {
         tmp,
         ...MIRRORS,
       ],
-      { stdin: 'ignore', all: true, timeout: 20 * 60_000 },
+      // Under qemu every maintainer script is emulated: a foreign root takes far longer, once.
+      { stdin: 'ignore', all: true, timeout: (arch ? 60 : 20) * 60_000 },
     );
     await rename(tmp, image);
   } catch (err) {
@@ -166,6 +184,33 @@ async function buildImage(image: string, packages: string[]): Promise<string> {
     });
   }
   return image;
+}
+
+/** Debian architectures → the qemu-user binfmt entry that runs their programs. */
+const QEMU_BINFMT: Record<string, string> = {
+  arm64: 'qemu-aarch64',
+  armhf: 'qemu-arm',
+  ppc64el: 'qemu-ppc64le',
+  s390x: 'qemu-s390x',
+  riscv64: 'qemu-riscv64',
+};
+
+/**
+ * Makes the kernel run `arch`'s programs with qemu-user-static: binfmt_misc mounted (a container
+ * may start without it) and binfmt-support's entry enabled. Its F flag opens the interpreter at
+ * registration, so roots need no copy of qemu inside. Idempotent.
+ */
+export async function enableBinfmt(arch: string): Promise<void> {
+  const entry = QEMU_BINFMT[arch];
+  if (!entry) throw new Error(`no qemu-user binfmt entry known for Debian architecture ${arch}`);
+  const present = (name: string) =>
+    stat(`/proc/sys/fs/binfmt_misc/${name}`).then(
+      () => true,
+      () => false,
+    );
+  if (!(await present('register')))
+    await execa('mount', ['-t', 'binfmt_misc', 'binfmt_misc', '/proc/sys/fs/binfmt_misc']);
+  if (!(await present(entry))) await execa('update-binfmts', ['--enable', entry]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,6 +226,7 @@ async function buildImage(image: string, packages: string[]): Promise<string> {
  */
 export async function createRoot(opts: BaseImageOptions = {}): Promise<Root> {
   const image = await ensureBaseImage(opts);
+  if (opts.arch) await enableBinfmt(opts.arch); // the image may be cached from before a reboot
   // The random suffix is [A-Za-z0-9], so the dir name is also a valid nspawn machine name.
   // realpath: mount points in /proc/self/mountinfo are canonical, destroy() compares against them.
   const dir = await realpath(await mkdtemp(path.join(WORK_DIR, 'pkgapp-e2e-')));

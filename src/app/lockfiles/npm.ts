@@ -3,7 +3,7 @@
 import semver from 'semver';
 import { UserError } from '../../errors.js';
 import { DEPENDENCY_FIELDS, type Importers, type Lock, type LockGraph, type PinnedPackage } from './types.js';
-import { walkLockGraph, type WalkEdge, type WalkPackage } from './walk-graph.js';
+import { platformOf, walkLockGraph, type WalkEdge, type WalkPackage } from './walk-graph.js';
 
 interface LockPackage {
   name?: string;
@@ -22,6 +22,9 @@ interface LockPackage {
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
 }
 
 export interface NpmLockfile {
@@ -153,6 +156,7 @@ export function npmLockGraph(lock: NpmLockfile, importer: string): LockGraph {
       // npm marks what only optional dependencies reach itself: the path the walk took does not matter
       optional: entry.optional === true || entry.devOptional === true,
       workspace: linked ? location : undefined,
+      platform: platformOf(entry),
       dependencies: () => npmEdges(lock, location, entry, describe),
     };
   };

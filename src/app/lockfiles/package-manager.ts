@@ -144,6 +144,13 @@ export function parseLock(manager: ManagerId, text: string, file: string, import
   }
 }
 
+/** Settings written into the staging copy's configuration file before an install (src/app/target-platform.ts). */
+export interface StagingSettings {
+  /** Relative to the staging directory: ".yarnrc.yml". */
+  file: string;
+  settings: Record<string, unknown>;
+}
+
 /** How to run the package manager of a project, and the commands pkgapp runs with it. */
 export interface ManagerTool {
   manager: ManagerId;
@@ -160,6 +167,8 @@ export interface ManagerTool {
   /** Removes dev dependencies after a build, when the manager can (else they are just not packaged). */
   pruneProduction: string[] | undefined;
   runScript(script: string): string[];
+  /** Settings merged into the staging copy's configuration before installing (a target install, src/app/target-platform.ts). */
+  stagingSettings?: StagingSettings;
 }
 
 // Keep corepack from refusing a yarn whose version differs from "packageManager" or editing

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../errors.js';
 import { DEPENDENCY_FIELDS, type Importers, type Lock, type LockGraph } from './types.js';
-import { walkLockGraph, workspacePackage, type WalkEdge, type WalkPackage } from './walk-graph.js';
+import { platformOf, walkLockGraph, workspacePackage, type WalkEdge, type WalkPackage } from './walk-graph.js';
 
 interface ImporterDep {
   specifier?: string;
@@ -23,6 +23,9 @@ interface PnpmSnapshot {
   optional?: boolean;
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
 }
 
 export interface PnpmLockfile {
@@ -145,6 +148,7 @@ export function pnpmLockGraph(lock: PnpmLockfile, importer: string, importers: I
     return {
       ...nameAndVersion(key, meta),
       optional: reachedOptionally || meta?.optional === true,
+      platform: platformOf(meta),
       *dependencies() {
         if (meta === undefined) yield { missing: `${key} is referenced but not described` };
         for (const [alias, ref] of Object.entries(meta?.dependencies ?? {})) yield edge(alias, ref, false, undefined);

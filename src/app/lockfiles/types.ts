@@ -20,6 +20,16 @@ export interface PinnedPackage {
   optional: boolean;
 }
 
+/**
+ * The platforms a package installs on (package.json "os", "cpu", "libc", as the lock records
+ * them): platform packages of prebuilt binaries (@img/sharp-linux-arm64) say which one they are.
+ */
+export interface PlatformCondition {
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
+}
+
 /** One package of the lock's production closure. */
 export interface LockNode {
   /** Its key in the lock (a location for npm, "name@version" for pnpm, a resolution for yarn). */
@@ -35,6 +45,8 @@ export interface LockNode {
   optionalNames: Set<string>;
   /** A workspace package of the monorepo: its directory relative to the lockfile's directory. */
   workspace?: string;
+  /** The platforms it is for, when the lock records them (npm, pnpm, Yarn Berry). */
+  platform?: PlatformCondition;
 }
 
 /** The production closure of one importer (the root project or a workspace). */

@@ -4,7 +4,7 @@
 // optional reach carried down, and every hole in the lock collected into one error.
 import { UserError } from '../../errors.js';
 import type { PackageJson } from '../package-json.js';
-import { INSTALL_COMMAND, type LockGraph, type LockNode, type ManagerId } from './types.js';
+import { INSTALL_COMMAND, type LockGraph, type LockNode, type ManagerId, type PlatformCondition } from './types.js';
 
 /** A package as a reader describes it when the walk first reaches it. */
 export interface WalkPackage {
@@ -14,6 +14,8 @@ export interface WalkPackage {
   optional: boolean;
   /** A workspace's directory relative to the lockfile's; undefined for any other package. */
   workspace?: string | undefined;
+  /** The platforms it is for, when the lock says. */
+  platform?: PlatformCondition | undefined;
   /** Its production dependencies, asked for once, when the walk expands the package. */
   dependencies(): Iterable<WalkEdge>;
 }
@@ -62,6 +64,7 @@ export function walkLockGraph(
       dependencies: new Map(),
       optionalNames: new Set(),
       ...(pkg.workspace !== undefined ? { workspace: pkg.workspace } : {}),
+      ...(pkg.platform !== undefined ? { platform: pkg.platform } : {}),
     };
     nodes.set(key, node);
     order.push(node);
@@ -90,6 +93,19 @@ export function walkLockGraph(
     });
   }
   return { root: rootNode, nodes };
+}
+
+/** The os/cpu/libc lists of a lock entry (npm's and pnpm's spell them as package.json does); undefined without any. */
+export function platformOf(
+  entry: { os?: unknown; cpu?: unknown; libc?: unknown } | undefined,
+): PlatformCondition | undefined {
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
+  const condition: PlatformCondition = {};
+  for (const field of ['os', 'cpu', 'libc'] as const) {
+    const values = list(entry?.[field]);
+    if (values?.length) condition[field] = values;
+  }
+  return Object.keys(condition).length ? condition : undefined;
 }
 
 /**

@@ -5,7 +5,14 @@
 import { parseSyml } from '@yarnpkg/parsers';
 import semver from 'semver';
 import { UserError } from '../../errors.js';
-import { declaredDependencies, productionDependencyNames, type Importers, type Lock, type LockGraph } from './types.js';
+import {
+  declaredDependencies,
+  productionDependencyNames,
+  type Importers,
+  type Lock,
+  type LockGraph,
+  type PlatformCondition,
+} from './types.js';
 import { walkLockGraph, type WalkPackage } from './walk-graph.js';
 import { splitDescriptor } from './yarn-classic.js';
 
@@ -16,6 +23,8 @@ interface BerryEntry {
   /** parseSyml reads every scalar as a string: optional is "true", never the boolean. */
   dependenciesMeta?: Record<string, { optional?: string | boolean }>;
   linkType?: string;
+  /** "os=linux & cpu=arm64 & libc=glibc": the platforms a platform package is for. */
+  conditions?: string;
 }
 
 export interface YarnBerryLockfile {
@@ -104,6 +113,7 @@ export function yarnBerryGraph(lock: YarnBerryLockfile, importers: Importers, im
       version: typeof pkg?.version === 'string' ? pkg.version : (entry.version ?? ''),
       optional: reachedOptionally,
       workspace: dir || undefined,
+      platform: berryConditions(entry.conditions),
       *dependencies() {
         // a workspace's entry lists its devDependencies too: its package.json tells the production ones
         const wanted =
@@ -137,6 +147,18 @@ export function yarnBerryGraph(lock: YarnBerryLockfile, importers: Importers, im
     rootEntry.resolution,
     describe(rootEntry.resolution, rootEntry, false),
   );
+}
+
+/** Yarn's "os=linux & cpu=arm64" conditions as os/cpu/libc lists (only conjunctions of equalities, as Yarn writes them). */
+function berryConditions(text: string | undefined): PlatformCondition | undefined {
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  const condition: PlatformCondition = {};
+  for (const term of text.split('&')) {
+    const m = /^\s*(os|cpu|libc)\s*=\s*(\S+)\s*$/.exec(term);
+    if (!m) return undefined; // an expression pkgapp does not read: no platform claimed
+    (condition[m[1] as 'os' | 'cpu' | 'libc'] ??= []).push(m[2]!);
+  }
+  return condition;
 }
 
 /** An optional dependency by the entry's dependenciesMeta (another platform's binary may not be installed). */
