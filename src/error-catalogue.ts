@@ -257,6 +257,13 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     fix: "Set `pkgapp.service.command` to `[VAR=value …] node [OPTIONS] FILE [ARGS]` or `BIN [ARGS]` (a production dependency's bin), or `.entry` and `.args`",
   },
   {
+    code: 'PKGAPP_HEALTH_INVALID',
+    exitCode: U,
+    section: 'app',
+    when: '`pkgapp.service.health` sets both `url` and `command`, or its `url` is not an http(s) URL on this machine (host localhost, 127.x.x.x or [::1]; `${VAR}` only in the port or path).',
+    fix: 'Keep one check; use a local URL such as `http://127.0.0.1:${PORT}/healthz`',
+  },
+  {
     code: 'PKGAPP_START_BIN',
     exitCode: U,
     section: 'app',

@@ -1,6 +1,7 @@
 // What `pkgapp inspect` reports about a package: the types every format's reader fills and both
 // the human view and --json print.
 import type { VerifyResult } from '../verify/verify-result.js';
+import type { InspectedHealthGate } from './health-gate.js';
 
 export type InspectedFileType =
   'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other';
@@ -101,6 +102,8 @@ export interface InspectionBase {
   filesIncomplete?: boolean;
   fileSummary: FileSummary;
   signature: SignatureStatus;
+  /** The health gate the scripts run after a start or restart (src/inspect/health-gate.ts). */
+  healthGate?: InspectedHealthGate;
 }
 
 /** What inspect() returns: the fields every format fills, and the format's own (src/deb/deb-inspection.ts, src/rpm/rpm-inspection.ts). */

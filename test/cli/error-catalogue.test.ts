@@ -352,6 +352,14 @@ const triggers: Record<string, Trigger> = {
         '"&&" runs a second command',
       ),
   },
+  PKGAPP_HEALTH_INVALID: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: { service: { health: { url: 'http://example.com:${PORT}/healthz' } } } })),
+        '"service.health.url"',
+        'http://example.com:${PORT}/healthz',
+      ),
+  },
   PKGAPP_START_BIN: {
     run: async () =>
       naming(
