@@ -772,8 +772,8 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
     exitCode: U,
     section: 'repository',
-    when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository.',
-    fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them',
+    when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository, or .rpm files for an s3:// repository (yum repositories are kept in directories only, for now).',
+    fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them. For yum, publish to a directory and copy it to the bucket',
   },
   {
     code: 'PKGAPP_PROMOTE_SPEC',
