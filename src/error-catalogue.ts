@@ -115,6 +115,13 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     fix: 'Use 1-9 for gzip and xz, 1-19 for zstd, 0 for none, or leave `--level` out',
   },
   {
+    code: 'PKGAPP_CACHE_SIZE_INVALID',
+    exitCode: U,
+    section: 'options',
+    when: 'The build cache size bound (`PKGAPP_CACHE_MAX_SIZE`, library option `cacheMaxSize`) is not a size.',
+    fix: 'Give bytes or a number with K, M, G or T (binary units), e.g. `PKGAPP_CACHE_MAX_SIZE=4G`',
+  },
+  {
     code: 'PKGAPP_ARCH_INVALID',
     exitCode: U,
     section: 'options',
