@@ -1,16 +1,5 @@
 // The health gate a package's scripts run, read back from their variables (src/render/maintainer-scripts.ts).
-import type { InspectedScript } from './inspection.js';
-
-export interface InspectedHealthGate {
-  /** The gate script, /opt/NAME/.pkgapp/health-gate. */
-  path: string;
-  /** "none" (settle time only), "url URL" or "command COMMAND", as configured. */
-  check: string;
-  /** Seconds the gate waits at most. */
-  timeout: number;
-  /** The scripts that run it: postinst (deb), %posttrans (rpm). */
-  scripts: string[];
-}
+import type { InspectedHealthGate, InspectedScript } from './inspection.js';
 
 /** undefined for a package without a gated service (no single unit, or built before the gate existed). */
 export function healthGateOf(scripts: readonly InspectedScript[]): InspectedHealthGate | undefined {

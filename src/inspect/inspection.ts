@@ -1,7 +1,6 @@
 // What `pkgapp inspect` reports about a package: the types every format's reader fills and both
 // the human view and --json print.
 import type { VerifyResult } from '../verify/verify-result.js';
-import type { InspectedHealthGate } from './health-gate.js';
 
 export type InspectedFileType =
   'file' | 'directory' | 'symlink' | 'hardlink' | 'char-device' | 'block-device' | 'fifo' | 'socket' | 'other';
@@ -47,6 +46,18 @@ export interface InspectedScript {
   /** The whole script. */
   text: string;
   size: number;
+}
+
+/** The health gate the scripts run (read by src/inspect/health-gate.ts). */
+export interface InspectedHealthGate {
+  /** The gate script, /opt/NAME/.pkgapp/health-gate. */
+  path: string;
+  /** "none" (settle time only), "url URL" or "command COMMAND", as configured. */
+  check: string;
+  /** Seconds the gate waits at most. */
+  timeout: number;
+  /** The scripts that run it: postinst (deb), %posttrans (rpm). */
+  scripts: string[];
 }
 
 /** A configuration file: deb conffiles, rpm %config files. */
