@@ -8,7 +8,7 @@ import { formatOfFile } from '../formats.js';
 import { loadSigner, type SignKeySource } from '../sign/openpgp-signer.js';
 import type { Signer } from '../sign/signer.js';
 import { renderDebsigPolicy } from '../sign/debsig-policy.js';
-import { checkAborted, runOperation, writeFileAtomic } from '../util/atomic-output.js';
+import { checkAborted, removeStaleTemporaries, runOperation, writeFileAtomic } from '../util/atomic-output.js';
 import { aptClientSetup, promoteApt, publishApt, type AptPublishResult } from './apt/publish-apt.js';
 import { promoteYum, publishYum, yumClientSetup, type YumPublishResult } from './yum/publish-yum.js';
 
@@ -185,6 +185,8 @@ async function withRepository<T>(
   const release = await lockRepository(repoDir, options.lockTimeout, options.signal);
   try {
     checkAborted();
+    // Holding the lock: temp files left here are a killed publisher's (docs/internals/publish-crash-safety.md).
+    await removeStaleTemporaries(repoDir);
     return await work(signer, {
       repoDir,
       suite,

@@ -2,7 +2,7 @@
 // (temporary name, then rename), and removing files no suite lists any more.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fieldValue, readDeb } from '../../deb/read-deb.js';
@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import { atomicFile } from '../../util/atomic-output.js';
 import { referenced, type Archive, type Incoming } from './apt-archive.js';
 import { packageStanza, type PoolFile } from './packages-index.js';
+import { crashPoints } from '../../util/crash-point.js';
 
 const NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 const VERSION = /^(\d+:)?[0-9][A-Za-z0-9.+~-]*$/;
@@ -61,12 +62,22 @@ export async function copyToPool({ file, stanza }: Incoming, root: string, liste
   }
 }
 
+/** Every .deb in the pool directories of `incoming` (a package's versions: bounded by the change, not the pool). */
+export async function poolNeighbours(root: string, incoming: readonly Incoming[]): Promise<string[]> {
+  const dirs = new Set(incoming.map((i) => path.posix.dirname(i.stanza.filename)));
+  const found: string[] = [];
+  for (const dir of dirs)
+    for (const name of await readdir(path.join(root, dir)).catch(() => [] as string[]))
+      if (name.endsWith('.deb') && !name.startsWith('.')) found.push(`${dir}/${name}`);
+  return found;
+}
+
 /** Deletes dropped pool files that no suite lists any more, and the directories they leave empty. */
 export async function removeUnreferenced(root: string, dropped: readonly string[], archive: Archive): Promise<void> {
   const listed = referenced(archive);
   for (const filename of dropped) {
     if (listed.has(filename)) continue;
-    await rm(path.join(root, filename), { force: true });
+    await crashPoints(`delete ${filename}`, () => rm(path.join(root, filename), { force: true }));
     for (let dir = path.dirname(filename); dir !== 'pool' && dir !== '.'; dir = path.dirname(dir)) {
       if (
         !(await rmdir(path.join(root, dir)).then(

@@ -19,7 +19,7 @@ import {
   type Archive,
   type Incoming,
 } from './apt-archive.js';
-import { copyToPool, describeDeb, removeUnreferenced } from './apt-pool.js';
+import { copyToPool, describeDeb, poolNeighbours, removeUnreferenced } from './apt-pool.js';
 import { APT_KEYRING, checkArchiveKey, exportKeyring } from './archive-key.js';
 import { dedupeStanzas, stanzasBeyondKeep, type PackageStanza } from './packages-index.js';
 import { writeSuites } from './write-suite.js';
@@ -145,7 +145,10 @@ async function addToSuite(
   await exportKeyring(root, options.signer);
   for (const item of toCopy) await copyToPool(item, root, listedBefore);
   await writeSuites(root, archive, options, rotated);
-  await removeUnreferenced(root, result.removed, archive);
+  // Also the .debs beside the incoming ones that no suite lists: a publish killed after its
+  // InRelease and before this cleanup left them, and the dropped list (from the index) no longer
+  // names them (docs/internals/publish-crash-safety.md).
+  await removeUnreferenced(root, [...result.removed, ...(await poolNeighbours(root, incoming))], archive);
   return result;
 }
 

@@ -17,6 +17,7 @@ import { createCompressor } from '../../util/compression.js';
 import { subdirs, type Archive } from './apt-archive.js';
 import { renderPackages, stanzasForArch, type PackageStanza } from './packages-index.js';
 import { renderRelease, type ReleaseIndexFile } from './release-file.js';
+import { crashPoints } from '../../util/crash-point.js';
 
 /** What writing a suite needs from the publish options: which suite, the key, the Release Date. */
 export interface SuiteWriteOptions {
@@ -161,7 +162,8 @@ async function writeSuite(
     const keep = new Set([...previous, ...files.filter((f) => path.dirname(f.path) === dir).map((f) => f.sha256)]);
     const byHash = path.join(dist, dir, 'by-hash', 'SHA256');
     for (const name of await readdir(byHash).catch(() => [] as string[])) {
-      if (!name.startsWith('.') && !keep.has(name)) await rm(path.join(byHash, name), { force: true });
+      if (!name.startsWith('.') && !keep.has(name))
+        await crashPoints(`delete ${byHash}/${name}`, () => rm(path.join(byHash, name), { force: true }));
     }
   }
 }
