@@ -133,7 +133,8 @@ async function writeSuite(
     changedDirs.size === 0 &&
     oldDate !== undefined &&
     signed.every(Boolean) &&
-    oldRelease === release(oldDate)
+    oldRelease === release(oldDate) &&
+    (await inReleaseSigns(dist, oldRelease))
   )
     return;
 
@@ -167,6 +168,19 @@ async function writeSuite(
         await crashPoints(`delete ${byHash}/${name}`, () => rm(path.join(byHash, name), { force: true }));
     }
   }
+}
+
+/**
+ * Whether InRelease is the signed form of `release`. A publish killed after renaming Release and
+ * before InRelease leaves a new Release beside the old InRelease (which apt reads): the next
+ * publish must not take the suite for up to date (docs/internals/publish-crash-safety.md).
+ */
+async function inReleaseSigns(dist: string, release: string): Promise<boolean> {
+  const inRelease = (await readFile(path.join(dist, 'InRelease'), 'utf8').catch(() => '')).replace(/\r\n/g, '\n');
+  const text = /^-----BEGIN PGP SIGNED MESSAGE-----\n(?:[^\n]+\n)*\n([\s\S]*?)\n-----BEGIN PGP SIGNATURE-----/.exec(
+    inRelease,
+  )?.[1];
+  return text !== undefined && text.replace(/^- /gm, '') === release.replace(/\n$/, '');
 }
 
 /** The Packages, Packages.gz and Packages.xz of one binary-<arch> dir, if all three exist. */
