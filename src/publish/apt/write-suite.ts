@@ -180,7 +180,9 @@ async function inReleaseSigns(dist: string, release: string): Promise<boolean> {
   const text = /^-----BEGIN PGP SIGNED MESSAGE-----\n(?:[^\n]+\n)*\n([\s\S]*?)\n-----BEGIN PGP SIGNATURE-----/.exec(
     inRelease,
   )?.[1];
-  return text !== undefined && text.replace(/^- /gm, '') === release.replace(/\n$/, '');
+  if (text === undefined) return false;
+  const unescaped = text.replace(/^- /gm, '');
+  return unescaped === release || unescaped === release.replace(/\n$/, '');
 }
 
 /** The Packages, Packages.gz and Packages.xz of one binary-<arch> dir, if all three exist. */
