@@ -2,6 +2,7 @@
 // signature and a capped file tree. Everything taken from the package is escaped for the terminal.
 import { findFormat } from '../formats.js';
 import { HEALTH_SETTLE_SECONDS } from '../manifest/health.js';
+import { renderElfObjects } from './render-elf.js';
 import { renderFileTree } from './file-tree.js';
 import type { Inspection, SignatureStatus } from './inspection.js';
 import { printable, printableLines } from './printable.js';
@@ -25,6 +26,7 @@ export function renderInspection(inspection: Inspection, options: RenderOptions 
       `  ${printable(g.path)}, run by ${g.scripts.join(', ')}: ${g.check === 'none' ? `no check, the service must run ${HEALTH_SETTLE_SECONDS} s without a restart` : `check ${printable(g.check)}`}, time limit ${g.timeout} s`,
     );
   }
+  renderElfObjects(inspection.elf, out);
   renderConffiles(inspection, out);
   renderSignature(inspection.signature, out);
   renderFiles(inspection, options.maxFileLines ?? 200, out);
