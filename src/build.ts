@@ -27,6 +27,7 @@ import { resolveManifest } from './manifest/resolve-manifest.js';
 import { resolveNodeRequirement } from './runtime/node-requirement.js';
 import { checkAborted, runOperation } from './util/atomic-output.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
+import type { SegmentCache } from './util/payload-segments.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
 /** The built-in formats' names; registerFormat() adds more (src/formats.ts). */
@@ -52,6 +53,8 @@ export interface BuildOptions {
   keepSymbols?: boolean;
   compression?: Compression;
   level?: number;
+  /** Compressed payload segments of earlier builds to reuse; the packages are the same bytes without. */
+  segmentCache?: SegmentCache;
   /** false: use the existing node_modules after checking it against the lockfile. */
   install?: boolean;
   /** Package this workspace (package name or directory) of the monorepo in `dir`. */
@@ -321,6 +324,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
           compression,
           level,
           ...(signer ? { signer } : {}),
+          ...(options.segmentCache ? { segmentCache: options.segmentCache } : {}),
         },
         sbom: { path: sbomPath, text: renderSbom(manifest, installed) },
         ...(options.progress ? { progress: options.progress } : {}),
