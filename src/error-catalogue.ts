@@ -832,6 +832,27 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     fix: "Follow the hint printed with the error, which depends on the store's answer: create the bucket, fix the credentials or their policy, check `--endpoint`, set AWS_REGION",
   },
   {
+    code: 'PKGAPP_HTTP_REQUEST_FAILED',
+    exitCode: F,
+    section: 'repository',
+    when: 'check-repo over http(s)://: the server could not be reached, or answered with an error other than 404 (403 from a bucket that refuses anonymous reads, 5xx).',
+    fix: 'Check the URL and that the server or CDN serves the files anonymously (docs/repositories.md)',
+  },
+  {
+    code: 'PKGAPP_CHECK_REPO_NOT_FOUND',
+    exitCode: U,
+    section: 'repository',
+    when: 'check-repo found no apt suite (`apt/dists/SUITE/InRelease` or `Release`) and no yum channel (`yum/CHANNEL/repodata/repomd.xml`) at REPO, or none named by `--suite`, or a `--suite` that is not a name.',
+    fix: 'Give the directory, s3://BUCKET/PREFIX or URL that publish wrote (the one holding apt/ and yum/); over HTTP name the suites with `--suite`',
+  },
+  {
+    code: 'PKGAPP_CHECK_REPO_FAILED',
+    exitCode: F,
+    section: 'repository',
+    when: 'check-repo found files a client would refuse or that disagree with their index: a signature that does not verify, an index or package whose size or hash differs from what Release, Packages, repomd.xml or primary.xml says, a listed file missing, a package whose name or version is not the listed one. Each is printed as `FILE: problem (expected X, found Y)`.',
+    fix: 'Republish (`pkgapp publish` rewrites indexes and signatures of the suites it touches) or restore the files named from the publishing machine',
+  },
+  {
     code: 'PKGAPP_PROMOTE_NOT_FOUND',
     exitCode: U,
     section: 'repository',

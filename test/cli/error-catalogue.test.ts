@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { chmod, cp, mkdir, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, truncateSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, test, type TestContext } from 'node:test';
@@ -1208,6 +1210,45 @@ const triggers: Record<string, Trigger> = {
         's3://pkgapp-repo/apt',
         'HEAD dists/stable/InRelease',
         'ECONNREFUSED',
+      );
+    },
+  },
+  PKGAPP_HTTP_REQUEST_FAILED: {
+    // A server that refuses anonymous reads (a private bucket behind its URL): 403, naming the URL.
+    run: async () => {
+      const server = http.createServer((_request, response) => {
+        response.statusCode = 403;
+        response.end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo`;
+      try {
+        return naming(
+          await cli(['check-repo', url]),
+          `${url}/apt/dists/stable/InRelease answered 403`,
+          'anonymous reads',
+        );
+      } finally {
+        server.close();
+      }
+    },
+  },
+  PKGAPP_CHECK_REPO_NOT_FOUND: {
+    run: async () => {
+      const repo = await tempDir();
+      return naming(await cli(['check-repo', repo]), `${repo}: no apt suite or yum channel`);
+    },
+  },
+  PKGAPP_CHECK_REPO_FAILED: {
+    // A published repository whose pool .deb was deleted: apt would fail to download it.
+    run: async () => {
+      const repo = await tempDir();
+      assert.equal((await publish(repo, [(await packages()).deb])).exitCode, 0);
+      await rm(path.join(repo, 'apt/pool/main/t/tiny-app/tiny-app_1.0.0_all.deb'));
+      return naming(
+        await cli(['check-repo', repo]),
+        'apt/pool/main/t/tiny-app/tiny-app_1.0.0_all.deb: listed in apt/dists/stable/main/binary-',
+        'but missing',
       );
     },
   },

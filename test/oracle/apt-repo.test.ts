@@ -439,6 +439,15 @@ test('apt-get in Debian 12 trusts the signed repository, installs, upgrades and 
     t.diagnostic(`apt-cache policy:\n${policy.trim()}`);
     assert.match(policy, /^ {5}1\.1\.0 500$/m);
     assert.match(policy, /^ {5}1\.0\.0 500$/m);
+    // Operators read madison to pick a rollback version: each version once, not once per index
+    // (Release says No-Support-for-Architecture-all: Packages, so apt skips binary-all).
+    const madison = (await b.exec(['apt-cache', 'madison', NAME], { check: true })).stdout;
+    t.diagnostic(`apt-cache madison:\n${madison.trim()}`);
+    const versions = madison
+      .trim()
+      .split('\n')
+      .map((l) => l.split('|')[1]!.trim());
+    assert.deepEqual(versions, ['1.1.0', '1.0.0'], madison);
 
     const envFile = `/etc/default/${NAME}`;
     await apt(root, ['install', '-y', `${NAME}=1.0.0`]);

@@ -106,6 +106,7 @@ async function writeSuite(
       architectures: [...arches, 'all'],
       components: componentNames,
       acquireByHash: true,
+      allInEveryArch: true,
       files: files.map(
         (f) =>
           ({

@@ -70,6 +70,10 @@ export interface RepositoryStorage {
   list(prefix: string): AsyncIterable<ObjectInfo>;
 }
 
+/** The read side alone (check-repo; http-storage.ts, which cannot write or list). */
+export type RepositoryReader = Pick<RepositoryStorage, 'location' | 'get' | 'getStream' | 'head' | 'exists'> &
+  Partial<Pick<RepositoryStorage, 'list'>>;
+
 /**
  * Keys stay plain relative paths: no empty segments, no leading '/', no backslash or control
  * characters, and no segment starting with '.' (which also rules out '.' and '..'): names starting
