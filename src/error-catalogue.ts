@@ -115,6 +115,13 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     fix: 'Use 1-9 for gzip and xz, 1-19 for zstd, 0 for none, or leave `--level` out',
   },
   {
+    code: 'PKGAPP_CACHE_SIZE_INVALID',
+    exitCode: U,
+    section: 'options',
+    when: 'The build cache size bound (`PKGAPP_CACHE_MAX_SIZE`, library option `cacheMaxSize`) is not a size.',
+    fix: 'Give bytes or a number with K, M, G or T (binary units), e.g. `PKGAPP_CACHE_MAX_SIZE=4G`',
+  },
+  {
     code: 'PKGAPP_ARCH_INVALID',
     exitCode: U,
     section: 'options',
@@ -765,8 +772,8 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
     exitCode: U,
     section: 'repository',
-    when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository.',
-    fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them',
+    when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository, or .rpm files for an s3:// repository (yum repositories are kept in directories only, for now).',
+    fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them. For yum, publish to a directory and copy it to the bucket',
   },
   {
     code: 'PKGAPP_PROMOTE_SPEC',

@@ -9,6 +9,7 @@ import { readDeb, fieldValue, parseDeb822, type ControlField } from '../deb/read
 import { mapBounded, type RepositoryReader } from '../publish/storage/storage.js';
 import { verifyArmoredDetached, verifyClearsigned } from '../sign/verify-repo-signature.js';
 import { verifyWithKeys } from '../verify/verify-package.js';
+import { checkEntryPointCaching } from './cache-headers.js';
 import type { Findings } from './findings.js';
 import { digestDecompressed, digestObject, safeKey, withLocalFile } from './repo-objects.js';
 import type { PublicKeys } from './repo-keys.js';
@@ -67,6 +68,7 @@ export async function checkAptSuite(ctx: CheckContext, suite: string, keys: Publ
   const release = await reader.get(`${base}/Release`);
   const releaseGpg = await reader.get(`${base}/Release.gpg`);
   let releaseText: string | undefined;
+  for (const object of [inRelease, release, releaseGpg]) checkEntryPointCaching(findings, object);
 
   if (!inRelease) findings.problem(`${base}/InRelease`, 'missing (apt fetches it first)');
   else if (keys.keys) {

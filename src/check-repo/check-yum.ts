@@ -9,6 +9,7 @@ import { readRpm, rpmNevra } from '../rpm/read-rpm.js';
 import { mapBounded, type RepositoryReader } from '../publish/storage/storage.js';
 import { verifyArmoredDetached } from '../sign/verify-repo-signature.js';
 import { verifyWithKeys } from '../verify/verify-package.js';
+import { checkEntryPointCaching } from './cache-headers.js';
 import type { CheckContext } from './check-apt.js';
 import { digestObject, digestDecompressed, safeKey, withLocalFile } from './repo-objects.js';
 import type { PublicKeys } from './repo-keys.js';
@@ -76,6 +77,7 @@ export async function checkYumChannel(ctx: CheckContext, channel: string, keys: 
     findings.problem(repomdKey, 'missing');
     return;
   }
+  for (const object of [repomd, signature]) checkEntryPointCaching(findings, object);
   if (!signature) findings.problem(`${repomdKey}.asc`, 'missing (dnf with repo_gpgcheck=1 refuses the repository)');
   else if (keys.keys) {
     findings.counts.signatures++;

@@ -15,6 +15,7 @@
 // made: with --no-install the tree is the user's own and is left alone (reported).
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { copyFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readElfInfo } from '../elf/elf-info.js';
 import { EXIT_FAILURE, UserError } from '../errors.js';
@@ -100,6 +101,18 @@ async function compiledObjects(
   return found;
 }
 
+/**
+ * Gives `file` an inode of its own when it has other hard links: strip rewrites a multiply-linked
+ * file in place (binutils' smart_rename copies into it), which would change the build cache's entry
+ * (src/cache/cache-store.ts) or pnpm's content store it is linked to.
+ */
+async function ownCopy(file: string): Promise<void> {
+  if ((await stat(file)).nlink <= 1) return;
+  const copy = `${file}.pkgapp-own`;
+  await copyFile(file, copy);
+  await rename(copy, file);
+}
+
 /** Strips the compiled addons of the packages at `locations` under `root`; see the top of this file. */
 export async function stripCompiledAddons(request: StripRequest): Promise<StripOutcome> {
   const compiled: { rel: string; executable: boolean; unstripped: boolean }[] = [];
@@ -138,6 +151,7 @@ export async function stripCompiledAddons(request: StripRequest): Promise<StripO
   }
   for (const object of todo) {
     const file = path.join(request.root, object.rel);
+    await ownCopy(file);
     const args = [...(object.executable ? EXECUTABLE_ARGS : SHARED_OBJECT_ARGS), file];
     const failure = await new Promise<string | undefined>((resolve) => {
       execFile(strip, args, { encoding: 'utf8' }, (error, _stdout, stderr) =>

@@ -220,9 +220,12 @@ export interface TemporaryDir {
   remove(): Promise<void>;
 }
 
-/** Makes a fresh directory `<os.tmpdir()>/<prefix>XXXXXX`, registered with the current operation. */
-export async function temporaryDir(prefix: string): Promise<TemporaryDir> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+/**
+ * Makes a fresh directory `<parent>/<prefix>XXXXXX` (default parent: os.tmpdir()), registered with
+ * the current operation. The build cache passes a parent on its own file system (src/cache/).
+ */
+export async function temporaryDir(prefix: string, parent: string = os.tmpdir()): Promise<TemporaryDir> {
+  const dir = await mkdtemp(path.join(parent, prefix));
   const owner = register(dir, 'dir');
   return { path: dir, remove: () => removeTemporary(dir, 'dir', owner) };
 }

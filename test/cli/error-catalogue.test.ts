@@ -19,6 +19,7 @@ import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
 import * as openpgp from 'openpgp';
 import { main, reportError } from '../../src/cli/main.js';
+import { parseCacheSize } from '../../src/cache/cache-dir.js';
 import { ERROR_CATALOGUE, type CatalogueEntry } from '../../src/error-catalogue.js';
 import { CLI, cleanupTestDirs, makeApp, minimalApp, REPO_ROOT, runCli, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
@@ -237,6 +238,9 @@ const triggers: Record<string, Trigger> = {
     },
   },
   PKGAPP_LEVEL_INVALID: { run: async () => naming(await build(await app(), ['--level', '12']), '--level 12') },
+  PKGAPP_CACHE_SIZE_INVALID: {
+    run: async () => naming(await viaLibrary(async () => parseCacheSize('lots')), '"lots"', 'PKGAPP_CACHE_MAX_SIZE'),
+  },
   PKGAPP_ARCH_INVALID: { run: async () => naming(await build(await app(), ['--arch', 'sparc']), '--arch "sparc"') },
   PKGAPP_NODE_INVALID: { run: async () => naming(await build(await app(), ['--node', 'nodejs']), '--node "nodejs"') },
   PKGAPP_RELEASE_INVALID: {
@@ -1454,6 +1458,8 @@ const NOT_ERROR_CODES = new Set([
   'PKGAPP_HOOK_EOF',
   'PKGAPP_HOOK_PHASE',
   'PKGAPP_DEBUG',
+  'PKGAPP_CACHE_DIR',
+  'PKGAPP_CACHE_MAX_SIZE',
 ]);
 
 /**

@@ -247,6 +247,24 @@ test('in an S3 bucket (Ceph RGW): green, then a replaced pool object is named', 
     assert.deepEqual(good.report!.yum.channels, ['stable', 'staging']);
     assert.equal(good.report!.checked.debs + good.report!.checked.rpms, 6);
 
+    // An entry point a CDN may cache for a year: a warning (clients could get a stale InRelease).
+    const inRelease = 'apt/dists/stable/InRelease';
+    assert.ok(
+      (
+        await storage.put(inRelease, await readFile(path.join(repo, inRelease)), {
+          contentType: 'text/plain',
+          cacheControl: 'public, max-age=31536000, immutable',
+        })
+      ).ok,
+    );
+    const cached = await check(target, ['--endpoint', server.endpoint, '--suite', 'stable'], { env });
+    assert.equal(cached.exitCode, 0, cached.stderr);
+    assert.deepEqual(
+      cached.report!.warnings.map((w) => w.file),
+      [inRelease],
+    );
+    assert.match(cached.report!.warnings[0]!.problem, /Cache-Control "public, max-age=31536000, immutable".*no-cache/);
+
     const bytes = await readFile(path.join(repo, RPM_10));
     bytes[100] = bytes[100]! ^ 0xff;
     assert.ok((await storage.put(RPM_10, bytes, { contentType: 'application/x-rpm' })).ok);

@@ -69,7 +69,7 @@ export class HttpStorage implements RepositoryReader {
         exitCode: EXIT_FAILURE,
         hint:
           response.status === 401 || response.status === 403
-            ? 'The server refuses anonymous reads: check the bucket policy or CDN rules (docs/repositories.md)'
+            ? 'The server refuses anonymous reads: check the bucket policy or CDN rules; a bucket answers 403 for a missing file unless readers have s3:ListBucket (docs/repositories.md)'
             : 'Check the URL and the server',
       });
     }

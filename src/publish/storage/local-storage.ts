@@ -220,8 +220,10 @@ export class LocalStorage implements RepositoryStorage {
     await mkdir(lockDir, { recursive: true });
     const name = createHash('sha256').update(key).digest('hex').slice(0, 32);
     let compromised: Error | undefined;
+    // proper-lockfile tracks its locks by the locked path: one path per key, or parallel writes of
+    // different keys would overwrite each other's entry (the path itself need not exist).
     const release = await lockfile
-      .lock(lockDir, {
+      .lock(path.join(lockDir, name), {
         lockfilePath: path.join(lockDir, `${name}.lock`),
         realpath: false,
         stale: 10_000,

@@ -46,6 +46,8 @@ export interface S3StorageOptions {
   ifMatchStyle?: 'auto' | 'quoted' | 'unquoted';
   /** Attempts per request (the SDK retries throttling and 5xx with backoff). Default 3. */
   maxAttempts?: number;
+  /** Called for every HTTP request sent, retries included (scripts/bench-publish.ts counts them). */
+  onRequest?: (command: string) => void;
 }
 
 /** The largest object one PutObject takes (AWS: 5 GiB); larger needs multipart, which packages never do. */
@@ -78,6 +80,16 @@ export class S3Storage implements RepositoryStorage {
       logger: quietLogger,
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    const onRequest = options.onRequest;
+    if (onRequest)
+      // The deserialize step runs once per attempt (inside the retry middleware): every request counts.
+      this.client.middlewareStack.add(
+        (next, context) => (args) => {
+          onRequest(context.commandName ?? 'request');
+          return next(args);
+        },
+        { step: 'deserialize', name: 'pkgappRequestCounter' },
+      );
   }
 
   /** How this session sends If-Match: 'quoted' until the store proves it compares bare ETags. */
@@ -299,8 +311,9 @@ function regionProvider(endpoint: string | undefined): () => Promise<string> {
 
 /**
  * The SDK warns on the console whenever a request with a stream body fails (it cannot retry such
- * a request), including an expected 412 of a conditional putFile. The failure itself reaches the
- * caller as an error or a result; other warnings still reach the console.
+ * a request), including an expected 412 of a conditional putFile, and logs failed requests as
+ * errors (a 404 HEAD). The failure itself reaches the caller as an error or a result; other
+ * warnings still reach the console.
  */
 const quietLogger = {
   debug: () => undefined,
@@ -309,7 +322,8 @@ const quietLogger = {
     if (String(content[0]).includes('non-retryable streaming request')) return;
     console.warn(...content);
   },
-  error: (...content: unknown[]) => console.error(...content),
+  // Failed requests (a 404 HEAD, a 412 conditional put) are expected answers the caller handles.
+  error: () => undefined,
 };
 
 function quoted(etag: string): string {

@@ -108,6 +108,9 @@ export function checkPrefix(prefix: string): string {
   return prefix;
 }
 
+/** How many uploads or deletes publish runs at once (S3 answers each in tens of milliseconds). */
+export const PARALLEL_UPLOADS = 8;
+
 /**
  * Runs `work` over `items` with at most `limit` in flight (uploads of pool files, deletes), in
  * order of start; the first failure stops new starts and is rethrown once the running ones end.
