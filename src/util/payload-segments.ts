@@ -23,6 +23,8 @@ export interface CachedSegment {
   size: number;
   /** Writes the compressed bytes (blocking reads of an entry already verified). */
   copy(write: (bytes: Uint8Array) => void): void;
+  /** Called once the segment was used or turned down (closes the entry). */
+  release?(): Promise<void>;
 }
 
 /** Compressed segments by key; entries that fail verification are treated as absent. */
@@ -139,8 +141,14 @@ export class SegmentedPayload {
       const probe = await (this.probe ??= new SegmentProbe()).run(emit, crcBefore);
       const key = createHash('sha256').update(this.keyPrefix).update(probe.sha256).digest('hex');
       const cached = await this.options.cache!.get(key);
-      if (cached && cached.length === probe.length && cached.digests.length === digests.length) {
-        await sink.insert((write) => cached.copy(write), probe.length, probe.crc);
+      if (cached && (cached.length !== probe.length || cached.digests.length !== digests.length))
+        await cached.release?.();
+      else if (cached) {
+        try {
+          await sink.insert((write) => cached.copy(write), probe.length, probe.crc);
+        } finally {
+          await cached.release?.();
+        }
         this.writer.advance(probe.length);
         this.segmentNumber++;
         this.stats.reused++;

@@ -30,6 +30,9 @@ import type { Signer } from '../../src/sign/signer.js';
 import type { Compression } from '../../src/util/compression.js';
 import { segmentId } from '../../src/util/payload-segments.js';
 import { SegmentStore } from '../../src/util/segment-store.js';
+import { openCacheStore } from '../../src/cache/cache-store.js';
+import { StoreSegmentCache } from '../../src/util/cached-segments.js';
+import type { SegmentCache } from '../../src/util/payload-segments.js';
 import { BUILD_TIME, exampleManifest } from '../helpers/manifests.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
@@ -110,7 +113,7 @@ let outCount = 0;
 /** deb and rpm of the tree as it is now; their sha256. */
 async function buildBoth(
   compression: Compression,
-  options: { cache?: SegmentStore; sign?: boolean; extra?: ContentEntry[] } = {},
+  options: { cache?: SegmentCache; sign?: boolean; extra?: ContentEntry[] } = {},
 ): Promise<Built> {
   const out = await tempDir('pkgapp-segments-out-');
   const common = {
@@ -272,4 +275,22 @@ test('gzip: the segmented data.tar.gz and rpm payload decompress as one member t
   assert.ok(tar.includes(Buffer.from('./opt/acme-hello/node_modules/@scope/pkg/data.bin')));
   // A single member: the gzip trailer's length is the whole tar's.
   assert.equal(member.readUInt32LE(member.length - 4), tar.length % 2 ** 32);
+});
+
+test('through the build cache (src/cache/cache-store.ts): same bytes cold, warm and with a damaged blob; warm copies every segment', async () => {
+  const reference = await buildBoth('gzip');
+  const dir = await tempDir('pkgapp-buildcache-');
+  const cache = new StoreSegmentCache(await openCacheStore(dir));
+  assert.deepEqual(await buildBoth('gzip', { cache }), reference, 'cold');
+  assert.ok(cache.stats.stored >= 10, `stored ${cache.stats.stored}`);
+  const { hits } = cache.stats;
+  assert.deepEqual(await buildBoth('gzip', { cache }), reference, 'warm');
+  assert.equal(cache.stats.hits - hits, cache.stats.stored);
+  const blobs = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && d.name === 'data')
+    .map((d) => path.join(d.parentPath, d.name));
+  const bytes = readFileSync(blobs[0]!);
+  bytes[0]! ^= 0xff;
+  writeFileSync(blobs[0]!, bytes);
+  assert.deepEqual(await buildBoth('gzip', { cache }), reference, 'damaged');
 });
