@@ -34,14 +34,6 @@ function hasher(algorithms: readonly string[]): Transform & { digests(): Digests
   });
 }
 
-/** Digests of a buffer. */
-export function digestsOf(body: Uint8Array, algorithms: readonly string[]): Digests {
-  return {
-    size: body.length,
-    hashes: Object.fromEntries(algorithms.map((a) => [a, createHash(a).update(body).digest('hex')])),
-  };
-}
-
 /** Streams `key` through the hashes; undefined when it does not exist. */
 export async function digestObject(
   reader: RepositoryReader,
