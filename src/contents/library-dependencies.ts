@@ -10,7 +10,7 @@
 import { readElfInfo, ElfFormatError, type ElfInfo } from '../elf/elf-info.js';
 import { UserError } from '../errors.js';
 import { shlibDepends, type ShlibOrigin } from '../deb/shlib-depends.js';
-import { loadDpkgShlibs } from '../deb/shlibs-data.js';
+import { loadDpkgShlibs, type ShlibsData } from '../deb/shlibs-data.js';
 import { pkgappShlibsTable } from '../deb/shlibs-table.js';
 import { elfRequires, shippedSonames } from '../rpm/elf-requires.js';
 
@@ -55,6 +55,21 @@ export async function readPayloadElf(candidates: readonly ElfCandidate[]): Promi
   return objects;
 }
 
+/**
+ * The library names the payload provides itself: its shared objects' sonames and file names, and
+ * the names of its symlinks (libvips-cpp.so.42 → libvips-cpp.so.8.14.2), which serve a soname too.
+ */
+export function payloadSonames(objects: readonly PayloadElf[], symlinkNames: readonly string[]): Set<string> {
+  const shipped = shippedSonames(objects.map((o) => ({ info: o.info })));
+  for (const name of symlinkNames) shipped.add(name);
+  return shipped;
+}
+
+/** Where Debian library data comes from, in the order it is consulted: dpkg's records for `debArch`, then pkgapp's table. */
+export async function debLibrarySources(debArch: string): Promise<ShlibsData[]> {
+  return [await loadDpkgShlibs(debArch), pkgappShlibsTable()];
+}
+
 export interface LibraryDependencies {
   /** Debian relations for Depends, sorted by package. */
   deb: string[];
@@ -79,8 +94,7 @@ export async function libraryDependencies(options: {
   debArch: string | undefined;
 }): Promise<LibraryDependencies> {
   const { objects, libraries } = options;
-  const shipped = shippedSonames(objects.map((o) => ({ info: o.info })));
-  for (const name of options.symlinkNames) shipped.add(name);
+  const shipped = payloadSonames(objects, options.symlinkNames);
   const accepted = new Set(
     Object.entries(libraries)
       .filter(([, v]) => v === false)
@@ -95,7 +109,7 @@ export async function libraryDependencies(options: {
   // Declared libraries (a relation or false) are the app's word: not looked up.
   const declared = new Set([...shipped, ...Object.keys(libraries)]);
   const infos = objects.map((o) => o.info);
-  const sources = [await loadDpkgShlibs(options.debArch), pkgappShlibsTable()];
+  const sources = await debLibrarySources(options.debArch);
   const result = shlibDepends(infos, sources, declared);
   const unmapped = result.problems.filter((p) => p.kind === 'unmapped-library');
   if (unmapped.length) {

@@ -1,6 +1,7 @@
 // The human view of an Inspection: sections for metadata, dependencies, scripts, conffiles,
 // signature and a capped file tree. Everything taken from the package is escaped for the terminal.
 import { findFormat } from '../formats.js';
+import { renderElfObjects } from './render-elf.js';
 import { renderFileTree } from './file-tree.js';
 import type { Inspection, SignatureStatus } from './inspection.js';
 import { printable, printableLines } from './printable.js';
@@ -16,6 +17,7 @@ export function renderInspection(inspection: Inspection, options: RenderOptions 
   const out: string[] = [printable(inspection.file)];
   // The format's own sections (a report read back from --json of a format not registered here has none).
   findFormat(inspection.format)?.reader.renderDetails(inspection, out);
+  renderElfObjects(inspection.elf, out);
   renderConffiles(inspection, out);
   renderSignature(inspection.signature, out);
   renderFiles(inspection, options.maxFileLines ?? 200, out);

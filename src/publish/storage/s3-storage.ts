@@ -26,6 +26,7 @@ import {
   type StreamedObject,
   type WriteCondition,
 } from './storage.js';
+import { crashPoints } from '../../util/crash-point.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -152,7 +153,10 @@ export class S3Storage implements RepositoryStorage {
     await this.send(
       'DELETE',
       key,
-      () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
+      () =>
+        crashPoints(`delete ${key}`, () =>
+          this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
+        ),
       false,
     );
   }
@@ -212,7 +216,7 @@ export class S3Storage implements RepositoryStorage {
         ...body(),
       };
       try {
-        const result = await this.client.send(new PutObjectCommand(input));
+        const result = await crashPoints(`put ${key}`, () => this.client.send(new PutObjectCommand(input)));
         return { ok: true as const, etag: result.ETag ?? '' };
       } catch (error) {
         if (isConditionFailure(error)) return { ok: false as const, reason: 'precondition-failed' as const };
