@@ -35,6 +35,7 @@ import {
   type RoundContext,
 } from './bench/rounds.js';
 import { GNU_TIME, haveTool, run, stopAll } from './bench/run.js';
+import { INCREMENTAL_RATIOS, incrementalRuns } from './bench/incremental.js';
 import { comparePackages, type SanityResult } from './bench/sanity.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -110,7 +111,7 @@ async function bench(
   const summaries = results.runs.map((r) =>
     summarize(r.measurement.id, r.measurement.label, r.measurement.group, r.recorded, r.error),
   );
-  const ratios = computeRatios(RATIOS, new Map(summaries.map((s) => [s.id, s])));
+  const ratios = computeRatios([...RATIOS, ...INCREMENTAL_RATIOS], new Map(summaries.map((s) => [s.id, s])));
   const notes = [
     ...results.notes,
     'peak RSS is the largest single process (GNU time %M): for a pipeline, or pkgapp with its xz/zstd child, not the sum',
@@ -235,6 +236,9 @@ async function measureAll(options: BenchOptions, corpusDir: string, work: WorkDi
   const startup = options.groups.includes('startup')
     ? await runRounds(await usable(startupMeasurements(setup)), { warmups: 2, reps: options.startupReps, context })
     : [];
+  const incremental = options.groups.includes('incremental')
+    ? await incrementalRuns(setup, work.dir, options.reps, context)
+    : [];
   const quad = options.quad && (wantsDeb || wantsRpm) ? await quadCheck(setup, options, context) : undefined;
   let profile: ProfileSummary | undefined;
   if (options.profile) {
@@ -264,7 +268,7 @@ async function measureAll(options: BenchOptions, corpusDir: string, work: WorkDi
     pkgapp,
     sanity,
     notes,
-    runs: [...main, ...startup, ...(quad?.runs ?? [])],
+    runs: [...main, ...startup, ...incremental, ...(quad?.runs ?? [])],
     ...(quad ? { quadStats: quad.stats } : {}),
     ...(profile ? { profile } : {}),
   };

@@ -13,6 +13,8 @@ import { formatBytes, formatSummary, summaryItems, type SummaryItem } from './co
 import type { DroppedBinaries } from './contents/platform-filter.js';
 import { checkEntryPoints, resolveServiceEntry } from './contents/service-entry.js';
 import { cacheDir } from './contents/generated-files.js';
+import { resolveCacheLocation } from './cache/cache-dir.js';
+import { openCacheStore, type CacheStore } from './cache/cache-store.js';
 import { UserError } from './errors.js';
 import { BUILTIN_FORMATS, DEFAULT_TARGET, formatFor, type Target, type WrittenPackage } from './formats.js';
 import { writePackages } from './write-packages.js';
@@ -33,6 +35,7 @@ import { resolveManifest } from './manifest/resolve-manifest.js';
 import { resolveNodeRequirement } from './runtime/node-requirement.js';
 import { checkAborted, runOperation } from './util/atomic-output.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
+import type { SegmentCache } from './util/payload-segments.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
 /** The built-in formats' names; registerFormat() adds more (src/formats.ts). */
@@ -58,8 +61,18 @@ export interface BuildOptions {
   keepSymbols?: boolean;
   compression?: Compression;
   level?: number;
+  /** Compressed payload segments of earlier builds to reuse; the packages are the same bytes without. */
+  segmentCache?: SegmentCache;
   /** false: use the existing node_modules after checking it against the lockfile. */
   install?: boolean;
+  /**
+   * The build cache directory (docs/internals/build-cache.md), or false for none. Default:
+   * PKGAPP_CACHE_DIR, else $XDG_CACHE_HOME/pkgapp, else ~/.cache/pkgapp. The output is the same
+   * bytes with or without it.
+   */
+  cache?: string | false;
+  /** The cache's size bound: bytes, or "4G"-style text (default PKGAPP_CACHE_MAX_SIZE, else 4 GiB). */
+  cacheMaxSize?: number | string;
   /** Package this workspace (package name or directory) of the monorepo in `dir`. */
   workspace?: string;
   /** Sign the packages: a key file, or armored key text (PKGAPP_SIGN_KEY), with its passphrase. */
@@ -195,7 +208,18 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       `${buildScript === undefined ? '' : `building in place (${tool!.name} run ${buildScript}), `}checking node_modules against the lockfile${where}`,
     );
   }
-  const staged: StagedApp = await stageApp({ app, lock, graph, tool, install, buildScript, selection, selectFiles });
+  const cache = install ? await openBuildCache(options, log) : undefined;
+  const staged: StagedApp = await stageApp({
+    app,
+    lock,
+    graph,
+    tool,
+    install,
+    buildScript,
+    selection,
+    selectFiles,
+    cache: cache && { store: cache, log },
+  });
   let appFiles = staged.appFiles;
   try {
     checkAborted();
@@ -347,6 +371,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
           compression,
           level,
           ...(signer ? { signer } : {}),
+          ...(options.segmentCache ? { segmentCache: options.segmentCache } : {}),
         },
         sbom: { path: sbomPath, text: renderSbom(manifest, installed) },
         ...(options.progress ? { progress: options.progress } : {}),
@@ -369,6 +394,29 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     return results;
   } finally {
     await staged.cleanup();
+    if (cache) {
+      const pruned = await cache.prune();
+      if (pruned.evicted)
+        log(
+          `build cache: evicted ${pruned.evicted} least recently used entr${pruned.evicted > 1 ? 'ies' : 'y'} (${formatBytes(pruned.freedBytes)})`,
+        );
+    }
+  }
+}
+
+/** The build cache (src/cache/), or undefined when off or unusable (a warning: the build goes on without it). */
+async function openBuildCache(options: BuildOptions, log: (line: string) => void): Promise<CacheStore | undefined> {
+  const location = resolveCacheLocation({
+    cache: options.cache,
+    maxSize: options.cacheMaxSize,
+    env: options.env ?? process.env,
+  });
+  if (!location) return undefined;
+  try {
+    return await openCacheStore(location.dir, location.maxBytes);
+  } catch (error) {
+    log(`warning: build cache ${location.dir} is not usable (${(error as Error).message}): building without it`);
+    return undefined;
   }
 }
 

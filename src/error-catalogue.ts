@@ -115,6 +115,13 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     fix: 'Use 1-9 for gzip and xz, 1-19 for zstd, 0 for none, or leave `--level` out',
   },
   {
+    code: 'PKGAPP_CACHE_SIZE_INVALID',
+    exitCode: U,
+    section: 'options',
+    when: 'The build cache size bound (`PKGAPP_CACHE_MAX_SIZE`, library option `cacheMaxSize`) is not a size.',
+    fix: 'Give bytes or a number with K, M, G or T (binary units), e.g. `PKGAPP_CACHE_MAX_SIZE=4G`',
+  },
+  {
     code: 'PKGAPP_ARCH_INVALID',
     exitCode: U,
     section: 'options',
@@ -276,6 +283,13 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     section: 'app',
     when: 'The `"start"` script (or `pkgapp.service.command`) does more than run one program: `&&`, `|`, `;`, `$VAR`, `npm run x`, `cd`, a redirection, `node -e`…; the message names the part.',
     fix: "Set `pkgapp.service.command` to `[VAR=value …] node [OPTIONS] FILE [ARGS]` or `BIN [ARGS]` (a production dependency's bin), or `.entry` and `.args`",
+  },
+  {
+    code: 'PKGAPP_HEALTH_INVALID',
+    exitCode: U,
+    section: 'app',
+    when: '`pkgapp.service.health` sets both `url` and `command`, or its `url` is not an http(s) URL on this machine (host localhost, 127.x.x.x or [::1]; `${VAR}` only in the port or path).',
+    fix: 'Keep one check; use a local URL such as `http://127.0.0.1:${PORT}/healthz`',
   },
   {
     code: 'PKGAPP_START_BIN',
@@ -786,8 +800,8 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
     exitCode: U,
     section: 'repository',
-    when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository.',
-    fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them',
+    when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository, or .rpm files for an s3:// repository (yum repositories are kept in directories only, for now).',
+    fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them. For yum, publish to a directory and copy it to the bucket',
   },
   {
     code: 'PKGAPP_PROMOTE_SPEC',
@@ -851,6 +865,27 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     section: 'repository',
     when: 'A request to the S3 repository failed: no such bucket, access denied, wrong credentials, the endpoint unreachable, or no region configured.',
     fix: "Follow the hint printed with the error, which depends on the store's answer: create the bucket, fix the credentials or their policy, check `--endpoint`, set AWS_REGION",
+  },
+  {
+    code: 'PKGAPP_HTTP_REQUEST_FAILED',
+    exitCode: F,
+    section: 'repository',
+    when: 'check-repo over http(s)://: the server could not be reached, or answered with an error other than 404 (403 from a bucket that refuses anonymous reads, 5xx).',
+    fix: 'Check the URL and that the server or CDN serves the files anonymously (docs/repositories.md)',
+  },
+  {
+    code: 'PKGAPP_CHECK_REPO_NOT_FOUND',
+    exitCode: U,
+    section: 'repository',
+    when: 'check-repo found no apt suite (`apt/dists/SUITE/InRelease` or `Release`) and no yum channel (`yum/CHANNEL/repodata/repomd.xml`) at REPO, or none named by `--suite`, or a `--suite` that is not a name.',
+    fix: 'Give the directory, s3://BUCKET/PREFIX or URL that publish wrote (the one holding apt/ and yum/); over HTTP name the suites with `--suite`',
+  },
+  {
+    code: 'PKGAPP_CHECK_REPO_FAILED',
+    exitCode: F,
+    section: 'repository',
+    when: 'check-repo found files a client would refuse or that disagree with their index: a signature that does not verify, an index or package whose size or hash differs from what Release, Packages, repomd.xml or primary.xml says, a listed file missing, a package whose name or version is not the listed one. Each is printed as `FILE: problem (expected X, found Y)`.',
+    fix: 'Republish (`pkgapp publish` rewrites indexes and signatures of the suites it touches) or restore the files named from the publishing machine',
   },
   {
     code: 'PKGAPP_PROMOTE_NOT_FOUND',

@@ -11,6 +11,7 @@ import type { Signer } from './sign/signer.js';
 import type { readPublicKeys } from './sign/verify-signature.js';
 import type { PendingFile } from './util/atomic-output.js';
 import type { Compression } from './util/compression.js';
+import type { SegmentCache } from './util/payload-segments.js';
 import type { VerifyResult } from './verify/verify-result.js';
 
 /** A registered format's name, as --target and BuiltPackage.format spell it ("deb", "rpm"). */
@@ -30,6 +31,8 @@ export interface PackageJob {
   signer?: Signer;
   /** Told the totals when writing starts, then each file as it goes into the archive. */
   progress?: WriteProgress;
+  /** Compressed payload segments of earlier builds to reuse (util/payload-segments.ts); same bytes without. */
+  segmentCache?: SegmentCache;
 }
 
 /** Progress of one package writer: totals first, then one call per regular file. */

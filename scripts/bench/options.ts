@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const GROUPS = ['deb', 'rpm', 'floors', 'startup'] as const;
+export const GROUPS = ['deb', 'rpm', 'floors', 'startup', 'incremental'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchOptions {
@@ -31,7 +31,8 @@ Packages a ~500 MB node_modules corpus with pkgapp, dpkg-deb and rpmbuild, alter
 commands, and prints medians, min-max, peak memory and ratios (JSON too).
 
   --quick             one repetition, no warm-up, no corpus x4 (a smoke run)
-  --only GROUP        deb, rpm, floors or startup (repeatable, or comma-separated)
+  --only GROUP        deb, rpm, floors, startup or incremental (repeatable, or comma-separated);
+                      incremental: default-mode builds with the build cache, cold and warm
   --reps N            recorded repetitions after the warm-up (default 3)
   --out FILE          JSON results (default bench-results.json in the current directory)
   --disk              stage on disk (the cache directory) even when /dev/shm has room

@@ -82,6 +82,33 @@ export const configSchema = {
               enum: ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-abort', 'always'],
               description: 'systemd Restart= (default: on-failure).',
             },
+            health: {
+              type: 'object',
+              additionalProperties: false,
+              description:
+                'The health gate run after the service starts on install and restarts on upgrade or downgrade: without "url" or "command" it waits until the service has run for a few seconds without a restart (docs/operations.md#the-health-gate).',
+              properties: {
+                url: {
+                  type: 'string',
+                  pattern: '^[^\\s]+$',
+                  description:
+                    'URL on this machine that answers 2xx when the app is healthy, e.g. "http://127.0.0.1:${PORT}/healthz"; ${VAR} is taken from the running service\'s environment (its defaults and the environment file). Host: localhost, 127.x.x.x or [::1].',
+                },
+                command: {
+                  type: 'string',
+                  minLength: 1,
+                  pattern: '^[^\\n\\r]*$',
+                  description:
+                    'Shell command run as the service user, in the app directory, with the service\'s environment; exit status 0 means healthy. Instead of "url".',
+                },
+                timeout: {
+                  type: 'integer',
+                  minimum: 1,
+                  maximum: 600,
+                  description: 'Seconds the gate waits for the service to become healthy (default: 30).',
+                },
+              },
+            },
             instances: {
               enum: ['none', 'alongside', 'only'],
               description:
@@ -183,6 +210,7 @@ export interface PkgappConfig {
         args?: string[];
         user?: string;
         restart?: string;
+        health?: { url?: string; command?: string; timeout?: number };
         instances?: 'none' | 'alongside' | 'only';
         unit?: Record<string, string>;
       };

@@ -22,6 +22,7 @@ interface BuildFlags {
   compression: string;
   level?: string;
   install: boolean;
+  cache?: string | false;
   workspace?: string;
   signKey?: string;
   json?: boolean;
@@ -52,6 +53,11 @@ export function addBuildCommand(program: Command, io: Io): void {
     .option('--compression <kind>', 'gzip, xz, zstd or none', 'gzip')
     .option('--level <n>', 'compression level')
     .option('--no-install', 'use the existing node_modules (checked against the lockfile) instead of installing it')
+    .option(
+      '--cache <dir>',
+      'build cache directory (default: PKGAPP_CACHE_DIR, else $XDG_CACHE_HOME/pkgapp, else ~/.cache/pkgapp)',
+    )
+    .option('--no-cache', 'do not reuse or store installed trees (the output is the same bytes)')
     .option('-w, --workspace <name>', 'package this workspace (package name or directory) of the monorepo in DIR')
     .option(
       '--sign-key <file>',
@@ -66,6 +72,7 @@ export function addBuildCommand(program: Command, io: Io): void {
         ...(flags.target.length ? { targets: flags.target } : {}),
         compression: flags.compression as Compression,
         install: flags.install,
+        ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
         env: io.env,
       };
       const reporter = flags.quiet || flags.json ? undefined : createReporter(io, io.interactive);

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { catalogueEntry } from '../error-catalogue.js';
 import { EXIT_FAILURE, EXIT_USAGE, isUserError } from '../errors.js';
 import { addBuildCommand } from './build-command.js';
+import { addCheckRepoCommand } from './check-repo-command.js';
 import { addInitCommand } from './init-command.js';
 import { addInspectCommand } from './inspect-command.js';
 import { addKeygenCommand } from './keygen-command.js';
@@ -46,6 +47,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   addKeygenCommand(program, out);
   addPublishCommands(program, out);
   addVerifyCommand(program, out);
+  addCheckRepoCommand(program, out);
   addInspectCommand(program, out);
   addInitCommand(program, out);
   for (const command of [program, ...program.commands]) {

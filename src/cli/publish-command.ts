@@ -15,13 +15,22 @@ interface RepoFlags {
   signKey?: string;
   json?: boolean;
   quiet?: boolean;
+  endpoint?: string;
+  region?: string;
+  virtualHosted?: boolean;
 }
 
 /** Declares publish and promote on `program`. */
 export function addPublishCommands(program: Command, io: Io): void {
   const repoOptions = (command: Command) =>
     command
-      .requiredOption('--repo <dir>', 'repository root: apt in DIR/apt, yum in DIR/yum')
+      .requiredOption(
+        '--repo <dir|s3://bucket/prefix>',
+        'repository root, a directory or s3://BUCKET/PREFIX: apt in DIR/apt, yum in DIR/yum',
+      )
+      .option('--endpoint <url>', 'S3-compatible store for s3:// (Ceph RGW, MinIO, R2...), path-style addressing')
+      .option('--region <name>', 'S3 region (default: AWS_REGION or the AWS profile)')
+      .option('--virtual-hosted', 'address the bucket as BUCKET.ENDPOINT instead of ENDPOINT/BUCKET')
       .option('--component <name>', 'apt component', 'main')
       .option('--keep <n>', 'keep at most N versions of each package in the suite (default: all)')
       .option('--url <url>', 'where clients reach DIR, for the printed setup')
@@ -87,6 +96,12 @@ function repositoryOptions(flags: RepoFlags, suite: string, io: Io): RepositoryO
     options.keep = Number(flags.keep);
   }
   if (flags.url !== undefined) options.baseUrl = flags.url.replace(/\/+$/, '');
+  if (flags.endpoint !== undefined || flags.region !== undefined || flags.virtualHosted)
+    options.s3 = {
+      ...(flags.endpoint !== undefined ? { endpoint: flags.endpoint } : {}),
+      ...(flags.region !== undefined ? { region: flags.region } : {}),
+      ...(flags.virtualHosted ? { forcePathStyle: false } : {}),
+    };
   return options;
 }
 

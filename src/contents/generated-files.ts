@@ -35,6 +35,8 @@ export function generatedFiles(
     if (manifest.service.units.template) add(layout.templateUnitPath, renderUnit(manifest, layout, true));
     add(layout.envFile, renderEnvFile(manifest, layout), 0o644, true);
     add(manifest.paths.checkEnv, renderCheckEnv(manifest, layout), 0o755);
+    // The gate the maintainer scripts run after a start or restart (templates/health-gate.sh).
+    if (manifest.service.units.single) add(manifest.paths.healthGate, renderHealthGate(manifest, layout), 0o755);
     // The unit's CacheDirectory= creates each target, owned by the service user, before start.
     for (const link of manifest.service.cacheLinks) {
       files.push({
@@ -176,6 +178,26 @@ function renderCheckEnv(manifest: Manifest, layout: TargetLayout): string {
       .filter((v) => v.required)
       .map((v) => v.name)
       .join(' '),
+  });
+}
+
+/** Every value from package.json is single-quoted: the gate never expands or runs it itself. */
+function renderHealthGate(manifest: Manifest, layout: TargetLayout): string {
+  const health = manifest.service!.health;
+  const unit = `${manifest.name}.service`;
+  return renderTemplate('health-gate.sh', {
+    name: manifest.name,
+    unit,
+    quotedName: shellQuote(manifest.name),
+    quotedUnit: shellQuote(unit),
+    quotedUser: shellQuote(manifest.service!.user),
+    quotedEnvFile: shellQuote(layout.envFile),
+    quotedAppDir: shellQuote(manifest.paths.appDir),
+    quotedNode: shellQuote(manifest.runtime.nodePath),
+    checkKind: health.kind,
+    checkValue: shellQuote(health.value),
+    timeout: String(health.timeout),
+    settle: String(health.settle),
   });
 }
 

@@ -11,7 +11,7 @@ import { readElfInfo, ElfFormatError, type ElfInfo } from '../elf/elf-info.js';
 import { UserError } from '../errors.js';
 import { shlibDepends, type ShlibOrigin } from '../deb/shlib-depends.js';
 import { DEB_ARCH } from '../deb/deb-arch.js';
-import { DPKG_INFO_DIR, loadDpkgShlibs } from '../deb/shlibs-data.js';
+import { DPKG_INFO_DIR, loadDpkgShlibs, type ShlibsData } from '../deb/shlibs-data.js';
 import { pkgappShlibsTable } from '../deb/shlibs-table.js';
 import { elfRequires, shippedSonames } from '../rpm/elf-requires.js';
 
@@ -56,6 +56,23 @@ export async function readPayloadElf(candidates: readonly ElfCandidate[]): Promi
   return objects;
 }
 
+/**
+ * The library names the payload provides itself: its shared objects' sonames and file names, and
+ * the names of its symlinks (libvips-cpp.so.42 → libvips-cpp.so.8.14.2), which serve a soname too.
+ */
+export function payloadSonames(objects: readonly PayloadElf[], symlinkNames: readonly string[]): Set<string> {
+  const shipped = shippedSonames(objects.map((o) => ({ info: o.info })));
+  for (const name of symlinkNames) shipped.add(name);
+  return shipped;
+}
+
+/** Where Debian library data comes from, in the order it is consulted: dpkg's records for `debArch`, then pkgapp's table. */
+export async function debLibrarySources(debArch: string): Promise<ShlibsData[]> {
+  // The build machine's unqualified dpkg records are its own architecture's: never another's.
+  const native = (DEB_ARCH.names as Record<string, string>)[process.arch] ?? process.arch;
+  return [await loadDpkgShlibs(debArch, DPKG_INFO_DIR, native), pkgappShlibsTable()];
+}
+
 export interface LibraryDependencies {
   /** Debian relations for Depends, sorted by package. */
   deb: string[];
@@ -80,8 +97,7 @@ export async function libraryDependencies(options: {
   debArch: string | undefined;
 }): Promise<LibraryDependencies> {
   const { objects, libraries } = options;
-  const shipped = shippedSonames(objects.map((o) => ({ info: o.info })));
-  for (const name of options.symlinkNames) shipped.add(name);
+  const shipped = payloadSonames(objects, options.symlinkNames);
   const accepted = new Set(
     Object.entries(libraries)
       .filter(([, v]) => v === false)
@@ -96,8 +112,7 @@ export async function libraryDependencies(options: {
   // Declared libraries (a relation or false) are the app's word: not looked up.
   const declared = new Set([...shipped, ...Object.keys(libraries)]);
   const infos = objects.map((o) => o.info);
-  const native = (DEB_ARCH.names as Record<string, string>)[process.arch] ?? process.arch;
-  const sources = [await loadDpkgShlibs(options.debArch, DPKG_INFO_DIR, native), pkgappShlibsTable()];
+  const sources = await debLibrarySources(options.debArch);
   const result = shlibDepends(infos, sources, declared);
   const unmapped = result.problems.filter((p) => p.kind === 'unmapped-library');
   if (unmapped.length) {

@@ -14,6 +14,7 @@ import { temporaryDir, type TemporaryDir } from '../util/atomic-output.js';
 import { runTool } from '../util/run-tool.js';
 import { snapshotTree, writtenSince } from './build-outputs.js';
 import { layOutWorkspace } from './deploy-workspace.js';
+import { installThroughCache, type InstallCache } from './install-cache.js';
 import { isPkgappProduct } from './exclude.js';
 import {
   declaredFacts,
@@ -69,6 +70,8 @@ export interface StageRequest {
   selection: AppSelection | undefined;
   /** With a build script: selects the app files in the built app directory, given the files the build wrote. */
   selectFiles: (appDir: string, buildOutputs: string[]) => Promise<AppSelection>;
+  /** The build cache: the production install is reused from it when it can be (install-cache.ts). */
+  cache?: InstallCache | undefined;
 }
 
 /** Stages the app: see the top of this file. The caller must call cleanup(). */
@@ -88,19 +91,33 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
       runTool(tool!.file, [...tool!.prefix, ...args], { cwd, what, code, env: tool!.env });
     const show = (args: string[]) => `${tool!.name} ${args.join(' ')}`;
     if (install) {
-      const staging = await temporaryDir('pkgapp-stage-');
+      // In the cache's file system when there is a cache: the installed tree is hard-linked to and from it.
+      const staging = request.cache
+        ? await request.cache.store.scratchDir('stage')
+        : await temporaryDir('pkgapp-stage-');
       temps.push(staging);
       source = staging.path;
       if (buildScript === undefined && !deploy) {
         await copyForInstall(project.root, source, request.selection!.files, app.lockfilePath);
         await applyStagingSettings(tool!, source); // a target install's settings (src/app/target-platform.ts)
-        await run(
-          tool!.installProduction,
-          source,
-          `${show(tool!.installProduction)} in a staging copy of ${app.dir}`,
-          installErrorCode(tool!),
-        );
+        const installNow = () =>
+          run(
+            tool!.installProduction,
+            source,
+            `${show(tool!.installProduction)} in a staging copy of ${app.dir}`,
+            installErrorCode(tool!),
+          ).then(() => undefined);
+        if (request.cache)
+          await installThroughCache(
+            request.cache,
+            { root: project.root, lockfilePath: app.lockfilePath, tool: tool!, env: process.env, staging: source },
+            installNow,
+          );
+        else await installNow();
       } else {
+        request.cache?.log(
+          `build cache: installed tree not reused: ${buildScript !== undefined ? 'pkgapp.buildScript runs in the same tree' : 'a workspace is deployed'}`,
+        );
         await copyProject(project.root, source);
         const appDir = path.join(source, project.importer);
         if (buildScript !== undefined) {

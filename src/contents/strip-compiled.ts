@@ -4,7 +4,9 @@
 //
 // What counts as compiled here: the ELF files under build/Release and build/Debug of a package
 // with a binding.gyp whose build/ directory has node-gyp's own products (config.gypi, Makefile),
-// i.e. `node-gyp rebuild` ran in the staging tree. A prebuilt addon (in the registry tarball, or
+// i.e. `node-gyp rebuild` ran in the staging tree; for node-pre-gyp packages built from source
+// (bcrypt 5: build-tmp-napi-v3/ instead of build/), also the directory the built addon is copied
+// to, package.json binary.module_path (lib/binding/). A prebuilt addon (in the registry tarball, or
 // downloaded by prebuild-install, which writes build/Release without config.gypi) is left as its
 // publisher made it: its symbols may be what its crash reports rely on.
 //
@@ -14,7 +16,8 @@
 // sections are not touched. The files are changed in place, so only in a staging copy pkgapp
 // made: with --no-install the tree is the user's own and is left alone (reported).
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readElfInfo } from '../elf/elf-info.js';
 import { EXIT_FAILURE, UserError } from '../errors.js';
@@ -65,9 +68,34 @@ function onPath(program: string, searchPath: string): string | undefined {
 /** True when node-gyp configured and built the package in place (its products are there). */
 export function ranNodeGyp(packageDir: string): boolean {
   if (!existsSync(path.join(packageDir, 'binding.gyp'))) return false;
-  return (
-    existsSync(path.join(packageDir, 'build', 'config.gypi')) || existsSync(path.join(packageDir, 'build', 'Makefile'))
+  // node-pre-gyp building for an N-API version works in build-tmp-napi-vN/ instead of build/.
+  const buildDirs = ['build', ...readdirSync(packageDir).filter((n) => /^build-tmp-napi-v\d+$/.test(n))];
+  return buildDirs.some(
+    (dir) =>
+      existsSync(path.join(packageDir, dir, 'config.gypi')) || existsSync(path.join(packageDir, dir, 'Makefile')),
   );
+}
+
+/**
+ * Where node-pre-gyp copies the addon it built (package.json binary.module_path, e.g.
+ * "./lib/binding/napi-v{napi_build_version}"): the directory before the first placeholder,
+ * relative to the package; undefined for a package without node-pre-gyp.
+ */
+export function nodePreGypModuleDir(packageDir: string): string | undefined {
+  let modulePath: unknown;
+  try {
+    modulePath = (
+      JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { binary?: { module_path?: unknown } }
+    ).binary?.module_path;
+  } catch {
+    return undefined;
+  }
+  if (typeof modulePath !== 'string') return undefined;
+  const fixed = path.posix.normalize(modulePath.split('{')[0]!.replace(/\/[^/]*$/, '') || '.');
+  // Inside the package, never the package itself or build/ (already searched).
+  if (fixed === '.' || fixed.startsWith('..') || path.posix.isAbsolute(fixed) || /^build(\/|$)/.test(fixed))
+    return undefined;
+  return fixed;
 }
 
 /** The ELF files node-gyp left in build/Release and build/Debug (not its intermediates), relative to the package. */
@@ -94,10 +122,23 @@ async function compiledObjects(
       }
     }
   };
-  for (const dir of ['build/Release', 'build/Debug']) {
+  const preGyp = nodePreGypModuleDir(packageDir);
+  for (const dir of ['build/Release', 'build/Debug', ...(preGyp ? [preGyp] : [])]) {
     if (existsSync(path.join(packageDir, dir))) await visit(dir);
   }
   return found;
+}
+
+/**
+ * Gives `file` an inode of its own when it has other hard links: strip rewrites a multiply-linked
+ * file in place (binutils' smart_rename copies into it), which would change the build cache's entry
+ * (src/cache/cache-store.ts) or pnpm's content store it is linked to.
+ */
+async function ownCopy(file: string): Promise<void> {
+  if ((await stat(file)).nlink <= 1) return;
+  const copy = `${file}.pkgapp-own`;
+  await copyFile(file, copy);
+  await rename(copy, file);
 }
 
 /** Strips the compiled addons of the packages at `locations` under `root`; see the top of this file. */
@@ -138,6 +179,7 @@ export async function stripCompiledAddons(request: StripRequest): Promise<StripO
   }
   for (const object of todo) {
     const file = path.join(request.root, object.rel);
+    await ownCopy(file);
     const args = [...(object.executable ? EXECUTABLE_ARGS : SHARED_OBJECT_ARGS), file];
     const failure = await new Promise<string | undefined>((resolve) => {
       execFile(strip, args, { encoding: 'utf8' }, (error, _stdout, stderr) =>

@@ -29,6 +29,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     level: job.level,
     ...(job.signer ? { signer: job.signer } : {}),
     ...(job.progress ? { progress: job.progress } : {}),
+    ...(job.segmentCache ? { segmentCache: job.segmentCache } : {}),
     mtime: manifest.buildTime,
   });
   let files = 0;

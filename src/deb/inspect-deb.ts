@@ -12,6 +12,8 @@ import {
   type InspectedFileType,
   type InspectedScript,
 } from '../inspect/inspection.js';
+import { describeElfObjects } from '../inspect/elf-objects.js';
+import { PayloadElfCapture } from '../inspect/payload-elf-capture.js';
 import { readSignaturePacket } from '../inspect/signature-packet.js';
 import { listTar, type TarHeader } from '../inspect/tar-listing.js';
 import { compressionOfName } from '../util/decompress.js';
@@ -78,7 +80,13 @@ export async function inspectDeb(file: string): Promise<DebInspection> {
     if (body !== undefined) scripts.push(debScript(name, body));
   }
   const conffiles = parseConffiles(found.get('conffiles')?.toString('utf8') ?? '');
-  const listing = await listData(file, dataMember);
+  const capture = new PayloadElfCapture();
+  let listing: Listing;
+  try {
+    listing = await listData(file, dataMember, capture);
+  } finally {
+    await capture.close();
+  }
   const signatures = await debSignatures(file, members);
   const formatVersion = (await readMember(file, { ...members[0]!, size: Math.min(members[0]!.size, 16) }))
     .toString('latin1')
@@ -99,7 +107,24 @@ export async function inspectDeb(file: string): Promise<DebInspection> {
     conffiles,
     ...listing,
     signature: { signed: signatures.some((s) => s.source === '_gpgorigin'), signatures, digests: [] },
+    elf: await debElf(capture, listing, field('Architecture') ?? '', dependencies),
   };
+}
+
+/** The ELF section: objects found while listing data.tar, described against Depends and Pre-Depends. */
+async function debElf(
+  capture: PayloadElfCapture,
+  listing: Listing,
+  debArch: string,
+  dependencies: DebInspection['dependencies'],
+): Promise<DebInspection['elf']> {
+  if (listing.files === undefined) return { objects: [], problems: [`not read: ${listing.filesUnavailable ?? ''}`] };
+  return describeElfObjects(capture.found, {
+    format: 'deb',
+    debArch,
+    files: listing.files,
+    depends: [...(dependencies['Pre-Depends'] ?? []), ...(dependencies.Depends ?? [])],
+  });
 }
 
 function debScript(name: string, body: Buffer): InspectedScript {
@@ -121,8 +146,8 @@ function parseConffiles(text: string): InspectedConffile[] {
 
 type Listing = Pick<DebInspection, 'files' | 'filesUnavailable' | 'filesIncomplete' | 'fileSummary'>;
 
-/** The data.tar.* headers, streamed; a compression pkgapp cannot decompress leaves the list out instead of failing. */
-async function listData(file: string, member: ArMember): Promise<Listing> {
+/** The data.tar.* headers, streamed (the ELF objects copied out as they pass: `capture`); a compression pkgapp cannot decompress leaves the list out instead of failing. */
+async function listData(file: string, member: ArMember, capture: PayloadElfCapture): Promise<Listing> {
   const fileSummary: FileSummary = { entries: 0, directories: 0, files: 0, symlinks: 0, other: 0, bytes: 0 };
   const compression = compressionOfName(member.name);
   if (compression === undefined)
@@ -141,6 +166,7 @@ async function listData(file: string, member: ArMember): Promise<Listing> {
       pathBytes += entry.path.length + (entry.linkTo?.length ?? 0);
       if (files.length >= MAX_LISTED_FILES || pathBytes > MAX_LISTED_PATH_BYTES) incomplete = true;
       else files.push(entry);
+      return entry.type === 'file' ? capture.sinkFor(entry.path, entry.mode, entry.size) : undefined;
     });
   } catch (error) {
     throw notDeb(file, `${member.name} cannot be read: ${oneLine(error)}`, error);

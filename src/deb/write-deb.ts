@@ -8,12 +8,11 @@ import type { ContentEntry } from '../contents/content-entry.js';
 import type { Signer } from '../sign/signer.js';
 import type { WriteProgress } from '../package-format.js';
 import { atomicFile, checkAborted, scratchFile, type PendingFile } from '../util/atomic-output.js';
-import { ChunkWriter } from '../util/chunk-writer.js';
 import { collectGarbage } from '../util/collect-garbage.js';
-import { compressingSink, forEachPiece, OutputFile } from '../util/compress-sink.js';
+import { forEachPiece, OutputFile } from '../util/compress-sink.js';
 import { compressionSuffix, type Compression } from '../util/compression.js';
 import { copyEntry } from '../util/file-chunks.js';
-import { GZIP_CHUNK } from '../util/parallel-gzip.js';
+import { segmentRuns, SegmentedPayload, type SegmentCache } from '../util/payload-segments.js';
 import { AR_MAGIC, arPadding, encodeArHeader } from './ar.js';
 import { BLOCK, encodeTarHeader, TarHeaderEncoder, tarPadding, tarTrailer } from './tar-header.js';
 
@@ -36,6 +35,8 @@ export interface DebWriteInput {
   /** Adds a debsigs origin signature (_gpgorigin) when given. */
   signer?: Signer;
   progress?: WriteProgress;
+  /** Compressed payload segments of earlier builds (payload-segments.ts); the bytes are the same without. */
+  segmentCache?: SegmentCache;
 }
 
 export interface DebWriteResult extends PendingFile {
@@ -71,7 +72,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     const controlTar = new ControlTar(input, conffiles, md5sumsSize);
     const dataFile = new OutputFile(data.tmpPath, false);
     try {
-      await writeDataTar(input, dataFile, controlTar);
+      await writeDataTar(input, data.tmpPath, dataFile, controlTar);
     } finally {
       dataFile.close();
     }
@@ -136,46 +137,76 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
 
 /**
  * data.tar through the compressor into the scratch file: "./" first, then the sorted entries,
- * every file hashed into the md5sums of `control`.
+ * every file hashed into the md5sums of `control`. Segmented (payload-segments.ts): with a cache,
+ * a segment compressed before is copied with its md5s.
  */
-async function writeDataTar(input: DebWriteInput, out: OutputFile, control: ControlTar): Promise<void> {
-  const { entries, mtime } = input;
-  const writer = new ChunkWriter(GZIP_CHUNK);
-  writer.attach(compressingSink(input.compression, input.level, out, writer.release));
+async function writeDataTar(
+  input: DebWriteInput,
+  dataPath: string,
+  out: OutputFile,
+  control: ControlTar,
+): Promise<void> {
+  const { mtime } = input;
+  const payload = new SegmentedPayload({
+    kind: 'deb-data-tar',
+    compression: input.compression,
+    level: input.level,
+    out,
+    outPath: dataPath,
+    digestSize: 16,
+    cache: input.segmentCache,
+  });
   const headers = new TarHeaderEncoder();
   try {
-    writer.write(headers.encode({ name: './', type: 'dir', mode: 0o755, size: 0, mtime }));
-    for (const entry of entries) {
-      if (entry.kind === 'dir') {
-        writer.write(headers.encode({ name: `./${entry.path}/`, type: 'dir', mode: entry.mode, size: 0, mtime }));
-      } else if (entry.kind === 'symlink') {
-        writer.write(
-          headers.encode({
-            name: `./${entry.path}`,
-            type: 'symlink',
-            mode: 0o777,
-            size: 0,
-            mtime,
-            linkname: entry.target,
-          }),
-        );
-      } else {
-        writer.write(
-          headers.encode({ name: `./${entry.path}`, type: 'file', mode: entry.mode, size: entry.size, mtime }),
-        );
-        const md5 = createHash('md5');
-        await copyEntry(writer, entry, md5);
-        writer.zeros((BLOCK - (entry.size % BLOCK)) % BLOCK);
-        if (!entry.conffile) control.md5sum(md5.digest('hex'), entry.path); // dpkg tracks conffile hashes itself
+    let first = true;
+    for (const run of segmentRuns(input.entries)) {
+      const root = first;
+      first = false;
+      let files = 0;
+      for (const entry of run) if (entry.kind === 'file') files++;
+      const digests = await payload.segment(files, async (writer, md5s) => {
+        if (root) writer.write(headers.encode({ name: './', type: 'dir', mode: 0o755, size: 0, mtime }));
+        let i = 0;
+        for (const entry of run) {
+          if (entry.kind === 'dir') {
+            writer.write(headers.encode({ name: `./${entry.path}/`, type: 'dir', mode: entry.mode, size: 0, mtime }));
+          } else if (entry.kind === 'symlink') {
+            writer.write(
+              headers.encode({
+                name: `./${entry.path}`,
+                type: 'symlink',
+                mode: 0o777,
+                size: 0,
+                mtime,
+                linkname: entry.target,
+              }),
+            );
+          } else {
+            writer.write(
+              headers.encode({ name: `./${entry.path}`, type: 'file', mode: entry.mode, size: entry.size, mtime }),
+            );
+            const md5 = md5s && createHash('md5');
+            await copyEntry(writer, entry, md5);
+            writer.zeros((BLOCK - (entry.size % BLOCK)) % BLOCK);
+            if (md5) md5s.set(md5.digest(), 16 * i++);
+          }
+          if (writer.busy) await writer.drain();
+          checkAborted();
+        }
+      });
+      let i = 0;
+      for (const entry of run) {
+        if (entry.kind !== 'file') continue;
+        // dpkg tracks conffile hashes itself
+        if (!entry.conffile) control.md5sum(digests.toString('hex', 16 * i, 16 * i + 16), entry.path);
+        i++;
         input.progress?.file(entry.size);
       }
-      if (writer.busy) await writer.drain();
-      checkAborted();
     }
-    writer.write(tarTrailer());
-    await writer.end();
+    await payload.segment(0, async (writer) => writer.write(tarTrailer()), false);
+    await payload.end();
   } catch (error) {
-    writer.abort();
+    payload.abort();
     control.abort();
     throw error;
   }

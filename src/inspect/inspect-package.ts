@@ -4,6 +4,7 @@
 import { formatOfFile } from '../formats.js';
 import { verify } from '../verify/verify-package.js';
 import type { Inspection } from './inspection.js';
+import { healthGateOf } from './health-gate.js';
 
 export type {
   FoundSignature,
@@ -25,6 +26,8 @@ export interface InspectOptions {
 export async function inspect(file: string, options: InspectOptions = {}): Promise<Inspection> {
   const format = await formatOfFile(file);
   const inspection = await format.reader.inspect(file);
+  const gate = healthGateOf(inspection.scripts);
+  if (gate) inspection.healthGate = gate;
   if (options.key !== undefined) inspection.signature.verification = await verify(file, options.key);
   return inspection;
 }

@@ -48,6 +48,18 @@ export interface InspectedScript {
   size: number;
 }
 
+/** The health gate the scripts run (read by src/inspect/health-gate.ts). */
+export interface InspectedHealthGate {
+  /** The gate script, /opt/NAME/.pkgapp/health-gate. */
+  path: string;
+  /** "none" (settle time only), "url URL" or "command COMMAND", as configured. */
+  check: string;
+  /** Seconds the gate waits at most. */
+  timeout: number;
+  /** The scripts that run it: postinst (deb), %posttrans (rpm). */
+  scripts: string[];
+}
+
 /** A configuration file: deb conffiles, rpm %config files. */
 export interface InspectedConffile {
   path: string;
@@ -84,6 +96,53 @@ export interface SignatureStatus {
   verification?: VerifyResult;
 }
 
+/** Where one library an ELF object needs comes from, as the package's own data shows it. */
+export type ElfLibraryProvider =
+  /** Another file of this package: found through the object's RUNPATH/RPATH (e.g. $ORIGIN/../lib), or not on its search path at all. */
+  | { kind: 'shipped'; file: string; searchPath: string | undefined }
+  /** deb: the Debian package that provides it and the floor its symbol versions need, from dpkg's records on this machine or pkgapp's table; inDepends: the package's Depends holds a relation that satisfies it. */
+  | {
+      kind: 'package';
+      package: string;
+      floor?: string;
+      from: 'dpkg-symbols' | 'dpkg-shlibs' | 'pkgapp-table';
+      inDepends: boolean;
+    }
+  /** deb: known to no library data here; a build only succeeds then when pkgapp.libraries declared it. */
+  | { kind: 'declared'; inDepends: false }
+  /** rpm: the system provides it; the Requires rpm's elfdeps writes for it, and those the package lacks. */
+  | { kind: 'system'; requires: string[]; missing: string[] };
+
+/** One library an ELF object names in DT_NEEDED. */
+export interface InspectedElfNeed {
+  soname: string;
+  /** Symbol versions it needs from that library (.gnu.version_r), in file order; weak ones end in " (weak)". */
+  versions: string[];
+  provider: ElfLibraryProvider;
+}
+
+/** One ELF object of the payload (read while the payload streams past). */
+export interface InspectedElfObject {
+  path: string;
+  /** Architecture as the distributions name it (x86_64, aarch64...), and the ELF class. */
+  machine: string;
+  bits: 32 | 64;
+  type: 'REL' | 'EXEC' | 'DYN' | 'CORE' | 'OTHER';
+  interpreter?: string;
+  soname?: string;
+  rpath: string[];
+  runpath: string[];
+  /** No .symtab and no debug sections left. */
+  stripped: boolean;
+  needed: InspectedElfNeed[];
+}
+
+export interface InspectedElf {
+  objects: InspectedElfObject[];
+  /** Members that start like an ELF file but could not be read, or why the payload was not read. */
+  problems: string[];
+}
+
 export interface InspectionBase {
   file: string;
   /** Bytes of the package file. */
@@ -101,6 +160,10 @@ export interface InspectionBase {
   filesIncomplete?: boolean;
   fileSummary: FileSummary;
   signature: SignatureStatus;
+  /** The health gate the scripts run after a start or restart (src/inspect/health-gate.ts). */
+  healthGate?: InspectedHealthGate;
+  /** The payload's ELF objects and where each library they need comes from (src/inspect/elf-objects.ts). */
+  elf?: InspectedElf;
 }
 
 /** What inspect() returns: the fields every format fills, and the format's own (src/deb/deb-inspection.ts, src/rpm/rpm-inspection.ts). */

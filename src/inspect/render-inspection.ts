@@ -1,6 +1,8 @@
 // The human view of an Inspection: sections for metadata, dependencies, scripts, conffiles,
 // signature and a capped file tree. Everything taken from the package is escaped for the terminal.
 import { findFormat } from '../formats.js';
+import { HEALTH_SETTLE_SECONDS } from '../manifest/health.js';
+import { renderElfObjects } from './render-elf.js';
 import { renderFileTree } from './file-tree.js';
 import type { Inspection, SignatureStatus } from './inspection.js';
 import { printable, printableLines } from './printable.js';
@@ -16,6 +18,15 @@ export function renderInspection(inspection: Inspection, options: RenderOptions 
   const out: string[] = [printable(inspection.file)];
   // The format's own sections (a report read back from --json of a format not registered here has none).
   findFormat(inspection.format)?.reader.renderDetails(inspection, out);
+  if (inspection.healthGate) {
+    const g = inspection.healthGate;
+    out.push(
+      '',
+      'Health gate',
+      `  ${printable(g.path)}, run by ${g.scripts.join(', ')}: ${g.check === 'none' ? `no check, the service must run ${HEALTH_SETTLE_SECONDS} s without a restart` : `check ${printable(g.check)}`}, time limit ${g.timeout} s`,
+    );
+  }
+  renderElfObjects(inspection.elf, out);
   renderConffiles(inspection, out);
   renderSignature(inspection.signature, out);
   renderFiles(inspection, options.maxFileLines ?? 200, out);

@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import type { EntrySink } from '../rpm/cpio-listing.js';
 import type { Compression } from '../util/compression.js';
 import { createDecompressor } from '../util/decompress.js';
 
@@ -11,13 +12,14 @@ export type TarHeader = tar.Header;
 
 /**
  * Calls `onEntry` with every header of the tar archive in `source` (compressed with
- * `compression`); rejects with the first error of any stage, or of `onEntry`, after every
+ * `compression`); when it returns a sink, the entry's data is fed to it (and the next entry
+ * waits for the sink); rejects with the first error of any stage, or of `onEntry`, after every
  * stage has stopped (a decompressor process is never left running).
  */
 export async function listTar(
   source: Readable,
   compression: Compression,
-  onEntry: (header: TarHeader) => void,
+  onEntry: (header: TarHeader) => EntrySink | void,
 ): Promise<void> {
   const extract = tar.extract();
   let failure: unknown;
@@ -27,13 +29,22 @@ export async function listTar(
   };
   const listed = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
+      let sink: EntrySink | void;
       try {
-        onEntry(header);
+        sink = onEntry(header);
       } catch (error) {
         fail(error);
         return;
       }
       stream.on('error', () => undefined); // the same error reaches the extractor, handled below
+      if (sink) {
+        const into = sink;
+        void (async () => {
+          for await (const chunk of stream as AsyncIterable<Buffer>) await into.write(chunk);
+          await into.end();
+        })().then(() => next(), fail);
+        return;
+      }
       stream.on('end', () => next());
       stream.resume();
     });

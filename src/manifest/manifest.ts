@@ -37,6 +37,11 @@ export interface ServiceSpec {
   cacheLinks: { path: string; subdir: string }[];
   user: string;
   restart: string;
+  /**
+   * The health gate (templates/health-gate.sh): a URL or command check, or none (the unit only
+   * has to keep running for `settle` seconds); `timeout` bounds the wait, in seconds.
+   */
+  health: { kind: 'none' | 'url' | 'command'; value: string; timeout: number; settle: number };
   /** Whether NAME.service, NAME@.service (instances by port) or both are shipped. */
   units: { single: boolean; template: boolean };
   /** Extra [Service] settings from the configuration, in key order. */
@@ -102,6 +107,8 @@ export interface Manifest {
     readonly appDir: string;
     readonly stateDir: string;
     readonly checkEnv: string;
+    /** The health gate the maintainer scripts run after a start or restart (templates/health-gate.sh). */
+    readonly healthGate: string;
     readonly releaseJson: string;
   };
 }

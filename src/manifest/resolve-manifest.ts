@@ -8,6 +8,7 @@ import { checkPackageName, debianNameFromNpm } from './names.js';
 import { parseStartCommand, type StartCommand } from './start-command.js';
 import { checkRelease, parseAppVersion } from './versions.js';
 import { declaredLicense } from './declared-license.js';
+import { resolveHealth } from './health.js';
 
 export interface ManifestOptions {
   /** Overrides package.json "version". */
@@ -102,6 +103,7 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
       appDir: `/opt/${name}`,
       stateDir: `/var/lib/${name}`,
       checkEnv: `/opt/${name}/.pkgapp/check-env`,
+      healthGate: `/opt/${name}/.pkgapp/health-gate`,
       releaseJson: `/opt/${name}/.pkgapp/release.json`,
     },
   };
@@ -216,6 +218,7 @@ function resolveService(app: AppSource, name: string, bins: readonly BinEntry[])
     cacheLinks: [],
     user: cfg?.user ?? name,
     restart: cfg?.restart ?? 'on-failure',
+    health: resolveHealth(cfg?.health, app.configSource),
     units: { single: (cfg?.instances ?? 'none') !== 'only', template: (cfg?.instances ?? 'none') !== 'none' },
     settings: Object.entries(cfg?.unit ?? {}),
   };

@@ -8,13 +8,21 @@ import { formatOfFile } from '../formats.js';
 import { loadSigner, type SignKeySource } from '../sign/openpgp-signer.js';
 import type { Signer } from '../sign/signer.js';
 import { renderDebsigPolicy } from '../sign/debsig-policy.js';
-import { checkAborted, runOperation, writeFileAtomic } from '../util/atomic-output.js';
+import { checkAborted, runOperation } from '../util/atomic-output.js';
 import { aptClientSetup, promoteApt, publishApt, type AptPublishResult } from './apt/publish-apt.js';
+import { headersFor } from './object-headers.js';
+import { lockObject } from './repository-lock.js';
+import { LocalStorage } from './storage/local-storage.js';
+import { openStorage, type S3ConnectionOptions } from './storage/open-storage.js';
+import { parseRepoLocation } from './storage/repo-url.js';
+import type { RepositoryStorage } from './storage/storage.js';
 import { promoteYum, publishYum, yumClientSetup, type YumPublishResult } from './yum/publish-yum.js';
 
 export interface RepositoryOptions {
-  /** The repository root: apt under DIR/apt, yum under DIR/yum. */
+  /** The repository root, a directory or s3://BUCKET/PREFIX: apt under DIR/apt, yum under DIR/yum. */
   repoDir: string;
+  /** For s3:// repositories: endpoint (S3-compatible stores, path-style), region, credentials. */
+  s3?: S3ConnectionOptions;
   signKey: SignKeySource;
   /** apt suite and yum channel (default "stable"). */
   suite?: string;
@@ -66,7 +74,7 @@ async function publishFiles(allFiles: string[], options: RepositoryOptions): Pro
     const result: PublishResult = { signedBy: signer.keyId, clientSetup: {} };
     if (debs.length) {
       result.apt = await publishApt(debs, { ...common, component: options.component ?? 'main' });
-      await writeDebsigPolicy(common.repoDir, signer);
+      await writeDebsigPolicy(common.store, signer);
       result.clientSetup.apt = aptClientSetup(
         options.baseUrl ?? PLACEHOLDER_URL,
         common.suite,
@@ -74,7 +82,7 @@ async function publishFiles(allFiles: string[], options: RepositoryOptions): Pro
       );
     }
     if (rpms.length) {
-      result.yum = await publishYum(rpms, common);
+      result.yum = await publishYum(rpms, { ...common, repoDir: localDir(common) });
       result.clientSetup.yum = yumClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite);
     }
     return result;
@@ -129,7 +137,10 @@ export function promote(
       const apt = await attempt('apt', () =>
         promoteApt(name, version, from, { ...common, component: options.component ?? 'main' }),
       );
-      const yum = await attempt('yum', () => promoteYum(name, version, from, common));
+      const yum =
+        common.repoDir === undefined
+          ? undefined
+          : await attempt('yum', () => promoteYum(name, version, from, { ...common, repoDir: localDir(common) }));
       if (!apt && !yum) {
         throw new UserError(
           `${name}=${version} is not published in suite "${from}" of ${options.repoDir} (looked in ${notFound.join(' and ')})`,
@@ -156,13 +167,30 @@ export function promote(
   );
 }
 
+/** What both sides get: where the repository is, the key, and the shared options. */
+interface Common {
+  store: RepositoryStorage;
+  /** The directory, for a local repository (the yum side still writes it directly). */
+  repoDir: string | undefined;
+  suite: string;
+  signer: Signer;
+  now: Date;
+  keep?: number;
+}
+
+/** The local directory of a repository; yum repositories in object storage are not supported yet. */
+function localDir(common: Common): string {
+  if (common.repoDir !== undefined) return common.repoDir;
+  throw new UserError(`${common.store.location}: pkgapp cannot publish yum repositories to object storage yet`, {
+    code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
+    hint: 'Publish the .rpm files to a directory (--repo DIR) and copy it to the bucket (docs/repositories.md)',
+  });
+}
+
 /** Loads the key, then runs `work` holding the repository's lock (another publisher waits). */
 async function withRepository<T>(
   options: RepositoryOptions,
-  work: (
-    signer: Signer,
-    common: { repoDir: string; suite: string; signer: Signer; now: Date; keep?: number },
-  ) => Promise<T>,
+  work: (signer: Signer, common: Common) => Promise<T>,
 ): Promise<T> {
   const suite = checkSuite(options.suite ?? 'stable');
   if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
@@ -171,21 +199,35 @@ async function withRepository<T>(
       hint: 'e.g. keep 5 keeps the five highest versions of each package; leave it out to keep every version',
     });
   }
+  const location = parseRepoLocation(options.repoDir);
   const signer = await loadSigner(options.signKey);
-  const repoDir = path.resolve(options.repoDir);
-  try {
-    await mkdir(repoDir, { recursive: true });
-    await access(repoDir, constants.W_OK);
-  } catch (error) {
-    throw new UserError(
-      `--repo ${options.repoDir}: cannot be created or written (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give a directory pkgapp can create and write', cause: error },
-    );
+  let store: RepositoryStorage;
+  let repoDir: string | undefined;
+  let release: () => Promise<void>;
+  if (location.kind === 'directory') {
+    repoDir = path.resolve(location.dir);
+    try {
+      await mkdir(repoDir, { recursive: true });
+      await access(repoDir, constants.W_OK);
+    } catch (error) {
+      throw new UserError(
+        `--repo ${options.repoDir}: cannot be created or written (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give a directory pkgapp can create and write', cause: error },
+      );
+    }
+    store = new LocalStorage(repoDir);
+    release = await lockRepository(repoDir, options.lockTimeout, options.signal);
+  } else {
+    store = await openStorage(location, options.s3);
+    release = await lockObject(store, {
+      ...(options.lockTimeout !== undefined ? { waitMs: options.lockTimeout } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
-  const release = await lockRepository(repoDir, options.lockTimeout, options.signal);
   try {
     checkAborted();
     return await work(signer, {
+      store,
       repoDir,
       suite,
       signer,
@@ -255,10 +297,10 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 }
 
 /** DIR/apt/debsig/KEYID/pkgapp.pol: the policy operators install to check .deb signatures (docs/repositories.md). */
-async function writeDebsigPolicy(repoDir: string, signer: Signer): Promise<void> {
-  const dir = path.join(repoDir, 'apt', 'debsig', signer.keyId);
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(path.join(dir, 'pkgapp.pol'), renderDebsigPolicy(signer.keyId));
+async function writeDebsigPolicy(store: RepositoryStorage, signer: Signer): Promise<void> {
+  const key = `apt/debsig/${signer.keyId}/pkgapp.pol`;
+  const policy = renderDebsigPolicy(signer.keyId);
+  if ((await store.get(key))?.body.toString('utf8') !== policy) await store.put(key, policy, headersFor(key));
 }
 
 /** Suite and channel names become directory names: keep them plain. */

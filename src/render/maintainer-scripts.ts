@@ -59,6 +59,15 @@ function scriptVariables(manifest: Manifest): string {
       ['pkg_state_dir', manifest.paths.stateDir],
       ['pkg_unit', `${manifest.name}.service`],
     );
+    if (manifest.service.units.single) {
+      vars.push(
+        ['pkg_health_gate', manifest.paths.healthGate],
+        // Bounds the start or restart itself; the gate has the same limit for its wait.
+        ['pkg_health_timeout', String(manifest.service.health.timeout)],
+        // What the gate checks, for a reader of the script and `pkgapp inspect`; the gate has its own copy.
+        ['pkg_health_check', [manifest.service.health.kind, manifest.service.health.value].join(' ').trim()],
+      );
+    }
   }
   return vars.map(([k, v]) => `${k}=${shellQuote(v)}`).join('\n');
 }

@@ -1,5 +1,9 @@
-// inspect for an .rpm: everything comes from the signature and main headers (readRpm); the
-// payload is never read, the file list is the header's.
+// inspect for an .rpm: everything comes from the signature and main headers (readRpm), the file
+// list is the header's; the payload is streamed once, only to read its ELF objects (rpmElf).
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { describeElfObjects } from '../inspect/elf-objects.js';
+import { PayloadElfCapture } from '../inspect/payload-elf-capture.js';
 import {
   scriptHead,
   summarizeFiles,
@@ -25,6 +29,9 @@ import {
 } from './read-rpm.js';
 import type { InspectedRpmDependency, RpmInspection, RpmMetadata } from './rpm-inspection.js';
 import { SENSE, SIGTAG, TAG, READTAG } from './tags.js';
+import { createDecompressor } from '../util/decompress.js';
+import type { Compression } from '../util/compression.js';
+import { listCpio } from './cpio-listing.js';
 
 const DEPENDENCY_KINDS: readonly RpmDependencyKind[] = [
   'requires',
@@ -120,7 +127,46 @@ export async function inspectRpm(file: string): Promise<RpmInspection> {
     files,
     fileSummary: summarizeFiles(files),
     signature: rpmSignature(info),
+    elf: await rpmElf(info, files, dependencies.requires),
   };
+}
+
+const PAYLOAD_COMPRESSIONS: Record<string, Compression> = { gzip: 'gzip', xz: 'xz', zstd: 'zstd' };
+
+/** The ELF section: the payload streamed through its decompressor and cpio, ELF objects copied out as they pass. */
+async function rpmElf(
+  info: RpmFileInfo,
+  files: readonly InspectedFile[],
+  requires: readonly InspectedRpmDependency[],
+): Promise<RpmInspection['elf']> {
+  const compressor = headerString(info, TAG.PAYLOADCOMPRESSOR) ?? 'gzip';
+  const compression = PAYLOAD_COMPRESSIONS[compressor];
+  if (compression === undefined)
+    return { objects: [], problems: [`payload not read: ${compressor} is not supported by pkgapp`] };
+  const capture = new PayloadElfCapture();
+  try {
+    try {
+      await pipeline(
+        createReadStream(info.path, { start: info.headerEnd }),
+        createDecompressor(compression),
+        (source) =>
+          listCpio(source, (entry) =>
+            (entry.mode & 0o170000) === 0o100000
+              ? capture.sinkFor(`/${entry.name.replace(/^\.?\/+/, '')}`, entry.mode, entry.size)
+              : undefined,
+          ),
+      );
+    } catch (error) {
+      return { objects: [], problems: [`payload not read: ${(error as Error).message.split('\n')[0]}`] };
+    }
+    return await describeElfObjects(capture.found, {
+      format: 'rpm',
+      files,
+      requires: requires.map((r) => r.name),
+    });
+  } finally {
+    await capture.close();
+  }
 }
 
 function rpmMetadata(info: RpmFileInfo): RpmMetadata {

@@ -42,6 +42,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     level: job.level,
     ...(job.signer ? { signer: job.signer } : {}),
     ...(job.progress ? { progress: job.progress } : {}),
+    ...(job.segmentCache ? { segmentCache: job.segmentCache } : {}),
   });
   return { ...written, version: `${version}-${release}`, architecture, files: files.count - files.dirs };
 }

@@ -3,7 +3,7 @@ import type { Manifest } from '../manifest/manifest.js';
 import { rpmVersion } from './rpm-version.js';
 import { renderScripts } from '../render/maintainer-scripts.js';
 
-export type RpmScriptName = 'pre' | 'post' | 'preun' | 'postun';
+export type RpmScriptName = 'pre' | 'post' | 'preun' | 'postun' | 'posttrans';
 
 /** The scriptlets this package needs; the same app hooks as deb, run with rpm's $1. */
 export function renderRpmScriptlets(manifest: Manifest): Partial<Record<RpmScriptName, string>> {
@@ -16,5 +16,8 @@ export function renderRpmScriptlets(manifest: Manifest): Partial<Record<RpmScrip
     post: { hook: 'postinst', steps: ['hook', ...single('post-systemd'), ...instances('post-instances')] },
     preun: { hook: 'prerm', steps: [...single('preun-systemd'), ...instances('preun-instances'), 'hook'] },
     postun: { hook: 'postrm', steps: [...service('postun-systemd'), 'hook'] },
+    // No app hook here: hooks have deb's four phases. The start or restart and the health gate
+    // run once the transaction's files are all in place (docs/internals/maintainer-scripts.md).
+    posttrans: { hook: 'postinst', steps: single('posttrans-systemd') },
   });
 }

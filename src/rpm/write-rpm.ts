@@ -9,12 +9,11 @@ import type { Signer } from '../sign/signer.js';
 import type { WriteProgress } from '../package-format.js';
 import { rpmVersion } from './rpm-version.js';
 import { atomicFile, checkAborted, scratchFile, type PendingFile } from '../util/atomic-output.js';
-import { ChunkWriter } from '../util/chunk-writer.js';
 import { collectGarbage } from '../util/collect-garbage.js';
-import { compressingSink, forEachPiece, OutputFile } from '../util/compress-sink.js';
+import { forEachPiece, OutputFile } from '../util/compress-sink.js';
 import type { Compression } from '../util/compression.js';
 import { copyEntry } from '../util/file-chunks.js';
-import { GZIP_CHUNK } from '../util/parallel-gzip.js';
+import { segmentRuns, SegmentedPayload, type SegmentCache } from '../util/payload-segments.js';
 import { CpioHeaderEncoder, encodeCpioTrailer } from './cpio.js';
 import { encodeHeader, encodeHeaderPieces, encodeLead, h, signaturePadding } from './header.js';
 import { mainHeaderEntries } from './header-sections.js';
@@ -32,6 +31,8 @@ export interface RpmWriteInput {
   level: number;
   signer?: Signer;
   progress?: WriteProgress;
+  /** Compressed payload segments of earlier builds (payload-segments.ts); the bytes are the same without. */
+  segmentCache?: SegmentCache;
 }
 
 export interface RpmWriteResult extends PendingFile {
@@ -61,7 +62,7 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
     const payloadFile = new OutputFile(payload.tmpPath, true);
     let cpio: { digests: Buffer | undefined; size: number };
     try {
-      cpio = await writeCpio(input, payloadFile);
+      cpio = await writeCpio(input, payload.tmpPath, payloadFile);
     } finally {
       payloadFile.close();
     }
@@ -186,44 +187,76 @@ function signatureHeader(
 /**
  * The cpio newc archive through the compressor into `out`: one entry per listed file, in header
  * order, every regular file hashed. Returns the sha256 digests (32 bytes per listed entry) and
- * the archive's size.
+ * the archive's size. Segmented (payload-segments.ts): with a cache, a segment compressed before
+ * is copied with its digests. A segment's bytes include its entries' inode numbers (their index
+ * in the list), so it is reused only where as many entries precede it as before.
  */
-async function writeCpio(input: RpmWriteInput, out: OutputFile): Promise<{ digests: Buffer; size: number }> {
+async function writeCpio(
+  input: RpmWriteInput,
+  outPath: string,
+  out: OutputFile,
+): Promise<{ digests: Buffer; size: number }> {
   const { files, progress } = input;
   const mtime = input.manifest.buildTime;
   progress?.start(files.files, files.fileBytes);
-  const writer = new ChunkWriter(GZIP_CHUNK);
-  writer.attach(compressingSink(input.compression, input.level, out, writer.release));
+  const payload = new SegmentedPayload({
+    kind: 'rpm-cpio',
+    compression: input.compression,
+    level: input.level,
+    out,
+    outPath,
+    digestSize: 32,
+    cache: input.segmentCache,
+  });
   const headers = new CpioHeaderEncoder();
   const digests = Buffer.alloc(32 * files.count);
   try {
-    let i = 0;
-    for (const entry of files.entries) {
-      writer.write(
-        headers.encode(
-          { ino: i + 1, mode: files.mode(entry), size: files.size(entry), mtime, name: `./${entry.path}` },
-          writer.total,
-        ),
-      );
-      if (entry.kind === 'symlink') {
-        writer.write(Buffer.from(entry.target));
-      } else if (entry.kind === 'file') {
-        const sha = createHash('sha256');
-        await copyEntry(writer, entry, sha);
-        digests.write(sha.digest('binary'), 32 * i, 'latin1');
-        progress?.file(entry.size);
+    let index = 0;
+    for (const run of segmentRuns(files.entries)) {
+      const first = index;
+      let regular = 0;
+      for (const entry of run) if (entry.kind === 'file') regular++;
+      const segmentDigests = await payload.segment(regular, async (writer, shas) => {
+        // Offsets from the segment's start: it starts 4-aligned, as every entry ends so.
+        const base = writer.total;
+        let i = first;
+        let f = 0;
+        for (const entry of run) {
+          writer.write(
+            headers.encode(
+              { ino: i + 1, mode: files.mode(entry), size: files.size(entry), mtime, name: `./${entry.path}` },
+              writer.total - base,
+            ),
+          );
+          if (entry.kind === 'symlink') {
+            writer.write(Buffer.from(entry.target));
+          } else if (entry.kind === 'file') {
+            const sha = shas && createHash('sha256');
+            await copyEntry(writer, entry, sha);
+            if (sha) shas.set(sha.digest(), 32 * f++);
+          }
+          writer.zeros((4 - ((writer.total - base) % 4)) % 4);
+          if (writer.busy) await writer.drain();
+          checkAborted();
+          i++;
+        }
+      });
+      let f = 0;
+      for (const entry of run) {
+        if (entry.kind === 'file') {
+          segmentDigests.copy(digests, 32 * index, 32 * f, 32 * f + 32);
+          f++;
+          progress?.file(entry.size);
+        }
+        index++;
       }
-      writer.zeros((4 - (writer.total % 4)) % 4);
-      if (writer.busy) await writer.drain();
-      checkAborted();
-      i++;
     }
-    writer.write(encodeCpioTrailer(writer.total));
-    const size = writer.total;
-    await writer.end();
+    await payload.segment(0, async (writer) => writer.write(encodeCpioTrailer(0)), false);
+    const size = payload.writer.total;
+    await payload.end();
     return { digests, size };
   } catch (error) {
-    writer.abort();
+    payload.abort();
     throw error;
   }
 }

@@ -13,10 +13,11 @@
 // calls removeTemporariesSync() (src/cli/process-hooks.ts).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdtemp, open, rm, rename } from 'node:fs/promises';
+import { copyFile, link, mkdtemp, open, readdir, rm, rename } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crashPoints } from './crash-point.js';
 
 type TempKind = 'file' | 'dir';
 
@@ -129,6 +130,39 @@ function siblingName(finalPath: string): string {
   );
 }
 
+/** siblingName's pattern: ".NAME.tmp-PID-RANDOM" (local-storage.ts names its temporaries the same way). */
+const SIBLING = /^\..+\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * Removes the temporary siblings under `dir` (any depth) whose process is gone: a writer killed
+ * between writing a temporary file and renaming it leaves it behind. Call it holding the lock that
+ * keeps other writers of `dir` out; a process still running on this machine keeps its files.
+ * Returns the paths removed.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const pid = SIBLING.exec(entry.name)?.[1];
+    if (pid === undefined || !entry.isFile() || processRuns(Number(pid))) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    await rm(file, { force: true });
+    removed.push(file);
+  }
+  return removed;
+}
+
+/** Whether a process with this id runs on this machine (signal 0 only checks). */
+function processRuns(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** Reserves a temporary path next to `finalPath` (same file system, so rename is atomic). */
 export function atomicFile(finalPath: string): AtomicFile {
   const tmpPath = siblingName(finalPath);
@@ -136,7 +170,7 @@ export function atomicFile(finalPath: string): AtomicFile {
   return {
     tmpPath,
     async commit() {
-      await rename(tmpPath, finalPath);
+      await crashPoints(`rename ${finalPath}`, () => rename(tmpPath, finalPath));
       unregister(tmpPath, owner);
     },
     async abort() {
@@ -145,7 +179,7 @@ export function atomicFile(finalPath: string): AtomicFile {
     async commitReversibly() {
       const previous = await keepPrevious(finalPath);
       try {
-        await rename(tmpPath, finalPath);
+        await crashPoints(`rename ${finalPath}`, () => rename(tmpPath, finalPath));
       } catch (error) {
         await previous?.remove();
         throw error;
@@ -220,9 +254,12 @@ export interface TemporaryDir {
   remove(): Promise<void>;
 }
 
-/** Makes a fresh directory `<os.tmpdir()>/<prefix>XXXXXX`, registered with the current operation. */
-export async function temporaryDir(prefix: string): Promise<TemporaryDir> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+/**
+ * Makes a fresh directory `<parent>/<prefix>XXXXXX` (default parent: os.tmpdir()), registered with
+ * the current operation. The build cache passes a parent on its own file system (src/cache/).
+ */
+export async function temporaryDir(prefix: string, parent: string = os.tmpdir()): Promise<TemporaryDir> {
+  const dir = await mkdtemp(path.join(parent, prefix));
   const owner = register(dir, 'dir');
   return { path: dir, remove: () => removeTemporary(dir, 'dir', owner) };
 }

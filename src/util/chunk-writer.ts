@@ -8,8 +8,9 @@ import type { Hash } from 'node:crypto';
 /** Where full chunks go (a compressor writing a file). */
 export interface ChunkSink {
   /**
-   * Takes a chunk: every chunk but the last is exactly `chunkSize` bytes; the last one holds the
-   * rest (empty only for an empty archive). The sink owns it until it calls `release(chunk)`.
+   * Takes a chunk: every chunk but the last one of a segment (see boundary) is exactly
+   * `chunkSize` bytes; the archive's last one holds the rest (empty for an empty archive, or
+   * when the archive ended on a boundary). The sink owns it until it calls `release(chunk)`.
    */
   push(chunk: Buffer, last: boolean): void;
   /** True while the sink holds as much as it should. */
@@ -20,6 +21,11 @@ export interface ChunkSink {
   finish(): Promise<void>;
   /** Stops after a failure elsewhere (a compressor process is killed). */
   abort?(): void;
+  /**
+   * A segment boundary (payload-segments.ts): the chunks pushed so far end a segment and the
+   * next one starts an independently compressed one. Sinks that cannot restart ignore it.
+   */
+  boundary?(): void;
 }
 
 const PROBE = Buffer.alloc(1);
@@ -45,7 +51,9 @@ export class ChunkWriter {
 
   /** Gives a chunk back once the sink is done with it. */
   readonly release: ReleaseChunk = (chunk) => {
-    if (chunk.length === this.chunkSize && this.spare.length < 8) this.spare.push(chunk);
+    // A segment's short last chunk is a view of a whole chunk buffer: that buffer is reused too.
+    if (chunk.byteOffset === 0 && chunk.buffer.byteLength === this.chunkSize && this.spare.length < 8)
+      this.spare.push(chunk.length === this.chunkSize ? chunk : Buffer.from(chunk.buffer, 0, this.chunkSize));
   };
 
   get busy(): boolean {
@@ -108,6 +116,24 @@ export class ChunkWriter {
       if (this.pos === this.chunkSize && this.sink.busy) await this.sink.drain();
     }
     return got;
+  }
+
+  /**
+   * Ends a segment: the partial chunk is handed over at once (so chunks restart at the segment's
+   * first byte) and the sink is told; the segment's bytes never share a chunk with the next one's.
+   */
+  boundary(): void {
+    if (this.pos > 0) {
+      this.sink.push(this.chunk.subarray(0, this.pos), false);
+      this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.chunkSize);
+      this.pos = 0;
+    }
+    this.sink.boundary?.();
+  }
+
+  /** Counts `n` bytes written past the writer (a segment the sink copied in, at a boundary). */
+  advance(n: number): void {
+    this.total += n;
   }
 
   /** Hands over the last chunk and waits until the sink has written everything. */

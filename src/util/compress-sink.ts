@@ -84,10 +84,28 @@ export function compressingSink(
 /** gzip sinks writing now: they share the cores (deb and rpm built together). */
 let activeGzipSinks = 0;
 
+/**
+ * A sink whose output restarts at segment boundaries (gzip, none): the output offset where each
+ * segment begins is recorded, and a segment compressed earlier can be written in its place.
+ */
+export interface SegmentingSink extends ChunkSink {
+  boundary(): void;
+  /** Output offset of each segment's first byte, by segment number (0 for the first). */
+  readonly segmentStarts: readonly number[];
+  /** CRC-32 of all input so far (0 for sinks that keep none). */
+  readonly runningCrc: number;
+  /**
+   * Writes a segment compressed earlier after everything pushed so far: `copy` writes its bytes;
+   * it held `length` input bytes, and `crcAfter` is runningCrc continued over them.
+   */
+  insert(copy: (write: (bytes: Uint8Array) => void) => void, length: number, crcAfter: number): Promise<void>;
+}
+
 /** gzip: chunks deflated on the thread pool, written in order as they complete. */
-class GzipSink implements ChunkSink {
+class GzipSink implements SegmentingSink {
   private readonly deflate: ParallelDeflate;
   private active = true;
+  readonly segmentStarts: number[] = [];
 
   constructor(
     level: number,
@@ -120,16 +138,41 @@ class GzipSink implements ChunkSink {
   }
 
   async drain(): Promise<void> {
-    while (this.deflate.busy) this.out.write(await this.deflate.next());
+    while (this.deflate.busy) this.writePiece(await this.deflate.next());
+  }
+
+  boundary(): void {
+    this.deflate.restart();
+  }
+
+  get runningCrc(): number {
+    return this.deflate.runningCrc;
+  }
+
+  async insert(copy: (write: (bytes: Uint8Array) => void) => void, length: number, crcAfter: number): Promise<void> {
+    if (this.out.size === 0) this.out.write(this.deflate.header());
+    while (this.deflate.pending) this.writePiece(await this.deflate.next());
+    this.markStart(this.deflate.currentSegment);
+    copy(this.out.write);
+    this.deflate.skip(length, crcAfter);
   }
 
   async finish(): Promise<void> {
     try {
-      while (this.deflate.pending) this.out.write(await this.deflate.next());
+      while (this.deflate.pending) this.writePiece(await this.deflate.next());
     } finally {
       this.done();
     }
     this.out.write(this.deflate.trailer());
+  }
+
+  private writePiece(piece: Buffer): void {
+    this.markStart(this.deflate.takenSegment);
+    this.out.write(piece);
+  }
+
+  private markStart(segment: number): void {
+    while (this.segmentStarts.length <= segment) this.segmentStarts.push(this.out.size);
   }
 
   abort(): void {

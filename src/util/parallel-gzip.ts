@@ -35,6 +35,8 @@ export interface ParallelGzipOptions {
 interface Job {
   chunk: Buffer;
   output: Promise<Deflated>;
+  /** The segment (restart count) the chunk belongs to. */
+  segment: number;
 }
 
 interface Deflated {
@@ -59,6 +61,9 @@ export class ParallelDeflate {
   private readonly reuseOutput: boolean;
   private readonly outputs: Buffer[] = [];
   private lent: Buffer | undefined;
+  private segment = 0;
+  /** The segment of the piece `next()` returned last. */
+  takenSegment = 0;
 
   /**
    * `reuseOutput`: the caller is done with each piece before it asks for the next one, so the
@@ -104,7 +109,7 @@ export class ParallelDeflate {
           deflateRaw(chunk, options, (error, piece) => (error ? reject(error) : resolve({ piece, buffer: undefined }))),
         );
     output.catch(() => {}); // observed when taken in order; avoids an unhandled rejection meanwhile
-    this.jobs.push({ chunk, output });
+    this.jobs.push({ chunk, output, segment: this.segment });
     // The next dictionary: the last 32 KiB of everything so far.
     if (chunk.length >= WINDOW) {
       chunk.copy(this.dictionary, 0, chunk.length - WINDOW);
@@ -115,6 +120,38 @@ export class ParallelDeflate {
       chunk.copy(this.dictionary, keep);
       this.dictionaryLength = keep + chunk.length;
     }
+  }
+
+  /**
+   * Starts a new segment: the next chunk is deflated without a dictionary, so the pieces from
+   * here on decode without anything before them and a segment's pieces are the same bytes
+   * wherever it stands in the stream (payload-segments.ts). Only the CRC runs on.
+   */
+  restart(): void {
+    this.dictionaryLength = 0;
+    this.segment++;
+  }
+
+  /** CRC-32 of everything pushed or skipped so far. */
+  get runningCrc(): number {
+    return this.crc;
+  }
+
+  /**
+   * Accounts for a segment deflated elsewhere (a cached one, written by the caller between
+   * pieces): `length` input bytes whose CRC-32, continued from runningCrc, is `crcAfter`.
+   * It counts as a segment of its own; the next chunk starts another.
+   */
+  skip(length: number, crcAfter: number): void {
+    this.crc = crcAfter;
+    this.total += length;
+    this.dictionaryLength = 0;
+    this.segment++;
+  }
+
+  /** The segment the next pushed chunk belongs to (or the next skipped one). */
+  get currentSegment(): number {
+    return this.segment;
   }
 
   /** Chunks being deflated or not yet taken. */
@@ -134,6 +171,7 @@ export class ParallelDeflate {
     this.lent = undefined;
     const job = this.jobs.shift()!;
     const { piece, buffer } = await job.output;
+    this.takenSegment = job.segment;
     this.release(job.chunk);
     if (this.reuseOutput && buffer && buffer.length >= OUTPUT_BUFFER) this.lent = buffer;
     return piece;

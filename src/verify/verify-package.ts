@@ -8,7 +8,14 @@ export type { SignatureCheck, VerifyResult } from './verify-result.js';
 
 /** Verifies `file` against the public key(s) in `keyFile`. */
 export async function verify(file: string, keyFile: string): Promise<VerifyResult> {
-  const keys = await readPublicKeys(keyFile);
+  return verifyWithKeys(file, await readPublicKeys(keyFile));
+}
+
+/** Verifies `file` against keys already read (check-repo reads them once for every package). */
+export async function verifyWithKeys(
+  file: string,
+  keys: Awaited<ReturnType<typeof readPublicKeys>>,
+): Promise<VerifyResult> {
   const format = await formatOfFile(file);
   const result = await format.reader.verify(file, keys);
   const bad = [

@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { chmod, cp, mkdir, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, truncateSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, test, type TestContext } from 'node:test';
@@ -17,6 +19,7 @@ import { execa } from 'execa';
 import lockfile from 'proper-lockfile';
 import * as openpgp from 'openpgp';
 import { main, reportError } from '../../src/cli/main.js';
+import { parseCacheSize } from '../../src/cache/cache-dir.js';
 import { ERROR_CATALOGUE, type CatalogueEntry } from '../../src/error-catalogue.js';
 import { CLI, cleanupTestDirs, makeApp, minimalApp, REPO_ROOT, runCli, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
@@ -237,6 +240,9 @@ const triggers: Record<string, Trigger> = {
     },
   },
   PKGAPP_LEVEL_INVALID: { run: async () => naming(await build(await app(), ['--level', '12']), '--level 12') },
+  PKGAPP_CACHE_SIZE_INVALID: {
+    run: async () => naming(await viaLibrary(async () => parseCacheSize('lots')), '"lots"', 'PKGAPP_CACHE_MAX_SIZE'),
+  },
   PKGAPP_ARCH_INVALID: { run: async () => naming(await build(await app(), ['--arch', 'sparc']), '--arch "sparc"') },
   PKGAPP_NODE_INVALID: { run: async () => naming(await build(await app(), ['--node', 'nodejs']), '--node "nodejs"') },
   PKGAPP_RELEASE_INVALID: {
@@ -428,6 +434,14 @@ const triggers: Record<string, Trigger> = {
         await build(await app({ scripts: { start: 'npm run build && node server.js' } })),
         /package\.json: "scripts\.start": cannot run/,
         '"&&" runs a second command',
+      ),
+  },
+  PKGAPP_HEALTH_INVALID: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: { service: { health: { url: 'http://example.com:${PORT}/healthz' } } } })),
+        '"service.health.url"',
+        'http://example.com:${PORT}/healthz',
       ),
   },
   PKGAPP_START_BIN: {
@@ -1289,6 +1303,45 @@ const triggers: Record<string, Trigger> = {
       );
     },
   },
+  PKGAPP_HTTP_REQUEST_FAILED: {
+    // A server that refuses anonymous reads (a private bucket behind its URL): 403, naming the URL.
+    run: async () => {
+      const server = http.createServer((_request, response) => {
+        response.statusCode = 403;
+        response.end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo`;
+      try {
+        return naming(
+          await cli(['check-repo', url]),
+          `${url}/apt/dists/stable/InRelease answered 403`,
+          'anonymous reads',
+        );
+      } finally {
+        server.close();
+      }
+    },
+  },
+  PKGAPP_CHECK_REPO_NOT_FOUND: {
+    run: async () => {
+      const repo = await tempDir();
+      return naming(await cli(['check-repo', repo]), `${repo}: no apt suite or yum channel`);
+    },
+  },
+  PKGAPP_CHECK_REPO_FAILED: {
+    // A published repository whose pool .deb was deleted: apt would fail to download it.
+    run: async () => {
+      const repo = await tempDir();
+      assert.equal((await publish(repo, [(await packages()).deb])).exitCode, 0);
+      await rm(path.join(repo, 'apt/pool/main/t/tiny-app/tiny-app_1.0.0_all.deb'));
+      return naming(
+        await cli(['check-repo', repo]),
+        'apt/pool/main/t/tiny-app/tiny-app_1.0.0_all.deb: listed in apt/dists/stable/main/binary-',
+        'but missing',
+      );
+    },
+  },
   PKGAPP_PROMOTE_NOT_FOUND: {
     run: async () =>
       naming(
@@ -1491,6 +1544,8 @@ const NOT_ERROR_CODES = new Set([
   'PKGAPP_HOOK_EOF',
   'PKGAPP_HOOK_PHASE',
   'PKGAPP_DEBUG',
+  'PKGAPP_CACHE_DIR',
+  'PKGAPP_CACHE_MAX_SIZE',
 ]);
 
 /**

@@ -1,6 +1,6 @@
 // Versions of the example app for upgrade/downgrade tests, built with the CLI.
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXAMPLE_APP, runCli, tempDir } from './testdir.js';
 
@@ -11,13 +11,15 @@ export const HOOK_LOG = '/var/log/acme-hello-hooks.log';
  * Builds the example app at `version` for `targets`: from 1.1.0 on its environment file
  * documents one more variable (so a conffile edit meets a changed packaged file), and every
  * maintainer-script phase has a hook that logs the version, phase and arguments to HOOK_LOG.
- * `extraArgs` go to pkgapp build (e.g. --sign-key); `configure` may change the pkgapp config.
+ * `extraArgs` go to pkgapp build (e.g. --sign-key); `configure` may change the pkgapp config;
+ * `serverCode` is appended to server.js (it sees the express `app`).
  */
 export async function buildExampleVersion(
   version: string,
   targets: ('deb' | 'rpm')[],
   extraArgs: string[] = [],
   configure?: (pkgapp: Record<string, unknown>) => void,
+  serverCode?: string,
 ): Promise<Record<string, string>> {
   const dir = await tempDir('pkgapp-example-');
   for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin'])
@@ -35,6 +37,7 @@ export async function buildExampleVersion(
     postrm: 'hooks/log.sh',
   };
   configure?.(pkg.pkgapp);
+  if (serverCode !== undefined) await appendFile(path.join(dir, 'server.js'), `\n${serverCode}\n`);
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   await writeFile(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
   const result = await runCli(['build', '-C', dir, ...targets.flatMap((t) => ['-t', t]), ...extraArgs, '--json'], {

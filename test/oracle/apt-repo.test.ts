@@ -2,6 +2,7 @@
 // apt-ftparchive as the reference for Packages, dpkg-deb for the .deb reader, and apt-get in a
 // booted Debian 12 root (signed-by, no trusted=yes, date checks on) installing, upgrading and
 // rolling back the example app, then refusing a tampered index.
+import { LocalStorage } from '../../src/publish/storage/local-storage.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { appendFile, chmod, copyFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -56,9 +57,19 @@ async function newRepo(
   signer: Signer,
   suite = 'stable',
   extra: Partial<AptPublishOptions> = {},
-): Promise<AptPublishOptions & { apt: string }> {
+): Promise<AptPublishOptions & { apt: string; repoDir: string }> {
   const repoDir = await tempDir('pkgapp-apt-repo-');
-  return { repoDir, suite, component: 'main', signer, now: new Date(), apt: path.join(repoDir, 'apt'), ...extra };
+  const store = new LocalStorage(repoDir);
+  return {
+    repoDir,
+    store,
+    suite,
+    component: 'main',
+    signer,
+    now: new Date(),
+    apt: path.join(repoDir, 'apt'),
+    ...extra,
+  };
 }
 
 /** relative path → sha256 and mtime of every file under dir. */
@@ -439,6 +450,15 @@ test('apt-get in Debian 12 trusts the signed repository, installs, upgrades and 
     t.diagnostic(`apt-cache policy:\n${policy.trim()}`);
     assert.match(policy, /^ {5}1\.1\.0 500$/m);
     assert.match(policy, /^ {5}1\.0\.0 500$/m);
+    // Operators read madison to pick a rollback version: each version once, not once per index
+    // (Release says No-Support-for-Architecture-all: Packages, so apt skips binary-all).
+    const madison = (await b.exec(['apt-cache', 'madison', NAME], { check: true })).stdout;
+    t.diagnostic(`apt-cache madison:\n${madison.trim()}`);
+    const versions = madison
+      .trim()
+      .split('\n')
+      .map((l) => l.split('|')[1]!.trim());
+    assert.deepEqual(versions, ['1.1.0', '1.0.0'], madison);
 
     const envFile = `/etc/default/${NAME}`;
     await apt(root, ['install', '-y', `${NAME}=1.0.0`]);

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { readElfInfo, type ElfInfo } from '../../src/elf/elf-info.js';
+import { readElfInfo } from '../../src/elf/elf-info.js';
 import { elfRequires, shippedSonames } from '../../src/rpm/elf-requires.js';
 import { compiledElfSamples, systemElfSamples } from '../helpers/elf-samples.js';
+import { readelfView } from '../helpers/readelf-view.js';
 import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
 import { requireElfdeps, requireTools } from '../helpers/tools.js';
 
@@ -70,46 +71,6 @@ test('a library the package ships is not required from the system', async (t) =>
     'the C library stays required',
   );
 });
-
-/** What readelf -h -l -S -d -V --wide says about the fields ElfInfo has. */
-async function readelfView(file: string) {
-  const { stdout } = await execa('readelf', ['-h', '-l', '-S', '-d', '-V', '--wide', file]);
-  const lines = stdout.split('\n');
-  const view = {
-    bits: /Class:\s+ELF64/.test(stdout) ? 64 : 32,
-    type: /Type:\s+(\w+)/.exec(stdout)?.[1],
-    interpreter: /\[Requesting program interpreter: (.*)\]/.exec(stdout)?.[1],
-    needed: [] as string[],
-    soname: undefined as string | undefined,
-    rpath: [] as string[],
-    runpath: [] as string[],
-    versionNeeds: [] as ElfInfo['versionNeeds'],
-    versionDefinitions: [] as string[],
-    hasSymtab: /\]\s+\.symtab\s+SYMTAB\s/.test(stdout),
-    hasDebugInfo: /\]\s+\.z?debug_\w+\s/.test(stdout),
-  };
-  let part: 'need' | 'def' | undefined;
-  for (const line of lines) {
-    let m: RegExpExecArray | null;
-    if ((m = /\(NEEDED\)\s+Shared library: \[(.*)\]/.exec(line))) view.needed.push(m[1]!);
-    else if ((m = /\(SONAME\)\s+Library soname: \[(.*)\]/.exec(line))) view.soname = m[1]!;
-    else if ((m = /\(RPATH\)\s+Library rpath: \[(.*)\]/.exec(line)))
-      view.rpath.push(...m[1]!.split(':').filter(Boolean));
-    else if ((m = /\(RUNPATH\)\s+Library runpath: \[(.*)\]/.exec(line)))
-      view.runpath.push(...m[1]!.split(':').filter(Boolean));
-    else if (/^Version needs section/.test(line)) part = 'need';
-    else if (/^Version definition section/.test(line)) part = 'def';
-    else if (/^Version symbols section/.test(line) || /^\S/.test(line)) part = undefined;
-    else if (part === 'need' && (m = /File: (\S+)\s+Cnt: \d+/.exec(line)))
-      view.versionNeeds.push({ file: m[1]!, versions: [] });
-    else if (part === 'need' && (m = /Name: (\S+)\s+Flags: (.*?)\s+Version: \d+/.exec(line)))
-      view.versionNeeds.at(-1)!.versions.push({ name: m[1]!, weak: m[2]!.includes('WEAK') });
-    else if (part === 'def' && (m = /Flags: (.*?)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)/.exec(line))) {
-      if (!m[1]!.includes('BASE')) view.versionDefinitions.push(m[2]!);
-    }
-  }
-  return view;
-}
 
 test('the ELF reader agrees with readelf -d -V on real and compiled files', async (t) => {
   if (!requireTools(t, ['gcc', 'readelf'])) return;

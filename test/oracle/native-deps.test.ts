@@ -17,8 +17,10 @@ import { after, before, test, type TestContext } from 'node:test';
 import { execa } from 'execa';
 import { compareDebVersions } from '../../src/deb/deb-version.js';
 import { readElfInfo } from '../../src/elf/elf-info.js';
+import type { DebInspection, RpmInspection } from '../../src/inspect/inspect-package.js';
 import { buildFixture, FIXTURES, type BuiltFixture } from '../helpers/fixture-matrix.js';
-import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
+import { assertElfMatchesReadelf } from '../helpers/readelf-view.js';
+import { cleanupTestDirs, runCli, tempDir } from '../helpers/testdir.js';
 import { requireElfdeps, requireTools, which } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
@@ -185,3 +187,29 @@ function relations(text: string): Map<string, string | undefined> {
   }
   return out;
 }
+
+test('pkgapp inspect lists the ELF objects as readelf reads them, each library from a package Depends/Requires names', async (t) => {
+  const b = needBuild(t, ['readelf', 'rpm2cpio', 'cpio']);
+  if (!b) return;
+  const inspected = async <T>(file: string) => {
+    const r = await runCli(['inspect', '--json', file]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    return JSON.parse(r.stdout) as T;
+  };
+  const deb = await inspected<DebInspection>(b.packages.deb.path);
+  const debRoot = await tempDir();
+  await execa('dpkg-deb', ['-x', b.packages.deb.path, debRoot]);
+  const count = await assertElfMatchesReadelf(deb.elf!.objects, debRoot, 'deb');
+  assert.ok(deb.elf!.objects.some((o) => o.path.endsWith('/better_sqlite3.node') && o.stripped));
+  for (const need of deb.elf!.objects.flatMap((o) => o.needed)) {
+    assert.equal(need.provider.kind, 'package', `${need.soname}: ${JSON.stringify(need.provider)}`);
+    if (need.provider.kind === 'package') assert.ok(need.provider.inDepends, JSON.stringify(need));
+  }
+  const rpm = await inspected<RpmInspection>(b.packages.rpm.path);
+  const rpmRoot = await tempDir();
+  await execa('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', b.packages.rpm.path], { cwd: rpmRoot });
+  assert.equal(await assertElfMatchesReadelf(rpm.elf!.objects, rpmRoot, 'rpm'), count);
+  for (const need of rpm.elf!.objects.flatMap((o) => o.needed))
+    assert.deepEqual(need.provider.kind === 'system' && need.provider.missing, [], need.soname);
+  t.diagnostic(`${count} ELF objects in each package agree with readelf`);
+});

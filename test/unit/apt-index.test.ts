@@ -156,6 +156,7 @@ test('Release: fields, MD5Sum and SHA256 lists relative to dists/SUITE/, sorted,
     architectures: ['amd64', 'arm64', 'all'],
     components: ['main'],
     acquireByHash: true,
+    allInEveryArch: true,
     files: [
       file('main/binary-amd64/Packages.xz', 812, '1'),
       file('main/binary-amd64/Packages', 1593, '2'),

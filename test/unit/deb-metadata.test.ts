@@ -29,6 +29,22 @@ test('rendered unit, environment file and start check of the example app', () =>
   assertGolden('deb/bin-wrapper', bodyOf(m, 'usr/bin/hello-greet'));
 });
 
+test('health gate: the default gate of the example app, and a configured check kept as inert text', async () => {
+  const gate = bodyOf(exampleManifest(), 'opt/acme-hello/.pkgapp/health-gate');
+  assertGolden('deb/health-gate', gate);
+  await execa('sh', ['-n'], { input: gate });
+  // package.json text reaches the script single-quoted: sh gives back exactly that text, runs nothing.
+  const hostile = `curl -f "http://127.0.0.1:$PORT/" || exit 1; echo '$(touch /tmp/pwned)' \\`;
+  for (const health of [{ command: hostile }, { url: 'http://127.0.0.1:${PORT}/h?a=$(id)&b=`id`' }]) {
+    const body = bodyOf(exampleManifest({ pkgapp: { service: { health } } }), 'opt/acme-hello/.pkgapp/health-gate');
+    await execa('sh', ['-n'], { input: body });
+    const line = body.split('\n').find((l) => l.startsWith('check_value='))!;
+    const { stdout } = await execa('sh', ['-c', `${line}\nprintf %s "$check_value"`]);
+    assert.equal(stdout, health.command ?? health.url);
+    assert.match(body, new RegExp(`^check_kind=${health.command ? 'command' : 'url'}$`, 'm'));
+  }
+});
+
 test('maintainer scripts of the example app, and sh -n accepts them', async () => {
   const scripts = renderDebScripts(exampleManifest({}, { postinst: 'echo "configured $1"\n' }));
   assert.deepEqual(Object.keys(scripts).sort(), ['postinst', 'postrm', 'prerm']);

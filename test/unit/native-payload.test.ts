@@ -87,6 +87,34 @@ test('node-gyp output is stripped as dh_strip does; prebuilt objects, --keep-sym
   assert.deepEqual(await readFile(kept), keptBytes);
 });
 
+test('node-pre-gyp built from source: the addon copied to binary.module_path (lib/binding) is stripped too', async (t) => {
+  if (!requireTools(t, ['gcc', 'strip'])) return;
+  const root = await tempDir();
+  const pkg = path.join(root, 'node_modules/bcrypt-like');
+  // What `node-pre-gyp install --fallback-to-build` leaves for an N-API build (bcrypt 5).
+  await mkdir(path.join(pkg, 'build-tmp-napi-v3/Release'), { recursive: true });
+  await mkdir(path.join(pkg, 'lib/binding/napi-v3'), { recursive: true });
+  await writeFile(path.join(pkg, 'binding.gyp'), "{ 'targets': [] }\n");
+  await writeFile(path.join(pkg, 'build-tmp-napi-v3/config.gypi'), '{}\n');
+  await writeFile(
+    path.join(pkg, 'package.json'),
+    JSON.stringify({ name: 'bcrypt-like', binary: { module_path: './lib/binding/napi-v{napi_build_version}' } }),
+  );
+  const addon = await compileAddon(path.join(pkg, 'lib/binding/napi-v3/bcrypt_lib.node'), NAPI_ADDON_IMPORTS, ['-g']);
+  assert.equal((await readElfInfo(addon))!.hasSymtab, true);
+  const outcome = await stripCompiledAddons({
+    root,
+    locations: ['node_modules/bcrypt-like'],
+    ownTree: true,
+    keepSymbols: false,
+    ci: true,
+    log: () => undefined,
+  });
+  assert.deepEqual(outcome.stripped, ['node_modules/bcrypt-like/lib/binding/napi-v3/bcrypt_lib.node']);
+  const info = (await readElfInfo(addon))!;
+  assert.equal(info.hasSymtab || info.hasDebugInfo, false);
+});
+
 test('library dependencies: libc from the machine or the table, pkgapp.libraries declares or accepts a library, unknown ones fail', async (t) => {
   if (!requireTools(t, ['gcc'])) return;
   const dir = await tempDir();

@@ -57,7 +57,7 @@ test('cpio newc header and trailer, padded to 4 from the archive start', () => {
 
 test('rpm scriptlets of the example app, and sh -n accepts them', async () => {
   const scripts = renderRpmScriptlets(exampleManifest({}, { postinst: 'echo "post $1"\n' }));
-  assert.deepEqual(Object.keys(scripts).sort(), ['post', 'postun', 'pre', 'preun']);
+  assert.deepEqual(Object.keys(scripts).sort(), ['post', 'posttrans', 'postun', 'pre', 'preun']);
   for (const [name, text] of Object.entries(scripts)) {
     assertGolden(`rpm/${name}`, text);
     await execa('sh', ['-n'], { input: text });

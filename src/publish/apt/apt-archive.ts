@@ -1,43 +1,21 @@
-// The apt archive as it stands: every suite's stanzas read back from its Packages files (they are
-// the only state, so nothing can drift), and the checks a publish must pass against it.
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseDeb822 } from '../../deb/read-deb.js';
+// The apt archive as it stands (read from the state object, apt-state.ts): every suite's stanzas,
+// and the checks a publish must pass against it.
 import { UserError } from '../../errors.js';
-import { dedupeStanzas, packageKey, stanzaOf, type PackageStanza } from './packages-index.js';
+import { packageKey, type PackageStanza } from './packages-index.js';
 
 /** suite → component → stanzas (one per Package/Version/Architecture). */
 export type Archive = Map<string, Map<string, PackageStanza[]>>;
 
 /** A .deb on its way into a suite: where its bytes are now, and its stanza (Filename = pool path). */
 export interface Incoming {
+  /** A local file, or (inPool) how messages name the pool object. */
   file: string;
   stanza: PackageStanza;
+  /** Already in the pool (promote): nothing to upload. */
+  inPool?: boolean;
 }
 
 const DIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
-
-/** Every stanza of every dists/<suite>/<component>/binary-<arch>/Packages. */
-export async function loadArchive(root: string): Promise<Archive> {
-  const archive: Archive = new Map();
-  const dists = path.join(root, 'dists');
-  for (const suite of await subdirs(dists)) {
-    const components = new Map<string, PackageStanza[]>();
-    for (const component of await subdirs(path.join(dists, suite))) {
-      const binaryDirs = (await subdirs(path.join(dists, suite, component))).filter((d) => d.startsWith('binary-'));
-      if (binaryDirs.length === 0) continue;
-      const stanzas: PackageStanza[] = [];
-      for (const dir of binaryDirs) {
-        const file = path.join(dists, suite, component, dir, 'Packages');
-        const text = await readFile(file, 'utf8').catch(() => '');
-        for (const fields of parseDeb822(text, file)) stanzas.push(stanzaOf(fields, file));
-      }
-      components.set(component, dedupeStanzas(stanzas));
-    }
-    archive.set(suite, components);
-  }
-  return archive;
-}
 
 /** Refuses a suite or component that is not a plain directory name, and a keep that is not a count. */
 export function checkNames(options: { suite: string; component: string; keep?: number }): void {
@@ -63,7 +41,7 @@ export function checkNames(options: { suite: string; component: string; keep?: n
 }
 
 /** Refuses a .deb whose name, version and arch (or pool path) are already taken by other bytes. */
-export function checkConflicts(incoming: readonly Incoming[], archive: Archive, root: string): void {
+export function checkConflicts(incoming: readonly Incoming[], archive: Archive, where: (key: string) => string): void {
   const existing = allStanzas(archive);
   incoming.forEach((item, index) => {
     const { stanza } = item;
@@ -72,9 +50,9 @@ export function checkConflicts(incoming: readonly Incoming[], archive: Archive, 
     const other = incoming.slice(0, index).find((i) => clash(i.stanza));
     const published = existing.find(clash);
     if (!other && !published) return;
-    const where = other ? other.file : path.join(root, published!.filename);
+    const clashing = other ? other.file : where(`apt/${published!.filename}`);
     throw new UserError(
-      `${item.file}: ${stanza.package} ${stanza.version} (${stanza.architecture}) differs from ${where}, which has the same name, version and architecture; nothing was published`,
+      `${item.file}: ${stanza.package} ${stanza.version} (${stanza.architecture}) differs from ${clashing}, which has the same name, version and architecture; nothing was published`,
       {
         code: 'PKGAPP_APT_VERSION_EXISTS',
         hint: 'A published version never changes: bump the version in package.json, or rebuild with --release N to add a Debian revision',
@@ -98,15 +76,6 @@ export function suiteOf(archive: Archive, suite: string): Map<string, PackageSta
 /** True when both stanzas are the same package: name, version and architecture. */
 export function sameKey(a: PackageStanza, b: PackageStanza): boolean {
   return packageKey(a) === packageKey(b);
-}
-
-/** Visible subdirectories of `dir`, sorted ([] when it does not exist). */
-export async function subdirs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
 }
 
 function allStanzas(archive: Archive): PackageStanza[] {

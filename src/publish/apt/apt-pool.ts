@@ -2,12 +2,11 @@
 // (temporary name, then rename), and removing files no suite lists any more.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, rm, rmdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fieldValue, readDeb } from '../../deb/read-deb.js';
 import { UserError } from '../../errors.js';
-import { atomicFile } from '../../util/atomic-output.js';
+import { headersFor } from '../object-headers.js';
+import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage/storage.js';
 import { referenced, type Archive, type Incoming } from './apt-archive.js';
 import { packageStanza, type PoolFile } from './packages-index.js';
 
@@ -37,46 +36,33 @@ export async function describeDeb(file: string, component: string): Promise<Inco
 }
 
 /**
- * Copies a .deb into the pool (temporary name, then rename) unless the same bytes are there.
- * A pool file no suite lists (left by an interrupted publish) is checked and may be replaced;
- * a listed one has the same SHA256 (checkConflicts) and is only replaced if its size is wrong.
+ * Uploads a .deb into the pool unless a listed copy of the right size is there. A pool object no
+ * suite lists (left by an interrupted publish) is simply replaced: the bytes are this run's.
+ * A listed one has the same SHA256 (checkConflicts) and is only replaced if its size is wrong.
  */
-export async function copyToPool({ file, stanza }: Incoming, root: string, listed: Set<string>): Promise<void> {
-  const target = path.join(root, stanza.filename);
-  const present = await stat(target).then(
-    (s) => s.size,
-    () => -1,
-  );
-  if (present === stanza.size && (listed.has(stanza.filename) || (await hashFile(target)).sha256 === stanza.sha256))
-    return;
-  await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
-  const out = atomicFile(target);
-  try {
-    await copyFile(file, out.tmpPath);
-    await chmod(out.tmpPath, 0o644);
-    await out.commit();
-  } catch (error) {
-    await out.abort();
-    throw error;
-  }
+export async function copyToPool(
+  store: RepositoryStorage,
+  { file, stanza }: Incoming,
+  listed: Set<string>,
+): Promise<void> {
+  const key = `apt/${stanza.filename}`;
+  if (listed.has(stanza.filename) && (await store.head(key))?.size === stanza.size) return;
+  const result = await store.putFile(key, file, headersFor(key));
+  if (!result.ok) throw new Error(`${store.location}: unconditional upload of ${key} refused (a bug in pkgapp)`);
 }
 
-/** Deletes dropped pool files that no suite lists any more, and the directories they leave empty. */
-export async function removeUnreferenced(root: string, dropped: readonly string[], archive: Archive): Promise<void> {
+/** Deletes dropped pool files that no suite lists any more. */
+export async function removeUnreferenced(
+  store: RepositoryStorage,
+  dropped: readonly string[],
+  archive: Archive,
+): Promise<void> {
   const listed = referenced(archive);
-  for (const filename of dropped) {
-    if (listed.has(filename)) continue;
-    await rm(path.join(root, filename), { force: true });
-    for (let dir = path.dirname(filename); dir !== 'pool' && dir !== '.'; dir = path.dirname(dir)) {
-      if (
-        !(await rmdir(path.join(root, dir)).then(
-          () => true,
-          () => false,
-        ))
-      )
-        break;
-    }
-  }
+  await mapBounded(
+    dropped.filter((f) => !listed.has(f)),
+    PARALLEL_UPLOADS,
+    (filename) => store.delete(`apt/${filename}`),
+  );
 }
 
 /** Size, MD5, SHA1, SHA256 and SHA512 of a file in one streaming pass. */

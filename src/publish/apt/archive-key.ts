@@ -1,11 +1,10 @@
 // The apt archive's public key: exported for clients as DIR/apt/pkgapp-archive-keyring.gpg (and
 // .asc), and checked against the signing key so an archive never silently changes keys.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Signer } from '../../sign/signer.js';
-import { writeFileAtomic } from '../../util/atomic-output.js';
+import { headersFor } from '../object-headers.js';
+import type { RepositoryStorage } from '../storage/storage.js';
 import type { Archive } from './apt-archive.js';
 
 /** Name of the exported public key: DIR/apt/pkgapp-archive-keyring.gpg (binary) and .asc. */
@@ -16,9 +15,10 @@ export const APT_KEYRING = 'pkgapp-archive-keyring';
  * lock out every server, so it is refused. Moving to a new key is deliberate: delete the
  * exported keyring, and the next run re-signs every suite (true then).
  */
-export async function checkArchiveKey(root: string, archive: Archive, signer: Signer): Promise<boolean> {
-  const file = path.join(root, `${APT_KEYRING}.gpg`);
-  const keyring = await readFile(file).catch(() => undefined);
+export async function checkArchiveKey(store: RepositoryStorage, archive: Archive, signer: Signer): Promise<boolean> {
+  const file = `${store.location}/apt/${APT_KEYRING}.gpg`;
+  const root = `${store.location}/apt`;
+  const keyring = (await store.get(`apt/${APT_KEYRING}.gpg`))?.body;
   if (keyring === undefined) return archive.size > 0;
   const fingerprint = firstKeyFingerprint(keyring);
   if (fingerprint !== signer.fingerprint) {
@@ -34,14 +34,13 @@ export async function checkArchiveKey(root: string, archive: Archive, signer: Si
 }
 
 /** Exports the signing key for clients: signed-by wants the binary .gpg; .asc for humans. */
-export async function exportKeyring(root: string, signer: Signer): Promise<void> {
-  await mkdir(root, { recursive: true, mode: 0o755 });
+export async function exportKeyring(store: RepositoryStorage, signer: Signer): Promise<void> {
   for (const [name, data] of [
     [`${APT_KEYRING}.gpg`, Buffer.from(signer.publicKey.binary)],
     [`${APT_KEYRING}.asc`, Buffer.from(signer.publicKey.armored)],
   ] as const) {
-    const file = path.join(root, name);
-    if (!(await readFile(file).catch(() => undefined))?.equals(data)) await writeFileAtomic(file, data);
+    const key = `apt/${name}`;
+    if (!(await store.get(key))?.body.equals(data)) await store.put(key, data, headersFor(key));
   }
 }
 

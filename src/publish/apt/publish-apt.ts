@@ -1,36 +1,28 @@
-// The apt repository under DIR/apt (docs/internals/apt-repository.md): .debs in pool/, per-suite Packages indexes with
-// by-hash copies, and a signed Release (InRelease, Release.gpg). The Packages files are the only
-// state: the archive is reconstructed from them on every run (apt-archive.ts), so no database can
-// drift. This module orders the steps: check, copy new pool files, write and sign the suite
-// (write-suite.ts), then remove pool files no suite lists.
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
+// The apt repository under apt/ of a directory or bucket (docs/internals/apt-repository.md): .debs
+// in pool/, per-suite Packages indexes with by-hash copies, and a signed Release (InRelease,
+// Release.gpg). What each suite lists lives in one state object (apt-state.ts), read once and
+// rewritten once per publish, so a publish costs the same in a repository of 10 or 1,000 versions.
+// This module orders the steps: check, upload new pool files, save the state (If-Match), write
+// and sign the suite (write-suite.ts), then remove pool files no suite lists.
 import { compareDebVersions } from '../../deb/deb-version.js';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
 import { checkAborted } from '../../util/atomic-output.js';
 import type { Signer } from '../../sign/signer.js';
-import {
-  checkConflicts,
-  checkNames,
-  loadArchive,
-  referenced,
-  sameKey,
-  suiteOf,
-  type Archive,
-  type Incoming,
-} from './apt-archive.js';
+import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage/storage.js';
+import { checkConflicts, checkNames, referenced, sameKey, suiteOf, type Incoming } from './apt-archive.js';
 import { copyToPool, describeDeb, removeUnreferenced } from './apt-pool.js';
 import { APT_KEYRING, checkArchiveKey, exportKeyring } from './archive-key.js';
 import { dedupeStanzas, stanzasBeyondKeep, type PackageStanza } from './packages-index.js';
-import { writeSuites } from './write-suite.js';
+import { loadAptState, saveAptState } from './apt-state.js';
+import { planSuite, writeSuite, type SuitePlan } from './write-suite.js';
 
 // Part of this module's public surface: the exported key's file name.
 export { APT_KEYRING } from './archive-key.js';
 
 /** Where and how to publish; publish.ts holds the repository lock and loads the signer. */
 export interface AptPublishOptions {
-  /** DIR given to --repo; only DIR/apt is written. */
-  repoDir: string;
+  /** The repository (a directory or a bucket); only keys under apt/ are written. */
+  store: RepositoryStorage;
   /** e.g. "stable" (also used for staging/production). */
   suite: string;
   /** e.g. "main". */
@@ -52,16 +44,15 @@ export interface AptPublishResult {
   removed: string[];
 }
 
-/** Adds `debs` to the suite's component, copying new files into the pool, and re-signs the suite. */
+/** Adds `debs` to the suite's component, uploading new files into the pool, and re-signs the suite. */
 export async function publishApt(debs: string[], options: AptPublishOptions): Promise<AptPublishResult> {
   checkNames(options);
-  const root = path.join(options.repoDir, 'apt');
   const incoming: Incoming[] = [];
   for (const file of debs) {
     checkAborted();
     incoming.push(await describeDeb(file, options.component));
   }
-  return addToSuite(root, await loadArchive(root), incoming, options);
+  return addToSuite(incoming, options);
 }
 
 /**
@@ -75,8 +66,9 @@ export async function promoteApt(
   options: AptPublishOptions,
 ): Promise<AptPublishResult> {
   checkNames(options);
-  const root = path.join(options.repoDir, 'apt');
-  const archive = await loadArchive(root);
+  const { store } = options;
+  const root = `${store.location}/apt`;
+  const { archive } = await loadAptState(store);
   const candidates = [...(archive.get(from)?.values() ?? [])].flat().filter((s) => s.package === name);
   const matches = dedupeStanzas(candidates.filter((s) => compareDebVersions(s.version, version) === 0));
   if (matches.length === 0) {
@@ -85,68 +77,82 @@ export async function promoteApt(
       `${name}=${version} is not in apt suite "${from}" of ${root}${known.length ? ` (it has ${known.join(', ')})` : ''}`,
       {
         code: 'PKGAPP_PROMOTE_NOT_FOUND',
-        hint: `Publish it there first: pkgapp publish --repo ${options.repoDir} --suite ${from} FILE.deb`,
+        hint: `Publish it there first: pkgapp publish --repo ${store.location} --suite ${from} FILE.deb`,
       },
     );
   }
   for (const stanza of matches) {
-    const size = await stat(path.join(root, stanza.filename)).then(
-      (s) => s.size,
-      () => -1,
-    );
+    const size = (await store.head(`apt/${stanza.filename}`))?.size ?? -1;
     if (size !== stanza.size) {
       throw new UserError(
-        `${path.join(root, stanza.filename)}: listed in suite "${from}" but ${size < 0 ? 'missing' : `${size} bytes instead of ${stanza.size}`}`,
+        `${root}/${stanza.filename}: listed in suite "${from}" but ${size < 0 ? 'missing' : `${size} bytes instead of ${stanza.size}`}`,
         { code: 'PKGAPP_APT_POOL_DAMAGED', exitCode: EXIT_FAILURE, hint: 'Publish the .deb again to repair the pool' },
       );
     }
   }
   return addToSuite(
-    root,
-    archive,
-    matches.map((stanza) => ({ file: path.join(root, stanza.filename), stanza })),
+    matches.map((stanza) => ({ file: `${root}/${stanza.filename}`, stanza, inPool: true })),
     options,
   );
 }
 
+/** How often the state is re-read when another publisher changed it between read and write. */
+const STATE_ATTEMPTS = 5;
+
 /**
  * Lists `incoming` in options.suite/options.component after checking for conflicts, applies
- * `keep`, then writes: key export, new pool files, indexes and signatures, and last removes
- * pool files that no suite lists any more.
+ * `keep`, then writes: key export, new pool files, the state object (only if nobody changed it
+ * since it was read: otherwise all of this again on the new state), indexes and signatures, and
+ * last removes pool files that no suite lists any more.
  */
-async function addToSuite(
-  root: string,
-  archive: Archive,
-  incoming: readonly Incoming[],
-  options: AptPublishOptions,
-): Promise<AptPublishResult> {
-  checkConflicts(incoming, archive, root);
-  const rotated = await checkArchiveKey(root, archive, options.signer);
-  const listedBefore = referenced(archive);
-  const components = suiteOf(archive, options.suite);
-  const target = components.get(options.component) ?? [];
-  components.set(options.component, target);
-  const result: AptPublishResult = { added: [], unchanged: [], removed: [] };
-  const toCopy: Incoming[] = [];
-  for (const item of incoming) {
-    const { stanza } = item;
-    if (target.some((s) => sameKey(s, stanza))) {
-      if (!result.unchanged.includes(stanza.filename)) result.unchanged.push(stanza.filename);
-      continue;
+async function addToSuite(incoming: readonly Incoming[], options: AptPublishOptions): Promise<AptPublishResult> {
+  const { store } = options;
+  for (let attempt = 1; ; attempt++) {
+    const state = await loadAptState(store);
+    const { archive } = state;
+    checkConflicts(incoming, archive, (key) => `${store.location}/${key}`);
+    const rotated = await checkArchiveKey(store, archive, options.signer);
+    const listedBefore = referenced(archive);
+    const components = suiteOf(archive, options.suite);
+    const target = components.get(options.component) ?? [];
+    components.set(options.component, target);
+    const result: AptPublishResult = { added: [], unchanged: [], removed: [] };
+    const toCopy: Incoming[] = [];
+    for (const item of incoming) {
+      const { stanza } = item;
+      if (target.some((s) => sameKey(s, stanza))) {
+        if (!result.unchanged.includes(stanza.filename)) result.unchanged.push(stanza.filename);
+        continue;
+      }
+      target.push(stanza);
+      result.added.push(stanza.filename);
+      if (!item.inPool) toCopy.push(item);
     }
-    target.push(stanza);
-    result.added.push(stanza.filename);
-    if (item.file !== path.join(root, stanza.filename)) toCopy.push(item);
-  }
-  result.removed = applyKeep(components, options.keep, new Set(incoming.map((i) => i.stanza.filename)));
+    result.removed = applyKeep(components, options.keep, new Set(incoming.map((i) => i.stanza.filename)));
 
-  // The last point where stopping (publish's AbortSignal) leaves the repository as it was.
-  checkAborted();
-  await exportKeyring(root, options.signer);
-  for (const item of toCopy) await copyToPool(item, root, listedBefore);
-  await writeSuites(root, archive, options, rotated);
-  await removeUnreferenced(root, result.removed, archive);
-  return result;
+    const suites = rotated ? [...archive.keys()] : [options.suite];
+    const plans: SuitePlan[] = [];
+    for (const suite of suites) {
+      const plan = await planSuite(store, suite, state, options, rotated);
+      if (plan) plans.push(plan);
+    }
+    // The last point where stopping (publish's AbortSignal) leaves the repository as it was.
+    checkAborted();
+    await exportKeyring(store, options.signer);
+    await mapBounded(toCopy, PARALLEL_UPLOADS, (item) => copyToPool(store, item, listedBefore));
+    if (plans.length === 0 && state.etag !== undefined) return result;
+    if (!(await saveAptState(store, state))) {
+      if (attempt < STATE_ATTEMPTS) continue;
+      throw new UserError(`${store.location}: the apt state kept changing under this publish (${attempt} tries)`, {
+        code: 'PKGAPP_REPO_LOCKED',
+        exitCode: EXIT_FAILURE,
+        hint: 'Another publisher is writing without the lock; retry when it is done',
+      });
+    }
+    for (const plan of plans) await writeSuite(store, plan);
+    await removeUnreferenced(store, result.removed, archive);
+    return result;
+  }
 }
 
 /** What an operator runs on a server to install from DIR/apt published at `baseUrl`. */

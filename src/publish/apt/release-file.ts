@@ -20,6 +20,13 @@ export interface ReleaseInput {
   components: readonly string[];
   /** Announces by-hash/SHA256/<hex> copies of every listed index file. */
   acquireByHash: boolean;
+  /**
+   * Architecture: all packages are listed in every binary-ARCH index as well as in binary-all:
+   * Release then says `No-Support-for-Architecture-all: Packages`, as Debian's archive does for that
+   * layout, so apt reads them from binary-ARCH only and lists each version once
+   * (docs/internals/apt-repository.md#packages).
+   */
+  allInEveryArch: boolean;
   files: readonly ReleaseIndexFile[];
 }
 
@@ -43,6 +50,7 @@ export function renderRelease(input: ReleaseInput): string {
     ['Components', input.components.join(' ')],
   ];
   if (input.acquireByHash) fields.push(['Acquire-By-Hash', 'yes']);
+  if (input.allInEveryArch) fields.push(['No-Support-for-Architecture-all', 'Packages']);
   return `${fields.map(([k, v]) => `${k}: ${v}\n`).join('')}MD5Sum:\n${list((f) => f.md5)}SHA256:\n${list((f) => f.sha256)}`;
 }
 

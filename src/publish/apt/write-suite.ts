@@ -1,26 +1,24 @@
-// Writes an apt suite under DIR/apt/dists/<suite>/: Packages, .gz and .xz per component and
+// Writes an apt suite under apt/dists/<suite>/: Packages, .gz and .xz per component and
 // architecture with by-hash copies, then Release, Release.gpg and InRelease (docs/internals/apt-repository.md#by-hash).
 //
 // Readers never see a half-published suite: by-hash copies first, then the named indexes, then
-// Release, Release.gpg and InRelease, each written whole under a temporary name. The previous
-// generation of by-hash files stays, so a client that fetched the old InRelease still finds the
-// indexes it names.
+// Release, Release.gpg and InRelease, each written whole. The previous generation of by-hash
+// files stays, so a client that fetched the old InRelease still finds the indexes it names; the
+// state object (apt-state.ts) says which digests each generation has, so nothing is listed.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { fieldValue, parseDeb822 } from '../../deb/read-deb.js';
 import type { Signer } from '../../sign/signer.js';
-import { writeFileAtomic } from '../../util/atomic-output.js';
 import { createCompressor } from '../../util/compression.js';
-import { subdirs, type Archive } from './apt-archive.js';
-import { renderPackages, stanzasForArch, type PackageStanza } from './packages-index.js';
+import { headersFor } from '../object-headers.js';
+import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage/storage.js';
+import type { AptState, ByHash } from './apt-state.js';
+import { renderPackages, stanzasForArch } from './packages-index.js';
 import { renderRelease, type ReleaseIndexFile } from './release-file.js';
 
-/** What writing a suite needs from the publish options: which suite, the key, the Release Date. */
+/** What writing a suite needs from the publish options: the key and the Release Date. */
 export interface SuiteWriteOptions {
-  suite: string;
   signer: Signer;
   now: Date;
 }
@@ -36,63 +34,65 @@ interface IndexFile {
   sha256: string;
 }
 
-/** Writes options.suite; after a key change, re-signs every other suite too, so all verify with the new key. */
-export async function writeSuites(
-  root: string,
-  archive: Archive,
-  options: SuiteWriteOptions,
-  rotated: boolean,
-): Promise<void> {
-  await writeSuite(root, options.suite, archive.get(options.suite)!, options, rotated);
-  if (!rotated) return;
-  for (const [suite, components] of archive)
-    if (suite !== options.suite) await writeSuite(root, suite, components, options, true);
+/** A suite's next generation, signed, not written yet (state first: see publish-apt.ts). */
+export interface SuitePlan {
+  suite: string;
+  /**
+   * Every index file of the suite: written again whenever the Release is, since a publish killed
+   * after saving the state may have left some unwritten (a few objects per architecture).
+   */
+  files: IndexFile[];
+  release: { Release: string; 'Release.gpg': string; InRelease: string };
+  /** by-hash digests to delete once the new Release is out (older than the previous generation). */
+  stale: { dir: string; sha256: string }[];
 }
 
 /**
- * Writes the suite's indexes and signed Release. Nothing is rewritten when the content is
- * unchanged (a repeated publish is a no-op) unless `resign`; every component gets every
- * architecture's index.
+ * Prepares and signs the suite's next generation and records its by-hash generations and
+ * architectures in `state`. Undefined when nothing would change (a repeated publish is a no-op)
+ * unless `resign`; every component gets every architecture's index.
  */
-async function writeSuite(
-  root: string,
+export async function planSuite(
+  store: RepositoryStorage,
   suite: string,
-  components: Map<string, PackageStanza[]>,
+  state: AptState,
   options: SuiteWriteOptions,
   resign: boolean,
-): Promise<void> {
-  const dist = path.join(root, 'dists', suite);
+): Promise<SuitePlan | undefined> {
+  const components = state.archive.get(suite)!;
   const all = [...components.values()].flat();
-  const existingArches = (await Promise.all([...components.keys()].map((c) => subdirs(path.join(dist, c)))))
-    .flat()
-    .filter((d) => d.startsWith('binary-'))
-    .map((d) => d.slice(7));
-  const arches = [...new Set([...BASE_ARCHES, ...existingArches, ...all.map((s) => s.architecture)])]
+  const known = state.arches.get(suite) ?? new Set<string>();
+  const arches = [...new Set([...BASE_ARCHES, ...known, ...all.map((s) => s.architecture)])]
     .filter((a) => a !== 'all')
     .sort();
+  state.arches.set(suite, new Set(arches));
   const componentNames = [...components.keys()].sort();
+  const generations = state.byHash.get(suite) ?? new Map<string, ByHash>();
+  state.byHash.set(suite, generations);
 
   const files: IndexFile[] = [];
-  const changedDirs = new Map<string, Set<string>>(); // dir → hashes of the previous generation
+  const changedDirs = new Set<string>();
+  const stale: SuitePlan['stale'] = [];
   for (const component of componentNames) {
     const stanzas = components.get(component)!;
     for (const arch of [...arches, 'all']) {
       const dir = `${component}/binary-${arch}`;
-      const text = renderPackages(stanzasForArch(stanzas, arch));
-      const old = await readIndexes(path.join(dist, dir));
-      let generation: [string, Buffer][];
-      if (old && old.Packages.toString('utf8') === text) {
-        generation = Object.entries(old);
-      } else {
-        const plain = Buffer.from(text);
-        generation = [
-          ['Packages', plain],
-          ['Packages.gz', gzipSync(plain, { level: 9 })],
-          ['Packages.xz', await compressXz(plain)],
-        ];
-        changedDirs.set(dir, new Set(old ? Object.values(old).map(sha256) : []));
-      }
-      for (const [name, data] of generation) files.push({ path: `${dir}/${name}`, data, sha256: sha256(data) });
+      const plain = Buffer.from(renderPackages(stanzasForArch(stanzas, arch)));
+      const generation: [string, Buffer][] = [
+        ['Packages', plain],
+        ['Packages.gz', gzipSync(plain, { level: 9 })],
+        ['Packages.xz', await compressXz(plain)],
+      ];
+      const made = generation.map(([name, data]) => ({ path: `${dir}/${name}`, data, sha256: sha256(data) }));
+      files.push(...made);
+      const old = generations.get(dir);
+      const digests = made.map((f) => f.sha256);
+      if (old && digests.every((d) => old.current.includes(d))) continue;
+      changedDirs.add(dir);
+      const previous = old?.current ?? [];
+      const keep = new Set([...digests, ...previous]);
+      for (const d of old?.previous ?? []) if (!keep.has(d)) stale.push({ dir, sha256: d });
+      generations.set(dir, { current: digests, previous: previous.filter((d) => !digests.includes(d)) });
     }
   }
 
@@ -106,6 +106,7 @@ async function writeSuite(
       architectures: [...arches, 'all'],
       components: componentNames,
       acquireByHash: true,
+      allInEveryArch: true,
       files: files.map(
         (f) =>
           ({
@@ -116,68 +117,45 @@ async function writeSuite(
           }) satisfies ReleaseIndexFile,
       ),
     });
-  const oldRelease = await readFile(path.join(dist, 'Release'), 'utf8').catch(() => undefined);
-  const signed = await Promise.all(
-    ['InRelease', 'Release.gpg'].map((n) =>
-      stat(path.join(dist, n)).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  );
-  const oldDate = oldRelease === undefined ? undefined : releaseDate(oldRelease);
-  if (
-    !resign &&
-    changedDirs.size === 0 &&
-    oldDate !== undefined &&
-    signed.every(Boolean) &&
-    oldRelease === release(oldDate)
-  )
-    return;
+  const dist = `apt/dists/${suite}`;
+  if (!resign && changedDirs.size === 0) {
+    const [oldRelease, ...signed] = await Promise.all([
+      store.get(`${dist}/Release`),
+      store.exists(`${dist}/InRelease`),
+      store.exists(`${dist}/Release.gpg`),
+    ]);
+    const text = oldRelease?.body.toString('utf8');
+    const oldDate = text === undefined ? undefined : releaseDate(text);
+    if (oldDate !== undefined && signed.every(Boolean) && text === release(oldDate)) return undefined;
+  }
 
   // Sign before touching anything, so a signing failure leaves the suite as it was.
   const text = release(options.now);
   const detached = await options.signer.signDetachedArmored(Buffer.from(text));
   const inline = await options.signer.signCleartext(text);
-
-  const changed = files.filter((f) => changedDirs.has(path.dirname(f.path)));
-  for (const f of changed) {
-    const byHash = path.join(dist, path.dirname(f.path), 'by-hash', 'SHA256', f.sha256);
-    await mkdir(path.dirname(byHash), { recursive: true, mode: 0o755 });
-    if (
-      !(await stat(byHash).then(
-        () => true,
-        () => false,
-      ))
-    )
-      await writeFileAtomic(byHash, f.data);
-  }
-  for (const f of changed) await writeFileAtomic(path.join(dist, f.path), f.data);
-  await writeFileAtomic(path.join(dist, 'Release'), text);
-  await writeFileAtomic(path.join(dist, 'Release.gpg'), detached);
-  await writeFileAtomic(path.join(dist, 'InRelease'), inline);
-
-  for (const [dir, previous] of changedDirs) {
-    const keep = new Set([...previous, ...files.filter((f) => path.dirname(f.path) === dir).map((f) => f.sha256)]);
-    const byHash = path.join(dist, dir, 'by-hash', 'SHA256');
-    for (const name of await readdir(byHash).catch(() => [] as string[])) {
-      if (!name.startsWith('.') && !keep.has(name)) await rm(path.join(byHash, name), { force: true });
-    }
-  }
+  return { suite, files, release: { Release: text, 'Release.gpg': detached, InRelease: inline }, stale };
 }
 
-/** The Packages, Packages.gz and Packages.xz of one binary-<arch> dir, if all three exist. */
-async function readIndexes(
-  dir: string,
-): Promise<{ Packages: Buffer; 'Packages.gz': Buffer; 'Packages.xz': Buffer } | undefined> {
-  try {
-    const [plain, gz, xz] = await Promise.all(
-      ['Packages', 'Packages.gz', 'Packages.xz'].map((n) => readFile(path.join(dir, n))),
-    );
-    return { Packages: plain!, 'Packages.gz': gz!, 'Packages.xz': xz! };
-  } catch {
-    return undefined;
-  }
+/**
+ * Writes a planned suite in the order readers need: by-hash copies, then the named indexes, then
+ * Release, Release.gpg and InRelease (InRelease last: it is what apt fetches first); then deletes
+ * by-hash files older than the previous generation.
+ */
+export async function writeSuite(store: RepositoryStorage, plan: SuitePlan): Promise<void> {
+  const dist = `apt/dists/${plan.suite}`;
+  const byHashKey = (f: IndexFile) => `${dist}/${f.path.slice(0, f.path.lastIndexOf('/'))}/by-hash/SHA256/${f.sha256}`;
+  await mapBounded(plan.files, PARALLEL_UPLOADS, async (f) => {
+    const key = byHashKey(f);
+    if (!(await store.exists(key))) await store.put(key, f.data, headersFor(key, f.path));
+  });
+  await mapBounded(plan.files, PARALLEL_UPLOADS, (f) =>
+    store.put(`${dist}/${f.path}`, f.data, headersFor(`${dist}/${f.path}`)),
+  );
+  for (const name of ['Release', 'Release.gpg', 'InRelease'] as const)
+    await store.put(`${dist}/${name}`, plan.release[name], headersFor(`${dist}/${name}`));
+  await mapBounded(plan.stale, PARALLEL_UPLOADS, ({ dir, sha256: digest }) =>
+    store.delete(`${dist}/${dir}/by-hash/SHA256/${digest}`),
+  );
 }
 
 /** The Date of an existing Release, or undefined when it cannot be read (then it is rewritten). */

@@ -29,6 +29,7 @@ import {
   type StreamedObject,
   type WriteCondition,
 } from './storage.js';
+import { crashPoints } from '../../util/crash-point.js';
 
 /** Where the per-key locks live, inside the repository directory (never served: keys cannot start with '.'). */
 const LOCK_DIR = '.pkgapp-locks';
@@ -130,7 +131,7 @@ export class LocalStorage implements RepositoryStorage {
     const file = this.pathOf(key);
     await this.withKeyLock(key, async (assertHeld) => {
       assertHeld();
-      await rm(file, { force: true });
+      await crashPoints(`delete ${key}`, () => rm(file, { force: true }));
       this.hashes.delete(file);
     });
   }
@@ -175,7 +176,7 @@ export class LocalStorage implements RepositoryStorage {
         if (condition && !(await this.conditionHolds(file, condition)))
           return { ok: false, reason: 'precondition-failed' };
         assertHeld();
-        await rename(tmp, file);
+        await crashPoints(`rename ${key}`, () => rename(tmp, file));
         await syncDir(dir);
         return { ok: true, etag };
       });
@@ -220,8 +221,10 @@ export class LocalStorage implements RepositoryStorage {
     await mkdir(lockDir, { recursive: true });
     const name = createHash('sha256').update(key).digest('hex').slice(0, 32);
     let compromised: Error | undefined;
+    // proper-lockfile tracks its locks by the locked path: one path per key, or parallel writes of
+    // different keys would overwrite each other's entry (the path itself need not exist).
     const release = await lockfile
-      .lock(lockDir, {
+      .lock(path.join(lockDir, name), {
         lockfilePath: path.join(lockDir, `${name}.lock`),
         realpath: false,
         stale: 10_000,

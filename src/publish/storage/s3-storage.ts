@@ -26,6 +26,7 @@ import {
   type StreamedObject,
   type WriteCondition,
 } from './storage.js';
+import { crashPoints } from '../../util/crash-point.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -46,6 +47,8 @@ export interface S3StorageOptions {
   ifMatchStyle?: 'auto' | 'quoted' | 'unquoted';
   /** Attempts per request (the SDK retries throttling and 5xx with backoff). Default 3. */
   maxAttempts?: number;
+  /** Called for every HTTP request sent, retries included (scripts/bench-publish.ts counts them). */
+  onRequest?: (command: string) => void;
 }
 
 /** The largest object one PutObject takes (AWS: 5 GiB); larger needs multipart, which packages never do. */
@@ -78,6 +81,16 @@ export class S3Storage implements RepositoryStorage {
       logger: quietLogger,
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    const onRequest = options.onRequest;
+    if (onRequest)
+      // The deserialize step runs once per attempt (inside the retry middleware): every request counts.
+      this.client.middlewareStack.add(
+        (next, context) => (args) => {
+          onRequest(context.commandName ?? 'request');
+          return next(args);
+        },
+        { step: 'deserialize', name: 'pkgappRequestCounter' },
+      );
   }
 
   /** How this session sends If-Match: 'quoted' until the store proves it compares bare ETags. */
@@ -140,7 +153,10 @@ export class S3Storage implements RepositoryStorage {
     await this.send(
       'DELETE',
       key,
-      () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
+      () =>
+        crashPoints(`delete ${key}`, () =>
+          this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
+        ),
       false,
     );
   }
@@ -200,7 +216,7 @@ export class S3Storage implements RepositoryStorage {
         ...body(),
       };
       try {
-        const result = await this.client.send(new PutObjectCommand(input));
+        const result = await crashPoints(`put ${key}`, () => this.client.send(new PutObjectCommand(input)));
         return { ok: true as const, etag: result.ETag ?? '' };
       } catch (error) {
         if (isConditionFailure(error)) return { ok: false as const, reason: 'precondition-failed' as const };
@@ -299,8 +315,9 @@ function regionProvider(endpoint: string | undefined): () => Promise<string> {
 
 /**
  * The SDK warns on the console whenever a request with a stream body fails (it cannot retry such
- * a request), including an expected 412 of a conditional putFile. The failure itself reaches the
- * caller as an error or a result; other warnings still reach the console.
+ * a request), including an expected 412 of a conditional putFile, and logs failed requests as
+ * errors (a 404 HEAD). The failure itself reaches the caller as an error or a result; other
+ * warnings still reach the console.
  */
 const quietLogger = {
   debug: () => undefined,
@@ -309,7 +326,8 @@ const quietLogger = {
     if (String(content[0]).includes('non-retryable streaming request')) return;
     console.warn(...content);
   },
-  error: (...content: unknown[]) => console.error(...content),
+  // Failed requests (a 404 HEAD, a 412 conditional put) are expected answers the caller handles.
+  error: () => undefined,
 };
 
 function quoted(etag: string): string {

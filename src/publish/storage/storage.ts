@@ -70,6 +70,10 @@ export interface RepositoryStorage {
   list(prefix: string): AsyncIterable<ObjectInfo>;
 }
 
+/** The read side alone (check-repo; http-storage.ts, which cannot write or list). */
+export type RepositoryReader = Pick<RepositoryStorage, 'location' | 'get' | 'getStream' | 'head' | 'exists'> &
+  Partial<Pick<RepositoryStorage, 'list'>>;
+
 /**
  * Keys stay plain relative paths: no empty segments, no leading '/', no backslash or control
  * characters, and no segment starting with '.' (which also rules out '.' and '..'): names starting
@@ -103,6 +107,9 @@ export function checkPrefix(prefix: string): string {
   checkKey(prefix.slice(0, -1));
   return prefix;
 }
+
+/** How many uploads or deletes publish runs at once (S3 answers each in tens of milliseconds). */
+export const PARALLEL_UPLOADS = 8;
 
 /**
  * Runs `work` over `items` with at most `limit` in flight (uploads of pool files, deletes), in

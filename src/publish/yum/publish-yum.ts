@@ -16,6 +16,7 @@ import { applyKeep, sameNevra, selectVersion } from './channel-versions.js';
 import { prepareChannel } from './write-repodata.js';
 import { exportKey, keyChanged, YUM_KEY_FILE } from './yum-key.js';
 import { collectPool, linkIntoChannel, type Incoming } from './yum-pool.js';
+import { crashPoints } from '../../util/crash-point.js';
 
 // Part of this module's public surface: the exported key's file name.
 export { YUM_KEY_FILE } from './yum-key.js';
@@ -218,7 +219,7 @@ async function addToChannel(
       }
     }
   }
-  for (const p of dropped) await rm(p.file, { force: true });
+  for (const p of dropped) await crashPoints(`delete ${p.file}`, () => rm(p.file, { force: true }));
   await collectPool(root, dropped);
   await cache.save();
   return result;

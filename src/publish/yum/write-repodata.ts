@@ -19,6 +19,7 @@ import { exists, seconds, type Member } from './channel-state.js';
 import { comparePackages, FILELISTS, OTHER, PRIMARY, repoPackage, type RepoDocument } from './repodata.js';
 import { parseRepomd, repomdXml, type RepomdRecord } from './repomd.js';
 import { preparedFile, syncFile } from './synced-file.js';
+import { crashPoints } from '../../util/crash-point.js';
 
 /** A signed generation of a channel's metadata, written under temporary names until commit. */
 export interface Generation {
@@ -173,7 +174,8 @@ class XmlSink {
 
   /** Moves the file to its hashed name (same name = same bytes, so replacing it is harmless). */
   async commit(): Promise<void> {
-    await rename(this.tmp.tmpPath, path.join(this.dir, `${this.checksum}-${this.doc.type}.xml.gz`));
+    const file = path.join(this.dir, `${this.checksum}-${this.doc.type}.xml.gz`);
+    await crashPoints(`rename ${file}`, () => rename(this.tmp.tmpPath, file));
     await this.tmp.abort(); // nothing left to remove: only forgets the temporary name (util/atomic-output.ts)
   }
 
@@ -187,6 +189,7 @@ class XmlSink {
 /** Deletes hashed data files that neither the new nor the previous repomd.xml names. */
 async function removeOldGenerations(repodata: string, keep: Set<string>): Promise<void> {
   for (const name of await readdir(repodata)) {
-    if (DATA_FILE.test(name) && !keep.has(name)) await rm(path.join(repodata, name), { force: true });
+    if (DATA_FILE.test(name) && !keep.has(name))
+      await crashPoints(`delete ${repodata}/${name}`, () => rm(path.join(repodata, name), { force: true }));
   }
 }

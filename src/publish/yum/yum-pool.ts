@@ -6,6 +6,7 @@ import type { RpmNevra } from '../../rpm/read-rpm.js';
 import { atomicFile } from '../../util/atomic-output.js';
 import { channels, exists, type ChecksumCache, type Member } from './channel-state.js';
 import { syncFile } from './synced-file.js';
+import { crashPoints } from '../../util/crash-point.js';
 
 /** An rpm on its way into a channel. */
 export interface Incoming {
@@ -43,7 +44,8 @@ export async function collectPool(root: string, dropped: Member[]): Promise<void
     for (const n of await readdir(path.join(root, channel, 'Packages')).catch(() => [] as string[])) inUse.add(n);
   for (const { nevra, file } of dropped) {
     const dir = path.join(root, 'pool', nevra.name);
-    if (!inUse.has(path.basename(file))) await rm(path.join(dir, path.basename(file)), { force: true });
+    const pooled = path.join(dir, path.basename(file));
+    if (!inUse.has(path.basename(file))) await crashPoints(`delete ${pooled}`, () => rm(pooled, { force: true }));
     await rmdir(dir).catch(() => {});
   }
 }

@@ -1,0 +1,530 @@
+// The build cache's store: entries (a file, or a directory tree) under a kind and a key, in a plain
+// directory that CI caches (actions/cache) can save and restore. docs/internals/build-cache.md
+// describes the layout and the guarantees; in short:
+//
+// - Writes never show half an entry: an entry is built in DIR/v1/tmp/ and renamed into
+//   DIR/v1/entries/ in one rename(2). Two builds putting the same key race on that rename; the
+//   loser's copy is dropped (same key, same content).
+// - Reads never trust an entry: meta.json carries a digest of itself, the blob's (or the tree
+//   manifest's) SHA-256, and a tree manifest the SHA-256, size and mode of every file. A mismatch
+//   (a truncated or changed file, a missing one) discards the entry and the caller rebuilds it.
+// - Eviction renames an entry into DIR/v1/trash/ (atomic) and removes it there. A reader holding
+//   an open blob keeps its file (an open descriptor survives unlink); a restored tree is made of
+//   hard links (or copies), which survive the entry's removal. A reader that loses the race sees a
+//   missing file: a miss, never a wrong hit.
+// - A killed build leaves at most a directory in DIR/v1/tmp/ named after its process; prune()
+//   removes those whose process is gone (or that are a day old, from another machine).
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants, createReadStream } from 'node:fs';
+import {
+  chmod,
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { temporaryDir, type TemporaryDir } from '../util/atomic-output.js';
+import { DEFAULT_CACHE_MAX_BYTES } from './cache-dir.js';
+
+/** The layout version: a new layout lives beside the old one (DIR/v2) and never misreads it. */
+const LAYOUT = 'v1';
+/** Scratch directories of another machine (a cache shared over CI) older than this are leftovers. */
+const FOREIGN_LEFTOVER_MS = 24 * 3600 * 1000;
+/** Files hashed, linked or copied at once. */
+const PARALLEL = 8;
+
+/** A verified blob: read it through `handle` (positioned reads; the file may be unlinked meanwhile). */
+export interface CachedBlob {
+  path: string;
+  handle: FileHandle;
+  size: number;
+  sha256: string;
+  /** The JSON value given to putBlob. */
+  info: unknown;
+  close(): Promise<void>;
+}
+
+/** One entry of a tree manifest, paths relative and "/"-separated, sorted by code unit. */
+export type TreeFile =
+  | { path: string; type: 'dir'; mode: number }
+  | { path: string; type: 'file'; mode: number; size: number; sha256: string }
+  | { path: string; type: 'symlink'; target: string };
+
+export interface RestoredTree {
+  /** Every directory, file and symlink restored, each file's content verified against its SHA-256. */
+  files: TreeFile[];
+  info: unknown;
+  /** How the files were restored: hard links into the cache, or copies (another file system). */
+  linked: boolean;
+}
+
+export interface PruneReport {
+  /** False when another process was pruning: nothing was done. */
+  ran: boolean;
+  entries: number;
+  bytes: number;
+  evicted: number;
+  freedBytes: number;
+  leftovers: number;
+}
+
+interface Meta {
+  layout: 1;
+  type: 'blob' | 'tree';
+  /** Blob: its size; tree: the sum of its files' sizes. */
+  size: number;
+  /** Blob: its SHA-256; tree: the SHA-256 of files.json. */
+  sha256: string;
+  info: unknown;
+  /** SHA-256 of this object's JSON without `check`: a damaged meta.json is caught too. */
+  check?: string;
+}
+
+const KIND = /^[a-z][a-z0-9-]{0,31}$/;
+const KEY = /^[0-9a-f]{32,128}$/;
+
+/** Opens (creating) the cache directory; fails when it cannot be created or written. */
+export async function openCacheStore(dir: string, maxBytes = DEFAULT_CACHE_MAX_BYTES): Promise<CacheStore> {
+  const root = path.join(dir, LAYOUT);
+  for (const sub of ['entries', 'tmp', 'trash']) await mkdir(path.join(root, sub), { recursive: true });
+  // Backup and archiving tools skip a directory holding this tag (https://bford.info/cachedir/).
+  const tag = path.join(dir, 'CACHEDIR.TAG');
+  await writeFile(
+    tag,
+    'Signature: 8a477f597d28d172789f06886806bc55\n# This directory is the pkgapp build cache: it can be removed at any time.\n',
+    { flag: 'wx' },
+  ).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  return new CacheStore(dir, maxBytes);
+}
+
+export class CacheStore {
+  private readonly root: string;
+
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number,
+  ) {
+    this.root = path.join(dir, LAYOUT);
+  }
+
+  /**
+   * A scratch directory on the cache's file system (so trees can be hard-linked to and from it),
+   * registered with the current operation like temporaryDir(); a killed build's is swept by prune().
+   */
+  scratchDir(label: string): Promise<TemporaryDir> {
+    return temporaryDir(`${ownerTag()}~${label}-`, path.join(this.root, 'tmp'));
+  }
+
+  /** The blob stored under kind/key, verified (read once whole), or undefined. The caller closes it. */
+  async getBlob(kind: string, key: string): Promise<CachedBlob | undefined> {
+    const entry = this.entryDir(kind, key);
+    const meta = await readMeta(entry, 'blob');
+    if (!meta) return undefined;
+    const file = path.join(entry, 'data');
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch {
+      return undefined; // evicted meanwhile
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size !== meta.size || (await hashHandle(handle)) !== meta.sha256) {
+        await handle.close();
+        await this.discard(entry);
+        return undefined;
+      }
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    await touch(entry);
+    return { path: file, handle, size: meta.size, sha256: meta.sha256, info: meta.info, close: () => handle.close() };
+  }
+
+  /**
+   * Stores a blob: `source` is a file (hard-linked in, or copied: it must not change afterwards)
+   * or a function writing the blob to the path it is given. False when the key was there already.
+   */
+  async putBlob(
+    kind: string,
+    key: string,
+    source: string | ((file: string) => Promise<void>),
+    info: unknown = null,
+  ): Promise<boolean> {
+    const entry = this.entryDir(kind, key);
+    if (await readMeta(entry, 'blob')) return touch(entry).then(() => false);
+    const tmp = await this.newTemp('put');
+    try {
+      const data = path.join(tmp, 'data');
+      if (typeof source === 'string') await linkOrCopy(source, data);
+      else await source(data);
+      const handle = await open(data, 'r');
+      let size: number;
+      let sha256: string;
+      try {
+        size = (await handle.stat()).size;
+        sha256 = await hashHandle(handle);
+      } finally {
+        await handle.close();
+      }
+      await writeMeta(tmp, { layout: 1, type: 'blob', size, sha256, info });
+      return await this.publish(tmp, entry);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Restores the tree stored under kind/key into `dest` (which must not exist): hard links to
+   * the cache's files where the file system allows, copies (reflinks where supported) otherwise.
+   * Every file's size, mode and SHA-256 are checked; on a mismatch the entry is discarded, `dest`
+   * removed and undefined returned, as on a miss.
+   */
+  async getTree(kind: string, key: string, dest: string): Promise<RestoredTree | undefined> {
+    const entry = this.entryDir(kind, key);
+    const meta = await readMeta(entry, 'tree');
+    if (!meta) return undefined;
+    let files: TreeFile[];
+    try {
+      const text = await readFile(path.join(entry, 'files.json'));
+      if (sha256Of(text) !== meta.sha256) throw new Error('files.json does not match its digest');
+      files = JSON.parse(text.toString('utf8')) as TreeFile[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') await this.discard(entry);
+      return undefined;
+    }
+    const source = path.join(entry, 'tree');
+    let linked = true;
+    try {
+      await mkdir(dest);
+      for (const file of files) {
+        const to = path.join(dest, file.path);
+        if (file.type === 'dir') await mkdir(to);
+        else if (file.type === 'symlink') await symlink(file.target, to);
+      }
+      await eachLimited(
+        files.filter((f): f is Extract<TreeFile, { type: 'file' }> => f.type === 'file'),
+        async (file) => {
+          const to = path.join(dest, file.path);
+          if (!(await linkOrCopy(path.join(source, file.path), to))) linked = false;
+          const st = await lstat(to);
+          if (!st.isFile() || st.size !== file.size || (st.mode & 0o7777) !== file.mode)
+            throw new Corrupt(`${file.path}: size or mode differs`);
+          if ((await hashFile(to)) !== file.sha256) throw new Corrupt(`${file.path}: content differs`);
+        },
+      );
+      // Directory modes last: a read-only directory would refuse its children.
+      for (const file of [...files].reverse())
+        if (file.type === 'dir') await chmod(path.join(dest, file.path), file.mode);
+    } catch (error) {
+      await rm(dest, { recursive: true, force: true });
+      if (error instanceof Corrupt) await this.discard(entry);
+      else if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return undefined; // corrupt, or evicted while we read it
+    }
+    await touch(entry);
+    return { files, info: meta.info, linked };
+  }
+
+  /**
+   * Stores the tree under `source` (directories, regular files, symlinks; anything else makes it
+   * uncacheable: false), hard-linking its files when on the same file system. The caller must not
+   * change those files afterwards (they may be the entry's own inodes). False when the key was
+   * there already.
+   */
+  async putTree(kind: string, key: string, source: string, info: unknown = null): Promise<boolean> {
+    const entry = this.entryDir(kind, key);
+    if (await readMeta(entry, 'tree')) return touch(entry).then(() => false);
+    const files = await listTree(source);
+    if (!files) return false;
+    const tmp = await this.newTemp('put');
+    try {
+      const tree = path.join(tmp, 'tree');
+      await mkdir(tree);
+      for (const file of files) {
+        // Directories in the entry stay writable (so eviction can remove them); their modes are in the manifest.
+        if (file.type === 'dir') await mkdir(path.join(tree, file.path));
+        else if (file.type === 'symlink') await symlink(file.target, path.join(tree, file.path));
+      }
+      await eachLimited(
+        files.filter((f): f is Extract<TreeFile, { type: 'file' }> => f.type === 'file'),
+        async (file) => {
+          const to = path.join(tree, file.path);
+          await linkOrCopy(path.join(source, file.path), to);
+          file.sha256 = await hashFile(to);
+        },
+      );
+      const manifest = Buffer.from(JSON.stringify(files));
+      await writeFile(path.join(tmp, 'files.json'), manifest);
+      const size = files.reduce((sum, f) => sum + (f.type === 'file' ? f.size : 0), 0);
+      await writeMeta(tmp, { layout: 1, type: 'tree', size, sha256: sha256Of(manifest), info });
+      return await this.publish(tmp, entry);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Removes leftovers of killed builds and evicts the least recently used entries (by the time
+   * of their last put or hit) until the total is within maxBytes. One process prunes at a time:
+   * another one's prune running means this one does nothing.
+   */
+  async prune(): Promise<PruneReport> {
+    const report: PruneReport = { ran: false, entries: 0, bytes: 0, evicted: 0, freedBytes: 0, leftovers: 0 };
+    // Loaded here: proper-lockfile hooks the process's exit (signal-exit), which only a cached build needs.
+    const { default: lockfile } = await import('proper-lockfile');
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(this.root, {
+        lockfilePath: path.join(this.root, 'prune.lock'),
+        stale: 60_000,
+        update: 10_000,
+        retries: 0,
+        realpath: false,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return report;
+      throw error;
+    }
+    try {
+      report.ran = true;
+      report.leftovers = await this.sweepLeftovers();
+      const entries = await this.listEntries();
+      entries.sort((a, b) => a.used - b.used);
+      let total = entries.reduce((sum, e) => sum + e.size, 0);
+      for (const entry of entries) {
+        if (total <= this.maxBytes) break;
+        await this.discard(entry.dir);
+        total -= entry.size;
+        report.evicted++;
+        report.freedBytes += entry.size;
+      }
+      report.entries = entries.length - report.evicted;
+      report.bytes = total;
+    } finally {
+      await release();
+    }
+    return report;
+  }
+
+  /** Every stored entry with its size and last use (for prune and tests). */
+  async listEntries(): Promise<{ dir: string; kind: string; key: string; size: number; used: number }[]> {
+    const found: { dir: string; kind: string; key: string; size: number; used: number }[] = [];
+    const entries = path.join(this.root, 'entries');
+    for (const kind of await readdirOrEmpty(entries)) {
+      for (const shard of await readdirOrEmpty(path.join(entries, kind))) {
+        for (const key of await readdirOrEmpty(path.join(entries, kind, shard))) {
+          const dir = path.join(entries, kind, shard, key);
+          const meta = await readMeta(dir, undefined);
+          const used = await stat(path.join(dir, 'meta.json')).then(
+            (s) => s.mtimeMs,
+            () => 0,
+          );
+          // An entry without a readable meta.json is damaged: size 0 and oldest, so it goes first.
+          found.push({ dir, kind, key, size: meta?.size ?? 0, used: meta ? used : 0 });
+        }
+      }
+    }
+    return found;
+  }
+
+  private entryDir(kind: string, key: string): string {
+    if (!KIND.test(kind)) throw new Error(`cache kind "${kind}" must match ${String(KIND)}`);
+    if (!KEY.test(key)) throw new Error(`cache key "${key}" must be 32 to 128 lowercase hex digits`);
+    return path.join(this.root, 'entries', kind, key.slice(0, 2), key);
+  }
+
+  private newTemp(label: string): Promise<string> {
+    return mkdtemp(path.join(this.root, 'tmp', `${ownerTag()}~${label}-`));
+  }
+
+  /** Renames a finished temporary entry into place; false when another process got there first. */
+  private async publish(tmp: string, entry: string): Promise<boolean> {
+    await mkdir(path.dirname(entry), { recursive: true });
+    try {
+      await rename(tmp, entry);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
+  /** Takes an entry out of use (one rename), then removes it. */
+  private async discard(entry: string): Promise<void> {
+    const trash = path.join(this.root, 'trash', `${path.basename(entry)}-${randomBytes(6).toString('hex')}`);
+    try {
+      await rename(entry, trash);
+    } catch {
+      return; // gone already
+    }
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  /** Removes tmp/ directories of processes that are gone, and whatever is left in trash/. */
+  private async sweepLeftovers(): Promise<number> {
+    let removed = 0;
+    const tmp = path.join(this.root, 'tmp');
+    const host = os.hostname();
+    for (const name of await readdirOrEmpty(tmp)) {
+      const owner = /^(\d+)@([^~]*)~/.exec(name);
+      let leftover: boolean;
+      if (owner && owner[2] === host) leftover = Number(owner[1]) !== process.pid && !processAlive(Number(owner[1]));
+      else {
+        const age = await lstat(path.join(tmp, name)).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
+        leftover = age > FOREIGN_LEFTOVER_MS;
+      }
+      if (leftover) {
+        await rm(path.join(tmp, name), { recursive: true, force: true });
+        removed++;
+      }
+    }
+    const trash = path.join(this.root, 'trash');
+    for (const name of await readdirOrEmpty(trash)) {
+      await rm(path.join(trash, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+}
+
+class Corrupt extends Error {}
+
+/** "PID@HOST": whose scratch directory this is, for the leftover sweep. */
+function ownerTag(): string {
+  return `${process.pid}@${os.hostname().replace(/[~/]/g, '_')}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+/** The entry's meta.json when it is whole and of the expected type, else undefined. */
+async function readMeta(entry: string, type: Meta['type'] | undefined): Promise<Meta | undefined> {
+  let meta: Meta;
+  try {
+    meta = JSON.parse(await readFile(path.join(entry, 'meta.json'), 'utf8')) as Meta;
+  } catch {
+    return undefined;
+  }
+  const { check, ...rest } = meta;
+  if (meta.layout !== 1 || check !== sha256Of(Buffer.from(JSON.stringify(rest)))) return undefined;
+  return type === undefined || meta.type === type ? meta : undefined;
+}
+
+async function writeMeta(dir: string, meta: Meta): Promise<void> {
+  const check = sha256Of(Buffer.from(JSON.stringify(meta)));
+  await writeFile(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, check }));
+}
+
+/** Marks an entry used now (what eviction orders by). */
+async function touch(entry: string): Promise<void> {
+  const now = new Date();
+  await utimes(path.join(entry, 'meta.json'), now, now).catch(() => undefined);
+}
+
+/** Hard-links `from` to `to`, or copies it (a reflink where the file system can) when linking is refused. True when linked. */
+async function linkOrCopy(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw error;
+  }
+  await copyFile(from, to, fsConstants.COPYFILE_FICLONE);
+  return false;
+}
+
+function sha256Of(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function hashHandle(handle: FileHandle): Promise<string> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let position = 0; ;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return hash.digest('hex');
+}
+
+/** The manifest of a directory tree (sha256 left empty), or undefined when it holds something else than dirs, files, symlinks. */
+export async function listTree(root: string): Promise<TreeFile[] | undefined> {
+  const files: TreeFile[] = [];
+  const visit = async (rel: string): Promise<boolean> => {
+    const names = (await readdir(path.join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const name of names) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      const st = await lstat(path.join(root, childRel));
+      if (st.isDirectory()) {
+        files.push({ path: childRel, type: 'dir', mode: st.mode & 0o7777 });
+        if (!(await visit(childRel))) return false;
+      } else if (st.isFile()) {
+        files.push({ path: childRel, type: 'file', mode: st.mode & 0o7777, size: st.size, sha256: '' });
+      } else if (st.isSymbolicLink()) {
+        files.push({ path: childRel, type: 'symlink', target: await readlink(path.join(root, childRel)) });
+      } else return false;
+    }
+    return true;
+  };
+  return (await visit('')) ? files : undefined;
+}
+
+/** Runs `work` on every item, at most PARALLEL at once; the first failure rejects (after the running ones settle). */
+async function eachLimited<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+  if (failure !== undefined)
+    throw failure instanceof Error ? failure : new Error('a cache task failed', { cause: failure });
+}

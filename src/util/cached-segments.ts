@@ -1,0 +1,74 @@
+// Payload segments (payload-segments.ts) kept in the build cache (src/cache/cache-store.ts): one
+// blob per segment, its uncompressed length and file digests in the entry's info. The store
+// verifies the blob's SHA-256 on every hit; the info's shape is checked here.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { CacheStore } from '../cache/cache-store.js';
+import type { CachedSegment, SegmentCache } from './payload-segments.js';
+
+/** The cache kind of segment entries (the key itself carries the segment layout version). */
+const KIND = 'payload-segment-v1';
+const PIECE = 1 << 20;
+
+interface SegmentInfo {
+  length: number;
+  digests: string;
+}
+
+export class StoreSegmentCache implements SegmentCache {
+  /** Segments found (verified) and not found, and segments stored. */
+  readonly stats = { hits: 0, misses: 0, stored: 0 };
+
+  constructor(private readonly store: CacheStore) {}
+
+  async get(key: string): Promise<CachedSegment | undefined> {
+    const blob = await this.store.getBlob(KIND, key);
+    const info = blob?.info as Partial<SegmentInfo> | undefined;
+    if (!blob || !info || !Number.isSafeInteger(info.length) || typeof info.digests !== 'string') {
+      await blob?.close();
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
+    const fd = blob.handle.fd;
+    let piece: Buffer | undefined;
+    return {
+      length: info.length!,
+      digests: Buffer.from(info.digests, 'hex'),
+      size: blob.size,
+      copy: (write) => {
+        piece ??= Buffer.allocUnsafe(Math.min(PIECE, Math.max(1, blob.size)));
+        for (let done = 0; done < blob.size;) {
+          const n = readSync(fd, piece, 0, Math.min(piece.length, blob.size - done), done);
+          if (n === 0) throw new Error(`${blob.path} was truncated while being copied`);
+          write(piece.subarray(0, n));
+          done += n;
+        }
+      },
+      release: () => blob.close(),
+    };
+  }
+
+  async put(key: string, segment: CachedSegment): Promise<void> {
+    const info: SegmentInfo = { length: segment.length, digests: segment.digests.toString('hex') };
+    const stored = await this.store
+      .putBlob(
+        KIND,
+        key,
+        async (file) => {
+          const fd = openSync(file, 'w');
+          try {
+            segment.copy((bytes) => {
+              let offset = 0;
+              while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+            });
+          } finally {
+            closeSync(fd);
+          }
+        },
+        info,
+      )
+      // A cache that cannot be written costs speed, not the build.
+      .catch(() => false);
+    if (stored) this.stats.stored++;
+  }
+}

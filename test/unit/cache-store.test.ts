@@ -1,0 +1,217 @@
+// The build cache's store (src/cache/cache-store.ts) and where it lives (src/cache/cache-dir.ts):
+// round trips, damaged entries caught and rebuilt, racing writers, eviction to the size bound
+// (also under a reader), and a writer killed with SIGKILL halfway through a tree.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, readdir, readFile, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { resolveCacheLocation, parseCacheSize, DEFAULT_CACHE_MAX_BYTES } from '../../src/cache/cache-dir.js';
+import { CacheKey } from '../../src/cache/cache-key.js';
+import { openCacheStore, type TreeFile } from '../../src/cache/cache-store.js';
+import { REPO_ROOT, cleanupTestDirs, tempDir } from '../helpers/testdir.js';
+
+after(cleanupTestDirs);
+
+const key = (text: string) => new CacheKey('test').add('text', text).digest();
+
+/** A small tree: nested dirs, an executable, a symlink, an empty dir, a read-only dir. */
+async function sampleTree(): Promise<string> {
+  const dir = path.join(await tempDir('pkgapp-cache-tree-'), 'node_modules');
+  await mkdir(path.join(dir, 'a/lib'), { recursive: true });
+  await mkdir(path.join(dir, 'empty'));
+  await mkdir(path.join(dir, '.bin'));
+  await writeFile(path.join(dir, 'a/package.json'), '{"name":"a","version":"1.0.0"}');
+  await writeFile(path.join(dir, 'a/lib/index.js'), 'module.exports = 1;\n'.repeat(1000));
+  await writeFile(path.join(dir, 'a/cli.js'), '#!/usr/bin/env node\n', { mode: 0o755 });
+  await symlink('../a/cli.js', path.join(dir, '.bin/a'));
+  await mkdir(path.join(dir, 'ro'));
+  await writeFile(path.join(dir, 'ro/file'), 'x');
+  await chmod(path.join(dir, 'ro'), 0o555);
+  return dir;
+}
+
+test('cache dir: --cache, PKGAPP_CACHE_DIR, $XDG_CACHE_HOME/pkgapp, ~/.cache/pkgapp; --no-cache; sizes', () => {
+  const home = '/home/u';
+  assert.equal(resolveCacheLocation({ cache: false, env: { PKGAPP_CACHE_DIR: '/c' } }), undefined);
+  assert.deepEqual(resolveCacheLocation({ cache: '/x', env: { PKGAPP_CACHE_DIR: '/c' }, home }), {
+    dir: '/x',
+    explicit: true,
+    maxBytes: DEFAULT_CACHE_MAX_BYTES,
+  });
+  assert.equal(resolveCacheLocation({ env: { PKGAPP_CACHE_DIR: '/c', XDG_CACHE_HOME: '/xdg' }, home })?.dir, '/c');
+  assert.equal(resolveCacheLocation({ env: { XDG_CACHE_HOME: '/xdg' }, home })?.dir, '/xdg/pkgapp');
+  // A relative XDG_CACHE_HOME is invalid by the spec: ignored.
+  assert.equal(resolveCacheLocation({ env: { XDG_CACHE_HOME: 'rel' }, home })?.dir, '/home/u/.cache/pkgapp');
+  assert.equal(resolveCacheLocation({ env: {}, home })?.explicit, false);
+  assert.equal(resolveCacheLocation({ env: { PKGAPP_CACHE_MAX_SIZE: '512M' }, home })?.maxBytes, 512 * 1024 ** 2);
+  assert.equal(parseCacheSize('4G'), 4 * 1024 ** 3);
+  assert.equal(parseCacheSize('1.5k'), 1536);
+  assert.equal(parseCacheSize('100'), 100);
+  assert.throws(() => parseCacheSize('lots'), { code: 'PKGAPP_CACHE_SIZE_INVALID' });
+});
+
+test('cache keys: labelled, length-prefixed parts', () => {
+  assert.notEqual(new CacheKey('k').add('a', 'bc').digest(), new CacheKey('k').add('ab', 'c').digest());
+  assert.notEqual(new CacheKey('k').add('a', '').digest(), new CacheKey('k').add('a', undefined).digest());
+  assert.equal(
+    new CacheKey('k').addJson('j', { b: 1, a: [2] }).digest(),
+    new CacheKey('k').addJson('j', { a: [2], b: 1 }).digest(),
+  );
+  assert.match(key('x'), /^[0-9a-f]{64}$/);
+});
+
+test('blobs: stored, found verified with their info; a changed or truncated blob is discarded and can be stored again', async () => {
+  const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);
+  const k = key('blob');
+  assert.equal(await store.getBlob('seg', k), undefined);
+  assert.equal(await store.putBlob('seg', k, (file) => writeFile(file, 'compressed bytes'), { md5: 'abc' }), true);
+  assert.equal(await store.putBlob('seg', k, (file) => writeFile(file, 'compressed bytes')), false);
+  const blob = await store.getBlob('seg', k);
+  assert.ok(blob);
+  assert.deepEqual(blob.info, { md5: 'abc' });
+  assert.equal((await readFile(blob.path, 'utf8')).toString(), 'compressed bytes');
+  await blob.close();
+
+  const [entry] = await store.listEntries();
+  await writeFile(path.join(entry!.dir, 'data'), 'compressed bytez'); // same size, one byte changed
+  assert.equal(await store.getBlob('seg', k), undefined);
+  assert.deepEqual(await store.listEntries(), [], 'the damaged entry is gone');
+  assert.equal(await store.putBlob('seg', k, (file) => writeFile(file, 'compressed bytes')), true);
+  const [again] = await store.listEntries();
+  await truncate(path.join(again!.dir, 'data'), 3);
+  assert.equal(await store.getBlob('seg', k), undefined);
+  // A damaged meta.json (its info changed) is caught by its own digest.
+  await store.putBlob('seg', k, (file) => writeFile(file, 'compressed bytes'), { md5: 'abc' });
+  const [third] = await store.listEntries();
+  const metaFile = path.join(third!.dir, 'meta.json');
+  await writeFile(metaFile, (await readFile(metaFile, 'utf8')).replace('abc', 'abd'));
+  assert.equal(await store.getBlob('seg', k), undefined);
+});
+
+test('trees: restored with modes, symlinks and empty dirs, as hard links; a damaged file makes a miss and the entry is rebuilt', async () => {
+  const source = await sampleTree();
+  const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);
+  const k = key('tree');
+  assert.equal(await store.putTree('install', k, source, { packages: 1 }), true);
+  const dest = path.join(await tempDir('pkgapp-cache-dest-'), 'node_modules');
+  const restored = await store.getTree('install', k, dest);
+  assert.ok(restored);
+  assert.equal(restored.linked, true);
+  assert.deepEqual(restored.info, { packages: 1 });
+  const paths = restored.files.map((f) => `${f.type}:${f.path}`);
+  assert.deepEqual(paths, [
+    'dir:.bin',
+    'symlink:.bin/a',
+    'dir:a',
+    'file:a/cli.js',
+    'dir:a/lib',
+    'file:a/lib/index.js',
+    'file:a/package.json',
+    'dir:empty',
+    'dir:ro',
+    'file:ro/file',
+  ]);
+  assert.equal((await stat(path.join(dest, 'a/cli.js'))).mode & 0o777, 0o755);
+  assert.equal((await stat(path.join(dest, 'ro'))).mode & 0o777, 0o555);
+  assert.equal(await readFile(path.join(dest, '.bin/a'), 'utf8'), '#!/usr/bin/env node\n');
+  const file = restored.files.find((f) => f.path === 'a/lib/index.js') as Extract<TreeFile, { type: 'file' }>;
+  assert.match(file.sha256, /^[0-9a-f]{64}$/);
+
+  // Damage the entry (through the source's hard link: the same inode) and restore again.
+  await writeFile(path.join(source, 'a/lib/index.js'), 'module.exports = 2;\n'.repeat(1000));
+  const dest2 = path.join(await tempDir('pkgapp-cache-dest-'), 'node_modules');
+  assert.equal(await store.getTree('install', k, dest2), undefined);
+  await assert.rejects(stat(dest2), { code: 'ENOENT' }, 'a failed restore leaves nothing');
+  assert.deepEqual(await store.listEntries(), []);
+  // A truncated file, a removed file: misses too.
+  const fresh = await sampleTree();
+  assert.equal(await store.putTree('install', k, fresh), true);
+  await truncate(path.join(fresh, 'a/package.json'), 5);
+  assert.equal(await store.getTree('install', k, path.join(await tempDir(), 'nm')), undefined);
+});
+
+test('two writers of one key: both succeed, one entry, readable', async () => {
+  const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);
+  const k = key('race');
+  const [a, b] = await Promise.all([
+    store.putTree('install', k, await sampleTree()),
+    store.putTree('install', k, await sampleTree()),
+  ]);
+  assert.ok(a || b, 'one of them stored it');
+  assert.equal((await store.listEntries()).length, 1);
+  assert.ok(await store.getTree('install', k, path.join(await tempDir(), 'nm')));
+  assert.deepEqual(await readdir(path.join(store.dir, 'v1', 'tmp')), [], 'no temporary left');
+});
+
+test('eviction: least recently used first, down to the bound; a blob being read survives its eviction', async () => {
+  const dir = await tempDir('pkgapp-cache-');
+  const store = await openCacheStore(dir, 2500);
+  for (const name of ['one', 'two', 'three', 'four']) {
+    await store.putBlob('seg', key(name), (file) => writeFile(file, Buffer.alloc(1000, name)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  // A hit makes "one" the most recently used.
+  const reading = await store.getBlob('seg', key('one'));
+  assert.ok(reading);
+  const report = await store.prune();
+  assert.equal(report.ran, true);
+  assert.equal(report.evicted, 2);
+  assert.ok(report.bytes <= 2500);
+  const left = new Set((await store.listEntries()).map((e) => e.key));
+  assert.deepEqual(left, new Set([key('one'), key('four')]));
+  // Evict everything while "one" is open: its reader still reads all of it.
+  const all = await openCacheStore(dir, 0);
+  await all.prune();
+  assert.deepEqual(await all.listEntries(), []);
+  const buffer = Buffer.alloc(1000);
+  const { bytesRead } = await reading.handle.read(buffer, 0, 1000, 0);
+  assert.equal(bytesRead, 1000);
+  assert.deepEqual(buffer, Buffer.alloc(1000, 'one'));
+  await reading.close();
+});
+
+test('a writer killed with SIGKILL mid-put leaves the cache usable; its leftover is swept', async () => {
+  const dir = await tempDir('pkgapp-cache-');
+  // A tree big enough that the put is still running when it is killed.
+  const source = path.join(await tempDir('pkgapp-cache-big-'), 'nm');
+  for (let i = 0; i < 30; i++) {
+    await mkdir(path.join(source, `p${i}`), { recursive: true });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, j) =>
+        writeFile(path.join(source, `p${i}`, `f${j}.js`), `// ${i} ${j}\n`.repeat(200)),
+      ),
+    );
+  }
+  const k = key('killed');
+  const script = `
+    import { openCacheStore } from './src/cache/cache-store.ts';
+    const store = await openCacheStore(${JSON.stringify(dir)}, 1 << 30);
+    await store.putTree('install', ${JSON.stringify(k)}, ${JSON.stringify(source)});
+    process.stdout.write('stored');`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const tmp = path.join(dir, 'v1', 'tmp');
+  // Kill it as soon as its temporary entry has files in it.
+  for (let i = 0; i < 600; i++) {
+    const names = await readdir(tmp).catch(() => []);
+    const tree = names[0] && (await readdir(path.join(tmp, names[0], 'tree')).catch(() => []));
+    if (tree && tree.length > 5) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(out, '', 'killed before it finished');
+  assert.equal((await readdir(tmp)).length, 1, 'the killed put left its temporary entry');
+  const store = await openCacheStore(dir, 1 << 30);
+  assert.equal(await store.getTree('install', k, path.join(await tempDir(), 'nm')), undefined, 'no half entry');
+  const report = await store.prune();
+  assert.equal(report.leftovers, 1);
+  assert.deepEqual(await readdir(tmp), []);
+  assert.equal(await store.putTree('install', k, source), true);
+  assert.ok(await store.getTree('install', k, path.join(await tempDir(), 'nm')));
+});
