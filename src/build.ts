@@ -36,6 +36,7 @@ import { resolveNodeRequirement } from './runtime/node-requirement.js';
 import { checkAborted, runOperation } from './util/atomic-output.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
 import type { SegmentCache } from './util/payload-segments.js';
+import { StoreSegmentCache } from './util/cached-segments.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
 /** The built-in formats' names; registerFormat() adds more (src/formats.ts). */
@@ -208,7 +209,10 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       `${buildScript === undefined ? '' : `building in place (${tool!.name} run ${buildScript}), `}checking node_modules against the lockfile${where}`,
     );
   }
-  const cache = install ? await openBuildCache(options, log) : undefined;
+  const cache = await openBuildCache(options, log);
+  // Compressed payload segments are reused from the same cache (docs/internals/payload-segments.md);
+  // the bytes are the same with or without it.
+  const segmentCache = options.segmentCache ?? (cache && new StoreSegmentCache(cache));
   const staged: StagedApp = await stageApp({
     app,
     lock,
@@ -218,7 +222,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     buildScript,
     selection,
     selectFiles,
-    cache: cache && { store: cache, log },
+    cache: install && cache ? { store: cache, log } : undefined,
   });
   let appFiles = staged.appFiles;
   try {
@@ -371,7 +375,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
           compression,
           level,
           ...(signer ? { signer } : {}),
-          ...(options.segmentCache ? { segmentCache: options.segmentCache } : {}),
+          ...(segmentCache ? { segmentCache } : {}),
         },
         sbom: { path: sbomPath, text: renderSbom(manifest, installed) },
         ...(options.progress ? { progress: options.progress } : {}),
@@ -394,6 +398,10 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     return results;
   } finally {
     await staged.cleanup();
+    if (segmentCache instanceof StoreSegmentCache && segmentCache.stats.hits + segmentCache.stats.misses > 0) {
+      const { hits, misses } = segmentCache.stats;
+      log(`build cache: ${hits} of ${hits + misses} compressed payload segments reused`);
+    }
     if (cache) {
       const pruned = await cache.prune();
       if (pruned.evicted)

@@ -101,6 +101,13 @@ test(
     todo: 'fixes to port to the storage-backed publish: docs/internals/publish-crash-safety.md',
   },
   async (t) => {
+    // Not part of the default run until the fixes above are ported: a run of every kill point takes
+    // longer than the whole CI budget allows for a test that cannot fail yet (todo). Opt in with
+    // PKGAPP_TEST_CRASH=1 (and PKGAPP_TEST_CRASH_STRIDE=7 for a shorter run).
+    if (process.env.PKGAPP_TEST_CRASH !== '1') {
+      t.skip('publish crash test not enabled: set PKGAPP_TEST_CRASH=1 (issue 15 item 5, still open)');
+      return;
+    }
     if (!requireTools(t, ['apt-get', 'dnf', 'rpm', 'dpkg-deb', 'gpg'])) return;
     const fixture = await setUp();
     await t.test('a tampered InRelease or repomd.xml is refused: the client checks are real', async () => {
