@@ -136,7 +136,9 @@ export async function collectContents(options: {
         addSymlink(dir, child.name, childAbs);
       } else if (child.isFile()) {
         const st = lstatSync(childAbs);
-        if (prebuilds === 2 && isMuslPrebuild(child.name)) {
+        // Anywhere, not only under prebuilds/: platform packages such as
+        // @msgpackr-extract/msgpackr-extract-linux-x64 ship node.napi.musl.node beside the glibc one.
+        if (isMuslPrebuild(child.name)) {
           dropped.prebuildDirs.push(childRel);
           dropped.files++;
           dropped.bytes += st.size;

@@ -144,6 +144,8 @@ test('prebuilt binaries for other platforms and foreign optional packages are dr
     [`node_modules/ws-addon/prebuilds/linux-${cpu}/node.napi.glibc.node`]: 'native for the target',
     [`node_modules/ws-addon/prebuilds/linux-${cpu}/node.napi.musl.node`]: 'musl '.repeat(100),
     [`node_modules/ws-addon/prebuilds/linux-${other}/node.napi.node`]: 'other cpu '.repeat(100),
+    // msgpackr-extract's platform packages: the musl build beside the glibc one, not in prebuilds/
+    'node_modules/ws-addon/node.abi115.musl.node': 'musl at the root '.repeat(100),
     'node_modules/ws-addon/prebuilds/darwin-x64+arm64/node.napi.node': 'mac '.repeat(100),
     'node_modules/ws-addon/prebuilds/win32-x64/node.napi.node': 'windows '.repeat(100),
     [`node_modules/@esb/darwin-${other}/package.json`]: {
@@ -171,7 +173,7 @@ test('prebuilt binaries for other platforms and foreign optional packages are dr
     [`${addon}/linux-${cpu}/node.napi.glibc.node`],
   );
   assert.deepEqual(
-    files.filter((f) => f.includes('@esb')),
+    files.filter((f) => f.includes('@esb') || f.endsWith('.musl.node')),
     [],
   );
   const sbom = await readFile(path.join(out, 'prebuilt-app-1.0.0.cdx.json'), 'utf8');
@@ -181,7 +183,7 @@ test('prebuilt binaries for other platforms and foreign optional packages are dr
   assert.match(
     logged.stderr,
     new RegExp(
-      `leaving out native binaries for other platforms than linux-${cpu} \\(glibc\\): 1 optional package \\(@esb/darwin-${other}@1\\.0\\.0\\) and 4 prebuilds paths .*, 6 files, \\d+\\.\\d KiB`,
+      `leaving out native binaries for other platforms than linux-${cpu} \\(glibc\\): 1 optional package \\(@esb/darwin-${other}@1\\.0\\.0\\) and 5 prebuilds paths .*, 7 files, \\d+\\.\\d KiB`,
     ),
   );
 });
