@@ -288,21 +288,11 @@ export class CacheStore {
    */
   async prune(): Promise<PruneReport> {
     const report: PruneReport = { ran: false, entries: 0, bytes: 0, evicted: 0, freedBytes: 0, leftovers: 0 };
-    // Loaded here: proper-lockfile hooks the process's exit (signal-exit), which only a cached build needs.
-    const { default: lockfile } = await import('proper-lockfile');
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.root, {
-        lockfilePath: path.join(this.root, 'prune.lock'),
-        stale: 60_000,
-        update: 10_000,
-        retries: 0,
-        realpath: false,
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return report;
-      throw error;
-    }
+    // One pruner at a time: an exclusively created lock file, taken over when a killed build left
+    // it (older than a minute). Not proper-lockfile: it hooks the process's signals and exit
+    // (signal-exit), and a library build must leave the embedding program's handlers alone.
+    const release = await takePruneLock(path.join(this.root, 'prune.lock'));
+    if (!release) return report;
     try {
       report.ran = true;
       report.leftovers = await this.sweepLeftovers();
@@ -528,3 +518,22 @@ async function eachLimited<T>(items: readonly T[], work: (item: T) => Promise<vo
   if (failure !== undefined)
     throw failure instanceof Error ? failure : new Error('a cache task failed', { cause: failure });
 }
+
+/** The prune lock, or undefined when another live process holds it. */
+async function takePruneLock(file: string): Promise<(() => Promise<void>) | undefined> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const held = await stat(file).catch(() => undefined);
+      if (held && Date.now() - held.mtimeMs < PRUNE_LOCK_STALE_MS) return undefined;
+      await rm(file, { force: true });
+    }
+  }
+  return undefined;
+}
+
+const PRUNE_LOCK_STALE_MS = 60_000;

@@ -91,10 +91,10 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
       runTool(tool!.file, [...tool!.prefix, ...args], { cwd, what, code, env: tool!.env });
     const show = (args: string[]) => `${tool!.name} ${args.join(' ')}`;
     if (install) {
-      // In the cache's file system when there is a cache: the installed tree is hard-linked to and from it.
-      const staging = request.cache
-        ? await request.cache.store.scratchDir('stage')
-        : await temporaryDir('pkgapp-stage-');
+      // In the cache's file system when the cache is used: the installed tree is hard-linked to and
+      // from it. A build script or a workspace deploy is not cached, so it stages in TMPDIR as before.
+      const cached = request.cache !== undefined && buildScript === undefined && !deploy;
+      const staging = cached ? await request.cache!.store.scratchDir('stage') : await temporaryDir('pkgapp-stage-');
       temps.push(staging);
       source = staging.path;
       if (buildScript === undefined && !deploy) {

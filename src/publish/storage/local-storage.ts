@@ -16,7 +16,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
 import {
   checkKey,
@@ -223,6 +222,9 @@ export class LocalStorage implements RepositoryStorage {
     let compromised: Error | undefined;
     // proper-lockfile tracks its locks by the locked path: one path per key, or parallel writes of
     // different keys would overwrite each other's entry (the path itself need not exist).
+    // Loaded here, not with the library: proper-lockfile hooks the process's signals and exit
+    // (signal-exit) as it loads, which only a publish may do.
+    const { default: lockfile } = await import('proper-lockfile');
     const release = await lockfile
       .lock(path.join(lockDir, name), {
         lockfilePath: path.join(lockDir, `${name}.lock`),
