@@ -89,7 +89,7 @@ if (kind === "command") {
     uid: Number(uid), gid: Number(gid), env, cwd, timeout, killSignal: "SIGKILL", encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const out = ((r.stdout || "") + (r.stderr || "")).trim().split("\n").slice(-5).join("\n");
+  const out = [r.stdout, r.stderr].join("").trim().split("\n").slice(-5).join("\n");
   if (r.error) { console.log("health command: " + r.error.message); process.exit(1); }
   if (r.status !== 0) {
     console.log("health command " + (r.signal ? "killed by " + r.signal : "exited " + r.status) + (out ? ":\n" + out : ""));
@@ -97,14 +97,14 @@ if (kind === "command") {
   }
   process.exit(0);
 }
-let missing = "";
+var missing = "";
 const url = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a, b) => {
   const v = env[a || b];
   if (v === undefined) missing = a || b;
   return v === undefined ? "" : v;
 });
 if (missing) { console.log("health URL " + value + ": variable " + missing + " is not set in the service environment"); process.exit(1); }
-let parsed;
+var parsed;
 try { parsed = new URL(url); } catch { console.log("health URL " + url + " is not a URL"); process.exit(1); }
 const host = parsed.hostname.replace(/^\[|\]$/g, "");
 if (!/^(localhost|127\.\d+\.\d+\.\d+|::1)$/.test(host) || !/^https?:$/.test(parsed.protocol)) {

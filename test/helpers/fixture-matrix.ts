@@ -223,6 +223,18 @@ export const FIXTURES: MatrixFixture[] = [
       return "state kept across restart; Debian's node 18 refuses the addon (NODE_MODULE_VERSION)";
     },
   },
+  {
+    // The tree test/oracle/cross-arch.test.ts builds for arm64, built here for this machine: the
+    // x64 platform packages are installed and packaged, and their code runs.
+    id: 'prebuilt native packages (cross-native: sharp + esbuild)',
+    source: 'test/fixtures/apps/cross-native',
+    http: (a) => {
+      assert.equal(a.arch, process.arch);
+      assert.deepEqual([a.width, a.height], [16, 12], 'sharp (libvips) resized 64×48 to 16×12');
+      assert.match(String(a.code), /const answer = 6 \* 7;/, "esbuild's binary stripped the type annotation");
+      return `HTTP sharp resize 16×12 (vips ${String(a.vips)}), esbuild ${String(a.esbuild)} transform (${String(a.arch)})`;
+    },
+  },
   lockfileApp('yarn-classic', 'yarn-classic', 'yarn classic'),
   lockfileApp('yarn-berry', 'yarn-berry', 'yarn berry'),
   lockfileApp('pnpm', 'pnpm', 'pnpm'),

@@ -425,6 +425,7 @@ test("inspect on the example app's signed packages: metadata, scripts, conffiles
       ['%post', '/bin/sh'],
       ['%preun', '/bin/sh'],
       ['%postun', '/bin/sh'],
+      ['%posttrans', '/bin/sh'],
     ],
   );
   assert.equal(rpm.fileSummary.files + rpm.fileSummary.symlinks, rpmFile.files);
