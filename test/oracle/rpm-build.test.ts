@@ -112,6 +112,7 @@ test('rpm -qpi, --requires, --provides, --scripts and the payload tags', async (
     '/bin/sh post,interp',
     '/bin/sh preun,interp',
     '/bin/sh postun,interp',
+    '/bin/sh interp,posttrans',
   ]);
   assert.deepEqual(lines((await rpm(['-qp', '--provides', rpmFile])).stdout).sort(), [
     'acme-hello = 1.0.0-1',
@@ -243,9 +244,10 @@ test("one run with -t deb -t rpm: the rpm payload under /opt/acme-hello is the d
   const fromRpm = await treeEntries(path.join(rpmRoot, 'opt/acme-hello'));
   assert.ok(fromRpm.size > 500, `${fromRpm.size} entries`);
   assert.deepEqual([...fromRpm.keys()].sort(), [...fromDeb.keys()].sort());
-  // The start check names the format's env file; everything else is identical.
+  // The start check and the health gate name the format's env file; everything else is identical.
   const formatSpecific = '.pkgapp/check-env';
-  for (const [rel, entry] of fromDeb) if (rel !== formatSpecific) assert.equal(fromRpm.get(rel), entry, rel);
+  const perFormat = new Set([formatSpecific, '.pkgapp/health-gate']);
+  for (const [rel, entry] of fromDeb) if (!perFormat.has(rel)) assert.equal(fromRpm.get(rel), entry, rel);
   const debCheck = await readFile(path.join(debRoot, 'opt/acme-hello', formatSpecific), 'utf8');
   const rpmCheck = await readFile(path.join(rpmRoot, 'opt/acme-hello', formatSpecific), 'utf8');
   assert.match(debCheck, /^env_file='\/etc\/default\/acme-hello'$/m);
