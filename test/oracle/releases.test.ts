@@ -2,7 +2,8 @@
 // by side (keep 2), a crashing upgrade that switches back by itself, an offline rollback with
 // the documented command, apt autoremove dropping releases beyond keep, and purge leaving nothing.
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { apt, createAptRepo } from '../helpers/apt-repo.js';
@@ -13,22 +14,35 @@ import { cleanupTestDirs } from '../helpers/testdir.js';
 import { E2E_TOOLS, isRoot, requireTools, which } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
+// The root, also when a build failed before the test could use it (destroy is idempotent).
+after(async () => (await booting?.catch(() => undefined))?.destroy());
 
 const HEALTHY = `app.get('/healthz', (req, res) => res.send('ok'));`;
-/** 1.2.0 exits a second after it starts. */
+/**
+ * 1.2.0 exits a second after it starts. The issue's scenario ends with an upgrade to a fourth
+ * version, 1.3.0; here the upgrade after the rollback goes to 1.1.0 again, which exercises the
+ * same keep rule (1.0.0's release is dropped) and saves a build and its install (CI time).
+ */
 const VERSIONS: [string, string][] = [
   ['1.0.0', HEALTHY],
   ['1.1.0', HEALTHY],
   ['1.2.0', `${HEALTHY}\nsetTimeout(() => process.exit(1), 1000);`],
-  ['1.3.0', HEALTHY],
 ];
 const ROLLBACK = `/opt/${NAME}/.pkgapp/rollback`;
 
 /** Every version's two .deb files (NAME and NAME-release-VERSION). */
 let builds: Record<string, string[]> | undefined;
+/** The booted root, made while the versions build (it waits mostly on I/O, they on the CPU). */
+let booting: Promise<Root> | undefined;
 before(async () => {
   if (!isRoot() || E2E_TOOLS.some((tool) => which(tool) === undefined) || !which('apt-ftparchive')) return;
+  booting = createRoot().then(async (root) => {
+    await root.boot();
+    return root;
+  });
+  booting.catch(() => {}); // awaited by the test
   builds = {};
+  const started = Date.now();
   for (const [version, code] of VERSIONS) {
     const dir = await buildExampleVersion(
       version,
@@ -46,15 +60,18 @@ before(async () => {
       path.join(out, f),
     );
   }
+  buildSeconds = (Date.now() - started) / 1000;
 });
+let buildSeconds = 0;
 
 test('deb: releases side by side (keep 2), switch back on a failed gate, offline rollback, autoremove, purge', async (t) => {
   if (!requireTools(t, ['root', ...E2E_TOOLS, 'apt-ftparchive'])) return;
   assert.ok(builds, 'the versions were built');
+  t.diagnostic(`${VERSIONS.length} versions built in ${buildSeconds.toFixed(0)} s`);
   let root: Root | undefined;
   try {
-    root = await createRoot();
-    const b = await root.boot();
+    root = await booting!;
+    const b = root.booted!;
     const repo = await createAptRepo(root, builds['1.0.0']);
     const install = async (version: string) => {
       const started = Date.now();
@@ -138,26 +155,27 @@ test('deb: releases side by side (keep 2), switch back on a failed gate, offline
     const gate = /healthy after ([\d.]+) s/.exec(rollback.stdout);
     assert.ok(gate, rollback.stdout);
     t.diagnostic(`rollback to 1.0.0 offline: ${switchSeconds.toFixed(1)} s in all, of which the gate ${gate[1]} s`);
-    assert.ok(switchSeconds < 5 + 10, `rollback took ${switchSeconds} s`);
+    // Seconds on an idle machine (dpkg -i of a ~15 KB package, the restart, the 3 s gate); the
+    // bound only catches a rollback that hangs or unpacks the release again, on a loaded CI host.
+    assert.ok(switchSeconds < 60, `rollback took ${switchSeconds} s`);
     assert.equal((await fetchApp(b)).version, '1.0.0');
     assert.equal(await current(), 'releases/1.0.0');
     assert.match(await installed(), /^1\.0\.0 install ok installed$/);
     assert.match(await sh(b, `apt-cache policy ${NAME}`), /Installed: 1\.0\.0/);
     assert.deepEqual(await releases(), [`${NAME}-release-1.0.0`, `${NAME}-release-1.1.0`, `${NAME}-release-1.2.0`]);
 
-    // 1.3.0 from a repository again: apt autoremove then drops the releases beyond keep 2.
-    const again = await createAptRepo(root, builds['1.3.0']);
-    const fourth = await install('1.3.0');
-    assert.equal(fourth.exitCode, 0, fourth.output);
-    assert.equal((await fetchApp(b)).version, '1.3.0');
+    // Forward again to 1.1.0 from a repository: its release is still installed, so only the
+    // small package comes; apt autoremove then drops the releases beyond keep 2 (1.0.0's).
+    await createAptRepo(root, [...builds['1.1.0']!, ...builds['1.2.0']!]);
+    const forward = await install('1.1.0');
+    assert.equal(forward.exitCode, 0, forward.output);
+    assert.equal((await fetchApp(b)).version, '1.1.0');
     const autoremove = await apt(root, ['autoremove', '-y']);
     t.diagnostic(autoremove.stdout.split('\n').find((l) => /^Removing/.test(l)) ?? 'nothing removed');
     const kept = await releases();
-    assert.equal(kept.length, 2, kept.join(' '));
-    assert.ok(kept.includes(`${NAME}-release-1.3.0`), kept.join(' '));
-    assert.ok(!kept.includes(`${NAME}-release-1.0.0`), kept.join(' '));
-    assert.equal(await current(), 'releases/1.3.0');
-    void again;
+    // The one that runs and the newest other (1.2.0: newest by version, healthy or not).
+    assert.deepEqual(kept, [`${NAME}-release-1.1.0`, `${NAME}-release-1.2.0`]);
+    assert.equal(await current(), 'releases/1.1.0');
 
     // Purge: nothing left of the app, its releases, the switch or apt's list.
     await apt(root, ['purge', '-y', NAME]);
@@ -174,3 +192,71 @@ test('deb: releases side by side (keep 2), switch back on a failed gate, offline
     await root?.destroy();
   }
 });
+
+/**
+ * Switch time for a large app: two versions of the example with LARGE_MB of incompressible data
+ * files, installed side by side; the rollback and the switch forward again are timed. Opt-in
+ * (PKGAPP_TEST_LARGE_RELEASES=1): two 300 MB builds and installs cost minutes that CI has not
+ * got; the numbers are in docs/internals/releases.md.
+ */
+const LARGE_MB = Number(process.env['PKGAPP_TEST_LARGE_MB'] ?? 300);
+test(
+  'deb: releases of a large app switch in seconds',
+  { skip: process.env['PKGAPP_TEST_LARGE_RELEASES'] !== '1' && 'opt-in: PKGAPP_TEST_LARGE_RELEASES=1' },
+  async (t) => {
+    if (!requireTools(t, ['root', ...E2E_TOOLS, 'apt-ftparchive'])) return;
+    const large: Record<string, string[]> = {};
+    for (const version of ['1.0.0', '1.1.0']) {
+      const started = Date.now();
+      const built = await buildExampleVersion(
+        version,
+        ['deb'],
+        [],
+        (pkgapp) => {
+          pkgapp['releases'] = { keep: 2 };
+          pkgapp['include'] = ['data'];
+        },
+        HEALTHY,
+        async (dir) => {
+          await mkdir(path.join(dir, 'data'));
+          for (let i = 0; i < LARGE_MB; i++)
+            await writeFile(path.join(dir, `data/blob-${i}.bin`), randomBytes(1 << 20));
+        },
+      );
+      const out = path.dirname(built['deb']!);
+      large[version] = [`${NAME}_${version}_all.deb`, `${NAME}-release-${version}_${version}_all.deb`].map((f) =>
+        path.join(out, f),
+      );
+      t.diagnostic(`${version}: built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+    let root: Root | undefined;
+    try {
+      root = await createRoot();
+      const b = await root.boot();
+      await createAptRepo(root, [...large['1.0.0']!, ...large['1.1.0']!]);
+      for (const version of ['1.0.0', '1.1.0']) {
+        const started = Date.now();
+        await apt(root, ['install', '-y', `${NAME}=${version}`]);
+        t.diagnostic(`apt-get install ${NAME}=${version}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        if (version === '1.0.0') {
+          await sh(b, `echo 'GREETING=large' >> /etc/default/${NAME} && systemctl restart ${NAME}`);
+          await waitActive(b);
+        }
+      }
+      t.diagnostic(await sh(b, `du -sh /opt/${NAME}/releases/*`));
+      for (const version of ['1.0.0', '1.1.0']) {
+        const started = Date.now();
+        const r = await b.exec(['sh', '-c', `${ROLLBACK} ${version} 2>&1`]);
+        const seconds = (Date.now() - started) / 1000;
+        assert.equal(r.exitCode, 0, r.stdout);
+        const gate = /healthy after ([\d.]+) s/.exec(r.stdout);
+        assert.ok(gate, r.stdout);
+        t.diagnostic(`rollback ${version}: ${seconds.toFixed(1)} s in all, gate ${gate[1]} s`);
+        assert.equal((await fetchApp(b)).version, version);
+      }
+      await b.shutdown();
+    } finally {
+      await root?.destroy();
+    }
+  },
+);
