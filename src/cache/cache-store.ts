@@ -131,10 +131,19 @@ export class CacheStore {
     return temporaryDir(`${ownerTag()}~${label}-`, path.join(this.root, 'tmp'));
   }
 
-  /** The blob stored under kind/key, verified (read once whole), or undefined. The caller closes it. */
-  async getBlob(kind: string, key: string): Promise<CachedBlob | undefined> {
+  /**
+   * The blob stored under kind/key, verified (read once whole), or undefined. The caller closes it.
+   * `onRejected` is called when an entry was there but damaged (and so discarded): a statistic.
+   */
+  async getBlob(kind: string, key: string, onRejected?: () => void): Promise<CachedBlob | undefined> {
     const entry = this.entryDir(kind, key);
     const meta = await readMeta(entry, 'blob');
+    if (meta === DAMAGED) {
+      // Discarded, or the entry would block its own rebuild (a put finds the directory taken).
+      await this.discard(entry);
+      onRejected?.();
+      return undefined;
+    }
     if (!meta) return undefined;
     const file = path.join(entry, 'data');
     let handle: FileHandle;
@@ -148,6 +157,7 @@ export class CacheStore {
       if (size !== meta.size || (await hashHandle(handle)) !== meta.sha256) {
         await handle.close();
         await this.discard(entry);
+        onRejected?.();
         return undefined;
       }
     } catch (error) {
@@ -169,7 +179,9 @@ export class CacheStore {
     info: unknown = null,
   ): Promise<boolean> {
     const entry = this.entryDir(kind, key);
-    if (await readMeta(entry, 'blob')) return touch(entry).then(() => false);
+    const existing = await readMeta(entry, 'blob');
+    if (existing === DAMAGED) await this.discard(entry);
+    else if (existing) return touch(entry).then(() => false);
     const tmp = await this.newTemp('put');
     try {
       const data = path.join(tmp, 'data');
@@ -200,7 +212,8 @@ export class CacheStore {
   async getTree(kind: string, key: string, dest: string): Promise<RestoredTree | undefined> {
     const entry = this.entryDir(kind, key);
     const meta = await readMeta(entry, 'tree');
-    if (!meta) return undefined;
+    if (meta === DAMAGED) await this.discard(entry);
+    if (!meta || meta === DAMAGED) return undefined;
     let files: TreeFile[];
     try {
       const text = await readFile(path.join(entry, 'files.json'));
@@ -251,7 +264,9 @@ export class CacheStore {
    */
   async putTree(kind: string, key: string, source: string, info: unknown = null): Promise<boolean> {
     const entry = this.entryDir(kind, key);
-    if (await readMeta(entry, 'tree')) return touch(entry).then(() => false);
+    const existing = await readMeta(entry, 'tree');
+    if (existing === DAMAGED) await this.discard(entry);
+    else if (existing) return touch(entry).then(() => false);
     const files = await listTree(source);
     if (!files) return false;
     const tmp = await this.newTemp('put');
@@ -322,7 +337,8 @@ export class CacheStore {
       for (const shard of await readdirOrEmpty(path.join(entries, kind))) {
         for (const key of await readdirOrEmpty(path.join(entries, kind, shard))) {
           const dir = path.join(entries, kind, shard, key);
-          const meta = await readMeta(dir, undefined);
+          const read = await readMeta(dir, undefined);
+          const meta = read === DAMAGED ? undefined : read;
           const used = await stat(path.join(dir, 'meta.json')).then(
             (s) => s.mtimeMs,
             () => 0,
@@ -419,16 +435,31 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
 }
 
-/** The entry's meta.json when it is whole and of the expected type, else undefined. */
-async function readMeta(entry: string, type: Meta['type'] | undefined): Promise<Meta | undefined> {
+/** What readMeta returns for a meta.json that is there but unreadable or fails its check. */
+const DAMAGED = 'damaged';
+
+/**
+ * The entry's meta.json when it is whole and of the expected type; undefined when there is none
+ * (or of another type); DAMAGED when it is there but cannot be trusted.
+ */
+async function readMeta(entry: string, type: Meta['type'] | undefined): Promise<Meta | typeof DAMAGED | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(entry, 'meta.json'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return DAMAGED;
+    // Entries appear whole (one rename): a directory without its meta.json was damaged after.
+    return (await stat(entry).catch(() => undefined))?.isDirectory() ? DAMAGED : undefined;
+  }
   let meta: Meta;
   try {
-    meta = JSON.parse(await readFile(path.join(entry, 'meta.json'), 'utf8')) as Meta;
+    meta = JSON.parse(text) as Meta;
   } catch {
-    return undefined;
+    return DAMAGED;
   }
+  if (typeof meta !== 'object' || meta === null) return DAMAGED;
   const { check, ...rest } = meta;
-  if (meta.layout !== 1 || check !== sha256Of(Buffer.from(JSON.stringify(rest)))) return undefined;
+  if (meta.layout !== 1 || check !== sha256Of(Buffer.from(JSON.stringify(rest)))) return DAMAGED;
   return type === undefined || meta.type === type ? meta : undefined;
 }
 

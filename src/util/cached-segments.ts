@@ -15,16 +15,20 @@ interface SegmentInfo {
 }
 
 export class StoreSegmentCache implements SegmentCache {
-  /** Segments found (verified) and not found, and segments stored. */
-  readonly stats = { hits: 0, misses: 0, stored: 0 };
+  /**
+   * Segments found (verified) and not found; of those not found, the ones that were there but
+   * damaged (corrupted, truncated: discarded by the store); segments stored.
+   */
+  readonly stats = { hits: 0, misses: 0, rejected: 0, stored: 0 };
 
   constructor(private readonly store: CacheStore) {}
 
   async get(key: string): Promise<CachedSegment | undefined> {
-    const blob = await this.store.getBlob(KIND, key);
+    const blob = await this.store.getBlob(KIND, key, () => this.stats.rejected++);
     const info = blob?.info as Partial<SegmentInfo> | undefined;
     if (!blob || !info || !Number.isSafeInteger(info.length) || typeof info.digests !== 'string') {
       await blob?.close();
+      if (blob) this.stats.rejected++;
       this.stats.misses++;
       return undefined;
     }

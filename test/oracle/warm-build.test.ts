@@ -9,19 +9,20 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { build } from '../../src/build.js';
-import { SegmentStore } from '../../src/util/segment-store.js';
+import { openCacheStore } from '../../src/cache/cache-store.js';
+import { StoreSegmentCache } from '../../src/util/cached-segments.js';
 import { cleanupTestDirs, EXAMPLE_APP, tempDir } from '../helpers/testdir.js';
 import { requireTools } from '../helpers/tools.js';
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1795651200' };
 let deb: string;
 let rpm: string;
-let store: SegmentStore;
+let store: StoreSegmentCache;
 
 after(cleanupTestDirs);
 
 before(async () => {
-  store = new SegmentStore(await tempDir('pkgapp-warm-cache-'));
+  store = new StoreSegmentCache(await openCacheStore(await tempDir('pkgapp-warm-cache-')));
   const once = async () => {
     const built = await build({
       dir: EXAMPLE_APP,

@@ -86,7 +86,16 @@ test('blobs: stored, found verified with their info; a changed or truncated blob
   const [third] = await store.listEntries();
   const metaFile = path.join(third!.dir, 'meta.json');
   await writeFile(metaFile, (await readFile(metaFile, 'utf8')).replace('abc', 'abd'));
-  assert.equal(await store.getBlob('seg', k), undefined);
+  let rejected = 0;
+  assert.equal(await store.getBlob('seg', k, () => rejected++), undefined);
+  assert.equal(rejected, 1, 'the damaged meta.json was reported');
+  // ... and discarded, so the entry can be stored again rather than blocking its own rebuild.
+  assert.deepEqual(await store.listEntries(), []);
+  assert.equal(await store.putBlob('seg', k, (file) => writeFile(file, 'compressed bytes'), { md5: 'abc' }), true);
+  const rebuilt = await store.getBlob('seg', k, () => rejected++);
+  assert.deepEqual(rebuilt?.info, { md5: 'abc' });
+  await rebuilt?.close();
+  assert.equal(rejected, 1);
 });
 
 test('trees: restored with modes, symlinks and empty dirs, as hard links; a damaged file makes a miss and the entry is rebuilt', async () => {

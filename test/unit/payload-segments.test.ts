@@ -1,4 +1,4 @@
-// Payload segments (src/util/payload-segments.ts, src/util/segment-store.ts) through writeDeb and
+// Payload segments (src/util/payload-segments.ts, src/util/cached-segments.ts) through writeDeb and
 // writeRpm: the same sha256 without a cache, with a cold one, a warm one, a partly evicted one
 // and a corrupted one, for gzip, xz and zstd, signed and unsigned; a warm build really copies
 // segments; and any change to a file's bytes, mode, name or a new symlink changes the package.
@@ -29,7 +29,6 @@ import { loadSigner } from '../../src/sign/openpgp-signer.js';
 import type { Signer } from '../../src/sign/signer.js';
 import type { Compression } from '../../src/util/compression.js';
 import { segmentId } from '../../src/util/payload-segments.js';
-import { SegmentStore } from '../../src/util/segment-store.js';
 import { openCacheStore } from '../../src/cache/cache-store.js';
 import { StoreSegmentCache } from '../../src/util/cached-segments.js';
 import type { SegmentCache } from '../../src/util/payload-segments.js';
@@ -147,9 +146,16 @@ function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-function entryFiles(store: SegmentStore): string[] {
-  return readdirSync(store.dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
+/** A segment cache in the build cache (src/cache/cache-store.ts) in a fresh directory. */
+async function newCache(): Promise<{ cache: StoreSegmentCache; dir: string }> {
+  const dir = await tempDir('pkgapp-segcache-');
+  return { cache: new StoreSegmentCache(await openCacheStore(dir)), dir };
+}
+
+/** The blob file of every stored segment. */
+function entryFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && d.name === 'data')
     .map((d) => path.join(d.parentPath, d.name))
     .sort();
 }
@@ -171,9 +177,9 @@ for (const compression of ['gzip', 'xz', 'zstd'] as const) {
     test(`${compression}${sign ? ', signed' : ''}: identical bytes without a cache, cold, warm, partly evicted and corrupted`, async (t) => {
       if (compression !== 'gzip' && !requireTools(t, [compression])) return;
       const reference = await buildBoth(compression, { sign });
-      const store = new SegmentStore(await tempDir('pkgapp-segcache-'));
+      const { cache: store, dir } = await newCache();
       assert.deepEqual(await buildBoth(compression, { sign, cache: store }), reference, 'cold cache');
-      const stored = entryFiles(store);
+      const stored = entryFiles(dir);
       if (compression === 'gzip') assert.ok(stored.length >= 10, `segments stored: ${stored.length}`);
       const hitsBefore = store.stats.hits;
       assert.deepEqual(await buildBoth(compression, { sign, cache: store }), reference, 'warm cache');
@@ -181,7 +187,7 @@ for (const compression of ['gzip', 'xz', 'zstd'] as const) {
         assert.ok(store.stats.hits - hitsBefore >= stored.length, 'every stored segment was reused');
       if (!stored.length) return; // xz and zstd are not segmented: nothing is stored or reused
       // Evict every other entry; corrupt one byte of one, truncate another.
-      stored.forEach((file, i) => i % 2 === 0 && rmSync(file));
+      stored.forEach((file, i) => i % 2 === 0 && rmSync(path.dirname(file), { recursive: true }));
       const kept = stored.filter((_, i) => i % 2 === 1);
       const flip = kept.reduce((a, b) => (statSync(a).size >= statSync(b).size ? a : b));
       const bytes = readFileSync(flip);
@@ -198,7 +204,7 @@ for (const compression of ['gzip', 'xz', 'zstd'] as const) {
 }
 
 test('gzip: a warm build recompresses only the changed segment; the data.tar is one valid gzip member', async () => {
-  const store = new SegmentStore(await tempDir('pkgapp-segcache-'));
+  const { cache: store } = await newCache();
   await buildBoth('gzip', { cache: store });
   const file = path.join(root, 'node_modules/right/index.js');
   const before = readFileSync(file);
@@ -219,7 +225,7 @@ test('gzip: a warm build recompresses only the changed segment; the data.tar is 
 });
 
 test('changes reach the package through a warm cache: a byte deep in node_modules, a mode, a rename, a new symlink', async () => {
-  const store = new SegmentStore(await tempDir('pkgapp-segcache-'));
+  const { cache: store } = await newCache();
   const original = await buildBoth('gzip', { cache: store });
   const seen = new Set([original.deb, original.rpm]);
   const expectChanged = async (what: string, extra?: ContentEntry[]) => {
@@ -247,7 +253,7 @@ test('changes reach the package through a warm cache: a byte deep in node_module
 });
 
 test('gzip: the segmented data.tar.gz and rpm payload decompress as one member to the whole archive', async () => {
-  const store = new SegmentStore(await tempDir('pkgapp-segcache-'));
+  const { cache: store } = await newCache();
   await buildBoth('gzip', { cache: store });
   const out = await tempDir('pkgapp-segments-out-');
   const deb = await writeDeb({
