@@ -292,6 +292,13 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     fix: 'Keep one check; use a local URL such as `http://127.0.0.1:${PORT}/healthz`',
   },
   {
+    code: 'PKGAPP_RELEASES_UNSUPPORTED',
+    exitCode: U,
+    section: 'app',
+    when: '`pkgapp.releases` is set for a build that cannot have releases side by side yet: an rpm (`-t rpm`), or a bundled Node.js runtime (`"node": "bundled"`, `--node bundled`).',
+    fix: "Build the deb with `pkgapp.releases` and the rpm from a configuration without it; with releases, use the distribution's nodejs",
+  },
+  {
     code: 'PKGAPP_START_BIN',
     exitCode: U,
     section: 'app',
@@ -800,8 +807,8 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
     exitCode: U,
     section: 'repository',
-    when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository, or .rpm files for an s3:// repository (yum repositories are kept in directories only, for now).',
-    fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them. For yum, publish to a directory and copy it to the bucket',
+    when: 'publish was given a package of a format added with registerFormat() that declares no apt or yum repository.',
+    fix: 'Publish the .deb and .rpm files only; put the other packages where their users fetch them',
   },
   {
     code: 'PKGAPP_PROMOTE_SPEC',
@@ -907,6 +914,20 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     section: 'repository',
     when: 'An .rpm with the same name, version, release and architecture but other bytes is already published.',
     fix: 'A published version never changes: bump the version, or rebuild with `--release N`',
+  },
+  {
+    code: 'PKGAPP_YUM_STATE_INVALID',
+    exitCode: U,
+    section: 'repository',
+    when: 'A yum channel in object storage has a state object (`yum/CHANNEL/pkgapp-state.json`) pkgapp cannot read, or no state object and repodata it cannot split into packages (not sha256 pkgids, not under Packages/).',
+    fix: "Restore the state object from a backup, or delete it so the next publish rebuilds it from the channel's repodata; or republish into an empty prefix",
+  },
+  {
+    code: 'PKGAPP_YUM_POOL_DAMAGED',
+    exitCode: F,
+    section: 'repository',
+    when: 'promote (object storage): an .rpm the `--from` channel lists is missing from `yum/CHANNEL/Packages/`, has another size, or another sha256.',
+    fix: 'Publish the .rpm again to the `--from` channel to repair it',
   },
   {
     code: 'PKGAPP_APT_KEY_MISMATCH',

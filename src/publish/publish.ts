@@ -17,6 +17,7 @@ import { openStorage, type S3ConnectionOptions } from './storage/open-storage.js
 import { parseRepoLocation } from './storage/repo-url.js';
 import type { RepositoryStorage } from './storage/storage.js';
 import { promoteYum, publishYum, yumClientSetup, type YumPublishResult } from './yum/publish-yum.js';
+import { promoteYumInStore, publishYumToStore } from './yum/publish-yum-store.js';
 
 export interface RepositoryOptions {
   /** The repository root, a directory or s3://BUCKET/PREFIX: apt under DIR/apt, yum under DIR/yum. */
@@ -82,7 +83,10 @@ async function publishFiles(allFiles: string[], options: RepositoryOptions): Pro
       );
     }
     if (rpms.length) {
-      result.yum = await publishYum(rpms, { ...common, repoDir: localDir(common) });
+      result.yum =
+        common.repoDir === undefined
+          ? await publishYumToStore(rpms, common)
+          : await publishYum(rpms, { ...common, repoDir: common.repoDir });
       result.clientSetup.yum = yumClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite);
     }
     return result;
@@ -137,10 +141,12 @@ export function promote(
       const apt = await attempt('apt', () =>
         promoteApt(name, version, from, { ...common, component: options.component ?? 'main' }),
       );
-      const yum =
-        common.repoDir === undefined
-          ? undefined
-          : await attempt('yum', () => promoteYum(name, version, from, { ...common, repoDir: localDir(common) }));
+      const repoDir = common.repoDir;
+      const yum = await attempt('yum', () =>
+        repoDir === undefined
+          ? promoteYumInStore(name, version, from, common)
+          : promoteYum(name, version, from, { ...common, repoDir }),
+      );
       if (!apt && !yum) {
         throw new UserError(
           `${name}=${version} is not published in suite "${from}" of ${options.repoDir} (looked in ${notFound.join(' and ')})`,
@@ -170,21 +176,12 @@ export function promote(
 /** What both sides get: where the repository is, the key, and the shared options. */
 interface Common {
   store: RepositoryStorage;
-  /** The directory, for a local repository (the yum side still writes it directly). */
+  /** The directory, for a local repository (the yum side writes it directly; object storage: publish-yum-store.ts). */
   repoDir: string | undefined;
   suite: string;
   signer: Signer;
   now: Date;
   keep?: number;
-}
-
-/** The local directory of a repository; yum repositories in object storage are not supported yet. */
-function localDir(common: Common): string {
-  if (common.repoDir !== undefined) return common.repoDir;
-  throw new UserError(`${common.store.location}: pkgapp cannot publish yum repositories to object storage yet`, {
-    code: 'PKGAPP_PUBLISH_FORMAT_UNSUPPORTED',
-    hint: 'Publish the .rpm files to a directory (--repo DIR) and copy it to the bucket (docs/repositories.md)',
-  });
 }
 
 /** Loads the key, then runs `work` holding the repository's lock (another publisher waits). */

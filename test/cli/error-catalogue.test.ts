@@ -444,6 +444,14 @@ const triggers: Record<string, Trigger> = {
         'http://example.com:${PORT}/healthz',
       ),
   },
+  PKGAPP_RELEASES_UNSUPPORTED: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: { releases: { keep: 2 } } }), ['-t', 'rpm']),
+        'pkgapp.releases',
+        'rpm packages',
+      ),
+  },
   PKGAPP_START_BIN: {
     run: async () =>
       naming(
@@ -1379,6 +1387,28 @@ const triggers: Record<string, Trigger> = {
       return naming(await publish(repo, [other]), `${other}: tiny-app-1.0.0-1.noarch is already published`);
     },
   },
+  PKGAPP_YUM_STATE_INVALID: {
+    // yum in object storage (publish-yum-store.ts) over a directory: a state object it cannot read.
+    run: async () => {
+      const repo = await tempDir();
+      const state = path.join(repo, 'yum/stable/pkgapp-state.json');
+      await mkdir(path.dirname(state), { recursive: true });
+      await writeFile(state, '{"version": 7}\n');
+      return naming(await viaLibrary(() => yumToStore(repo, 'stable')), `${state}: not a pkgapp yum state object`);
+    },
+  },
+  PKGAPP_YUM_POOL_DAMAGED: {
+    run: async () => {
+      const repo = await tempDir();
+      await yumToStore(repo, 'staging');
+      const pooled = path.join(repo, 'yum/staging/Packages/tiny-app-1.0.0-1.noarch.rpm');
+      await rm(pooled);
+      return naming(
+        await viaLibrary(() => yumToStore(repo, 'stable', 'staging')),
+        `${pooled}: listed in channel "staging" but missing`,
+      );
+    },
+  },
   PKGAPP_APT_KEY_MISMATCH: {
     run: async () => {
       const repo = await tempDir();
@@ -1473,6 +1503,24 @@ const triggers: Record<string, Trigger> = {
     },
   },
 };
+
+/**
+ * publish-yum-store.ts (yum in object storage) over a LocalStorage of `repo`, which needs no S3
+ * server: publishes the catalogue's rpm to `suite`, or promotes it from `from` to `suite`.
+ */
+async function yumToStore(repo: string, suite: string, from?: string): Promise<unknown> {
+  const [{ LocalStorage }, { loadSigner }, store, { rpm }, { secret }] = await Promise.all([
+    import('../../src/publish/storage/local-storage.js'),
+    import('../../src/sign/openpgp-signer.js'),
+    import('../../src/publish/yum/publish-yum-store.js'),
+    packages(),
+    keys(),
+  ]);
+  const options = { store: new LocalStorage(repo), signer: await loadSigner({ file: secret }), suite, now: new Date() };
+  return from === undefined
+    ? store.publishYumToStore([rpm], options)
+    : store.promoteYumInStore('tiny-app', '1.0.0', from, options);
+}
 
 /** An rpm whose Name pkgapp build would refuse, written by the rpm writer itself. */
 async function rpmNamed(name: string): Promise<string> {

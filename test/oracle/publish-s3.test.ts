@@ -1,16 +1,20 @@
 // publish and promote straight into an S3 bucket (Ceph's RADOS gateway, test/helpers/s3-server.ts):
 // headers on every object, the lock object and its takeover, the state object's If-Match, two
 // publishers started at once from two processes, and apt in a booted Debian 12 root installing,
-// upgrading and downgrading over HTTP from the bucket (anonymous read, as a CDN serves it).
+// upgrading and downgrading over HTTP from the bucket (anonymous read, as a CDN serves it). Then
+// yum: rpms published, promoted and kept in the bucket through the channel state objects, and
+// dnf --installroot (gpgcheck, repo_gpgcheck) installing, upgrading and downgrading from it.
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { loadAptState, saveAptState } from '../../src/publish/apt/apt-state.js';
-import { IMMUTABLE, REVALIDATE } from '../../src/publish/object-headers.js';
+import { loadYumState, saveYumState, yumStateKey } from '../../src/publish/yum/yum-state.js';
+import { IMMUTABLE, PRIVATE, REVALIDATE } from '../../src/publish/object-headers.js';
 import { promote, publish } from '../../src/publish/publish.js';
+import { yumClientSetup } from '../../src/publish/yum/publish-yum.js';
 import { LOCK_KEY } from '../../src/publish/repository-lock.js';
 import { S3Storage } from '../../src/publish/storage/s3-storage.js';
 import { apt } from '../helpers/apt-repo.js';
@@ -23,7 +27,7 @@ const NAME = 'hello-s3';
 const VERSIONS = ['1.0.0', '1.1.0', '1.2.0'];
 
 test('publish and promote into an S3 bucket; apt installs from it over HTTP', { timeout: 900_000 }, async (t) => {
-  if (!requireTools(t, [...CEPH_TOOLS, 'dpkg-deb', 'gpg', 'apt-get'])) return;
+  if (!requireTools(t, [...CEPH_TOOLS, 'dpkg-deb', 'gpg', 'apt-get', 'rpmbuild', 'rpmsign', 'dnf'])) return;
   const server = await startS3TestServer();
   t.diagnostic(`Ceph RGW up in ${server.startupMs} ms at ${server.endpoint}`);
   try {
@@ -208,6 +212,128 @@ async function cases(t: TestContext, server: S3TestServer): Promise<void> {
       }
     },
   );
+
+  await yumCases(t, { server, bucket, repo, s3, store, work, key, env });
+}
+
+const RPM_NAME = 'hello-s3-rpm';
+
+interface Context {
+  server: S3TestServer;
+  bucket: string;
+  repo: string;
+  s3: { endpoint: string; region: string; credentials: S3TestServer['credentials'] };
+  store: S3Storage;
+  work: string;
+  key: string;
+  env: Record<string, string>;
+}
+
+/** yum in the same bucket: state objects, keep, promote, headers, check-repo, and dnf over HTTP. */
+async function yumCases(t: TestContext, c: Context): Promise<void> {
+  const { store, repo, s3, key } = c;
+  const rpms = await Promise.all(VERSIONS.map((v) => tinyRpm(c.work, v)));
+  const signKey = { file: key };
+
+  await t.test('yum: publish, promote and keep in the bucket; each channel is one state object', async () => {
+    await publish([rpms[0]!], { repoDir: repo, s3, signKey, suite: 'staging' });
+    await promote(RPM_NAME, '1.0.0', 'staging', { repoDir: repo, s3, signKey, suite: 'stable' });
+    await publish([rpms[1]!], { repoDir: repo, s3, signKey, suite: 'staging' });
+    await promote(RPM_NAME, '1.1.0', 'staging', { repoDir: repo, s3, signKey, suite: 'stable' });
+    const kept = await publish([rpms[2]!], { repoDir: repo, s3, signKey, suite: 'staging', keep: 2 });
+    assert.deepEqual(kept.yum?.removed, [`staging/Packages/${RPM_NAME}-1.0.0-1.noarch.rpm`]);
+    await promote(RPM_NAME, '1.2.0', 'staging', { repoDir: repo, s3, signKey, suite: 'stable' });
+    const again = await publish([rpms[2]!], { repoDir: repo, s3, signKey, suite: 'staging' });
+    assert.deepEqual(again.yum?.unchanged, [`staging/Packages/${RPM_NAME}-1.2.0-1.noarch.rpm`]);
+    const versions = async (channel: string) =>
+      (await loadYumState(store, channel)).entries.map((e) => `${e.version}-${e.release}`);
+    assert.deepEqual(await versions('staging'), ['1.1.0-1', '1.2.0-1']);
+    assert.deepEqual(await versions('stable'), ['1.0.0-1', '1.1.0-1', '1.2.0-1']);
+    assert.equal(await store.exists(`yum/staging/Packages/${RPM_NAME}-1.0.0-1.noarch.rpm`), false, 'keep dropped it');
+    assert.equal(await store.exists(`yum/stable/Packages/${RPM_NAME}-1.0.0-1.noarch.rpm`), true, 'stable keeps it');
+
+    const repomd = (await store.get('yum/staging/repodata/repomd.xml'))!.body.toString('utf8');
+    const primary = /href="(repodata\/[0-9a-f]{64}-primary\.xml\.gz)"/.exec(repomd)![1]!;
+    const expect = [
+      [`yum/stable/Packages/${RPM_NAME}-1.2.0-1.noarch.rpm`, 'application/x-rpm', IMMUTABLE],
+      [`yum/staging/${primary}`, 'application/gzip', IMMUTABLE],
+      ['yum/staging/repodata/repomd.xml', 'application/xml', REVALIDATE],
+      ['yum/staging/repodata/repomd.xml.asc', 'application/pgp-signature', REVALIDATE],
+      ['yum/RPM-GPG-KEY-pkgapp', 'application/pgp-keys', REVALIDATE],
+      [yumStateKey('staging'), 'application/json', PRIVATE],
+    ] as const;
+    for (const [k, type, cache] of expect) {
+      const info = await store.head(k);
+      assert.equal(info?.contentType, type, k);
+      assert.equal(info?.cacheControl, cache, k);
+    }
+    // Two generations of repodata: the one repomd.xml names and the one before (clients mid-update).
+    const { repodata } = await loadYumState(store, 'staging');
+    assert.equal(repodata.current.length, 3);
+    assert.equal(repodata.previous.length, 3);
+    for (const href of [...repodata.current, ...repodata.previous])
+      assert.ok(await store.exists(`yum/staging/${href}`), href);
+  });
+
+  await t.test('yum: the channel state is written only over the version read (If-Match)', async () => {
+    const first = await loadYumState(store, 'staging');
+    const second = await loadYumState(store, 'staging');
+    second.repodata.previous = [];
+    assert.equal(await saveYumState(store, second), true);
+    assert.equal(await saveYumState(store, first), false, 'a stale ETag is refused: no update is lost');
+  });
+
+  await t.test('yum: check-repo verifies both channels in the bucket', async () => {
+    const r = await execa(
+      'node',
+      [CLI, 'check-repo', repo, '--endpoint', c.server.endpoint, '--suite', 'stable', '--suite', 'staging'],
+      { env: c.env, reject: false, all: true },
+    );
+    assert.equal(r.exitCode, 0, r.all);
+  });
+
+  await t.test('yum: dnf --installroot installs, upgrades and downgrades straight from the bucket', async (t) => {
+    const url = `${c.server.endpoint}/${c.bucket}/repos/acme/yum`;
+    const dir = await tempDir('pkgapp-dnf-s3-');
+    for (const d of ['root', 'repos', 'cache']) await mkdir(path.join(dir, d));
+    await writeFile(
+      path.join(dir, 'repos/pkgapp.repo'),
+      yumClientSetup(`${c.server.endpoint}/${c.bucket}/repos/acme`, 'stable'),
+    );
+    const dnf = async (args: string[]) => {
+      const r = await execa(
+        'dnf',
+        [
+          '-y',
+          `--installroot=${dir}/root`,
+          `--setopt=reposdir=${dir}/repos`,
+          `--setopt=cachedir=${dir}/cache`,
+          '--releasever=1',
+          '--setopt=skip_if_unavailable=False',
+          '--setopt=metadata_expire=0',
+          ...args,
+        ],
+        { reject: false, all: true, timeout: 120_000 },
+      );
+      assert.equal(r.exitCode, 0, `dnf ${args.join(' ')}:\n${r.all}`);
+      return String(r.all);
+    };
+    const repoFile = await readFile(path.join(dir, 'repos/pkgapp.repo'), 'utf8');
+    assert.match(repoFile, /^gpgcheck=1$/m);
+    assert.match(repoFile, /^repo_gpgcheck=1$/m);
+    assert.ok(repoFile.includes(`gpgkey=${url}/RPM-GPG-KEY-pkgapp`));
+    const cache = await dnf(['makecache']);
+    t.diagnostic(`dnf makecache:\n${cache.trim()}`);
+    const installed = async () =>
+      new RegExp(`^${RPM_NAME}\\.noarch\\s+(\\S+)`, 'm').exec(await dnf(['list', '--installed', RPM_NAME]))?.[1];
+    await dnf(['install', `${RPM_NAME}-1.0.0`]);
+    assert.equal(await installed(), '1.0.0-1');
+    const upgrade = await dnf(['upgrade', RPM_NAME]);
+    t.diagnostic(`dnf upgrade:\n${upgrade.trim()}`);
+    assert.equal(await installed(), '1.2.0-1');
+    await dnf(['downgrade', `${RPM_NAME}-1.1.0`]);
+    assert.equal(await installed(), '1.1.0-1');
+  });
 }
 
 /** apt on the host with its own state dirs: update from `url`, then madison. */
@@ -234,6 +360,46 @@ async function hostApt(work: string, url: string, suite: string): Promise<string
   assert.equal(update.exitCode, 0, `${update.stdout}\n${update.stderr}`);
   assert.doesNotMatch(`${update.stdout}\n${update.stderr}`, /^(W|E):/m);
   return (await execa('apt-cache', [...options, 'madison', NAME])).stdout;
+}
+
+/** A noarch rpm without dependencies, built by rpmbuild and signed by rpmsign with the test key (dnf gpgcheck=1). */
+async function tinyRpm(work: string, version: string): Promise<string> {
+  const top = path.join(work, `rpmbuild-${version}`);
+  await mkdir(top, { recursive: true });
+  const spec = path.join(top, 'hello.spec');
+  await writeFile(
+    spec,
+    [
+      `Name: ${RPM_NAME}`,
+      `Version: ${version}`,
+      'Release: 1',
+      'Summary: published to S3',
+      'License: MIT',
+      'BuildArch: noarch',
+      '%description',
+      'Published to S3.',
+      '%install',
+      'mkdir -p %{buildroot}/usr/share/hello-s3',
+      `echo ${version} > %{buildroot}/usr/share/hello-s3/version`,
+      '%files',
+      '/usr/share/hello-s3/version',
+      '',
+    ].join('\n'),
+  );
+  await execa('rpmbuild', ['-bb', '--define', `_topdir ${top}`, '--define', '_build_id_links none', spec]);
+  const rpm = path.join(top, 'RPMS/noarch', `${RPM_NAME}-${version}-1.noarch.rpm`);
+  const gpg = (await execa('which', ['gpg'])).stdout;
+  await execa('rpmsign', [
+    '--define',
+    `__gpg ${gpg}`,
+    '--define',
+    `_gpg_path ${path.join(work, 'gnupg')}`,
+    '--define',
+    '_gpg_name s3@example.com',
+    '--addsign',
+    rpm,
+  ]);
+  return rpm;
 }
 
 /** An Architecture: all .deb without dependencies, built by dpkg-deb. */

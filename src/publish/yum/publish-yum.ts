@@ -115,7 +115,7 @@ export function yumClientSetup(baseUrl: string, suite: string): string {
   ].join('\n');
 }
 
-function checkOptions(options: YumPublishOptions): void {
+export function checkOptions(options: Pick<YumPublishOptions, 'suite' | 'keep'>): void {
   checkChannel(options.suite);
   if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
     throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, {
@@ -126,7 +126,7 @@ function checkOptions(options: YumPublishOptions): void {
 }
 
 /** Name, version, release and arch become path components: only the characters rpm itself allows. */
-function checkNevra(nevra: RpmNevra, file: string): RpmNevra {
+export function checkNevra(nevra: RpmNevra, file: string): RpmNevra {
   const parts: [string, string, RegExp][] = [
     ['name', nevra.name, NEVRA_PART.name],
     ['version', nevra.version, NEVRA_PART.version],
@@ -143,7 +143,7 @@ function checkNevra(nevra: RpmNevra, file: string): RpmNevra {
   return nevra;
 }
 
-function versionExists(file: string, nevra: RpmNevra, other: string): UserError {
+export function versionExists(file: string, nevra: RpmNevra, other: string): UserError {
   return new UserError(
     `${file}: ${rpmFileName(nevra).slice(0, -4)} is already published as ${other}, with different contents; nothing was published`,
     {

@@ -1,0 +1,368 @@
+// yum channels in object storage (s3://): publish, promote and keep through the storage interface
+// (docs/internals/yum-repository.md#object-storage). Each channel is a dnf baseurl, yum/<channel>/,
+// holding its rpms under Packages/ (objects cannot be hard-linked, so a promoted rpm is copied),
+// repodata/ and the state object yum-state.ts reads and writes. Cost follows the change: one GET
+// of the state, the new rpms, three repodata files, repomd.xml and its signature, one conditional
+// PUT of the state; nothing is listed and no other rpm is read.
+//
+// Readers never see a torn channel: rpms first, then the checksum-named repodata, then
+// repomd.xml, then repomd.xml.asc last. The previous generation's repodata stays for clients
+// holding the old repomd.xml; older generations and dropped rpms go once the new one is out.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { EXIT_FAILURE, UserError } from '../../errors.js';
+import { readRpm, rpmFileName, rpmNevra } from '../../rpm/read-rpm.js';
+import { verifiedRpmSha256 } from '../../rpm/verify-digests.js';
+import type { Signer } from '../../sign/signer.js';
+import { checkAborted } from '../../util/atomic-output.js';
+import { headersFor } from '../object-headers.js';
+import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage/storage.js';
+import { checkChannel, seconds, type Member } from './channel-state.js';
+import { applyKeep, selectVersion } from './channel-versions.js';
+import { checkNevra, checkOptions, versionExists, type YumPublishResult } from './publish-yum.js';
+import { comparePackages, FILELISTS, OTHER, PRIMARY, repoPackage } from './repodata.js';
+import { parseRepomd, repomdXml, type RepomdRecord } from './repomd.js';
+import { YUM_KEY_FILE } from './yum-key.js';
+import { loadYumState, saveYumState, stateChannels, type ChannelEntry, type ChannelState } from './yum-state.js';
+
+export interface YumStorePublishOptions {
+  store: RepositoryStorage;
+  /** The channel: yum/<suite>/. */
+  suite: string;
+  signer: Signer;
+  /** repomd.xml revision and timestamps; primary's file time of newly added rpms. */
+  now: Date;
+  keep?: number;
+}
+
+/** An rpm on its way into the channel: its entry, and where its bytes come from. */
+interface Incoming {
+  entry: ChannelEntry;
+  /** A local file to upload, or the key of the same rpm in another channel (promote). */
+  source: { file: string } | { key: string };
+  /** How messages name it. */
+  label: string;
+}
+
+/** How often the state is re-read when another publisher changed it between read and write. */
+const STATE_ATTEMPTS = 5;
+const KEY_OBJECT = `yum/${YUM_KEY_FILE}`;
+
+/** Adds `rpms` to the channel in `store` and re-signs it. */
+export async function publishYumToStore(rpms: string[], options: YumStorePublishOptions): Promise<YumPublishResult> {
+  checkOptions(options);
+  const fileTime = seconds(options.now.getTime());
+  const incoming: Incoming[] = [];
+  for (const file of rpms) {
+    checkAborted();
+    const info = await readRpm(file);
+    const sha256 = await verifiedRpmSha256(info);
+    const nevra = checkNevra(rpmNevra(info), file);
+    const fileName = rpmFileName(nevra);
+    const twin = incoming.find((i) => i.entry.file === fileName);
+    if (twin && twin.entry.sha256 !== sha256) throw versionExists(file, nevra, twin.label);
+    if (twin) continue;
+    const pkg = repoPackage(info, { sha256, mtime: fileTime, location: `Packages/${fileName}` });
+    incoming.push({
+      entry: {
+        file: fileName,
+        name: nevra.name,
+        arch: nevra.arch,
+        epoch: nevra.epoch ?? 0,
+        version: nevra.version,
+        release: nevra.release,
+        sha256,
+        size: info.size,
+        primary: PRIMARY.entry(pkg),
+        filelists: FILELISTS.entry(pkg),
+        other: OTHER.entry(pkg),
+      },
+      source: { file },
+      label: file,
+    });
+  }
+  return addToChannel(incoming, options);
+}
+
+/** Copies NAME-VERSION of channel `from` (every arch) into options.suite: same bytes, same entries, metadata re-signed. */
+export async function promoteYumInStore(
+  name: string,
+  version: string,
+  from: string,
+  options: YumStorePublishOptions,
+): Promise<YumPublishResult> {
+  checkOptions(options);
+  checkChannel(from);
+  const { store } = options;
+  const source = await loadYumState(store, from);
+  const members = source.entries.filter((e) => e.name === name).map(memberOf);
+  const matches = selectVersion(members, version);
+  if (matches.length === 0) {
+    const known = [...new Set(members.map((p) => `${p.nevra.version}-${p.nevra.release}`))];
+    throw new UserError(
+      `${name}-${version} is not in yum channel "${from}" of ${store.location}/yum${known.length ? ` (it has ${known.join(', ')})` : ''}`,
+      {
+        code: 'PKGAPP_PROMOTE_NOT_FOUND',
+        hint: `Publish it there first: pkgapp publish --repo ${store.location} --suite ${from} FILE.rpm`,
+      },
+    );
+  }
+  const incoming: Incoming[] = [];
+  for (const m of matches) {
+    const entry = source.entries.find((e) => e.file === m.file)!;
+    const key = `yum/${from}/Packages/${entry.file}`;
+    const size = (await store.head(key))?.size ?? -1;
+    if (size !== entry.size) {
+      throw new UserError(
+        `${store.location}/${key}: listed in channel "${from}" but ${size < 0 ? 'missing' : `${size} bytes instead of ${entry.size}`}`,
+        {
+          code: 'PKGAPP_YUM_POOL_DAMAGED',
+          exitCode: EXIT_FAILURE,
+          hint: 'Publish the .rpm again to repair the channel',
+        },
+      );
+    }
+    incoming.push({ entry, source: { key }, label: `${store.location}/${key}` });
+  }
+  return addToChannel(incoming, options);
+}
+
+/**
+ * Lists `incoming` in the channel after checking for conflicts, applies `keep`, then writes: key
+ * export, new rpms, the state (only over the version read: otherwise all of this again on the
+ * new state), repodata, repomd.xml, repomd.xml.asc; last removes old repodata and dropped rpms.
+ */
+async function addToChannel(incoming: Incoming[], options: YumStorePublishOptions): Promise<YumPublishResult> {
+  const { store, suite } = options;
+  const base = `yum/${suite}`;
+  for (let attempt = 1; ; attempt++) {
+    const state = await loadYumState(store, suite);
+    const result: YumPublishResult = { added: [], unchanged: [], removed: [] };
+    const entries = [...state.entries];
+    const toCopy: Incoming[] = [];
+    for (const item of incoming) {
+      const { entry } = item;
+      const same = entries.find((e) => e.file === entry.file || sameNevra(e, entry));
+      if (same) {
+        if (same.sha256 !== entry.sha256)
+          throw versionExists(item.label, nevraOf(entry), `${store.location}/${base}/Packages/${same.file}`);
+        result.unchanged.push(`${suite}/Packages/${same.file}`);
+        continue;
+      }
+      entries.push(entry);
+      toCopy.push(item);
+      result.added.push(`${suite}/Packages/${entry.file}`);
+    }
+    const dropped = new Set(
+      applyKeep(entries.map(memberOf), options.keep, new Set(incoming.map((i) => i.entry.file))).map((m) => m.file),
+    );
+    result.removed.push(...[...dropped].map((f) => `${suite}/Packages/${f}`));
+    state.entries = entries.filter((e) => !dropped.has(e.file)).sort(compareEntries);
+
+    const rotated = await keyChanged(store, options.signer);
+    const plan = await planChannel(store, state, options, rotated);
+    // The last point where stopping (publish's AbortSignal) leaves the repository as it was.
+    checkAborted();
+    await exportKey(store, options.signer);
+    await mapBounded(toCopy, PARALLEL_UPLOADS, (item) => upload(store, base, item));
+    if (!plan && state.etag !== undefined && toCopy.length === 0 && dropped.size === 0) return result;
+    if (!(await saveYumState(store, state))) {
+      if (attempt < STATE_ATTEMPTS) continue;
+      throw new UserError(
+        `${store.location}: the yum state of "${suite}" kept changing under this publish (${attempt} tries)`,
+        {
+          code: 'PKGAPP_REPO_LOCKED',
+          exitCode: EXIT_FAILURE,
+          hint: 'Another publisher is writing without the lock; retry when it is done',
+        },
+      );
+    }
+    if (plan) await writePlan(store, base, plan);
+    await mapBounded([...dropped], PARALLEL_UPLOADS, (file) => store.delete(`${base}/Packages/${file}`));
+    if (rotated) await resignOthers(store, suite, options);
+    return result;
+  }
+}
+
+/** Clients now hold the new key: every other channel is re-signed with it (the one listing publish makes). */
+async function resignOthers(store: RepositoryStorage, suite: string, options: YumStorePublishOptions): Promise<void> {
+  for (const channel of await stateChannels(store)) {
+    if (channel === suite) continue;
+    for (let attempt = 1; ; attempt++) {
+      const state = await loadYumState(store, channel);
+      const plan = await planChannel(store, state, options, true);
+      if (!plan) break;
+      if (await saveYumState(store, state)) {
+        await writePlan(store, `yum/${channel}`, plan);
+        break;
+      }
+      if (attempt >= STATE_ATTEMPTS)
+        throw new UserError(`${store.location}: the yum state of "${channel}" kept changing while it was re-signed`, {
+          code: 'PKGAPP_REPO_LOCKED',
+          exitCode: EXIT_FAILURE,
+          hint: 'Another publisher is writing without the lock; retry when it is done',
+        });
+    }
+  }
+}
+
+/** Uploads an rpm into the channel's Packages/ unless an object of its size is there already. */
+async function upload(store: RepositoryStorage, base: string, item: Incoming): Promise<void> {
+  const key = `${base}/Packages/${item.entry.file}`;
+  // An object the state does not list was left by an interrupted publish; same size, same name:
+  // the pool object is only trusted when its size matches, and replaced otherwise.
+  if ((await store.head(key))?.size === item.entry.size) return;
+  if ('file' in item.source) {
+    await putOk(store, key, () => store.putFile(key, (item.source as { file: string }).file, headersFor(key)));
+    return;
+  }
+  // Promote: object storage has no hard links; the rpm is streamed through a temporary file.
+  const from = item.source.key;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-yum-copy-'));
+  try {
+    const object = await store.getStream(from);
+    if (!object) throw new Error(`${store.location}/${from} disappeared while it was promoted`);
+    const file = path.join(dir, item.entry.file);
+    await pipeline(object.body, createWriteStream(file));
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(file), hash);
+    if (hash.digest('hex') !== item.entry.sha256)
+      throw new UserError(`${store.location}/${from}: its sha256 is not the one channel state lists`, {
+        code: 'PKGAPP_YUM_POOL_DAMAGED',
+        exitCode: EXIT_FAILURE,
+        hint: 'Publish the .rpm again to repair the channel',
+      });
+    await putOk(store, key, () => store.putFile(key, file, headersFor(key)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function putOk(store: RepositoryStorage, key: string, put: () => Promise<{ ok: boolean }>): Promise<void> {
+  if (!(await put()).ok) throw new Error(`${store.location}: unconditional upload of ${key} refused (a bug in pkgapp)`);
+}
+
+/** A channel's next generation, signed, not written yet. */
+interface ChannelPlan {
+  files: { href: string; data: Buffer }[];
+  repomd: string;
+  signature: string;
+  /** repodata files older than the previous generation, deleted once the new repomd.xml is out. */
+  stale: string[];
+}
+
+/**
+ * Renders primary, filelists and other from the state's fragments and signs repomd.xml; records
+ * the new generation in `state`. Undefined when (unless `force`) the channel's repomd.xml already
+ * names this very data, signed.
+ */
+async function planChannel(
+  store: RepositoryStorage,
+  state: ChannelState,
+  options: YumStorePublishOptions,
+  force: boolean,
+): Promise<ChannelPlan | undefined> {
+  const base = `yum/${state.channel}`;
+  const timestamp = seconds(options.now.getTime());
+  const records: RepomdRecord[] = [];
+  const files: ChannelPlan['files'] = [];
+  for (const [doc, field] of [
+    [PRIMARY, 'primary'],
+    [FILELISTS, 'filelists'],
+    [OTHER, 'other'],
+  ] as const) {
+    const open = Buffer.from(doc.head(state.entries.length) + state.entries.map((e) => e[field]).join('') + doc.tail);
+    const data = gzipSync(open, { level: 9 });
+    const checksum = sha256(data);
+    const href = `repodata/${checksum}-${doc.type}.xml.gz`;
+    files.push({ href, data });
+    records.push({
+      type: doc.type,
+      checksum,
+      openChecksum: sha256(open),
+      href,
+      size: data.length,
+      openSize: open.length,
+      timestamp,
+    });
+  }
+  const hrefs = records.map((r) => r.href);
+  if (!force) {
+    const [current, signed, ...present] = await Promise.all([
+      store.get(`${base}/repodata/repomd.xml`),
+      store.exists(`${base}/repodata/repomd.xml.asc`),
+      ...hrefs.map((h) => store.exists(`${base}/${h}`)),
+    ]);
+    const named = current ? parseRepomd((current as { body: Buffer }).body.toString('utf8')).map((r) => r.href) : [];
+    if (signed && present.every(Boolean) && hrefs.every((h) => named.includes(h)) && named.length === hrefs.length)
+      return undefined;
+  }
+  const generations = state.repodata;
+  const stale: string[] = [];
+  if (!hrefs.every((h) => generations.current.includes(h))) {
+    const previous = generations.current.filter((h) => !hrefs.includes(h));
+    const keep = new Set([...hrefs, ...previous]);
+    stale.push(...generations.previous.filter((h) => !keep.has(h)));
+    state.repodata = { current: hrefs, previous };
+  }
+  const repomd = repomdXml(timestamp, records);
+  // Signed before anything is written, so a signing failure leaves the channel as it was.
+  const signature = await options.signer.signDetachedArmored(Buffer.from(repomd));
+  return { files, repomd, signature, stale };
+}
+
+/** Data files (new names only), then repomd.xml, then its signature; then the stale generation goes. */
+async function writePlan(store: RepositoryStorage, base: string, plan: ChannelPlan): Promise<void> {
+  await mapBounded(plan.files, PARALLEL_UPLOADS, async ({ href, data }) => {
+    const key = `${base}/${href}`;
+    if (!(await store.exists(key))) await putOk(store, key, () => store.put(key, data, headersFor(key)));
+  });
+  for (const [name, body] of [
+    ['repomd.xml', plan.repomd],
+    ['repomd.xml.asc', plan.signature],
+  ] as const) {
+    const key = `${base}/repodata/${name}`;
+    await putOk(store, key, () => store.put(key, body, headersFor(key)));
+  }
+  await mapBounded(plan.stale, PARALLEL_UPLOADS, (href) => store.delete(`${base}/${href}`));
+}
+
+/** True when yum/RPM-GPG-KEY-pkgapp holds another key than the signer's (every channel is then re-signed). */
+async function keyChanged(store: RepositoryStorage, signer: Signer): Promise<boolean> {
+  const old = (await store.get(KEY_OBJECT))?.body.toString('utf8');
+  return old !== undefined && old !== signer.publicKey.armored;
+}
+
+async function exportKey(store: RepositoryStorage, signer: Signer): Promise<void> {
+  if ((await store.get(KEY_OBJECT))?.body.toString('utf8') !== signer.publicKey.armored)
+    await putOk(store, KEY_OBJECT, () => store.put(KEY_OBJECT, signer.publicKey.armored, headersFor(KEY_OBJECT)));
+}
+
+/** The channel-versions.ts view of an entry (keep, promote's version match). */
+function memberOf(entry: ChannelEntry): Member {
+  return { nevra: nevraOf(entry), read: '', file: entry.file, sha256: entry.sha256, mtime: 0 };
+}
+
+function nevraOf(e: ChannelEntry) {
+  return { name: e.name, arch: e.arch, epoch: e.epoch, version: e.version, release: e.release };
+}
+
+function sameNevra(a: ChannelEntry, b: ChannelEntry): boolean {
+  return (
+    a.name === b.name && a.arch === b.arch && a.epoch === b.epoch && a.version === b.version && a.release === b.release
+  );
+}
+
+/** repodata order (repodata.ts comparePackages): name, EVR, arch, location. */
+function compareEntries(a: ChannelEntry, b: ChannelEntry): number {
+  return comparePackages({ ...a, location: `Packages/${a.file}` }, { ...b, location: `Packages/${b.file}` });
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
