@@ -70,7 +70,7 @@ export function payloadSonames(objects: readonly PayloadElf[], symlinkNames: rea
 export async function debLibrarySources(debArch: string): Promise<ShlibsData[]> {
   // The build machine's unqualified dpkg records are its own architecture's: never another's.
   const native = (DEB_ARCH.names as Record<string, string>)[process.arch] ?? process.arch;
-  return [await loadDpkgShlibs(debArch, DPKG_INFO_DIR, native), pkgappShlibsTable()];
+  return [await loadDpkgShlibs(debArch, DPKG_INFO_DIR, native), pkgappShlibsTable(debArch)];
 }
 
 export interface LibraryDependencies {

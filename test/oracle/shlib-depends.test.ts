@@ -105,7 +105,7 @@ test('deb library Depends: the packages dpkg-shlibdeps gives, floors no lower (m
   ];
   const machine = await loadDpkgShlibs(DEB_ARCH[process.arch]!);
   assert.ok(machine.get('libc.so.6'), 'this Debian machine has libc6 symbols');
-  const table = pkgappShlibsTable();
+  const table = pkgappShlibsTable(DEB_ARCH[process.arch]);
   let compared = 0;
   let tableCompared = 0;
   let higherFloors = 0;
@@ -151,7 +151,7 @@ test('a library the package ships is no Depends; an unknown one is a problem nam
   if (!requireShlibdeps(t)) return;
   const compiled = await compiledElfSamples(await tempDir());
   const user = (await readElfInfo(compiled.user!))!;
-  const sources = [await loadDpkgShlibs(DEB_ARCH[process.arch]!), pkgappShlibsTable()];
+  const sources = [await loadDpkgShlibs(DEB_ARCH[process.arch]!), pkgappShlibsTable(DEB_ARCH[process.arch])];
   const unknown = shlibDepends([user], sources);
   assert.deepEqual(unknown.problems, [{ kind: 'unmapped-library', file: compiled.user, soname: 'libbundled.so.1' }]);
   const shipped = shlibDepends([user], sources, new Set(['libbundled.so.1']));

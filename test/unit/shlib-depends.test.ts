@@ -197,6 +197,21 @@ test('the shipped table covers the usual libraries and every loader name', () =>
   assert.equal(table.get('libc.so.6')!.versions['GLIBC_2.34'], '2.34');
 });
 
+test('each architecture has its own table: arm64 objects get the floors of arm64 records', () => {
+  // arm64's oldest glibc tag, GLIBC_2.17, also carries the pthread symbols that moved into
+  // libc.so.6 in glibc 2.34: Debian 12's libc6:arm64 symbols file gives them 2.34, and
+  // dpkg-shlibdeps (DEB_HOST_ARCH=arm64, a multiarch root) writes libc6 (>= 2.34) for sharp's
+  // arm64 binaries. amd64's GLIBC_2.17 is only clock_gettime's.
+  const sharp = [
+    elf(['libc.so.6', 'libstdc++.so.6'], [need('libc.so.6', 'GLIBC_2.17'), need('libc.so.6', 'GLIBC_2.25')]),
+  ];
+  assert.deepEqual(shlibDepends(sharp, [pkgappShlibsTable('arm64')]).depends, ['libc6 (>= 2.34)', 'libstdc++6']);
+  assert.deepEqual(shlibDepends(sharp, [pkgappShlibsTable('amd64')]).depends, ['libc6 (>= 2.25)', 'libstdc++6']);
+  assert.equal(pkgappShlibsTable('arm64').get('ld-linux-aarch64.so.1')?.versions['GLIBC_2.17'], '2.17');
+  // an architecture without a table of its own gets amd64's
+  assert.deepEqual(pkgappShlibsTable('riscv64').get('libc.so.6'), pkgappShlibsTable('amd64').get('libc.so.6'));
+});
+
 test("the shipped table is what this machine's dpkg records say, for packages at the table's versions", async (t) => {
   const machine = await loadDpkgShlibs(SHLIBS_TABLE_SOURCE.arch);
   if (machine.size === 0) return t.skip('no dpkg records on this machine (/var/lib/dpkg/info)');
