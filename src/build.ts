@@ -274,7 +274,8 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       root: staged.root,
       appFiles,
       packages: [...staged.packages, ...links],
-      installDir: manifest.paths.appDir,
+      // pkgapp.releases: the app goes to its release's directory; the unit runs it through /opt/NAME/current.
+      installDir: manifest.releases?.payloadDir ?? manifest.paths.appDir,
       rules: manifest,
       nodePath: manifest.runtime.nodePath,
       target: platform,
@@ -334,7 +335,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     }
     // The Node.js floor from every engines.node and the addons' N-API versions; addons compiled
     // against V8 load only on this Node.js major (NODE_MODULE_VERSION): the packages say so.
-    const prefix = manifest.paths.appDir.slice(1);
+    const prefix = (manifest.releases?.payloadDir ?? manifest.paths.appDir).slice(1);
     const addons = collected.nativeAddons
       .filter((p) => !runtime || p !== runtime.entry.path)
       .map((p) => ({ path: p, file: path.join(staged.root, p.slice(prefix.length + 1)) }));
@@ -384,10 +385,13 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       if (created !== undefined) await rmdir(created).catch(() => {}); // leave no empty dist/ behind
       throw error;
     }
-    const results: BuiltPackage[] = written.map(({ commit: _c, abort: _a, commitReversibly: _r, ...w }, i) => {
+    // pkgapp.releases: a format's extra packages (the release's payload) follow its main one.
+    const each = written.flatMap((w, i) => [w, ...(w.extra ?? [])].map((p) => ({ p, format: formats[i]!.target })));
+    const results: BuiltPackage[] = each.map(({ p, format }) => {
+      const { commit: _c, abort: _a, commitReversibly: _r, extra: _e, ...w } = p;
       log(`wrote ${displayPath(w.path)}${signer ? `, signed by ${signer.keyId}` : ''}`);
       return {
-        format: formats[i]!.target,
+        format,
         name: manifest.name,
         ...w,
         sbom: sbomPath,

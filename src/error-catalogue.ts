@@ -292,6 +292,13 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     fix: 'Keep one check; use a local URL such as `http://127.0.0.1:${PORT}/healthz`',
   },
   {
+    code: 'PKGAPP_RELEASES_UNSUPPORTED',
+    exitCode: U,
+    section: 'app',
+    when: '`pkgapp.releases` is set for a build that cannot have releases side by side yet: an rpm (`-t rpm`), or a bundled Node.js runtime (`"node": "bundled"`, `--node bundled`).',
+    fix: "Build the deb with `pkgapp.releases` and the rpm from a configuration without it; with releases, use the distribution's nodejs",
+  },
+  {
     code: 'PKGAPP_START_BIN',
     exitCode: U,
     section: 'app',

@@ -49,6 +49,10 @@ export interface WrittenPackage extends PendingFile {
   size: number;
   sha256: string;
   files: number;
+  /** The package's name when it is not the app's (a release's payload package, NAME-release-ID). */
+  name?: string;
+  /** More packages of this format written for the same build (pkgapp.releases: the payload package). */
+  extra?: WrittenPackage[];
 }
 
 /** Reads packages of this format for `pkgapp inspect` and `pkgapp verify`. */

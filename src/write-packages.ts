@@ -23,7 +23,10 @@ export async function writePackages(request: WriteRequest): Promise<WrittenPacka
     ...request.formats.map((format) => format.write(job)),
     writePending(request.sbom.path, request.sbom.text),
   ]);
-  const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  // A format may write more than one package (pkgapp.releases): each is committed or aborted too.
+  const done = settled.flatMap((s) =>
+    s.status === 'fulfilled' ? [s.value, ...((s.value as Partial<WrittenPackage>).extra ?? [])] : [],
+  );
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   try {
     if (failure) throw failure.reason;
@@ -33,7 +36,7 @@ export async function writePackages(request: WriteRequest): Promise<WrittenPacka
     throw error;
   }
   await commitAll(done);
-  return done.slice(0, request.formats.length) as WrittenPackage[];
+  return settled.slice(0, request.formats.length).map((s) => (s as PromiseFulfilledResult<WrittenPackage>).value);
 }
 
 /** One progress for all formats: each adds its totals when it starts. */

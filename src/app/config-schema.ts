@@ -178,6 +178,22 @@ export const configSchema = {
       description:
         'Node.js versions the app runs on, as a semver range (e.g. ">=18"): replaces the floor that engines.node of the app and its dependencies set, for when those are stricter than the code. Native addons\' needs (N-API version, ABI) still apply.',
     },
+    releases: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['keep'],
+      description:
+        "Releases side by side (docs/operations.md#releases-and-rollback): each version's app in /opt/NAME/releases/VERSION, shipped as its own package NAME-release-VERSION beside the small NAME package (unit, environment file, scripts); /opt/NAME/current points at the one that runs, and `/opt/NAME/.pkgapp/rollback VERSION` switches to any installed release offline. deb only for now.",
+      properties: {
+        keep: {
+          type: 'integer',
+          minimum: 2,
+          maximum: 50,
+          description:
+            'Releases kept installed: the one that runs and the newest others; older ones become autoremovable (`apt-get autoremove`).',
+        },
+      },
+    },
     node: {
       enum: ['system', 'bundled'],
       description:
@@ -221,6 +237,7 @@ export interface PkgappConfig {
   hooks?: Partial<Record<HookPhase, string>>;
   nodeVersion?: string;
   node?: 'system' | 'bundled';
+  releases?: { keep: number };
 }
 
 const Ajv = AjvModule.default;

@@ -7,6 +7,7 @@ import type { ContentEntry, FileEntry, SymlinkEntry } from './content-entry.js';
 import { pkgappVersion } from '../util/pkgapp-version.js';
 import type { BundledLicense } from '../sbom/bundled-license.js';
 import { renderSbom } from '../sbom/cyclonedx.js';
+import { renderRollback } from '../releases/rollback.js';
 
 // Still importable from here (src/formats.ts does); its home is the leaf module above.
 export type { BundledLicense };
@@ -41,7 +42,8 @@ export function generatedFiles(
     for (const link of manifest.service.cacheLinks) {
       files.push({
         kind: 'symlink',
-        path: `${manifest.paths.appDir}/${link.path}`.slice(1),
+        // With pkgapp.releases the link is part of the release's files, not of /opt/NAME/current.
+        path: `${manifest.releases?.payloadDir ?? manifest.paths.appDir}/${link.path}`.slice(1),
         target: `${cacheDir(manifest)}/${link.subdir}`,
       });
     }
@@ -58,6 +60,8 @@ export function generatedFiles(
       0o755,
     );
   }
+  // pkgapp.releases: the command that switches to an installed release (templates/rollback.sh).
+  if (manifest.releases) add(manifest.releases.rollback, renderRollback(manifest, layout), 0o755);
   add(`${layout.docDir}/copyright`, renderCopyright(manifest, bundled));
   add(manifest.paths.releaseJson, renderReleaseJson(manifest));
   add(`${layout.docDir}/sbom.cdx.json`, renderSbom(manifest, bundled));

@@ -62,19 +62,35 @@ export function installedSizeKiB(entries: Iterable<ContentEntry>): number {
   return total;
 }
 
+/** pkgapp.releases: one of the two packages of a release (src/deb/deb-releases.ts) says what differs. */
+export interface ControlPart {
+  package: string;
+  depends: string[];
+  synopsisSuffix: string;
+  description: string[];
+}
+
 /** The control file text, ending in a newline as dpkg requires. */
-export function renderControl(manifest: Manifest, architecture: string, installedSize: number): string {
+export function renderControl(
+  manifest: Manifest,
+  architecture: string,
+  installedSize: number,
+  part?: ControlPart,
+): string {
   const fields: [string, string | undefined][] = [
-    ['Package', manifest.name],
+    ['Package', part?.package ?? manifest.name],
     ['Version', debVersion(manifest.version, manifest.release)],
     ['Architecture', architecture],
     ['Maintainer', manifest.maintainer],
     ['Installed-Size', String(installedSize)],
-    ['Depends', debDepends(manifest).join(', ')],
+    ['Depends', (part?.depends ?? debDepends(manifest)).join(', ')],
     ['Section', manifest.section],
     ['Priority', 'optional'],
     ['Homepage', manifest.homepage],
-    ['Description', `${debianSynopsis(manifest.synopsis)}\n${extendedDescription(manifest.description)}`],
+    [
+      'Description',
+      `${debianSynopsis(manifest.synopsis)}${part?.synopsisSuffix ?? ''}\n${extendedDescription(part?.description ?? manifest.description)}`,
+    ],
   ];
   return (
     fields

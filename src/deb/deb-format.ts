@@ -12,9 +12,13 @@ import { debianDocFiles } from './debian-docs.js';
 import { renderDebDetails } from './render-deb-inspection.js';
 import { renderDebScripts } from './maintainer-scripts.js';
 import { writeDeb } from './write-deb.js';
+import { writeDebRelease } from './deb-releases.js';
+import { checkReleases } from '../releases/check-releases.js';
 
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
+  // pkgapp.releases: the release's payload package beside a small NAME package.
+  if (manifest.releases) return writeDebRelease(job);
   const generated = [...generatedFiles(manifest, debLayout(manifest.name), job.bundled), ...debianDocFiles(manifest)];
   // dpkg needs each directory before its contents: a depth-first walk (docs/internals/deb-archive.md).
   const entries = job.contents.ordered(generated, 'slash-first');
@@ -34,7 +38,8 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
   });
   let files = 0;
   for (const e of entries) if (e.kind !== 'dir') files++;
-  return { ...written, version, architecture, files };
+  const { tmpPath: _t, ...done } = written;
+  return { ...done, version, architecture, files };
 }
 
 export const debFormat: PackageFormat = {
@@ -45,6 +50,7 @@ export const debFormat: PackageFormat = {
   // An ar archive (deb(5)): a plain ar file is told apart only when its members are read.
   detect: (head) => head.length >= AR_MAGIC.length && head.subarray(0, AR_MAGIC.length).equals(AR_MAGIC),
   check: (manifest) => {
+    checkReleases(manifest, 'deb');
     debDepends(manifest);
     renderDebScripts(manifest);
   },

@@ -10,13 +10,22 @@ export function renderDebScripts(manifest: Manifest): Partial<Record<DebScriptNa
   const service = (...names: string[]) => (manifest.service ? names : []);
   const single = (...names: string[]) => (manifest.service?.units.single ? names : []);
   const instances = (...names: string[]) => (manifest.service?.units.template ? names : []);
+  // pkgapp.releases: the switch to this release, and a gate that switches back when it fails.
+  const releases = (...names: string[]) => (manifest.releases ? names : []);
+  const gate = manifest.releases ? 'postinst-systemd-releases' : 'postinst-systemd';
   return renderScripts(manifest, 'deb', debVersion(manifest.version, manifest.release), {
     preinst: { hook: 'preinst', steps: ['hook'] },
     postinst: {
       hook: 'postinst',
-      steps: [...service('postinst-user'), 'hook', ...single('postinst-systemd'), ...instances('postinst-instances')],
+      steps: [
+        ...service('postinst-user'),
+        ...releases('postinst-releases'),
+        'hook',
+        ...single(gate),
+        ...instances('postinst-instances'),
+      ],
     },
     prerm: { hook: 'prerm', steps: [...single('prerm-systemd'), ...instances('prerm-instances'), 'hook'] },
-    postrm: { hook: 'postrm', steps: [...service('postrm-systemd'), 'hook'] },
+    postrm: { hook: 'postrm', steps: [...service('postrm-systemd'), ...releases('postrm-releases'), 'hook'] },
   });
 }

@@ -41,6 +41,8 @@ export interface DebWriteInput {
 
 export interface DebWriteResult extends PendingFile {
   path: string;
+  /** Where the package lies until it is committed (pkgapp.releases copies it into the release package). */
+  tmpPath: string;
   size: number;
   sha256: string;
 }
@@ -121,6 +123,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     }
     return {
       path: input.outFile,
+      tmpPath: out.tmpPath,
       size: written.size,
       sha256: written.digest(),
       commit: out.commit,

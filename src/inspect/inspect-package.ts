@@ -5,6 +5,7 @@ import { formatOfFile } from '../formats.js';
 import { verify } from '../verify/verify-package.js';
 import type { Inspection } from './inspection.js';
 import { healthGateOf } from './health-gate.js';
+import { releasesOf } from './releases.js';
 
 export type {
   FoundSignature,
@@ -28,6 +29,8 @@ export async function inspect(file: string, options: InspectOptions = {}): Promi
   const inspection = await format.reader.inspect(file);
   const gate = healthGateOf(inspection.scripts);
   if (gate) inspection.healthGate = gate;
+  const releases = releasesOf(inspection.scripts);
+  if (releases) inspection.releases = releases;
   if (options.key !== undefined) inspection.signature.verification = await verify(file, options.key);
   return inspection;
 }

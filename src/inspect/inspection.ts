@@ -60,6 +60,20 @@ export interface InspectedHealthGate {
   scripts: string[];
 }
 
+/** pkgapp.releases, as the NAME package's scripts set it (src/inspect/releases.ts). */
+export interface InspectedReleases {
+  /** The release this package switches to, e.g. "1.2.0". */
+  release: string;
+  /** Its directory, /opt/NAME/releases/RELEASE (in the package NAME-release-RELEASE). */
+  directory: string;
+  /** The switch point, /opt/NAME/current. */
+  current: string;
+  /** Releases apt autoremove keeps. */
+  keep: number;
+  /** The rollback command. */
+  rollback: string;
+}
+
 /** A configuration file: deb conffiles, rpm %config files. */
 export interface InspectedConffile {
   path: string;
@@ -162,6 +176,8 @@ export interface InspectionBase {
   signature: SignatureStatus;
   /** The health gate the scripts run after a start or restart (src/inspect/health-gate.ts). */
   healthGate?: InspectedHealthGate;
+  /** pkgapp.releases (src/inspect/releases.ts). */
+  releases?: InspectedReleases;
   /** The payload's ELF objects and where each library they need comes from (src/inspect/elf-objects.ts). */
   elf?: InspectedElf;
 }

@@ -26,6 +26,14 @@ export function renderInspection(inspection: Inspection, options: RenderOptions 
       `  ${printable(g.path)}, run by ${g.scripts.join(', ')}: ${g.check === 'none' ? `no check, the service must run ${HEALTH_SETTLE_SECONDS} s without a restart` : `check ${printable(g.check)}`}, time limit ${g.timeout} s`,
     );
   }
+  if (inspection.releases) {
+    const r = inspection.releases;
+    out.push(
+      '',
+      'Releases',
+      `  release ${printable(r.release)} in ${printable(r.directory)}; ${printable(r.current)} points at the one that runs; keep ${r.keep}; switch: ${printable(r.rollback)} RELEASE`,
+    );
+  }
   renderElfObjects(inspection.elf, out);
   renderConffiles(inspection, out);
   renderSignature(inspection.signature, out);

@@ -2,6 +2,7 @@
 import type { HookPhase } from '../app/config-schema.js';
 import type { ReleaseInfo } from '../app/release-info.js';
 import type { Arch } from './arch.js';
+import type { ReleasesSpec } from './releases.js';
 import type { AppVersion } from './versions.js';
 
 export interface EnvVar {
@@ -103,6 +104,8 @@ export interface Manifest {
   readonly releaseInfo: ReleaseInfo;
   /** Build time in seconds since 1970 (SOURCE_DATE_EPOCH): every mtime in the package. */
   readonly buildTime: number;
+  /** pkgapp.releases: this version's app in its own package and directory (src/manifest/releases.ts). */
+  readonly releases?: ReleasesSpec;
   readonly paths: {
     readonly appDir: string;
     readonly stateDir: string;

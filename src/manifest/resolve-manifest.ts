@@ -9,6 +9,7 @@ import { parseStartCommand, type StartCommand } from './start-command.js';
 import { checkRelease, parseAppVersion } from './versions.js';
 import { declaredLicense } from './declared-license.js';
 import { resolveHealth } from './health.js';
+import { resolveReleases } from './releases.js';
 
 export interface ManifestOptions {
   /** Overrides package.json "version". */
@@ -68,6 +69,8 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
   const homepage = cfg.homepage ?? (typeof pkg.homepage === 'string' ? pkg.homepage : undefined);
   const license = declaredLicense(pkg) ?? 'UNLICENSED';
 
+  // pkgapp.releases: the unit and the commands run the app through /opt/NAME/current.
+  const releases = resolveReleases(cfg.releases, name, version, release);
   return {
     name,
     npmName,
@@ -99,8 +102,9 @@ export function resolveManifest(app: AppSource, options: ManifestOptions): Manif
     exclude: cfg.exclude ?? [],
     releaseInfo: app.releaseInfo,
     buildTime: options.buildTime,
+    ...(releases ? { releases } : {}),
     paths: {
-      appDir: `/opt/${name}`,
+      appDir: releases ? releases.currentLink : `/opt/${name}`,
       stateDir: `/var/lib/${name}`,
       checkEnv: `/opt/${name}/.pkgapp/check-env`,
       healthGate: `/opt/${name}/.pkgapp/health-gate`,

@@ -69,5 +69,16 @@ function scriptVariables(manifest: Manifest): string {
       );
     }
   }
+  if (manifest.releases) {
+    const r = manifest.releases;
+    vars.push(
+      // pkgapp.releases (docs/internals/releases.md): this version's release and the switch point.
+      ['pkg_release', r.id],
+      ['pkg_releases_dir', r.payloadDir.slice(0, r.payloadDir.lastIndexOf('/'))],
+      ['pkg_current', r.currentLink],
+      ['pkg_releases_keep', String(r.keep)],
+      ['pkg_rollback', r.rollback],
+    );
+  }
   return vars.map(([k, v]) => `${k}=${shellQuote(v)}`).join('\n');
 }

@@ -16,6 +16,7 @@ import { rpmFiles } from './rpm-files.js';
 import { renderRpmDetails } from './render-rpm-inspection.js';
 import { renderRpmScriptlets } from './scriptlets.js';
 import { writeRpm } from './write-rpm.js';
+import { checkReleases } from '../releases/check-releases.js';
 
 /** rpm owns /var/lib/NAME (mode 0750, the service user's): the user exists from %pre on. */
 function stateDirectory(manifest: Manifest): ContentEntry[] {
@@ -67,6 +68,7 @@ export const rpmFormat: PackageFormat = {
   detect: (head) => head.length >= 4 && head.readUInt32BE(0) === RPM_LEAD_MAGIC,
   checkContents,
   check: (manifest) => {
+    checkReleases(manifest, 'rpm'); // pkgapp.releases: deb only for now
     requires({ manifest, scripts: renderRpmScriptlets(manifest), compression: 'gzip' }, '0', false);
   },
   write,

@@ -444,6 +444,14 @@ const triggers: Record<string, Trigger> = {
         'http://example.com:${PORT}/healthz',
       ),
   },
+  PKGAPP_RELEASES_UNSUPPORTED: {
+    run: async () =>
+      naming(
+        await build(await app({ pkgapp: { releases: { keep: 2 } } }), ['-t', 'rpm']),
+        'pkgapp.releases',
+        'rpm packages',
+      ),
+  },
   PKGAPP_START_BIN: {
     run: async () =>
       naming(

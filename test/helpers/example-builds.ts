@@ -20,6 +20,8 @@ export async function buildExampleVersion(
   extraArgs: string[] = [],
   configure?: (pkgapp: Record<string, unknown>) => void,
   serverCode?: string,
+  /** Adds files to the app directory before the build (e.g. a large data set). */
+  prepare?: (dir: string) => Promise<void>,
 ): Promise<Record<string, string>> {
   const dir = await tempDir('pkgapp-example-');
   for (const f of ['package.json', 'package-lock.json', 'server.js', 'bin'])
@@ -38,6 +40,7 @@ export async function buildExampleVersion(
   };
   configure?.(pkg.pkgapp);
   if (serverCode !== undefined) await appendFile(path.join(dir, 'server.js'), `\n${serverCode}\n`);
+  await prepare?.(dir);
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   await writeFile(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
   const result = await runCli(['build', '-C', dir, ...targets.flatMap((t) => ['-t', t]), ...extraArgs, '--json'], {

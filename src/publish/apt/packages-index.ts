@@ -114,7 +114,38 @@ export function stanzasBeyondKeep(
     );
     for (const s of group) if (!kept.has(s.version) && !protect.has(s.filename)) drop.add(s.filename);
   }
+  // pkgapp.releases: a release's payload package goes with the NAME version that depends on it.
+  for (const s of stanzas) {
+    if (!drop.has(s.filename)) continue;
+    for (const payload of releasePayloads([s], stanzas)) if (!protect.has(payload.filename)) drop.add(payload.filename);
+  }
   return drop;
+}
+
+/**
+ * The payload packages of pkgapp.releases among `pool` that `stanzas` depend on: a NAME package
+ * depends on exactly one NAME-release-ID (= its version) (docs/internals/releases.md); publish
+ * and promote move them together.
+ */
+export function releasePayloads(stanzas: readonly PackageStanza[], pool: readonly PackageStanza[]): PackageStanza[] {
+  const found: PackageStanza[] = [];
+  for (const s of stanzas) {
+    const depends = s.fields.find((f) => f.name.toLowerCase() === 'depends')?.value ?? '';
+    for (const relation of depends.split(',')) {
+      const m = /^\s*(\S+)-release-(\S+) \(= (\S+)\)\s*$/.exec(relation);
+      if (!m || m[1] !== s.package || m[3] !== s.version) continue;
+      const name = `${m[1]}-release-${m[2]}`;
+      found.push(
+        ...pool.filter(
+          (p) =>
+            p.package === name &&
+            p.version === s.version &&
+            (p.architecture === s.architecture || p.architecture === 'all'),
+        ),
+      );
+    }
+  }
+  return found;
 }
 
 /** Order of stanzas in Packages: by Package, then dpkg version order, then Architecture. */

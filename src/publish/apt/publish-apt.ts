@@ -12,7 +12,7 @@ import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage
 import { checkConflicts, checkNames, referenced, sameKey, suiteOf, type Incoming } from './apt-archive.js';
 import { copyToPool, describeDeb, removeUnreferenced } from './apt-pool.js';
 import { APT_KEYRING, checkArchiveKey, exportKeyring } from './archive-key.js';
-import { dedupeStanzas, stanzasBeyondKeep, type PackageStanza } from './packages-index.js';
+import { dedupeStanzas, releasePayloads, stanzasBeyondKeep, type PackageStanza } from './packages-index.js';
 import { loadAptState, saveAptState } from './apt-state.js';
 import { planSuite, writeSuite, type SuitePlan } from './write-suite.js';
 
@@ -69,8 +69,11 @@ export async function promoteApt(
   const { store } = options;
   const root = `${store.location}/apt`;
   const { archive } = await loadAptState(store);
-  const candidates = [...(archive.get(from)?.values() ?? [])].flat().filter((s) => s.package === name);
-  const matches = dedupeStanzas(candidates.filter((s) => compareDebVersions(s.version, version) === 0));
+  const listed = [...(archive.get(from)?.values() ?? [])].flat();
+  const candidates = listed.filter((s) => s.package === name);
+  const own = candidates.filter((s) => compareDebVersions(s.version, version) === 0);
+  // pkgapp.releases: NAME=VERSION brings its release's payload package along.
+  const matches = dedupeStanzas([...own, ...releasePayloads(own, listed)]);
   if (matches.length === 0) {
     const known = [...new Set(candidates.map((s) => s.version))];
     throw new UserError(
