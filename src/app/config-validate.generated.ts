@@ -188,6 +188,22 @@ const schema11 = {
       description:
         'Node.js versions the app runs on, as a semver range (e.g. ">=18"): replaces the floor that engines.node of the app and its dependencies set, for when those are stricter than the code. Native addons\' needs (N-API version, ABI) still apply.',
     },
+    releases: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['keep'],
+      description:
+        "Releases side by side (docs/operations.md#releases-and-rollback): each version's app in /opt/NAME/releases/VERSION, shipped as its own package NAME-release-VERSION beside the small NAME package (unit, environment file, scripts); /opt/NAME/current points at the one that runs, and `/opt/NAME/.pkgapp/rollback VERSION` switches to any installed release offline. deb only for now.",
+      properties: {
+        keep: {
+          type: 'integer',
+          minimum: 2,
+          maximum: 50,
+          description:
+            'Releases kept installed: the one that runs and the newest others; older ones become autoremovable (`apt-get autoremove`).',
+        },
+      },
+    },
     node: {
       enum: ['system', 'bundled'],
       description:
@@ -1740,10 +1756,111 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.releases !== undefined) {
+      let data44 = data.releases;
+      if (data44 && typeof data44 == 'object' && !Array.isArray(data44)) {
+        if (data44.keep === undefined) {
+          const err84 = {
+            instancePath: instancePath + '/releases',
+            schemaPath: '#/properties/releases/required',
+            keyword: 'required',
+            params: { missingProperty: 'keep' },
+            message: "must have required property '" + 'keep' + "'",
+          };
+          if (vErrors === null) {
+            vErrors = [err84];
+          } else {
+            vErrors.push(err84);
+          }
+          errors++;
+        }
+        for (const key12 in data44) {
+          if (!(key12 === 'keep')) {
+            const err85 = {
+              instancePath: instancePath + '/releases',
+              schemaPath: '#/properties/releases/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key12 },
+              message: 'must NOT have additional properties',
+            };
+            if (vErrors === null) {
+              vErrors = [err85];
+            } else {
+              vErrors.push(err85);
+            }
+            errors++;
+          }
+        }
+        if (data44.keep !== undefined) {
+          let data45 = data44.keep;
+          if (!(typeof data45 == 'number' && !(data45 % 1) && !isNaN(data45))) {
+            const err86 = {
+              instancePath: instancePath + '/releases/keep',
+              schemaPath: '#/properties/releases/properties/keep/type',
+              keyword: 'type',
+              params: { type: 'integer' },
+              message: 'must be integer',
+            };
+            if (vErrors === null) {
+              vErrors = [err86];
+            } else {
+              vErrors.push(err86);
+            }
+            errors++;
+          }
+          if (typeof data45 == 'number') {
+            if (data45 > 50 || isNaN(data45)) {
+              const err87 = {
+                instancePath: instancePath + '/releases/keep',
+                schemaPath: '#/properties/releases/properties/keep/maximum',
+                keyword: 'maximum',
+                params: { comparison: '<=', limit: 50 },
+                message: 'must be <= 50',
+              };
+              if (vErrors === null) {
+                vErrors = [err87];
+              } else {
+                vErrors.push(err87);
+              }
+              errors++;
+            }
+            if (data45 < 2 || isNaN(data45)) {
+              const err88 = {
+                instancePath: instancePath + '/releases/keep',
+                schemaPath: '#/properties/releases/properties/keep/minimum',
+                keyword: 'minimum',
+                params: { comparison: '>=', limit: 2 },
+                message: 'must be >= 2',
+              };
+              if (vErrors === null) {
+                vErrors = [err88];
+              } else {
+                vErrors.push(err88);
+              }
+              errors++;
+            }
+          }
+        }
+      } else {
+        const err89 = {
+          instancePath: instancePath + '/releases',
+          schemaPath: '#/properties/releases/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        };
+        if (vErrors === null) {
+          vErrors = [err89];
+        } else {
+          vErrors.push(err89);
+        }
+        errors++;
+      }
+    }
     if (data.node !== undefined) {
-      let data44 = data.node;
-      if (!(data44 === 'system' || data44 === 'bundled')) {
-        const err84 = {
+      let data46 = data.node;
+      if (!(data46 === 'system' || data46 === 'bundled')) {
+        const err90 = {
           instancePath: instancePath + '/node',
           schemaPath: '#/properties/node/enum',
           keyword: 'enum',
@@ -1751,15 +1868,15 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
           message: 'must be equal to one of the allowed values',
         };
         if (vErrors === null) {
-          vErrors = [err84];
+          vErrors = [err90];
         } else {
-          vErrors.push(err84);
+          vErrors.push(err90);
         }
         errors++;
       }
     }
   } else {
-    const err85 = {
+    const err91 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -1767,9 +1884,9 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
       message: 'must be object',
     };
     if (vErrors === null) {
-      vErrors = [err85];
+      vErrors = [err91];
     } else {
-      vErrors.push(err85);
+      vErrors.push(err91);
     }
     errors++;
   }
