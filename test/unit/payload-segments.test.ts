@@ -2,6 +2,7 @@
 // writeRpm: the same sha256 without a cache, with a cold one, a warm one, a partly evicted one
 // and a corrupted one, for gzip, xz and zstd, signed and unsigned; a warm build really copies
 // segments; and any change to a file's bytes, mode, name or a new symlink changes the package.
+// Two builds sharing one cache directory at once (two stores in one process) write the same bytes.
 // The archives are checked with dpkg-deb and rpm in test/oracle/segments.test.ts.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -299,4 +300,20 @@ test('through the build cache (src/cache/cache-store.ts): same bytes cold, warm 
   bytes[0]! ^= 0xff;
   writeFileSync(blobs[0]!, bytes);
   assert.deepEqual(await buildBoth('gzip', { cache }), reference, 'damaged');
+});
+
+test('two builds sharing one cache directory at once: both write the reference bytes, and a third build reuses what they stored', async () => {
+  const reference = await buildBoth('gzip');
+  const dir = await tempDir('pkgapp-buildcache-');
+  // Two stores over one directory, as two processes would have.
+  const first = new StoreSegmentCache(await openCacheStore(dir));
+  const second = new StoreSegmentCache(await openCacheStore(dir));
+  const [a, b] = await Promise.all([buildBoth('gzip', { cache: first }), buildBoth('gzip', { cache: second })]);
+  assert.deepEqual(a, reference);
+  assert.deepEqual(b, reference);
+  const third = new StoreSegmentCache(await openCacheStore(dir));
+  assert.deepEqual(await buildBoth('gzip', { cache: third }), reference);
+  assert.equal(third.stats.misses, 0, 'every segment was found');
+  assert.equal(third.stats.rejected, 0, 'no entry was damaged by the race');
+  assert.ok(third.stats.hits >= 10, `hits ${third.stats.hits}`);
 });
