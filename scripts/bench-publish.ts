@@ -1,12 +1,17 @@
 // `npm run bench:publish`: seconds and S3 requests to publish one package into apt repositories
-// that already hold 10, 100 and 1,000 versions, in a local directory and in a bucket of a
-// throwaway Ceph RGW (test/helpers/s3-server.ts). The cost should not grow with the repository
-// (docs/internals/s3-storage.md#cost). Options: --sizes 10,100,1000  --rounds 3
+// and yum channels that already hold 10, 100 and 1,000 versions, in a local directory and in a
+// bucket of a throwaway Ceph RGW (test/helpers/s3-server.ts). The cost should not grow with the
+// repository (docs/internals/s3-storage.md#cost). Options: --sizes 10,100,1000  --rounds 3
+// --formats deb,rpm
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
+import { readApp } from '../src/app/read-app.js';
+import { EntryStore } from '../src/contents/entry-store.js';
+import { formatFor } from '../src/formats.js';
+import { resolveManifest } from '../src/manifest/resolve-manifest.js';
 import { publish } from '../src/publish/publish.js';
 import { mapBounded } from '../src/publish/storage/storage.js';
 import { startS3TestServer } from '../test/helpers/s3-server.js';
@@ -20,17 +25,12 @@ async function main(argv: string[]): Promise<void> {
   };
   const sizes = arg('--sizes', '10,100,1000').split(',').map(Number);
   const rounds = Number(arg('--rounds', '3'));
+  const formats = arg('--formats', 'deb,rpm').split(',');
   const work = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-bench-publish-'));
   const server = await startS3TestServer();
   try {
     const key = await secretKey(work);
     const max = Math.max(...sizes) + rounds;
-    process.stderr.write(`building ${max} .debs...\n`);
-    const debs = await mapBounded(
-      Array.from({ length: max }, (_, i) => i),
-      4,
-      (i) => tinyDeb(work, `1.0.${i}`),
-    );
     const requests = new Map<string, number>();
     let total = 0;
     const s3 = {
@@ -43,38 +43,53 @@ async function main(argv: string[]): Promise<void> {
       },
     };
     const admin = new S3Client({ ...s3, forcePathStyle: true });
-    const rows: string[] = [
-      '| versions in repo | local s (median) | S3 s (median) | S3 requests (per publish) |',
-      '|---|---|---|---|',
-    ];
-    for (const size of sizes) {
-      const bucket = `bench-${size}`;
-      await admin.send(new CreateBucketCommand({ Bucket: bucket }));
-      const local = path.join(work, `repo-${size}`);
-      const common = { signKey: { file: key }, suite: 'stable' };
-      // Seed: one publish of `size` versions (not measured).
-      await publish(debs.slice(0, size), { ...common, repoDir: local });
-      await publish(debs.slice(0, size), { ...common, repoDir: `s3://${bucket}/repo`, s3 });
-      const localTimes: number[] = [];
-      const s3Times: number[] = [];
-      const counts: string[] = [];
-      for (let r = 0; r < rounds; r++) {
-        const deb = debs[size + r]!;
-        let start = performance.now();
-        await publish([deb], { ...common, repoDir: local });
-        localTimes.push((performance.now() - start) / 1000);
-        total = 0;
-        requests.clear();
-        start = performance.now();
-        await publish([deb], { ...common, repoDir: `s3://${bucket}/repo`, s3 });
-        s3Times.push((performance.now() - start) / 1000);
-        counts.push(`${total} (${[...requests].map(([c, n]) => `${c.replace(/Command$/, '')} ${n}`).join(', ')})`);
+    const out: string[] = [];
+    for (const format of formats) {
+      process.stderr.write(`building ${max} .${format}s...\n`);
+      const files =
+        format === 'deb'
+          ? await mapBounded(
+              Array.from({ length: max }, (_, i) => i),
+              4,
+              (i) => tinyDeb(work, `1.0.${i}`),
+            )
+          : await tinyRpms(work, max);
+      const rows: string[] = [
+        `${format === 'deb' ? 'apt' : 'yum'}:`,
+        '',
+        '| versions in repo | local s (median) | S3 s (median) | S3 requests (per publish) |',
+        '|---|---|---|---|',
+      ];
+      for (const size of sizes) {
+        const bucket = `bench-${format}-${size}`;
+        await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+        const local = path.join(work, `repo-${format}-${size}`);
+        const common = { signKey: { file: key }, suite: 'stable' };
+        // Seed: one publish of `size` versions (not measured).
+        await publish(files.slice(0, size), { ...common, repoDir: local });
+        await publish(files.slice(0, size), { ...common, repoDir: `s3://${bucket}/repo`, s3 });
+        const localTimes: number[] = [];
+        const s3Times: number[] = [];
+        const counts: string[] = [];
+        for (let r = 0; r < rounds; r++) {
+          const file = files[size + r]!;
+          let start = performance.now();
+          await publish([file], { ...common, repoDir: local });
+          localTimes.push((performance.now() - start) / 1000);
+          total = 0;
+          requests.clear();
+          start = performance.now();
+          await publish([file], { ...common, repoDir: `s3://${bucket}/repo`, s3 });
+          s3Times.push((performance.now() - start) / 1000);
+          counts.push(`${total} (${[...requests].map(([c, n]) => `${c.replace(/Command$/, '')} ${n}`).join(', ')})`);
+        }
+        rows.push(`| ${size} | ${median(localTimes).toFixed(2)} | ${median(s3Times).toFixed(2)} | ${counts[0]} |`);
+        process.stderr.write(`${format} ${rows.at(-1)}\n`);
       }
-      rows.push(`| ${size} | ${median(localTimes).toFixed(2)} | ${median(s3Times).toFixed(2)} | ${counts[0]} |`);
-      process.stderr.write(`${rows.at(-1)}\n`);
+      out.push(...rows, '');
     }
     admin.destroy();
-    process.stdout.write(`${rows.join('\n')}\n`);
+    process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     await server.stop();
     await rm(work, { recursive: true, force: true });
@@ -97,6 +112,46 @@ async function tinyDeb(work: string, version: string): Promise<string> {
   await execa('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z1', '--build', dir, deb]);
   await rm(dir, { recursive: true });
   return deb;
+}
+
+/**
+ * `count` noarch rpms of a minimal app, versions 1.0.0, 1.0.1...: written in-process by pkgapp's
+ * rpm writer (src/rpm/write-rpm.ts), which takes milliseconds where rpmbuild takes seconds.
+ */
+async function tinyRpms(work: string, count: number): Promise<string[]> {
+  const appDir = path.join(work, 'rpm-app');
+  await mkdir(appDir, { recursive: true });
+  const pkg = {
+    name: NAME,
+    version: '1.0.0',
+    description: 'publish benchmark',
+    author: 'B <b@example.com>',
+    license: 'MIT',
+    main: 'server.js',
+  };
+  await writeFile(path.join(appDir, 'package.json'), JSON.stringify(pkg));
+  await writeFile(path.join(appDir, 'server.js'), '');
+  const lock = { name: NAME, version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: NAME } } };
+  await writeFile(path.join(appDir, 'package-lock.json'), JSON.stringify(lock));
+  const app = await readApp(appDir);
+  const outDir = path.join(work, 'rpms');
+  await mkdir(outDir, { recursive: true });
+  const files: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const manifest = resolveManifest(app, { buildTime: 1_795_651_200, version: `1.0.${i}` });
+    const written = await formatFor('rpm').write({
+      manifest,
+      contents: new EntryStore(),
+      bundled: [],
+      arch: 'all',
+      outDir,
+      compression: 'gzip',
+      level: 1,
+    });
+    await written.commit();
+    files.push(written.path);
+  }
+  return files;
 }
 
 async function secretKey(work: string): Promise<string> {

@@ -11,7 +11,10 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { isUserError } from '../../src/errors.js';
+import { LocalStorage } from '../../src/publish/storage/local-storage.js';
 import { promoteYum, publishYum, yumClientSetup, type YumPublishOptions } from '../../src/publish/yum/publish-yum.js';
+import { publishYumToStore } from '../../src/publish/yum/publish-yum-store.js';
+import { loadYumState } from '../../src/publish/yum/yum-state.js';
 import { parseRepomd } from '../../src/publish/yum/repomd.js';
 import { readRpm, rpmDependencies, rpmFileList, rpmNevra } from '../../src/rpm/read-rpm.js';
 import { keygen } from '../../src/sign/keygen.js';
@@ -568,6 +571,32 @@ test('a new signing key replaces RPM-GPG-KEY-pkgapp and re-signs every channel',
     );
     assert.equal(r.exitCode, 0, `${channel}: ${r.all}`);
   }
+});
+
+test('object storage side (publish-yum-store.ts): the same repodata bytes as a directory; a channel without a state object is read from its repodata', async () => {
+  const hrefs = async (repoDir: string) =>
+    parseRepomd(await readFile(path.join(repoDir, 'yum/stable/repodata/repomd.xml'), 'utf8')).map((r) => r.href);
+  const directory = await tempDir('pkgapp-yumrepo-');
+  await publishYum([v1, v2], options(directory, 'stable'));
+  const viaStore = await tempDir('pkgapp-yumstore-');
+  const store = new LocalStorage(viaStore);
+  await publishYumToStore([v1, v2], { store, suite: 'stable', signer, now: NOW });
+  // Data files are named by their sha256: equal names are equal bytes.
+  assert.deepEqual(await hrefs(viaStore), await hrefs(directory));
+  assert.equal((await loadYumState(store, 'stable')).entries.length, 2);
+
+  // A channel published to a directory (no state object), then published to through the storage interface.
+  const migrated = await tempDir('pkgapp-yummigrate-');
+  await publishYum([v1], options(migrated, 'stable'));
+  const migratedStore = new LocalStorage(migrated);
+  const result = await publishYumToStore([v2], { store: migratedStore, suite: 'stable', signer, now: NOW });
+  assert.equal(result.added.length, 1);
+  const state = await loadYumState(migratedStore, 'stable');
+  assert.deepEqual(
+    state.entries.map((e) => e.version),
+    ['1.0.0', '1.1.0'],
+  );
+  assert.deepEqual(await hrefs(migrated), await hrefs(directory), 'the migrated entry renders as it did');
 });
 
 // ---------------------------------------------------------------------------------------------

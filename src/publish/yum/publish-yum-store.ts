@@ -164,11 +164,16 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
     result.removed.push(...[...dropped].map((f) => `${suite}/Packages/${f}`));
     state.entries = entries.filter((e) => !dropped.has(e.file)).sort(compareEntries);
 
-    const rotated = await keyChanged(store, options.signer);
+    const exported = (await store.get(KEY_OBJECT))?.body.toString('utf8');
+    // When yum/RPM-GPG-KEY-pkgapp holds another key, every channel is re-signed with the new one.
+    const rotated = exported !== undefined && exported !== options.signer.publicKey.armored;
     const plan = await planChannel(store, state, options, rotated);
     // The last point where stopping (publish's AbortSignal) leaves the repository as it was.
     checkAborted();
-    await exportKey(store, options.signer);
+    if (exported !== options.signer.publicKey.armored)
+      await putOk(store, KEY_OBJECT, () =>
+        store.put(KEY_OBJECT, options.signer.publicKey.armored, headersFor(KEY_OBJECT)),
+      );
     await mapBounded(toCopy, PARALLEL_UPLOADS, (item) => upload(store, base, item));
     if (!plan && state.etag !== undefined && toCopy.length === 0 && dropped.size === 0) return result;
     if (!(await saveYumState(store, state))) {
@@ -330,17 +335,6 @@ async function writePlan(store: RepositoryStorage, base: string, plan: ChannelPl
     await putOk(store, key, () => store.put(key, body, headersFor(key)));
   }
   await mapBounded(plan.stale, PARALLEL_UPLOADS, (href) => store.delete(`${base}/${href}`));
-}
-
-/** True when yum/RPM-GPG-KEY-pkgapp holds another key than the signer's (every channel is then re-signed). */
-async function keyChanged(store: RepositoryStorage, signer: Signer): Promise<boolean> {
-  const old = (await store.get(KEY_OBJECT))?.body.toString('utf8');
-  return old !== undefined && old !== signer.publicKey.armored;
-}
-
-async function exportKey(store: RepositoryStorage, signer: Signer): Promise<void> {
-  if ((await store.get(KEY_OBJECT))?.body.toString('utf8') !== signer.publicKey.armored)
-    await putOk(store, KEY_OBJECT, () => store.put(KEY_OBJECT, signer.publicKey.armored, headersFor(KEY_OBJECT)));
 }
 
 /** The channel-versions.ts view of an entry (keep, promote's version match). */
