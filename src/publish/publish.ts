@@ -212,8 +212,18 @@ async function withRepository<T>(
         { code: 'PKGAPP_REPO_UNWRITABLE', hint: 'Give a directory pkgapp can create and write', cause: error },
       );
     }
-    store = new LocalStorage(repoDir);
+    const local = new LocalStorage(repoDir);
+    store = local;
     release = await lockRepository(repoDir, options.lockTimeout, options.signal);
+    // Holding the lock: temporaries and key locks left here are a killed publisher's. An object
+    // store has none (every upload is one PutObject, never multipart; the lock object is taken
+    // over by its expiry): docs/internals/publish-crash-safety.md.
+    try {
+      await local.removeCrashLeftovers();
+    } catch (error) {
+      await release();
+      throw error;
+    }
   } else {
     store = await openStorage(location, options.s3);
     release = await lockObject(store, {

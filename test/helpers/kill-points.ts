@@ -45,11 +45,14 @@ export interface CrashPoint {
 }
 
 /** Runs a whole publish, recording every crash point it passes; throws unless it completes. */
-export async function tracePublish(args: string[]): Promise<{ points: CrashPoint[]; run: PublishRun }> {
+export async function tracePublish(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ points: CrashPoint[]; run: PublishRun }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-trace-'));
   try {
     const trace = path.join(dir, 'trace');
-    const run = await runPublish(args, { PKGAPP_TEST_KILL_TRACE: trace });
+    const run = await runPublish(args, { ...env, PKGAPP_TEST_KILL_TRACE: trace });
     if (run.exitCode !== 0) throw new Error(`traced publish failed (${run.exitCode}): ${run.stderr}`);
     const points = (await readFile(trace, 'utf8'))
       .trim()
@@ -65,18 +68,18 @@ export async function tracePublish(args: string[]): Promise<{ points: CrashPoint
 }
 
 /** A publish that kills itself at crash point `n` (it completes if it has fewer points). */
-export function publishKilledAt(args: string[], n: number): Promise<PublishRun> {
-  return runPublish(args, { PKGAPP_TEST_KILL_AT: String(n) });
+export function publishKilledAt(args: string[], n: number, env: Record<string, string> = {}): Promise<PublishRun> {
+  return runPublish(args, { ...env, PKGAPP_TEST_KILL_AT: String(n) });
 }
 
 /** A publish killed from outside `ms` milliseconds after it was started. */
-export function publishKilledAfter(args: string[], ms: number): Promise<PublishRun> {
-  return runPublish(args, {}, ms);
+export function publishKilledAfter(args: string[], ms: number, env: Record<string, string> = {}): Promise<PublishRun> {
+  return runPublish(args, env, ms);
 }
 
 /** A publish left alone. */
-export function publishWhole(args: string[]): Promise<PublishRun> {
-  return runPublish(args, {});
+export function publishWhole(args: string[], env: Record<string, string> = {}): Promise<PublishRun> {
+  return runPublish(args, env);
 }
 
 /**

@@ -116,3 +116,31 @@ test('mapBounded keeps at most `limit` tasks running, keeps result order, and re
     /parallelism 0/,
   );
 });
+
+test('after a killed writer: its temp files and stale key locks are removed, a live writer’s are not; listKeys reads no file', async () => {
+  const dir = await tempDir();
+  const storage = new LocalStorage(dir);
+  assert.ok((await storage.put('apt/pool/main/a/acme/acme_1_all.deb', 'deb', TEXT)).ok);
+  // Above Linux's largest pid (pid_max is at most 2^22): no such process.
+  const dead = path.join(dir, 'apt/pool/main/a/acme/.acme_2_all.deb.tmp-4194305-0badf00d');
+  const live = path.join(dir, `apt/pool/main/a/acme/.acme_3_all.deb.tmp-${process.pid}-cafebabe`);
+  for (const file of [dead, live]) await writeFile(file, 'partial');
+  const locks = path.join(dir, '.pkgapp-locks');
+  await mkdir(path.join(locks, 'stale.lock'), { recursive: true });
+  await mkdir(path.join(locks, 'fresh.lock'));
+  const past = new Date(Date.now() - 60_000);
+  await utimes(path.join(locks, 'stale.lock'), past, past);
+
+  const keys: string[] = [];
+  for await (const key of storage.listKeys('apt/pool/main/a/acme/')) keys.push(key);
+  assert.deepEqual(keys, ['apt/pool/main/a/acme/acme_1_all.deb'], 'temp files are never keys');
+  assert.deepEqual((await storage.removeCrashLeftovers()).sort(), [dead, path.join(locks, 'stale.lock')].sort());
+  assert.deepEqual(
+    (await readdir(path.join(dir, 'apt/pool/main/a/acme'))).sort(),
+    [path.basename(live), 'acme_1_all.deb'].sort(),
+  );
+  assert.deepEqual(await readdir(locks), ['fresh.lock']);
+  const missing: string[] = [];
+  for await (const key of storage.listKeys('apt/pool/main/z/')) missing.push(key);
+  assert.deepEqual(missing, []);
+});

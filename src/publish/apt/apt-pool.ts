@@ -59,10 +59,37 @@ export async function removeUnreferenced(
 ): Promise<void> {
   const listed = referenced(archive);
   await mapBounded(
-    dropped.filter((f) => !listed.has(f)),
+    [...new Set(dropped)].filter((f) => !listed.has(f)),
     PARALLEL_UPLOADS,
     (filename) => store.delete(`apt/${filename}`),
   );
+}
+
+/**
+ * Pool files in the pool directories of `incoming` (one package's versions each: bounded by the
+ * change, never a listing of the pool or the bucket) that no suite lists. A publish killed after
+ * its state was saved and before its deletes (--keep) leaves such a file, and so does one killed
+ * after uploading a version it never listed; the dropped list of the next publish (computed from
+ * the state) no longer names them (docs/internals/publish-crash-safety.md).
+ */
+export async function poolOrphans(
+  store: RepositoryStorage,
+  incoming: readonly Incoming[],
+  archive: Archive,
+): Promise<string[]> {
+  const listed = referenced(archive);
+  const incomingFiles = new Set(incoming.map((i) => i.stanza.filename));
+  const dirs = [...new Set(incoming.map((i) => i.stanza.filename.slice(0, i.stanza.filename.lastIndexOf('/') + 1)))];
+  const orphans: string[] = [];
+  for (const dir of dirs.sort())
+    for await (const key of store.listKeys(`apt/${dir}`)) {
+      const filename = key.slice('apt/'.length);
+      // Only .debs directly in the package's directory: a package whose name extends this one
+      // lives in a directory of its own, never below this one.
+      if (filename.lastIndexOf('/') + 1 !== dir.length || !filename.endsWith('.deb')) continue;
+      if (!listed.has(filename) && !incomingFiles.has(filename)) orphans.push(filename);
+    }
+  return orphans;
 }
 
 /** Size, MD5, SHA1, SHA256 and SHA512 of a file in one streaming pass. */

@@ -3,14 +3,15 @@
 // Release.gpg). What each suite lists lives in one state object (apt-state.ts), read once and
 // rewritten once per publish, so a publish costs the same in a repository of 10 or 1,000 versions.
 // This module orders the steps: check, upload new pool files, save the state (If-Match), write
-// and sign the suite (write-suite.ts), then remove pool files no suite lists.
+// and sign the suite (write-suite.ts), then remove pool files no suite lists: those dropped now,
+// and those a killed publish left beside the published ones (poolOrphans, apt-pool.ts).
 import { compareDebVersions } from '../../deb/deb-version.js';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
 import { checkAborted } from '../../util/atomic-output.js';
 import type { Signer } from '../../sign/signer.js';
 import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage/storage.js';
 import { checkConflicts, checkNames, referenced, sameKey, suiteOf, type Incoming } from './apt-archive.js';
-import { copyToPool, describeDeb, removeUnreferenced } from './apt-pool.js';
+import { copyToPool, describeDeb, poolOrphans, removeUnreferenced } from './apt-pool.js';
 import { APT_KEYRING, checkArchiveKey, exportKeyring } from './archive-key.js';
 import { dedupeStanzas, releasePayloads, stanzasBeyondKeep, type PackageStanza } from './packages-index.js';
 import { loadAptState, saveAptState } from './apt-state.js';
@@ -133,7 +134,11 @@ async function addToSuite(incoming: readonly Incoming[], options: AptPublishOpti
     }
     result.removed = applyKeep(components, options.keep, new Set(incoming.map((i) => i.stanza.filename)));
 
-    const suites = rotated ? [...archive.keys()] : [options.suite];
+    // Pool files beside the incoming ones that no suite lists: left by a killed publish.
+    const orphans = await poolOrphans(store, incoming, archive);
+    // Such a file may still be named by the InRelease of a suite that killed publish did not get
+    // to sign: then every suite is checked (and signed again where it is behind) before it goes.
+    const suites = rotated || orphans.length > 0 ? [...archive.keys()] : [options.suite];
     const plans: SuitePlan[] = [];
     for (const suite of suites) {
       const plan = await planSuite(store, suite, state, options, rotated);
@@ -143,17 +148,18 @@ async function addToSuite(incoming: readonly Incoming[], options: AptPublishOpti
     checkAborted();
     await exportKeyring(store, options.signer);
     await mapBounded(toCopy, PARALLEL_UPLOADS, (item) => copyToPool(store, item, listedBefore));
-    if (plans.length === 0 && state.etag !== undefined) return result;
-    if (!(await saveAptState(store, state))) {
-      if (attempt < STATE_ATTEMPTS) continue;
-      throw new UserError(`${store.location}: the apt state kept changing under this publish (${attempt} tries)`, {
-        code: 'PKGAPP_REPO_LOCKED',
-        exitCode: EXIT_FAILURE,
-        hint: 'Another publisher is writing without the lock; retry when it is done',
-      });
+    if (plans.length > 0 || state.etag === undefined) {
+      if (!(await saveAptState(store, state))) {
+        if (attempt < STATE_ATTEMPTS) continue;
+        throw new UserError(`${store.location}: the apt state kept changing under this publish (${attempt} tries)`, {
+          code: 'PKGAPP_REPO_LOCKED',
+          exitCode: EXIT_FAILURE,
+          hint: 'Another publisher is writing without the lock; retry when it is done',
+        });
+      }
+      for (const plan of plans) await writeSuite(store, plan);
     }
-    for (const plan of plans) await writeSuite(store, plan);
-    await removeUnreferenced(store, result.removed, archive);
+    await removeUnreferenced(store, [...result.removed, ...orphans], archive);
     return result;
   }
 }

@@ -119,14 +119,21 @@ export async function planSuite(
     });
   const dist = `apt/dists/${suite}`;
   if (!resign && changedDirs.size === 0) {
-    const [oldRelease, ...signed] = await Promise.all([
+    const [oldRelease, inRelease, detachedExists] = await Promise.all([
       store.get(`${dist}/Release`),
-      store.exists(`${dist}/InRelease`),
+      store.get(`${dist}/InRelease`),
       store.exists(`${dist}/Release.gpg`),
     ]);
     const text = oldRelease?.body.toString('utf8');
     const oldDate = text === undefined ? undefined : releaseDate(text);
-    if (oldDate !== undefined && signed.every(Boolean) && text === release(oldDate)) return undefined;
+    if (
+      oldDate !== undefined &&
+      detachedExists &&
+      text === release(oldDate) &&
+      inRelease !== undefined &&
+      inReleaseSigns(inRelease.body.toString('utf8'), text)
+    )
+      return undefined;
   }
 
   // Sign before touching anything, so a signing failure leaves the suite as it was.
@@ -156,6 +163,23 @@ export async function writeSuite(store: RepositoryStorage, plan: SuitePlan): Pro
   await mapBounded(plan.stale, PARALLEL_UPLOADS, ({ dir, sha256: digest }) =>
     store.delete(`${dist}/${dir}/by-hash/SHA256/${digest}`),
   );
+}
+
+/**
+ * Whether `inRelease` is the signed form of `release`. A publish killed after writing Release and
+ * before InRelease leaves the new Release beside the old InRelease, which is what apt reads: the
+ * next publish must not take the suite for up to date (docs/internals/publish-crash-safety.md).
+ * The signature itself is not checked here: InRelease is only ever written by this code, signed
+ * with the archive's key (checkArchiveKey), and check-repo verifies it.
+ */
+export function inReleaseSigns(inRelease: string, release: string): boolean {
+  const text = /^-----BEGIN PGP SIGNED MESSAGE-----\n(?:[^\n]+\n)*\n([\s\S]*?)\n-----BEGIN PGP SIGNATURE-----/.exec(
+    inRelease.replace(/\r\n/g, '\n'),
+  )?.[1];
+  if (text === undefined) return false;
+  // Dash-escaping (RFC 4880 7.1) undone; the cleartext may or may not keep Release's final newline.
+  const unescaped = text.replace(/^- /gm, '');
+  return unescaped === release || unescaped === release.replace(/\n$/, '');
 }
 
 /** The Date of an existing Release, or undefined when it cannot be read (then it is rewritten). */

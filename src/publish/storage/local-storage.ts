@@ -28,10 +28,13 @@ import {
   type StreamedObject,
   type WriteCondition,
 } from './storage.js';
+import { removeStaleTemporaries } from '../../util/atomic-output.js';
 import { crashPoints } from '../../util/crash-point.js';
 
 /** Where the per-key locks live, inside the repository directory (never served: keys cannot start with '.'). */
 const LOCK_DIR = '.pkgapp-locks';
+/** A per-key lock not refreshed for this long is a crashed writer's (refreshed every 2 s while held). */
+const KEY_LOCK_STALE_MS = 10_000;
 
 interface CachedHash {
   stamp: string;
@@ -136,10 +139,17 @@ export class LocalStorage implements RepositoryStorage {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    for await (const key of this.listKeys(prefix)) {
+      const info = await this.head(key);
+      if (info) yield info;
+    }
+  }
+
+  async *listKeys(prefix: string): AsyncIterable<string> {
     checkPrefix(prefix);
     const base = prefix === '' ? this.root : this.pathOf(prefix.slice(0, -1));
     const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch((error: unknown) => {
-      if (isMissing(error)) return [];
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
       throw error;
     });
     const keys = entries
@@ -152,10 +162,29 @@ export class LocalStorage implements RepositoryStorage {
       )
       .filter((key) => !key.split('/').some((segment) => segment.startsWith('.')))
       .sort();
-    for (const key of keys) {
-      const info = await this.head(key);
-      if (info) yield info;
+    yield* keys;
+  }
+
+  /**
+   * Removes what killed writers left (docs/internals/publish-crash-safety.md): temporary files
+   * whose process no longer runs on this machine, and per-key locks nobody refreshed for longer
+   * than KEY_LOCK_STALE_MS (each would otherwise wait for a takeover, and they are clutter).
+   * Call it holding the repository lock, which keeps every other writer out. One readdir of the
+   * tree: names only, no file is read. Returns the paths removed.
+   */
+  async removeCrashLeftovers(): Promise<string[]> {
+    const removed = await removeStaleTemporaries(this.root);
+    const lockDir = path.join(this.root, LOCK_DIR);
+    const now = Date.now();
+    for (const name of await readdir(lockDir).catch(() => [] as string[])) {
+      if (!name.endsWith('.lock')) continue;
+      const lock = path.join(lockDir, name);
+      const stats = await stat(lock).catch(() => undefined);
+      if (!stats || now - stats.mtimeMs <= KEY_LOCK_STALE_MS) continue;
+      await rm(lock, { recursive: true, force: true });
+      removed.push(lock);
     }
+    return removed;
   }
 
   /** Writes a temp file with `fill`, then (holding the key's lock) checks `condition` and renames it into place. */
@@ -229,7 +258,7 @@ export class LocalStorage implements RepositoryStorage {
       .lock(path.join(lockDir, name), {
         lockfilePath: path.join(lockDir, `${name}.lock`),
         realpath: false,
-        stale: 10_000,
+        stale: KEY_LOCK_STALE_MS,
         update: 2_000,
         retries: { retries: 200, minTimeout: 5, maxTimeout: 250 },
         onCompromised: (error) => {

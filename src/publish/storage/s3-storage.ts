@@ -70,6 +70,7 @@ export class S3Storage implements RepositoryStorage {
     this.quoting = options.ifMatchStyle === 'unquoted' ? 'unquoted' : 'quoted';
     this.learnQuoting = (options.ifMatchStyle ?? 'auto') === 'auto';
     const endpoint = options.endpoint;
+    quietNodeVersionNotice();
     this.client = new S3Client({
       ...(endpoint ? { endpoint, forcePathStyle: options.forcePathStyle ?? true } : {}),
       region: options.region ?? regionProvider(endpoint),
@@ -159,6 +160,10 @@ export class S3Storage implements RepositoryStorage {
         ),
       false,
     );
+  }
+
+  async *listKeys(prefix: string): AsyncIterable<string> {
+    for await (const info of this.list(prefix)) yield info.key;
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
@@ -329,6 +334,18 @@ const quietLogger = {
   // Failed requests (a 404 HEAD, a 412 conditional put) are expected answers the caller handles.
   error: () => undefined,
 };
+
+/**
+ * @aws-sdk/core prints a NodeVersionSupportWarning on stderr with the first client on Node < 22:
+ * SDK releases after January 2027 will need Node 22. That concerns whoever upgrades pkgapp's
+ * dependency (package-lock.json pins the SDK; pkgapp supports Node 20), not the user running a
+ * publish, and it reads like a failure in a CI log. The SDK's own switch turns it off
+ * (AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, read by emitWarningIfUnsupportedVersion
+ * in @aws-sdk/core); a value the user set, "false" included, is left as it is.
+ */
+function quietNodeVersionNotice(): void {
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+}
 
 function quoted(etag: string): string {
   return etag.startsWith('"') ? etag : `"${etag}"`;

@@ -68,6 +68,11 @@ export interface RepositoryStorage {
    * only for explicit maintenance (check-repo, garbage collection), never on publish's hot path.
    */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * The keys under `prefix` (ending with '/'), names only: no read of any object, so a directory
+   * costs a readdir. For bounded listings on publish's path: one package's pool directory.
+   */
+  listKeys(prefix: string): AsyncIterable<string>;
 }
 
 /** The read side alone (check-repo; http-storage.ts, which cannot write or list). */

@@ -27,6 +27,7 @@ import { applyKeep, selectVersion } from './channel-versions.js';
 import { checkNevra, checkOptions, versionExists, type YumPublishResult } from './publish-yum.js';
 import { comparePackages, FILELISTS, OTHER, PRIMARY, repoPackage } from './repodata.js';
 import { parseRepomd, repomdXml, type RepomdRecord } from './repomd.js';
+import { repomdSigned } from './repomd-signature.js';
 import { YUM_KEY_FILE } from './yum-key.js';
 import { loadYumState, saveYumState, stateChannels, type ChannelEntry, type ChannelState } from './yum-state.js';
 
@@ -298,11 +299,16 @@ async function planChannel(
   }
   const hrefs = records.map((r) => r.href);
   if (!force) {
-    const [current, signed, ...present] = await Promise.all([
+    const [current, asc, ...present] = await Promise.all([
       store.get(`${base}/repodata/repomd.xml`),
-      store.exists(`${base}/repodata/repomd.xml.asc`),
+      store.get(`${base}/repodata/repomd.xml.asc`),
       ...hrefs.map((h) => store.exists(`${base}/${h}`)),
     ]);
+    const signed = await repomdSigned(
+      (current as { body: Buffer } | undefined)?.body,
+      (asc as { body: Buffer } | undefined)?.body,
+      options.signer,
+    );
     const named = current ? parseRepomd((current as { body: Buffer }).body.toString('utf8')).map((r) => r.href) : [];
     if (signed && present.every(Boolean) && hrefs.every((h) => named.includes(h)) && named.length === hrefs.length)
       return undefined;

@@ -220,7 +220,11 @@ async function addToChannel(
     }
   }
   for (const p of dropped) await crashPoints(`delete ${p.file}`, () => rm(p.file, { force: true }));
-  await collectPool(root, dropped);
+  await collectPool(
+    root,
+    dropped,
+    incoming.map((i) => i.nevra.name),
+  );
   await cache.save();
   return result;
 }

@@ -18,6 +18,7 @@ import { checkAborted, scratchFile, type AtomicFile } from '../../util/atomic-ou
 import { exists, seconds, type Member } from './channel-state.js';
 import { comparePackages, FILELISTS, OTHER, PRIMARY, repoPackage, type RepoDocument } from './repodata.js';
 import { parseRepomd, repomdXml, type RepomdRecord } from './repomd.js';
+import { repomdSigned } from './repomd-signature.js';
 import { preparedFile, syncFile } from './synced-file.js';
 import { crashPoints } from '../../util/crash-point.js';
 
@@ -90,7 +91,15 @@ export async function prepareChannel(
       records.every((r) =>
         previous.some((p, i) => p.type === r.type && p.openChecksum === r.openChecksum && present[i]),
       );
-    if (!force && same && (await exists(path.join(repodata, 'repomd.xml.asc')))) {
+    if (
+      !force &&
+      same &&
+      (await repomdSigned(
+        await readFile(repomdFile).catch(() => undefined),
+        await readFile(path.join(repodata, 'repomd.xml.asc')).catch(() => undefined),
+        options.signer,
+      ))
+    ) {
       await abort();
       return undefined;
     }

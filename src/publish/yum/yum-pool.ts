@@ -36,16 +36,27 @@ export async function linkIntoChannel(
   for (const file of [item.source, pooled, target]) await cache.remember(file, item.sha256);
 }
 
-/** Removes pool files of `dropped` that no channel holds any more (by file name), and emptied dirs. */
-export async function collectPool(root: string, dropped: Member[]): Promise<void> {
-  if (dropped.length === 0) return;
+/**
+ * Removes pool files of `dropped` that no channel holds any more (by file name), and emptied dirs.
+ * The pool directories of `names` (the packages being published: one package's versions each)
+ * are swept too: a publish killed between removing a channel's rpm and its pool file left one
+ * that no channel lists, so no later dropped list names it (docs/internals/publish-crash-safety.md).
+ */
+export async function collectPool(root: string, dropped: Member[], names: readonly string[] = []): Promise<void> {
+  const candidates = new Map<string, { name: string; base: string }>();
+  for (const { nevra, file } of dropped)
+    candidates.set(`${nevra.name}/${path.basename(file)}`, { name: nevra.name, base: path.basename(file) });
+  for (const name of new Set(names))
+    for (const base of await readdir(path.join(root, 'pool', name)).catch(() => [] as string[]))
+      if (!base.startsWith('.') && base.endsWith('.rpm')) candidates.set(`${name}/${base}`, { name, base });
+  if (candidates.size === 0) return;
   const inUse = new Set<string>();
   for (const channel of await channels(root))
     for (const n of await readdir(path.join(root, channel, 'Packages')).catch(() => [] as string[])) inUse.add(n);
-  for (const { nevra, file } of dropped) {
-    const dir = path.join(root, 'pool', nevra.name);
-    const pooled = path.join(dir, path.basename(file));
-    if (!inUse.has(path.basename(file))) await crashPoints(`delete ${pooled}`, () => rm(pooled, { force: true }));
+  for (const { name, base } of candidates.values()) {
+    const dir = path.join(root, 'pool', name);
+    const pooled = path.join(dir, base);
+    if (!inUse.has(base)) await crashPoints(`delete ${pooled}`, () => rm(pooled, { force: true }));
     await rmdir(dir).catch(() => {});
   }
 }
