@@ -146,7 +146,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     ...(options.node !== undefined ? { node: options.node } : {}),
   });
   const project = projectOf(app);
-  const lock = parseLock(
+  const lock = await parseLock(
     project.manager,
     await readFile(app.lockfilePath, 'utf8'),
     app.lockfilePath,

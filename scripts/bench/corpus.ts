@@ -121,11 +121,20 @@ function isAlive(pid: number): boolean {
 
 /** Copies the installed corpus into the work dir (a tmpfs); on disk it is used where it is. */
 export async function stageCorpus(corpusDir: string, work: WorkDir): Promise<string> {
-  if (work.kind === 'disk') return corpusDir;
-  const app = path.join(work.dir, 'app');
-  await run(['cp', '-a', corpusDir, app]);
+  const app = work.kind === 'disk' ? corpusDir : path.join(work.dir, 'app');
+  if (work.kind !== 'disk') await run(['cp', '-a', corpusDir, app]);
+  await writeFile(path.join(app, CORPUS_CONFIG), CORPUS_CONFIG_TEXT);
   return app;
 }
+
+/**
+ * The corpus's configuration, written beside the install: some dependencies declare engines.node
+ * ">=22.18" (babel 8) while its native addons are built for the Node.js running the bench, which
+ * pkgapp refuses (PKGAPP_NODE_ABI_FLOOR) unless the app states the Node.js it runs on, as its
+ * hint says. Not in scripts/bench-corpus: that would change the stamp and reinstall the corpus.
+ */
+const CORPUS_CONFIG = 'pkgapp.config.json';
+const CORPUS_CONFIG_TEXT = `${JSON.stringify({ nodeVersion: `>=${process.versions.node.split('.')[0]!}` })}\n`;
 
 /**
  * The corpus ×4 for the memory check: node_modules plus three copies nested as the
@@ -135,7 +144,8 @@ export async function stageCorpus(corpusDir: string, work: WorkDir): Promise<str
 export async function buildQuadCorpus(appDir: string, workDir: string): Promise<string> {
   const quad = path.join(workDir, 'corpus-x4');
   await mkdir(quad, { recursive: true });
-  for (const name of ['package.json', 'server.js']) await copyFile(path.join(appDir, name), path.join(quad, name));
+  for (const name of ['package.json', 'server.js', CORPUS_CONFIG])
+    await copyFile(path.join(appDir, name), path.join(quad, name));
   await run(['cp', '-al', path.join(appDir, 'node_modules'), path.join(quad, 'node_modules')]);
   const lock = JSON.parse(await readFile(path.join(appDir, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, unknown>;

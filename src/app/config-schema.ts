@@ -1,6 +1,7 @@
 // The schema of pkgapp's configuration, and validation whose errors name the key path.
-import AjvModule from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { UserError } from '../errors.js';
+import { validate as generatedValidate } from './config-validate.generated.js';
 
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 const HOOK_PHASES = ['preinst', 'postinst', 'prerm', 'postrm'] as const;
@@ -240,12 +241,15 @@ export interface PkgappConfig {
   releases?: { keep: number };
 }
 
-const Ajv = AjvModule.default;
-let validator: ReturnType<InstanceType<typeof Ajv>['compile']> | undefined;
+/**
+ * `configSchema` compiled ahead of time by ajv (scripts/config-validator.ts, `npm run docs`):
+ * loading ajv and compiling the schema was a third of a small build's start-up.
+ * test/unit/config-validate.test.ts fails when it no longer matches the schema.
+ */
+const validator = generatedValidate as { (data: unknown): boolean; errors?: ErrorObject[] | null };
 
 /** Checks `value` against the schema; `source` prefixes key paths ("package.json pkgapp"). */
 export function validateConfig(value: unknown, source: string): PkgappConfig {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(configSchema);
   if (validator(value)) return value as PkgappConfig;
   const errors = validator.errors ?? [];
   // "false or an object" (oneOf): an object gets its own branch's errors only; anything else the

@@ -11,7 +11,6 @@
 // installCommand() gives it in one place, for the log and for a build cache's key.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { EXIT_FAILURE, EXIT_USAGE, UserError } from '../errors.js';
 import type { ManagerTool, StagingSettings } from './lockfiles/package-manager.js';
 import type { LockGraph, LockNode, PlatformCondition } from './lockfiles/types.js';
@@ -118,6 +117,7 @@ export async function applyStagingSettings(tool: ManagerTool, dir: string): Prom
   if (!tool.stagingSettings) return;
   const file = path.join(dir, tool.stagingSettings.file);
   const text = await readFile(file, 'utf8').catch(() => '');
+  const { parseDocument } = await import('yaml'); // only Yarn Berry has staging settings
   const doc = parseDocument(text);
   for (const [key, value] of Object.entries(tool.stagingSettings.settings)) doc.set(key, value);
   await writeFile(file, doc.toString());

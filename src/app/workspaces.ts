@@ -3,7 +3,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
-import { parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.js';
 import type { PackageJson } from './package-json.js';
 
@@ -24,7 +23,9 @@ export async function workspacePatterns(root: string, rootPkg: PackageJson): Pro
       : [];
   let fromPnpm: unknown[] = [];
   try {
-    const doc = parseYaml(await readFile(path.join(root, 'pnpm-workspace.yaml'), 'utf8')) as {
+    const text = await readFile(path.join(root, 'pnpm-workspace.yaml'), 'utf8');
+    const { parse: parseYaml } = await import('yaml'); // only pnpm workspaces have the file
+    const doc = parseYaml(text) as {
       packages?: unknown;
     } | null;
     if (Array.isArray(doc?.packages)) fromPnpm = doc.packages;

@@ -15,7 +15,16 @@
 // - A killed build leaves at most a directory in DIR/v1/tmp/ named after its process; prune()
 //   removes those whose process is gone (or that are a day old, from another machine).
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants, createReadStream } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  copyFileSync,
+  fstatSync,
+  linkSync,
+  openSync,
+  readSync,
+  type Stats,
+} from 'node:fs';
 import {
   chmod,
   copyFile,
@@ -232,15 +241,17 @@ export class CacheStore {
         if (file.type === 'dir') await mkdir(to);
         else if (file.type === 'symlink') await symlink(file.target, to);
       }
-      await eachLimited(
+      // Synchronous calls in batches: a restore is tens of thousands of small files, mostly in
+      // the page cache, where each asynchronous call's overhead cost more than the call itself.
+      await eachInBatches(
         files.filter((f): f is Extract<TreeFile, { type: 'file' }> => f.type === 'file'),
-        async (file) => {
+        (file) => {
           const to = path.join(dest, file.path);
-          if (!(await linkOrCopy(path.join(source, file.path), to))) linked = false;
-          const st = await lstat(to);
+          if (!linkOrCopySync(path.join(source, file.path), to)) linked = false;
+          const { stat: st, sha256 } = hashFileWithStatSync(to, file.path);
           if (!st.isFile() || st.size !== file.size || (st.mode & 0o7777) !== file.mode)
             throw new Corrupt(`${file.path}: size or mode differs`);
-          if ((await hashFile(to)) !== file.sha256) throw new Corrupt(`${file.path}: content differs`);
+          if (sha256 !== file.sha256) throw new Corrupt(`${file.path}: content differs`);
         },
       );
       // Directory modes last: a read-only directory would refuse its children.
@@ -491,20 +502,69 @@ function sha256Of(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * Read buffers for hashing, reused: a tree restore hashes tens of thousands of files, and a fresh
+ * 1 MiB buffer (or read stream) per file made garbage collection the largest cost of a warm build
+ * (docs/internals/build-cache.md). At most PARALLEL (plus blob reads) are out at once.
+ */
+const READ_BUFFER = 1 << 20;
+const readBuffers: Buffer[] = [];
+
+/** hashFileWithStat, blocking; a symlink (ELOOP) is a damaged entry. */
+function hashFileWithStatSync(file: string, name: string): { sha256: string; stat: Stats } {
+  let fd: number;
+  try {
+    // O_NOFOLLOW: a symlink planted in the entry is refused (ELOOP), as lstat would; O_NONBLOCK: a FIFO does not hang the open.
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Corrupt(`${name}: not a regular file`);
+    throw error;
+  }
+  const buffer = readBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER);
+  try {
+    const st = fstatSync(fd);
+    const hash = createHash('sha256');
+    if (st.isFile())
+      for (let position = 0; ;) {
+        const n = readSync(fd, buffer, 0, buffer.length, position);
+        if (n === 0) break;
+        hash.update(buffer.subarray(0, n));
+        position += n;
+      }
+    return { sha256: hash.digest('hex'), stat: st };
+  } finally {
+    readBuffers.push(buffer);
+    closeSync(fd);
+  }
+}
+
+/** SHA-256 of a file and its lstat-like stat taken on the same descriptor. */
+async function hashFileWithStat(file: string): Promise<{ sha256: string; stat: Stats }> {
+  const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  try {
+    const st = await handle.stat();
+    return { sha256: await hashHandle(handle), stat: st };
+  } finally {
+    await handle.close();
+  }
+}
+
 async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return (await hashFileWithStat(file)).sha256;
 }
 
 async function hashHandle(handle: FileHandle): Promise<string> {
   const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  for (let position = 0; ;) {
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-    if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
-    position += bytesRead;
+  const buffer = readBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER);
+  try {
+    for (let position = 0; ;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  } finally {
+    readBuffers.push(buffer);
   }
   return hash.digest('hex');
 }
@@ -529,6 +589,30 @@ export async function listTree(root: string): Promise<TreeFile[] | undefined> {
     return true;
   };
   return (await visit('')) ? files : undefined;
+}
+
+/** Files handled synchronously between two turns of the event loop (an abort or a timer gets its turn). */
+const BATCH = 256;
+
+/** Runs `work` on every item in order, yielding to the event loop every BATCH items. */
+async function eachInBatches<T>(items: readonly T[], work: (item: T) => void): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    work(items[i]!);
+    if (i % BATCH === BATCH - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** linkOrCopy, blocking. */
+function linkOrCopySync(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw error;
+  }
+  copyFileSync(from, to, fsConstants.COPYFILE_FICLONE);
+  return false;
 }
 
 /** Runs `work` on every item, at most PARALLEL at once; the first failure rejects (after the running ones settle). */

@@ -45,7 +45,7 @@ async function debEntries(deb: string): Promise<Map<string, string>> {
 async function lockProduction(app: string, fixture: (typeof FIXTURES)[number]): Promise<string[]> {
   const file = path.join(app, fixture.lockfile);
   const pkg = JSON.parse(await readFile(path.join(app, 'package.json'), 'utf8'));
-  const graph = parseLock(fixture.manager, await readFile(file, 'utf8'), file, new Map([['', pkg]])).graph('');
+  const graph = (await parseLock(fixture.manager, await readFile(file, 'utf8'), file, new Map([['', pkg]]))).graph('');
   return [...graph.nodes.values()]
     .filter((n) => n !== graph.root)
     .map((n) => `${n.name}@${n.version}`)

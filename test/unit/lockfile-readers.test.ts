@@ -41,7 +41,7 @@ async function fixtureLock(dir: string, manager: ManagerId, lockfile: string) {
     ...(await listWorkspaces(root, rootPkg)).map((w): [string, PackageJson] => [w.dir, w.packageJson]),
   ]);
   const file = path.join(root, lockfile);
-  return { lock: parseLock(manager, await readFile(file, 'utf8'), file, importers), importers };
+  return { lock: await parseLock(manager, await readFile(file, 'utf8'), file, importers), importers };
 }
 
 /** name@version of every node but the root (once: npm's nodes are locations), and the root's direct dependencies. */
@@ -81,7 +81,7 @@ for (const [dir, manager, lockfile] of SINGLE) {
       devDependencies: {},
     };
     const file = path.join(APPS, dir, lockfile);
-    const lock = parseLock(manager, await readFile(file, 'utf8'), file, new Map([['', pkg]]));
+    const lock = await parseLock(manager, await readFile(file, 'utf8'), file, new Map([['', pkg]]));
     const problems = lock.mismatches('');
     assert.ok(
       problems.some((p) =>
@@ -194,12 +194,12 @@ function pnpmSummary(lock: PnpmLockfile, pkg: PackageJson) {
   };
 }
 
-test('yarn classic: descriptors, aliases, merge conflicts', () => {
+test('yarn classic: descriptors, aliases, merge conflicts', async () => {
   assert.deepEqual(splitDescriptor('@scope/name@^1.0.0'), ['@scope/name', '^1.0.0']);
   assert.deepEqual(splitDescriptor('alias@npm:real@^1'), ['alias', 'npm:real@^1']);
   const text =
     '# yarn lockfile v1\n\n\n"old@npm:legacy@^1.0.0":\n  version "1.0.0"\n  resolved "https://registry.npmjs.org/legacy/-/legacy-1.0.0.tgz"\n';
-  const lock = parseLock(
+  const lock = await parseLock(
     'yarn-classic',
     text,
     'yarn.lock',

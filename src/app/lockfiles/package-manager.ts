@@ -3,15 +3,11 @@
 // the commands pkgapp.buildScript needs.
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseSyml } from '@yarnpkg/parsers';
-import { execa } from 'execa';
 import { EXIT_USAGE, UserError } from '../../errors.js';
 import type { PackageJson } from '../package-json.js';
-import { npmLock, parseNpmLockfile } from './npm.js';
-import { parsePnpmLockfile, pnpmLock } from './pnpm.js';
 import type { Importers, Lock, ManagerId } from './types.js';
-import { parseYarnBerryLockfile, yarnBerryLock } from './yarn-berry.js';
-import { parseYarnClassicLockfile, yarnClassicLock } from './yarn-classic.js';
+// The lockfile readers, their parsers (yaml, @yarnpkg/*) and execa are imported when used: a
+// build loads only its own manager's reader, which keeps a small build's start-up short.
 
 export const MANAGER_LABELS: Record<ManagerId, string> = {
   npm: 'npm',
@@ -131,16 +127,24 @@ export function isBerryLockfile(text: string): boolean {
 }
 
 /** Parses the lockfile for its manager; importers are the package.json files of the root ("") and each workspace. */
-export function parseLock(manager: ManagerId, text: string, file: string, importers: Importers): Lock {
+export async function parseLock(manager: ManagerId, text: string, file: string, importers: Importers): Promise<Lock> {
   switch (manager) {
-    case 'npm':
+    case 'npm': {
+      const { npmLock, parseNpmLockfile } = await import('./npm.js');
       return npmLock(parseNpmLockfile(text, file), importers);
-    case 'pnpm':
+    }
+    case 'pnpm': {
+      const { parsePnpmLockfile, pnpmLock } = await import('./pnpm.js');
       return pnpmLock(parsePnpmLockfile(text, file), importers);
-    case 'yarn-classic':
+    }
+    case 'yarn-classic': {
+      const { parseYarnClassicLockfile, yarnClassicLock } = await import('./yarn-classic.js');
       return yarnClassicLock(parseYarnClassicLockfile(text, file), importers);
-    case 'yarn-berry':
+    }
+    case 'yarn-berry': {
+      const { parseYarnBerryLockfile, yarnBerryLock } = await import('./yarn-berry.js');
       return yarnBerryLock(parseYarnBerryLockfile(text, file), importers);
+    }
   }
 }
 
@@ -322,6 +326,7 @@ async function toolVersion(
   cwd: string,
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
+  const { execa } = await import('execa');
   const result = await execa(file, [...prefix, '--version'], {
     cwd,
     env: { ...env, ...TOOL_ENV },
@@ -343,6 +348,7 @@ async function readYarnrc(dir: string): Promise<Record<string, unknown>> {
   } catch {
     return {};
   }
+  const { parseSyml } = await import('@yarnpkg/parsers');
   try {
     return parseSyml(text) ?? {};
   } catch (error) {
