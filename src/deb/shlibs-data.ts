@@ -26,6 +26,13 @@ export interface LibraryFloors {
 
 export type ShlibsData = Map<string, LibraryFloors>;
 
+/** A generated table of pkgapp's (src/deb/shlibs-tables/ARCH.ts, scripts/gen-shlibs-table.ts). */
+export interface ShlibsTable {
+  /** The distribution, architecture and package versions the table was made from. */
+  source: { distribution: string; arch: string; packages: Record<string, string> };
+  entries: [string, Omit<LibraryFloors, 'from'>][];
+}
+
 export const DPKG_INFO_DIR = '/var/lib/dpkg/info';
 
 /** A minimal version of "0" (GLIBC_PRIVATE, symbols present forever) is no floor. */

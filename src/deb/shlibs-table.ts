@@ -5,13 +5,7 @@
 // since version tags mean different symbol sets on different machines.
 import { table as amd64 } from './shlibs-tables/amd64.js';
 import { table as arm64 } from './shlibs-tables/arm64.js';
-import type { LibraryFloors, ShlibsData } from './shlibs-data.js';
-
-export interface ShlibsTable {
-  /** The distribution, architecture and package versions the table was made from. */
-  source: { distribution: string; arch: string; packages: Record<string, string> };
-  entries: [string, Omit<LibraryFloors, 'from'>][];
-}
+import type { ShlibsData, ShlibsTable } from './shlibs-data.js';
 
 const TABLES: Record<string, ShlibsTable> = { amd64, arm64 };
 

@@ -116,7 +116,10 @@ export async function prepareChannel(
         // renames, or fall between them, sees a pair that does not match (and fails until it retries).
         await repomd.commit();
         await asc.commit();
-        await removeOldGenerations(repodata, new Set([...records, ...previous].map((r) => path.basename(r.href))));
+        // Same data (a signature repaired after a kill, or re-signed with a new key): the
+        // generation before it is still the previous one and stays (docs/internals/publish-crash-safety.md).
+        if (!same)
+          await removeOldGenerations(repodata, new Set([...records, ...previous].map((r) => path.basename(r.href))));
       },
       abort,
     };
