@@ -11,7 +11,7 @@ import { debDepends, installedSizeKiB, renderControl } from './control.js';
 import { debianDocFiles } from './debian-docs.js';
 import { renderDebDetails } from './render-deb-inspection.js';
 import { renderDebScripts } from './maintainer-scripts.js';
-import { writeDeb } from './write-deb.js';
+import { debJobSettings, writeDeb } from './write-deb.js';
 import { writeDebRelease } from './deb-releases.js';
 import { checkReleases } from '../releases/check-releases.js';
 
@@ -29,12 +29,7 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     entries,
     control: renderControl(manifest, architecture, installedSizeKiB(entries)),
     scripts: renderDebScripts(manifest),
-    compression: job.compression,
-    level: job.level,
-    ...(job.signer ? { signer: job.signer } : {}),
-    ...(job.progress ? { progress: job.progress } : {}),
-    ...(job.segmentCache ? { segmentCache: job.segmentCache } : {}),
-    mtime: manifest.buildTime,
+    ...debJobSettings(job, manifest.buildTime),
   });
   let files = 0;
   for (const e of entries) if (e.kind !== 'dir') files++;

@@ -19,7 +19,7 @@ import { debLayout } from './deb-layout.js';
 import { debVersion } from './deb-version.js';
 import { debianDocFiles } from './debian-docs.js';
 import { renderDebScripts } from './maintainer-scripts.js';
-import { writeDeb, type DebWriteResult } from './write-deb.js';
+import { debJobSettings, writeDeb, type DebWriteResult } from './write-deb.js';
 
 export async function writeDebRelease(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
@@ -30,14 +30,7 @@ export async function writeDebRelease(job: PackageJob): Promise<WrittenPackage> 
   // The generated files that belong to the release's directory (links into /var/cache/NAME) go with it.
   const generated = generatedFiles(manifest, debLayout(manifest.name), job.bundled);
   const inRelease = (e: ContentEntry) => e.path.startsWith(payloadPrefix);
-  const common = {
-    compression: job.compression,
-    level: job.level,
-    ...(job.signer ? { signer: job.signer } : {}),
-    ...(job.progress ? { progress: job.progress } : {}),
-    ...(job.segmentCache ? { segmentCache: job.segmentCache } : {}),
-    mtime: manifest.buildTime,
-  };
+  const common = debJobSettings(job, manifest.buildTime);
 
   const serviceEntries = new EntryStore().ordered(
     [...generated.filter((e) => !inRelease(e)), ...debianDocFiles(manifest)],

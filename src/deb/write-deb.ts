@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createGzip, gzipSync, type Gzip } from 'node:zlib';
 import type { ContentEntry } from '../contents/content-entry.js';
 import type { Signer } from '../sign/signer.js';
-import type { WriteProgress } from '../package-format.js';
+import type { PackageJob, WriteProgress } from '../package-format.js';
 import { atomicFile, checkAborted, scratchFile, type PendingFile } from '../util/atomic-output.js';
 import { collectGarbage } from '../util/collect-garbage.js';
 import { forEachPiece, OutputFile } from '../util/compress-sink.js';
@@ -51,6 +51,18 @@ export interface DebWriteResult extends PendingFile {
  * Writes the package under a temporary name; the caller commits it (renames it into place) once
  * every package of the build is written, or aborts it. On failure nothing is left behind.
  */
+/** The settings a build job gives every .deb it writes (compression, signing, progress, cache, mtime). */
+export function debJobSettings(job: PackageJob, mtime: number) {
+  return {
+    compression: job.compression,
+    level: job.level,
+    ...(job.signer ? { signer: job.signer } : {}),
+    ...(job.progress ? { progress: job.progress } : {}),
+    ...(job.segmentCache ? { segmentCache: job.segmentCache } : {}),
+    mtime,
+  };
+}
+
 export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
   const dataName = `data.tar${compressionSuffix(input.compression)}`;
   const data = scratchFile(path.dirname(input.outFile), `${path.basename(input.outFile)}.${dataName}`);
