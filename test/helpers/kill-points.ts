@@ -5,10 +5,14 @@
 //   after its Nth change to the repository (src/util/crash-point.ts). Deterministic: the same N is
 //   the same step for the same publish. PKGAPP_TEST_KILL_TRACE lists the points of a whole publish.
 // - by a timer from outside, anywhere (also between points: reading, signing, copying to temp files).
+// Publishes nobody kills (the references, the next publish after a kill) run in this process
+// through the CLI's main() (publishWhole): the same flags and code path, without a node start-up
+// and module load each, which made up most of their time.
 import { mkdtemp, readFile, readdir, rm, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { main } from '../../src/cli/main.js';
 import { CLI, REPO_ROOT } from './testdir.js';
 
 export interface PublishRun {
@@ -77,9 +81,25 @@ export function publishKilledAfter(args: string[], ms: number, env: Record<strin
   return runPublish(args, env, ms);
 }
 
-/** A publish left alone. */
-export function publishWhole(args: string[], env: Record<string, string> = {}): Promise<PublishRun> {
-  return runPublish(args, env);
+/**
+ * A publish left alone, run in this process by the CLI's main() with `args` (no crash point is
+ * armed here: PKGAPP_TEST_KILL_* is only ever set on a child). `env` goes to process.env as well,
+ * since the AWS SDK's credential chain reads it there; callers pass the same credentials each time.
+ */
+export async function publishWhole(args: string[], env: Record<string, string> = {}): Promise<PublishRun> {
+  for (const name of Object.keys(env))
+    if (name.startsWith('PKGAPP_TEST_KILL')) throw new Error(`${name}: only a child publish can be killed`);
+  Object.assign(process.env, env);
+  const started = Date.now();
+  let stdout = '';
+  let stderr = '';
+  const exitCode = await main(['publish', ...args], {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    env: { ...process.env, ...env },
+    interactive: false,
+  });
+  return { exitCode, signal: undefined, stdout, stderr, ms: Date.now() - started };
 }
 
 /**

@@ -10,7 +10,7 @@
 // stops on Ctrl-C).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
@@ -52,8 +52,12 @@ export async function startS3TestServer(options: StartOptions = {}): Promise<S3T
   cleanLeftovers();
   const started = Date.now();
   const deadline = started + timeoutMs;
-  const dir = await mkdtemp(path.join(os.tmpdir(), DIR_PREFIX));
-  writeFileSync(path.join(dir, 'owner.pid'), `${process.pid}\n`);
+  // Made under another name and renamed once it names its owner: another test process's
+  // cleanLeftovers() must never find it without owner.pid and remove it under us.
+  const staging = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-s3-staging-'));
+  writeFileSync(path.join(staging, 'owner.pid'), `${process.pid}\n`);
+  const dir = path.join(os.tmpdir(), `${DIR_PREFIX}${path.basename(staging).slice('pkgapp-s3-staging-'.length)}`);
+  await rename(staging, dir);
   const daemons: ChildProcess[] = [];
   let stopped = false;
   const logTail = (lines = 15) => tailLogs(dir, lines);
