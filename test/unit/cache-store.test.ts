@@ -217,6 +217,27 @@ test('eviction: least recently used first, down to the bound; a blob being read 
   await reading.close();
 });
 
+test('prune: a usage record spares the full scan while the cache is within its bound; storing past it scans and evicts', async () => {
+  const dir = await tempDir('pkgapp-cache-');
+  const put = async (name: string) => {
+    const store = await openCacheStore(dir, 2500);
+    await store.putBlob('seg', key(name), (file) => writeFile(file, Buffer.alloc(1000, name)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return store.prune();
+  };
+  const first = await put('a');
+  assert.equal(first.scanned, true, 'no usage record yet: a full scan');
+  assert.equal(first.bytes, 1000);
+  const second = await put('b');
+  assert.equal(second.scanned, false, 'within the bound: the record is enough');
+  assert.deepEqual([second.bytes, second.entries], [2000, 2]);
+  const third = await put('c');
+  assert.equal(third.scanned, true, 'past the bound: every entry listed');
+  assert.deepEqual([third.evicted, third.bytes], [1, 2000]);
+  const store = await openCacheStore(dir, 2500);
+  assert.deepEqual(new Set((await store.listEntries()).map((e) => e.key)), new Set([key('b'), key('c')]));
+});
+
 test('a writer killed with SIGKILL mid-put leaves the cache usable; its leftover is swept', async () => {
   const dir = await tempDir('pkgapp-cache-');
   // A tree big enough that the put is still running when it is killed.
