@@ -16,17 +16,23 @@
 //   removes those whose process is gone (or that are a day old, from another machine).
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   constants as fsConstants,
   copyFileSync,
   fstatSync,
   linkSync,
+  lstatSync,
+  mkdirSync,
   openSync,
+  readdirSync,
+  readlinkSync,
   readSync,
+  symlinkSync,
+  utimesSync,
   type Stats,
 } from 'node:fs';
 import {
-  chmod,
   copyFile,
   link,
   lstat,
@@ -35,11 +41,9 @@ import {
   open,
   readFile,
   readdir,
-  readlink,
   rename,
   rm,
   stat,
-  symlink,
   utimes,
   writeFile,
   type FileHandle,
@@ -53,8 +57,6 @@ import { DEFAULT_CACHE_MAX_BYTES } from './cache-dir.js';
 const LAYOUT = 'v1';
 /** Scratch directories of another machine (a cache shared over CI) older than this are leftovers. */
 const FOREIGN_LEFTOVER_MS = 24 * 3600 * 1000;
-/** Files hashed, linked or copied at once. */
-const PARALLEL = 8;
 
 /** A verified blob: read it through `handle` (positioned reads; the file may be unlinked meanwhile). */
 export interface CachedBlob {
@@ -70,7 +72,16 @@ export interface CachedBlob {
 /** One entry of a tree manifest, paths relative and "/"-separated, sorted by code unit. */
 export type TreeFile =
   | { path: string; type: 'dir'; mode: number }
-  | { path: string; type: 'file'; mode: number; size: number; sha256: string }
+  | {
+      path: string;
+      type: 'file';
+      mode: number;
+      size: number;
+      sha256: string;
+      /** The stored file's inode and mtime when it was stored: a hard link to it, still the same, is trusted unread. */
+      ino?: number;
+      mtimeMs?: number;
+    }
   | { path: string; type: 'symlink'; target: string };
 
 export interface RestoredTree {
@@ -84,6 +95,8 @@ export interface RestoredTree {
 export interface PruneReport {
   /** False when another process was pruning: nothing was done. */
   ran: boolean;
+  /** True when every entry was listed; false when the usage record showed the cache within its bound. */
+  scanned: boolean;
   entries: number;
   bytes: number;
   evicted: number;
@@ -206,7 +219,7 @@ export class CacheStore {
         await handle.close();
       }
       await writeMeta(tmp, { layout: 1, type: 'blob', size, sha256, info });
-      return await this.publish(tmp, entry);
+      return this.counted(await this.publish(tmp, entry), size);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
@@ -215,8 +228,11 @@ export class CacheStore {
   /**
    * Restores the tree stored under kind/key into `dest` (which must not exist): hard links to
    * the cache's files where the file system allows, copies (reflinks where supported) otherwise.
-   * Every file's size, mode and SHA-256 are checked; on a mismatch the entry is discarded, `dest`
-   * removed and undefined returned, as on a miss.
+   * Every file's type, size and mode are checked. A hard link whose inode and mtime are the ones
+   * the manifest recorded when the entry was stored is the stored file, untouched since (a write
+   * or truncation moves the mtime): it is not read again. Any other file (a copy, a cache moved to
+   * another disk or restored from CI storage) is read and its SHA-256 checked. On a mismatch the
+   * entry is discarded, `dest` removed and undefined returned, as on a miss.
    */
   async getTree(kind: string, key: string, dest: string): Promise<RestoredTree | undefined> {
     const entry = this.entryDir(kind, key);
@@ -235,28 +251,27 @@ export class CacheStore {
     const source = path.join(entry, 'tree');
     let linked = true;
     try {
-      await mkdir(dest);
-      for (const file of files) {
-        const to = path.join(dest, file.path);
-        if (file.type === 'dir') await mkdir(to);
-        else if (file.type === 'symlink') await symlink(file.target, to);
-      }
+      mkdirSync(dest);
       // Synchronous calls in batches: a restore is tens of thousands of small files, mostly in
       // the page cache, where each asynchronous call's overhead cost more than the call itself.
-      await eachInBatches(
-        files.filter((f): f is Extract<TreeFile, { type: 'file' }> => f.type === 'file'),
-        (file) => {
-          const to = path.join(dest, file.path);
-          if (!linkOrCopySync(path.join(source, file.path), to)) linked = false;
-          const { stat: st, sha256 } = hashFileWithStatSync(to, file.path);
-          if (!st.isFile() || st.size !== file.size || (st.mode & 0o7777) !== file.mode)
-            throw new Corrupt(`${file.path}: size or mode differs`);
-          if (sha256 !== file.sha256) throw new Corrupt(`${file.path}: content differs`);
-        },
-      );
+      await eachInBatches(files, (file) => {
+        const to = path.join(dest, file.path);
+        if (file.type === 'dir') return mkdirSync(to);
+        if (file.type === 'symlink') return symlinkSync(file.target, to);
+        const byLink = linkOrCopySync(path.join(source, file.path), to);
+        if (!byLink) linked = false;
+        const st = lstatSync(to);
+        if (!st.isFile() || st.size !== file.size || (st.mode & 0o7777) !== file.mode)
+          throw new Corrupt(`${file.path}: type, size or mode differs`);
+        if (byLink && file.ino !== undefined && st.ino === file.ino && st.mtimeMs === file.mtimeMs) return;
+        if (hashFileWithStatSync(to, file.path).sha256 !== file.sha256)
+          throw new Corrupt(`${file.path}: content differs`);
+      });
       // Directory modes last: a read-only directory would refuse its children.
-      for (const file of [...files].reverse())
-        if (file.type === 'dir') await chmod(path.join(dest, file.path), file.mode);
+      for (let i = files.length - 1; i >= 0; i--) {
+        const file = files[i]!;
+        if (file.type === 'dir') chmodSync(path.join(dest, file.path), file.mode);
+      }
     } catch (error) {
       await rm(dest, { recursive: true, force: true });
       if (error instanceof Corrupt) await this.discard(entry);
@@ -271,37 +286,45 @@ export class CacheStore {
    * Stores the tree under `source` (directories, regular files, symlinks; anything else makes it
    * uncacheable: false), hard-linking its files when on the same file system. The caller must not
    * change those files afterwards (they may be the entry's own inodes). False when the key was
-   * there already.
+   * there already. Each file's SHA-256 is recorded with the inode and mtime it was stored with
+   * (getTree trusts a hard link to that same unchanged inode without reading it).
    */
   async putTree(kind: string, key: string, source: string, info: unknown = null): Promise<boolean> {
     const entry = this.entryDir(kind, key);
     const existing = await readMeta(entry, 'tree');
     if (existing === DAMAGED) await this.discard(entry);
     else if (existing) return touch(entry).then(() => false);
-    const files = await listTree(source);
+    const files = listTreeSync(source);
     if (!files) return false;
     const tmp = await this.newTemp('put');
     try {
       const tree = path.join(tmp, 'tree');
-      await mkdir(tree);
-      for (const file of files) {
+      mkdirSync(tree);
+      let changed = false;
+      const started = Date.now();
+      const settled = new Date(started - 2 * RACY_MS);
+      await eachInBatches(files, (file) => {
+        const to = path.join(tree, file.path);
         // Directories in the entry stay writable (so eviction can remove them); their modes are in the manifest.
-        if (file.type === 'dir') await mkdir(path.join(tree, file.path));
-        else if (file.type === 'symlink') await symlink(file.target, path.join(tree, file.path));
-      }
-      await eachLimited(
-        files.filter((f): f is Extract<TreeFile, { type: 'file' }> => f.type === 'file'),
-        async (file) => {
-          const to = path.join(tree, file.path);
-          await linkOrCopy(path.join(source, file.path), to);
-          file.sha256 = await hashFile(to);
-        },
-      );
+        if (file.type === 'dir') return mkdirSync(to);
+        if (file.type === 'symlink') return symlinkSync(file.target, to);
+        linkOrCopySync(path.join(source, file.path), to);
+        // A file written in the last moments may be written again within the file system's
+        // timestamp granularity (a jiffy, or seconds on some) without its mtime moving: its mtime
+        // is set back in time, so any later write shows (file mtimes are not packaged).
+        if (lstatSync(to).mtimeMs > started - RACY_MS) utimesSync(to, settled, settled);
+        const { sha256, stat: st } = hashFileWithStatSync(to, file.path);
+        if (!st.isFile() || st.size !== file.size || (st.mode & 0o7777) !== file.mode) changed = true;
+        file.sha256 = sha256;
+        file.ino = st.ino;
+        file.mtimeMs = st.mtimeMs;
+      });
+      if (changed) return false; // changed while it was stored: not an entry to trust
       const manifest = Buffer.from(JSON.stringify(files));
       await writeFile(path.join(tmp, 'files.json'), manifest);
       const size = files.reduce((sum, f) => sum + (f.type === 'file' ? f.size : 0), 0);
       await writeMeta(tmp, { layout: 1, type: 'tree', size, sha256: sha256Of(manifest), info });
-      return await this.publish(tmp, entry);
+      return this.counted(await this.publish(tmp, entry), size);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
@@ -311,9 +334,22 @@ export class CacheStore {
    * Removes leftovers of killed builds and evicts the least recently used entries (by the time
    * of their last put or hit) until the total is within maxBytes. One process prunes at a time:
    * another one's prune running means this one does nothing.
+   *
+   * Listing the entries reads every meta.json (3 s of CPU for 10k entries), too much for every
+   * build: a full scan records the total in DIR/v1/usage.json, and a later prune only adds what
+   * its own process stored, scanning again when that reaches maxBytes or the record is an hour
+   * old (entries discarded meanwhile only make the record too high, never too low).
    */
   async prune(): Promise<PruneReport> {
-    const report: PruneReport = { ran: false, entries: 0, bytes: 0, evicted: 0, freedBytes: 0, leftovers: 0 };
+    const report: PruneReport = {
+      ran: false,
+      scanned: false,
+      entries: 0,
+      bytes: 0,
+      evicted: 0,
+      freedBytes: 0,
+      leftovers: 0,
+    };
     // One pruner at a time: an exclusively created lock file, taken over when a killed build left
     // it (older than a minute). Not proper-lockfile: it hooks the process's signals and exit
     // (signal-exit), and a library build must leave the embedding program's handlers alone.
@@ -322,6 +358,23 @@ export class CacheStore {
     try {
       report.ran = true;
       report.leftovers = await this.sweepLeftovers();
+      const usageFile = path.join(this.root, 'usage.json');
+      const usage = await readUsage(usageFile);
+      const added = this.added;
+      this.added = { bytes: 0, entries: 0 };
+      if (
+        usage &&
+        Date.now() - usage.scanned < FULL_SCAN_MS &&
+        usage.scanned <= Date.now() &&
+        usage.bytes + added.bytes <= this.maxBytes
+      ) {
+        report.bytes = usage.bytes + added.bytes;
+        report.entries = usage.entries + added.entries;
+        await writeUsage(usageFile, { bytes: report.bytes, entries: report.entries, scanned: usage.scanned });
+        return report;
+      }
+      report.scanned = true;
+      const scanned = Date.now();
       const entries = await this.listEntries();
       entries.sort((a, b) => a.used - b.used);
       let total = entries.reduce((sum, e) => sum + e.size, 0);
@@ -334,10 +387,22 @@ export class CacheStore {
       }
       report.entries = entries.length - report.evicted;
       report.bytes = total;
+      await writeUsage(usageFile, { bytes: total, entries: report.entries, scanned });
     } finally {
       await release();
     }
     return report;
+  }
+
+  /** What this process stored since its last prune (the usage record is brought up to date with it). */
+  private added = { bytes: 0, entries: 0 };
+
+  private counted(stored: boolean, size: number): boolean {
+    if (stored) {
+      this.added.bytes += size;
+      this.added.entries++;
+    }
+    return stored;
   }
 
   /** Every stored entry with its size and last use (for prune and tests). */
@@ -428,6 +493,9 @@ export class CacheStore {
 
 class Corrupt extends Error {}
 
+/** Files whose mtime is this close to a put may still change without moving it (see putTree). */
+const RACY_MS = 3000;
+
 /** "PID@HOST": whose scratch directory this is, for the leftover sweep. */
 function ownerTag(): string {
   return `${process.pid}@${os.hostname().replace(/[~/]/g, '_')}`;
@@ -505,7 +573,7 @@ function sha256Of(data: Buffer): string {
 /**
  * Read buffers for hashing, reused: a tree restore hashes tens of thousands of files, and a fresh
  * 1 MiB buffer (or read stream) per file made garbage collection the largest cost of a warm build
- * (docs/internals/build-cache.md). At most PARALLEL (plus blob reads) are out at once.
+ * (docs/internals/build-cache.md). One is out per blob read in progress, plus one for the synchronous tree work.
  */
 const READ_BUFFER = 1 << 20;
 const readBuffers: Buffer[] = [];
@@ -538,21 +606,6 @@ function hashFileWithStatSync(file: string, name: string): { sha256: string; sta
   }
 }
 
-/** SHA-256 of a file and its lstat-like stat taken on the same descriptor. */
-async function hashFileWithStat(file: string): Promise<{ sha256: string; stat: Stats }> {
-  const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-  try {
-    const st = await handle.stat();
-    return { sha256: await hashHandle(handle), stat: st };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function hashFile(file: string): Promise<string> {
-  return (await hashFileWithStat(file)).sha256;
-}
-
 async function hashHandle(handle: FileHandle): Promise<string> {
   const hash = createHash('sha256');
   const buffer = readBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER);
@@ -570,25 +623,25 @@ async function hashHandle(handle: FileHandle): Promise<string> {
 }
 
 /** The manifest of a directory tree (sha256 left empty), or undefined when it holds something else than dirs, files, symlinks. */
-export async function listTree(root: string): Promise<TreeFile[] | undefined> {
+export function listTreeSync(root: string): TreeFile[] | undefined {
   const files: TreeFile[] = [];
-  const visit = async (rel: string): Promise<boolean> => {
-    const names = (await readdir(path.join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const visit = (rel: string): boolean => {
+    const names = readdirSync(path.join(root, rel)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const childRel = rel ? `${rel}/${name}` : name;
-      const st = await lstat(path.join(root, childRel));
+      const st = lstatSync(path.join(root, childRel));
       if (st.isDirectory()) {
         files.push({ path: childRel, type: 'dir', mode: st.mode & 0o7777 });
-        if (!(await visit(childRel))) return false;
+        if (!visit(childRel)) return false;
       } else if (st.isFile()) {
         files.push({ path: childRel, type: 'file', mode: st.mode & 0o7777, size: st.size, sha256: '' });
       } else if (st.isSymbolicLink()) {
-        files.push({ path: childRel, type: 'symlink', target: await readlink(path.join(root, childRel)) });
+        files.push({ path: childRel, type: 'symlink', target: readlinkSync(path.join(root, childRel)) });
       } else return false;
     }
     return true;
   };
-  return (await visit('')) ? files : undefined;
+  return visit('') ? files : undefined;
 }
 
 /** Files handled synchronously between two turns of the event loop (an abort or a timer gets its turn). */
@@ -615,25 +668,6 @@ function linkOrCopySync(from: string, to: string): boolean {
   return false;
 }
 
-/** Runs `work` on every item, at most PARALLEL at once; the first failure rejects (after the running ones settle). */
-async function eachLimited<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-  if (failure !== undefined)
-    throw failure instanceof Error ? failure : new Error('a cache task failed', { cause: failure });
-}
-
 /** The prune lock, or undefined when another live process holds it. */
 async function takePruneLock(file: string): Promise<(() => Promise<void>) | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -652,3 +686,31 @@ async function takePruneLock(file: string): Promise<(() => Promise<void>) | unde
 }
 
 const PRUNE_LOCK_STALE_MS = 60_000;
+
+/** A full scan of the entries at least this often, whatever the usage record says. */
+const FULL_SCAN_MS = 3600 * 1000;
+
+interface Usage {
+  bytes: number;
+  entries: number;
+  /** When the last full scan started (ms since 1970). */
+  scanned: number;
+}
+
+/** DIR/v1/usage.json, or undefined when missing or not what it should be (a full scan follows). */
+async function readUsage(file: string): Promise<Usage | undefined> {
+  try {
+    const usage = JSON.parse(await readFile(file, 'utf8')) as Partial<Usage>;
+    const ok = [usage.bytes, usage.entries, usage.scanned].every((n) => Number.isSafeInteger(n) && n! >= 0);
+    return ok ? (usage as Usage) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written under the prune lock; a temporary file renamed over, so a reader sees the old or the new record. */
+async function writeUsage(file: string, usage: Usage): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(usage));
+  await rename(tmp, file);
+}

@@ -227,6 +227,9 @@ export async function installThroughCache(
   }
   cache.log(`build cache: miss, installed tree ${keyed.key.slice(0, 12)}: running ${request.tool.name}`);
   await install();
+  const storing = Date.now();
   if (existsSync(target) && (await cache.store.putTree(INSTALL_KIND, keyed.key, target)))
-    cache.log(`build cache: stored installed tree ${keyed.key.slice(0, 12)}`);
+    cache.log(
+      `build cache: stored installed tree ${keyed.key.slice(0, 12)} in ${((Date.now() - storing) / 1000).toFixed(1)} s`,
+    );
 }

@@ -3,7 +3,7 @@
 // (also under a reader), and a writer killed with SIGKILL halfway through a tree.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readdir, readFile, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { resolveCacheLocation, parseCacheSize, DEFAULT_CACHE_MAX_BYTES } from '../../src/cache/cache-dir.js';
@@ -140,6 +140,43 @@ test('trees: restored with modes, symlinks and empty dirs, as hard links; a dama
   assert.equal(await store.getTree('install', k, path.join(await tempDir(), 'nm')), undefined);
 });
 
+test('trees: a hit trusts only unchanged hard links (same inode and mtime); a same-size write right after the put, or in a moved cache, is caught', async () => {
+  const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);
+  const k = key('stat-checked');
+  const source = await sampleTree();
+  assert.equal(await store.putTree('install', k, source), true);
+  const [entry] = await store.listEntries();
+  const manifest = JSON.parse(await readFile(path.join(entry!.dir, 'files.json'), 'utf8')) as TreeFile[];
+  const index = manifest.find((f) => f.path === 'a/lib/index.js') as Extract<TreeFile, { type: 'file' }>;
+  const stored = await stat(path.join(entry!.dir, 'tree/a/lib/index.js'));
+  assert.equal(index.ino, stored.ino);
+  assert.equal(index.mtimeMs, stored.mtimeMs);
+  // Written a moment ago, so its mtime was set back at the put: a rewrite now moves it.
+  assert.ok(stored.mtimeMs < Date.now() - 3000, 'a fresh file gets an mtime in the past');
+  assert.ok(await store.getTree('install', k, path.join(await tempDir(), 'nm')));
+
+  // The same number of bytes written in place right away (same size, mtime moved): a miss.
+  await writeFile(path.join(source, 'a/lib/index.js'), 'module.exports = 3;\n'.repeat(1000));
+  assert.equal(await store.getTree('install', k, path.join(await tempDir(), 'nm')), undefined);
+
+  // A cache copied elsewhere (CI storage): other inodes, so every file is read and checked, and a
+  // same-size change with its old mtime put back is still caught.
+  const fresh = await sampleTree();
+  const dir = await tempDir('pkgapp-cache-moved-');
+  const first = await openCacheStore(dir, 1 << 30);
+  assert.equal(await first.putTree('install', k, fresh), true);
+  const moved = path.join(await tempDir('pkgapp-cache-moved-'), 'c');
+  await cp(dir, moved, { recursive: true, preserveTimestamps: true });
+  const copy = await openCacheStore(moved, 1 << 30);
+  assert.ok(await copy.getTree('install', k, path.join(await tempDir(), 'nm')), 'a moved cache still hits');
+  const [movedEntry] = await copy.listEntries();
+  const file = path.join(movedEntry!.dir, 'tree/a/lib/index.js');
+  const before = await stat(file);
+  await writeFile(file, 'module.exports = 4;\n'.repeat(1000));
+  await utimes(file, before.atime, before.mtime);
+  assert.equal(await copy.getTree('install', k, path.join(await tempDir(), 'nm')), undefined);
+});
+
 test('two writers of one key: both succeed, one entry, readable', async () => {
   const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);
   const k = key('race');
@@ -178,6 +215,27 @@ test('eviction: least recently used first, down to the bound; a blob being read 
   assert.equal(bytesRead, 1000);
   assert.deepEqual(buffer, Buffer.alloc(1000, 'one'));
   await reading.close();
+});
+
+test('prune: a usage record spares the full scan while the cache is within its bound; storing past it scans and evicts', async () => {
+  const dir = await tempDir('pkgapp-cache-');
+  const put = async (name: string) => {
+    const store = await openCacheStore(dir, 2500);
+    await store.putBlob('seg', key(name), (file) => writeFile(file, Buffer.alloc(1000, name)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return store.prune();
+  };
+  const first = await put('a');
+  assert.equal(first.scanned, true, 'no usage record yet: a full scan');
+  assert.equal(first.bytes, 1000);
+  const second = await put('b');
+  assert.equal(second.scanned, false, 'within the bound: the record is enough');
+  assert.deepEqual([second.bytes, second.entries], [2000, 2]);
+  const third = await put('c');
+  assert.equal(third.scanned, true, 'past the bound: every entry listed');
+  assert.deepEqual([third.evicted, third.bytes], [1, 2000]);
+  const store = await openCacheStore(dir, 2500);
+  assert.deepEqual(new Set((await store.listEntries()).map((e) => e.key)), new Set([key('b'), key('c')]));
 });
 
 test('a writer killed with SIGKILL mid-put leaves the cache usable; its leftover is swept', async () => {
