@@ -295,8 +295,8 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     code: 'PKGAPP_RELEASES_UNSUPPORTED',
     exitCode: U,
     section: 'app',
-    when: '`pkgapp.releases` is set for a build that cannot have releases side by side yet: an rpm (`-t rpm`), or a bundled Node.js runtime (`"node": "bundled"`, `--node bundled`).',
-    fix: "Build the deb with `pkgapp.releases` and the rpm from a configuration without it; with releases, use the distribution's nodejs",
+    when: '`pkgapp.releases` is set for a build that cannot have releases side by side yet: a bundled Node.js runtime (`"node": "bundled"`, `--node bundled`), or a format other than deb and rpm.',
+    fix: "With releases, use the distribution's nodejs; build other formats from a configuration without `pkgapp.releases`",
   },
   {
     code: 'PKGAPP_START_BIN',

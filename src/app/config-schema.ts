@@ -184,7 +184,7 @@ export const configSchema = {
       additionalProperties: false,
       required: ['keep'],
       description:
-        "Releases side by side (docs/operations.md#releases-and-rollback): each version's app in /opt/NAME/releases/VERSION, shipped as its own package NAME-release-VERSION beside the small NAME package (unit, environment file, scripts); /opt/NAME/current points at the one that runs, and `/opt/NAME/.pkgapp/rollback VERSION` switches to any installed release offline. deb only for now.",
+        "Releases side by side (docs/operations.md#releases-and-rollback): each version's app in /opt/NAME/releases/VERSION, shipped as its own package NAME-release-VERSION beside the small NAME package (unit, environment file, scripts); /opt/NAME/current points at the one that runs, and `/opt/NAME/.pkgapp/rollback VERSION` switches to any installed release offline. deb and rpm; not with a bundled Node.js runtime.",
       properties: {
         keep: {
           type: 'integer',

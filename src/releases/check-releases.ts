@@ -4,10 +4,10 @@ import type { Manifest } from '../manifest/manifest.js';
 
 export function checkReleases(manifest: Manifest, target: string): void {
   if (!manifest.releases) return;
-  if (target !== 'deb') {
+  if (target !== 'deb' && target !== 'rpm') {
     throw new UserError(`pkgapp.releases: releases side by side are not supported for ${target} packages yet`, {
       code: 'PKGAPP_RELEASES_UNSUPPORTED',
-      hint: 'Build the deb with pkgapp.releases, and the rpm from a configuration without it (docs/operations.md#releases-and-rollback)',
+      hint: 'Build the deb and rpm with pkgapp.releases, and the other formats from a configuration without it (docs/operations.md#releases-and-rollback)',
     });
   }
   if (manifest.runtime.bundled) {

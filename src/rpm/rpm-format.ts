@@ -17,6 +17,7 @@ import { renderRpmDetails } from './render-rpm-inspection.js';
 import { renderRpmScriptlets } from './scriptlets.js';
 import { writeRpm } from './write-rpm.js';
 import { checkReleases } from '../releases/check-releases.js';
+import { writeRpmRelease } from './rpm-releases.js';
 
 /** rpm owns /var/lib/NAME (mode 0750, the service user's): the user exists from %pre on. */
 function stateDirectory(manifest: Manifest): ContentEntry[] {
@@ -27,6 +28,15 @@ function stateDirectory(manifest: Manifest): ContentEntry[] {
 
 async function write(job: PackageJob): Promise<WrittenPackage> {
   const { manifest } = job;
+  const settings = {
+    compression: job.compression,
+    level: job.level,
+    ...(job.signer ? { signer: job.signer } : {}),
+    ...(job.progress ? { progress: job.progress } : {}),
+    ...(job.segmentCache ? { segmentCache: job.segmentCache } : {}),
+  };
+  // pkgapp.releases: the release's payload package beside a small NAME package.
+  if (manifest.releases) return writeRpmRelease(job, stateDirectory(manifest), settings);
   const generated = [...generatedFiles(manifest, rpmLayout(manifest.name), job.bundled), ...stateDirectory(manifest)];
   // rpm's file list is in byte order of the paths, for its binary search (docs/internals/rpm-package.md).
   const entries = job.contents.ordered(generated, 'code-point');
@@ -39,13 +49,10 @@ async function write(job: PackageJob): Promise<WrittenPackage> {
     arch: architecture,
     files,
     scripts: renderRpmScriptlets(manifest),
-    compression: job.compression,
-    level: job.level,
-    ...(job.signer ? { signer: job.signer } : {}),
-    ...(job.progress ? { progress: job.progress } : {}),
-    ...(job.segmentCache ? { segmentCache: job.segmentCache } : {}),
+    ...settings,
   });
-  return { ...written, version: `${version}-${release}`, architecture, files: files.count - files.dirs };
+  const { tmpPath: _t, ...done } = written;
+  return { ...done, version: `${version}-${release}`, architecture, files: files.count - files.dirs };
 }
 
 /** cpio newc sizes are 8 hex digits: files of 4 GiB or more need rpm's stripped format, not written yet. */
@@ -68,7 +75,7 @@ export const rpmFormat: PackageFormat = {
   detect: (head) => head.length >= 4 && head.readUInt32BE(0) === RPM_LEAD_MAGIC,
   checkContents,
   check: (manifest) => {
-    checkReleases(manifest, 'rpm'); // pkgapp.releases: deb only for now
+    checkReleases(manifest, 'rpm'); // pkgapp.releases: not with a bundled runtime yet
     requires({ manifest, scripts: renderRpmScriptlets(manifest), compression: 'gzip' }, '0', false);
   },
   write,

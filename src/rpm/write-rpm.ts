@@ -39,6 +39,8 @@ export interface RpmWriteResult extends PendingFile {
   path: string;
   size: number;
   sha256: string;
+  /** Where the package lies until it is committed (pkgapp.releases copies it into the release package). */
+  tmpPath: string;
 }
 
 const FOUR_GIB = 2 ** 32;
@@ -121,6 +123,7 @@ export async function writeRpm(input: RpmWriteInput): Promise<RpmWriteResult> {
       path: input.outFile,
       size: written.size,
       sha256: written.digest(),
+      tmpPath: out.tmpPath,
       commit: out.commit,
       abort: out.abort,
       commitReversibly: out.commitReversibly,

@@ -447,9 +447,9 @@ const triggers: Record<string, Trigger> = {
   PKGAPP_RELEASES_UNSUPPORTED: {
     run: async () =>
       naming(
-        await build(await app({ pkgapp: { releases: { keep: 2 } } }), ['-t', 'rpm']),
+        await build(await app({ pkgapp: { releases: { keep: 2 } } }), ['-t', 'rpm', '--node', 'bundled']),
         'pkgapp.releases',
-        'rpm packages',
+        'bundled Node.js runtime',
       ),
   },
   PKGAPP_START_BIN: {
