@@ -18,6 +18,7 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { crashPoints } from './crash-point.js';
+import { removeTree } from './remove-tree.js';
 
 type TempKind = 'file' | 'dir';
 
@@ -51,7 +52,8 @@ function unregister(file: string, owner: Operation | undefined): void {
 }
 
 async function removeTemporary(file: string, kind: TempKind, owner: Operation | undefined): Promise<void> {
-  await rm(file, { force: true, recursive: kind === 'dir' });
+  if (kind === 'dir') await removeTree(file);
+  else await rm(file, { force: true });
   unregister(file, owner);
 }
 
