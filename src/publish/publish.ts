@@ -16,8 +16,12 @@ import { LocalStorage } from './storage/local-storage.js';
 import { openStorage, type S3ConnectionOptions } from './storage/open-storage.js';
 import { parseRepoLocation } from './storage/repo-url.js';
 import type { RepositoryStorage } from './storage/storage.js';
-import { promoteYum, publishYum, yumClientSetup, type YumPublishResult } from './yum/publish-yum.js';
-import { promoteYumInStore, publishYumToStore } from './yum/publish-yum-store.js';
+import {
+  promoteYumInStore,
+  publishYumToStore,
+  yumClientSetup,
+  type YumPublishResult,
+} from './yum/publish-yum-store.js';
 
 export interface RepositoryOptions {
   /** The repository root, a directory or s3://BUCKET/PREFIX: apt under DIR/apt, yum under DIR/yum. */
@@ -83,10 +87,7 @@ async function publishFiles(allFiles: string[], options: RepositoryOptions): Pro
       );
     }
     if (rpms.length) {
-      result.yum =
-        common.repoDir === undefined
-          ? await publishYumToStore(rpms, common)
-          : await publishYum(rpms, { ...common, repoDir: common.repoDir });
+      result.yum = await publishYumToStore(rpms, common);
       result.clientSetup.yum = yumClientSetup(options.baseUrl ?? PLACEHOLDER_URL, common.suite);
     }
     return result;
@@ -141,12 +142,7 @@ export function promote(
       const apt = await attempt('apt', () =>
         promoteApt(name, version, from, { ...common, component: options.component ?? 'main' }),
       );
-      const repoDir = common.repoDir;
-      const yum = await attempt('yum', () =>
-        repoDir === undefined
-          ? promoteYumInStore(name, version, from, common)
-          : promoteYum(name, version, from, { ...common, repoDir }),
-      );
+      const yum = await attempt('yum', () => promoteYumInStore(name, version, from, common));
       if (!apt && !yum) {
         throw new UserError(
           `${name}=${version} is not published in suite "${from}" of ${options.repoDir} (looked in ${notFound.join(' and ')})`,
@@ -176,8 +172,6 @@ export function promote(
 /** What both sides get: where the repository is, the key, and the shared options. */
 interface Common {
   store: RepositoryStorage;
-  /** The directory, for a local repository (the yum side writes it directly; object storage: publish-yum-store.ts). */
-  repoDir: string | undefined;
   suite: string;
   signer: Signer;
   now: Date;
@@ -199,10 +193,9 @@ async function withRepository<T>(
   const location = parseRepoLocation(options.repoDir);
   const signer = await loadSigner(options.signKey);
   let store: RepositoryStorage;
-  let repoDir: string | undefined;
   let release: () => Promise<void>;
   if (location.kind === 'directory') {
-    repoDir = path.resolve(location.dir);
+    const repoDir = path.resolve(location.dir);
     try {
       await mkdir(repoDir, { recursive: true });
       await access(repoDir, constants.W_OK);
@@ -235,7 +228,6 @@ async function withRepository<T>(
     checkAborted();
     return await work(signer, {
       store,
-      repoDir,
       suite,
       signer,
       now: options.now ?? new Date(),

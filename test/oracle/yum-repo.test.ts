@@ -5,7 +5,7 @@
 // keep, promote with the very same bytes, two generations of data files, key rotation.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
@@ -116,13 +116,23 @@ function sharedRepo(): Promise<{ repoDir: string; provider: string }> {
   return shared;
 }
 
-test('layout: pool/<name>/ hard-linked into <channel>/Packages/, armored key, signed repomd', async (t) => {
+test('layout: <channel>/Packages/ (file time: the publish), the channel state, armored key, signed repomd', async (t) => {
   if (!requireTools(t, ['rpmbuild'])) return;
   const { repoDir } = await sharedRepo();
   const yum = path.join(repoDir, 'yum');
-  const pooled = await stat(path.join(yum, 'pool', NAME, `${NAME}-1.0.0-1.noarch.rpm`));
-  const linked = await stat(path.join(yum, 'stable/Packages', `${NAME}-1.0.0-1.noarch.rpm`));
-  assert.equal(pooled.ino, linked.ino, 'the channel file is a hard link of the pool file');
+  const channelFile = await stat(path.join(yum, 'stable/Packages', `${NAME}-1.0.0-1.noarch.rpm`));
+  assert.equal(Math.floor(channelFile.mtimeMs / 1000), Math.floor(NOW.getTime() / 1000), 'file time = the publish');
+  assert.deepEqual((await readdir(yum)).sort(), ['RPM-GPG-KEY-pkgapp', 'base', 'pool', 'stable']);
+  // pool/ holds no rpm, only the digest every published N-V-R.A keeps for good.
+  assert.deepEqual((await readdir(path.join(yum, 'pool', NAME))).sort(), [
+    `${NAME}-1.0.0-1.noarch.rpm.sha256`,
+    `${NAME}-1.1.0-1.noarch.rpm.sha256`,
+  ]);
+  assert.equal(
+    (await readFile(path.join(yum, 'pool', NAME, `${NAME}-1.0.0-1.noarch.rpm.sha256`), 'utf8')).trim(),
+    sha256(await readFile(v1)),
+  );
+  assert.equal((await loadYumState(new LocalStorage(repoDir), 'stable')).entries.length, 2);
   assert.equal(
     sha256(await readFile(path.join(yum, 'stable/Packages', `${NAME}-1.0.0-1.noarch.rpm`))),
     sha256(await readFile(v1)),
@@ -479,13 +489,14 @@ test('promote: the same bytes (same inode) in the target channel, metadata signe
   );
 });
 
-test("keep: older versions leave the channel (this run's stay); pool files go when no channel holds them", async (t) => {
+test("keep: older versions leave the channel (this run's stay); other channels keep theirs", async (t) => {
   if (!requireTools(t, ['rpmbuild'])) return;
   const repoDir = await tempDir('pkgapp-yumrepo-');
   const [g1, g2, g3] = await Promise.all(
     ['1', '2', '3'].map((v) => rpmbuild('gc-test', v, '1', GC_SPEC.replace('@VERSION@', v))),
   );
-  const pool = (v: string) => path.join(repoDir, 'yum/pool/gc-test', `gc-test-${v}-1.noarch.rpm`);
+  const pool = (v: string) =>
+    path.join(repoDir, `yum/${v === '1' ? 'solo' : 'other'}/Packages`, `gc-test-${v}-1.noarch.rpm`);
   assert.deepEqual(
     (await publishYum([g1!, g2!], options(repoDir, 'solo', { keep: 1 }))).removed,
     [],
@@ -573,7 +584,7 @@ test('a new signing key replaces RPM-GPG-KEY-pkgapp and re-signs every channel',
   }
 });
 
-test('object storage side (publish-yum-store.ts): the same repodata bytes as a directory; a channel without a state object is read from its repodata', async () => {
+test('a directory and a store get the same repodata bytes; a directory published before the state objects is read once from its repodata and its pool removed', async () => {
   const hrefs = async (repoDir: string) =>
     parseRepomd(await readFile(path.join(repoDir, 'yum/stable/repodata/repomd.xml'), 'utf8')).map((r) => r.href);
   const directory = await tempDir('pkgapp-yumrepo-');
@@ -585,18 +596,49 @@ test('object storage side (publish-yum-store.ts): the same repodata bytes as a d
   assert.deepEqual(await hrefs(viaStore), await hrefs(directory));
   assert.equal((await loadYumState(store, 'stable')).entries.length, 2);
 
-  // A channel published to a directory (no state object), then published to through the storage interface.
-  const migrated = await tempDir('pkgapp-yummigrate-');
-  await publishYum([v1], options(migrated, 'stable'));
-  const migratedStore = new LocalStorage(migrated);
-  const result = await publishYumToStore([v2], { store: migratedStore, suite: 'stable', signer, now: NOW });
-  assert.equal(result.added.length, 1);
-  const state = await loadYumState(migratedStore, 'stable');
+  // The layout pkgapp wrote before the state objects: each rpm once in yum/pool/NAME/, hard-linked
+  // into the channel, the checksum cache, no pkgapp-state.json; two channels.
+  const old = await tempDir('pkgapp-yummigrate-');
+  await publishYum([v1], options(old, 'stable'));
+  await publishYum([v1], options(old, 'staging'));
+  const file = `${NAME}-1.0.0-1.noarch.rpm`;
+  await mkdir(path.join(old, 'yum/pool', NAME), { recursive: true });
+  await link(path.join(old, 'yum/stable/Packages', file), path.join(old, 'yum/pool', NAME, file));
+  await writeFile(path.join(old, 'yum/.pkgapp-checksums.json'), '{}\n');
+  for (const channel of ['stable', 'staging']) await rm(path.join(old, 'yum', channel, 'pkgapp-state.json'));
+  const primaryBefore = await xmlOf(path.join(old, 'yum/stable/repodata'), 'primary');
+
+  const result = await publishYum([v2], options(old, 'stable'));
+  assert.deepEqual(result.added, [`stable/Packages/${NAME}-1.1.0-1.noarch.rpm`]);
+  const oldStore = new LocalStorage(old);
+  const state = await loadYumState(oldStore, 'stable');
+  assert.ok(state.etag !== undefined, 'the state object is written');
   assert.deepEqual(
     state.entries.map((e) => e.version),
     ['1.0.0', '1.1.0'],
   );
-  assert.deepEqual(await hrefs(migrated), await hrefs(directory), 'the migrated entry renders as it did');
+  assert.deepEqual(await hrefs(old), await hrefs(directory), 'the migrated entry renders as it did');
+  assert.ok(
+    (await xmlOf(path.join(old, 'yum/stable/repodata'), 'primary')).includes(
+      /<package type="rpm">[\s\S]*?<\/package>/.exec(primaryBefore.toString())![0],
+    ),
+    "1.0.0's primary entry is kept as it was",
+  );
+  const pooled = await readdir(path.join(old, 'yum/pool'), { recursive: true }).catch(() => [] as string[]);
+  assert.deepEqual(
+    pooled.filter((e) => e.endsWith('.rpm')),
+    [],
+    'the pool is gone',
+  );
+  // The channel file survives its pool link, and the channel that was not published to yet is
+  // still read from its repodata (its promote finds 1.0.0).
+  assert.equal(sha256(await readFile(path.join(old, 'yum/stable/Packages', file))), sha256(await readFile(v1)));
+  const promoted = await promoteYum(NAME, '1.1.0', 'stable', options(old, 'staging'));
+  assert.deepEqual(promoted.added, [`staging/Packages/${NAME}-1.1.0-1.noarch.rpm`]);
+  assert.deepEqual(
+    (await loadYumState(oldStore, 'staging')).entries.map((e) => e.version),
+    ['1.0.0', '1.1.0'],
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@
 // rename happens under the lock (milliseconds); the file is copied before.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
 import {
@@ -109,6 +109,7 @@ export class LocalStorage implements RepositoryStorage {
       const handle = await open(tmp, 'wx', 0o644);
       try {
         await handle.writeFile(body);
+        if (options.mtime) await handle.utimes(options.mtime, options.mtime);
         await handle.sync();
       } finally {
         await handle.close();
@@ -120,12 +121,21 @@ export class LocalStorage implements RepositoryStorage {
     return this.write(key, options.condition, async (tmp) => {
       // copy_file_range/reflink where the file system has it; the data never passes through JS.
       await copyFile(file, tmp);
-      const handle = await open(tmp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await syncCopy(tmp, options.mtime);
+    });
+  }
+
+  /** A hard link of `from` (its bytes and file time), or a copy where the file system refuses links. */
+  async copy(from: string, to: string, options: PutOptions): Promise<PutResult> {
+    const source = this.pathOf(from);
+    return this.write(to, options.condition, async (tmp) => {
+      const linked = await link(source, tmp).then(
+        () => true,
+        () => false,
+      );
+      if (linked) return;
+      await copyFile(source, tmp);
+      await syncCopy(tmp, (await stat(source)).mtime);
     });
   }
 
@@ -323,6 +333,17 @@ async function openIfExists(file: string): Promise<FileHandle | undefined> {
   } catch (error) {
     if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw error;
+  }
+}
+
+/** Gives a copied file its time (when one is asked for) and makes its bytes durable before the rename. */
+async function syncCopy(file: string, mtime: Date | undefined): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    if (mtime) await handle.utimes(mtime, mtime);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

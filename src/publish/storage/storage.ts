@@ -37,6 +37,11 @@ export interface PutOptions {
   /** e.g. "public, max-age=31536000, immutable" for pool files, "no-cache" for InRelease. */
   cacheControl?: string;
   condition?: WriteCondition;
+  /**
+   * The file time a directory gives the new file (a web server's Last-Modified; primary.xml's file
+   * time, which createrepo_c reads from it). Object storage sets its own Last-Modified and ignores it.
+   */
+  mtime?: Date;
 }
 
 /** The result of a put: a failed condition is an expected outcome the caller handles, not an error. */
@@ -61,6 +66,12 @@ export interface RepositoryStorage {
   put(key: string, body: Uint8Array | string, options: PutOptions): Promise<PutResult>;
   /** Streams a local file of any size to `key` (packages), without holding it in memory. */
   putFile(key: string, file: string, options: PutOptions): Promise<PutResult>;
+  /**
+   * Makes `to` hold the bytes of `from` without passing them through this process, where the
+   * backend can (a directory: a hard link, so a promoted rpm is the same file); undefined where it
+   * cannot, and the caller streams the object through getStream/putFile.
+   */
+  copy?(from: string, to: string, options: PutOptions): Promise<PutResult>;
   /** Removes the key; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
   /**

@@ -1,9 +1,10 @@
-// yum channels in object storage (s3://): publish, promote and keep through the storage interface
-// (docs/internals/yum-repository.md#object-storage). Each channel is a dnf baseurl, yum/<channel>/,
-// holding its rpms under Packages/ (objects cannot be hard-linked, so a promoted rpm is copied),
-// repodata/ and the state object yum-state.ts reads and writes. Cost follows the change: one GET
-// of the state, the new rpms, three repodata files, repomd.xml and its signature, one conditional
-// PUT of the state; nothing is listed and no other rpm is read.
+// yum channels through the storage interface (docs/internals/yum-repository.md), for a directory
+// (local-storage.ts) and object storage (s3-storage.ts) alike: publish, promote and keep. Each
+// channel is a dnf baseurl, yum/<channel>/, holding its rpms under Packages/ (a directory
+// hard-links a promoted rpm, object storage copies it), repodata/ and the state object
+// yum-state.ts reads and writes. Cost follows the change: one read of the state, the new rpms,
+// three repodata files, repomd.xml and its signature, one conditional write of the state; nothing
+// is listed and no other rpm is read.
 //
 // Readers never see a torn channel: rpms first, then the checksum-named repodata, then
 // repomd.xml, then repomd.xml.asc last. The previous generation's repodata stays for clients
@@ -16,20 +17,26 @@ import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { EXIT_FAILURE, UserError } from '../../errors.js';
-import { readRpm, rpmFileName, rpmNevra } from '../../rpm/read-rpm.js';
+import { readRpm, rpmFileName, rpmNevra, type RpmNevra } from '../../rpm/read-rpm.js';
 import { verifiedRpmSha256 } from '../../rpm/verify-digests.js';
 import type { Signer } from '../../sign/signer.js';
 import { checkAborted } from '../../util/atomic-output.js';
-import { headersFor } from '../object-headers.js';
+import { headersFor, PRIVATE } from '../object-headers.js';
 import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage/storage.js';
 import { checkChannel, seconds, type Member } from './channel-state.js';
 import { applyKeep, selectVersion } from './channel-versions.js';
-import { checkNevra, checkOptions, versionExists, type YumPublishResult } from './publish-yum.js';
 import { comparePackages, FILELISTS, OTHER, PRIMARY, repoPackage } from './repodata.js';
 import { parseRepomd, repomdXml, type RepomdRecord } from './repomd.js';
 import { repomdSigned } from './repomd-signature.js';
 import { YUM_KEY_FILE } from './yum-key.js';
 import { loadYumState, saveYumState, stateChannels, type ChannelEntry, type ChannelState } from './yum-state.js';
+
+/** Channel paths relative to yum/, e.g. stable/Packages/acme-1.0.0-1.noarch.rpm. */
+export interface YumPublishResult {
+  added: string[];
+  unchanged: string[];
+  removed: string[];
+}
 
 export interface YumStorePublishOptions {
   store: RepositoryStorage;
@@ -49,6 +56,13 @@ interface Incoming {
   /** How messages name it. */
   label: string;
 }
+
+const NEVRA_PART = { name: /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/, version: /^[A-Za-z0-9._+~^]+$/, arch: /^[A-Za-z0-9_]+$/ };
+/**
+ * Where a directory published before the state objects kept each rpm once, hard-linked into the
+ * channels. Nothing reads it any more; the first publish that writes a channel's state removes it.
+ */
+const LEGACY_POOL = 'yum/pool/';
 
 /** How often the state is re-read when another publisher changed it between read and write. */
 const STATE_ATTEMPTS = 5;
@@ -143,9 +157,14 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
   const base = `yum/${suite}`;
   for (let attempt = 1; ; attempt++) {
     const state = await loadYumState(store, suite);
+    // No state object yet: a new channel, or one published before them, whose repository may
+    // still have the old pool: its rpms become digest records first (a kill leaves the state
+    // absent, so the next publish does this again).
+    if (state.etag === undefined) await recordLegacyPool(store);
     const result: YumPublishResult = { added: [], unchanged: [], removed: [] };
     const entries = [...state.entries];
     const toCopy: Incoming[] = [];
+    const toRecord: Incoming[] = [];
     for (const item of incoming) {
       const { entry } = item;
       const same = entries.find((e) => e.file === entry.file || sameNevra(e, entry));
@@ -155,6 +174,11 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
         result.unchanged.push(`${suite}/Packages/${same.file}`);
         continue;
       }
+      // The same name-version-release.arch in any channel, now or before: the same bytes.
+      const recorded = await recordedDigest(store, entry);
+      if (recorded !== undefined && recorded !== entry.sha256)
+        throw versionExists(item.label, nevraOf(entry), `${store.location}/${digestKey(entry)}`);
+      if (recorded === undefined) toRecord.push(item);
       entries.push(entry);
       toCopy.push(item);
       result.added.push(`${suite}/Packages/${entry.file}`);
@@ -175,8 +199,20 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
       await putOk(store, KEY_OBJECT, () =>
         store.put(KEY_OBJECT, options.signer.publicKey.armored, headersFor(KEY_OBJECT)),
       );
-    await mapBounded(toCopy, PARALLEL_UPLOADS, (item) => upload(store, base, item));
-    if (!plan && state.etag !== undefined && toCopy.length === 0 && dropped.size === 0) return result;
+    await mapBounded(toRecord, PARALLEL_UPLOADS, (item) => recordDigest(store, item.entry, item.label));
+    await mapBounded(toCopy, PARALLEL_UPLOADS, (item) => upload(store, base, item, options.now));
+    // What goes once the new repomd.xml is out: this run's dropped rpms and stale repodata, and
+    // what a killed publish before it had still to remove; never a key the channel lists.
+    const pending = state.removing;
+    const listed = new Set([
+      ...state.entries.map((e) => `${base}/Packages/${e.file}`),
+      ...[...state.repodata.current, ...state.repodata.previous].map((h) => `${base}/${h}`),
+    ]);
+    state.removing = [
+      ...new Set([...pending, ...[...dropped].map((f) => `${base}/Packages/${f}`), ...(plan?.stale ?? [])]),
+    ].filter((key) => !listed.has(key));
+    if (!plan && state.etag !== undefined && toCopy.length === 0 && dropped.size === 0 && pending.length === 0)
+      return result;
     if (!(await saveYumState(store, state))) {
       if (attempt < STATE_ATTEMPTS) continue;
       throw new UserError(
@@ -189,7 +225,12 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
       );
     }
     if (plan) await writePlan(store, base, plan);
-    await mapBounded([...dropped], PARALLEL_UPLOADS, (file) => store.delete(`${base}/Packages/${file}`));
+    if (state.removing.length) {
+      await mapBounded(state.removing, PARALLEL_UPLOADS, (key) => store.delete(key));
+      // Done: the next publish need not repeat them (if this write is refused, it repeats them).
+      state.removing = [];
+      await saveYumState(store, state);
+    }
     if (rotated) await resignOthers(store, suite, options);
     return result;
   }
@@ -205,6 +246,7 @@ async function resignOthers(store: RepositoryStorage, suite: string, options: Yu
       if (!plan) break;
       if (await saveYumState(store, state)) {
         await writePlan(store, `yum/${channel}`, plan);
+        await mapBounded(plan.stale, PARALLEL_UPLOADS, (key) => store.delete(key));
         break;
       }
       if (attempt >= STATE_ATTEMPTS)
@@ -217,18 +259,70 @@ async function resignOthers(store: RepositoryStorage, suite: string, options: Yu
   }
 }
 
+/**
+ * yum/pool/NAME/N-V-R.A.rpm.sha256: the sha256 every channel's rpm of that file name has, kept
+ * once the rpm is published anywhere (a published version never changes bytes, even after --keep
+ * dropped it). One GET per new rpm: no channel is listed or read.
+ */
+function digestKey(entry: Pick<ChannelEntry, 'name' | 'file'>): string {
+  return `${LEGACY_POOL}${entry.name}/${entry.file}.sha256`;
+}
+
+const DIGEST_HEADERS = { contentType: 'text/plain; charset=utf-8', cacheControl: PRIVATE };
+
+async function recordedDigest(store: RepositoryStorage, entry: ChannelEntry): Promise<string | undefined> {
+  return (await store.get(digestKey(entry)))?.body.toString('utf8').trim();
+}
+
+/** Records the rpm's digest unless one is there (If-None-Match: *); another publisher's different one is a conflict. */
+async function recordDigest(store: RepositoryStorage, entry: ChannelEntry, label: string): Promise<void> {
+  const key = digestKey(entry);
+  const put = await store.put(key, `${entry.sha256}\n`, { ...DIGEST_HEADERS, condition: { ifNoneMatch: '*' } });
+  if (put.ok) return;
+  const recorded = await recordedDigest(store, entry);
+  if (recorded !== entry.sha256) throw versionExists(label, nevraOf(entry), `${store.location}/${key}`);
+}
+
+/**
+ * A directory published before the state objects kept each rpm once in yum/pool/NAME/, hard-linked
+ * into the channels. Each becomes a digest record, then goes: every channel holds its own link
+ * (or copy), so none loses a byte. Reads each old pool rpm once; a names-only listing of yum/pool/
+ * when a channel has no state yet.
+ */
+async function recordLegacyPool(store: RepositoryStorage): Promise<void> {
+  const rpms: string[] = [];
+  for await (const key of store.listKeys(LEGACY_POOL)) if (key.endsWith('.rpm')) rpms.push(key);
+  await mapBounded(rpms, PARALLEL_UPLOADS, async (key) => {
+    const object = await store.getStream(key);
+    if (!object) return;
+    const hash = createHash('sha256');
+    await pipeline(object.body, hash);
+    // Refused when a record is there already: written when this rpm was published or migrated.
+    await store.put(`${key}.sha256`, `${hash.digest('hex')}\n`, { ...DIGEST_HEADERS, condition: { ifNoneMatch: '*' } });
+    await store.delete(key);
+  });
+}
+
 /** Uploads an rpm into the channel's Packages/ unless an object of its size is there already. */
-async function upload(store: RepositoryStorage, base: string, item: Incoming): Promise<void> {
+async function upload(store: RepositoryStorage, base: string, item: Incoming, now: Date): Promise<void> {
   const key = `${base}/Packages/${item.entry.file}`;
   // An object the state does not list was left by an interrupted publish; same size, same name:
   // the pool object is only trusted when its size matches, and replaced otherwise.
   if ((await store.head(key))?.size === item.entry.size) return;
+  // primary.xml's file time of a new rpm is `now`: a directory gives the file that time too, as
+  // createrepo_c would read it.
   if ('file' in item.source) {
-    await putOk(store, key, () => store.putFile(key, (item.source as { file: string }).file, headersFor(key)));
+    const file = item.source.file;
+    await putOk(store, key, () => store.putFile(key, file, { ...headersFor(key), mtime: now }));
     return;
   }
-  // Promote: object storage has no hard links; the rpm is streamed through a temporary file.
   const from = item.source.key;
+  // Promote in a directory: a hard link, the very same file (and file time) in both channels.
+  if (store.copy) {
+    await putOk(store, key, () => store.copy!(from, key, headersFor(key)));
+    return;
+  }
+  // Object storage has no hard links; the rpm is streamed through a temporary file.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pkgapp-yum-copy-'));
   try {
     const object = await store.getStream(from);
@@ -258,7 +352,7 @@ interface ChannelPlan {
   files: { href: string; data: Buffer }[];
   repomd: string;
   signature: string;
-  /** repodata files older than the previous generation, deleted once the new repomd.xml is out. */
+  /** Keys of repodata files older than the previous generation, deleted once the new repomd.xml is out. */
   stale: string[];
 }
 
@@ -318,7 +412,7 @@ async function planChannel(
   if (!hrefs.every((h) => generations.current.includes(h))) {
     const previous = generations.current.filter((h) => !hrefs.includes(h));
     const keep = new Set([...hrefs, ...previous]);
-    stale.push(...generations.previous.filter((h) => !keep.has(h)));
+    stale.push(...generations.previous.filter((h) => !keep.has(h)).map((h) => `${base}/${h}`));
     state.repodata = { current: hrefs, previous };
   }
   const repomd = repomdXml(timestamp, records);
@@ -327,7 +421,7 @@ async function planChannel(
   return { files, repomd, signature, stale };
 }
 
-/** Data files (new names only), then repomd.xml, then its signature; then the stale generation goes. */
+/** Data files (new names only), then repomd.xml, then its signature (the stale generation: ChannelState.removing). */
 async function writePlan(store: RepositoryStorage, base: string, plan: ChannelPlan): Promise<void> {
   await mapBounded(plan.files, PARALLEL_UPLOADS, async ({ href, data }) => {
     const key = `${base}/${href}`;
@@ -340,7 +434,6 @@ async function writePlan(store: RepositoryStorage, base: string, plan: ChannelPl
     const key = `${base}/repodata/${name}`;
     await putOk(store, key, () => store.put(key, body, headersFor(key)));
   }
-  await mapBounded(plan.stale, PARALLEL_UPLOADS, (href) => store.delete(`${base}/${href}`));
 }
 
 /** The channel-versions.ts view of an entry (keep, promote's version match). */
@@ -365,4 +458,58 @@ function compareEntries(a: ChannelEntry, b: ChannelEntry): number {
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** The .repo file an operator drops into /etc/yum.repos.d/ to install from yum/<suite> published at `baseUrl`. */
+export function yumClientSetup(baseUrl: string, suite: string): string {
+  const url = `${baseUrl.replace(/\/+$/, '')}/yum`;
+  return [
+    `[pkgapp-${suite}]`,
+    `name=pkgapp ${suite}`,
+    `baseurl=${url}/${suite}`,
+    'enabled=1',
+    'gpgcheck=1',
+    'repo_gpgcheck=1',
+    `gpgkey=${url}/${YUM_KEY_FILE}`,
+    'metadata_expire=300',
+    '',
+  ].join('\n');
+}
+
+function checkOptions(options: Pick<YumStorePublishOptions, 'suite' | 'keep'>): void {
+  checkChannel(options.suite);
+  if (options.keep !== undefined && (!Number.isInteger(options.keep) || options.keep < 1)) {
+    throw new UserError(`keep ${options.keep} must be a whole number of versions, at least 1`, {
+      code: 'PKGAPP_KEEP_INVALID',
+      hint: 'e.g. keep 5; leave it out to keep every version',
+    });
+  }
+}
+
+/** Name, version, release and arch become path components: only the characters rpm itself allows. */
+function checkNevra(nevra: RpmNevra, file: string): RpmNevra {
+  const parts: [string, string, RegExp][] = [
+    ['name', nevra.name, NEVRA_PART.name],
+    ['version', nevra.version, NEVRA_PART.version],
+    ['release', nevra.release, NEVRA_PART.version],
+    ['arch', nevra.arch, NEVRA_PART.arch],
+  ];
+  for (const [what, value, pattern] of parts) {
+    if (!pattern.test(value))
+      throw new UserError(`${file}: package ${what} "${value}" cannot be published (unexpected characters)`, {
+        code: 'PKGAPP_RPM_NAME_INVALID',
+        hint: 'Rebuild it with a plain name, version and release',
+      });
+  }
+  return nevra;
+}
+
+function versionExists(file: string, nevra: RpmNevra, other: string): UserError {
+  return new UserError(
+    `${file}: ${rpmFileName(nevra).slice(0, -4)} is already published as ${other}, with different contents; nothing was published`,
+    {
+      code: 'PKGAPP_YUM_VERSION_EXISTS',
+      hint: 'A published version never changes: bump the version in package.json, or rebuild with --release N',
+    },
+  );
 }

@@ -37,6 +37,12 @@ export interface ChannelState {
   channel: string;
   entries: ChannelEntry[];
   repodata: RepodataGenerations;
+  /**
+   * Keys this channel's last publish removes once its repomd.xml is out (rpms --keep dropped,
+   * repodata older than the previous generation): saved before, so the next publish finishes the
+   * deletes a kill interrupted, without listing anything.
+   */
+  removing: string[];
   /** The state object's ETag, or undefined when it does not exist yet. */
   etag: string | undefined;
 }
@@ -45,6 +51,7 @@ interface StateDocument {
   version: 1;
   entries: ChannelEntry[];
   repodata: RepodataGenerations;
+  removing?: string[];
 }
 
 /** yum/<channel>/pkgapp-state.json. */
@@ -52,14 +59,17 @@ export function yumStateKey(channel: string): string {
   return `yum/${channel}/pkgapp-state.json`;
 }
 
-/** The channels that have a state object (a listing of yum/: only when every channel must be re-signed). */
+/**
+ * The channels: those with a state object or a repomd.xml (one published before the state
+ * objects). A listing of yum/: only when every channel must be re-signed.
+ */
 export async function stateChannels(store: RepositoryStorage): Promise<string[]> {
-  const found: string[] = [];
-  for await (const object of store.list('yum/')) {
-    const match = /^yum\/([^/]+)\/pkgapp-state\.json$/.exec(object.key);
-    if (match) found.push(match[1]!);
+  const found = new Set<string>();
+  for await (const key of store.listKeys('yum/')) {
+    const match = /^yum\/([^/]+)\/(?:pkgapp-state\.json|repodata\/repomd\.xml)$/.exec(key);
+    if (match && match[1] !== 'pool') found.add(match[1]!);
   }
-  return found.sort();
+  return [...found].sort();
 }
 
 /** Reads the channel's state object; without one, its repodata (once, for channels published before). */
@@ -79,7 +89,13 @@ export async function loadYumState(store: RepositoryStorage, channel: string): P
       cause: error,
     });
   }
-  return { channel, entries: document.entries, repodata: document.repodata, etag: object.etag };
+  return {
+    channel,
+    entries: document.entries,
+    repodata: document.repodata,
+    removing: Array.isArray(document.removing) ? document.removing : [],
+    etag: object.etag,
+  };
 }
 
 /**
@@ -87,7 +103,12 @@ export async function loadYumState(store: RepositoryStorage, channel: string): P
  * for the first one): false when another publisher changed it meanwhile (re-read and retry).
  */
 export async function saveYumState(store: RepositoryStorage, state: ChannelState): Promise<boolean> {
-  const document: StateDocument = { version: 1, entries: state.entries, repodata: state.repodata };
+  const document: StateDocument = {
+    version: 1,
+    entries: state.entries,
+    repodata: state.repodata,
+    ...(state.removing.length ? { removing: state.removing } : {}),
+  };
   const key = yumStateKey(state.channel);
   const condition: WriteCondition = state.etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: state.etag };
   const result = await store.put(key, `${JSON.stringify(document)}\n`, { ...headersFor(key), condition });
@@ -100,7 +121,13 @@ export async function saveYumState(store: RepositoryStorage, state: ChannelState
  * createrepo_c's layout: one <package> element per rpm in each document, sha256 pkgids).
  */
 async function migrate(store: RepositoryStorage, channel: string): Promise<ChannelState> {
-  const state: ChannelState = { channel, entries: [], repodata: { current: [], previous: [] }, etag: undefined };
+  const state: ChannelState = {
+    channel,
+    entries: [],
+    repodata: { current: [], previous: [] },
+    removing: [],
+    etag: undefined,
+  };
   const base = `yum/${channel}`;
   const repomd = await store.get(`${base}/repodata/repomd.xml`);
   if (!repomd) return state;
