@@ -11,7 +11,7 @@ import { apt, createAptRepo } from '../helpers/apt-repo.js';
 import { fetchApp, NAME, sh, waitActive } from '../helpers/booted-app.js';
 import { createRoot, type Root } from '../helpers/chroot.js';
 import { buildExampleVersion } from '../helpers/example-builds.js';
-import { cleanupTestDirs, tempDir } from '../helpers/testdir.js';
+import { cleanupTestDirs, runCli, tempDir } from '../helpers/testdir.js';
 import { execa } from 'execa';
 import { E2E_TOOLS, isRoot, requireTools, which } from '../helpers/tools.js';
 
@@ -84,7 +84,7 @@ before(async () => {
     );
   }
   buildSeconds = (Date.now() - started) / 1000;
-  rpmProvidesFile = await rpmProvides();
+  if (which('rpmbuild')) rpmProvidesFile = await rpmProvides();
 });
 let buildSeconds = 0;
 
@@ -251,6 +251,13 @@ describe('releases, deb and rpm', { concurrency: 2 }, () => {
   test('rpm: releases side by side (keep 2), switch back on a failed gate, offline rollback, keep, erase', async (t) => {
     if (!requireTools(t, ['root', ...E2E_TOOLS, 'apt-ftparchive', 'rpmbuild'])) return;
     assert.ok(rpmBuilds && rpmProvidesFile, 'the versions were built');
+    // pkgapp inspect reads the releases setting back from the NAME package's scriptlets.
+    const inspected = await runCli(['inspect', rpmBuilds['1.0.0']![0]!]);
+    assert.equal(inspected.exitCode, 0, inspected.stderr);
+    assert.match(
+      inspected.stdout,
+      /release 1\.0\.0 in \/opt\/acme-hello\/releases\/1\.0\.0; \/opt\/acme-hello\/current points at the one that runs; keep 2/,
+    );
     const root = await bootingRpm!;
     const b = root.booted!;
     const started = Date.now();
