@@ -25,13 +25,22 @@ export interface AptState {
   arches: Map<string, Set<string>>;
   /** suite → "component/binary-ARCH" → by-hash generations. */
   byHash: Map<string, Map<string, ByHash>>;
+  /**
+   * suite → by-hash keys its last publish deletes once its InRelease is out (older than the
+   * previous generation): saved before, so the next publish finishes the deletes a kill
+   * interrupted, without listing anything (docs/internals/publish-crash-safety.md).
+   */
+  removing: Map<string, string[]>;
   /** The state object's ETag, or undefined when it does not exist yet. */
   etag: string | undefined;
 }
 
 interface StateDocument {
   version: 1;
-  suites: Record<string, { arches: string[]; components: Record<string, string[]>; byHash: Record<string, ByHash> }>;
+  suites: Record<
+    string,
+    { arches: string[]; components: Record<string, string[]>; byHash: Record<string, ByHash>; removing?: string[] }
+  >;
 }
 
 const PACKAGES_KEY = /^apt\/dists\/([^/]+)\/([^/]+)\/binary-([^/]+)\/Packages$/;
@@ -53,7 +62,13 @@ export async function loadAptState(store: RepositoryStorage): Promise<AptState> 
       cause: error,
     });
   }
-  const state: AptState = { archive: new Map(), arches: new Map(), byHash: new Map(), etag: object.etag };
+  const state: AptState = {
+    archive: new Map(),
+    arches: new Map(),
+    byHash: new Map(),
+    removing: new Map(),
+    etag: object.etag,
+  };
   for (const [suite, entry] of Object.entries(document.suites)) {
     const components = new Map<string, PackageStanza[]>();
     for (const [component, stanzas] of Object.entries(entry.components))
@@ -64,6 +79,7 @@ export async function loadAptState(store: RepositoryStorage): Promise<AptState> 
     state.archive.set(suite, components);
     state.arches.set(suite, new Set(entry.arches));
     state.byHash.set(suite, new Map(Object.entries(entry.byHash)));
+    if (Array.isArray(entry.removing) && entry.removing.length) state.removing.set(suite, entry.removing);
   }
   return state;
 }
@@ -75,12 +91,14 @@ export async function loadAptState(store: RepositoryStorage): Promise<AptState> 
 export async function saveAptState(store: RepositoryStorage, state: AptState): Promise<boolean> {
   const document: StateDocument = { version: 1, suites: {} };
   for (const [suite, components] of [...state.archive].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const removing = state.removing.get(suite) ?? [];
     document.suites[suite] = {
       arches: [...(state.arches.get(suite) ?? [])].sort(),
       components: Object.fromEntries(
         [...components].map(([component, stanzas]) => [component, stanzas.map((s) => renderStanza(s.fields))]),
       ),
       byHash: Object.fromEntries(state.byHash.get(suite) ?? []),
+      ...(removing.length ? { removing } : {}),
     };
   }
   const condition: WriteCondition = state.etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: state.etag };
@@ -94,7 +112,13 @@ export async function saveAptState(store: RepositoryStorage, state: AptState): P
 
 /** The state of a repository without a state object: its Packages files and by-hash dirs, listed once. */
 async function migrate(store: RepositoryStorage): Promise<AptState> {
-  const state: AptState = { archive: new Map(), arches: new Map(), byHash: new Map(), etag: undefined };
+  const state: AptState = {
+    archive: new Map(),
+    arches: new Map(),
+    byHash: new Map(),
+    removing: new Map(),
+    etag: undefined,
+  };
   const found = new Map<string, Map<string, PackageStanza[]>>();
   for await (const info of store.list('apt/dists/')) {
     const packages = PACKAGES_KEY.exec(info.key);

@@ -14,7 +14,7 @@ import { checkConflicts, checkNames, referenced, sameKey, suiteOf, type Incoming
 import { copyToPool, describeDeb, poolOrphans, removeUnreferenced } from './apt-pool.js';
 import { APT_KEYRING, checkArchiveKey, exportKeyring } from './archive-key.js';
 import { dedupeStanzas, releasePayloads, stanzasBeyondKeep, type PackageStanza } from './packages-index.js';
-import { loadAptState, saveAptState } from './apt-state.js';
+import { loadAptState, saveAptState, type AptState } from './apt-state.js';
 import { planSuite, writeSuite, type SuitePlan } from './write-suite.js';
 
 // Part of this module's public surface: the exported key's file name.
@@ -160,8 +160,29 @@ async function addToSuite(incoming: readonly Incoming[], options: AptPublishOpti
       for (const plan of plans) await writeSuite(store, plan);
     }
     await removeUnreferenced(store, [...result.removed, ...orphans], archive);
+    await removeStaleByHash(store, state, suites);
     return result;
   }
+}
+
+/**
+ * Deletes the by-hash files the state records as going (AptState.removing) for `suites`, whose
+ * InRelease is now current (just written, or found signing the state), then clears the list. A
+ * kill before leaves the list saved, so the next publish deletes them. Suites not checked by
+ * this publish keep theirs: their InRelease may still name the generation before.
+ */
+async function removeStaleByHash(store: RepositoryStorage, state: AptState, suites: readonly string[]): Promise<void> {
+  const done = suites.filter((suite) => state.removing.get(suite)?.length);
+  if (done.length === 0) return;
+  await mapBounded(
+    done.flatMap((suite) => state.removing.get(suite)!),
+    PARALLEL_UPLOADS,
+    (key) => store.delete(key),
+  );
+  for (const suite of done) state.removing.delete(suite);
+  // Refused when another publisher changed the state meanwhile: then the next publish repeats
+  // these deletes, which find nothing.
+  await saveAptState(store, state);
 }
 
 /** What an operator runs on a server to install from DIR/apt published at `baseUrl`. */

@@ -43,8 +43,11 @@ export interface SuitePlan {
    */
   files: IndexFile[];
   release: { Release: string; 'Release.gpg': string; InRelease: string };
-  /** by-hash digests to delete once the new Release is out (older than the previous generation). */
-  stale: { dir: string; sha256: string }[];
+  /**
+   * by-hash keys to delete once the new InRelease is out (older than the previous generation),
+   * with those a killed publish left to delete; recorded in the state (AptState.removing) first.
+   */
+  stale: string[];
 }
 
 /**
@@ -72,7 +75,7 @@ export async function planSuite(
 
   const files: IndexFile[] = [];
   const changedDirs = new Set<string>();
-  const stale: SuitePlan['stale'] = [];
+  const stale: { dir: string; sha256: string }[] = [];
   for (const component of componentNames) {
     const stanzas = components.get(component)!;
     for (const arch of [...arches, 'all']) {
@@ -140,13 +143,27 @@ export async function planSuite(
   const text = release(options.now);
   const detached = await options.signer.signDetachedArmored(Buffer.from(text));
   const inline = await options.signer.signCleartext(text);
-  return { suite, files, release: { Release: text, 'Release.gpg': detached, InRelease: inline }, stale };
+  // What a killed publish had still to delete goes too, unless a generation kept now names it.
+  const byHashKey = (dir: string, digest: string) => `${dist}/${dir}/by-hash/SHA256/${digest}`;
+  const kept = new Set(
+    [...generations].flatMap(([dir, g]) => [...g.current, ...g.previous].map((d) => byHashKey(dir, d))),
+  );
+  const removing = [
+    ...new Set([...(state.removing.get(suite) ?? []), ...stale.map((s) => byHashKey(s.dir, s.sha256))]),
+  ].filter((key) => !kept.has(key));
+  state.removing.set(suite, removing);
+  return {
+    suite,
+    files,
+    release: { Release: text, 'Release.gpg': detached, InRelease: inline },
+    stale: removing,
+  };
 }
 
 /**
  * Writes a planned suite in the order readers need: by-hash copies, then the named indexes, then
- * Release, Release.gpg and InRelease (InRelease last: it is what apt fetches first); then deletes
- * by-hash files older than the previous generation.
+ * Release, Release.gpg and InRelease (InRelease last: it is what apt fetches first). The by-hash
+ * files older than the previous generation (plan.stale) are the caller's to delete afterwards.
  */
 export async function writeSuite(store: RepositoryStorage, plan: SuitePlan): Promise<void> {
   const dist = `apt/dists/${plan.suite}`;
@@ -160,9 +177,6 @@ export async function writeSuite(store: RepositoryStorage, plan: SuitePlan): Pro
   );
   for (const name of ['Release', 'Release.gpg', 'InRelease'] as const)
     await store.put(`${dist}/${name}`, plan.release[name], headersFor(`${dist}/${name}`));
-  await mapBounded(plan.stale, PARALLEL_UPLOADS, ({ dir, sha256: digest }) =>
-    store.delete(`${dist}/${dir}/by-hash/SHA256/${digest}`),
-  );
 }
 
 /**
