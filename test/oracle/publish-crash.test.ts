@@ -1,12 +1,13 @@
 // Crash safety of `pkgapp publish` (docs/internals/publish-crash-safety.md): publishes killed with
 // SIGKILL at points where they change the repository, and at random times, each into its own copy
-// of a repository that already holds version 1.0.0, publishing 1.1.0: a local directory (deb and
-// rpm) and a prefix of an S3 bucket on the Ceph gateway (deb; yum is not published to object
-// storage yet). After each
-// kill, apt (`apt-get update` with signed-by) and dnf (`makecache` with repo_gpgcheck) accept the
-// repository, it lists the old versions or the new ones (never a mix, never a missing file); the
-// same publish run again completes, lists the new versions, and leaves the same files an
-// uninterrupted publish leaves (no temp file, lock, pool file or metadata generation too many).
+// of a repository that already holds version 1.0.0 (published over 0.9.0 with --keep 1, so it
+// keeps two metadata generations and the publish under test deletes the older one), publishing
+// 1.1.0 deb and rpm: into a local directory and into a prefix of an S3 bucket on the Ceph gateway.
+// After each kill, apt (`apt-get update` with signed-by) and dnf (`makecache` with repo_gpgcheck)
+// accept the repository, it lists the old versions or the new ones (never a mix, never a missing
+// file); the same publish run again completes, lists the new versions, and leaves the same files
+// an uninterrupted publish leaves (no temp file, lock, pool file or metadata generation too many:
+// every by-hash and repodata file is named by the current or the previous InRelease/repomd.xml).
 //
 // Kill points: PKGAPP_TEST_KILL_AT=N (src/util/crash-point.ts) kills the publish just before or
 // just after its Nth change; the test first traces a whole publish (PKGAPP_TEST_KILL_TRACE) and
@@ -55,6 +56,8 @@ import { requireTools } from '../helpers/tools.js';
 
 after(cleanupTestDirs);
 
+/** Published into the base before OLD, then dropped by --keep 1: the base's previous generation. */
+const OLDER = '0.9.0';
 const OLD = '1.0.0';
 const NEW = '1.1.0';
 /**
@@ -90,6 +93,7 @@ interface Fixture {
   key: string;
   /** The public key clients trust (signed-by, gpgkey): the test's, not the one in the repository. */
   publicKey: string;
+  older: Record<string, string>;
   old: Record<string, string>;
   new: Record<string, string>;
   work: string;
@@ -98,7 +102,7 @@ interface Fixture {
 /** A way of keeping the repository: a directory, or a prefix in an S3 bucket. */
 interface Backend {
   name: string;
-  /** The sides published there (yum is not published to object storage yet). */
+  /** The sides published there. */
   sides: readonly Side[];
   /** How many killed publishes run at once. */
   parallel: number;
@@ -179,10 +183,27 @@ async function setUp(): Promise<Fixture> {
   ]);
   assert.equal(gen.exitCode, 0, gen.stderr);
   const { secretKeyFile, publicKeyFile } = JSON.parse(gen.stdout) as { secretKeyFile: string; publicKeyFile: string };
-  const [old, next] = await Promise.all(
-    [OLD, NEW].map((v) => buildExampleVersion(v, ['deb', 'rpm'], ['--sign-key', secretKeyFile])),
+  const [older, old, next] = await Promise.all(
+    [OLDER, OLD, NEW].map((v) => buildExampleVersion(v, ['deb', 'rpm'], ['--sign-key', secretKeyFile])),
   );
-  return { key: secretKeyFile, publicKey: publicKeyFile, old: old!, new: next!, work };
+  return { key: secretKeyFile, publicKey: publicKeyFile, older: older!, old: old!, new: next!, work };
+}
+
+/**
+ * The base repository: OLDER, then OLD with --keep 1, so it lists OLD and keeps two generations of
+ * indexes (by-hash) and repodata; the publish under test then deletes OLDER's generation.
+ */
+async function publishBase(fixture: Fixture, repo: string, extra: string[], env: Record<string, string>) {
+  for (const [packages, keep] of [
+    [fixture.older, []],
+    [fixture.old, ['--keep', '1']],
+  ] as const) {
+    const published = await publishWhole(
+      ['--repo', repo, '--sign-key', fixture.key, ...keep, ...extra, packages.deb!, packages.rpm!],
+      env,
+    );
+    assert.equal(published.exitCode, 0, published.stderr);
+  }
 }
 
 function publishArgs(fixture: Fixture, backend: Backend, repo: string, keep: boolean): string[] {
@@ -200,8 +221,7 @@ function publishArgs(fixture: Fixture, backend: Backend, repo: string, keep: boo
 
 async function localBackend(fixture: Fixture): Promise<Backend> {
   const base = path.join(fixture.work, 'local-base');
-  const first = await publishWhole(['--repo', base, '--sign-key', fixture.key, fixture.old.deb!, fixture.old.rpm!]);
-  assert.equal(first.exitCode, 0, first.stderr);
+  await publishBase(fixture, base, [], {});
   return {
     name: 'local directory',
     sides: ['apt', 'yum'],
@@ -231,8 +251,8 @@ async function localBackend(fixture: Fixture): Promise<Backend> {
 /**
  * Repositories as prefixes of one public-read bucket on the Ceph gateway, published with
  * `--endpoint` and credentials from the environment, read by apt over HTTP as a CDN would serve
- * them. Each run's repository is a server-side copy of the base (CopyObject keeps Content-Type and
- * Cache-Control). apt only: yum is not published to object storage yet (publish.ts refuses it).
+ * them (apt and dnf alike). Each run's repository is a server-side copy of the base (CopyObject
+ * keeps Content-Type and Cache-Control).
  */
 async function s3Backend(fixture: Fixture, server: S3TestServer): Promise<Backend> {
   const bucket = 'pkgapp-crash';
@@ -268,7 +288,7 @@ async function s3Backend(fixture: Fixture, server: S3TestServer): Promise<Backen
   };
   const backend: Backend = {
     name: 'S3 bucket',
-    sides: ['apt'],
+    sides: ['apt', 'yum'],
     parallel: PARALLEL.s3,
     recoveryParallel: RECOVERY_PARALLEL.s3,
     args: ['--endpoint', server.endpoint],
@@ -315,12 +335,7 @@ async function s3Backend(fixture: Fixture, server: S3TestServer): Promise<Backen
       return hash.digest('hex');
     },
   };
-  const base = `s3://${bucket}/crash/base`;
-  const first = await publishWhole(
-    ['--repo', base, '--sign-key', fixture.key, ...backend.args, fixture.old.deb!],
-    backend.env,
-  );
-  assert.equal(first.exitCode, 0, first.stderr);
+  await publishBase(fixture, `s3://${bucket}/crash/base`, backend.args, backend.env);
   return backend;
 }
 
@@ -337,6 +352,8 @@ async function crashRuns(t: TestContext, fixture: Fixture, backend: Backend): Pr
   const started = Date.now();
   // Count the points of a whole publish, with and without --keep; these are also the references.
   const reference = { keep: await backend.fresh('reference-keep'), add: await backend.fresh('reference-add') };
+  // What the base's InRelease and repomd.xml name: the generation a publish keeps as the previous one.
+  const baseNames = await metadataNames(reference.keep.url, backend.sides);
   const traced = await tracePublish(publishArgs(fixture, backend, reference.keep.repo, true), backend.env);
   const whole = await publishWhole(publishArgs(fixture, backend, reference.add.repo, false), backend.env);
   assert.equal(whole.exitCode, 0, whole.stderr);
@@ -370,10 +387,11 @@ async function crashRuns(t: TestContext, fixture: Fixture, backend: Backend): Pr
       return { id: `timer-${i}`, label: `timer ${ms} ms`, keep: false, killAfterMs: ms };
     }),
   ];
-  for (const run of runs) Object.assign(run, await backend.fresh(run.id));
-
   const killStarted = Date.now();
   await inParallel(runs, backend.parallel, async (run) => {
+    // Each run's copy of the base is made by its worker: copying (mostly the gateway's work on S3)
+    // overlaps with the other workers' publishes (mostly this machine's CPU).
+    Object.assign(run, await backend.fresh(run.id));
     const args = publishArgs(fixture, backend, run.repo!, run.keep);
     run.killed =
       run.killAt !== undefined
@@ -387,8 +405,13 @@ async function crashRuns(t: TestContext, fixture: Fixture, backend: Backend): Pr
       );
   });
   const killedByTimer = runs.filter((r) => r.killAfterMs !== undefined && r.killed!.signal === 'SIGKILL').length;
+  const sideOf = (n: number) => /(?:^|[ /])(apt|yum)\//.exec(points[n - 1]!.what)?.[1] ?? 'lock';
+  const perSide = new Map<string, number>();
+  for (const run of runs)
+    if (run.killAt !== undefined) perSide.set(sideOf(run.killAt), (perSide.get(sideOf(run.killAt)) ?? 0) + 1);
   t.diagnostic(
     `${backend.name}: ${runs.length} publishes killed in ${seconds(killStarted)} s (${points.length} points; ` +
+      `killed at a point: ${[...perSide].map(([side, n]) => `${n} ${side}`).join(', ')}; ` +
       `${killedByTimer} of ${TIMER_KILLS} timer runs were still running when killed)`,
   );
 
@@ -425,7 +448,8 @@ async function crashRuns(t: TestContext, fixture: Fixture, backend: Backend): Pr
     const refused = await dnf.makecache([{ name: run.id, url: run.url! }]);
     assert.ok(!refused.ok && /GPG signature/i.test(refused.output), `${run.label}: ${refused.output}`);
   }
-  for (const run of runs) {
+  // Runs that left the same apt and yum trees list the same versions: one check each.
+  for (const run of representatives(runs, (r) => `${r.keep}:${r.aptState}:${r.yumState}`)) {
     const state = await repoState(run.url!, backend.sides);
     const allowed = run.keep ? [[OLD], [NEW]] : [[OLD], [OLD, NEW]];
     for (const side of backend.sides)
@@ -456,7 +480,10 @@ async function crashRuns(t: TestContext, fixture: Fixture, backend: Backend): Pr
     keep: normalized(await backend.files(reference.keep.repo)),
     add: normalized(await backend.files(reference.add.repo)),
   };
+  for (const ref of [reference.keep, reference.add])
+    await checkGenerations(backend, ref.repo, ref.url, baseNames, `${backend.name} reference`);
   for (const run of distinct) {
+    await checkGenerations(backend, run.repo!, run.url!, baseNames, `${run.label}: after the next publish`);
     const state = await repoState(run.url!, backend.sides);
     const versions = run.keep ? [NEW] : [OLD, NEW];
     assert.deepEqual(
@@ -483,7 +510,8 @@ async function crashRuns(t: TestContext, fixture: Fixture, backend: Backend): Pr
 
 /**
  * `count` different points of the trace: those the write order turns on (around InRelease, the
- * delete of the dropped .deb, repomd.xml and its signature) always, the rest drawn with `random`
+ * delete of the dropped .deb, repomd.xml and its signature; a kill just after InRelease or the
+ * signature is one before the old generation's by-hash or repodata deletes) always, the rest drawn with `random`
  * (seeded: the same trace gives the same points). Returned in trace order.
  */
 function pickPoints(points: readonly CrashPoint[], count: number, random: () => number): CrashPoint[] {
@@ -623,6 +651,49 @@ async function repoState(url: string, sides: readonly Side[]): Promise<{ apt: st
     yumVersions.push(version);
   }
   return { apt: [...aptVersions].sort(), yum: yumVersions.sort() };
+}
+
+/**
+ * The by-hash indexes and checksum-named repodata files (relative to the repository root) that the
+ * InRelease and repomd.xml at `url` name.
+ */
+async function metadataNames(url: string, sides: readonly Side[]): Promise<Set<string>> {
+  const names = new Set<string>();
+  const inRelease = (await fetchBytes(`${url}/apt/dists/stable/InRelease`)).toString().replace(/\r\n/g, '\n');
+  for (const line of /^SHA256:\n((?: .*\n)+)/m.exec(inRelease)![1]!.trim().split('\n')) {
+    const [hash, , name] = line.trim().split(/\s+/);
+    names.add(`apt/dists/stable/${path.posix.dirname(name!)}/by-hash/SHA256/${hash}`);
+  }
+  if (!sides.includes('yum')) return names;
+  const repomd = (await fetchBytes(`${url}/yum/stable/repodata/repomd.xml`)).toString();
+  for (const [, href] of repomd.matchAll(/<location href="([^"]+)"/g)) names.add(`yum/stable/${href}`);
+  return names;
+}
+
+/**
+ * Metadata generations after a completed publish: the by-hash and repodata files are exactly those
+ * the current InRelease and repomd.xml name plus those the base's named (the previous generation,
+ * kept for clients mid-update). One more is a generation a killed publish left behind.
+ */
+async function checkGenerations(
+  backend: Backend,
+  repo: string,
+  url: string,
+  previous: ReadonlySet<string>,
+  label: string,
+): Promise<void> {
+  const expected = new Set([...previous, ...(await metadataNames(url, backend.sides))]);
+  const found = (await backend.files(repo)).filter((f) => /\/by-hash\/SHA256\/|\/repodata\/[0-9a-f]{64}-/.test(f));
+  assert.deepEqual(
+    found.filter((f) => !expected.has(f)),
+    [],
+    `${label}: metadata files neither the current nor the previous InRelease/repomd.xml names`,
+  );
+  assert.deepEqual(
+    [...expected].filter((f) => !found.includes(f)),
+    [],
+    `${label}: metadata files the current or the previous InRelease/repomd.xml names are missing`,
+  );
 }
 
 /**
