@@ -76,10 +76,13 @@ export interface PackageFormat {
   arch: ArchNames;
   /** True when the first bytes of a file (up to 8; fewer when the file is shorter) are this format's magic. */
   detect(head: Buffer): boolean;
-  /** Throws UserError for metadata this format cannot express, before anything is installed. */
-  check(manifest: Manifest): void;
-  /** Throws UserError for collected contents this format cannot hold, before anything is written. */
-  checkContents?(contents: ReadonlyEntryStore): void;
+  /**
+   * Throws (or rejects with) UserError for metadata this format cannot express, before anything
+   * is installed. May be async so that a format loads its writer only when a build asks for it.
+   */
+  check(manifest: Manifest): void | Promise<void>;
+  /** Throws (or rejects with) UserError for collected contents this format cannot hold, before anything is written. */
+  checkContents?(contents: ReadonlyEntryStore): void | Promise<void>;
   write(job: PackageJob): Promise<WrittenPackage>;
   /** inspect and verify. */
   reader: PackageReader;
