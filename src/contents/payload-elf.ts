@@ -1,7 +1,8 @@
-// The payload's ELF objects: which files may be one, and reading their headers. A build reads
-// them for every payload (programs are common); what they need from the system
-// (library-dependencies.ts, with the library tables) loads only when there are some.
-import { readElfInfo, ElfFormatError, type ElfInfo } from '../elf/elf-info.js';
+// The payload's ELF objects: which files may be one, and reading their headers. The ELF reader
+// loads only when there are candidates, and what the objects need from the system
+// (library-dependencies.ts, with the library tables) only when there are objects: most apps
+// have neither.
+import type { ElfInfo } from '../elf/elf-info.js';
 import { UserError } from '../errors.js';
 
 /** A payload file that may be an ELF object: a program (execute bit) or named like a library. */
@@ -28,6 +29,8 @@ export function mayBeElfLibrary(name: string): boolean {
 /** Reads the candidates one by one (positional reads only, a few per object); non-ELF files drop out. */
 export async function readPayloadElf(candidates: readonly ElfCandidate[]): Promise<PayloadElf[]> {
   const objects: PayloadElf[] = [];
+  if (candidates.length === 0) return objects;
+  const { readElfInfo, ElfFormatError } = await import('../elf/elf-info.js');
   for (const candidate of candidates) {
     let info: ElfInfo | undefined;
     try {
