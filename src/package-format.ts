@@ -58,8 +58,11 @@ export interface WrittenPackage extends PendingFile {
 /** Reads packages of this format for `pkgapp inspect` and `pkgapp verify`. */
 export interface PackageReader {
   inspect(file: string): Promise<Inspection>;
-  /** The format's own sections of the human report (summary line, metadata, dependencies, scripts). */
-  renderDetails(inspection: Inspection, out: string[]): void;
+  /**
+   * The format's own sections of the human report (summary line, metadata, dependencies,
+   * scripts), pushed onto `out`. May be async so that a format loads its renderer only for inspect.
+   */
+  renderDetails(inspection: Inspection, out: string[]): void | Promise<void>;
   /** The package's signatures (and digests) checked against `keys`; `valid` and `problem` are added by verify(). */
   verify(
     file: string,

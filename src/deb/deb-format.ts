@@ -1,9 +1,9 @@
-// The deb format as the registry sees it. What only a build needs (deb-builder.ts) and the
-// readers load on first use: start-up stays light for every command and for rpm-only builds.
+// The deb format as the registry sees it. What only a build needs (deb-builder.ts), the readers
+// and the inspect renderer load on first use: start-up stays light for every command and for
+// rpm-only builds.
 import { AR_MAGIC } from './ar.js';
 import { DEB_ARCH } from './deb-arch.js';
 import { debLayout } from './deb-layout.js';
-import { renderDebDetails } from './render-deb-inspection.js';
 import type { PackageFormat } from '../package-format.js';
 
 const builder = () => import('./deb-builder.js');
@@ -20,7 +20,8 @@ export const debFormat: PackageFormat = {
   // verify brings in openpgp.
   reader: {
     inspect: async (file) => (await import('./inspect-deb.js')).inspectDeb(file),
-    renderDetails: renderDebDetails,
+    renderDetails: async (inspection, out) =>
+      (await import('./render-deb-inspection.js')).renderDebDetails(inspection, out),
     verify: async (file, keys) => (await import('./verify-deb.js')).verifyDeb(file, keys),
   },
   repository: 'apt',

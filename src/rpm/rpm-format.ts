@@ -1,10 +1,10 @@
-// The rpm format as the registry sees it. What only a build needs (rpm-builder.ts) and the
-// readers load on first use: start-up stays light for every command and for deb-only builds.
+// The rpm format as the registry sees it. What only a build needs (rpm-builder.ts), the readers
+// and the inspect renderer load on first use: start-up stays light for every command and for
+// deb-only builds.
 import type { PackageFormat } from '../package-format.js';
 import { RPM_LEAD_MAGIC } from './lead-magic.js';
 import { RPM_ARCH } from './rpm-arch.js';
 import { rpmLayout } from './rpm-layout.js';
-import { renderRpmDetails } from './render-rpm-inspection.js';
 
 const builder = () => import('./rpm-builder.js');
 
@@ -21,7 +21,8 @@ export const rpmFormat: PackageFormat = {
   // verify brings in openpgp.
   reader: {
     inspect: async (file) => (await import('./inspect-rpm.js')).inspectRpm(file),
-    renderDetails: renderRpmDetails,
+    renderDetails: async (inspection, out) =>
+      (await import('./render-rpm-inspection.js')).renderRpmDetails(inspection, out),
     verify: async (file, keys) => (await import('./verify-rpm.js')).verifyRpm(file, keys),
   },
   repository: 'yum',
