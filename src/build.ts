@@ -20,7 +20,7 @@ import { BUILTIN_FORMATS, DEFAULT_TARGET, formatFor, type Target, type WrittenPa
 import { writePackages } from './write-packages.js';
 import { renderSbom } from './sbom/cyclonedx.js';
 import type { SignKeySource } from './sign/openpgp-signer.js';
-import { bundledNode } from './contents/bundled-node.js';
+import type { BundledNode } from './contents/bundled-node.js';
 import { chooseArch, parseArch, wrongMachine } from './manifest/choose-arch.js';
 import {
   checkPrebuildsInLock,
@@ -158,9 +158,12 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   const target = installTarget(manifest.archOverride);
   if (target) checkPrebuildsInLock(graph, target, app.lockfilePath);
   const outDir = path.resolve(options.dir ?? '.', options.outDir ?? 'dist');
-  const runtime = manifest.runtime.bundled
-    ? await bundledNode(manifest, options.nodeBinary, target?.cpu ?? process.arch)
-    : undefined;
+  // --node bundled: the runtime to ship (its reader loads only then).
+  let runtime: BundledNode | undefined;
+  if (manifest.runtime.bundled) {
+    const { bundledNode } = await import('./contents/bundled-node.js');
+    runtime = await bundledNode(manifest, options.nodeBinary, target?.cpu ?? process.arch);
+  }
   for (const format of formats) await format.check(manifest);
   // The app's files (contents/select-app-files.ts): npm pack's selection, plus build output a
   // .gitignore hides and pkgapp.include, minus pkgapp's own products (an output directory inside
