@@ -902,6 +902,13 @@ export const ERROR_CATALOGUE: readonly CatalogueEntry[] = [
     fix: 'Publish it there first (`pkgapp publish --suite FROM`); the message lists the versions the suite has',
   },
   {
+    code: 'PKGAPP_PUBLISH_RELEASE_MISSING',
+    exitCode: U,
+    section: 'repository',
+    when: 'publish or promote: a package built with `pkgapp.releases` (NAME) would be listed without the release package it requires (NAME-release-ID), which is neither among the files given nor in the suite or channel already: apt or dnf could not install it.',
+    fix: 'Publish both packages the build wrote, e.g. `pkgapp publish --repo R dist/*.deb` (or `dist/*.rpm`); nothing was published',
+  },
+  {
     code: 'PKGAPP_APT_VERSION_EXISTS',
     exitCode: U,
     section: 'repository',

@@ -1369,6 +1369,32 @@ const triggers: Record<string, Trigger> = {
         'suite "staging"',
       ),
   },
+  PKGAPP_PUBLISH_RELEASE_MISSING: {
+    // pkgapp.releases: the NAME .deb without the NAME-release-ID .deb it depends on.
+    run: async () => {
+      const built = await cli(
+        [
+          'build',
+          '-C',
+          await app({ pkgapp: { releases: { keep: 2 } } }),
+          '-o',
+          path.join(await tempDir(), 'dist'),
+          '--no-install',
+          '--json',
+        ],
+        { SOURCE_DATE_EPOCH: EPOCH },
+      );
+      assert.equal(built.exitCode, 0, built.stderr);
+      const [name, release] = (JSON.parse(built.stdout) as { packages: { name: string; path: string }[] }).packages;
+      assert.equal(release?.name, 'tiny-app-release-1.0.0');
+      const repo = await tempDir();
+      return naming(
+        await publish(repo, [name!.path]),
+        `${name!.path}: tiny-app 1.0.0 depends on tiny-app-release-1.0.0 (= 1.0.0)`,
+        `suite "stable" (component main) of ${repo}/apt`,
+      );
+    },
+  },
   PKGAPP_APT_VERSION_EXISTS: {
     run: async () => {
       const { deb } = await packages();

@@ -237,6 +237,43 @@ test('publishing the same file again changes nothing; another file with the same
   assert.deepEqual(await snapshot(repo.apt), before, 'a refused publish changes nothing');
 });
 
+test('pkgapp.releases: NAME without the payload package it depends on is refused (nothing written), accepted once the suite lists it; promote brings it along', async (t) => {
+  if (!requireTools(t, ['xz'])) return;
+  const { v100, signer } = await getFixtures();
+  const out = path.dirname(
+    (
+      await buildExampleVersion('2.0.0', ['deb'], [], (pkgapp) => {
+        pkgapp['releases'] = { keep: 2 };
+      })
+    ).deb!,
+  );
+  const [name200, payload200] = [`${NAME}_2.0.0_all.deb`, `${NAME}-release-2.0.0_2.0.0_all.deb`].map((f) =>
+    path.join(out, f),
+  );
+  const repo = await newRepo(signer);
+  await publishApt([v100], repo);
+  const before = await snapshot(repo.apt);
+  await assert.rejects(publishApt([name200!], repo), (error: unknown) => {
+    assert.ok(isUserError(error));
+    assert.equal(error.exitCode, 2);
+    assert.equal(error.code, 'PKGAPP_PUBLISH_RELEASE_MISSING');
+    assert.ok(
+      error.message.startsWith(`${name200}: ${NAME} 2.0.0 depends on ${NAME}-release-2.0.0 (= 2.0.0)`) &&
+        error.message.includes(`suite "stable" (component main) of ${repo.repoDir}/apt`),
+      error.message,
+    );
+    assert.match(error.hint ?? '', /publish both, e\.g\. pkgapp publish --repo .* dist\/\*\.deb/);
+    return true;
+  });
+  assert.deepEqual(await snapshot(repo.apt), before, 'a refused publish changes nothing');
+  await publishApt([payload200!], repo);
+  assert.deepEqual((await publishApt([name200!], repo)).added, [`pool/main/a/${NAME}/${NAME}_2.0.0_all.deb`]);
+  assert.deepEqual((await promoteApt(NAME, '2.0.0', 'stable', { ...repo, suite: 'production' })).added, [
+    `pool/main/a/${NAME}/${NAME}_2.0.0_all.deb`,
+    `pool/main/a/${NAME}-release-2.0.0/${NAME}-release-2.0.0_2.0.0_all.deb`,
+  ]);
+});
+
 test('a failure while signing leaves every index and signature as it was; the retry succeeds', async (t) => {
   if (!requireTools(t, ['gpgv', 'xz'])) return;
   const { v100, v110, signer } = await getFixtures();

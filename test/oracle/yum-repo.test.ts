@@ -37,6 +37,7 @@ let keyDir: string;
 let home: string;
 let v1: string;
 let v2: string;
+let keyFile: string;
 
 before(async () => {
   keyDir = await tempDir('pkgapp-yumkey-');
@@ -47,6 +48,7 @@ before(async () => {
     type: 'ed25519',
   });
   signer = await loadSigner({ file: key.secretKeyFile });
+  keyFile = key.secretKeyFile;
   home = await tempDir('pkgapp-yumhome-');
   await mkdir(path.join(home, '.rpmdb'));
   v1 = (await buildExampleVersion('1.0.0', ['rpm'], ['--sign-key', key.secretKeyFile])).rpm!;
@@ -301,7 +303,7 @@ interface DnfClient {
  * cache and rpmdb inside a fresh installroot, scriptlets off (the root has no shell), weak
  * dependencies off. The base channel's provider is unsigned, so it never has gpgcheck.
  */
-async function dnfClient(repoDir: string): Promise<DnfClient> {
+async function dnfClient(repoDir: string, channel = 'stable', provider = 'base'): Promise<DnfClient> {
   const dir = await tempDir('pkgapp-dnf-');
   const reposDir = path.join(dir, 'repos.d');
   const root = path.join(dir, 'root');
@@ -312,9 +314,12 @@ async function dnfClient(repoDir: string): Promise<DnfClient> {
     conf,
     `[main]\nreposdir=${reposDir}\ncachedir=/var/cache/dnf\nplugins=0\ninstall_weak_deps=0\nbest=1\nskip_if_unavailable=0\n`,
   );
-  for (const channel of ['stable', 'base'])
-    await writeFile(path.join(reposDir, `pkgapp-${channel}.repo`), yumClientSetup(`file://${repoDir}`, channel));
-  const setopts = ['--setopt=pkgapp-base.gpgcheck=0', ...(RPMS_SIGNED ? [] : ['--setopt=pkgapp-stable.gpgcheck=0'])];
+  for (const name of [channel, provider])
+    await writeFile(path.join(reposDir, `pkgapp-${name}.repo`), yumClientSetup(`file://${repoDir}`, name));
+  const setopts = [
+    `--setopt=pkgapp-${provider}.gpgcheck=0`,
+    ...(RPMS_SIGNED ? [] : [`--setopt=pkgapp-${channel}.gpgcheck=0`]),
+  ];
   const base = ['-c', conf, '--installroot', root, '--releasever', '1', '-y', '--setopt=tsflags=noscripts', ...setopts];
   async function run(args: string[], check = true): Promise<never> {
     const r = await execa('dnf', [...base, ...args], { env: env(), reject: false, all: true, timeout: 120_000 });
@@ -639,6 +644,152 @@ test('a directory and a store get the same repodata bytes; a directory published
     (await loadYumState(oldStore, 'staging')).entries.map((e) => e.version),
     ['1.0.0', '1.1.0'],
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// pkgapp.releases (docs/internals/releases.md#repositories): NAME and the NAME-release-ID it
+// requires are published, promoted and dropped by keep together.
+
+/** Each version's two rpms, [NAME, NAME-release-VERSION], built with releases (keep 2), signed. */
+let releaseBuilds: Promise<Record<string, [string, string]>> | undefined;
+function releaseRpms(): Promise<Record<string, [string, string]>> {
+  releaseBuilds ??= (async () => {
+    const built: Record<string, [string, string]> = {};
+    for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
+      const out = path.dirname(
+        (
+          await buildExampleVersion(version, ['rpm'], ['--sign-key', keyFile], (pkgapp) => {
+            pkgapp['releases'] = { keep: 2 };
+          })
+        ).rpm!,
+      );
+      built[version] = [
+        path.join(out, `${NAME}-${version}-1.noarch.rpm`),
+        path.join(out, `${NAME}-release-${version}-${version}-1.noarch.rpm`),
+      ];
+    }
+    return built;
+  })();
+  return releaseBuilds;
+}
+
+let releasesRepo: Promise<string> | undefined;
+/**
+ * Channel "rel-staging": the three pairs, the first published in two runs (release, then NAME);
+ * "rel-production": promoted one version at a time, the last with keep 2. Shared by the two tests.
+ */
+function releasesChannels(): Promise<string> {
+  releasesRepo ??= (async () => {
+    const rpms = await releaseRpms();
+    const repoDir = await tempDir('pkgapp-yumrel-');
+    const [name100, release100] = rpms['1.0.0']!;
+    assert.deepEqual((await publishYum([release100], options(repoDir, 'rel-staging'))).added, [
+      `rel-staging/Packages/${NAME}-release-1.0.0-1.0.0-1.noarch.rpm`,
+    ]);
+    // The release is listed already: NAME alone is accepted now.
+    assert.deepEqual((await publishYum([name100], options(repoDir, 'rel-staging'))).added, [
+      `rel-staging/Packages/${NAME}-1.0.0-1.noarch.rpm`,
+    ]);
+    await publishYum([...rpms['1.1.0']!, ...rpms['1.2.0']!], options(repoDir, 'rel-staging'));
+    const production = (file: string) => `rel-production/Packages/${file}`;
+    for (const version of ['1.0.0', '1.1.0'])
+      assert.deepEqual(await promoteYum(NAME, version, 'rel-staging', options(repoDir, 'rel-production')), {
+        added: [
+          production(`${NAME}-${version}-1.noarch.rpm`),
+          production(`${NAME}-release-${version}-${version}-1.noarch.rpm`),
+        ],
+        unchanged: [],
+        removed: [],
+      });
+    // keep 2 counts acme-hello's versions, not the release packages (each a name of its own), and
+    // drops 1.0.0's release with acme-hello 1.0.0.
+    assert.deepEqual(await promoteYum(NAME, '1.2.0', 'rel-staging', options(repoDir, 'rel-production', { keep: 2 })), {
+      added: [production(`${NAME}-1.2.0-1.noarch.rpm`), production(`${NAME}-release-1.2.0-1.2.0-1.noarch.rpm`)],
+      unchanged: [],
+      removed: [production(`${NAME}-1.0.0-1.noarch.rpm`), production(`${NAME}-release-1.0.0-1.0.0-1.noarch.rpm`)],
+    });
+    return repoDir;
+  })();
+  return releasesRepo;
+}
+
+test('pkgapp.releases: NAME without its release package is refused (nothing written); promote brings the release along; keep drops it with its NAME', async () => {
+  const rpms = await releaseRpms();
+  const repoDir = await tempDir('pkgapp-yumrel-');
+  await publishYum([v1], options(repoDir, 'rel-staging'));
+  const before = await snapshot(repoDir);
+  const [name110] = rpms['1.1.0']!;
+  for (const [files, suite] of [
+    [[name110], 'rel-staging'],
+    // The release of another version does not count.
+    [[name110, rpms['1.0.0']![1]], 'rel-new'],
+  ] as const) {
+    await assert.rejects(
+      publishYum([...files], options(repoDir, suite)),
+      (e: unknown) => {
+        assert.ok(isUserError(e), String(e));
+        assert.equal(e.code, 'PKGAPP_PUBLISH_RELEASE_MISSING');
+        assert.equal(e.exitCode, 2);
+        assert.ok(
+          e.message.startsWith(`${name110}: ${NAME}-1.1.0-1 requires ${NAME}-release-1.1.0 = 1.1.0-1`),
+          e.message,
+        );
+        assert.ok(e.message.includes(`yum channel "${suite}"`), e.message);
+        assert.match(e.hint ?? '', /publish both, e\.g\. pkgapp publish --repo .* dist\/\*\.rpm/);
+        return true;
+      },
+      suite,
+    );
+  }
+  assert.deepEqual(await snapshot(repoDir), before, 'the repository is untouched');
+
+  const channels = await releasesChannels();
+  const listed = async (channel: string) =>
+    (await loadYumState(new LocalStorage(channels), channel)).entries.map((e) => `${e.name} ${e.version}`);
+  assert.deepEqual(await listed('rel-production'), [
+    `${NAME} 1.1.0`,
+    `${NAME} 1.2.0`,
+    `${NAME}-release-1.1.0 1.1.0`,
+    `${NAME}-release-1.2.0 1.2.0`,
+  ]);
+  assert.deepEqual((await readdir(path.join(channels, 'yum/rel-production/Packages'))).sort(), [
+    `${NAME}-1.1.0-1.noarch.rpm`,
+    `${NAME}-1.2.0-1.noarch.rpm`,
+    `${NAME}-release-1.1.0-1.1.0-1.noarch.rpm`,
+    `${NAME}-release-1.2.0-1.2.0-1.noarch.rpm`,
+  ]);
+  assert.equal((await listed('rel-staging')).length, 6, 'staging keeps every version');
+});
+
+test('pkgapp.releases, dnf: installs acme-hello with its release, upgrades beside it; the dropped release is gone from the channel', async (t) => {
+  if (!requireTools(t, ['root', 'rpmbuild', 'dnf'])) return;
+  const repoDir = await releasesChannels();
+  await publishYum([await rpmbuild('fake-base', '1', '1', PROVIDER_SPEC)], options(repoDir, 'rel-base'));
+  const dnf = await dnfClient(repoDir, 'rel-production', 'rel-base');
+  const query = async (...args: string[]) =>
+    (await dnf.run(['repoquery', '--qf', '%{name} %{version}-%{release}', ...args, `${NAME}*`]))
+      .split('\n')
+      .filter((l) => l.startsWith(NAME))
+      .sort();
+  const installed = () => query('--installed');
+  await dnf.run(['install', `${NAME}-1.1.0`]);
+  assert.deepEqual(await installed(), [`${NAME} 1.1.0-1`, `${NAME}-release-1.1.0 1.1.0-1`]);
+  await dnf.run(['upgrade', NAME]);
+  assert.deepEqual(await installed(), [
+    `${NAME} 1.2.0-1`,
+    `${NAME}-release-1.1.0 1.1.0-1`,
+    `${NAME}-release-1.2.0 1.2.0-1`,
+  ]);
+  const gone = await dnf.run(['install', `${NAME}-1.0.0`], false);
+  assert.notEqual(gone.exitCode, 0, gone.all);
+  assert.match(gone.all, /No match for argument: acme-hello-1\.0\.0/, gone.all);
+  // What the channel offers: 1.0.0 and its release went with keep 2.
+  assert.deepEqual(await query(), [
+    `${NAME} 1.1.0-1`,
+    `${NAME} 1.2.0-1`,
+    `${NAME}-release-1.1.0 1.1.0-1`,
+    `${NAME}-release-1.2.0 1.2.0-1`,
+  ]);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -148,6 +148,33 @@ export function releasePayloads(stanzas: readonly PackageStanza[], pool: readonl
   return found;
 }
 
+/**
+ * Stanzas of `incoming` that depend on a release payload package (NAME-release-ID (= VERSION))
+ * found neither in `incoming` nor in `listed`: apt could not install them.
+ */
+export function withoutPayload(
+  incoming: readonly PackageStanza[],
+  listed: readonly PackageStanza[],
+): { stanza: PackageStanza; payload: string }[] {
+  const missing: { stanza: PackageStanza; payload: string }[] = [];
+  for (const stanza of incoming) {
+    const payload = payloadRelation(stanza);
+    if (payload !== undefined && releasePayloads([stanza], [...incoming, ...listed]).length === 0)
+      missing.push({ stanza, payload });
+  }
+  return missing;
+}
+
+/** "NAME-release-ID (= VERSION)" when the stanza's Depends names its release payload, as pkgapp writes it. */
+function payloadRelation(s: PackageStanza): string | undefined {
+  const depends = s.fields.find((f) => f.name.toLowerCase() === 'depends')?.value ?? '';
+  for (const relation of depends.split(',')) {
+    const m = /^\s*(\S+)-release-(\S+) \(= (\S+)\)\s*$/.exec(relation);
+    if (m && m[1] === s.package && m[3] === s.version) return relation.trim();
+  }
+  return undefined;
+}
+
 /** Order of stanzas in Packages: by Package, then dpkg version order, then Architecture. */
 export function compareStanzas(a: PackageStanza, b: PackageStanza): number {
   return (

@@ -13,7 +13,13 @@ import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage
 import { checkConflicts, checkNames, referenced, sameKey, suiteOf, type Incoming } from './apt-archive.js';
 import { copyToPool, describeDeb, poolOrphans, removeUnreferenced } from './apt-pool.js';
 import { APT_KEYRING, checkArchiveKey, exportKeyring } from './archive-key.js';
-import { dedupeStanzas, releasePayloads, stanzasBeyondKeep, type PackageStanza } from './packages-index.js';
+import {
+  dedupeStanzas,
+  releasePayloads,
+  stanzasBeyondKeep,
+  withoutPayload,
+  type PackageStanza,
+} from './packages-index.js';
 import { loadAptState, saveAptState } from './apt-state.js';
 import { planSuite, writeSuite, type SuitePlan } from './write-suite.js';
 
@@ -115,6 +121,7 @@ async function addToSuite(incoming: readonly Incoming[], options: AptPublishOpti
     const state = await loadAptState(store);
     const { archive } = state;
     checkConflicts(incoming, archive, (key) => `${store.location}/${key}`);
+    checkPayloadsPresent(incoming, archive.get(options.suite)?.get(options.component) ?? [], options);
     const rotated = await checkArchiveKey(store, archive, options.signer);
     const listedBefore = referenced(archive);
     const components = suiteOf(archive, options.suite);
@@ -162,6 +169,33 @@ async function addToSuite(incoming: readonly Incoming[], options: AptPublishOpti
     await removeUnreferenced(store, [...result.removed, ...orphans], archive);
     return result;
   }
+}
+
+/**
+ * pkgapp.releases: a NAME package depends on exactly its NAME-release-ID; listed without it, apt
+ * could not install it. Refused before anything is written, unless the payload comes in the same
+ * run or the suite's component lists it already.
+ */
+function checkPayloadsPresent(
+  incoming: readonly Incoming[],
+  listed: PackageStanza[],
+  options: AptPublishOptions,
+): void {
+  const missing = withoutPayload(
+    incoming.map((i) => i.stanza),
+    listed,
+  );
+  if (missing.length === 0) return;
+  const { stanza, payload } = missing[0]!;
+  const label = incoming.find((i) => i.stanza === stanza)!.file;
+  const where = options.store.location;
+  throw new UserError(
+    `${label}: ${stanza.package} ${stanza.version} depends on ${payload}, which is neither among the packages published nor in suite "${options.suite}" (component ${options.component}) of ${where}/apt: apt could not install it; nothing was published`,
+    {
+      code: 'PKGAPP_PUBLISH_RELEASE_MISSING',
+      hint: `pkgapp.releases builds two packages per version: publish both, e.g. pkgapp publish --repo ${where} --suite ${options.suite} dist/*.deb`,
+    },
+  );
 }
 
 /** What an operator runs on a server to install from DIR/apt published at `baseUrl`. */

@@ -26,6 +26,7 @@ import { mapBounded, PARALLEL_UPLOADS, type RepositoryStorage } from '../storage
 import { checkChannel, seconds, type Member } from './channel-state.js';
 import { applyKeep, selectVersion } from './channel-versions.js';
 import { comparePackages, FILELISTS, OTHER, PRIMARY, repoPackage } from './repodata.js';
+import { releaseOf, releasePackages, releasesBeyondKeep, withoutRelease } from './release-pairs.js';
 import { parseRepomd, repomdXml, type RepomdRecord } from './repomd.js';
 import { repomdSigned } from './repomd-signature.js';
 import { YUM_KEY_FILE } from './yum-key.js';
@@ -127,9 +128,10 @@ export async function promoteYumInStore(
       },
     );
   }
+  const own = matches.map((m) => source.entries.find((e) => e.file === m.file)!);
+  // pkgapp.releases: NAME-VERSION brings the release package it requires along.
   const incoming: Incoming[] = [];
-  for (const m of matches) {
-    const entry = source.entries.find((e) => e.file === m.file)!;
+  for (const entry of [...own, ...releasePackages(own, source.entries)]) {
     const key = `yum/${from}/Packages/${entry.file}`;
     const size = (await store.head(key))?.size ?? -1;
     if (size !== entry.size) {
@@ -157,6 +159,7 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
   const base = `yum/${suite}`;
   for (let attempt = 1; ; attempt++) {
     const state = await loadYumState(store, suite);
+    checkReleasesPresent(incoming, state, store);
     // No state object yet: a new channel, or one published before them, whose repository may
     // still have the old pool: its rpms become digest records first (a kill leaves the state
     // absent, so the next publish does this again).
@@ -183,9 +186,7 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
       toCopy.push(item);
       result.added.push(`${suite}/Packages/${entry.file}`);
     }
-    const dropped = new Set(
-      applyKeep(entries.map(memberOf), options.keep, new Set(incoming.map((i) => i.entry.file))).map((m) => m.file),
-    );
+    const dropped = keepDrops(entries, options.keep, new Set(incoming.map((i) => i.entry.file)));
     result.removed.push(...[...dropped].map((f) => `${suite}/Packages/${f}`));
     state.entries = entries.filter((e) => !dropped.has(e.file)).sort(compareEntries);
 
@@ -234,6 +235,41 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
     if (rotated) await resignOthers(store, suite, options);
     return result;
   }
+}
+
+/**
+ * The files `keep` drops: beyond the newest `keep` versions of each name+arch, counting the
+ * packages that are not release packages; then every release package no remaining NAME requires
+ * (pkgapp.releases: it goes with its NAME version). `protect`ed files (this run's) stay.
+ */
+function keepDrops(entries: readonly ChannelEntry[], keep: number | undefined, protect: Set<string>): Set<string> {
+  if (keep === undefined) return new Set();
+  const counted = entries.filter((e) => releaseOf(e) === undefined);
+  const dropped = new Set(applyKeep(counted.map(memberOf), keep, protect).map((m) => m.file));
+  for (const e of releasesBeyondKeep(entries, dropped, protect)) dropped.add(e.file);
+  return new Set([...dropped].sort());
+}
+
+/**
+ * pkgapp.releases: an rpm NAME requires exactly its NAME-release-ID; listed without it, dnf
+ * could not install it. Refused before anything is written, unless the release comes in the same
+ * run or the channel lists it already.
+ */
+function checkReleasesPresent(incoming: readonly Incoming[], state: ChannelState, store: RepositoryStorage): void {
+  const missing = withoutRelease(
+    incoming.map((i) => i.entry),
+    state.entries,
+  );
+  if (missing.length === 0) return;
+  const { entry, release } = missing[0]!;
+  const label = incoming.find((i) => i.entry === entry)!.label;
+  throw new UserError(
+    `${label}: ${entry.name}-${entry.version}-${entry.release} requires ${release} = ${entry.version}-${entry.release}, which is neither among the packages published nor in yum channel "${state.channel}" of ${store.location}/yum: dnf could not install it; nothing was published`,
+    {
+      code: 'PKGAPP_PUBLISH_RELEASE_MISSING',
+      hint: `pkgapp.releases builds two rpms per version: publish both, e.g. pkgapp publish --repo ${store.location} --suite ${state.channel} dist/*.rpm`,
+    },
+  );
 }
 
 /** Clients now hold the new key: every other channel is re-signed with it (the one listing publish makes). */

@@ -164,12 +164,12 @@ async function migrate(store: RepositoryStorage, channel: string): Promise<Chann
         'a package of primary.xml lacks a sha256 pkgid, its Packages/ location or its filelists/other entries',
       );
     state.entries.push({
-      file: unescape(location),
-      name: unescape(name),
-      arch: unescape(arch),
+      file: unescapeXml(location),
+      name: unescapeXml(name),
+      arch: unescapeXml(arch),
       epoch: Number(version[1]),
-      version: unescape(version[2]!),
-      release: unescape(version[3]!),
+      version: unescapeXml(version[2]!),
+      release: unescapeXml(version[3]!),
       sha256,
       size: Number(size),
       primary,
@@ -184,7 +184,8 @@ function withNewline(fragment: string): string {
   return fragment.endsWith('\n') ? fragment : `${fragment}\n`;
 }
 
-function unescape(value: string): string {
+/** Undoes the five XML entities repodata writes in attributes and text. */
+export function unescapeXml(value: string): string {
   return value.replace(
     /&(amp|lt|gt|quot|apos);/g,
     (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e]!,
