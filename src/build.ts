@@ -5,7 +5,7 @@ import { findTool, parseLock } from './app/lockfiles/package-manager.js';
 import type { Lock, LockGraph, ManagerId } from './app/lockfiles/types.js';
 import { readApp, type AppProject } from './app/read-app.js';
 import { collectContents } from './contents/collect-contents.js';
-import { libraryDependencies, readPayloadElf } from './contents/library-dependencies.js';
+import { readPayloadElf } from './contents/payload-elf.js';
 import { stripCompiledAddons } from './contents/strip-compiled.js';
 import { needsDeploy, projectOf, stageApp, type StagedApp } from './contents/stage-app.js';
 import { selectAppFiles, type AppSelection } from './contents/select-app-files.js';
@@ -14,13 +14,13 @@ import type { DroppedBinaries } from './contents/platform-filter.js';
 import { checkEntryPoints, resolveServiceEntry } from './contents/service-entry.js';
 import { cacheDir } from './contents/generated-files.js';
 import { resolveCacheLocation } from './cache/cache-dir.js';
-import { openCacheStore, type CacheStore } from './cache/cache-store.js';
+import type { CacheStore } from './cache/cache-store.js';
 import { UserError } from './errors.js';
 import { BUILTIN_FORMATS, DEFAULT_TARGET, formatFor, type Target, type WrittenPackage } from './formats.js';
 import { writePackages } from './write-packages.js';
 import { renderSbom } from './sbom/cyclonedx.js';
 import type { SignKeySource } from './sign/openpgp-signer.js';
-import { bundledNode } from './contents/bundled-node.js';
+import type { BundledNode } from './contents/bundled-node.js';
 import { chooseArch, parseArch, wrongMachine } from './manifest/choose-arch.js';
 import {
   checkPrebuildsInLock,
@@ -158,10 +158,13 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   const target = installTarget(manifest.archOverride);
   if (target) checkPrebuildsInLock(graph, target, app.lockfilePath);
   const outDir = path.resolve(options.dir ?? '.', options.outDir ?? 'dist');
-  const runtime = manifest.runtime.bundled
-    ? await bundledNode(manifest, options.nodeBinary, target?.cpu ?? process.arch)
-    : undefined;
-  for (const format of formats) format.check(manifest);
+  // --node bundled: the runtime to ship (its reader loads only then).
+  let runtime: BundledNode | undefined;
+  if (manifest.runtime.bundled) {
+    const { bundledNode } = await import('./contents/bundled-node.js');
+    runtime = await bundledNode(manifest, options.nodeBinary, target?.cpu ?? process.arch);
+  }
+  for (const format of formats) await format.check(manifest);
   // The app's files (contents/select-app-files.ts): npm pack's selection, plus build output a
   // .gitignore hides and pkgapp.include, minus pkgapp's own products (an output directory inside
   // the app, even the default dist/ beside dist/server.js, is never packaged as such).
@@ -301,7 +304,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       collected.nativeAddons.push(runtime.entry.path); // a node binary is as architecture-specific as an addon
       log(`bundling Node.js ${runtime.version ?? ''} from ${(runtime.entry.source as { file: string }).file}`);
     }
-    for (const format of formats) format.checkContents?.(collected.entries);
+    for (const format of formats) await format.checkContents?.(collected.entries);
     checkAborted();
     // Any ELF object (a shipped program such as esbuild's) makes the package architecture-specific.
     const nativeCode = [
@@ -320,6 +323,8 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     }
     if (collected.elfObjects.length) {
       const deb = formats.some((f) => f.target === 'deb');
+      // The library tables load only for a payload with ELF objects.
+      const { libraryDependencies } = await import('./contents/library-dependencies.js');
       const libraries = await libraryDependencies({
         objects: collected.elfObjects,
         symlinkNames: collected.librarySymlinks,
@@ -416,7 +421,10 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   }
 }
 
-/** The build cache (src/cache/), or undefined when off or unusable (a warning: the build goes on without it). */
+/**
+ * The build cache (src/cache/, loaded only when on), or undefined when off or unusable (a
+ * warning: the build goes on without it).
+ */
 async function openBuildCache(options: BuildOptions, log: (line: string) => void): Promise<CacheStore | undefined> {
   const location = resolveCacheLocation({
     cache: options.cache,
@@ -424,6 +432,7 @@ async function openBuildCache(options: BuildOptions, log: (line: string) => void
     env: options.env ?? process.env,
   });
   if (!location) return undefined;
+  const { openCacheStore } = await import('./cache/cache-store.js');
   try {
     return await openCacheStore(location.dir, location.maxBytes);
   } catch (error) {

@@ -58,8 +58,11 @@ export interface WrittenPackage extends PendingFile {
 /** Reads packages of this format for `pkgapp inspect` and `pkgapp verify`. */
 export interface PackageReader {
   inspect(file: string): Promise<Inspection>;
-  /** The format's own sections of the human report (summary line, metadata, dependencies, scripts). */
-  renderDetails(inspection: Inspection, out: string[]): void;
+  /**
+   * The format's own sections of the human report (summary line, metadata, dependencies,
+   * scripts), pushed onto `out`. May be async so that a format loads its renderer only for inspect.
+   */
+  renderDetails(inspection: Inspection, out: string[]): void | Promise<void>;
   /** The package's signatures (and digests) checked against `keys`; `valid` and `problem` are added by verify(). */
   verify(
     file: string,
@@ -76,10 +79,13 @@ export interface PackageFormat {
   arch: ArchNames;
   /** True when the first bytes of a file (up to 8; fewer when the file is shorter) are this format's magic. */
   detect(head: Buffer): boolean;
-  /** Throws UserError for metadata this format cannot express, before anything is installed. */
-  check(manifest: Manifest): void;
-  /** Throws UserError for collected contents this format cannot hold, before anything is written. */
-  checkContents?(contents: ReadonlyEntryStore): void;
+  /**
+   * Throws (or rejects with) UserError for metadata this format cannot express, before anything
+   * is installed. May be async so that a format loads its writer only when a build asks for it.
+   */
+  check(manifest: Manifest): void | Promise<void>;
+  /** Throws (or rejects with) UserError for collected contents this format cannot hold, before anything is written. */
+  checkContents?(contents: ReadonlyEntryStore): void | Promise<void>;
   write(job: PackageJob): Promise<WrittenPackage>;
   /** inspect and verify. */
   reader: PackageReader;

@@ -17,10 +17,15 @@ export async function readReleaseInfo(dir: string, lockfilePath: string): Promis
   const lockfileSha256 = createHash('sha256')
     .update(await readFile(lockfilePath))
     .digest('hex');
-  const commit = await tryTool('git', ['rev-parse', '--verify', 'HEAD'], dir).catch(() => undefined);
-  if (!commit) return { lockfileSha256 };
-  const status = await tryTool('git', ['status', '--porcelain', '--untracked-files=no', '--', '.'], dir).catch(
-    () => undefined,
-  );
-  return { gitCommit: commit, gitDirty: status !== undefined && status !== '', lockfileSha256 };
+  // One git process answers both (git 2.11+): the "# branch.oid" header is HEAD's commit
+  // ("(initial)" before the first commit), every other line a tracked file that differs.
+  const status = await tryTool(
+    'git',
+    ['status', '--porcelain=v2', '--branch', '--untracked-files=no', '--', '.'],
+    dir,
+  ).catch(() => undefined);
+  const lines = status?.split('\n') ?? [];
+  const commit = lines.find((l) => l.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+  if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return { lockfileSha256 };
+  return { gitCommit: commit, gitDirty: lines.some((l) => l !== '' && !l.startsWith('#')), lockfileSha256 };
 }

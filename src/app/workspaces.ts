@@ -2,7 +2,7 @@
 // "packages", expanded to the directories holding a package.json.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { minimatch } from 'minimatch';
+import { minimatch } from '../util/minimatch.js';
 import { UserError } from '../errors.js';
 import type { PackageJson } from './package-json.js';
 

@@ -20,7 +20,7 @@ export function addInspectCommand(program: Command, io: Io): void {
         import('../inspect/render-inspection.js'),
       ]);
       const inspection = await inspect(file, options);
-      io.stdout(flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : renderInspection(inspection));
+      io.stdout(flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : await renderInspection(inspection));
       const verification = inspection.signature.verification;
       if (verification && !verification.valid) {
         throw new UserError(`${file}: ${verification.problem}`, {

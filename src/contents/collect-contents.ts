@@ -18,7 +18,7 @@ import {
   type TargetPlatform,
 } from './platform-filter.js';
 import { TopLevelTally } from './package-summary.js';
-import { mayBeElfLibrary, readPayloadElf, type ElfCandidate, type PayloadElf } from './library-dependencies.js';
+import { mayBeElfLibrary, readPayloadElf, type ElfCandidate, type PayloadElf } from './payload-elf.js';
 import { rewriteShebang } from './shebang.js';
 
 export interface CollectedContents {

@@ -1,7 +1,7 @@
 // What never goes into a package: secrets in the app, pkgapp's own products and configuration,
 // build caches, and packaging noise in node_modules. `pkgapp.include` overrides all of these
 // for app files; `pkgapp.exclude` always wins.
-import { Minimatch } from 'minimatch';
+import { Minimatch } from '../util/minimatch.js';
 import { MANAGER_CONFIG_FILES } from '../app/lockfiles/package-manager.js';
 import { BUILD_CACHES } from './build-outputs.js';
 

@@ -14,7 +14,7 @@ import { temporaryDir, type TemporaryDir } from '../util/atomic-output.js';
 import { runTool } from '../util/run-tool.js';
 import { snapshotTree, writtenSince } from './build-outputs.js';
 import { layOutWorkspace } from './deploy-workspace.js';
-import { installThroughCache, type InstallCache } from './install-cache.js';
+import type { InstallCache } from './install-cache.js';
 import { isPkgappProduct } from './exclude.js';
 import {
   declaredFacts,
@@ -107,13 +107,15 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
             `${show(tool!.installProduction)} in a staging copy of ${app.dir}`,
             installErrorCode(tool!),
           ).then(() => undefined);
-        if (request.cache)
+        if (request.cache) {
+          // Loaded here: only an install with a cache uses it.
+          const { installThroughCache } = await import('./install-cache.js');
           await installThroughCache(
             request.cache,
             { root: project.root, lockfilePath: app.lockfilePath, tool: tool!, env: process.env, staging: source },
             installNow,
           );
-        else await installNow();
+        } else await installNow();
       } else {
         request.cache?.log(
           `build cache: installed tree not reused: ${buildScript !== undefined ? 'pkgapp.buildScript runs in the same tree' : 'a workspace is deployed'}`,

@@ -19,7 +19,6 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readElfInfo } from '../elf/elf-info.js';
 import { EXIT_FAILURE, UserError } from '../errors.js';
 import { isNodeGypIntermediate } from './exclude.js';
 
@@ -103,6 +102,8 @@ async function compiledObjects(
   packageDir: string,
 ): Promise<{ rel: string; executable: boolean; unstripped: boolean }[]> {
   const found: { rel: string; executable: boolean; unstripped: boolean }[] = [];
+  // Loaded here: only packages that ran node-gyp get this far.
+  const { readElfInfo } = await import('../elf/elf-info.js');
   const visit = async (rel: string): Promise<void> => {
     for (const child of readdirSync(path.join(packageDir, rel), { withFileTypes: true }).sort((a, b) =>
       a.name < b.name ? -1 : 1,

@@ -9,7 +9,8 @@
 //   library no data knows was declared with pkgapp.libraries when the package was built;
 // - rpm: the Requires rpm's elfdeps writes for it, and any the package lacks.
 import path from 'node:path';
-import { debLibrarySources, payloadSonames, type PayloadElf } from '../contents/library-dependencies.js';
+import { debLibrarySources, payloadSonames } from '../contents/library-dependencies.js';
+import type { PayloadElf } from '../contents/payload-elf.js';
 import { compareDebVersions } from '../deb/deb-version.js';
 import { shlibDepends } from '../deb/shlib-depends.js';
 import { elfRequires } from '../rpm/elf-requires.js';

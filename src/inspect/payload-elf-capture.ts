@@ -12,7 +12,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { mayBeElfLibrary, type PayloadElf } from '../contents/library-dependencies.js';
+import { mayBeElfLibrary, type PayloadElf } from '../contents/payload-elf.js';
 import { ElfFormatError, readElfInfo } from '../elf/elf-info.js';
 import type { EntrySink } from '../rpm/cpio-listing.js';
 

@@ -14,10 +14,10 @@ export interface RenderOptions {
 }
 
 /** The whole human report, ending in a newline. */
-export function renderInspection(inspection: Inspection, options: RenderOptions = {}): string {
+export async function renderInspection(inspection: Inspection, options: RenderOptions = {}): Promise<string> {
   const out: string[] = [printable(inspection.file)];
   // The format's own sections (a report read back from --json of a format not registered here has none).
-  findFormat(inspection.format)?.reader.renderDetails(inspection, out);
+  await findFormat(inspection.format)?.reader.renderDetails(inspection, out);
   if (inspection.healthGate) {
     const g = inspection.healthGate;
     out.push(

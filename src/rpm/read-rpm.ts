@@ -2,6 +2,7 @@
 // reads, never the payload; refuses hostile counts and offsets before allocating anything.
 import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import { RPM_LEAD_MAGIC } from './lead-magic.js';
 import { FILEFLAG_GHOST, READTAG, RPM_TYPE, SIGTAG, TAG } from './tags.js';
 
 /** One decoded index entry of a header. */
@@ -26,8 +27,6 @@ export interface RpmFileInfo {
 }
 
 const LEAD_SIZE = 96;
-/** The first four bytes of every rpm (the lead). */
-export const RPM_LEAD_MAGIC = 0xedabeedb;
 const HEADER_MAGIC = 0x8eade801;
 /** rpm's own ceilings (header_internal.h hdrchkTags/hdrchkData; hdrblobRead for signatures). */
 const LIMITS = {

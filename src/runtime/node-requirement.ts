@@ -4,7 +4,6 @@
 // major they were built with. The build log says what set each part. docs/node-runtime.md.
 import semver from 'semver';
 import type { InstalledPackage } from '../contents/installed-tree.js';
-import { ELF_MACHINE, ElfFormatError, readDynamicSymbols } from '../elf/dynamic-symbols.js';
 import { UserError } from '../errors.js';
 import type { Arch } from '../manifest/arch.js';
 import type { Manifest } from '../manifest/manifest.js';
@@ -68,16 +67,18 @@ export async function resolveNodeRequirement(input: NodeRequirementInput): Promi
   }
 
   // 2. The addons: N-API (any major that has the N-API version) or built against V8 (one major).
-  const machine = input.arch === 'all' ? undefined : ELF_MACHINE[input.arch];
+  // The ELF reader loads only for a payload with addons.
+  const elf = input.addons.length ? await import('../elf/dynamic-symbols.js') : undefined;
+  const machine = input.arch === 'all' || !elf ? undefined : elf.ELF_MACHINE[input.arch];
   let napi: { version: number; path: string } | undefined;
   const pinned: string[] = [];
   const foreign: string[] = [];
   for (const addon of input.addons) {
     let symbols;
     try {
-      symbols = await readDynamicSymbols(addon.file);
+      symbols = await elf!.readDynamicSymbols(addon.file);
     } catch (error) {
-      if (!(error instanceof ElfFormatError)) throw error;
+      if (!(error instanceof elf!.ElfFormatError)) throw error;
       log(
         `warning: native addon /${addon.path}: ${error.message}; treated as built for Node.js ${semver.major(input.buildNodeVersion)} only`,
       );

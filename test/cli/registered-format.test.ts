@@ -106,7 +106,7 @@ test('inspect() and verify() read the registered format through its reader, foun
   assert.equal(inspection.format, 'tgz');
   assert.deepEqual([inspection.name, inspection.version, inspection.architecture], ['acme-hello', '1.0.0', 'any']);
   assert.ok(inspection.files!.some((f) => f.path === '/etc/systemd/system/acme-hello.service' && f.type === 'file'));
-  const report = renderInspection(inspection);
+  const report = await renderInspection(inspection);
   assert.match(report, /gzip-compressed tar of the installed tree/);
   // A tarball carries no signature: verify() says so through the reader, as for an unsigned deb.
   const base = path.join(await tempDir('pkgapp-keys-'), 'release');

@@ -159,8 +159,9 @@ export const tgzFormat: PackageFormat = {
   write,
   reader: {
     inspect: inspectTgz,
-    renderDetails: (inspection, out) =>
-      out.push('  gzip-compressed tar of the installed tree (no metadata, no scripts)'),
+    renderDetails: (inspection, out) => {
+      out.push('  gzip-compressed tar of the installed tree (no metadata, no scripts)');
+    },
     // A tarball carries no signature: verify() reports it as not signed.
     verify: async (file) => ({ file, format: 'tgz', signatures: [], digests: [] }),
   },

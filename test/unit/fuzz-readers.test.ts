@@ -132,7 +132,7 @@ test(`inspect and verify end every hostile package in success or a clean UserErr
         'inspect',
         async () => {
           const inspection = await inspect(file);
-          return renderInspection(inspection).length + JSON.stringify(inspection).length;
+          return (await renderInspection(inspection)).length + JSON.stringify(inspection).length;
         },
       ],
       ['verify', () => verify(file, bases.key)],
