@@ -14,7 +14,7 @@ import { isUserError } from '../../src/errors.js';
 import { LocalStorage } from '../../src/publish/storage/local-storage.js';
 import { promoteYum, publishYum, yumClientSetup, type YumPublishOptions } from '../../src/publish/yum/publish-yum.js';
 import { publishYumToStore } from '../../src/publish/yum/publish-yum-store.js';
-import { loadYumState } from '../../src/publish/yum/yum-state.js';
+import { loadYumState, saveYumState } from '../../src/publish/yum/yum-state.js';
 import { parseRepomd } from '../../src/publish/yum/repomd.js';
 import { readRpm, rpmDependencies, rpmFileList, rpmNevra } from '../../src/rpm/read-rpm.js';
 import { keygen } from '../../src/sign/keygen.js';
@@ -562,6 +562,14 @@ test('a new signing key replaces RPM-GPG-KEY-pkgapp and re-signs every channel',
   const repoDir = await tempDir('pkgapp-yumrepo-');
   await publishYum([v1], options(repoDir, 'staging'));
   await publishYum([v1], options(repoDir, 'production'));
+  // As a publish killed after production's repomd.xml and before its deletes leaves it: a stale
+  // data file the state still lists under removing. The re-signing publish finishes the delete.
+  const stale = 'yum/production/repodata/0000-stale-primary.xml.gz';
+  await writeFile(path.join(repoDir, stale), 'stale');
+  const store = new LocalStorage(repoDir);
+  const production = await loadYumState(store, 'production');
+  production.removing.push(stale);
+  assert.ok(await saveYumState(store, production));
   const key = await keygen({
     name: 'rotated',
     email: 'rotated@example.com',
@@ -587,6 +595,8 @@ test('a new signing key replaces RPM-GPG-KEY-pkgapp and re-signs every channel',
     );
     assert.equal(r.exitCode, 0, `${channel}: ${r.all}`);
   }
+  await assert.rejects(stat(path.join(repoDir, stale)), { code: 'ENOENT' });
+  assert.deepEqual((await loadYumState(store, 'production')).removing, []);
 });
 
 test('a directory and a store get the same repodata bytes; a directory published before the state objects is read once from its repodata and its pool removed', async () => {

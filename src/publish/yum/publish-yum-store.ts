@@ -205,13 +205,7 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
     // What goes once the new repomd.xml is out: this run's dropped rpms and stale repodata, and
     // what a killed publish before it had still to remove; never a key the channel lists.
     const pending = state.removing;
-    const listed = new Set([
-      ...state.entries.map((e) => `${base}/Packages/${e.file}`),
-      ...[...state.repodata.current, ...state.repodata.previous].map((h) => `${base}/${h}`),
-    ]);
-    state.removing = [
-      ...new Set([...pending, ...[...dropped].map((f) => `${base}/Packages/${f}`), ...(plan?.stale ?? [])]),
-    ].filter((key) => !listed.has(key));
+    scheduleRemoval(state, base, [...[...dropped].map((f) => `${base}/Packages/${f}`), ...(plan?.stale ?? [])]);
     if (!plan && state.etag !== undefined && toCopy.length === 0 && dropped.size === 0 && pending.length === 0)
       return result;
     if (!(await saveYumState(store, state))) {
@@ -226,12 +220,7 @@ async function addToChannel(incoming: Incoming[], options: YumStorePublishOption
       );
     }
     if (plan) await writePlan(store, base, plan);
-    if (state.removing.length) {
-      await mapBounded(state.removing, PARALLEL_UPLOADS, (key) => store.delete(key));
-      // Done: the next publish need not repeat them (if this write is refused, it repeats them).
-      state.removing = [];
-      await saveYumState(store, state);
-    }
+    await removeScheduled(store, state);
     if (rotated) await resignOthers(store, suite, options);
     return result;
   }
@@ -280,9 +269,12 @@ async function resignOthers(store: RepositoryStorage, suite: string, options: Yu
       const state = await loadYumState(store, channel);
       const plan = await planChannel(store, state, options, true);
       if (!plan) break;
+      // The stale repodata is recorded before the state is saved, as in addToChannel: a kill
+      // between the new repomd.xml and the deletes leaves it to the next publish, not forgotten.
+      scheduleRemoval(state, `yum/${channel}`, plan.stale);
       if (await saveYumState(store, state)) {
         await writePlan(store, `yum/${channel}`, plan);
-        await mapBounded(plan.stale, PARALLEL_UPLOADS, (key) => store.delete(key));
+        await removeScheduled(store, state);
         break;
       }
       if (attempt >= STATE_ATTEMPTS)
@@ -293,6 +285,26 @@ async function resignOthers(store: RepositoryStorage, suite: string, options: Yu
         });
     }
   }
+}
+
+/**
+ * Adds `keys` to what goes once the channel's new repomd.xml is out (ChannelState.removing, saved
+ * with the state), never a key the channel still lists; a killed publish's list is kept.
+ */
+function scheduleRemoval(state: ChannelState, base: string, keys: readonly string[]): void {
+  const listed = new Set([
+    ...state.entries.map((e) => `${base}/Packages/${e.file}`),
+    ...[...state.repodata.current, ...state.repodata.previous].map((h) => `${base}/${h}`),
+  ]);
+  state.removing = [...new Set([...state.removing, ...keys])].filter((key) => !listed.has(key));
+}
+
+/** Deletes what scheduleRemoval listed, then saves the state without it (if that save is refused, the next publish repeats the deletes). */
+async function removeScheduled(store: RepositoryStorage, state: ChannelState): Promise<void> {
+  if (state.removing.length === 0) return;
+  await mapBounded(state.removing, PARALLEL_UPLOADS, (key) => store.delete(key));
+  state.removing = [];
+  await saveYumState(store, state);
 }
 
 /**
