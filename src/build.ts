@@ -14,7 +14,7 @@ import type { DroppedBinaries } from './contents/platform-filter.js';
 import { checkEntryPoints, resolveServiceEntry } from './contents/service-entry.js';
 import { cacheDir } from './contents/generated-files.js';
 import { resolveCacheLocation } from './cache/cache-dir.js';
-import type { CacheStore } from './cache/cache-store.js';
+import type { CacheStore, TreeFile } from './cache/cache-store.js';
 import { UserError } from './errors.js';
 import { BUILTIN_FORMATS, DEFAULT_TARGET, formatFor, type Target, type WrittenPackage } from './formats.js';
 import { writePackages } from './write-packages.js';
@@ -225,7 +225,17 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     buildScript,
     selection,
     selectFiles,
-    cache: install && cache ? { store: cache, log } : undefined,
+    cache:
+      install && cache
+        ? {
+            store: cache,
+            log,
+            // The payload segments' keys use the installed files' digests instead of reading them.
+            ...(segmentCache instanceof StoreSegmentCache
+              ? { learnTree: (dir: string, files: readonly TreeFile[]) => segmentCache.learnTree(dir, files) }
+              : {}),
+          }
+        : undefined,
   });
   let appFiles = staged.appFiles;
   try {
@@ -261,7 +271,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     }
     const links = staged.links.map((location) => ({ location, name: location, version: '', optional: false }));
     // node-gyp's output is stripped in the staging copy, before its sizes are collected.
-    await stripCompiledAddons({
+    const strip = await stripCompiledAddons({
       root: staged.root,
       locations: staged.packages.map((p) => p.location),
       ownTree: install,
@@ -269,6 +279,9 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       ci: (options.env ?? process.env)['CI'] === 'true',
       log,
     });
+    // A stripped file is not the installed one any more: its digest is read again.
+    if (segmentCache instanceof StoreSegmentCache)
+      for (const rel of strip.stripped) segmentCache.forget(path.join(staged.root, rel));
     log(`collecting ${appFiles.length} app files and ${staged.packages.length} packages`);
     // Other platforms' binaries are left out; the target CPU is --arch's, else this machine's
     // (what chooseArch below settles on when native code remains).

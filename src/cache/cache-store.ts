@@ -26,8 +26,10 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   readSync,
+  statSync,
   symlinkSync,
   utimesSync,
   type Stats,
@@ -44,9 +46,7 @@ import {
   rename,
   rm,
   stat,
-  utimes,
   writeFile,
-  type FileHandle,
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,10 +58,10 @@ const LAYOUT = 'v1';
 /** Scratch directories of another machine (a cache shared over CI) older than this are leftovers. */
 const FOREIGN_LEFTOVER_MS = 24 * 3600 * 1000;
 
-/** A verified blob: read it through `handle` (positioned reads; the file may be unlinked meanwhile). */
+/** A verified blob: read it through `fd` (positioned reads; the file may be unlinked meanwhile). */
 export interface CachedBlob {
   path: string;
-  handle: FileHandle;
+  fd: number;
   size: number;
   sha256: string;
   /** The JSON value given to putBlob. */
@@ -159,7 +159,7 @@ export class CacheStore {
    */
   async getBlob(kind: string, key: string, onRejected?: () => void): Promise<CachedBlob | undefined> {
     const entry = this.entryDir(kind, key);
-    const meta = await readMeta(entry, 'blob');
+    const meta = readMeta(entry, 'blob');
     if (meta === DAMAGED) {
       // Discarded, or the entry would block its own rebuild (a put finds the directory taken).
       await this.discard(entry);
@@ -168,26 +168,26 @@ export class CacheStore {
     }
     if (!meta) return undefined;
     const file = path.join(entry, 'data');
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(file, 'r');
+      fd = openSync(file, 'r');
     } catch {
       return undefined; // evicted meanwhile
     }
     try {
-      const { size } = await handle.stat();
-      if (size !== meta.size || (await hashHandle(handle)) !== meta.sha256) {
-        await handle.close();
+      const { size } = fstatSync(fd);
+      if (size !== meta.size || hashFdSync(fd) !== meta.sha256) {
+        closeSync(fd);
         await this.discard(entry);
         onRejected?.();
         return undefined;
       }
     } catch (error) {
-      await handle.close();
+      closeSync(fd);
       throw error;
     }
-    await touch(entry);
-    return { path: file, handle, size: meta.size, sha256: meta.sha256, info: meta.info, close: () => handle.close() };
+    touch(entry);
+    return { path: file, fd, size: meta.size, sha256: meta.sha256, info: meta.info, close: async () => closeSync(fd) };
   }
 
   /**
@@ -201,22 +201,25 @@ export class CacheStore {
     info: unknown = null,
   ): Promise<boolean> {
     const entry = this.entryDir(kind, key);
-    const existing = await readMeta(entry, 'blob');
+    const existing = readMeta(entry, 'blob');
     if (existing === DAMAGED) await this.discard(entry);
-    else if (existing) return touch(entry).then(() => false);
+    else if (existing) {
+      touch(entry);
+      return false;
+    }
     const tmp = await this.newTemp('put');
     try {
       const data = path.join(tmp, 'data');
       if (typeof source === 'string') await linkOrCopy(source, data);
       else await source(data);
-      const handle = await open(data, 'r');
+      const fd = openSync(data, 'r');
       let size: number;
       let sha256: string;
       try {
-        size = (await handle.stat()).size;
-        sha256 = await hashHandle(handle);
+        size = fstatSync(fd).size;
+        sha256 = hashFdSync(fd);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
       await writeMeta(tmp, { layout: 1, type: 'blob', size, sha256, info });
       return this.counted(await this.publish(tmp, entry), size);
@@ -236,7 +239,7 @@ export class CacheStore {
    */
   async getTree(kind: string, key: string, dest: string): Promise<RestoredTree | undefined> {
     const entry = this.entryDir(kind, key);
-    const meta = await readMeta(entry, 'tree');
+    const meta = readMeta(entry, 'tree');
     if (meta === DAMAGED) await this.discard(entry);
     if (!meta || meta === DAMAGED) return undefined;
     let files: TreeFile[];
@@ -278,7 +281,7 @@ export class CacheStore {
       else if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       return undefined; // corrupt, or evicted while we read it
     }
-    await touch(entry);
+    touch(entry);
     return { files, info: meta.info, linked };
   }
 
@@ -287,13 +290,24 @@ export class CacheStore {
    * uncacheable: false), hard-linking its files when on the same file system. The caller must not
    * change those files afterwards (they may be the entry's own inodes). False when the key was
    * there already. Each file's SHA-256 is recorded with the inode and mtime it was stored with
-   * (getTree trusts a hard link to that same unchanged inode without reading it).
+   * (getTree trusts a hard link to that same unchanged inode without reading it). `hashed` gets
+   * the manifest once every file is hashed (the files under `source`, whether or not the entry
+   * lands: another build may store the same key first).
    */
-  async putTree(kind: string, key: string, source: string, info: unknown = null): Promise<boolean> {
+  async putTree(
+    kind: string,
+    key: string,
+    source: string,
+    info: unknown = null,
+    hashed?: (files: readonly TreeFile[]) => void,
+  ): Promise<boolean> {
     const entry = this.entryDir(kind, key);
-    const existing = await readMeta(entry, 'tree');
+    const existing = readMeta(entry, 'tree');
     if (existing === DAMAGED) await this.discard(entry);
-    else if (existing) return touch(entry).then(() => false);
+    else if (existing) {
+      touch(entry);
+      return false;
+    }
     const files = listTreeSync(source);
     if (!files) return false;
     const tmp = await this.newTemp('put');
@@ -326,6 +340,7 @@ export class CacheStore {
         file.mtimeMs = st.mtimeMs;
       });
       if (changed) return false; // changed while it was stored: not an entry to trust
+      hashed?.(files);
       const manifest = Buffer.from(JSON.stringify(files));
       await writeFile(path.join(tmp, 'files.json'), manifest);
       const size = files.reduce((sum, f) => sum + (f.type === 'file' ? f.size : 0), 0);
@@ -419,7 +434,7 @@ export class CacheStore {
       for (const shard of await readdirOrEmpty(path.join(entries, kind))) {
         for (const key of await readdirOrEmpty(path.join(entries, kind, shard))) {
           const dir = path.join(entries, kind, shard, key);
-          const read = await readMeta(dir, undefined);
+          const read = readMeta(dir, undefined);
           const meta = read === DAMAGED ? undefined : read;
           const used = await stat(path.join(dir, 'meta.json')).then(
             (s) => s.mtimeMs,
@@ -527,14 +542,16 @@ const DAMAGED = 'damaged';
  * The entry's meta.json when it is whole and of the expected type; undefined when there is none
  * (or of another type); DAMAGED when it is there but cannot be trusted.
  */
-async function readMeta(entry: string, type: Meta['type'] | undefined): Promise<Meta | typeof DAMAGED | undefined> {
+function readMeta(entry: string, type: Meta['type'] | undefined): Meta | typeof DAMAGED | undefined {
+  // Blocking: a small file, read once per segment of every build (hundreds), where each
+  // asynchronous call's thread-pool round trip cost more than the read.
   let text: string;
   try {
-    text = await readFile(path.join(entry, 'meta.json'), 'utf8');
+    text = readFileSync(path.join(entry, 'meta.json'), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return DAMAGED;
     // Entries appear whole (one rename): a directory without its meta.json was damaged after.
-    return (await stat(entry).catch(() => undefined))?.isDirectory() ? DAMAGED : undefined;
+    return statOrUndefined(entry)?.isDirectory() ? DAMAGED : undefined;
   }
   let meta: Meta;
   try {
@@ -548,15 +565,27 @@ async function readMeta(entry: string, type: Meta['type'] | undefined): Promise<
   return type === undefined || meta.type === type ? meta : undefined;
 }
 
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 async function writeMeta(dir: string, meta: Meta): Promise<void> {
   const check = sha256Of(Buffer.from(JSON.stringify(meta)));
   await writeFile(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, check }));
 }
 
 /** Marks an entry used now (what eviction orders by). */
-async function touch(entry: string): Promise<void> {
+function touch(entry: string): void {
   const now = new Date();
-  await utimes(path.join(entry, 'meta.json'), now, now).catch(() => undefined);
+  try {
+    utimesSync(path.join(entry, 'meta.json'), now, now);
+  } catch {
+    // gone meanwhile: nothing to mark
+  }
 }
 
 /** Hard-links `from` to `to`, or copies it (a reflink where the file system can) when linking is refused. True when linked. */
@@ -615,15 +644,16 @@ function hashFileWithStatSync(file: string, name: string): { sha256: string; sta
   }
 }
 
-async function hashHandle(handle: FileHandle): Promise<string> {
+/** SHA-256 (hex) of an open file, read from its start with blocking reads. */
+function hashFdSync(fd: number): string {
   const hash = createHash('sha256');
   const buffer = readBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER);
   try {
     for (let position = 0; ;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      position += bytesRead;
+      const n = readSync(fd, buffer, 0, buffer.length, position);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+      position += n;
     }
   } finally {
     readBuffers.push(buffer);

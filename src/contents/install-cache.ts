@@ -20,7 +20,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { MANAGER_CONFIG_FILES, type ManagerTool } from '../app/lockfiles/package-manager.js';
 import { CacheKey } from '../cache/cache-key.js';
-import type { CacheStore } from '../cache/cache-store.js';
+import type { CacheStore, TreeFile } from '../cache/cache-store.js';
 
 /** Installed-tree entries in the cache; bump the version when the key's recipe changes. */
 export const INSTALL_KIND = 'install';
@@ -198,11 +198,13 @@ async function toolVersion(tool: ManagerTool, env: NodeJS.ProcessEnv): Promise<s
 export interface InstallCache {
   store: CacheStore;
   log: (line: string) => void;
+  /** Told the manifest (each file's SHA-256) of the node_modules restored or stored at `dir`. */
+  learnTree?: (dir: string, files: readonly TreeFile[]) => void;
 }
 
 /**
  * Restores the cached install into `<staging>/node_modules` when there is one; otherwise runs
- * `install` and stores its node_modules. Returns the SHA-256 of every restored file on a hit.
+ * `install` and stores its node_modules; either way `learnTree` gets each file's SHA-256.
  */
 export async function installThroughCache(
   cache: InstallCache,
@@ -219,6 +221,7 @@ export async function installThroughCache(
   const target = path.join(request.staging, 'node_modules');
   const restored = existsSync(target) ? undefined : await cache.store.getTree(INSTALL_KIND, keyed.key, target);
   if (restored) {
+    cache.learnTree?.(target, restored.files);
     const files = restored.files.filter((f) => f.type === 'file').length;
     cache.log(
       `build cache: hit, installed tree ${keyed.key.slice(0, 12)} restored (${files} files verified, ${restored.linked ? 'hard links' : 'copies'}) in ${((Date.now() - started) / 1000).toFixed(1)} s without running ${request.tool.name}`,
@@ -228,7 +231,10 @@ export async function installThroughCache(
   cache.log(`build cache: miss, installed tree ${keyed.key.slice(0, 12)}: running ${request.tool.name}`);
   await install();
   const storing = Date.now();
-  if (existsSync(target) && (await cache.store.putTree(INSTALL_KIND, keyed.key, target)))
+  if (
+    existsSync(target) &&
+    (await cache.store.putTree(INSTALL_KIND, keyed.key, target, null, (files) => cache.learnTree?.(target, files)))
+  )
     cache.log(
       `build cache: stored installed tree ${keyed.key.slice(0, 12)} in ${((Date.now() - storing) / 1000).toFixed(1)} s`,
     );

@@ -4,6 +4,7 @@
 // the sink holds enough chunks (at most once per chunk), and the sink hands chunks back for reuse.
 import { readSync } from 'node:fs';
 import type { Hash } from 'node:crypto';
+import type { FileEntry } from '../contents/content-entry.js';
 
 /** Where full chunks go (a compressor writing a file). */
 export interface ChunkSink {
@@ -35,6 +36,11 @@ export type ReleaseChunk = (chunk: Buffer) => void;
 export class ChunkWriter {
   /** Bytes written so far. */
   total = 0;
+  /**
+   * Set on a segment probe's writer (payload-segments.ts): a file's content goes in as a short
+   * token naming it (its digest) instead of its bytes, written with `standIn`.
+   */
+  contentToken: ((entry: FileEntry) => Buffer) | undefined;
   private chunk: Buffer;
   private pos = 0;
   private readonly spare: Buffer[] = [];
@@ -74,6 +80,12 @@ export class ChunkWriter {
       offset += n;
     }
     this.total += data.length;
+  }
+
+  /** Writes `token` in place of `length` bytes: `total` counts the bytes it stands for. */
+  standIn(token: Buffer, length: number): void {
+    this.write(token);
+    this.total += length - token.length;
   }
 
   /** Writes `n` zero bytes (padding). */

@@ -10,6 +10,7 @@ import type { ChunkWriter } from './chunk-writer.js';
 
 /** Writes the file's bytes (`entry.size` of them) into the archive, through `hash`. */
 export async function copyEntry(writer: ChunkWriter, entry: FileEntry, hash: Hash | undefined): Promise<void> {
+  if (writer.contentToken) return writer.standIn(writer.contentToken(entry), entry.size);
   const source = entry.source;
   if ('body' in source) {
     hash?.update(source.body);

@@ -3,14 +3,17 @@
 // of what comes before them (gzip: deflate restarted, the CRC carried on; docs/internals/payload-segments.md).
 // The cut points depend on the paths only, so the bytes are the same with or without a cache;
 // with one, a segment whose exact uncompressed bytes (names, modes, sizes, contents) were
-// compressed before with the same settings is copied from it, with the file digests
-// computed then, instead of being compressed again.
+// compressed before with the same settings is copied from it, with the file digests and the CRC
+// computed then, instead of being compressed again. A segment is looked up by its archive
+// headers and its files' SHA-256 digests: known without reading for the files of a cached
+// install (src/cache/cache-store.ts records them), read and hashed for the others.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
+import type { FileEntry } from '../contents/content-entry.js';
 import { ChunkWriter, type ChunkSink } from './chunk-writer.js';
 import { compressingSink, type OutputFile, type SegmentingSink } from './compress-sink.js';
 import type { Compression } from './compression.js';
+import { crc32Combine, crc32OfSuffix } from './crc32-combine.js';
 import { GZIP_CHUNK } from './parallel-gzip.js';
 
 /** What a cached segment holds, as the writer reads it back. */
@@ -19,6 +22,8 @@ export interface CachedSegment {
   length: number;
   /** The per-file digests computed when it was written (see SegmentedPayload.segment). */
   digests: Buffer;
+  /** CRC-32 of the uncompressed bytes, on their own (from 0). */
+  crc: number;
   /** Compressed size. */
   size: number;
   /** Writes the compressed bytes (blocking reads of an entry already verified). */
@@ -31,13 +36,18 @@ export interface CachedSegment {
 export interface SegmentCache {
   get(key: string): Promise<CachedSegment | undefined>;
   put(key: string, segment: CachedSegment): Promise<void>;
+  /**
+   * The SHA-256 of a file's content when it is known without reading it (a file of an installed
+   * tree restored from the build cache, verified then); undefined: the file is read and hashed.
+   */
+  digestOf?(file: string): Buffer | undefined;
 }
 
 /** The payloads that are segmented, and so what a segment key is scoped to. */
 export type PayloadKind = 'deb-data-tar' | 'rpm-cpio';
 
 /** Bumped when the segment layout or the way a segment is compressed changes. */
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 
 /**
  * The segment a path belongs to: everything under one npm package directory
@@ -89,6 +99,7 @@ interface Missed {
   segment: number;
   length: number;
   digests: Buffer;
+  crc: number;
 }
 
 export interface SegmentedPayloadOptions {
@@ -138,14 +149,18 @@ export class SegmentedPayload {
     const sink = this.reusing;
     if (sink && reuse) {
       const crcBefore = sink.runningCrc;
-      const probe = await (this.probe ??= new SegmentProbe()).run(emit, crcBefore);
+      const probe = await (this.probe ??= new SegmentProbe(this.options.cache!)).run(emit);
       const key = createHash('sha256').update(this.keyPrefix).update(probe.sha256).digest('hex');
       const cached = await this.options.cache!.get(key);
       if (cached && (cached.length !== probe.length || cached.digests.length !== digests.length))
         await cached.release?.();
       else if (cached) {
         try {
-          await sink.insert((write) => cached.copy(write), probe.length, probe.crc);
+          await sink.insert(
+            (write) => cached.copy(write),
+            probe.length,
+            crc32Combine(crcBefore, cached.crc, probe.length),
+          );
         } finally {
           await cached.release?.();
         }
@@ -155,8 +170,19 @@ export class SegmentedPayload {
         this.stats.reusedBytes += probe.length;
         return cached.digests;
       }
+      const totalBefore = this.writer.total;
       await this.emitInto(emit, digests);
-      this.missed.push({ key, segment: this.segmentNumber - 1, length: probe.length, digests });
+      const length = this.writer.total - totalBefore;
+      // A file that changed size between the probe and now fails the build (file-chunks.ts);
+      // the length is checked here too so that nothing is ever stored under a wrong key.
+      if (length === probe.length)
+        this.missed.push({
+          key,
+          segment: this.segmentNumber - 1,
+          length,
+          digests,
+          crc: crc32OfSuffix(crcBefore, sink.runningCrc, length),
+        });
       return digests;
     }
     await this.emitInto(emit, digests);
@@ -177,6 +203,7 @@ export class SegmentedPayload {
         await cache.put(miss.key, {
           length: miss.length,
           digests: miss.digests,
+          crc: miss.crc,
           size,
           copy: (write) => copyRange(fd, start, size, write),
         });
@@ -199,38 +226,78 @@ export class SegmentedPayload {
 }
 
 /**
- * Hashes what an EmitSegment writes (sha256, length, CRC-32 continued from a given value)
- * without compressing it; one chunk buffer for all segments.
+ * The key material of a segment: what an EmitSegment writes (headers, padding) with each file's
+ * content replaced by a token naming it (its SHA-256, and how its head is rewritten), and the
+ * length the real bytes have. Headers hold every size, so the token stream reads one way only:
+ * two segments with the same stream have the same bytes. One chunk buffer for all segments.
  */
 class SegmentProbe {
   private readonly writer = new ChunkWriter(GZIP_CHUNK);
   private sha = createHash('sha256');
-  private crc = 0;
-  private length = 0;
+  private readonly fileBuffer = Buffer.allocUnsafeSlow(1 << 20);
+  private tokenBuffer = Buffer.allocUnsafe(256);
 
-  constructor() {
+  constructor(private readonly cache: SegmentCache) {
     this.writer.attach({
       push: (chunk) => {
         this.sha.update(chunk);
-        this.crc = crc32(chunk, this.crc);
-        this.length += chunk.length;
         this.writer.release(chunk);
       },
       busy: false,
       drain: async () => {},
       finish: async () => {},
     });
+    this.writer.contentToken = (entry) => this.token(entry);
   }
 
-  async run(emit: EmitSegment, crc: number): Promise<{ sha256: Buffer; crc: number; length: number }> {
+  async run(emit: EmitSegment): Promise<{ sha256: Buffer; length: number }> {
     this.sha = createHash('sha256');
-    this.crc = crc;
-    this.length = 0;
+    const before = this.writer.total;
     await emit(this.writer, undefined);
     this.writer.boundary(); // hands the last partial chunk to the hash
-    return { sha256: this.sha.digest(), crc: this.crc, length: this.length };
+    return { sha256: this.sha.digest(), length: this.writer.total - before };
+  }
+
+  /**
+   * "B" + SHA-256 of a generated body; "F", the head rewrite (insert length, skip, inserted bytes),
+   * the file's size and its SHA-256. Written into one reused buffer (the writer copies it).
+   */
+  private token(entry: FileEntry): Buffer {
+    const source = entry.source;
+    if ('body' in source) {
+      this.tokenBuffer.write('B', 0);
+      createHash('sha256').update(source.body).digest().copy(this.tokenBuffer, 1);
+      return this.tokenBuffer.subarray(0, 33);
+    }
+    const insert = entry.rewriteHead?.insert ?? EMPTY;
+    const skip = entry.rewriteHead?.skip ?? 0;
+    const length = 21 + insert.length + 32;
+    if (this.tokenBuffer.length < length) this.tokenBuffer = Buffer.allocUnsafe(length);
+    const token = this.tokenBuffer;
+    token.write('F', 0);
+    token.writeUInt32BE(insert.length, 1);
+    token.writeDoubleBE(skip, 5);
+    token.writeDoubleBE(entry.size - insert.length + skip, 13); // the file's own size
+    insert.copy(token, 21);
+    const digest = this.cache.digestOf?.(source.file) ?? this.hashFile(source.file);
+    digest.copy(token, 21 + insert.length);
+    return token.subarray(0, length);
+  }
+
+  private hashFile(file: string): Buffer {
+    const hash = createHash('sha256');
+    const fd = openSync(file, 'r');
+    try {
+      for (let n; (n = readSync(fd, this.fileBuffer, 0, this.fileBuffer.length, null)) > 0;)
+        hash.update(this.fileBuffer.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    return hash.digest();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 let copyBuffer: Buffer | undefined;
 

@@ -20,7 +20,7 @@ import {
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { crc32, gunzipSync } from 'node:zlib';
 import type { ContentEntry } from '../../src/contents/content-entry.js';
 import { writeDeb } from '../../src/deb/write-deb.js';
 import { rpmFiles } from '../../src/rpm/rpm-files.js';
@@ -30,6 +30,7 @@ import { loadSigner } from '../../src/sign/openpgp-signer.js';
 import type { Signer } from '../../src/sign/signer.js';
 import type { Compression } from '../../src/util/compression.js';
 import { segmentId } from '../../src/util/payload-segments.js';
+import { crc32Combine, crc32OfSuffix } from '../../src/util/crc32-combine.js';
 import { openCacheStore } from '../../src/cache/cache-store.js';
 import { StoreSegmentCache } from '../../src/util/cached-segments.js';
 import type { SegmentCache } from '../../src/util/payload-segments.js';
@@ -316,4 +317,56 @@ test('two builds sharing one cache directory at once: both write the reference b
   assert.equal(third.stats.misses, 0, 'every segment was found');
   assert.equal(third.stats.rejected, 0, 'no entry was damaged by the race');
   assert.ok(third.stats.hits >= 10, `hits ${third.stats.hits}`);
+});
+
+test('CRC-32 combined from the pieces equals zlib crc32 over the whole (the gzip trailer of reused segments)', () => {
+  const pieces = [0, 1, 5, 511, 4096, (1 << 20) + 3].map((n, i) =>
+    Buffer.from(Array.from({ length: n }, (_, j) => (j * 31 + i) % 256)),
+  );
+  for (const a of pieces)
+    for (const b of pieces) {
+      const whole = crc32(Buffer.concat([a, b]));
+      assert.equal(crc32Combine(crc32(a), crc32(b), b.length), whole, `${a.length} + ${b.length}`);
+      assert.equal(crc32OfSuffix(crc32(a), whole, b.length), crc32(b), `suffix of ${a.length} + ${b.length}`);
+    }
+});
+
+test('known digests (an installed tree from the build cache): a warm build keys segments by them without reading; a forgotten (stripped) file is read again', async () => {
+  const reference = await buildBoth('gzip');
+  const { cache } = await newCache();
+  // What the install cache's manifest says of node_modules (src/contents/install-cache.ts).
+  const manifestOf = () =>
+    readdirSync(path.join(root, 'node_modules'), { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => {
+        const file = path.join(d.parentPath, d.name);
+        const rel = path.relative(path.join(root, 'node_modules'), file);
+        return { path: rel, type: 'file', sha256: sha256(file) };
+      });
+  cache.learnTree(path.join(root, 'node_modules'), manifestOf());
+  assert.deepEqual(await buildBoth('gzip', { cache }), reference, 'cold, keyed by the known digests');
+  const file = path.join(root, 'node_modules/left/index.js');
+  const before = readFileSync(file);
+  const { atime, mtime } = statSync(file);
+  try {
+    // Same size and mtime, other bytes: with the digest still "known", the old segment is the
+    // one the key names (the contract: learned files do not change)...
+    const changed = Buffer.from(before);
+    changed[10]! ^= 1;
+    writeFileSync(file, changed);
+    utimesSync(file, atime, mtime);
+    const hits = cache.stats.hits;
+    assert.deepEqual(await buildBoth('gzip', { cache }), reference, 'the file was not read');
+    assert.ok(cache.stats.hits - hits >= 10);
+    // ... and once forgotten (strip rewrote it), it is read and hashed again: the new bytes.
+    cache.forget(file);
+    const misses = cache.stats.misses;
+    const warm = await buildBoth('gzip', { cache });
+    assert.notDeepEqual(warm, reference);
+    assert.deepEqual(warm, await buildBoth('gzip'), 'the same bytes as without a cache');
+    assert.equal(cache.stats.misses - misses, 2, 'node_modules/left missed once per format');
+  } finally {
+    writeFileSync(file, before);
+    utimesSync(file, atime, mtime);
+  }
 });
