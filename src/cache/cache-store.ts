@@ -244,7 +244,7 @@ export class CacheStore {
     if (!meta || meta === DAMAGED) return undefined;
     let files: TreeFile[];
     try {
-      const text = await readFile(path.join(entry, 'files.json'));
+      const text = readFileSync(path.join(entry, 'files.json'));
       if (sha256Of(text) !== meta.sha256) throw new Error('files.json does not match its digest');
       files = JSON.parse(text.toString('utf8')) as TreeFile[];
     } catch (error) {
