@@ -192,18 +192,23 @@ export class CacheStore {
 
   /**
    * Stores a blob: `source` is a file (hard-linked in, or copied: it must not change afterwards)
-   * or a function writing the blob to the path it is given. False when the key was there already.
+   * or a function writing the blob to the path it is given. False when the key was there already,
+   * unless `replace`: then the old entry is taken out (a reader meanwhile sees a miss, never a mix)
+   * and the new one put in its place; false when a concurrent writer put its own first. A blob
+   * that changes under one key is a pointer (the newest install of a family, install-cache.ts), not
+   * content: its readers must not assume that one key always holds the same bytes.
    */
   async putBlob(
     kind: string,
     key: string,
     source: string | ((file: string) => Promise<void>),
     info: unknown = null,
+    options: { replace?: boolean } = {},
   ): Promise<boolean> {
     const entry = this.entryDir(kind, key);
     const existing = readMeta(entry, 'blob');
     if (existing === DAMAGED) await this.discard(entry);
-    else if (existing) {
+    else if (existing && !options.replace) {
       touch(entry);
       return false;
     }
@@ -222,6 +227,7 @@ export class CacheStore {
         closeSync(fd);
       }
       await writeMeta(tmp, { layout: 1, type: 'blob', size, sha256, info });
+      if (existing && existing !== DAMAGED) await this.discard(entry);
       return this.counted(await this.publish(tmp, entry), size);
     } finally {
       await rm(tmp, { recursive: true, force: true });

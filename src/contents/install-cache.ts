@@ -14,17 +14,21 @@
 // files), workspace deploys and pkgapp.buildScript builds (the install then depends on the build).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { MANAGER_CONFIG_FILES, type ManagerTool } from '../app/lockfiles/package-manager.js';
 import { CacheKey } from '../cache/cache-key.js';
 import type { CacheStore, TreeFile } from '../cache/cache-store.js';
+import { operationSignal } from '../util/atomic-output.js';
 
 /** Installed-tree entries in the cache; bump the version when the key's recipe changes. */
 export const INSTALL_KIND = 'install';
 const RECIPE = 'install-v1';
+/** Pointers from a base key to the newest install of that family: a blob of its lockfile, info { key }. */
+export const INSTALL_BASE_KIND = 'install-base';
+const BASE_RECIPE = 'install-base-v1';
 
 const ROOT_INSTALL_SCRIPTS = [
   'preinstall',
@@ -52,8 +56,13 @@ export interface InstallKeyRequest {
   env: NodeJS.ProcessEnv;
 }
 
-/** The key of the install, or why it is not cached. */
-export async function installKey(request: InstallKeyRequest): Promise<{ key: string } | { reason: string }> {
+/**
+ * The key of the install and its base key (the same inputs without the lockfile's and
+ * package.json's bytes: the installs a seeded one can start from), or why it is not cached.
+ */
+export async function installKey(
+  request: InstallKeyRequest,
+): Promise<{ key: string; baseKey: string; lockText: Buffer } | { reason: string }> {
   const { root, lockfilePath, tool, env } = request;
   const packageJsonText = await readFile(path.join(root, 'package.json'));
   const scripts = (JSON.parse(packageJsonText.toString('utf8')) as { scripts?: Record<string, unknown> }).scripts ?? {};
@@ -63,10 +72,25 @@ export async function installKey(request: InstallKeyRequest): Promise<{ key: str
   if (/["'\s:]((file|link):)/.test(lockText.toString('utf8').replace(/"resolved":\s*"https?:[^"]*"/g, '')))
     return { reason: 'the lockfile has local file: or link: dependencies' };
 
-  const key = new CacheKey(RECIPE);
+  const full = new CacheKey(RECIPE);
+  const base = new CacheKey(BASE_RECIPE);
+  // Every input but the two below goes into both keys, in the same order as before base keys existed.
+  const key = {
+    add(label: string, value: string | Uint8Array | undefined) {
+      full.add(label, value);
+      base.add(label, value);
+      return key;
+    },
+    addJson(label: string, value: unknown) {
+      full.addJson(label, value);
+      base.addJson(label, value);
+      return key;
+    },
+  };
   key.add('manager', tool.manager);
-  key.add('lockfile-name', path.basename(lockfilePath)).add('lockfile', lockText);
-  key.add('package.json', packageJsonText);
+  key.add('lockfile-name', path.basename(lockfilePath));
+  full.add('lockfile', lockText);
+  full.add('package.json', packageJsonText);
   key.add('tool', tool.prefix.length ? 'yarnPath' : tool.file);
   key.add('tool-version', await toolVersion(tool, env));
   key.addJson('argv', tool.installProduction);
@@ -93,7 +117,7 @@ export async function installKey(request: InstallKeyRequest): Promise<{ key: str
     'toolchain',
     TOOLCHAIN.map((name) => [name, fileIdentity(onPath(name, env))]),
   );
-  return { key: key.digest() };
+  return { key: full.digest(), baseKey: base.digest(), lockText };
 }
 
 /** The variables the package manager, node-gyp and compilers read, credentials left out. */
@@ -202,14 +226,21 @@ export interface InstallCache {
   learnTree?: (dir: string, files: readonly TreeFile[]) => void;
 }
 
+/** How to reconcile a seeded tree (npm only): runs `npm install` in the staging copy. */
+export type Reconcile = () => Promise<void>;
+
 /**
- * Restores the cached install into `<staging>/node_modules` when there is one; otherwise runs
- * `install` and stores its node_modules; either way `learnTree` gets each file's SHA-256.
+ * Restores the cached install into `<staging>/node_modules` when there is one. Otherwise, with
+ * `reconcile` (npm), starts from the newest cached install of the same family (base key: all the
+ * same inputs but another lockfile or package.json) and lets npm bring it to the lockfile, falling
+ * back to `install` when that fails or npm wanted to change the lockfile; without one, runs
+ * `install`. Stores the new node_modules. Either way `learnTree` gets each file's SHA-256.
  */
 export async function installThroughCache(
   cache: InstallCache,
   request: InstallKeyRequest & { staging: string },
   install: () => Promise<void>,
+  reconcile?: Reconcile,
 ): Promise<void> {
   const started = Date.now();
   const keyed = await installKey(request);
@@ -226,10 +257,14 @@ export async function installThroughCache(
     cache.log(
       `build cache: hit, installed tree ${keyed.key.slice(0, 12)} restored (${files} files verified, ${restored.linked ? 'hard links' : 'copies'}) in ${((Date.now() - started) / 1000).toFixed(1)} s without running ${request.tool.name}`,
     );
+    await pointBaseAt(cache, keyed, false);
     return;
   }
-  cache.log(`build cache: miss, installed tree ${keyed.key.slice(0, 12)}: running ${request.tool.name}`);
-  await install();
+  const seeded = reconcile && !existsSync(target) && (await seededInstall(cache, keyed, request, target, reconcile));
+  if (!seeded) {
+    cache.log(`build cache: miss, installed tree ${keyed.key.slice(0, 12)}: running ${request.tool.name}`);
+    await install();
+  }
   const storing = Date.now();
   if (
     existsSync(target) &&
@@ -238,4 +273,96 @@ export async function installThroughCache(
     cache.log(
       `build cache: stored installed tree ${keyed.key.slice(0, 12)} in ${((Date.now() - storing) / 1000).toFixed(1)} s`,
     );
+  if (existsSync(target)) await pointBaseAt(cache, keyed, true);
+}
+
+type Keyed = { key: string; baseKey: string; lockText: Buffer };
+
+/**
+ * The seeded install: the base key's newest tree restored into `target`, the packages whose
+ * lockfile entry changed removed (seed-npm-tree.ts), then npm's reconcile. True when `target` now
+ * holds the install; false when there was nothing to seed from or it did not work out (then
+ * `target` is gone and the caller runs the full install).
+ */
+async function seededInstall(
+  cache: InstallCache,
+  keyed: Keyed,
+  request: InstallKeyRequest & { staging: string },
+  target: string,
+  reconcile: Reconcile,
+): Promise<boolean> {
+  const started = Date.now();
+  const pointer = await cache.store.getBlob(INSTALL_BASE_KIND, keyed.baseKey);
+  if (!pointer) return false;
+  let seedKey: string;
+  let seedLock: string;
+  try {
+    seedKey = (pointer.info as { key?: unknown } | null)?.key as string;
+    seedLock = readFileSync(pointer.path, 'utf8');
+  } finally {
+    await pointer.close();
+  }
+  if (typeof seedKey !== 'string' || seedKey === keyed.key) return false;
+  const { planSeed, removeChanged } = await import('./seed-npm-tree.js');
+  let plan: ReturnType<typeof planSeed>;
+  try {
+    plan = planSeed(seedLock, keyed.lockText.toString('utf8'));
+  } catch (error) {
+    plan = { reason: `a lockfile is not JSON (${(error as Error).message})` };
+  }
+  const seed = seedKey.slice(0, 12);
+  if ('reason' in plan) {
+    cache.log(`build cache: installed tree ${seed} not used as a seed: ${plan.reason}`);
+    return false;
+  }
+  if (!(await cache.store.getTree(INSTALL_KIND, seedKey, target))) return false; // evicted or damaged
+  const lockfile = path.join(request.staging, path.basename(request.lockfilePath));
+  const packageJson = path.join(request.staging, 'package.json');
+  const inputs = [readFileSync(lockfile), readFileSync(packageJson)];
+  try {
+    // npm rewrites its hidden lockfile in place, and that file is a hard link into the seed's
+    // entry: removed first (npm does not trust it anyway, the restored directories being newer).
+    await rm(path.join(target, '.package-lock.json'), { force: true });
+    await removeChanged(target, plan.changed);
+    cache.log(
+      `build cache: miss, installed tree ${keyed.key.slice(0, 12)}: seeded from ${seed} (${plan.changed.length} lockfile entr${plan.changed.length === 1 ? 'y' : 'ies'} differ), reconciling with ${request.tool.name} install`,
+    );
+    await reconcile();
+    // npm install resolves what the lockfile does not pin and rewrites it; npm ci refuses. Only
+    // an untouched lockfile and package.json mean the tree is what npm ci would install.
+    if (!readFileSync(lockfile).equals(inputs[0]!) || !readFileSync(packageJson).equals(inputs[1]!))
+      throw new Error(`${request.tool.name} install changed the lockfile or package.json`);
+  } catch (error) {
+    if (operationSignal()?.aborted) throw error; // the build is being stopped: no second install
+    cache.log(
+      `build cache: the seeded install did not work out (${firstLine(error)}): running ${request.tool.name} ci from scratch`,
+    );
+    await rm(target, { recursive: true, force: true });
+    await writeFile(lockfile, inputs[0]!);
+    await writeFile(packageJson, inputs[1]!);
+    return false;
+  }
+  cache.log(`build cache: seeded install done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return true;
+}
+
+/** Points the base key at this install (its lockfile the blob, its key the info), unless it already does. */
+async function pointBaseAt(cache: InstallCache, keyed: Keyed, stored: boolean): Promise<void> {
+  if (!stored) {
+    const pointer = await cache.store.getBlob(INSTALL_BASE_KIND, keyed.baseKey);
+    const current = (pointer?.info as { key?: unknown } | null | undefined)?.key;
+    await pointer?.close();
+    if (current === keyed.key) return;
+  }
+  await cache.store.putBlob(
+    INSTALL_BASE_KIND,
+    keyed.baseKey,
+    (file) => writeFile(file, keyed.lockText),
+    { key: keyed.key },
+    { replace: true },
+  );
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0]!;
 }

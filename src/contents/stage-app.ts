@@ -110,10 +110,21 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
         if (request.cache) {
           // Loaded here: only an install with a cache uses it.
           const { installThroughCache } = await import('./install-cache.js');
+          const reconcileArgs = tool!.reconcileProduction;
+          const reconcileNow = reconcileArgs
+            ? () =>
+                run(
+                  reconcileArgs,
+                  source,
+                  `${show(reconcileArgs)} in a staging copy of ${app.dir} (seeded from the build cache)`,
+                  installErrorCode(tool!),
+                ).then(() => undefined)
+            : undefined;
           await installThroughCache(
             request.cache,
             { root: project.root, lockfilePath: app.lockfilePath, tool: tool!, env: process.env, staging: source },
             installNow,
+            reconcileNow,
           );
         } else await installNow();
       } else {

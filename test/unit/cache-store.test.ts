@@ -99,6 +99,21 @@ test('blobs: stored, found verified with their info; a changed or truncated blob
   assert.equal(rejected, 1);
 });
 
+test('blobs with replace: a pointer moves to new bytes and info under the same key; without replace the first stays', async () => {
+  const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);
+  const k = key('pointer');
+  const put = (text: string, info: unknown, replace: boolean) =>
+    store.putBlob('ptr', k, (file) => writeFile(file, text), info, { replace });
+  assert.equal(await put('first', { n: 1 }, true), true, 'replace with nothing there stores');
+  assert.equal(await put('second', { n: 2 }, false), false);
+  assert.equal(await put('second', { n: 2 }, true), true);
+  const blob = await store.getBlob('ptr', k);
+  assert.deepEqual(blob?.info, { n: 2 });
+  assert.equal(await readFile(blob!.path, 'utf8'), 'second');
+  await blob?.close();
+  assert.equal((await store.listEntries()).length, 1, 'the old entry is gone, not left beside the new one');
+});
+
 test('trees: restored with modes, symlinks and empty dirs, as hard links; a damaged file makes a miss and the entry is rebuilt', async () => {
   const source = await sampleTree();
   const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);

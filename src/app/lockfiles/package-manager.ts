@@ -170,6 +170,12 @@ export interface ManagerTool {
   installAll: string[];
   /** Removes dev dependencies after a build, when the manager can (else they are just not packaged). */
   pruneProduction: string[] | undefined;
+  /**
+   * Brings an existing production node_modules (a cached one, seeded: src/contents/install-cache.ts)
+   * to the lockfile, replacing only what differs; npm only. It may rewrite the lockfile when the
+   * lockfile and package.json disagree (npm ci refuses): the caller checks and falls back.
+   */
+  reconcileProduction?: string[];
   runScript(script: string): string[];
   /** Settings merged into the staging copy's configuration before installing (a target install, src/app/target-platform.ts). */
   stagingSettings?: StagingSettings;
@@ -208,6 +214,17 @@ export async function findTool(
         installProduction: ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'],
         installAll: ['ci', '--no-audit', '--no-fund', '--loglevel=error'],
         pruneProduction: ['prune', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'],
+        // --save and --package-lock: a user's save=false or package-lock=false would keep npm from
+        // writing the lockfile it changed (the caller's only sign) or from reading it at all.
+        reconcileProduction: [
+          'install',
+          '--omit=dev',
+          '--save',
+          '--package-lock',
+          '--no-audit',
+          '--no-fund',
+          '--loglevel=error',
+        ],
         runScript: (script) => ['run', script],
       };
     case 'pnpm': {
