@@ -325,7 +325,7 @@ async function seededInstall(
     await rm(path.join(target, '.package-lock.json'), { force: true });
     await removeChanged(target, plan.changed);
     cache.log(
-      `build cache: miss, installed tree ${keyed.key.slice(0, 12)}: seeded from ${seed} (${plan.changed.length} lockfile entr${plan.changed.length === 1 ? 'y' : 'ies'} differ), reconciling with ${request.tool.name} install`,
+      `build cache: miss, installed tree ${keyed.key.slice(0, 12)}: seeded from ${seed} (${plan.changed.length} lockfile entr${plan.changed.length === 1 ? 'y differs' : 'ies differ'}), reconciling with ${request.tool.name} install`,
     );
     await reconcile();
     // npm install resolves what the lockfile does not pin and rewrites it; npm ci refuses. Only
