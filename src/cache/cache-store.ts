@@ -299,6 +299,10 @@ export class CacheStore {
    * (getTree trusts a hard link to that same unchanged inode without reading it). `hashed` gets
    * the manifest once every file is hashed (the files under `source`, whether or not the entry
    * lands: another build may store the same key first).
+   *
+   * `known`: the manifest getTree returned for a tree `source` was restored from (then changed).
+   * A file there that is still the hard link getTree trusted (same path, inode, size and mtime)
+   * is not read again: its SHA-256 is the manifest's.
    */
   async putTree(
     kind: string,
@@ -306,6 +310,7 @@ export class CacheStore {
     source: string,
     info: unknown = null,
     hashed?: (files: readonly TreeFile[]) => void,
+    known?: readonly TreeFile[],
   ): Promise<boolean> {
     const entry = this.entryDir(kind, key);
     const existing = readMeta(entry, 'tree');
@@ -323,12 +328,26 @@ export class CacheStore {
       let changed = false;
       const started = Date.now();
       const settled = new Date(started - 2 * RACY_MS);
+      const trusted = new Map<string, TreeFile & { type: 'file' }>();
+      for (const f of known ?? []) if (f.type === 'file' && f.ino !== undefined) trusted.set(f.path, f);
       await eachInBatches(files, (file) => {
         const to = path.join(tree, file.path);
         // Directories in the entry stay writable (so eviction can remove them); their modes are in the manifest.
         if (file.type === 'dir') return mkdirSync(to);
         if (file.type === 'symlink') return symlinkSync(file.target, to);
-        linkOrCopySync(path.join(source, file.path), to);
+        const linked = linkOrCopySync(path.join(source, file.path), to);
+        const was = trusted.get(file.path);
+        if (linked && was) {
+          const st = lstatSync(to);
+          if (st.isFile() && st.ino === was.ino && st.mtimeMs === was.mtimeMs && st.size === was.size) {
+            file.mode = st.mode & 0o7777;
+            file.size = st.size;
+            file.sha256 = was.sha256;
+            file.ino = st.ino;
+            file.mtimeMs = st.mtimeMs;
+            return;
+          }
+        }
         let { sha256, stat: st } = hashFileWithStatSync(to, file.path);
         // A file written in the last moments may be written again within the file system's
         // timestamp granularity (a jiffy, or seconds on some) without its mtime moving: its mtime

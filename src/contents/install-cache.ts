@@ -260,7 +260,9 @@ export async function installThroughCache(
     await pointBaseAt(cache, keyed, false);
     return;
   }
-  const seeded = reconcile && !existsSync(target) && (await seededInstall(cache, keyed, request, target, reconcile));
+  // The seed's manifest: its files still linked unchanged are stored without being read again.
+  const seeded =
+    reconcile && !existsSync(target) ? await seededInstall(cache, keyed, request, target, reconcile) : undefined;
   if (!seeded) {
     cache.log(`build cache: miss, installed tree ${keyed.key.slice(0, 12)}: running ${request.tool.name}`);
     await install();
@@ -268,7 +270,14 @@ export async function installThroughCache(
   const storing = Date.now();
   if (
     existsSync(target) &&
-    (await cache.store.putTree(INSTALL_KIND, keyed.key, target, null, (files) => cache.learnTree?.(target, files)))
+    (await cache.store.putTree(
+      INSTALL_KIND,
+      keyed.key,
+      target,
+      null,
+      (files) => cache.learnTree?.(target, files),
+      seeded,
+    ))
   )
     cache.log(
       `build cache: stored installed tree ${keyed.key.slice(0, 12)} in ${((Date.now() - storing) / 1000).toFixed(1)} s`,
@@ -280,9 +289,9 @@ type Keyed = { key: string; baseKey: string; lockText: Buffer };
 
 /**
  * The seeded install: the base key's newest tree restored into `target`, the packages whose
- * lockfile entry changed removed (seed-npm-tree.ts), then npm's reconcile. True when `target` now
- * holds the install; false when there was nothing to seed from or it did not work out (then
- * `target` is gone and the caller runs the full install).
+ * lockfile entry changed removed (seed-npm-tree.ts), then npm's reconcile. The seed's manifest
+ * when `target` now holds the install; undefined when there was nothing to seed from or it did
+ * not work out (then `target` is gone and the caller runs the full install).
  */
 async function seededInstall(
   cache: InstallCache,
@@ -290,10 +299,10 @@ async function seededInstall(
   request: InstallKeyRequest & { staging: string },
   target: string,
   reconcile: Reconcile,
-): Promise<boolean> {
+): Promise<readonly TreeFile[] | undefined> {
   const started = Date.now();
   const pointer = await cache.store.getBlob(INSTALL_BASE_KIND, keyed.baseKey);
-  if (!pointer) return false;
+  if (!pointer) return undefined;
   let seedKey: string;
   let seedLock: string;
   try {
@@ -302,7 +311,7 @@ async function seededInstall(
   } finally {
     await pointer.close();
   }
-  if (typeof seedKey !== 'string' || seedKey === keyed.key) return false;
+  if (typeof seedKey !== 'string' || seedKey === keyed.key) return undefined;
   const { planSeed, removeChanged } = await import('./seed-npm-tree.js');
   let plan: ReturnType<typeof planSeed>;
   try {
@@ -313,9 +322,10 @@ async function seededInstall(
   const seed = seedKey.slice(0, 12);
   if ('reason' in plan) {
     cache.log(`build cache: installed tree ${seed} not used as a seed: ${plan.reason}`);
-    return false;
+    return undefined;
   }
-  if (!(await cache.store.getTree(INSTALL_KIND, seedKey, target))) return false; // evicted or damaged
+  const restored = await cache.store.getTree(INSTALL_KIND, seedKey, target);
+  if (!restored) return undefined; // evicted or damaged
   const lockfile = path.join(request.staging, path.basename(request.lockfilePath));
   const packageJson = path.join(request.staging, 'package.json');
   const inputs = [readFileSync(lockfile), readFileSync(packageJson)];
@@ -340,10 +350,10 @@ async function seededInstall(
     await rm(target, { recursive: true, force: true });
     await writeFile(lockfile, inputs[0]!);
     await writeFile(packageJson, inputs[1]!);
-    return false;
+    return undefined;
   }
   cache.log(`build cache: seeded install done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return true;
+  return restored.files;
 }
 
 /** Points the base key at this install (its lockfile the blob, its key the info), unless it already does. */

@@ -33,8 +33,7 @@ export function planSeed(oldText: string, newText: string): SeedPlan {
   for (const [location, entry] of Object.entries(after)) {
     if (location === '' || entry['hasInstallScript'] !== true || changed.has(location)) continue;
     const hit = changedInClosure(before, location, changed) ?? changedInClosure(after, location, changed);
-    if (hit)
-      return { reason: `${location} has an install script and its dependency ${hit} changed` };
+    if (hit) return { reason: `${location} has an install script and its dependency ${hit} changed` };
   }
   return { changed: [...changed].sort() };
 }
@@ -92,7 +91,7 @@ function changedInClosure(packages: LockPackages, location: string, changed: Set
 
 /** Where Node.js finds `name` from the package at `from`: its own node_modules, then each enclosing one. */
 function resolveFrom(packages: LockPackages, from: string, name: string): string | undefined {
-  for (let base = from; ; ) {
+  for (let base = from; ;) {
     const candidate = `${base ? `${base}/` : ''}node_modules/${name}`;
     if (packages[candidate] !== undefined) return candidate;
     if (base === '') return undefined;
