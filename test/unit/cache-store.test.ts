@@ -108,9 +108,10 @@ test('blobs with replace: a pointer moves to new bytes and info under the same k
   assert.equal(await put('second', { n: 2 }, false), false);
   assert.equal(await put('second', { n: 2 }, true), true);
   const blob = await store.getBlob('ptr', k);
-  assert.deepEqual(blob?.info, { n: 2 });
-  assert.equal(await readFile(blob!.path, 'utf8'), 'second');
-  await blob?.close();
+  assert.ok(blob);
+  assert.deepEqual(blob.info, { n: 2 });
+  assert.equal(await readFile(blob.path, 'utf8'), 'second');
+  await blob.close();
   assert.equal((await store.listEntries()).length, 1, 'the old entry is gone, not left beside the new one');
 });
 
