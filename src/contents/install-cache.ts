@@ -272,7 +272,7 @@ export async function installThroughCache(
     cache.log(
       `build cache: hit, installed tree ${keyed.key.slice(0, 12)} restored (${files} files verified, ${restored.linked ? 'hard links' : 'copies'}) in ${((Date.now() - started) / 1000).toFixed(1)} s without running ${request.tool.name}`,
     );
-    await pointBaseAt(cache, keyed, false);
+    if (reconcile) await pointBaseAt(cache, keyed, false);
     return;
   }
   // The seed's manifest: its files still linked unchanged are stored without being read again.
@@ -297,7 +297,8 @@ export async function installThroughCache(
     cache.log(
       `build cache: stored installed tree ${keyed.key.slice(0, 12)} in ${((Date.now() - storing) / 1000).toFixed(1)} s`,
     );
-  if (existsSync(target)) await pointBaseAt(cache, keyed, true);
+  // Only a manager that can reconcile a seeded tree needs to know the newest one.
+  if (reconcile && existsSync(target)) await pointBaseAt(cache, keyed, true);
 }
 
 type Keyed = { key: string; baseKey: string; lockText: Buffer };
