@@ -219,29 +219,31 @@ export interface InstallCache {
 
 /**
  * Restores the cached install into `<staging>/node_modules` when there is one; otherwise runs
- * `install` and stores its node_modules; either way `learnTree` gets each file's SHA-256.
+ * `install` and stores its node_modules; either way `learnTree` gets each file's SHA-256. Returns,
+ * when the staged node_modules is the cache entry's tree, how to keep it for the next build.
  */
 export async function installThroughCache(
   cache: InstallCache,
   request: InstallKeyRequest & { staging: string },
   install: () => Promise<void>,
-): Promise<void> {
+): Promise<KeepTree | undefined> {
   const started = Date.now();
   const keyed = await installKey(request);
   if ('reason' in keyed) {
     cache.log(`build cache: installed tree not reused: ${keyed.reason}`);
     await install();
-    return;
+    return undefined;
   }
   const target = path.join(request.staging, 'node_modules');
+  const keep: KeepTree = () => cache.store.parkTree(INSTALL_KIND, keyed.key, target);
   const restored = existsSync(target) ? undefined : await cache.store.getTree(INSTALL_KIND, keyed.key, target);
   if (restored) {
     cache.learnTree?.(target, restored.files);
     const files = restored.files.filter((f) => f.type === 'file').length;
     cache.log(
-      `build cache: hit, installed tree ${keyed.key.slice(0, 12)} restored (${files} files verified, ${restored.linked ? 'hard links' : 'copies'}) in ${((Date.now() - started) / 1000).toFixed(1)} s without running ${request.tool.name}`,
+      `build cache: hit, installed tree ${keyed.key.slice(0, 12)} ${restored.reused ? 'taken from the last build and checked' : 'restored'} (${files} files verified, ${restored.linked ? 'hard links' : 'copies'}) in ${((Date.now() - started) / 1000).toFixed(1)} s without running ${request.tool.name}`,
     );
-    return;
+    return keep;
   }
   cache.log(`build cache: miss, installed tree ${keyed.key.slice(0, 12)}: running ${request.tool.name}`);
   await install();
@@ -249,8 +251,17 @@ export async function installThroughCache(
   if (
     existsSync(target) &&
     (await cache.store.putTree(INSTALL_KIND, keyed.key, target, null, (files) => cache.learnTree?.(target, files)))
-  )
+  ) {
     cache.log(
       `build cache: stored installed tree ${keyed.key.slice(0, 12)} in ${((Date.now() - storing) / 1000).toFixed(1)} s`,
     );
+    return keep; // the staging files are the entry's own inodes now
+  }
+  return undefined;
 }
+
+/**
+ * Hands the staged node_modules to the cache for the next build (CacheStore.parkTree) instead of
+ * removing it; false when it was not taken (the caller removes it with the staging copy).
+ */
+export type KeepTree = () => boolean;
