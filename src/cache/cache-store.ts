@@ -29,6 +29,8 @@ import {
   readFileSync,
   readlinkSync,
   readSync,
+  renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -90,6 +92,8 @@ export interface RestoredTree {
   info: unknown;
   /** How the files were restored: hard links into the cache, or copies (another file system). */
   linked: boolean;
+  /** True when a tree kept by parkTree was taken and checked, rather than every file linked anew. */
+  reused: boolean;
 }
 
 export interface PruneReport {
@@ -258,6 +262,21 @@ export class CacheStore {
       return undefined;
     }
     const source = path.join(entry, 'tree');
+    if (claim(path.join(entry, PARKED), dest)) {
+      try {
+        const linked = await syncTree(files, source, dest);
+        setDirectoryModes(files, dest);
+        touch(entry);
+        return { files, info: meta.info, linked, reused: true };
+      } catch (error) {
+        await rm(dest, { recursive: true, force: true });
+        if (error instanceof Corrupt) {
+          await this.discard(entry);
+          return undefined;
+        }
+        // anything else (a read-only directory in the way): restored afresh below
+      }
+    }
     let linked = true;
     try {
       mkdirSync(dest);
@@ -267,20 +286,9 @@ export class CacheStore {
         const to = path.join(dest, file.path);
         if (file.type === 'dir') return mkdirSync(to);
         if (file.type === 'symlink') return symlinkSync(file.target, to);
-        const byLink = linkOrCopySync(path.join(source, file.path), to);
-        if (!byLink) linked = false;
-        const st = lstatSync(to);
-        if (!st.isFile() || st.size !== file.size || (st.mode & 0o7777) !== file.mode)
-          throw new Corrupt(`${file.path}: type, size or mode differs`);
-        if (byLink && file.ino !== undefined && st.ino === file.ino && st.mtimeMs === file.mtimeMs) return;
-        if (hashFileWithStatSync(to, file.path).sha256 !== file.sha256)
-          throw new Corrupt(`${file.path}: content differs`);
+        if (!restoreFile(file, path.join(source, file.path), to)) linked = false;
       });
-      // Directory modes last: a read-only directory would refuse its children.
-      for (let i = files.length - 1; i >= 0; i--) {
-        const file = files[i]!;
-        if (file.type === 'dir') chmodSync(path.join(dest, file.path), file.mode);
-      }
+      setDirectoryModes(files, dest);
     } catch (error) {
       await rm(dest, { recursive: true, force: true });
       if (error instanceof Corrupt) await this.discard(entry);
@@ -288,7 +296,24 @@ export class CacheStore {
       return undefined; // corrupt, or evicted while we read it
     }
     touch(entry);
-    return { files, info: meta.info, linked };
+    return { files, info: meta.info, linked, reused: false };
+  }
+
+  /**
+   * Keeps a tree that getTree restored, or that putTree stored from, beside its entry for the
+   * next getTree to take whole (one rename) instead of linking every file again; the staging copy
+   * it was is then not removed file by file either. getTree checks a kept tree against the
+   * manifest (every file's inode and mtime, every directory's names) and repairs what differs.
+   * False when it was not kept (another build kept one first, or the entry is gone): the caller
+   * removes it.
+   */
+  parkTree(kind: string, key: string, dir: string): boolean {
+    try {
+      renameSync(dir, path.join(this.entryDir(kind, key), PARKED));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -538,6 +563,101 @@ export class CacheStore {
 }
 
 class Corrupt extends Error {}
+
+/** A tree kept beside its entry by parkTree (removed with the entry when it is evicted). */
+const PARKED = 'parked';
+
+/** Renames a kept tree to `dest`; false when there is none (or another build took it first). */
+function claim(parked: string, dest: string): boolean {
+  try {
+    renameSync(parked, dest);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Links (or copies) one file of an entry to `to` and checks it: type, size and mode always; a
+ * hard link to the inode the manifest recorded, with its mtime, is the stored file untouched
+ * since, anything else is read and its SHA-256 compared. Throws Corrupt; true when linked.
+ */
+function restoreFile(file: TreeFile & { type: 'file' }, from: string, to: string): boolean {
+  const byLink = linkOrCopySync(from, to);
+  const st = lstatSync(to);
+  if (!st.isFile() || st.size !== file.size || (st.mode & 0o7777) !== file.mode)
+    throw new Corrupt(`${file.path}: type, size or mode differs`);
+  if (byLink && file.ino !== undefined && st.ino === file.ino && st.mtimeMs === file.mtimeMs) return true;
+  if (hashFileWithStatSync(to, file.path).sha256 !== file.sha256) throw new Corrupt(`${file.path}: content differs`);
+  return byLink;
+}
+
+/**
+ * Brings a kept tree at `dest` back to the manifest: a file that is still the entry's inode with
+ * the recorded mtime (and size and mode) stays; any other file, link or directory is replaced,
+ * and names the manifest does not list are removed. True when every file is a hard link.
+ */
+async function syncTree(files: TreeFile[], source: string, dest: string): Promise<boolean> {
+  // How many names each directory should hold: every listed name is checked below, so a
+  // directory holding exactly that many holds nothing else (its names are compared only if not).
+  const counts = new Map<string, number>();
+  for (const file of files) {
+    const parent = file.path.slice(0, Math.max(0, file.path.lastIndexOf('/')));
+    counts.set(parent, (counts.get(parent) ?? 0) + 1);
+  }
+  const removeExtras = (rel: string) => {
+    const dir = rel ? path.join(dest, rel) : dest;
+    const present = readdirSync(dir);
+    if (present.length === (counts.get(rel) ?? 0)) return;
+    const prefix = rel ? `${rel}/` : '';
+    const expected = new Set(
+      files.filter((f) => f.path.startsWith(prefix) && !f.path.includes('/', prefix.length)).map((f) => f.path),
+    );
+    for (const name of present)
+      if (!expected.has(prefix + name)) rmSync(path.join(dir, name), { recursive: true, force: true });
+  };
+  let linked = true;
+  const dirs: string[] = [''];
+  await eachInBatches(files, (file) => {
+    const to = path.join(dest, file.path);
+    const st = lstatSync(to, { throwIfNoEntry: false });
+    if (file.type === 'dir') {
+      if (!st?.isDirectory()) {
+        if (st) rmSync(to, { force: true });
+        mkdirSync(to);
+      } else if ((st.mode & 0o700) !== 0o700) chmodSync(to, st.mode | 0o700); // its children may change
+      dirs.push(file.path);
+      return;
+    }
+    if (file.type === 'symlink') {
+      if (st?.isSymbolicLink() && readlinkSync(to) === file.target) return;
+      if (st) rmSync(to, { recursive: true, force: true });
+      return symlinkSync(file.target, to);
+    }
+    if (
+      st?.isFile() &&
+      file.ino !== undefined &&
+      st.ino === file.ino &&
+      st.mtimeMs === file.mtimeMs &&
+      st.size === file.size &&
+      (st.mode & 0o7777) === file.mode
+    )
+      return;
+    if (st) rmSync(to, { recursive: true, force: true });
+    if (!restoreFile(file, path.join(source, file.path), to)) linked = false;
+  });
+  // Every listed name is in place now: what else a directory holds goes.
+  await eachInBatches(dirs, removeExtras);
+  return linked;
+}
+
+/** Directory modes, deepest first (a read-only directory would refuse its children). */
+function setDirectoryModes(files: readonly TreeFile[], dest: string): void {
+  for (let i = files.length - 1; i >= 0; i--) {
+    const file = files[i]!;
+    if (file.type === 'dir') chmodSync(path.join(dest, file.path), file.mode);
+  }
+}
 
 /** Files whose mtime is this close to a put may still change without moving it (see putTree). */
 const RACY_MS = 3000;

@@ -250,30 +250,32 @@ export type Reconcile = () => Promise<void>;
  * same inputs but another lockfile or package.json) and lets npm bring it to the lockfile, falling
  * back to `install` when that fails or npm wanted to change the lockfile; without one, runs
  * `install`. Stores the new node_modules. Either way `learnTree` gets each file's SHA-256.
+ * Returns, when the staged node_modules is the cache entry's tree, how to keep it for the next build.
  */
 export async function installThroughCache(
   cache: InstallCache,
   request: InstallKeyRequest & { staging: string },
   install: () => Promise<void>,
   reconcile?: Reconcile,
-): Promise<void> {
+): Promise<KeepTree | undefined> {
   const started = Date.now();
   const keyed = await installKey(request);
   if ('reason' in keyed) {
     cache.log(`build cache: installed tree not reused: ${keyed.reason}`);
     await install();
-    return;
+    return undefined;
   }
   const target = path.join(request.staging, 'node_modules');
+  const keep: KeepTree = () => cache.store.parkTree(INSTALL_KIND, keyed.key, target);
   const restored = existsSync(target) ? undefined : await cache.store.getTree(INSTALL_KIND, keyed.key, target);
   if (restored) {
     cache.learnTree?.(target, restored.files);
     const files = restored.files.filter((f) => f.type === 'file').length;
     cache.log(
-      `build cache: hit, installed tree ${keyed.key.slice(0, 12)} restored (${files} files verified, ${restored.linked ? 'hard links' : 'copies'}) in ${((Date.now() - started) / 1000).toFixed(1)} s without running ${request.tool.name}`,
+      `build cache: hit, installed tree ${keyed.key.slice(0, 12)} ${restored.reused ? 'taken from the last build and checked' : 'restored'} (${files} files verified, ${restored.linked ? 'hard links' : 'copies'}) in ${((Date.now() - started) / 1000).toFixed(1)} s without running ${request.tool.name}`,
     );
     if (reconcile) await pointBaseAt(cache, keyed, false);
-    return;
+    return keep;
   }
   // The seed's manifest: its files still linked unchanged are stored without being read again.
   const seeded =
@@ -283,7 +285,7 @@ export async function installThroughCache(
     await install();
   }
   const storing = Date.now();
-  if (
+  const stored =
     existsSync(target) &&
     (await cache.store.putTree(
       INSTALL_KIND,
@@ -292,13 +294,14 @@ export async function installThroughCache(
       null,
       (files) => cache.learnTree?.(target, files),
       seeded,
-    ))
-  )
+    ));
+  if (stored)
     cache.log(
       `build cache: stored installed tree ${keyed.key.slice(0, 12)} in ${((Date.now() - storing) / 1000).toFixed(1)} s`,
     );
   // Only a manager that can reconcile a seeded tree needs to know the newest one.
   if (reconcile && existsSync(target)) await pointBaseAt(cache, keyed, true);
+  return stored ? keep : undefined; // stored: the staging files are the entry's own inodes now
 }
 
 type Keyed = { key: string; baseKey: string; lockText: Buffer };
@@ -392,3 +395,9 @@ async function pointBaseAt(cache: InstallCache, keyed: Keyed, stored: boolean): 
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0]!;
 }
+
+/**
+ * Hands the staged node_modules to the cache for the next build (CacheStore.parkTree) instead of
+ * removing it; false when it was not taken (the caller removes it with the staging copy).
+ */
+export type KeepTree = () => boolean;

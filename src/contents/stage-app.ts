@@ -14,7 +14,7 @@ import { temporaryDir, type TemporaryDir } from '../util/atomic-output.js';
 import { runTool } from '../util/run-tool.js';
 import { snapshotTree, writtenSince } from './build-outputs.js';
 import { layOutWorkspace } from './deploy-workspace.js';
-import type { InstallCache } from './install-cache.js';
+import type { InstallCache, KeepTree } from './install-cache.js';
 import { isPkgappProduct } from './exclude.js';
 import {
   declaredFacts,
@@ -81,7 +81,10 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
   const deploy = needsDeploy(project, graph);
   // Registered with the build's operation (util/atomic-output.ts): removed on abort too.
   const temps: TemporaryDir[] = [];
+  // A node_modules the build cache takes back for the next build (install-cache.ts), not removed.
+  const keepers: KeepTree[] = [];
   const cleanup = async () => {
+    for (const keep of keepers.splice(0)) keep();
     for (const dir of temps.splice(0)) await dir.remove();
   };
   try {
@@ -120,12 +123,13 @@ export async function stageApp(request: StageRequest): Promise<StagedApp> {
                   installErrorCode(tool!),
                 ).then(() => undefined)
             : undefined;
-          await installThroughCache(
+          const keep = await installThroughCache(
             request.cache,
             { root: project.root, lockfilePath: app.lockfilePath, tool: tool!, env: process.env, staging: source },
             installNow,
             reconcileNow,
           );
+          if (keep) keepers.push(keep);
         } else await installNow();
       } else {
         request.cache?.log(

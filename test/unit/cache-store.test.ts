@@ -4,7 +4,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readSync } from 'node:fs';
-import { chmod, cp, mkdir, readdir, readFile, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  cp,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { resolveCacheLocation, parseCacheSize, DEFAULT_CACHE_MAX_BYTES } from '../../src/cache/cache-dir.js';
@@ -154,6 +168,75 @@ test('trees: restored with modes, symlinks and empty dirs, as hard links; a dama
   const fresh = await sampleTree();
   assert.equal(await store.putTree('install', k, fresh), true);
   await truncate(path.join(fresh, 'a/package.json'), 5);
+  assert.equal(await store.getTree('install', k, path.join(await tempDir(), 'nm')), undefined);
+});
+
+test('trees: a kept tree is taken whole by the next restore, checked against the manifest and repaired; eviction removes it with its entry', async () => {
+  const source = await sampleTree();
+  const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);
+  const k = key('parked');
+  assert.equal(await store.putTree('install', k, source), true);
+  const [entry] = await store.listEntries();
+  const stored = (rel: string) => stat(path.join(entry!.dir, 'tree', rel));
+  const first = path.join(await tempDir('pkgapp-cache-dest-'), 'node_modules');
+  assert.equal((await store.getTree('install', k, first))?.reused, false);
+  assert.equal(store.parkTree('install', k, first), true);
+  await assert.rejects(stat(first), { code: 'ENOENT' }, 'kept by one rename');
+
+  // Taken unchanged: the same inodes as the entry's files, nothing linked again.
+  const second = path.join(await tempDir('pkgapp-cache-dest-'), 'node_modules');
+  const taken = await store.getTree('install', k, second);
+  assert.equal(taken?.reused, true);
+  assert.equal((await stat(path.join(second, 'a/lib/index.js'))).ino, (await stored('a/lib/index.js')).ino);
+  assert.equal((await stat(path.join(second, 'ro'))).mode & 0o777, 0o555);
+
+  // What a build may leave in it: a file given its own inode with other bytes (as strip does), an
+  // extra file and directory, a removed file, a retargeted link, a directory where a file was.
+  await rm(path.join(second, 'a/cli.js'));
+  await writeFile(path.join(second, 'a/cli.js'), '#!/usr/bin/env node\nstripped\n', { mode: 0o755 });
+  await writeFile(path.join(second, 'a/extra.js'), 'not in the manifest\n');
+  await mkdir(path.join(second, 'a/lib/extra-dir'));
+  await writeFile(path.join(second, 'a/lib/extra-dir/x'), 'x');
+  await rm(path.join(second, 'a/package.json'));
+  await rm(path.join(second, '.bin/a'));
+  await symlink('../elsewhere', path.join(second, '.bin/a'));
+  await chmod(path.join(second, 'ro'), 0o755);
+  await rm(path.join(second, 'ro/file'));
+  await mkdir(path.join(second, 'ro/file'));
+  await chmod(path.join(second, 'ro'), 0o555);
+  assert.equal(store.parkTree('install', k, second), true);
+  const other = path.join(await tempDir('pkgapp-cache-dest-'), 'node_modules');
+  await mkdir(path.join(other, 'x'), { recursive: true });
+  assert.equal(store.parkTree('install', k, other), false, 'one kept tree per entry: the second is not taken');
+
+  const third = path.join(await tempDir('pkgapp-cache-dest-'), 'node_modules');
+  const repaired = await store.getTree('install', k, third);
+  assert.equal(repaired?.reused, true);
+  const fresh = path.join(await tempDir('pkgapp-cache-dest-'), 'node_modules');
+  const listing = async (dir: string) => {
+    const names = (await readdir(dir, { recursive: true })).sort();
+    return Promise.all(
+      names.map(async (name) => {
+        const st = await lstat(path.join(dir, name));
+        const body = st.isFile()
+          ? await readFile(path.join(dir, name), 'utf8')
+          : st.isSymbolicLink()
+            ? await readlink(path.join(dir, name))
+            : '';
+        return `${name} ${st.mode.toString(8)} ${body}`;
+      }),
+    );
+  };
+  // The same tree as a fresh restore would give (taken from the entry again: no kept one left).
+  assert.equal((await store.getTree('install', k, fresh))?.reused, false);
+  assert.deepEqual(await listing(third), await listing(fresh));
+  assert.equal((await stat(path.join(third, 'a/cli.js'))).ino, (await stored('a/cli.js')).ino, 'relinked');
+
+  // Evicting the entry takes a kept tree with it.
+  assert.equal(store.parkTree('install', k, third), true);
+  const evicting = await openCacheStore(store.dir, 0);
+  await evicting.prune();
+  assert.deepEqual(await store.listEntries(), []);
   assert.equal(await store.getTree('install', k, path.join(await tempDir(), 'nm')), undefined);
 });
 
