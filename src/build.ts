@@ -37,6 +37,7 @@ import { checkAborted, runOperation } from './util/atomic-output.js';
 import { checkLevel, COMPRESSIONS, defaultLevel, type Compression } from './util/compression.js';
 import type { SegmentCache } from './util/payload-segments.js';
 import { StoreSegmentCache } from './util/cached-segments.js';
+import { KnownFiles } from './contents/known-files.js';
 import { sourceDateEpoch } from './util/source-date.js';
 
 /** The built-in formats' names; registerFormat() adds more (src/formats.ts). */
@@ -215,7 +216,10 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
   const cache = await openBuildCache(options, log);
   // Compressed payload segments are reused from the same cache (docs/internals/payload-segments.md);
   // the bytes are the same with or without it.
-  const segmentCache = options.segmentCache ?? (cache && new StoreSegmentCache(cache));
+  // What the install cache knows of the node_modules it restores or stores: the digests key the
+  // payload segments, sizes and modes spare the collection an lstat per file (src/contents/known-files.ts).
+  const known = new KnownFiles();
+  const segmentCache = options.segmentCache ?? (cache && new StoreSegmentCache(cache, known));
   const staged: StagedApp = await stageApp({
     app,
     lock,
@@ -227,14 +231,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
     selectFiles,
     cache:
       install && cache
-        ? {
-            store: cache,
-            log,
-            // The payload segments' keys use the installed files' digests instead of reading them.
-            ...(segmentCache instanceof StoreSegmentCache
-              ? { learnTree: (dir: string, files: readonly TreeFile[]) => segmentCache.learnTree(dir, files) }
-              : {}),
-          }
+        ? { store: cache, log, learnTree: (dir: string, files: readonly TreeFile[]) => known.learnTree(dir, files) }
         : undefined,
   });
   let appFiles = staged.appFiles;
@@ -279,9 +276,8 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       ci: (options.env ?? process.env)['CI'] === 'true',
       log,
     });
-    // A stripped file is not the installed one any more: its digest is read again.
-    if (segmentCache instanceof StoreSegmentCache)
-      for (const rel of strip.stripped) segmentCache.forget(path.join(staged.root, rel));
+    // A stripped file is not the installed one any more: it is stat-ed and read again.
+    for (const rel of strip.stripped) known.forget(path.join(staged.root, rel));
     log(`collecting ${appFiles.length} app files and ${staged.packages.length} packages`);
     // Other platforms' binaries are left out; the target CPU is --arch's, else this machine's
     // (what chooseArch below settles on when native code remains).
@@ -296,6 +292,7 @@ async function buildPackages(options: BuildOptions): Promise<BuiltPackage[]> {
       nodePath: manifest.runtime.nodePath,
       target: platform,
       declaredInterpreters: declaredPackageNames(manifest),
+      known,
     });
     const kept = new Set(collected.packages.map((p) => p.location));
     const installed = staged.packages.filter((p) => kept.has(p.location));

@@ -1,12 +1,13 @@
 // Walks the staged app into an EntryStore under /opt/NAME: normalized modes, no secrets, no noise.
 // Blocking fs calls on purpose: one lstat per entry is unavoidable, and 40k thread-pool round
 // trips cost more than the calls themselves (see util/file-chunks.ts).
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { PinnedPackage } from '../app/lockfile.js';
 import { noPrebuildForTarget } from '../app/target-platform.js';
 import { UserError } from '../errors.js';
 import { EntryStore } from './entry-store.js';
+import type { KnownFiles } from './known-files.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
 import {
   dropForeignPackages,
@@ -53,6 +54,8 @@ export async function collectContents(options: {
   declaredInterpreters?: ReadonlySet<string>;
   /** The platform packaged for: other platforms' prebuilt binaries are left out. */
   target: TargetPlatform;
+  /** Sizes and modes known without an lstat (an installed tree from the build cache). */
+  known?: KnownFiles;
 }): Promise<CollectedContents> {
   const { root, installDir, target } = options;
   const dropped = noneDropped();
@@ -67,7 +70,7 @@ export async function collectContents(options: {
   const librarySymlinks: string[] = [];
   const undeclaredInterpreters = new Map<string, string[]>();
   const declared = options.declaredInterpreters ?? new Set<string>();
-  const addFile = (dir: number, name: string, rel: string, abs: string, st: Stats) => {
+  const addFile = (dir: number, name: string, rel: string, abs: string, st: { mode: number; size: number }) => {
     const { mode, rewriteHead, elf, interpreter } = inspectFile(abs, st.mode, st.size, options.nodePath, declared);
     const size = rewriteHead ? st.size - rewriteHead.skip + rewriteHead.insert.length : st.size;
     tree.addFile(dir, name, mode, size, rewriteHead);
@@ -135,7 +138,7 @@ export async function collectContents(options: {
       } else if (child.isSymbolicLink()) {
         addSymlink(dir, child.name, childAbs);
       } else if (child.isFile()) {
-        const st = lstatSync(childAbs);
+        const st = options.known?.statOf(childAbs) ?? lstatSync(childAbs);
         // Anywhere, not only under prebuilds/: platform packages such as
         // @msgpackr-extract/msgpackr-extract-linux-x64 ship node.napi.musl.node beside the glibc one.
         if (isMuslPrebuild(child.name)) {

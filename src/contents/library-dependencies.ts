@@ -25,11 +25,14 @@ export function payloadSonames(objects: readonly PayloadElf[], symlinkNames: rea
   return shipped;
 }
 
-/** Where Debian library data comes from, in the order it is consulted: dpkg's records for `debArch`, then pkgapp's table. */
-export async function debLibrarySources(debArch: string): Promise<ShlibsData[]> {
+/**
+ * Where Debian library data comes from, in the order it is consulted: dpkg's records for `debArch`,
+ * then pkgapp's table. `wanted`: the only sonames that will be looked up (all when undefined).
+ */
+export async function debLibrarySources(debArch: string, wanted?: ReadonlySet<string>): Promise<ShlibsData[]> {
   // The build machine's unqualified dpkg records are its own architecture's: never another's.
   const native = (DEB_ARCH.names as Record<string, string>)[process.arch] ?? process.arch;
-  return [await loadDpkgShlibs(debArch, DPKG_INFO_DIR, native), pkgappShlibsTable(debArch)];
+  return [await loadDpkgShlibs(debArch, DPKG_INFO_DIR, native, wanted), pkgappShlibsTable(debArch)];
 }
 
 export interface LibraryDependencies {
@@ -71,7 +74,7 @@ export async function libraryDependencies(options: {
   // Declared libraries (a relation or false) are the app's word: not looked up.
   const declared = new Set([...shipped, ...Object.keys(libraries)]);
   const infos = objects.map((o) => o.info);
-  const sources = await debLibrarySources(options.debArch);
+  const sources = await debLibrarySources(options.debArch, new Set(infos.flatMap((info) => info.needed)));
   const result = shlibDepends(infos, sources, declared);
   const unmapped = result.problems.filter((p) => p.kind === 'unmapped-library');
   if (unmapped.length) {

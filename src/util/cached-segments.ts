@@ -1,9 +1,10 @@
 // Payload segments (payload-segments.ts) kept in the build cache (src/cache/cache-store.ts): one
 // blob per segment, its uncompressed length, CRC-32 and file digests in the entry's info. The
-// store verifies the blob's SHA-256 on every hit; the info's shape is checked here. It also
-// answers for the content digests of an installed tree the build restored or stored (their keys).
+// store verifies the blob's SHA-256 on every hit; the info's shape is checked here. File digests
+// known without reading (src/contents/known-files.ts) come through it to the segment keys.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { CacheStore } from '../cache/cache-store.js';
+import type { KnownFiles } from '../contents/known-files.js';
 import type { CachedSegment, SegmentCache } from './payload-segments.js';
 
 /** The cache kind of segment entries (the key itself carries the segment layout version). */
@@ -16,13 +17,6 @@ interface SegmentInfo {
   crc: number;
 }
 
-/** A file of a tree manifest (src/cache/cache-store.ts TreeFile): what digestOf needs of it. */
-interface KnownFile {
-  path: string;
-  type: string;
-  sha256?: string;
-}
-
 export class StoreSegmentCache implements SegmentCache {
   /**
    * Segments found (verified) and not found; of those not found, the ones that were there but
@@ -30,45 +24,14 @@ export class StoreSegmentCache implements SegmentCache {
    */
   readonly stats = { hits: 0, misses: 0, rejected: 0, stored: 0 };
 
-  /**
-   * Files whose content is known: per tree directory, each file's index by its path in the tree,
-   * and the digests one after the other (32 bytes each). Compact on purpose: 42k files cost a few
-   * MB this way, twice that as a map of hex strings by absolute path.
-   */
-  private readonly known: { dir: string; index: Map<string, number>; digests: Buffer }[] = [];
-
-  constructor(private readonly store: CacheStore) {}
-
-  /**
-   * Records the digests of a tree's files, laid out under `dir`: the install cache's manifest of a
-   * tree it has just restored (each file verified) or stored (each file hashed) there. Nothing
-   * may change those files before the payload is written, unless `forget` is told.
-   */
-  learnTree(dir: string, files: readonly KnownFile[]): void {
-    const index = new Map<string, number>();
-    let count = 0;
-    for (const file of files) if (file.type === 'file' && file.sha256) count++;
-    const digests = Buffer.alloc(32 * count);
-    for (const file of files) {
-      if (file.type !== 'file' || !file.sha256) continue;
-      if (digests.write(file.sha256, 32 * index.size, 'hex') !== 32) continue;
-      index.set(file.path, index.size);
-    }
-    this.known.push({ dir: `${dir}/`, index, digests });
-  }
-
-  /** A file changed after its tree was learned (strip rewrote it): its digest is no longer known. */
-  forget(file: string): void {
-    for (const tree of this.known) if (file.startsWith(tree.dir)) tree.index.delete(file.slice(tree.dir.length));
-  }
+  /** `known`: files whose digests are known without reading them (an installed tree from the cache). */
+  constructor(
+    private readonly store: CacheStore,
+    private readonly known?: KnownFiles,
+  ) {}
 
   digestOf(file: string): Buffer | undefined {
-    for (const tree of this.known) {
-      if (!file.startsWith(tree.dir)) continue;
-      const i = tree.index.get(file.slice(tree.dir.length));
-      if (i !== undefined) return tree.digests.subarray(32 * i, 32 * i + 32);
-    }
-    return undefined;
+    return this.known?.digestOf(file);
   }
 
   async get(key: string): Promise<CachedSegment | undefined> {

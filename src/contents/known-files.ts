@@ -1,0 +1,92 @@
+// Files whose content and metadata pkgapp knows without reading them: the installed tree the build
+// cache has just restored (every file checked against its manifest) or stored (every file hashed),
+// laid out in the staging copy (src/contents/install-cache.ts). The payload segments are keyed by
+// these digests (src/util/payload-segments.ts) and the collection takes sizes and modes from here
+// (src/contents/collect-contents.ts) instead of reading and stat-ing 42k files again. Nothing may
+// change those files before the payload is written, unless `forget` is told (strip rewrites a
+// compiled addon: src/contents/strip-compiled.ts).
+
+/** A file of a tree manifest (src/cache/cache-store.ts TreeFile): what is kept of it. */
+export interface KnownFile {
+  path: string;
+  type: string;
+  mode?: number;
+  size?: number;
+  sha256?: string;
+}
+
+interface KnownTree {
+  /** The tree's directory with a trailing "/". */
+  dir: string;
+  /** Each file's index by its path in the tree. */
+  index: Map<string, number>;
+  /** SHA-256 digests one after the other, 32 bytes each. */
+  digests: Buffer;
+  modes: Uint16Array;
+  sizes: Float64Array;
+}
+
+/**
+ * Compact on purpose: 42k files cost a few MB this way (paths as map keys, the rest in typed
+ * arrays), twice that as objects or hex strings by absolute path.
+ */
+export class KnownFiles {
+  private readonly trees: KnownTree[] = [];
+
+  /** Records the regular files of a tree laid out under `dir`. */
+  learnTree(dir: string, files: readonly KnownFile[]): void {
+    let count = 0;
+    for (const file of files) if (known(file)) count++;
+    const tree: KnownTree = {
+      dir: `${dir}/`,
+      index: new Map(),
+      digests: Buffer.alloc(32 * count),
+      modes: new Uint16Array(count),
+      sizes: new Float64Array(count),
+    };
+    for (const file of files) {
+      if (!known(file)) continue;
+      const i = tree.index.size;
+      if (tree.digests.write(file.sha256!, 32 * i, 'hex') !== 32) continue;
+      tree.modes[i] = file.mode!;
+      tree.sizes[i] = file.size!;
+      tree.index.set(file.path, i);
+    }
+    this.trees.push(tree);
+  }
+
+  /** A file changed after its tree was learned: nothing is known of it any more. */
+  forget(file: string): void {
+    for (const tree of this.trees) if (file.startsWith(tree.dir)) tree.index.delete(file.slice(tree.dir.length));
+  }
+
+  /** The SHA-256 of a known file's content. */
+  digestOf(file: string): Buffer | undefined {
+    const found = this.find(file);
+    return found && found.tree.digests.subarray(32 * found.i, 32 * found.i + 32);
+  }
+
+  /** A known file's permission bits and size, as lstat would give them. */
+  statOf(file: string): { mode: number; size: number } | undefined {
+    const found = this.find(file);
+    return found && { mode: found.tree.modes[found.i]!, size: found.tree.sizes[found.i]! };
+  }
+
+  private find(file: string): { tree: KnownTree; i: number } | undefined {
+    for (const tree of this.trees) {
+      if (!file.startsWith(tree.dir)) continue;
+      const i = tree.index.get(file.slice(tree.dir.length));
+      if (i !== undefined) return { tree, i };
+    }
+    return undefined;
+  }
+}
+
+function known(file: KnownFile): boolean {
+  return (
+    file.type === 'file' &&
+    typeof file.sha256 === 'string' &&
+    Number.isInteger(file.mode) &&
+    Number.isSafeInteger(file.size)
+  );
+}
