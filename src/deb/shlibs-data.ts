@@ -8,7 +8,7 @@
 // pkgapp only knows the version tags it needs, and the highest minimal version of any symbol
 // with that tag is never lower than what dpkg-shlibdeps computes (the acceptance rule of
 // test/oracle/shlib-depends.test.ts).
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareDebVersions } from './deb-version.js';
 
@@ -123,7 +123,7 @@ export async function loadDpkgShlibs(
 ): Promise<ShlibsData> {
   let names: string[];
   try {
-    names = (await readdir(infoDir)).sort();
+    names = readdirSync(infoDir).sort(); // blocking: hundreds of small files, each async read a thread-pool round trip
   } catch {
     return new Map();
   }
@@ -132,10 +132,10 @@ export async function loadDpkgShlibs(
   const data: ShlibsData = new Map();
   const sonames = wanted && [...wanted];
   for (const name of names.filter((n) => forArch(n, '.symbols'))) {
-    const text = await readFile(path.join(infoDir, name), 'utf8');
+    const text = readFileSync(path.join(infoDir, name), 'utf8');
     if (!sonames || sonames.some((soname) => text.includes(soname))) parseSymbolsFile(text, data);
   }
   for (const name of names.filter((n) => forArch(n, '.shlibs')))
-    parseShlibsFile(await readFile(path.join(infoDir, name), 'utf8'), data);
+    parseShlibsFile(readFileSync(path.join(infoDir, name), 'utf8'), data);
   return data;
 }
