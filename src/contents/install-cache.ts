@@ -330,7 +330,8 @@ async function seededInstall(
   } finally {
     await pointer.close();
   }
-  if (typeof seedKey !== 'string' || seedKey === keyed.key) return undefined;
+  // A pointer's info is checked like any cache content: only a well-formed key is looked up.
+  if (typeof seedKey !== 'string' || !/^[0-9a-f]{64}$/.test(seedKey) || seedKey === keyed.key) return undefined;
   const { planSeed, removeChanged } = await import('./seed-npm-tree.js');
   let plan: ReturnType<typeof planSeed>;
   try {
