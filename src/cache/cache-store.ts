@@ -34,6 +34,7 @@ import {
   statSync,
   symlinkSync,
   utimesSync,
+  writeSync,
   type Stats,
 } from 'node:fs';
 import {
@@ -391,10 +392,9 @@ export class CacheStore {
       });
       if (changed) return false; // changed while it was stored: not an entry to trust
       hashed?.(files);
-      const manifest = Buffer.from(JSON.stringify(files));
-      await writeFile(path.join(tmp, 'files.json'), manifest);
+      const manifestSha256 = writeManifest(path.join(tmp, 'files.json'), files);
       const size = files.reduce((sum, f) => sum + (f.type === 'file' ? f.size : 0), 0);
-      await writeMeta(tmp, { layout: 1, type: 'tree', size, sha256: sha256Of(manifest), info });
+      await writeMeta(tmp, { layout: 1, type: 'tree', size, sha256: manifestSha256, info });
       return this.counted(await this.publish(tmp, entry), size);
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -649,6 +649,31 @@ async function syncTree(files: TreeFile[], source: string, dest: string): Promis
   // Every listed name is in place now: what else a directory holds goes.
   await eachInBatches(dirs, removeExtras);
   return linked;
+}
+
+/**
+ * Writes JSON.stringify(files) to `file` a thousand entries at a time and returns its SHA-256: the
+ * same bytes, without a whole-manifest string and buffer (tens of MB for 42k files) at once.
+ */
+function writeManifest(file: string, files: readonly TreeFile[]): string {
+  const hash = createHash('sha256');
+  const fd = openSync(file, 'w');
+  try {
+    for (let i = 0; i < files.length || i === 0; i += 1000) {
+      let text = i === 0 ? '[' : ',';
+      text += files
+        .slice(i, i + 1000)
+        .map((f) => JSON.stringify(f))
+        .join(',');
+      if (i + 1000 >= files.length) text += ']';
+      const bytes = Buffer.from(text);
+      hash.update(bytes);
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** Directory modes, deepest first (a read-only directory would refuse its children). */
