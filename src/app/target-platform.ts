@@ -62,6 +62,8 @@ export function toolForTarget(tool: ManagerTool, target: InstallTarget, projectD
         installProduction: production,
         installAll: target.foreign ? tool.installAll : [...tool.installAll, ...flags],
         pruneProduction: target.foreign ? production : tool.pruneProduction,
+        // A seeded install (src/contents/install-cache.ts) installs for the same target, scripts as ci runs them.
+        ...(tool.reconcileProduction ? { reconcileProduction: [...tool.reconcileProduction, ...flags] } : {}),
       };
     }
     case 'yarn-berry': {

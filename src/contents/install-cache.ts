@@ -87,6 +87,9 @@ export async function installKey(
       return key;
     },
   };
+  // The family a seeded install starts from is one app's (its directory): a tree of another app
+  // would be as correct, but its lockfile is rarely alike enough to be worth it.
+  base.add('project', root);
   key.add('manager', tool.manager);
   key.add('lockfile-name', path.basename(lockfilePath));
   full.add('lockfile', lockText);
