@@ -187,24 +187,23 @@ function fileIdentity(file: string | undefined): string | null {
   return `${file}:${st.size}:${st.mtimeMs}`;
 }
 
-const NODE_FACTS =
-  'const r=process.report?.getReport?.();console.log(JSON.stringify([process.version,process.platform,process.arch,process.versions.modules,process.versions.napi,r?.header?.glibcVersionRuntime??null]))';
-
 /** The Node.js that runs the install and its scripts (the node on PATH, as npm's `#!/usr/bin/env node`). */
 async function nodeIdentity(env: NodeJS.ProcessEnv): Promise<unknown> {
   const node = nodeOnPath(env);
   // The node running pkgapp answers for itself: the same facts without starting a process (~100 ms).
-  if (node === realpathSync(process.execPath)) return [fileIdentity(node), ownNodeFacts()];
+  if (node === realpathSync(process.execPath)) return [fileIdentity(node), nodeFacts()];
+  // Another node runs the same function: one list of facts, whichever node answers.
+  const script = `console.log(JSON.stringify((${nodeFacts.toString()})()))`;
   const output = await new Promise<string>((resolve, reject) =>
-    execFile(node, ['-e', NODE_FACTS], { encoding: 'utf8', env: { PATH: env['PATH'] ?? '' } }, (error, stdout) =>
+    execFile(node, ['-e', script], { encoding: 'utf8', env: { PATH: env['PATH'] ?? '' } }, (error, stdout) =>
       error ? reject(new Error(`${node} could not report its version`, { cause: error })) : resolve(stdout),
     ),
   );
   return [fileIdentity(node), JSON.parse(output) as unknown];
 }
 
-/** What NODE_FACTS prints, for the running node. */
-function ownNodeFacts(): unknown {
+/** What decides the installed tree of the node that runs this (self-contained: it is sent to another node as source). */
+function nodeFacts(): unknown {
   const report = process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined;
   return [
     process.version,
