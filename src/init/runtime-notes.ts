@@ -5,7 +5,7 @@
 // scripts and os/cpu per package). `pkgapp build` decides for real; init only warns early.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import semver from 'semver';
+import * as semver from '../util/semver.js';
 import { isUserError } from '../errors.js';
 import { lowestNodeVersion, relationVersion, type NodeFloor } from '../runtime/node-floor.js';
 import { DEBIAN_12_NODE } from '../runtime/node-requirement.js';

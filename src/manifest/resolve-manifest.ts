@@ -1,5 +1,5 @@
 // (AppSource, options) → Manifest: defaults from package.json, validated; pure, no I/O.
-import semver from 'semver';
+import * as semver from '../util/semver.js';
 import type { AppSource } from '../app/read-app.js';
 import type { Arch } from './arch.js';
 import { UserError } from '../errors.js';

@@ -1,6 +1,6 @@
 // npm semver → the format-neutral app version, with the refusals that keep Debian's and rpm's
 // orderings in step.
-import semver from 'semver';
+import * as semver from '../util/semver.js';
 import { UserError } from '../errors.js';
 
 /** A parsed app version, still format-neutral. */

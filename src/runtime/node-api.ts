@@ -3,7 +3,7 @@
 // the addon imports; and which Node.js releases have the N-API version an addon needs.
 // The tables: docs/node-runtime.md, from Node's js_native_api.h / node_api.h (`#if NAPI_VERSION
 // >= N` blocks) and the "Node-API version matrix" of Node's n-api.md.
-import semver from 'semver';
+import * as semver from '../util/semver.js';
 
 /**
  * The N-API version that introduced each function newer than version 1 (a function not listed

@@ -2,7 +2,7 @@
 // package's. The versions satisfying a range are a union of intervals, so the lowest version
 // satisfying all of them is the lower end of one of those intervals: each comparator set's
 // minimum is a candidate, and the first candidate every range accepts is the floor.
-import semver from 'semver';
+import * as semver from '../util/semver.js';
 import { UserError } from '../errors.js';
 
 /** One engines.node declaration: who declares it ("the app", "next@16.0.1") and the range. */

@@ -2,7 +2,7 @@
 // engines.node of the app and of every installed production package allows (or pkgapp.nodeVersion
 // instead), raised to the N-API version the addons use; addons compiled against V8 pin the Node.js
 // major they were built with. The build log says what set each part. docs/node-runtime.md.
-import semver from 'semver';
+import * as semver from '../util/semver.js';
 import type { InstalledPackage } from '../contents/installed-tree.js';
 import { UserError } from '../errors.js';
 import type { Arch } from '../manifest/arch.js';

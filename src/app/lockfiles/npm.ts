@@ -1,6 +1,6 @@
 // package-lock.json / npm-shrinkwrap.json v2 and v3 (npm 7+): the production packages they pin
 // and their agreement with package.json (pure). v1 (npm 6) is refused with a hint.
-import semver from 'semver';
+import * as semver from '../../util/semver.js';
 import { UserError } from '../../errors.js';
 import { DEPENDENCY_FIELDS, type Importers, type Lock, type LockGraph, type PinnedPackage } from './types.js';
 import { platformOf, walkLockGraph, type WalkEdge, type WalkPackage } from './walk-graph.js';

@@ -3,7 +3,7 @@
 // joined by ", ") and name a resolution; each workspace has an entry ("app@workspace:.") listing
 // its dependencies and devDependencies together, so package.json tells which are production.
 import { parseSyml } from '@yarnpkg/parsers';
-import semver from 'semver';
+import * as semver from '../../util/semver.js';
 import { UserError } from '../../errors.js';
 import {
   declaredDependencies,

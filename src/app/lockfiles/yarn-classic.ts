@@ -2,7 +2,7 @@
 // "name@range" a package.json or a package asks for to the version installed; workspace packages
 // are not in it: a dependency on one resolves to the workspace when its version fits the range.
 import yarnLockfile from '@yarnpkg/lockfile';
-import semver from 'semver';
+import * as semver from '../../util/semver.js';
 import { UserError } from '../../errors.js';
 import type { PackageJson } from '../package-json.js';
 import { declaredDependencies, productionDependencyNames, type Importers, type Lock, type LockGraph } from './types.js';
