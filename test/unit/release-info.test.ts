@@ -1,6 +1,6 @@
 // release.json's git fields come from one `git status --porcelain=v2 --branch`: checked against
 // a real repository in each state (outside one, before the first commit, clean, a changed
-// tracked file, only untracked files, changes outside the app's subdirectory).
+// tracked file, only untracked files, changes outside the app's subdirectory, a linked worktree).
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,4 +47,11 @@ test('release info: the commit and whether tracked files under the app differ fr
   const dirty = await readReleaseInfo(app, lock);
   assert.equal(dirty.gitCommit, await head(repo));
   assert.equal(dirty.gitDirty, true);
+
+  // A linked worktree's .git is a file naming the repository: still found.
+  const worktree = path.join(await tempDir('pkgapp-release-info-'), 'wt');
+  await git(repo, 'worktree', 'add', '-q', '--detach', worktree);
+  const linked = await readReleaseInfo(path.join(worktree, 'app'), path.join(worktree, 'app', 'package-lock.json'));
+  assert.equal(linked.gitCommit, await head(repo));
+  assert.equal(linked.gitDirty, false);
 });
