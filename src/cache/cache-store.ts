@@ -116,6 +116,14 @@ interface Meta {
   size: number;
   /** Blob: its SHA-256; tree: the SHA-256 of files.json. */
   sha256: string;
+  /**
+   * Blob: its data file's inode, mtime and ctime when stored; a file still so is trusted unread.
+   * ctime too (unlike a tree's files, linked into staging copies): no utimes or copy can set it,
+   * so a copied cache whose inode numbers happen to repeat is still read.
+   */
+  ino?: number;
+  mtimeMs?: number;
+  ctimeMs?: number;
   info: unknown;
   /** SHA-256 of this object's JSON without `check`: a damaged meta.json is caught too. */
   check?: string;
@@ -159,7 +167,10 @@ export class CacheStore {
   }
 
   /**
-   * The blob stored under kind/key, verified (read once whole), or undefined. The caller closes it.
+   * The blob stored under kind/key, verified, or undefined. The caller closes it. Verified as a
+   * tree's files are: the data file still the inode with the mtime and size recorded when it was
+   * stored is not read; any other (a copied cache, a file written since) is read whole and its
+   * SHA-256 checked.
    * `onRejected` is called when an entry was there but damaged (and so discarded): a statistic.
    */
   async getBlob(kind: string, key: string, onRejected?: () => void): Promise<CachedBlob | undefined> {
@@ -180,8 +191,8 @@ export class CacheStore {
       return undefined; // evicted meanwhile
     }
     try {
-      const { size } = fstatSync(fd);
-      if (size !== meta.size || hashFdSync(fd, size) !== meta.sha256) {
+      const st = fstatSync(fd);
+      if (!isStoredBlob(st, meta) && (st.size !== meta.size || hashFdSync(fd, st.size) !== meta.sha256)) {
         closeSync(fd);
         await this.discard(entry);
         onRejected?.();
@@ -220,18 +231,31 @@ export class CacheStore {
     const tmp = await this.newTemp('put');
     try {
       const data = path.join(tmp, 'data');
-      if (typeof source === 'string') await linkOrCopy(source, data);
-      else await source(data);
+      const written = typeof source !== 'string';
+      if (written) {
+        await source(data);
+        // Its mtime set back in time (see putTree): any later write moves it, and getBlob reads it then.
+        const settled = new Date(Date.now() - 2 * RACY_MS);
+        utimesSync(data, settled, settled);
+      } else await linkOrCopy(source, data); // the caller's file, its mtime left alone: always read
       const fd = openSync(data, 'r');
-      let size: number;
+      let stat: Stats;
       let sha256: string;
       try {
-        size = fstatSync(fd).size;
-        sha256 = hashFdSync(fd, size);
+        stat = fstatSync(fd);
+        sha256 = hashFdSync(fd, stat.size);
       } finally {
         closeSync(fd);
       }
-      await writeMeta(tmp, { layout: 1, type: 'blob', size, sha256, info });
+      const { size, ino, mtimeMs, ctimeMs } = stat;
+      await writeMeta(tmp, {
+        layout: 1,
+        type: 'blob',
+        size,
+        sha256,
+        ...(written ? { ino, mtimeMs, ctimeMs } : {}),
+        info,
+      });
       if (existing && existing !== DAMAGED) await this.discard(entry);
       return this.counted(await this.publish(tmp, entry), size);
     } finally {
@@ -590,6 +614,18 @@ function isStoredFile(st: Stats | undefined, file: TreeFile & { type: 'file' }):
     st.ino === file.ino &&
     st.mtimeMs === file.mtimeMs &&
     st.size === file.size
+  );
+}
+
+/** True when `st` is the blob's data file as stored: same inode, mtime, ctime and size. */
+function isStoredBlob(st: Stats, meta: Meta): boolean {
+  return (
+    st.isFile() &&
+    meta.ino !== undefined &&
+    st.ino === meta.ino &&
+    st.mtimeMs === meta.mtimeMs &&
+    st.ctimeMs === meta.ctimeMs &&
+    st.size === meta.size
   );
 }
 

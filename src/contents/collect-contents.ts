@@ -7,7 +7,7 @@ import type { PinnedPackage } from '../app/lockfile.js';
 import { noPrebuildForTarget } from '../app/target-platform.js';
 import { UserError } from '../errors.js';
 import { EntryStore } from './entry-store.js';
-import type { KnownFiles } from './known-files.js';
+import type { KnownFile, KnownFiles } from './known-files.js';
 import { appFileFilter, isNodeGypIntermediate, isNodeModulesNoise, type ExcludeRules } from './exclude.js';
 import {
   dropForeignPackages,
@@ -111,43 +111,44 @@ export async function collectContents(options: {
   const unbuilt: string[] = [];
   // Walks one package directory, skipping its nested node_modules (other packages) and noise.
   // Children come sorted, so the entries arrive nearly in package order; the directory entry's
-  // type says what each child is, so only regular files need an lstat (size and mode).
+  // type says what each child is, so only regular files need an lstat (size and mode). In a tree
+  // the build cache has just checked, the listing, sizes and modes come from its manifest (`known`).
   // `gypRoot`: the package's location when it has a binding.gyp (node-gyp output to prune).
   // `prebuilds`: 1 in a prebuilds/ directory (children name platforms), 2 below a kept platform's.
   const walk = (dir: number, rel: string, abs: string, gypRoot: string | undefined, prebuilds: 0 | 1 | 2 = 0) => {
-    const children = readdirSync(abs, { withFileTypes: true }).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
-    for (const child of children) {
-      if (isNodeModulesNoise(child.name)) continue;
-      if (child.name === 'node_modules' && child.isDirectory()) continue; // nested packages are walked as their own locations
-      const childRel = `${rel}/${child.name}`;
+    const { names, types } = options.known?.listingOf(abs) ?? readListing(abs);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const type = types[i];
+      if (isNodeModulesNoise(name)) continue;
+      if (name === 'node_modules' && type === 'dir') continue; // nested packages are walked as their own locations
+      const childRel = `${rel}/${name}`;
       if (packageDirs.has(childRel)) continue;
       if (gypRoot !== undefined && isNodeGypIntermediate(childRel.slice(gypRoot.length + 1))) continue;
-      const childAbs = `${abs}/${child.name}`;
-      if (child.isDirectory()) {
-        if (prebuilds === 1 && isForeignPrebuildDir(child.name, target)) {
+      const childAbs = `${abs}/${name}`;
+      if (type === 'dir') {
+        if (prebuilds === 1 && isForeignPrebuildDir(name, target)) {
           const size = treeSize(childAbs);
           dropped.prebuildDirs.push(childRel);
           dropped.files += size.files;
           dropped.bytes += size.bytes;
           continue;
         }
-        const inPrebuilds = prebuilds !== 0 ? 2 : child.name === 'prebuilds' ? 1 : 0;
-        walk(tree.addDir(dir, child.name), childRel, childAbs, gypRoot, inPrebuilds);
-      } else if (child.isSymbolicLink()) {
-        addSymlink(dir, child.name, childAbs);
-      } else if (child.isFile()) {
+        const inPrebuilds = prebuilds !== 0 ? 2 : name === 'prebuilds' ? 1 : 0;
+        walk(tree.addDir(dir, name), childRel, childAbs, gypRoot, inPrebuilds);
+      } else if (type === 'symlink') {
+        addSymlink(dir, name, childAbs);
+      } else if (type === 'file') {
         const st = options.known?.statOf(childAbs) ?? lstatSync(childAbs);
         // Anywhere, not only under prebuilds/: platform packages such as
         // @msgpackr-extract/msgpackr-extract-linux-x64 ship node.napi.musl.node beside the glibc one.
-        if (isMuslPrebuild(child.name)) {
+        if (isMuslPrebuild(name)) {
           dropped.prebuildDirs.push(childRel);
           dropped.files++;
           dropped.bytes += st.size;
           continue;
         }
-        addFile(dir, child.name, childRel, childAbs, st);
+        addFile(dir, name, childRel, childAbs, st);
       }
     }
   };
@@ -179,6 +180,22 @@ export async function collectContents(options: {
   tree.trim();
   const elfObjects = await readPayloadElf(elfCandidates);
   return { entries: tree, nativeAddons, dropped, tally, packages, elfObjects, librarySymlinks, undeclaredInterpreters };
+}
+
+/**
+ * A directory's children sorted by name (code units), typed by their directory entries; anything
+ * but a directory, file or symlink (a socket, a FIFO) has no type and is skipped.
+ */
+function readListing(dir: string): { names: string[]; types: (KnownFile['type'] | undefined)[] } {
+  const children = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  return {
+    names: children.map((c) => c.name),
+    types: children.map((c) =>
+      c.isDirectory() ? 'dir' : c.isFile() ? 'file' : c.isSymbolicLink() ? 'symlink' : undefined,
+    ),
+  };
 }
 
 /** The node_modules directories that hold production packages; each may have a .bin. */

@@ -2,14 +2,15 @@
 // cache has just restored (every file checked against its manifest) or stored (every file hashed),
 // laid out in the staging copy (src/contents/install-cache.ts). The payload segments are keyed by
 // these digests (src/util/payload-segments.ts) and the collection takes sizes and modes from here
-// (src/contents/collect-contents.ts) instead of reading and stat-ing 42k files again. Nothing may
-// change those files before the payload is written, unless `forget` is told (strip rewrites a
-// compiled addon: src/contents/strip-compiled.ts).
+// (src/contents/collect-contents.ts) instead of reading and stat-ing 42k files again, and its
+// directory listings instead of reading 7k directories again. Nothing may change those files
+// before the payload is written, unless `forget` is told (strip rewrites a compiled addon under
+// the same name: src/contents/strip-compiled.ts), nor add, remove or rename a name in the tree.
 
 /** A file of a tree manifest (src/cache/cache-store.ts TreeFile): what is kept of it. */
 export interface KnownFile {
   path: string;
-  type: string;
+  type: 'dir' | 'file' | 'symlink';
   mode?: number;
   size?: number;
   sha256?: string;
@@ -24,6 +25,14 @@ interface KnownTree {
   digests: Buffer;
   modes: Uint16Array;
   sizes: Float64Array;
+  /** Each directory's children by its path in the tree ("" for the tree itself), in manifest order. */
+  listings: Map<string, DirListing>;
+}
+
+/** A directory's children, sorted by name (code units), as a manifest lists them. */
+export interface DirListing {
+  names: string[];
+  types: KnownFile['type'][];
 }
 
 /**
@@ -43,6 +52,7 @@ export class KnownFiles {
       digests: Buffer.alloc(32 * count),
       modes: new Uint16Array(count),
       sizes: new Float64Array(count),
+      listings: listingsOf(files),
     };
     for (const file of files) {
       if (!known(file)) continue;
@@ -72,6 +82,15 @@ export class KnownFiles {
     return found && { mode: found.tree.modes[found.i]!, size: found.tree.sizes[found.i]! };
   }
 
+  /** A directory's children when the directory is in a known tree (the tree as laid out, names unchanged since). */
+  listingOf(dir: string): DirListing | undefined {
+    for (const tree of this.trees) {
+      if (dir === tree.dir.slice(0, -1)) return tree.listings.get('');
+      if (dir.startsWith(tree.dir)) return tree.listings.get(dir.slice(tree.dir.length));
+    }
+    return undefined;
+  }
+
   private find(file: string): { tree: KnownTree; i: number } | undefined {
     for (const tree of this.trees) {
       if (!file.startsWith(tree.dir)) continue;
@@ -89,4 +108,18 @@ function known(file: KnownFile): boolean {
     Number.isInteger(file.mode) &&
     Number.isSafeInteger(file.size)
   );
+}
+
+/** Children by parent directory; a manifest lists every directory before its children, sorted. */
+function listingsOf(files: readonly KnownFile[]): Map<string, DirListing> {
+  const listings = new Map<string, DirListing>([['', { names: [], types: [] }]]);
+  for (const file of files) {
+    const slash = file.path.lastIndexOf('/');
+    const parent = listings.get(slash === -1 ? '' : file.path.slice(0, slash));
+    if (!parent) return new Map(); // not every directory listed (not putTree's manifest): all read from disk
+    parent.names.push(file.path.slice(slash + 1));
+    parent.types.push(file.type);
+    if (file.type === 'dir') listings.set(file.path, { names: [], types: [] });
+  }
+  return listings;
 }

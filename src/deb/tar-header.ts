@@ -55,29 +55,54 @@ export function tarTrailer(): Buffer {
 
 /**
  * encodeTarHeader without allocating: the header goes into a buffer reused from call to call
- * (the view returned is valid until the next call). 40k+ entries per archive.
+ * (the view returned is valid until the next call). 40k+ entries per archive, and a warm build
+ * encodes every header to look its segments up: the fields every entry shares (owners, magic,
+ * the build's mtime) are kept in a template block, the others written digit by digit.
  */
 export class TarHeaderEncoder {
   private readonly block = Buffer.alloc(BLOCK);
+  private readonly template = Buffer.alloc(BLOCK);
+  private templateMtime = -1;
 
   encode(fields: TarHeaderFields): Buffer {
     const link = fields.linkname ?? '';
-    // Long names and targets (././@LongLink) are rare: the allocating encoder handles them.
+    const size = fields.type === 'file' ? fields.size : 0;
+    // Long names and targets (././@LongLink) and sizes past 8 GiB are rare: the allocating encoder handles them.
     if (
       fields.name.length > 100 ||
       link.length > 100 ||
+      size > MAX_OCTAL_11 ||
       Buffer.byteLength(fields.name) > 100 ||
       Buffer.byteLength(link) > 100
     )
       return encodeTarHeader(fields);
+    if (fields.mtime !== this.templateMtime) {
+      this.template.fill(0);
+      fillHeader(this.template, 0, 0, fields.mtime, '\0');
+      this.templateMtime = fields.mtime;
+    }
     const block = this.block;
-    block.fill(0);
+    block.set(this.template);
     block.write(fields.name, 0, 'utf8');
-    fillHeader(block, fields.type === 'file' ? fields.size : 0, fields.mode, fields.mtime, TYPEFLAG[fields.type]);
+    writeOctal(block, 100, fields.mode, 7);
+    writeOctal(block, 124, size, 11);
+    block[156] = TYPEFLAG[fields.type].charCodeAt(0);
     if (link) block.write(link, 157, 'utf8');
     checksum(block);
     return block;
   }
+}
+
+/** `value` as `digits` octal digits and a NUL at `offset`, as octal() writes it, without a string. */
+function writeOctal(block: Buffer, offset: number, value: number, digits: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`invalid tar header value ${value}`);
+  let rest = value;
+  for (let i = offset + digits - 1; i >= offset; i--) {
+    block[i] = 0x30 + (rest % 8);
+    rest = Math.floor(rest / 8);
+  }
+  if (rest !== 0) throw new Error(`value ${value} does not fit ${digits} octal digits`);
+  block[offset + digits] = 0;
 }
 
 function longLink(type: 'K' | 'L', value: Buffer): Buffer[] {
@@ -123,7 +148,8 @@ function checksum(block: Buffer): void {
   block.fill(0x20, 148, 156);
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += block[i]!;
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  writeOctal(block, 148, sum, 6);
+  block[155] = 0x20;
 }
 
 /** Sizes up to 8 GiB as 11 octal digits; larger ones in GNU base-256 (high bit set). */

@@ -12,6 +12,7 @@ import {
   readdir,
   readFile,
   readlink,
+  rename,
   rm,
   stat,
   symlink,
@@ -111,6 +112,28 @@ test('blobs: stored, found verified with their info; a changed or truncated blob
   assert.deepEqual(rebuilt?.info, { md5: 'abc' });
   await rebuilt?.close();
   assert.equal(rejected, 1);
+});
+
+test('blobs: one still the stored inode with its mtime is trusted unread; a replaced one is read and checked', async () => {
+  const store = await openCacheStore(await tempDir('pkgapp-cache-'), 1 << 30);
+  const k = key('trusted');
+  await store.putBlob('seg', k, (file) => writeFile(file, 'compressed bytes'));
+  const [entry] = await store.listEntries();
+  const data = path.join(entry!.dir, 'data');
+  const stored = await stat(data);
+  // Another inode with the recorded mtime and size (a cache copied back from CI storage): read.
+  for (const [content, found] of [
+    ['compressed bytes', true],
+    ['compressed bytez', false],
+  ] as const) {
+    await writeFile(`${data}.new`, content);
+    await utimes(`${data}.new`, stored.atime, stored.mtime);
+    await rename(`${data}.new`, data);
+    assert.equal((await stat(data)).mtimeMs, stored.mtimeMs);
+    const blob = await store.getBlob('seg', k);
+    assert.equal(blob !== undefined, found, content);
+    await blob?.close();
+  }
 });
 
 test('blobs with replace: a pointer moves to new bytes and info under the same key; without replace the first stays', async () => {

@@ -344,7 +344,7 @@ test('known digests (an installed tree from the build cache): a warm build keys 
         const file = path.join(d.parentPath, d.name);
         const rel = path.relative(path.join(root, 'node_modules'), file);
         const st = statSync(file);
-        return { path: rel, type: 'file', mode: st.mode & 0o7777, size: st.size, sha256: sha256(file) };
+        return { path: rel, type: 'file' as const, mode: st.mode & 0o7777, size: st.size, sha256: sha256(file) };
       });
   known.learnTree(path.join(root, 'node_modules'), manifestOf());
   assert.deepEqual(await buildBoth('gzip', { cache }), reference, 'cold, keyed by the known digests');
