@@ -83,6 +83,8 @@ export function compressingSink(
 
 /** gzip sinks writing now: they share the cores (deb and rpm built together). */
 let activeGzipSinks = 0;
+/** The cores, asked once: the share below is checked after every segment and file chunk. */
+let cores: number | undefined;
 
 /**
  * A sink whose output restarts at segment boundaries (gzip, none): the output offset where each
@@ -119,7 +121,7 @@ class GzipSink implements SegmentingSink {
       level,
       release,
       reuseOutput: true,
-      concurrency: () => Math.floor(os.availableParallelism() / activeGzipSinks),
+      concurrency: () => Math.floor((cores ??= os.availableParallelism()) / activeGzipSinks),
     });
   }
 
