@@ -1,6 +1,6 @@
 // Payload segments (payload-segments.ts) kept in the build cache (src/cache/cache-store.ts): one
 // blob per segment, its uncompressed length, CRC-32 and file digests in the entry's info. The
-// store verifies the blob's SHA-256 on every hit; the info's shape is checked here. File digests
+// store verifies the blob on every hit (cache-store.ts getBlob); the info's shape is checked here. File digests
 // known without reading (src/contents/known-files.ts) come through it to the segment keys.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { CacheStore } from '../cache/cache-store.js';
