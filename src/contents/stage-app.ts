@@ -3,7 +3,8 @@
 // (or the app's own tree with --no-install), checked against the lockfile package by package.
 // A workspace of a monorepo is deployed: its files and the packages its production closure
 // needs (sibling workspaces as real files) are laid out in a tree of their own.
-import { access, copyFile, cp, mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { access, copyFile, cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppProject, AppSource } from '../app/read-app.js';
 import { MANAGER_CONFIG_FILES, type ManagerTool } from '../app/lockfiles/package-manager.js';
@@ -284,10 +285,12 @@ export async function checkInstalledTree(
 ): Promise<InstalledPackage[]> {
   const problems: string[] = [];
   const present: InstalledPackage[] = [];
+  // Blocking reads: hundreds of small files, where each asynchronous read (four thread-pool round
+  // trips, one file after the other) left the process mostly idle (~0.1 s for 639 packages).
   for (const pkg of pinned) {
     let manifest: Record<string, unknown> | undefined;
     try {
-      manifest = JSON.parse(await readFile(path.join(root, pkg.location, 'package.json'), 'utf8')) as Record<
+      manifest = JSON.parse(readFileSync(path.join(root, pkg.location, 'package.json'), 'utf8')) as Record<
         string,
         unknown
       >;

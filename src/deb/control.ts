@@ -54,12 +54,15 @@ function nodeRelations({ nodeFloor, nodeAbiMajor }: Manifest): string[] {
  */
 export function installedSizeKiB(entries: Iterable<ContentEntry>): number {
   let total = 0;
-  for (const e of entries) {
-    if (e.kind === 'file') total += Math.ceil(e.size / 1024);
-    else if (e.kind === 'symlink') total += Math.ceil(Buffer.byteLength(e.target) / 1024);
-    else total += 1;
-  }
+  for (const e of entries) total += installedKiB(e);
   return total;
+}
+
+/** One entry's share of Installed-Size (installedSizeKiB). */
+export function installedKiB(e: ContentEntry): number {
+  if (e.kind === 'file') return Math.ceil(e.size / 1024);
+  if (e.kind === 'symlink') return Math.ceil(Buffer.byteLength(e.target) / 1024);
+  return 1;
 }
 
 /** pkgapp.releases: one of the two packages of a release (src/deb/deb-releases.ts) says what differs. */

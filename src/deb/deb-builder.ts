@@ -6,7 +6,7 @@ import { archName } from '../manifest/arch.js';
 import type { Manifest } from '../manifest/manifest.js';
 import type { PackageJob, WrittenPackage } from '../package-format.js';
 import { checkReleases } from '../releases/check-releases.js';
-import { debDepends, installedSizeKiB, renderControl } from './control.js';
+import { debDepends, renderControl } from './control.js';
 import { DEB_ARCH } from './deb-arch.js';
 import { debLayout } from './deb-layout.js';
 import { debVersion } from './deb-version.js';
@@ -34,12 +34,10 @@ export async function writeDebPackage(job: PackageJob): Promise<WrittenPackage> 
   const written = await writeDeb({
     outFile: path.join(job.outDir, `${manifest.name}_${version}_${architecture}.deb`),
     entries,
-    control: renderControl(manifest, architecture, installedSizeKiB(entries)),
+    control: (installedSize) => renderControl(manifest, architecture, installedSize),
     scripts: renderDebScripts(manifest),
     ...debJobSettings(job, manifest.buildTime),
   });
-  let files = 0;
-  for (const e of entries) if (e.kind !== 'dir') files++;
-  const { tmpPath: _t, ...done } = written;
+  const { tmpPath: _t, members: files, ...done } = written;
   return { ...done, version, architecture, files };
 }

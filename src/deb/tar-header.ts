@@ -63,34 +63,83 @@ export class TarHeaderEncoder {
   private readonly block = Buffer.alloc(BLOCK);
   private readonly template = Buffer.alloc(BLOCK);
   private templateMtime = -1;
+  /** The blocks of an entry with a long name or target: ././@LongLink pairs, then its header. */
+  private long = Buffer.alloc(8 * BLOCK);
 
   encode(fields: TarHeaderFields): Buffer {
     const link = fields.linkname ?? '';
     const size = fields.type === 'file' ? fields.size : 0;
-    // Long names and targets (././@LongLink) and sizes past 8 GiB are rare: the allocating encoder handles them.
-    if (
-      fields.name.length > 100 ||
-      link.length > 100 ||
-      size > MAX_OCTAL_11 ||
-      Buffer.byteLength(fields.name) > 100 ||
-      Buffer.byteLength(link) > 100
-    )
-      return encodeTarHeader(fields);
+    // Sizes past 8 GiB are rare: the allocating encoder handles them.
+    if (size > MAX_OCTAL_11) return encodeTarHeader(fields);
     if (fields.mtime !== this.templateMtime) {
       this.template.fill(0);
       fillHeader(this.template, 0, 0, fields.mtime, '\0');
       this.templateMtime = fields.mtime;
     }
+    const nameBytes = utf8Length(fields.name);
+    const linkBytes = utf8Length(link);
+    if (nameBytes > 100 || linkBytes > 100) return this.encodeLong(fields, size, link, nameBytes, linkBytes);
     const block = this.block;
     block.set(this.template);
     block.write(fields.name, 0, 'utf8');
-    writeOctal(block, 100, fields.mode, 7);
-    writeOctal(block, 124, size, 11);
-    block[156] = TYPEFLAG[fields.type].charCodeAt(0);
+    finishHeader(block, fields, size);
     if (link) block.write(link, 157, 'utf8');
     checksum(block);
     return block;
   }
+
+  /** As encodeTarHeader writes them: a K pair for the target, an L pair for the name, the header with both cut to 100 bytes. */
+  private encodeLong(
+    fields: TarHeaderFields,
+    size: number,
+    link: string,
+    nameBytes: number,
+    linkBytes: number,
+  ): Buffer {
+    const pair = (bytes: number) => (bytes > 100 ? BLOCK + Math.ceil((bytes + 1) / BLOCK) * BLOCK : 0);
+    const total = pair(linkBytes) + pair(nameBytes) + BLOCK;
+    if (this.long.length < total) this.long = Buffer.alloc(2 * total);
+    const out = this.long;
+    out.fill(0, 0, total);
+    let at = 0;
+    let linkAt = -1;
+    let nameAt = -1;
+    for (const [type, text, bytes] of [
+      ['K', link, linkBytes],
+      ['L', fields.name, nameBytes],
+    ] as const) {
+      if (bytes <= 100) continue;
+      const header = out.subarray(at, at + BLOCK);
+      header.write('././@LongLink', 0, 'latin1');
+      fillHeader(header, bytes + 1, 0o644, 0, type); // the text NUL-terminated, as GNU tar writes it
+      checksum(header);
+      out.write(text, at + BLOCK, 'utf8');
+      if (type === 'K') linkAt = at + BLOCK;
+      else nameAt = at + BLOCK;
+      at += pair(bytes);
+    }
+    const header = out.subarray(at, at + BLOCK);
+    header.set(this.template);
+    if (nameAt === -1) header.write(fields.name, 0, 'utf8');
+    else out.copy(header, 0, nameAt, nameAt + 100);
+    finishHeader(header, fields, size);
+    if (linkAt !== -1) out.copy(header, 157, linkAt, linkAt + 100);
+    else if (link) header.write(link, 157, 'utf8');
+    checksum(header);
+    return out.subarray(0, total);
+  }
+}
+
+/** Mode, size and type into a header made from the encoder's template. */
+function finishHeader(block: Buffer, fields: TarHeaderFields, size: number): void {
+  writeOctal(block, 100, fields.mode, 7);
+  writeOctal(block, 124, size, 11);
+  block[156] = TYPEFLAG[fields.type].charCodeAt(0);
+}
+
+/** `text`'s UTF-8 length when it may pass 100 bytes; under 34 UTF-16 units (3 bytes each at most) its unit count, as under 100 too. */
+function utf8Length(text: string): number {
+  return text.length <= 33 ? text.length : Buffer.byteLength(text);
 }
 
 /** `value` as `digits` octal digits and a NUL at `offset`, as octal() writes it, without a string. */

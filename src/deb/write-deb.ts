@@ -14,6 +14,7 @@ import { compressionSuffix, type Compression } from '../util/compression.js';
 import { copyEntry } from '../util/file-chunks.js';
 import { segmentRuns, SegmentedPayload, type SegmentCache } from '../util/payload-segments.js';
 import { AR_MAGIC, arPadding, encodeArHeader } from './ar.js';
+import { installedKiB } from './control.js';
 import { BLOCK, encodeTarHeader, TarHeaderEncoder, tarPadding, tarTrailer } from './tar-header.js';
 
 const READ_CHUNK = 1 << 20;
@@ -25,8 +26,11 @@ export interface DebWriteInput {
   outFile: string;
   /** In package order; iterated several times. */
   entries: Iterable<ContentEntry>;
-  /** control file text; md5sums and conffiles are added here. */
-  control: string;
+  /**
+   * control file text, or a function of the Installed-Size (KiB) giving it (counted in the pass
+   * over the entries writeDeb makes anyway); md5sums and conffiles are added here.
+   */
+  control: string | ((installedSizeKiB: number) => string);
   scripts: Partial<Record<string, string>>;
   compression: Compression;
   level: number;
@@ -45,6 +49,8 @@ export interface DebWriteResult extends PendingFile {
   tmpPath: string;
   size: number;
   sha256: string;
+  /** Files and symlinks in the data (directories left out). */
+  members: number;
 }
 
 /**
@@ -73,7 +79,12 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     let bytes = 0;
     let conffiles = '';
     let md5sumsSize = 0;
+    let members = 0;
+    let installedSize = 0;
     for (const e of input.entries) {
+      installedSize += installedKiB(e);
+      if (e.kind === 'dir') continue;
+      members++;
       if (e.kind !== 'file') continue;
       files++;
       bytes += e.size;
@@ -83,7 +94,8 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
     }
     input.progress?.start(files, bytes);
     // control.tar.gz is compressed while the data is: its md5sums lines arrive file by file.
-    const controlTar = new ControlTar(input, conffiles, md5sumsSize);
+    const controlText = typeof input.control === 'string' ? input.control : input.control(installedSize);
+    const controlTar = new ControlTar(input, controlText, conffiles, md5sumsSize);
     const dataFile = new OutputFile(data.tmpPath, false);
     try {
       await writeDataTar(input, data.tmpPath, dataFile, controlTar);
@@ -138,6 +150,7 @@ export async function writeDeb(input: DebWriteInput): Promise<DebWriteResult> {
       tmpPath: out.tmpPath,
       size: written.size,
       sha256: written.digest(),
+      members,
       commit: out.commit,
       abort: out.abort,
       commitReversibly: out.commitReversibly,
@@ -245,6 +258,7 @@ class ControlTar {
 
   constructor(
     private readonly input: DebWriteInput,
+    control: string,
     conffiles: string,
     private readonly md5sumsSize: number,
   ) {
@@ -260,7 +274,7 @@ class ControlTar {
     }
     const mtime = input.mtime;
     this.add(encodeTarHeader({ name: './', type: 'dir', mode: 0o755, size: 0, mtime }));
-    this.member('control', input.control, 0o644);
+    this.member('control', control, 0o644);
     if (conffiles) this.member('conffiles', conffiles, 0o644);
     this.add(encodeTarHeader({ name: './md5sums', type: 'file', mode: 0o644, size: md5sumsSize, mtime }));
   }

@@ -194,6 +194,9 @@ const VARIETY: TarHeaderFields[] = [
     linkname: `../${'t'.repeat(200)}`,
   },
   { name: `./opt/app/${'deep/'.repeat(40)}`, type: 'dir', mode: 0o755, size: 0, mtime: 9 },
+  // The 100-byte cut falls inside a two-byte character (header name 99 bytes and half of one).
+  { name: `./opt/app/x${'ü'.repeat(46)}`, type: 'file', mode: 0o755, size: 70000, mtime: 9 },
+  { name: `./opt/app/${'n'.repeat(300)}.js`, type: 'file', mode: 0o644, size: 12, mtime: 1795651200 },
 ];
 
 test('every field reads back with the strict decoder: names, long names, modes, mtimes, sizes, link targets', () => {
