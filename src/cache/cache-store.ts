@@ -381,11 +381,11 @@ export class CacheStore {
       const trusted = new Map<string, TreeFile & { type: 'file' }>();
       for (const f of known ?? []) if (f.type === 'file' && f.ino !== undefined) trusted.set(f.path, f);
       await eachInBatches(files, (file) => {
-        const to = path.join(tree, file.path);
+        const to = `${tree}/${file.path}`;
         // Directories in the entry stay writable (so eviction can remove them); their modes are in the manifest.
         if (file.type === 'dir') return mkdirSync(to);
         if (file.type === 'symlink') return symlinkSync(file.target, to);
-        const linked = linkOrCopySync(path.join(source, file.path), to);
+        const linked = linkOrCopySync(`${source}/${file.path}`, to);
         const was = trusted.get(file.path);
         if (linked && was) {
           const st = lstatSync(to);
@@ -886,18 +886,18 @@ function hashFdSync(fd: number, size: number): string {
 export function listTreeSync(root: string): TreeFile[] | undefined {
   const files: TreeFile[] = [];
   const visit = (rel: string): boolean => {
-    const entries = readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) =>
+    const entries = readdirSync(rel ? `${root}/${rel}` : root, { withFileTypes: true }).sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );
     for (const entry of entries) {
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        files.push({ path: childRel, type: 'dir', mode: lstatSync(path.join(root, childRel)).mode & 0o7777 });
+        files.push({ path: childRel, type: 'dir', mode: lstatSync(`${root}/${childRel}`).mode & 0o7777 });
         if (!visit(childRel)) return false;
       } else if (entry.isFile()) {
         files.push({ path: childRel, type: 'file', mode: 0, size: 0, sha256: '' });
       } else if (entry.isSymbolicLink()) {
-        files.push({ path: childRel, type: 'symlink', target: readlinkSync(path.join(root, childRel)) });
+        files.push({ path: childRel, type: 'symlink', target: readlinkSync(`${root}/${childRel}`) });
       } else return false;
     }
     return true;

@@ -116,7 +116,8 @@ export async function collectContents(options: {
   // `gypRoot`: the package's location when it has a binding.gyp (node-gyp output to prune).
   // `prebuilds`: 1 in a prebuilds/ directory (children name platforms), 2 below a kept platform's.
   const walk = (dir: number, rel: string, abs: string, gypRoot: string | undefined, prebuilds: 0 | 1 | 2 = 0) => {
-    const { names, types } = options.known?.listingOf(abs) ?? readListing(abs);
+    const listing = options.known?.listingOf(abs);
+    const { names, types } = listing ?? readListing(abs);
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       const type = types[i];
@@ -139,7 +140,8 @@ export async function collectContents(options: {
       } else if (type === 'symlink') {
         addSymlink(dir, name, childAbs);
       } else if (type === 'file') {
-        const st = options.known?.statOf(childAbs) ?? lstatSync(childAbs);
+        const st =
+          (listing ? options.known!.statIn(listing, i) : options.known?.statOf(childAbs)) ?? lstatSync(childAbs);
         // Anywhere, not only under prebuilds/: platform packages such as
         // @msgpackr-extract/msgpackr-extract-linux-x64 ship node.napi.musl.node beside the glibc one.
         if (isMuslPrebuild(name)) {

@@ -27,12 +27,17 @@ interface KnownTree {
   sizes: Float64Array;
   /** Each directory's children by its path in the tree ("" for the tree itself), in manifest order. */
   listings: Map<string, DirListing>;
+  /** 1 for a file forgotten since (its index stays in the listings). */
+  forgotten: Uint8Array;
 }
 
 /** A directory's children, sorted by name (code units), as a manifest lists them. */
 export interface DirListing {
   names: string[];
   types: KnownFile['type'][];
+  /** Each child's index in its tree's arrays when it is a known file, else -1 (statIn). */
+  known: number[];
+  tree?: KnownTree;
 }
 
 /**
@@ -52,22 +57,32 @@ export class KnownFiles {
       digests: Buffer.alloc(32 * count),
       modes: new Uint16Array(count),
       sizes: new Float64Array(count),
-      listings: listingsOf(files),
+      listings: new Map(),
+      forgotten: new Uint8Array(count),
     };
-    for (const file of files) {
-      if (!known(file)) continue;
+    const indexes = new Int32Array(files.length).fill(-1);
+    files.forEach((file, n) => {
+      if (!known(file)) return;
       const i = tree.index.size;
-      if (tree.digests.write(file.sha256!, 32 * i, 'hex') !== 32) continue;
+      if (tree.digests.write(file.sha256!, 32 * i, 'hex') !== 32) return;
       tree.modes[i] = file.mode!;
       tree.sizes[i] = file.size!;
       tree.index.set(file.path, i);
-    }
+      indexes[n] = i;
+    });
+    tree.listings = listingsOf(files, indexes, tree);
     this.trees.push(tree);
   }
 
   /** A file changed after its tree was learned: nothing is known of it any more. */
   forget(file: string): void {
-    for (const tree of this.trees) if (file.startsWith(tree.dir)) tree.index.delete(file.slice(tree.dir.length));
+    for (const tree of this.trees) {
+      if (!file.startsWith(tree.dir)) continue;
+      const rel = file.slice(tree.dir.length);
+      const i = tree.index.get(rel);
+      if (i !== undefined) tree.forgotten[i] = 1;
+      tree.index.delete(rel);
+    }
   }
 
   /** The SHA-256 of a known file's content. */
@@ -91,6 +106,14 @@ export class KnownFiles {
     return undefined;
   }
 
+  /** statOf the `i`-th child of a listing from listingOf, without a lookup by path. */
+  statIn(listing: DirListing, i: number): { mode: number; size: number } | undefined {
+    const at = listing.known[i]!;
+    const tree = listing.tree;
+    if (at < 0 || !tree || tree.forgotten[at]) return undefined;
+    return { mode: tree.modes[at]!, size: tree.sizes[at]! };
+  }
+
   private find(file: string): { tree: KnownTree; i: number } | undefined {
     for (const tree of this.trees) {
       if (!file.startsWith(tree.dir)) continue;
@@ -111,15 +134,18 @@ function known(file: KnownFile): boolean {
 }
 
 /** Children by parent directory; a manifest lists every directory before its children, sorted. */
-function listingsOf(files: readonly KnownFile[]): Map<string, DirListing> {
-  const listings = new Map<string, DirListing>([['', { names: [], types: [] }]]);
-  for (const file of files) {
+function listingsOf(files: readonly KnownFile[], indexes: Int32Array, tree: KnownTree): Map<string, DirListing> {
+  const listing = (): DirListing => ({ names: [], types: [], known: [], tree });
+  const listings = new Map<string, DirListing>([['', listing()]]);
+  for (let n = 0; n < files.length; n++) {
+    const file = files[n]!;
     const slash = file.path.lastIndexOf('/');
     const parent = listings.get(slash === -1 ? '' : file.path.slice(0, slash));
     if (!parent) return new Map(); // not every directory listed (not putTree's manifest): all read from disk
     parent.names.push(file.path.slice(slash + 1));
     parent.types.push(file.type);
-    if (file.type === 'dir') listings.set(file.path, { names: [], types: [] });
+    parent.known.push(indexes[n]!);
+    if (file.type === 'dir') listings.set(file.path, listing());
   }
   return listings;
 }
