@@ -191,8 +191,10 @@ function signatureHeader(
  * The cpio newc archive through the compressor into `out`: one entry per listed file, in header
  * order, every regular file hashed. Returns the sha256 digests (32 bytes per listed entry) and
  * the archive's size. Segmented (payload-segments.ts): with a cache, a segment compressed before
- * is copied with its digests. A segment's bytes include its entries' inode numbers (their index
- * in the list), so it is reused only where as many entries precede it as before.
+ * is copied with its digests. The cpio inode numbers count from 1 in each segment, so that a
+ * segment's bytes do not depend on how many entries precede it: rpm maps the payload to the
+ * header's file list by name and reads no inode from it, and with every c_nlink 1 cpio links
+ * nothing by inode either (docs/internals/rpm-package.md, "Payload").
  */
 async function writeCpio(
   input: RpmWriteInput,
@@ -216,18 +218,17 @@ async function writeCpio(
   try {
     let index = 0;
     for (const run of segmentRuns(files.entries)) {
-      const first = index;
       let regular = 0;
       for (const entry of run) if (entry.kind === 'file') regular++;
       const segmentDigests = await payload.segment(regular, async (writer, shas) => {
         // Offsets from the segment's start: it starts 4-aligned, as every entry ends so.
         const base = writer.total;
-        let i = first;
+        let ino = 1;
         let f = 0;
         for (const entry of run) {
           writer.write(
             headers.encode(
-              { ino: i + 1, mode: files.mode(entry), size: files.size(entry), mtime, name: `./${entry.path}` },
+              { ino: ino++, mode: files.mode(entry), size: files.size(entry), mtime, name: `./${entry.path}` },
               writer.total - base,
             ),
           );
@@ -241,7 +242,6 @@ async function writeCpio(
           writer.zeros((4 - ((writer.total - base) % 4)) % 4);
           if (writer.busy) await writer.drain();
           checkAborted();
-          i++;
         }
       });
       let f = 0;

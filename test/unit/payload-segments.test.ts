@@ -227,6 +227,23 @@ test('gzip: a warm build recompresses only the changed segment; the data.tar is 
   }
 });
 
+test('gzip: a file added to an early package leaves the later segments reused, rpm too (cpio inode numbers count per segment)', async () => {
+  const { cache: store } = await newCache();
+  await buildBoth('gzip', { cache: store });
+  // node_modules/@scope/pkg sorts before left and right in both orders: a new entry there used
+  // to shift every later cpio inode number.
+  const added = path.join(root, 'node_modules/@scope/pkg/added.js');
+  try {
+    writeFileSync(added, 'exports.y = 2\n');
+    const misses = store.stats.misses;
+    const warm = await buildBoth('gzip', { cache: store });
+    assert.equal(store.stats.misses - misses, 2, 'only node_modules/@scope/pkg missed, once per format');
+    assert.deepEqual(warm, await buildBoth('gzip'));
+  } finally {
+    rmSync(added);
+  }
+});
+
 test('changes reach the package through a warm cache: a byte deep in node_modules, a mode, a rename, a new symlink', async () => {
   const { cache: store } = await newCache();
   const original = await buildBoth('gzip', { cache: store });
