@@ -221,33 +221,13 @@ function deflateInto(chunk: Buffer, options: ZlibOptions, out: Buffer | undefine
       engine.close();
       reject(error);
     });
-    const done = () => {
+    engine.once('end', () => {
       engine.close();
       resolve({ piece: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length), buffer });
-    };
-    // One deflate call with the final flush, as end() and deflateRawSync make it (same bytes),
-    // without the stream's end: one thread-pool round trip and no finishing events per chunk
-    // (~0.1 ms of the main thread each, for the many one-chunk segments of small packages).
-    const deflateChunk = (engine as DeflateEngine)._processChunk;
-    if (typeof deflateChunk !== 'function') {
-      engine.once('end', done);
-      engine.end(chunk);
-      return;
-    }
-    deflateChunk.call(engine, chunk, options.finishFlush!, () => {
-      // The stream flows, so its output was emitted as zlib produced it, before this callback.
-      if (engine.readableLength !== 0) {
-        engine.close();
-        reject(new Error('internal error: deflate output not delivered before its callback'));
-        return;
-      }
-      done();
     });
+    engine.end(chunk);
   });
 }
-
-/** The internal call under a zlib stream's writes and zlib.deflateRawSync (Node.js 12 to 24). */
-type DeflateEngine = { _processChunk?: (chunk: Buffer, flush: number, callback: () => void) => void };
 
 /** A Transform that writes one gzip member, deflating chunks in parallel. */
 export function createParallelGzip(options: ParallelGzipOptions): Transform {
