@@ -64,11 +64,13 @@ export async function installKey(
   request: InstallKeyRequest,
 ): Promise<{ key: string; baseKey: string; lockText: Buffer } | { reason: string }> {
   const { root, lockfilePath, tool, env } = request;
-  const packageJsonText = await readFile(path.join(root, 'package.json'));
+  // Blocking reads throughout: a dozen small files read one after the other, where each
+  // asynchronous read's thread-pool round trips left the process idle.
+  const packageJsonText = readFileSync(path.join(root, 'package.json'));
   const scripts = (JSON.parse(packageJsonText.toString('utf8')) as { scripts?: Record<string, unknown> }).scripts ?? {};
   const own = ROOT_INSTALL_SCRIPTS.filter((s) => typeof scripts[s] === 'string');
   if (own.length) return { reason: `package.json has install scripts of its own (${own.join(', ')})` };
-  const lockText = await readFile(lockfilePath);
+  const lockText = readFileSync(lockfilePath);
   if (/["'\s:]((file|link):)/.test(lockText.toString('utf8').replace(/"resolved":\s*"https?:[^"]*"/g, '')))
     return { reason: 'the lockfile has local file: or link: dependencies' };
 
@@ -101,7 +103,7 @@ export async function installKey(
   // A target install's settings written into the staging copy (src/app/target-platform.ts).
   if (tool.stagingSettings) key.addJson('staging-settings', tool.stagingSettings);
   key.addJson('env', filteredEnv(env));
-  for (const name of MANAGER_CONFIG_FILES) key.add(`config:${name}`, await settingsFile(path.join(root, name)));
+  for (const name of MANAGER_CONFIG_FILES) key.add(`config:${name}`, settingsFile(path.join(root, name)));
   for (const sub of ['.yarn/releases', '.yarn/plugins', '.yarn/patches', 'patches'])
     key.add(`dir:${sub}`, await treeDigest(path.join(root, sub)));
   const home = os.homedir();
@@ -114,7 +116,7 @@ export async function installKey(
     path.join(home, '.yarnrc'),
     path.join(home, '.yarnrc.yml'),
   ];
-  for (const file of userConfigs) if (file) key.add(`user-config:${file}`, await settingsFile(file));
+  for (const file of userConfigs) if (file) key.add(`user-config:${file}`, settingsFile(file));
   key.addJson('node', await nodeIdentity(env));
   key.addJson(
     'toolchain',
@@ -132,10 +134,10 @@ function filteredEnv(env: NodeJS.ProcessEnv): [string, string][] {
 }
 
 /** A settings file's text without credential lines; undefined when absent. */
-async function settingsFile(file: string): Promise<string | undefined> {
+function settingsFile(file: string): string | undefined {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
