@@ -168,8 +168,8 @@ export class CacheStore {
 
   /**
    * The blob stored under kind/key, verified, or undefined. The caller closes it. Verified as a
-   * tree's files are: the data file still the inode with the mtime and size recorded when it was
-   * stored is not read; any other (a copied cache, a file written since) is read whole and its
+   * tree's files are: the data file still the inode with the mtime, ctime and size recorded when
+   * it was stored is not read; any other (a copied cache, a file written since) is read whole and its
    * SHA-256 checked.
    * `onRejected` is called when an entry was there but damaged (and so discarded): a statistic.
    */

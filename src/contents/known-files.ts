@@ -27,7 +27,7 @@ interface KnownTree {
   sizes: Float64Array;
   /** Each directory's children by its path in the tree ("" for the tree itself), in manifest order. */
   listings: Map<string, DirListing>;
-  /** 1 for a file forgotten since (its index stays in the listings). */
+  /** 1 for a file forgotten since: nothing is known of it any more. */
   forgotten: Uint8Array;
 }
 
@@ -37,7 +37,7 @@ export interface DirListing {
   types: KnownFile['type'][];
   /** Each child's index in its tree's arrays when it is a known file, else -1 (statIn). */
   known: number[];
-  tree?: KnownTree;
+  tree: KnownTree;
 }
 
 /**
@@ -78,10 +78,8 @@ export class KnownFiles {
   forget(file: string): void {
     for (const tree of this.trees) {
       if (!file.startsWith(tree.dir)) continue;
-      const rel = file.slice(tree.dir.length);
-      const i = tree.index.get(rel);
+      const i = tree.index.get(file.slice(tree.dir.length));
       if (i !== undefined) tree.forgotten[i] = 1;
-      tree.index.delete(rel);
     }
   }
 
@@ -109,8 +107,8 @@ export class KnownFiles {
   /** statOf the `i`-th child of a listing from listingOf, without a lookup by path. */
   statIn(listing: DirListing, i: number): { mode: number; size: number } | undefined {
     const at = listing.known[i]!;
-    const tree = listing.tree;
-    if (at < 0 || !tree || tree.forgotten[at]) return undefined;
+    const { tree } = listing;
+    if (at < 0 || tree.forgotten[at]) return undefined;
     return { mode: tree.modes[at]!, size: tree.sizes[at]! };
   }
 
@@ -118,7 +116,7 @@ export class KnownFiles {
     for (const tree of this.trees) {
       if (!file.startsWith(tree.dir)) continue;
       const i = tree.index.get(file.slice(tree.dir.length));
-      if (i !== undefined) return { tree, i };
+      if (i !== undefined) return tree.forgotten[i] ? undefined : { tree, i };
     }
     return undefined;
   }
